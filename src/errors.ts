@@ -1,0 +1,25 @@
+// Every error branchy throws on purpose is one of these classes, so a caller can tell
+// a bad file from a bad input from an engine that cannot run the wasm.
+
+/** Base class of all branchy errors. */
+export class BranchyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The model file is truncated, corrupt, or of a version this reader does not know. */
+export class BranchyFormatError extends BranchyError {}
+
+/** An ONNX op, attribute or value that branchy does not support. */
+export class BranchyUnsupportedError extends BranchyError {}
+
+/** An input of the wrong shape, dtype, or with values the model cannot take (NaN, Inf). */
+export class BranchyInputError extends BranchyError {}
+
+/** The engine cannot compile or instantiate the requested wasm build. */
+export class BranchyWasmError extends BranchyError {}
+
+/** A request past a configured limit (memory cap, tensor size). */
+export class BranchyLimitError extends BranchyError {}
