@@ -1,0 +1,64 @@
+// f32 convolution, NHWC, any kernel size, stride, dilation and asymmetric padding
+// (ONNX Conv, group = 1, with fused bias and clamp): im2col of 4 output pixels into a
+// small host scratch, then the 4x8 GEMM core across all output channels.
+//
+// Kernel signature (f32_conv_4x8__scalar / __wasmsimd): (input, packed, output, scratch, params)
+//   input    f32 [N][H][W][C]
+//   packed   f32_gemm_pack_4x8(OC, K = KH*KW*C, weights OHWI, bias): OHWI is [OC][K] with
+//            k = (ky*KW + kx)*C + c, exactly the im2col row order
+//   output   f32 [N][OH][OW][OC]
+//   scratch  16 * K bytes (4 rows of K floats)
+//   params   i32 unless noted:  0 N   4 H   8 W   12 C   16 OH   20 OW   24 KH   28 KW
+//            32 SH   36 SW   40 DH   44 DW   48 PT   52 PL   56 OC   60 fmin f32   64 fmax f32
+// A 1x1, stride 1, unpadded conv is a plain GEMM over the input: the host calls the GEMM.
+import { gemm_scalar_core } from './gemm';
+
+/** One im2col row (K floats) for the output pixel whose window starts at (iy0, ix0). */
+// @ts-ignore: decorator
+@inline
+export function im2col_row_scalar(
+  img: usize, dst: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, DH: i32, DW: i32, iy0: i32, ix0: i32,
+): void {
+  const cb = <usize>C << 2;
+  let d = dst;
+  for (let ky = 0; ky < KH; ky++) {
+    const y = iy0 + ky * DH;
+    const yok = <u32>y < <u32>H;
+    for (let kx = 0; kx < KW; kx++) {
+      const x = ix0 + kx * DW;
+      if (yok && <u32>x < <u32>W) {
+        const s = img + (<usize>(y * W + x) * cb);
+        for (let i: usize = 0; i < cb; i += 4) store<f32>(d + i, load<f32>(s + i));
+      } else {
+        for (let i: usize = 0; i < cb; i += 4) store<f32>(d + i, 0);
+      }
+      d += cb;
+    }
+  }
+}
+
+export function f32_conv_4x8__scalar(input: usize, packed: usize, output: usize, scratch: usize, params: usize): void {
+  const N = load<i32>(params, 0), H = load<i32>(params, 4), W = load<i32>(params, 8);
+  const C = load<i32>(params, 12), OH = load<i32>(params, 16), OW = load<i32>(params, 20);
+  const KH = load<i32>(params, 24), KW = load<i32>(params, 28);
+  const SH = load<i32>(params, 32), SW = load<i32>(params, 36);
+  const DH = load<i32>(params, 40), DW = load<i32>(params, 44);
+  const PT = load<i32>(params, 48), PL = load<i32>(params, 52), OC = load<i32>(params, 56);
+  const lo = load<f32>(params, 60), hi = load<f32>(params, 64);
+  const K = KH * KW * C;
+  const rowBytes = <usize>K << 2;
+  const M = OH * OW;
+  for (let n = 0; n < N; n++) {
+    const img = input + <usize>(n * H * W * C) * 4;
+    const out = output + <usize>(n * M * OC) * 4;
+    for (let m = 0; m < M; m += 4) {
+      const mr = min<i32>(4, M - m);
+      for (let r = 0; r < mr; r++) {
+        const p = m + r;
+        const oy = p / OW, ox = p % OW;
+        im2col_row_scalar(img, scratch + <usize>r * rowBytes, H, W, C, KH, KW, DH, DW, oy * SH - PT, ox * SW - PL);
+      }
+      gemm_scalar_core(mr, OC, K, scratch, rowBytes, packed, out + <usize>(m * OC) * 4, <usize>OC << 2, lo, hi);
+    }
+  }
+}

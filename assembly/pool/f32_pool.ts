@@ -1,0 +1,118 @@
+// f32 pooling over NHWC, scalar twins (one channel at a time). SIMD twins with the
+// same signatures: f32_pool_wasmsimd.ts. Geometry params (bytes 0..79): window.ts.
+//
+// f32 params after the geometry (byte offset):
+//   80 fmin f32   output clamp (fused activation; -Infinity / +Infinity for none)
+//   84 fmax f32
+//
+// Max pool:     y = min(max(fmin, x over the in-image positions), fmax), each max as
+//               f32x4.pmax does it (a < b ? b : a): a NaN input is ignored; an empty
+//               window gives fmin.
+// Average pool: s = sum over in-image positions, in window order (ky, then kx);
+//               y = clamp(s / f32(count), fmin, fmax), count as in qs8_pool.ts
+//               (count_include_pad); an empty count divides by 1 (y = 0).
+// Global average pool params (byte offset): 0 n, 4 hw, 8 c, 12 x_stride, 16 y_stride
+// (i32), 20 fmin, 24 fmax (f32). y[b, c] = clamp((sum over pixels in order) / f32(hw)).
+// The twins add in the same order, so they agree bit for bit.
+import { clamp_f32, pmax_f32 } from '../eltwise/output';
+import { win_hi, win_len, win_lo } from './window';
+
+export function f32_maxpool_c1__scalar(x: usize, y: usize, params: usize): void {
+  const n = load<i32>(params, 0), ih = load<i32>(params, 4), iw = load<i32>(params, 8);
+  const c = load<i32>(params, 12), oh = load<i32>(params, 16), ow = load<i32>(params, 20);
+  const kh = load<i32>(params, 24), kw = load<i32>(params, 28);
+  const sh = load<i32>(params, 32), sw = load<i32>(params, 36);
+  const dh = load<i32>(params, 40), dw = load<i32>(params, 44);
+  const pt = load<i32>(params, 48), pl = load<i32>(params, 52);
+  const xs = load<i32>(params, 64), ys = load<i32>(params, 68);
+  const fmin = load<f32>(params, 80), fmax = load<f32>(params, 84);
+  const col_step = <usize>(dw * xs) << 2, row_step = <usize>(dh * iw * xs) << 2;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const iy0 = oy * sh - pt;
+      const ky0 = win_lo(iy0, dh), ky1 = win_hi(iy0, dh, ih, kh);
+      for (let ox = 0; ox < ow; ox++) {
+        const ix0 = ox * sw - pl;
+        const kx0 = win_lo(ix0, dw), kx1 = win_hi(ix0, dw, iw, kw);
+        const yp = y + (<usize>(((b * oh + oy) * ow + ox) * ys) << 2);
+        const x0 = x + (<usize>(((b * ih + iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * xs) << 2);
+        for (let ch = 0; ch < c; ch++) {
+          let m = fmin;
+          let row = x0 + (<usize>ch << 2);
+          for (let ky = ky0; ky < ky1; ky++) {
+            let p = row;
+            for (let kx = kx0; kx < kx1; kx++) {
+              m = pmax_f32(m, load<f32>(p));
+              p += col_step;
+            }
+            row += row_step;
+          }
+          store<f32>(yp + (<usize>ch << 2), fmax < m ? fmax : m);
+        }
+      }
+    }
+  }
+}
+
+export function f32_avgpool_c1__scalar(x: usize, y: usize, params: usize): void {
+  const n = load<i32>(params, 0), ih = load<i32>(params, 4), iw = load<i32>(params, 8);
+  const c = load<i32>(params, 12), oh = load<i32>(params, 16), ow = load<i32>(params, 20);
+  const kh = load<i32>(params, 24), kw = load<i32>(params, 28);
+  const sh = load<i32>(params, 32), sw = load<i32>(params, 36);
+  const dh = load<i32>(params, 40), dw = load<i32>(params, 44);
+  const pt = load<i32>(params, 48), pl = load<i32>(params, 52);
+  const pb = load<i32>(params, 56), pr = load<i32>(params, 60);
+  const xs = load<i32>(params, 64), ys = load<i32>(params, 68);
+  const include_pad = (load<i32>(params, 72) & 1) != 0;
+  const fmin = load<f32>(params, 80), fmax = load<f32>(params, 84);
+  const col_step = <usize>(dw * xs) << 2, row_step = <usize>(dh * iw * xs) << 2;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const iy0 = oy * sh - pt;
+      const ky0 = win_lo(iy0, dh), ky1 = win_hi(iy0, dh, ih, kh);
+      const rows = win_len(ky0, ky1);
+      const rows_p = max<i32>(win_hi(iy0, dh, ih + pb, kh), 0);
+      for (let ox = 0; ox < ow; ox++) {
+        const ix0 = ox * sw - pl;
+        const kx0 = win_lo(ix0, dw), kx1 = win_hi(ix0, dw, iw, kw);
+        const count_in = rows * win_len(kx0, kx1);
+        const count = include_pad ? rows_p * max<i32>(win_hi(ix0, dw, iw + pr, kw), 0) : count_in;
+        const div = <f32>max<i32>(count, 1);
+        const yp = y + (<usize>(((b * oh + oy) * ow + ox) * ys) << 2);
+        const x0 = x + (<usize>(((b * ih + iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * xs) << 2);
+        for (let ch = 0; ch < c; ch++) {
+          let s: f32 = 0;
+          let row = x0 + (<usize>ch << 2);
+          for (let ky = ky0; ky < ky1; ky++) {
+            let p = row;
+            for (let kx = kx0; kx < kx1; kx++) {
+              s += load<f32>(p);
+              p += col_step;
+            }
+            row += row_step;
+          }
+          store<f32>(yp + (<usize>ch << 2), clamp_f32(s / div, fmin, fmax));
+        }
+      }
+    }
+  }
+}
+
+export function f32_gavgpool_c1__scalar(x: usize, y: usize, params: usize): void {
+  const n = load<i32>(params, 0), hw = load<i32>(params, 4), c = load<i32>(params, 8);
+  const xs = <usize>load<i32>(params, 12) << 2, ys = <usize>load<i32>(params, 16) << 2;
+  const fmin = load<f32>(params, 20), fmax = load<f32>(params, 24);
+  const div = <f32>max<i32>(hw, 1);
+  for (let b = 0; b < n; b++) {
+    const xb = x + <usize>b * <usize>hw * xs, yb = y + <usize>b * ys;
+    for (let ch = 0; ch < c; ch++) {
+      let s: f32 = 0;
+      let p = xb + (<usize>ch << 2);
+      for (let i = 0; i < hw; i++) {
+        s += load<f32>(p);
+        p += xs;
+      }
+      store<f32>(yb + (<usize>ch << 2), clamp_f32(s / div, fmin, fmax));
+    }
+  }
+}

@@ -1,0 +1,137 @@
+// int8 pooling over NHWC, scalar twins (one channel at a time). SIMD twins with the
+// same signatures: qs8_pool_wasmsimd.ts. Geometry params (bytes 0..79): window.ts.
+//
+// int8 params after the geometry (byte offset):
+//   80 zp_in  i32   input zero point (average pools)
+//   84 zp_out i32   output zero point (average pools)
+//   88 qmin   i32   output clamp, the fused activation (max and average pools)
+//   92 qmax   i32
+//   96 m[0..kh*kw]  f32, average pool only: the multiplier for a window of `count`
+//                   counted positions, m[count] = Math.fround(s_in / (s_out * count))
+//                   computed by the host in double precision, m[0] = 0.
+//
+// Max pool keeps the input's scale and zero point: y = clamp(max over the window's
+// in-image positions, qmin, qmax); a window with no in-image position gives qmin.
+//
+// Average pool, the one definition (kernels and test/reference/pool.ts):
+//   acc   = sum over in-image positions of (x - zp_in), as i32 (the kernels compute
+//           sum(x) - count_in * zp_in, the same integer)
+//   count = count_include_pad ? positions inside the padded extent
+//                               [-pad_begin, size + pad_end) in each axis
+//                             : in-image positions
+//   y     = requant_fp32(acc, m[count], zp_out, qmin - zp_out, qmax - zp_out)
+// The multiplier comes from the host's table, so no kernel ever divides and every
+// twin reads the same f32. (With ceil_mode a window may run past the padded extent;
+// those positions are never counted, as PyTorch and the ONNX reference do.)
+//
+// Global average pool params (byte offset, i32 unless noted):
+//    0 n   4 hw (pixels per image)   8 c   12 x_stride (elements per pixel)
+//   16 y_stride (elements per output row)   20 zp_in   24 zp_out   28 qmin   32 qmax
+//   36 m  f32 = Math.fround(s_in / (s_out * hw))
+//   y[b, c] = requant_fp32(sum_p (x[b, p, c] - zp_in), m, zp_out, qmin - zp_out, qmax - zp_out)
+import { requant_fp32 } from '../common/requant';
+import { win_hi, win_len, win_lo } from './window';
+
+export function qs8_maxpool_c1__scalar(x: usize, y: usize, params: usize): void {
+  const n = load<i32>(params, 0), ih = load<i32>(params, 4), iw = load<i32>(params, 8);
+  const c = load<i32>(params, 12), oh = load<i32>(params, 16), ow = load<i32>(params, 20);
+  const kh = load<i32>(params, 24), kw = load<i32>(params, 28);
+  const sh = load<i32>(params, 32), sw = load<i32>(params, 36);
+  const dh = load<i32>(params, 40), dw = load<i32>(params, 44);
+  const pt = load<i32>(params, 48), pl = load<i32>(params, 52);
+  const xs = load<i32>(params, 64), ys = load<i32>(params, 68);
+  const qmin = load<i32>(params, 88), qmax = load<i32>(params, 92);
+  const col_step = <usize>(dw * xs), row_step = <usize>(dh * iw * xs);
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const iy0 = oy * sh - pt;
+      const ky0 = win_lo(iy0, dh), ky1 = win_hi(iy0, dh, ih, kh);
+      for (let ox = 0; ox < ow; ox++) {
+        const ix0 = ox * sw - pl;
+        const kx0 = win_lo(ix0, dw), kx1 = win_hi(ix0, dw, iw, kw);
+        const yp = y + <usize>(((b * oh + oy) * ow + ox) * ys);
+        const x0 = x + <usize>(((b * ih + iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * xs);
+        for (let ch = 0; ch < c; ch++) {
+          let m = qmin;
+          let row = x0 + <usize>ch;
+          for (let ky = ky0; ky < ky1; ky++) {
+            let p = row;
+            for (let kx = kx0; kx < kx1; kx++) {
+              m = max<i32>(m, <i32>load<i8>(p));
+              p += col_step;
+            }
+            row += row_step;
+          }
+          store<i8>(yp + <usize>ch, min<i32>(m, qmax));
+        }
+      }
+    }
+  }
+}
+
+export function qs8_avgpool_c1__scalar(x: usize, y: usize, params: usize): void {
+  const n = load<i32>(params, 0), ih = load<i32>(params, 4), iw = load<i32>(params, 8);
+  const c = load<i32>(params, 12), oh = load<i32>(params, 16), ow = load<i32>(params, 20);
+  const kh = load<i32>(params, 24), kw = load<i32>(params, 28);
+  const sh = load<i32>(params, 32), sw = load<i32>(params, 36);
+  const dh = load<i32>(params, 40), dw = load<i32>(params, 44);
+  const pt = load<i32>(params, 48), pl = load<i32>(params, 52);
+  const pb = load<i32>(params, 56), pr = load<i32>(params, 60);
+  const xs = load<i32>(params, 64), ys = load<i32>(params, 68);
+  const include_pad = (load<i32>(params, 72) & 1) != 0;
+  const zp_in = load<i32>(params, 80), zp_out = load<i32>(params, 84);
+  const lo = <f32>(load<i32>(params, 88) - zp_out), hi = <f32>(load<i32>(params, 92) - zp_out);
+  const col_step = <usize>(dw * xs), row_step = <usize>(dh * iw * xs);
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const iy0 = oy * sh - pt;
+      const ky0 = win_lo(iy0, dh), ky1 = win_hi(iy0, dh, ih, kh);
+      const rows = win_len(ky0, ky1);
+      const rows_p = win_hi(iy0, dh, ih + pb, kh);
+      for (let ox = 0; ox < ow; ox++) {
+        const ix0 = ox * sw - pl;
+        const kx0 = win_lo(ix0, dw), kx1 = win_hi(ix0, dw, iw, kw);
+        const count_in = rows * win_len(kx0, kx1);
+        const count = include_pad ? max<i32>(rows_p, 0) * max<i32>(win_hi(ix0, dw, iw + pr, kw), 0) : count_in;
+        const m = load<f32>(params + 96 + (<usize>count << 2));
+        const bias = count_in * zp_in;
+        const yp = y + <usize>(((b * oh + oy) * ow + ox) * ys);
+        const x0 = x + <usize>(((b * ih + iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * xs);
+        for (let ch = 0; ch < c; ch++) {
+          let acc = 0;
+          let row = x0 + <usize>ch;
+          for (let ky = ky0; ky < ky1; ky++) {
+            let p = row;
+            for (let kx = kx0; kx < kx1; kx++) {
+              acc += <i32>load<i8>(p);
+              p += col_step;
+            }
+            row += row_step;
+          }
+          store<i8>(yp + <usize>ch, requant_fp32(acc - bias, m, zp_out, lo, hi));
+        }
+      }
+    }
+  }
+}
+
+export function qs8_gavgpool_c1__scalar(x: usize, y: usize, params: usize): void {
+  const n = load<i32>(params, 0), hw = load<i32>(params, 4), c = load<i32>(params, 8);
+  const xs = <usize>load<i32>(params, 12), ys = <usize>load<i32>(params, 16);
+  const zp_in = load<i32>(params, 20), zp_out = load<i32>(params, 24);
+  const lo = <f32>(load<i32>(params, 28) - zp_out), hi = <f32>(load<i32>(params, 32) - zp_out);
+  const m = load<f32>(params, 36);
+  const bias = hw * zp_in;
+  for (let b = 0; b < n; b++) {
+    const xb = x + <usize>b * <usize>hw * xs, yb = y + <usize>b * ys;
+    for (let ch = 0; ch < c; ch++) {
+      let acc = 0;
+      let p = xb + <usize>ch;
+      for (let i = 0; i < hw; i++) {
+        acc += <i32>load<i8>(p);
+        p += xs;
+      }
+      store<i8>(yb + <usize>ch, requant_fp32(acc - bias, m, zp_out, lo, hi));
+    }
+  }
+}

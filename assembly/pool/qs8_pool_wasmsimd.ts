@@ -1,0 +1,198 @@
+// int8 pooling over NHWC, WASM SIMD: 16 channels per vector, the window loop inside.
+// Same signatures, params and numerics as the scalar twins in qs8_pool.ts (read its
+// header). A channel count that is not a multiple of 16 ends with one full-width
+// vector whose loads may run past the pixel (allowed: the host pads every buffer by
+// 16 bytes) and whose store writes only the channels that exist.
+//
+// Average pools sum raw int8 in i16 lanes (256 values of -128..127 fit in i16), then
+// widen to i32 and subtract count_in * zp_in: exactly the scalar twin's integer.
+import { narrow_i32x16_i8, requant_fp32x4 } from '../common/requant_wasmsimd';
+import { store_bytes_tail } from '../eltwise/output_wasmsimd';
+import { win_hi, win_len, win_lo } from './window';
+
+export function qs8_maxpool_c16__wasmsimd(x: usize, y: usize, params: usize): void {
+  const n = load<i32>(params, 0), ih = load<i32>(params, 4), iw = load<i32>(params, 8);
+  const c = <usize>load<i32>(params, 12), oh = load<i32>(params, 16), ow = load<i32>(params, 20);
+  const kh = load<i32>(params, 24), kw = load<i32>(params, 28);
+  const sh = load<i32>(params, 32), sw = load<i32>(params, 36);
+  const dh = load<i32>(params, 40), dw = load<i32>(params, 44);
+  const pt = load<i32>(params, 48), pl = load<i32>(params, 52);
+  const xs = load<i32>(params, 64), ys = load<i32>(params, 68);
+  const vmin = i8x16.splat(<i8>load<i32>(params, 88)), vmax = i8x16.splat(<i8>load<i32>(params, 92));
+  const col_step = <usize>(dw * xs), row_step = <usize>(dh * iw * xs);
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const iy0 = oy * sh - pt;
+      const ky0 = win_lo(iy0, dh), ky1 = win_hi(iy0, dh, ih, kh);
+      const rows = win_len(ky0, ky1);
+      for (let ox = 0; ox < ow; ox++) {
+        const ix0 = ox * sw - pl;
+        const kx0 = win_lo(ix0, dw), kx1 = win_hi(ix0, dw, iw, kw);
+        const cols = win_len(kx0, kx1);
+        let yp = y + <usize>(((b * oh + oy) * ow + ox) * ys);
+        let x0 = x + <usize>(((b * ih + iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * xs);
+        let left = c;
+        while (left > 0) {
+          let m = vmin;
+          let row = x0;
+          for (let ky = 0; ky < rows; ky++) {
+            let p = row;
+            for (let kx = 0; kx < cols; kx++) {
+              m = i8x16.max_s(m, v128.load(p));
+              p += col_step;
+            }
+            row += row_step;
+          }
+          m = i8x16.min_s(m, vmax);
+          if (left >= 16) {
+            v128.store(yp, m);
+            left -= 16;
+          } else {
+            store_bytes_tail(yp, m, left);
+            left = 0;
+          }
+          x0 += 16;
+          yp += 16;
+        }
+      }
+    }
+  }
+}
+
+export function qs8_avgpool_c16__wasmsimd(x: usize, y: usize, params: usize): void {
+  const n = load<i32>(params, 0), ih = load<i32>(params, 4), iw = load<i32>(params, 8);
+  const c = <usize>load<i32>(params, 12), oh = load<i32>(params, 16), ow = load<i32>(params, 20);
+  const kh = load<i32>(params, 24), kw = load<i32>(params, 28);
+  const sh = load<i32>(params, 32), sw = load<i32>(params, 36);
+  const dh = load<i32>(params, 40), dw = load<i32>(params, 44);
+  const pt = load<i32>(params, 48), pl = load<i32>(params, 52);
+  const pb = load<i32>(params, 56), pr = load<i32>(params, 60);
+  const xs = load<i32>(params, 64), ys = load<i32>(params, 68);
+  const include_pad = (load<i32>(params, 72) & 1) != 0;
+  const zp_in = load<i32>(params, 80), zp_out = load<i32>(params, 84);
+  const vzp = i32x4.splat(zp_out);
+  const vlo = f32x4.splat(<f32>(load<i32>(params, 88) - zp_out));
+  const vhi = f32x4.splat(<f32>(load<i32>(params, 92) - zp_out));
+  const col_step = <usize>(dw * xs), row_step = <usize>(dh * iw * xs);
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const iy0 = oy * sh - pt;
+      const ky0 = win_lo(iy0, dh), ky1 = win_hi(iy0, dh, ih, kh);
+      const rows = win_len(ky0, ky1);
+      const rows_p = max<i32>(win_hi(iy0, dh, ih + pb, kh), 0);
+      for (let ox = 0; ox < ow; ox++) {
+        const ix0 = ox * sw - pl;
+        const kx0 = win_lo(ix0, dw), kx1 = win_hi(ix0, dw, iw, kw);
+        const cols = win_len(kx0, kx1);
+        const count_in = rows * cols;
+        const count = include_pad ? rows_p * max<i32>(win_hi(ix0, dw, iw + pr, kw), 0) : count_in;
+        const vm = f32x4.splat(load<f32>(params + 96 + (<usize>count << 2)));
+        const vbias = i32x4.splat(count_in * zp_in);
+        let yp = y + <usize>(((b * oh + oy) * ow + ox) * ys);
+        let x0 = x + <usize>(((b * ih + iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * xs);
+        let left = c;
+        while (left > 0) {
+          let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+          let row = x0;
+          if (count_in <= 256) {
+            let s0 = i16x8.splat(0), s1 = s0;
+            for (let ky = 0; ky < rows; ky++) {
+              let p = row;
+              for (let kx = 0; kx < cols; kx++) {
+                const v = v128.load(p);
+                s0 = i16x8.add(s0, i16x8.extend_low_i8x16_s(v));
+                s1 = i16x8.add(s1, i16x8.extend_high_i8x16_s(v));
+                p += col_step;
+              }
+              row += row_step;
+            }
+            a0 = i32x4.extend_low_i16x8_s(s0);
+            a1 = i32x4.extend_high_i16x8_s(s0);
+            a2 = i32x4.extend_low_i16x8_s(s1);
+            a3 = i32x4.extend_high_i16x8_s(s1);
+          } else {
+            // Windows of more than 256 positions: widen every vector to i32.
+            for (let ky = 0; ky < rows; ky++) {
+              let p = row;
+              for (let kx = 0; kx < cols; kx++) {
+                const v = v128.load(p);
+                const l = i16x8.extend_low_i8x16_s(v), h = i16x8.extend_high_i8x16_s(v);
+                a0 = i32x4.add(a0, i32x4.extend_low_i16x8_s(l));
+                a1 = i32x4.add(a1, i32x4.extend_high_i16x8_s(l));
+                a2 = i32x4.add(a2, i32x4.extend_low_i16x8_s(h));
+                a3 = i32x4.add(a3, i32x4.extend_high_i16x8_s(h));
+                p += col_step;
+              }
+              row += row_step;
+            }
+          }
+          const r = narrow_i32x16_i8(
+            requant_fp32x4(i32x4.sub(a0, vbias), vm, vzp, vlo, vhi),
+            requant_fp32x4(i32x4.sub(a1, vbias), vm, vzp, vlo, vhi),
+            requant_fp32x4(i32x4.sub(a2, vbias), vm, vzp, vlo, vhi),
+            requant_fp32x4(i32x4.sub(a3, vbias), vm, vzp, vlo, vhi),
+          );
+          if (left >= 16) {
+            v128.store(yp, r);
+            left -= 16;
+          } else {
+            store_bytes_tail(yp, r, left);
+            left = 0;
+          }
+          x0 += 16;
+          yp += 16;
+        }
+      }
+    }
+  }
+}
+
+export function qs8_gavgpool_c16__wasmsimd(x: usize, y: usize, params: usize): void {
+  const n = load<i32>(params, 0), hw = load<i32>(params, 4), c = <usize>load<i32>(params, 8);
+  const xs = <usize>load<i32>(params, 12), ys = <usize>load<i32>(params, 16);
+  const zp_in = load<i32>(params, 20), zp_out = load<i32>(params, 24);
+  const vzp = i32x4.splat(zp_out);
+  const vlo = f32x4.splat(<f32>(load<i32>(params, 28) - zp_out));
+  const vhi = f32x4.splat(<f32>(load<i32>(params, 32) - zp_out));
+  const vm = f32x4.splat(load<f32>(params, 36));
+  const vbias = i32x4.splat(hw * zp_in);
+  for (let b = 0; b < n; b++) {
+    let x0 = x + <usize>b * <usize>hw * xs;
+    let yp = y + <usize>b * ys;
+    let left = c;
+    while (left > 0) {
+      let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+      let p = x0;
+      // Chunks of at most 256 pixels summed in i16, then widened.
+      for (let done = 0; done < hw; done += 256) {
+        const chunk = min<i32>(hw - done, 256);
+        let s0 = i16x8.splat(0), s1 = s0;
+        for (let i = 0; i < chunk; i++) {
+          const v = v128.load(p);
+          s0 = i16x8.add(s0, i16x8.extend_low_i8x16_s(v));
+          s1 = i16x8.add(s1, i16x8.extend_high_i8x16_s(v));
+          p += xs;
+        }
+        a0 = i32x4.add(a0, i32x4.extend_low_i16x8_s(s0));
+        a1 = i32x4.add(a1, i32x4.extend_high_i16x8_s(s0));
+        a2 = i32x4.add(a2, i32x4.extend_low_i16x8_s(s1));
+        a3 = i32x4.add(a3, i32x4.extend_high_i16x8_s(s1));
+      }
+      const r = narrow_i32x16_i8(
+        requant_fp32x4(i32x4.sub(a0, vbias), vm, vzp, vlo, vhi),
+        requant_fp32x4(i32x4.sub(a1, vbias), vm, vzp, vlo, vhi),
+        requant_fp32x4(i32x4.sub(a2, vbias), vm, vzp, vlo, vhi),
+        requant_fp32x4(i32x4.sub(a3, vbias), vm, vzp, vlo, vhi),
+      );
+      if (left >= 16) {
+        v128.store(yp, r);
+        left -= 16;
+      } else {
+        store_bytes_tail(yp, r, left);
+        left = 0;
+      }
+      x0 += 16;
+      yp += 16;
+    }
+  }
+}

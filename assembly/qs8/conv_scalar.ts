@@ -1,0 +1,161 @@
+// int8 conv2d NHWC (any kernel size, stride, dilation, asymmetric padding, groups = 1)
+// on top of the int8 GEMM: im2col of a block of output pixels into a host-provided
+// scratch buffer, then one GEMM call per block. The 1x1 / stride 1 / no padding case
+// is a plain GEMM over the input (no copy, no scratch).
+//
+// Weights: canonical OHWI int8 = [C_out][K] with K = KH*KW*C_in in im2col order
+// (kh, kw, ci), packed by the GEMM packer of the kernel's tile (qs8_gemm_pack_2x4c8
+// for the 2x4c8 kernels, qs8_gemm_pack_2x4c16s for the 2x4c16s ones). Padding
+// positions are filled with zp_in, which the packed bias cancels: they contribute 0.
+//
+// Kernel signature: (input, w_packed, output, scratch, params)
+//   input  [batch][H][W][C_in] int8, output [batch][H_out][W_out][C_out] int8,
+//   scratch block_m * K bytes (+ the usual 16 read-past bytes); unused (may be 0) in the 1x1 case.
+//
+// Params (22 x i32, 88 bytes, little endian). The first 12 bytes are the GEMM params,
+// so the conv hands its params pointer straight to the GEMM:
+//   +0 zp_out   +4 qmin   +8 qmax   +12 zp_in   +16 batch
+//   +20 H   +24 W   +28 C_in   +32 H_out   +36 W_out   +40 C_out
+//   +44 KH  +48 KW  +52 stride_h  +56 stride_w  +60 dilation_h  +64 dilation_w
+//   +68 pad_top  +72 pad_left  +76 pad_bottom  +80 pad_right
+//   +84 block_m  output pixels per im2col block (>= 1)
+// The host computes H_out = floor((H + pad_top + pad_bottom - dil_h*(KH-1) - 1) / stride_h) + 1
+// (same for W); the kernel only uses pad_top / pad_left.
+
+import { qs8_gemm_2x4c8__scalar, qs8_gemm_2x4c16s__scalar } from './gemm_scalar';
+
+export type Qs8GemmFn = (
+  m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
+) => void;
+
+/** Copies n bytes; short runs (a few channels) without the call into memory.copy. */
+// @ts-ignore: decorator
+@inline
+function copy_bytes(dst: usize, src: usize, n: i32): void {
+  if (n >= 32) {
+    memory.copy(dst, src, <usize>n);
+  } else {
+    while (n >= 8) {
+      store<u64>(dst, load<u64>(src));
+      dst += 8;
+      src += 8;
+      n -= 8;
+    }
+    while (n > 0) {
+      store<u8>(dst, load<u8>(src));
+      dst++;
+      src++;
+      n--;
+    }
+  }
+}
+
+/** Fills n bytes with the byte v. */
+// @ts-ignore: decorator
+@inline
+function fill_bytes(dst: usize, v: u8, n: i32): void {
+  if (n >= 32) {
+    memory.fill(dst, v, <usize>n);
+  } else {
+    while (n > 0) {
+      store<u8>(dst, v);
+      dst++;
+      n--;
+    }
+  }
+}
+
+/** im2col of `rows` output pixels starting at pixel p0 of one image into dst (row stride K). */
+export function qs8_im2col(inb: usize, dst: usize, params: usize, p0: i32, rows: i32): void {
+  const zp = <u8>load<i32>(params, 12);
+  const H = load<i32>(params, 20);
+  const W = load<i32>(params, 24);
+  const C = load<i32>(params, 28);
+  const W_out = load<i32>(params, 36);
+  const KH = load<i32>(params, 44);
+  const KW = load<i32>(params, 48);
+  const sh = load<i32>(params, 52);
+  const sw = load<i32>(params, 56);
+  const dh = load<i32>(params, 60);
+  const dw = load<i32>(params, 64);
+  const pt = load<i32>(params, 68);
+  const pl = load<i32>(params, 72);
+  const rowC = <usize>W * <usize>C;
+  const kwC = KW * C;
+  let oy = p0 / W_out;
+  let ox = p0 - oy * W_out;
+  for (let r = 0; r < rows; r++) {
+    const iy0 = oy * sh - pt;
+    const ix0 = ox * sw - pl;
+    // The kw run is contiguous in the input when dilation_w is 1 and it lies inside the row.
+    const run = dw == 1 && ix0 >= 0 && ix0 + KW <= W;
+    for (let kh = 0; kh < KH; kh++) {
+      const iy = iy0 + kh * dh;
+      if (<u32>iy >= <u32>H) {
+        fill_bytes(dst, zp, kwC);
+        dst += <usize>kwC;
+        continue;
+      }
+      const src = inb + <usize>iy * rowC;
+      if (run) {
+        copy_bytes(dst, src + <usize>ix0 * <usize>C, kwC);
+        dst += <usize>kwC;
+        continue;
+      }
+      for (let kw = 0; kw < KW; kw++) {
+        const ix = ix0 + kw * dw;
+        if (<u32>ix >= <u32>W) fill_bytes(dst, zp, C);
+        else copy_bytes(dst, src + <usize>ix * <usize>C, C);
+        dst += <usize>C;
+      }
+    }
+    if (++ox == W_out) {
+      ox = 0;
+      oy++;
+    }
+  }
+}
+
+/** The conv loop around a GEMM kernel `gemm` (a compile-time constant at every use). */
+// @ts-ignore: decorator
+@inline
+export function qs8_conv_driver(input: usize, w: usize, output: usize, scratch: usize, params: usize, gemm: Qs8GemmFn): void {
+  const batch = load<i32>(params, 16);
+  const H = load<i32>(params, 20);
+  const W = load<i32>(params, 24);
+  const C = load<i32>(params, 28);
+  const P = load<i32>(params, 32) * load<i32>(params, 36);
+  const N = load<i32>(params, 40);
+  const KH = load<i32>(params, 44);
+  const KW = load<i32>(params, 48);
+  const K = KH * KW * C;
+  const pointwise =
+    KH == 1 && KW == 1 && load<i32>(params, 52) == 1 && load<i32>(params, 56) == 1 &&
+    load<i32>(params, 68) == 0 && load<i32>(params, 72) == 0 && load<i32>(params, 76) == 0 && load<i32>(params, 80) == 0;
+  if (pointwise) {
+    gemm(batch * P, N, C, input, C, w, output, N, params);
+    return;
+  }
+  const block = max<i32>(1, load<i32>(params, 84));
+  const inStride = <usize>H * <usize>W * <usize>C;
+  const outStride = <usize>P * <usize>N;
+  for (let b = 0; b < batch; b++) {
+    const inb = input + <usize>b * inStride;
+    const outb = output + <usize>b * outStride;
+    for (let p0 = 0; p0 < P; p0 += block) {
+      const rows = min<i32>(block, P - p0);
+      qs8_im2col(inb, scratch, params, p0, rows);
+      gemm(rows, N, K, scratch, K, w, outb + <usize>p0 * <usize>N, N, params);
+    }
+  }
+}
+
+/** Scalar twin of qs8_conv_2x4c8__wasmsimd (packed "4c8" weights). */
+export function qs8_conv_2x4c8__scalar(input: usize, w: usize, output: usize, scratch: usize, params: usize): void {
+  qs8_conv_driver(input, w, output, scratch, params, qs8_gemm_2x4c8__scalar);
+}
+
+/** Scalar twin of qs8_conv_2x4c16s__wasmrelaxed (packed "4c16s" weights). */
+export function qs8_conv_2x4c16s__scalar(input: usize, w: usize, output: usize, scratch: usize, params: usize): void {
+  qs8_conv_driver(input, w, output, scratch, params, qs8_gemm_2x4c16s__scalar);
+}

@@ -1,0 +1,184 @@
+// Whole-graph helpers: lookups, topological order with cycle detection, shape inference
+// and validation. Used by the importer (to build) and the file reader (to distrust).
+import { BranchyFormatError } from '../errors.js';
+import { checkNode, inferNode } from './shapes.js';
+import type { DType, Graph, Node, TensorData, TensorInfo, Weights } from './types.js';
+
+/** The tensors of a graph by name. Throws on a duplicate name. */
+export function tensorMap(graph: Graph): Map<string, TensorInfo> {
+  const m = new Map<string, TensorInfo>();
+  for (const t of graph.tensors) {
+    if (m.has(t.name)) throw new BranchyFormatError(`tensor '${t.name}' is declared twice`);
+    m.set(t.name, t);
+  }
+  return m;
+}
+
+/** Which node produces each tensor. Throws when two nodes write the same tensor. */
+export function producers(graph: Graph): Map<string, Node> {
+  const m = new Map<string, Node>();
+  for (const n of graph.nodes) {
+    for (const o of n.outputs) {
+      const prev = m.get(o);
+      if (prev) throw new BranchyFormatError(`tensor '${o}' is written by both node '${prev.name}' and node '${n.name}'`);
+      m.set(o, n);
+    }
+  }
+  return m;
+}
+
+/** The nodes that read each tensor. */
+export function consumers(graph: Graph): Map<string, Node[]> {
+  const m = new Map<string, Node[]>();
+  for (const n of graph.nodes) {
+    for (const i of n.inputs) {
+      const l = m.get(i);
+      if (l) l.push(n);
+      else m.set(i, [n]);
+    }
+  }
+  return m;
+}
+
+/**
+ * The nodes in a topological order, keeping the given order where it already is one.
+ * Throws BranchyFormatError naming the nodes of a cycle.
+ */
+export function topoSort(graph: Graph): Node[] {
+  const prod = producers(graph);
+  const state = new Map<Node, 1 | 2>(); // 1: on the stack, 2: done
+  const order: Node[] = [];
+  for (const root of graph.nodes) {
+    if (state.has(root)) continue;
+    // Iterative DFS so a deep chain cannot overflow the JS stack.
+    const stack: { node: Node; next: number }[] = [{ node: root, next: 0 }];
+    state.set(root, 1);
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      if (top.next < top.node.inputs.length) {
+        const dep = prod.get(top.node.inputs[top.next++]);
+        if (!dep) continue;
+        const s = state.get(dep);
+        if (s === 1) {
+          const cyc = stack.slice(stack.findIndex((f) => f.node === dep)).map((f) => `'${f.node.name}'`);
+          throw new BranchyFormatError(`the graph has a cycle: ${[...cyc, `'${dep.name}'`].join(' -> ')}`);
+        }
+        if (s === undefined) {
+          state.set(dep, 1);
+          stack.push({ node: dep, next: 0 });
+        }
+      } else {
+        state.set(top.node, 2);
+        order.push(top.node);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}
+
+const ELEMENT_TYPE = {
+  f32: Float32Array, i8: Int8Array, u8: Uint8Array, i32: Int32Array, b1: Uint8Array,
+} as const;
+
+/**
+ * How a constant is stored: b1 values packed 32 per u32 along the last axis, written as
+ * bytes (the last axis becomes ceil(n / 32) * 4 bytes); every other dtype as itself.
+ */
+export function storageOf(t: TensorInfo): { dtype: Exclude<DType, 'b1'>; shape: number[] } {
+  if (t.dtype !== 'b1') return { dtype: t.dtype, shape: t.shape.slice() };
+  const s = t.shape.slice();
+  if (s.length === 0) return { dtype: 'u8', shape: [4] };
+  s[s.length - 1] = Math.ceil(s[s.length - 1] / 32) * 4;
+  return { dtype: 'u8', shape: s };
+}
+
+const numel = (s: readonly number[]): number => s.reduce((p, d) => p * d, 1);
+
+export interface ValidateOptions {
+  /** Check constants against these bytes (dtype and element count). */
+  weights?: Weights;
+  /** Fill in missing or empty shapes of computed tensors instead of rejecting them. */
+  fillShapes?: boolean;
+}
+
+/**
+ * Checks a graph completely: unique names, every reference resolves, each tensor has one
+ * source (graph input, constant or one node), no cycle, attributes well-formed, and every
+ * computed tensor's declared shape equals the inferred one. Returns the nodes in
+ * topological order. Throws BranchyFormatError saying what and where.
+ */
+export function validateGraph(graph: Graph, opts: ValidateOptions = {}): Node[] {
+  const tensors = tensorMap(graph);
+  const nodeNames = new Set<string>();
+  for (const n of graph.nodes) {
+    if (nodeNames.has(n.name)) throw new BranchyFormatError(`node name '${n.name}' is used twice`);
+    nodeNames.add(n.name);
+    checkNode(n);
+    for (const t of [...n.inputs, ...n.outputs]) {
+      if (!tensors.has(t)) throw new BranchyFormatError(`node '${n.name}' (${n.op}) references tensor '${t}', which is not declared`);
+    }
+  }
+  const prod = producers(graph);
+  const inputs = new Set(graph.inputs);
+  const read = new Set([...graph.outputs, ...graph.nodes.flatMap((n) => n.inputs)]);
+  for (const name of graph.inputs) {
+    const t = tensors.get(name);
+    if (!t) throw new BranchyFormatError(`graph input '${name}' is not declared`);
+    if (t.constant) throw new BranchyFormatError(`graph input '${name}' is marked constant`);
+    if (prod.has(name)) throw new BranchyFormatError(`graph input '${name}' is also written by node '${prod.get(name)!.name}'`);
+  }
+  for (const name of graph.outputs) {
+    if (!tensors.has(name)) throw new BranchyFormatError(`graph output '${name}' is not declared`);
+  }
+  for (const t of graph.tensors) {
+    const p = prod.get(t.name);
+    if (t.constant && p) throw new BranchyFormatError(`constant '${t.name}' is also written by node '${p.name}'`);
+    if (!t.constant && !p && !inputs.has(t.name)) {
+      // Allowed only if nothing reads it (a dangling declaration is harmless).
+      if (read.has(t.name)) {
+        throw new BranchyFormatError(`tensor '${t.name}' is read but nothing writes it (not an input, a constant, or a node output)`);
+      }
+    }
+    if (t.constant && opts.weights) {
+      const data = opts.weights.get(t.name);
+      if (!data) throw new BranchyFormatError(`constant '${t.name}' has no data`);
+      const st = storageOf(t);
+      if (!(data instanceof ELEMENT_TYPE[st.dtype])) {
+        throw new BranchyFormatError(`constant '${t.name}' is ${t.dtype} but its data is a ${data.constructor.name}`);
+      }
+      if (data.length !== numel(st.shape)) {
+        throw new BranchyFormatError(`constant '${t.name}' has shape [${t.shape.join(', ')}] (${numel(st.shape)} stored elements) but ${data.length} elements of data`);
+      }
+    }
+  }
+  const order = topoSort(graph);
+  for (const n of order) {
+    const outs = inferNode(n, n.inputs.map((i) => tensors.get(i)));
+    n.outputs.forEach((o, k) => {
+      const t = tensors.get(o)!;
+      if (opts.fillShapes && (!t.shape || t.shape.length === 0)) t.shape = outs[k];
+      else if (t.shape.length !== outs[k].length || t.shape.some((d, i) => d !== outs[k][i])) {
+        throw new BranchyFormatError(
+          `node '${n.name}' (${n.op}) makes '${o}' of shape [${outs[k].join(', ')}], but the graph declares [${t.shape.join(', ')}]`,
+        );
+      }
+    });
+  }
+  return order;
+}
+
+/** Bytes per element as stored. */
+export function bytesPerElement(dtype: DType): number {
+  return dtype === 'f32' || dtype === 'i32' ? 4 : 1;
+}
+
+/** An empty typed array of the right kind for a dtype's storage. */
+export function allocate(dtype: DType, n: number): TensorData {
+  switch (dtype) {
+    case 'f32': return new Float32Array(n);
+    case 'i32': return new Int32Array(n);
+    case 'i8': return new Int8Array(n);
+    default: return new Uint8Array(n);
+  }
+}

@@ -1,0 +1,7 @@
+// The graph IR (docs/ir.md). Browser-safe: no protobuf, no node: modules.
+export * from './types.js';
+export { checkNode, inferNode, windowOut } from './shapes.js';
+export {
+  allocate, bytesPerElement, consumers, producers, storageOf, tensorMap, topoSort, validateGraph,
+} from './graph.js';
+export type { ValidateOptions } from './graph.js';

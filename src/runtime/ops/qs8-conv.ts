@@ -1,0 +1,86 @@
+// int8 conv2d NHWC (groups = 1): pack once, run many times.
+//
+//   const layer = prepareQs8Conv(mem, build, { geom, cOut, weights, bias, scale, zpIn, zpOut, qmin, qmax });
+//   runQs8Conv(mem, layer, inputPtr, outputPtr);   // int8 [N][H][W][C_in] -> int8 [N][OH][OW][C_out]
+//
+// One kernel call per layer: a 1x1 / stride 1 / unpadded conv is a GEMM straight over the
+// input; anything else im2cols blocks of `blockM` output pixels into a scratch buffer
+// (padding = zp_in) and runs the GEMM microkernel on each block.
+// Kernels and params: assembly/qs8/conv_scalar.ts; packed layouts: assembly/qs8/gemm_scalar.ts.
+import type { Build } from '../features.js';
+import type { LinearMemory } from '../memory.js';
+import { kernelFn } from '../exports.js';
+import { chooseKernel } from '../kernel-table.js';
+import { type ConvGeometry, type ResolvedGeometry, resolveGeometry } from './qs8-dwconv.js';
+import { type Qs8GemmTile, type Qs8WeightsSpec, packQs8Weights } from './qs8-gemm.js';
+
+export interface Qs8ConvSpec extends Qs8WeightsSpec {
+  /** Geometry; `c` is the input channel count. */
+  geom: ConvGeometry;
+  /** Output channels. */
+  cOut: number;
+  /** Canonical int8 weights OHWI [C_out][KH][KW][C_in]. */
+  weights: Int8Array;
+  /** Output pixels per im2col block (default: about 32 KiB of scratch). */
+  blockM?: number;
+  /** Allocate the scratch buffer now (default true); false: pass one to runQs8Conv. */
+  allocScratch?: boolean;
+}
+
+export interface Qs8ConvLayer {
+  readonly geom: ResolvedGeometry;
+  readonly cOut: number;
+  readonly kernel: string;
+  readonly tile: Qs8GemmTile;
+  readonly packed: number;
+  /** The 88-byte params block. */
+  readonly params: number;
+  /** True when the layer is a plain GEMM over the input (no scratch). */
+  readonly pointwise: boolean;
+  readonly blockM: number;
+  /** Scratch bytes runQs8Conv needs (0 for a pointwise layer); plus the usual read-past padding. */
+  readonly scratchBytes: number;
+  /** The layer's own scratch (0 when none was allocated). */
+  readonly scratch: number;
+  readonly inputBytes: number;
+  readonly outputBytes: number;
+}
+
+const SCRATCH_TARGET = 32 << 10;
+
+/** Check the spec, pack the weights, write the params and (by default) allocate the scratch. Call once at load. */
+export function prepareQs8Conv(mem: LinearMemory, build: Build, spec: Qs8ConvSpec): Qs8ConvLayer {
+  const g = resolveGeometry(spec.geom);
+  if (!Number.isInteger(spec.cOut) || spec.cOut < 1) throw new RangeError(`conv cOut must be a positive integer, got ${spec.cOut}`);
+  const k = g.kh * g.kw * g.c;
+  const kernel = spec.kernel ?? chooseKernel('qs8_conv', build).kernel;
+  const { tile, packed } = packQs8Weights(mem, kernel, spec.cOut, k, spec, 'conv');
+
+  const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
+  const pixels = g.oh * g.ow;
+  let blockM = spec.blockM ?? Math.max(tile.mr, Math.floor(SCRATCH_TARGET / k / tile.mr) * tile.mr);
+  if (!Number.isInteger(blockM) || blockM < 1) throw new RangeError(`conv blockM must be a positive integer, got ${blockM}`);
+  blockM = Math.min(blockM, pixels);
+  const scratchBytes = pointwise ? 0 : blockM * k;
+  const scratch = !pointwise && spec.allocScratch !== false ? mem.alloc(scratchBytes) : 0;
+  const params = mem.putParams([
+    spec.zpOut, spec.qmin ?? -128, spec.qmax ?? 127, spec.zpIn, g.n,
+    g.h, g.w, g.c, g.oh, g.ow, spec.cOut,
+    g.kh, g.kw, g.sh, g.sw, g.dh, g.dw,
+    g.pt, g.pl, g.pb, g.pr, blockM,
+  ]);
+  return {
+    geom: g, cOut: spec.cOut, kernel, tile, packed, params, pointwise, blockM, scratchBytes, scratch,
+    inputBytes: g.n * g.h * g.w * g.c,
+    outputBytes: g.n * pixels * spec.cOut,
+  };
+}
+
+/**
+ * Run a prepared layer: int8 NHWC input at `input`, int8 NHWC output written at `output`.
+ * `scratch` (default: the layer's own) must hold layer.scratchBytes plus 16 read-past bytes.
+ */
+export function runQs8Conv(mem: LinearMemory, layer: Qs8ConvLayer, input: number, output: number, scratch = layer.scratch): void {
+  if (!layer.pointwise && scratch === 0) throw new RangeError('conv: this layer needs a scratch buffer of layer.scratchBytes');
+  kernelFn(mem.mod.exports, layer.kernel)(input, layer.packed, output, scratch, layer.params);
+}

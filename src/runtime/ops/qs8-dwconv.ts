@@ -1,0 +1,144 @@
+// int8 depthwise convolution (NHWC, channel multiplier 1): pack once, run many times.
+//
+//   const layer = prepareQs8Dwconv(mem, build, { geom, weights, bias, scale, zpIn, zpOut, qmin, qmax });
+//   runQs8Dwconv(mem, layer, inputPtr, outputPtr);   // int8 [N][H][W][C] -> int8 [N][OH][OW][C]
+//
+// Kernels and packed layout: assembly/qs8/dwconv.ts. The host writes, at prepare time,
+// the params block, the packed weights, a `zero` row filled with zp_in (what padded taps
+// read) and a small scratch the kernel fills with tap pointers; nothing per call.
+import type { Build } from '../features.js';
+import type { LinearMemory } from '../memory.js';
+import { kernelFn } from '../exports.js';
+import { chooseKernel } from '../kernel-table.js';
+
+/** Spatial geometry of a convolution over an NHWC tensor (shared by the dwconv and conv wrappers). */
+export interface ConvGeometry {
+  n: number;
+  h: number;
+  w: number;
+  /** Input channels (= output channels for depthwise). */
+  c: number;
+  kh: number;
+  kw: number;
+  strideH?: number;
+  strideW?: number;
+  dilationH?: number;
+  dilationW?: number;
+  /** ONNX pads order: [top, left, bottom, right]. Default all 0. */
+  pads?: readonly [number, number, number, number];
+}
+
+export interface ResolvedGeometry {
+  n: number; h: number; w: number; c: number; kh: number; kw: number;
+  sh: number; sw: number; dh: number; dw: number;
+  pt: number; pl: number; pb: number; pr: number;
+  oh: number; ow: number;
+}
+
+/** Fill defaults and compute the output size (ONNX Conv: floor((in + pads - dil*(k-1) - 1)/stride) + 1). */
+export function resolveGeometry(g: ConvGeometry): ResolvedGeometry {
+  const [pt, pl, pb, pr] = g.pads ?? [0, 0, 0, 0];
+  const sh = g.strideH ?? 1, sw = g.strideW ?? 1, dh = g.dilationH ?? 1, dw = g.dilationW ?? 1;
+  for (const [k, v] of Object.entries({ n: g.n, h: g.h, w: g.w, c: g.c, kh: g.kh, kw: g.kw, sh, sw, dh, dw })) {
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`conv geometry: ${k} must be a positive integer, got ${v}`);
+  }
+  for (const v of [pt, pl, pb, pr]) {
+    if (!Number.isInteger(v) || v < 0) throw new RangeError(`conv geometry: pads must be non-negative integers, got ${v}`);
+  }
+  const oh = Math.floor((g.h + pt + pb - dh * (g.kh - 1) - 1) / sh) + 1;
+  const ow = Math.floor((g.w + pl + pr - dw * (g.kw - 1) - 1) / sw) + 1;
+  if (oh < 1 || ow < 1) throw new RangeError(`conv geometry: empty output ${oh}x${ow}`);
+  return { n: g.n, h: g.h, w: g.w, c: g.c, kh: g.kh, kw: g.kw, sh, sw, dh, dw, pt, pl, pb, pr, oh, ow };
+}
+
+/** The 14 geometry fields every dwconv / conv params block starts with. */
+export function geometryFields(g: ResolvedGeometry): number[] {
+  return [g.n, g.h, g.w, g.c, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl];
+}
+
+/** Bytes of one packed 16-channel group (mirror of dw16_group_bytes). */
+export const qs8DwGroupBytes = (taps: number): number => 128 + 32 * ((taps + 1) & ~1);
+
+/** Requantization multipliers m[c] = fround(s_in * s_w[c] / s_out). */
+export function requantScales(sIn: number, sW: Float32Array | readonly number[], sOut: number): Float32Array {
+  const m = new Float32Array(sW.length);
+  for (let c = 0; c < sW.length; c++) m[c] = Math.fround((sIn * sW[c]) / sOut);
+  return m;
+}
+
+export interface Qs8DwconvSpec {
+  geom: ConvGeometry;
+  /** Canonical int8 weights [KH][KW][C]. */
+  weights: Int8Array;
+  /** int32 bias [C] with scale s_in*s_w[c]; null = none. */
+  bias?: Int32Array | null;
+  /** Per-channel requantization multipliers m[c] (see requantScales). */
+  scale: Float32Array;
+  zpIn: number;
+  zpOut: number;
+  /** Fused activation range in the output's quantized domain (none: -128, 127). */
+  qmin?: number;
+  qmax?: number;
+  /** Override the kernel export (tests: scalar twins, the generic kernel). */
+  kernel?: string;
+}
+
+export interface Qs8DwconvLayer {
+  readonly geom: ResolvedGeometry;
+  readonly kernel: string;
+  readonly packed: number;
+  readonly zero: number;
+  readonly scratch: number;
+  readonly params: number;
+  /** Bytes of one input / output tensor. */
+  readonly inputBytes: number;
+  readonly outputBytes: number;
+}
+
+/** Table op for a kernel size: the 3x3 and 5x5 fast paths, or the generic kernel. */
+export function qs8DwconvOp(kh: number, kw: number): string {
+  if (kh === 3 && kw === 3) return 'qs8_dwconv_3x3';
+  if (kh === 5 && kw === 5) return 'qs8_dwconv_5x5';
+  return 'qs8_dwconv';
+}
+
+/** Check the spec, pack the weights and write params, zero row and scratch. Call once at load. */
+export function prepareQs8Dwconv(mem: LinearMemory, build: Build, spec: Qs8DwconvSpec): Qs8DwconvLayer {
+  const g = resolveGeometry(spec.geom);
+  const taps = g.kh * g.kw;
+  const qmin = spec.qmin ?? -128, qmax = spec.qmax ?? 127;
+  if (spec.weights.length !== taps * g.c) throw new RangeError(`dwconv weights: want ${taps * g.c} (KH*KW*C), got ${spec.weights.length}`);
+  if (spec.scale.length !== g.c) throw new RangeError(`dwconv scale: want ${g.c} channels, got ${spec.scale.length}`);
+  if (spec.bias && spec.bias.length !== g.c) throw new RangeError(`dwconv bias: want ${g.c} channels, got ${spec.bias.length}`);
+  for (const [k, v] of Object.entries({ zpIn: spec.zpIn, zpOut: spec.zpOut, qmin, qmax })) {
+    if (!Number.isInteger(v) || v < -128 || v > 127) throw new RangeError(`dwconv ${k} must be an int8, got ${v}`);
+  }
+  if (qmin > qmax) throw new RangeError(`dwconv qmin ${qmin} > qmax ${qmax}`);
+
+  const choice = chooseKernel(qs8DwconvOp(g.kh, g.kw), build);
+  const kernel = spec.kernel ?? choice.kernel;
+  const exp = mem.mod.exports;
+  kernelFn(exp, kernel); // throws now if this build lacks it
+
+  const packed = mem.alloc(Math.ceil(g.c / 16) * qs8DwGroupBytes(taps));
+  const w = mem.put(spec.weights);
+  const b = spec.bias ? mem.put(spec.bias) : 0;
+  const s = mem.put(spec.scale);
+  kernelFn(exp, choice.packer!)(taps, g.c, w, b, s, spec.zpIn, packed);
+
+  const zeroBytes = Math.ceil(g.c / 16) * 16;
+  const zero = mem.alloc(zeroBytes);
+  mem.i8(zero, zeroBytes).fill(spec.zpIn);
+  const scratch = mem.alloc(4 * ((taps + 1) & ~1));
+  const params = mem.putParams([...geometryFields(g), spec.zpOut, qmin, qmax]);
+  return {
+    geom: g, kernel, packed, zero, scratch, params,
+    inputBytes: g.n * g.h * g.w * g.c,
+    outputBytes: g.n * g.oh * g.ow * g.c,
+  };
+}
+
+/** Run a prepared layer: input int8 NHWC at `input`, output int8 NHWC written at `output`. */
+export function runQs8Dwconv(mem: LinearMemory, layer: Qs8DwconvLayer, input: number, output: number): void {
+  kernelFn(mem.mod.exports, layer.kernel)(input, layer.packed, output, layer.zero, layer.scratch, layer.params);
+}

@@ -1,0 +1,159 @@
+"""MobileNet-v1-style CIFAR-10 net with two early exits and exit predictors
+-> models/mobilenet-exits-cifar10.onnx
+
+Input `input` [N,3,32,32]; outputs `exit0` (after the 16x16 stage), `exit1` (after 8x8),
+`exit2` (final, 4x4), logits [N,10]; `predict0`, `predict1` [N,1]: logit that exit 0/1's
+top-1 answer is right. Trains on the first 45,000 CIFAR-10 training images (JPEG copy);
+the last 5,000 are the validation split, written to data/cifar10/val.bin.
+
+    nohup nice -n 19 /usr/bin/python3 train/cifar_mobilenet_exits.py > checkpoints/mobilenet-exits-cifar10.log 2>&1 &
+
+Joint training: sum of the exits' cross-entropies with weights (--weights, default
+0.3,0.3,1.0), plus each predictor's binary cross-entropy on the detached stage output
+(so the predictors never move the backbone), SGD + one-cycle LR, random crop (pad 4) + flip.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import common
+
+NORM = {'mean': [0.4914, 0.4822, 0.4465], 'std': [0.2470, 0.2435, 0.2616], 'scale': 255}
+# (output channels, stride) of the depthwise-separable blocks, per stage, at width 1
+STAGES = [
+    [(64, 1), (128, 2), (128, 1)],                           # 32x32 -> 16x16: exit 0
+    [(256, 2), (256, 1)],                                    # -> 8x8: exit 1
+    [(512, 2)] + [(512, 1)] * 5 + [(1024, 1), (1024, 1)],    # -> 4x4: final exit
+]
+THRESHOLDS = [0.05, 0.1, 0.2, 0.4]
+
+
+def ch(c, width):
+    return max(8, int(c * width + 4) // 8 * 8)
+
+
+def conv_bn(cin, cout, k, stride=1, groups=1):
+    return nn.Sequential(nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False),
+                         nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
+def separable(cin, cout, stride):
+    return nn.Sequential(conv_bn(cin, cin, 3, stride, groups=cin), conv_bn(cin, cout, 1))
+
+
+class Head(nn.Module):
+    """Exit classifier: 1x1 conv -> BN -> ReLU -> global average pool -> FC."""
+
+    def __init__(self, cin, cmid):
+        super().__init__()
+        self.conv = conv_bn(cin, cmid, 1)
+        self.fc = nn.Linear(cmid, 10)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(self.conv(x), 1), 1))
+
+
+class Predictor(nn.Module):
+    """Global average pool -> FC -> 1 logit, on the detached stage output."""
+
+    def __init__(self, cin):
+        super().__init__()
+        self.fc = nn.Linear(cin, 1)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x.detach(), 1), 1))
+
+
+class MobileNetExits(nn.Module):
+    def __init__(self, width):
+        super().__init__()
+        cin = ch(32, width)
+        layers = [conv_bn(3, cin, 3)]
+        self.stages = nn.ModuleList()
+        outs = []
+        for stage in STAGES:
+            for c, s in stage:
+                layers.append(separable(cin, ch(c, width), s))
+                cin = ch(c, width)
+            self.stages.append(nn.Sequential(*layers))
+            outs.append(cin)
+            layers = []
+        # early heads: 1x1 conv to twice the stage's width; the final one is GAP -> FC
+        self.heads = nn.ModuleList([Head(c, 2 * c) for c in outs[:-1]])
+        self.predictors = nn.ModuleList([Predictor(c) for c in outs[:-1]])
+        self.fc = nn.Linear(outs[2], 10)
+
+    def forward(self, x):
+        exits, predicts = [], []
+        for i, stage in enumerate(self.stages):
+            x = stage(x)
+            if i < len(self.heads):
+                exits.append(self.heads[i](x))
+                predicts.append(self.predictors[i](x))
+        exits.append(self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)))
+        return (*exits, *predicts)
+
+
+def auc(score, positive):
+    """Area under the ROC curve (probability that a positive outscores a negative)."""
+    order = score.argsort()
+    ranks = torch.empty_like(score).index_copy_(0, order, torch.arange(1, len(score) + 1, dtype=score.dtype))
+    npos = positive.sum().item()
+    nneg = len(score) - npos
+    return ((ranks[positive].sum() - npos * (npos + 1) / 2) / (npos * nneg)).item()
+
+
+def main():
+    p = common.arg_parser(__doc__, epochs=30, batch_size=128, lr=0.1)
+    p.add_argument('--width', type=float, default=0.5, help='width multiplier')
+    p.add_argument('--weights', default='0.3,0.3,1.0', help='loss weights of exit0,exit1,exit2')
+    args = p.parse_args()
+    weights = [float(w) for w in args.weights.split(',')]
+    common.setup(args)
+    train, val, test = common.cifar_splits()
+    model = MobileNetExits(args.width)
+    nex = len(weights)
+    name = 'mobilenet-exits-cifar10' + ('' if args.width == 0.5 else f'-w{args.width}')
+
+    def loss_fn(model, x, y):
+        outs = model(x)
+        exits, predicts = outs[:nex], outs[nex:]
+        ce = [F.cross_entropy(o, y) for o in exits]
+        bce = [F.binary_cross_entropy_with_logits(p[:, 0], (e.detach().argmax(1) == y).float())
+               for e, p in zip(exits, predicts)]
+        loss = sum(w * l for w, l in zip(weights, ce)) + sum(bce)
+        logs = {'loss': loss.item(), **{f'ce{i}': l.item() for i, l in enumerate(ce)},
+                **{f'bce{i}': l.item() for i, l in enumerate(bce)}}
+        return loss, logs
+
+    def evaluate(model):
+        outs = common.predict(model, test[0], NORM)
+        return {f'test_acc{i}': common.accuracy(o, test[1]) for i, o in enumerate(outs[:nex])}
+
+    common.train(name, model, args, train, NORM, loss_fn, evaluate,
+                 augment=lambda x, g: common.random_crop_flip(x, 4, True, g))
+
+    for split, (x, y) in (('val', val), ('test', test)):
+        outs = common.predict(model, x, NORM)
+        exits, predicts = outs[:nex], outs[nex:]
+        ok = [e.argmax(1) == y for e in exits]
+        print(f'{split} accuracy: ' + ', '.join(f'exit{i} {o.float().mean():.4f}' for i, o in enumerate(ok)))
+        print(f'{split} predictor AUC (is exit i right?): ' +
+              ', '.join(f'predict{i} {auc(p[:, 0], o):.3f}' for i, (p, o) in enumerate(zip(predicts, ok))))
+    # entropy cascade on the test split: leave at the first exit whose softmax entropy is below t
+    ent = [-(F.log_softmax(e, 1).exp() * F.log_softmax(e, 1)).sum(1) for e in exits]
+    print('| entropy < t | exit0 | exit1 | exit2 | accuracy |')
+    print('|---|---|---|---|---|')
+    for t in THRESHOLDS:
+        taken = torch.full_like(y, nex - 1)
+        for i in reversed(range(nex - 1)):
+            taken[ent[i] < t] = i
+        right = torch.stack(ok, 1).gather(1, taken[:, None])[:, 0]
+        shares = ' | '.join(f'{(taken == i).float().mean():.1%}' for i in range(nex))
+        print(f'| {t} | {shares} | {right.float().mean():.2%} |')
+    common.export_onnx(model, (3, 32, 32), [f'exit{i}' for i in range(nex)] + [f'predict{i}' for i in range(nex - 1)],
+                       'models/mobilenet-exits-cifar10.onnx', NORM, check_inputs=common.normalize(test[0][:64], NORM))
+
+
+if __name__ == '__main__':
+    main()
