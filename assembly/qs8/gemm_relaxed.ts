@@ -2,21 +2,33 @@
 // Signature, params and the packed "4c16s" layout: see gemm_scalar.ts (its scalar twin
 // qs8_gemm_2x4c16s__scalar and the packer qs8_gemm_pack_2x4c16s live there).
 //
-// i32x4.relaxed_dot_i8x16_i7x16_add_s is only deterministic when its second operand
-// is in 0..127, so every weight is packed as two 7-bit halves w+ = max(w,0) and
-// w- = max(-w,0) and the kernel adds dot(a, w+) + dot(~a, w-) into one accumulator:
-// ~a = -a-1 is an int8 for every a (-a is not, for a = -128), and
-// sum a*w+ + sum (~a)*w- = sum a*w - sum w-, the last term folded into the packed bias.
+// The relaxed dots are only deterministic when their second operand is in 0..127, so
+// every weight is packed as two 7-bit halves w+ = max(w,0) and w- = max(-w,0). Per 16 K
+// and (row, channel): p = i16x8.relaxed_dot(a, w+) - i16x8.relaxed_dot(a, w-), exact in
+// i16 (each pair sum is within +-2*128*127 = +-32512, so neither dot saturates and the
+// difference, a0*w0 + a1*w1, fits), then i32x4.extadd_pairwise_i16x8_s into the accumulator.
 // Tile 2 rows x 4 channels x 16 K, eight accumulators, like the simd kernel.
 //
-// On Zen 3 (no AVX-VNNI) V8 lowers each relaxed dot to pmaddubsw + pmaddwd + paddd:
-// two multiplies per 16 products and two dots per weight, so this kernel runs at about
-// 60% of qs8_gemm_2x4c8__wasmsimd there, and the kernel table gives the relaxed build the
-// simd kernel. It stays exported and tested for engines where the relaxed dot is one
-// instruction (ARM sdot, x86 VNNI).
+// Why not i32x4.relaxed_dot_i8x16_i7x16_add_s: Node 20's baseline compiler (Liftoff, which
+// runs every function until it gets hot) computes it wrongly when its accumulator is a
+// temporary (binaryen nests dot(x, y, dot(u, v, acc))): a scratch register aliases the
+// accumulator. TurboFan is right. Found by this kernel's tests; the i16 form avoids it.
+//
+// On Zen 3 (no AVX-VNNI) V8 lowers the i16 relaxed dot to pmaddubsw: three multiplies per
+// 16 products (two pmaddubsw, one pmaddwd for the pairwise add) against two pmaddwd in
+// qs8_gemm_2x4c8__wasmsimd, so the kernel table gives the relaxed build the simd kernel.
+// This one stays exported and tested for engines where the relaxed dot is cheaper (ARM sdot).
 
 import { requant_fp32x4, narrow_i32x16_i8 } from '../common/requant_wasmsimd';
 import { hsum4, store_2x4 } from './gemm_common_wasmsimd';
+
+/** sum over pairs of a * (w+ - w-), as i32x4 partial sums (see the header for why it is exact). */
+// @ts-ignore: decorator
+@inline
+function dot16(a: v128, wp: v128, wm: v128): v128 {
+  const p = i16x8.sub(i16x8.relaxed_dot_i8x16_i7x16_s(a, wp), i16x8.relaxed_dot_i8x16_i7x16_s(a, wm));
+  return i32x4.extadd_pairwise_i16x8_s(p);
+}
 
 export function qs8_gemm_2x4c16s__wasmrelaxed(
   m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
@@ -53,33 +65,23 @@ export function qs8_gemm_2x4c16s__wasmrelaxed(
         const pend = pw + (kp << 3);
         while (pw < pend) {
           const va0 = v128.load(pa0);
-          const vn0 = v128.not(va0);
           const va1 = v128.load(pa1);
-          const vn1 = v128.not(va1);
-          const vp0 = v128.load(pw);
+          const vp0 = v128.load(pw, 0);
           const vm0 = v128.load(pw, 16);
-          acc00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(va0, vp0, acc00);
-          acc10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(va1, vp0, acc10);
-          acc00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(vn0, vm0, acc00);
-          acc10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(vn1, vm0, acc10);
+          acc00 = i32x4.add(acc00, dot16(va0, vp0, vm0));
+          acc10 = i32x4.add(acc10, dot16(va1, vp0, vm0));
           const vp1 = v128.load(pw, 32);
           const vm1 = v128.load(pw, 48);
-          acc01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(va0, vp1, acc01);
-          acc11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(va1, vp1, acc11);
-          acc01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(vn0, vm1, acc01);
-          acc11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(vn1, vm1, acc11);
+          acc01 = i32x4.add(acc01, dot16(va0, vp1, vm1));
+          acc11 = i32x4.add(acc11, dot16(va1, vp1, vm1));
           const vp2 = v128.load(pw, 64);
           const vm2 = v128.load(pw, 80);
-          acc02 = i32x4.relaxed_dot_i8x16_i7x16_add_s(va0, vp2, acc02);
-          acc12 = i32x4.relaxed_dot_i8x16_i7x16_add_s(va1, vp2, acc12);
-          acc02 = i32x4.relaxed_dot_i8x16_i7x16_add_s(vn0, vm2, acc02);
-          acc12 = i32x4.relaxed_dot_i8x16_i7x16_add_s(vn1, vm2, acc12);
+          acc02 = i32x4.add(acc02, dot16(va0, vp2, vm2));
+          acc12 = i32x4.add(acc12, dot16(va1, vp2, vm2));
           const vp3 = v128.load(pw, 96);
           const vm3 = v128.load(pw, 112);
-          acc03 = i32x4.relaxed_dot_i8x16_i7x16_add_s(va0, vp3, acc03);
-          acc13 = i32x4.relaxed_dot_i8x16_i7x16_add_s(va1, vp3, acc13);
-          acc03 = i32x4.relaxed_dot_i8x16_i7x16_add_s(vn0, vm3, acc03);
-          acc13 = i32x4.relaxed_dot_i8x16_i7x16_add_s(vn1, vm3, acc13);
+          acc03 = i32x4.add(acc03, dot16(va0, vp3, vm3));
+          acc13 = i32x4.add(acc13, dot16(va1, vp3, vm3));
           pa0 += 16;
           pa1 += 16;
           pw += 128;
@@ -106,15 +108,10 @@ export function qs8_gemm_2x4c16s__wasmrelaxed(
         const pend = pw + (kp << 3);
         while (pw < pend) {
           const va0 = v128.load(pa0);
-          const vn0 = v128.not(va0);
-          acc0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(va0, v128.load(pw), acc0);
-          acc1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(va0, v128.load(pw, 32), acc1);
-          acc2 = i32x4.relaxed_dot_i8x16_i7x16_add_s(va0, v128.load(pw, 64), acc2);
-          acc3 = i32x4.relaxed_dot_i8x16_i7x16_add_s(va0, v128.load(pw, 96), acc3);
-          acc0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(vn0, v128.load(pw, 16), acc0);
-          acc1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(vn0, v128.load(pw, 48), acc1);
-          acc2 = i32x4.relaxed_dot_i8x16_i7x16_add_s(vn0, v128.load(pw, 80), acc2);
-          acc3 = i32x4.relaxed_dot_i8x16_i7x16_add_s(vn0, v128.load(pw, 112), acc3);
+          acc0 = i32x4.add(acc0, dot16(va0, v128.load(pw, 0), v128.load(pw, 16)));
+          acc1 = i32x4.add(acc1, dot16(va0, v128.load(pw, 32), v128.load(pw, 48)));
+          acc2 = i32x4.add(acc2, dot16(va0, v128.load(pw, 64), v128.load(pw, 80)));
+          acc3 = i32x4.add(acc3, dot16(va0, v128.load(pw, 96), v128.load(pw, 112)));
           pa0 += 16;
           pw += 128;
         }

@@ -31,8 +31,6 @@
 //            i32 bias'[4] | f32 scale[4] | u8 w[Kp/16][4][2][16]
 //          each weight split in two 7-bit halves: [..][n][0][t] = w+ = max(w,0),
 //          [..][n][1][t] = w- = max(-w,0), so the relaxed dot's i7 operand is always in 0..127.
-//          The kernel computes sum a*w+ + sum (~a)*w- (~a = -a-1 is int8 for every a, where
-//          -a is not), which is sum a*w - sum w-: so this layout's bias' also adds sum_k w-[n,k].
 
 import { requant_fp32 } from '../common/requant';
 
@@ -50,23 +48,16 @@ function packed_block_bytes(kp: i32): i32 {
 }
 
 /** Writes bias' and scale for one block of 4 channels starting at channel n0. */
-function pack_block_head(
-  w: usize, bias: usize, scale: usize, zp_in: i32, n: i32, k: i32, n0: i32, out: usize, split: bool,
-): void {
+function pack_block_head(w: usize, bias: usize, scale: usize, zp_in: i32, n: i32, k: i32, n0: i32, out: usize): void {
   for (let j = 0; j < 4; j++) {
     const nn = n0 + j;
     let b: i32 = 0;
     let s: f32 = 0;
     if (nn < n) {
       let sum: i32 = 0;
-      let neg: i32 = 0;
       const row = w + <usize>nn * <usize>k;
-      for (let t = 0; t < k; t++) {
-        const v = clamp_w(<i32>load<i8>(row + <usize>t));
-        sum += v;
-        if (v < 0) neg -= v;
-      }
-      b = (bias != 0 ? load<i32>(bias + <usize>nn * 4) : 0) - zp_in * sum + (split ? neg : 0);
+      for (let t = 0; t < k; t++) sum += clamp_w(<i32>load<i8>(row + <usize>t));
+      b = (bias != 0 ? load<i32>(bias + <usize>nn * 4) : 0) - zp_in * sum;
       s = load<f32>(scale + <usize>nn * 4);
     }
     store<i32>(out + <usize>j * 4, b);
@@ -83,7 +74,7 @@ export function qs8_gemm_pack_2x4c8(w: usize, bias: usize, scale: usize, zp_in: 
   const blocks = (n + 3) >> 2;
   for (let nb = 0; nb < blocks; nb++) {
     const o = out + <usize>nb * <usize>packed_block_bytes(kp);
-    pack_block_head(w, bias, scale, zp_in, n, k, nb * 4, o, false);
+    pack_block_head(w, bias, scale, zp_in, n, k, nb * 4, o);
     for (let kb = 0; kb < kp; kb += 8) {
       for (let j = 0; j < 4; j++) {
         const nn = nb * 4 + j;
@@ -104,7 +95,7 @@ export function qs8_gemm_pack_2x4c16s(w: usize, bias: usize, scale: usize, zp_in
   const blocks = (n + 3) >> 2;
   for (let nb = 0; nb < blocks; nb++) {
     const o = out + <usize>nb * <usize>packed_block_bytes(kp);
-    pack_block_head(w, bias, scale, zp_in, n, k, nb * 4, o, true);
+    pack_block_head(w, bias, scale, zp_in, n, k, nb * 4, o);
     for (let kb = 0; kb < kp; kb += 16) {
       for (let j = 0; j < 4; j++) {
         const nn = nb * 4 + j;
@@ -172,8 +163,8 @@ export function qs8_gemm_2x4c16s__scalar(
         for (let kk = 0; kk < k; kk += 16) {
           const kn = min<i32>(16, k - kk);
           for (let t = 0; t < kn; t++) {
-            const x = <i32>load<i8>(ar + <usize>(kk + t));
-            acc += x * <i32>load<u8>(wk + <usize>t) + ~x * <i32>load<u8>(wk + 16 + <usize>t);
+            const wv = <i32>load<u8>(wk + <usize>t) - <i32>load<u8>(wk + 16 + <usize>t);
+            acc += <i32>load<i8>(ar + <usize>(kk + t)) * wv;
           }
           wk += 128;
         }

@@ -2,13 +2,14 @@
 // evaluator, and loading the ONNX backend node tests as fixtures.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { onnx } from 'onnx-proto';
+import type { onnx } from 'onnx-proto';
+import { ONNX } from '../../src/convert/onnx/onnx-proto.js';
 import { importOnnx } from '../../src/convert/index.js';
 import type { ImportOptions, ImportResult } from '../../src/convert/index.js';
 import { decodeTensor } from '../../src/convert/onnx/proto.js';
 import { evalGraph, toNCHW, toNHWC } from '../reference/ir-eval.js';
 
-const AT = onnx.AttributeProto.AttributeType;
+const AT = ONNX.AttributeProto.AttributeType;
 export type Attr = onnx.IAttributeProto;
 export const int = (i: number): Attr => ({ type: AT.INT, i });
 export const ints = (v: number[]): Attr => ({ type: AT.INTS, ints: v });
@@ -47,14 +48,14 @@ function valueInfo(name: string, shape?: (number | string)[], elemType = 1): onn
 
 export function tensorProto(name: string, dims: number[], data: ArrayLike<number>, int64 = false): onnx.ITensorProto {
   return int64
-    ? { name, dims, dataType: onnx.TensorProto.DataType.INT64, int64Data: Array.from(data) }
-    : { name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(Float32Array.from(data).buffer) };
+    ? { name, dims, dataType: ONNX.TensorProto.DataType.INT64, int64Data: Array.from(data) }
+    : { name, dims, dataType: ONNX.TensorProto.DataType.FLOAT, rawData: new Uint8Array(Float32Array.from(data).buffer) };
 }
 
 /** Encodes a ModelProto from a compact description. */
 export function buildModel(spec: ModelSpec): Uint8Array {
   let k = 0;
-  const m = onnx.ModelProto.create({
+  const m = ONNX.ModelProto.create({
     irVersion: 7,
     opsetImport: [{ domain: '', version: spec.opset ?? 13 }],
     metadataProps: Object.entries(spec.metadata ?? {}).map(([key, value]) => ({ key, value })),
@@ -69,7 +70,7 @@ export function buildModel(spec: ModelSpec): Uint8Array {
       })),
     },
   });
-  return onnx.ModelProto.encode(m).finish();
+  return ONNX.ModelProto.encode(m).finish();
 }
 
 /** Imports, then evaluates with the reference evaluator; inputs and outputs in ONNX layout. */
@@ -122,10 +123,10 @@ export interface NodeCase {
  */
 export function loadNodeTest(name: string): NodeCase {
   const dir = join(NODE_TESTS, name);
-  const m = onnx.ModelProto.decode(readFileSync(join(dir, 'model.onnx')));
+  const m = ONNX.ModelProto.decode(readFileSync(join(dir, 'model.onnx')));
   const data = join(dir, 'test_data_set_0');
   const files = readdirSync(data);
-  const read = (f: string): onnx.TensorProto => onnx.TensorProto.decode(readFileSync(join(data, f)));
+  const read = (f: string): onnx.TensorProto => ONNX.TensorProto.decode(readFileSync(join(data, f)));
   const g = m.graph as onnx.GraphProto;
   const ins = files.filter((f) => f.startsWith('input_')).sort((a, b) => parseInt(a.slice(6)) - parseInt(b.slice(6)));
   const inputs: Record<string, Float32Array> = {};
@@ -146,5 +147,5 @@ export function loadNodeTest(name: string): NodeCase {
   files.filter((f) => f.startsWith('output_')).sort().forEach((f, i) => {
     outputs[g.output[i].name!] = Float32Array.from(decodeTensor(read(f), f).data as ArrayLike<number>);
   });
-  return { model: onnx.ModelProto.encode(m).finish(), inputs, outputs };
+  return { model: ONNX.ModelProto.encode(m).finish(), inputs, outputs };
 }

@@ -4,7 +4,8 @@
 // gemm; activations fuse into their producer; Flatten -> Gemm permutes the Gemm's
 // weights instead of the activations. Anything it cannot express exactly throws
 // BranchyUnsupportedError naming the op, the node, the attribute and a way out.
-import { onnx } from 'onnx-proto';
+import type { onnx } from 'onnx-proto';
+import { ONNX } from './onnx-proto.js';
 import { BranchyUnsupportedError } from '../../errors.js';
 import { validateGraph } from '../../ir/graph.js';
 import type {
@@ -88,7 +89,7 @@ const nhwc = (s: readonly number[]): number[] => [s[0], s[2], s[3], s[1]];
 export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportResult {
   let model: onnx.ModelProto;
   try {
-    model = onnx.ModelProto.decode(bytes);
+    model = ONNX.ModelProto.decode(bytes);
   } catch (e) {
     throw new BranchyUnsupportedError(`not an ONNX model: ${(e as Error).message}`);
   }
@@ -360,9 +361,9 @@ class Importer {
     const name = vi.name ?? '';
     const tt = vi.type?.tensorType;
     if (!tt) throw new BranchyUnsupportedError(`graph input '${name}' is not a tensor`);
-    if (tt.elemType !== onnx.TensorProto.DataType.FLOAT) {
+    if (tt.elemType !== ONNX.TensorProto.DataType.FLOAT) {
       throw new BranchyUnsupportedError(
-        `graph input '${name}' has type ${onnx.TensorProto.DataType[tt.elemType ?? 0]}; branchy imports float32 inputs (export the float model)`,
+        `graph input '${name}' has type ${ONNX.TensorProto.DataType[tt.elemType ?? 0]}; branchy imports float32 inputs (export the float model)`,
       );
     }
     let shape: number[];

@@ -1,6 +1,7 @@
 // Reading ONNX protobuf values: tensors (raw or typed fields, little-endian), attributes
 // with the spec's defaults, and int64 fields that protobufjs may hand back as Long.
-import { onnx } from 'onnx-proto';
+import type { onnx } from 'onnx-proto';
+import { ONNX } from './onnx-proto.js';
 import { BranchyUnsupportedError } from '../../errors.js';
 
 /** A constant: floats as f32, integer and bool types as plain numbers. */
@@ -19,7 +20,7 @@ export function toNum(v: LongLike): number {
   return v.toNumber();
 }
 
-const T = onnx.TensorProto.DataType;
+const T = ONNX.TensorProto.DataType;
 
 function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, f = h & 0x3ff;
@@ -32,7 +33,7 @@ function halfToFloat(h: number): number {
 export function decodeTensor(t: onnx.ITensorProto, where: string): Const {
   const dims = (t.dims ?? []).map(toNum);
   const n = dims.reduce((p, d) => p * d, 1);
-  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL || (t.externalData?.length ?? 0) > 0) {
+  if (t.dataLocation === ONNX.TensorProto.DataLocation.EXTERNAL || (t.externalData?.length ?? 0) > 0) {
     throw new BranchyUnsupportedError(
       `${where}: tensor '${t.name}' keeps its data in an external file; save the model with all data inside it ` +
         `(onnx.save_model(m, path, save_as_external_data=False))`,
@@ -81,7 +82,7 @@ export function decodeTensor(t: onnx.ITensorProto, where: string): Const {
   }
 }
 
-const A = onnx.AttributeProto.AttributeType;
+const A = ONNX.AttributeProto.AttributeType;
 
 /** Typed access to a node's attributes, each with the spec's default. */
 export class Attrs {
