@@ -1,0 +1,221 @@
+// The public runtime API: load a .branchy model, run it, read named outputs.
+//
+//   const model = await load(bytes);              // Uint8Array | URL | path
+//   const out = model.run(input);                 // Float32Array NCHW (as ONNX), or uint8 pixels
+//   out.logits.data; out.logits.dims;
+import { BranchyInputError, BranchyFormatError } from '../errors.js';
+import { readBranchy } from '../format/branchy.js';
+import type { Graph, TensorInfo, Weights } from '../ir/types.js';
+import { validateGraph } from '../ir/graph.js';
+import { compile, type Program, type TensorSlot } from './executor.js';
+import { LinearMemory } from './memory.js';
+import { loadKernels, type LoadKernelsOptions, type WasmSource } from './wasm.js';
+import type { Build } from './features.js';
+
+export interface LoadOptions extends LoadKernelsOptions {
+  /** Refuse models whose weights and arena need more wasm memory than this (default 1 GiB). */
+  memoryCap?: number;
+}
+
+export interface RunOptions {
+  /** Layout of float inputs: 'NCHW' (default, as the ONNX model) or 'NHWC'. */
+  layout?: 'NCHW' | 'NHWC';
+}
+
+export interface OutputTensor {
+  data: Float32Array | Int8Array;
+  dims: number[];
+}
+
+export interface TensorDesc {
+  name: string;
+  /** Shape per the source model (NCHW for images), batch first. */
+  dims: number[];
+  dtype: string;
+}
+
+export interface ModelInfo {
+  inputs: TensorDesc[];
+  outputs: TensorDesc[];
+  /** The kernel build that runs: scalar, simd or relaxed. */
+  build: Build;
+  /** Bytes of the activation arena (one sample). */
+  arenaBytes: number;
+  /** Bytes of packed weights and kernel params. */
+  weightBytes: number;
+  /** Multiply-accumulates of one sample at full depth. */
+  macs: number;
+  /** The model's input normalisation, if it has one: (x * scale - mean[c]) / std[c]. */
+  normalize?: Graph['normalize'];
+}
+
+export type ModelInput = Float32Array | Uint8Array | Record<string, Float32Array | Uint8Array>;
+
+const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+/** A shape as the source model saw it (NHWC -> NCHW for image tensors). */
+function sourceDims(t: TensorInfo): number[] {
+  const s = t.shape;
+  return t.sourceLayout === 'NCHW' && s.length === 4 ? [s[0], s[3], s[1], s[2]] : s.slice();
+}
+
+export class Model {
+  readonly info: ModelInfo;
+  private readonly program: Program;
+  private readonly graph: Graph;
+
+  /** @internal Use load(). */
+  constructor(graph: Graph, program: Program, build: Build) {
+    this.graph = graph;
+    this.program = program;
+    const desc = (name: string): TensorDesc => {
+      const t = graph.tensors.find((x) => x.name === name)!;
+      return { name, dims: sourceDims(t), dtype: t.dtype };
+    };
+    this.info = {
+      inputs: graph.inputs.map(desc),
+      outputs: graph.outputs.map(desc),
+      build,
+      arenaBytes: program.arenaBytes,
+      weightBytes: program.weightBytes,
+      macs: program.steps.reduce((a, s) => a + s.macs, 0),
+      normalize: graph.normalize,
+    };
+  }
+
+  /** Run the model on a batch. Returns every graph output by name. */
+  run(input: ModelInput, options: RunOptions = {}): Record<string, OutputTensor> {
+    const feeds = this.feeds(input);
+    const batch = feeds[0].batch;
+    const outs = this.graph.outputs.map((name) => {
+      const slot = this.program.tensors.get(name)!;
+      return { name, slot, data: slot.info.dtype === 'i8' ? new Int8Array(batch * slot.elements) : new Float32Array(batch * slot.elements) };
+    });
+    const mem = this.program.mem;
+    for (let b = 0; b < batch; b++) {
+      for (const f of feeds) this.writeInput(f.slot, f.data, b, options.layout ?? 'NCHW');
+      for (const step of this.program.steps) step.run();
+      for (const o of outs) this.readOutput(o.slot, o.data, b, mem);
+    }
+    const result: Record<string, OutputTensor> = {};
+    for (const o of outs) {
+      const dims = sourceDims(o.slot.info);
+      dims[0] = batch;
+      result[o.name] = { data: o.data, dims };
+    }
+    return result;
+  }
+
+  private feeds(input: ModelInput) {
+    const named: Record<string, Float32Array | Uint8Array> =
+      input instanceof Float32Array || input instanceof Uint8Array ? { [this.graph.inputs[0]]: input } : input;
+    if (input instanceof Float32Array || input instanceof Uint8Array) {
+      if (this.graph.inputs.length !== 1) {
+        throw new BranchyInputError(`this model has ${this.graph.inputs.length} inputs (${this.graph.inputs.join(', ')}): pass an object of named inputs`);
+      }
+    }
+    let batch = -1;
+    return this.graph.inputs.map((name) => {
+      const data = named[name];
+      const slot = this.program.tensors.get(name)!;
+      if (!data) throw new BranchyInputError(`input '${name}' is missing; the model's inputs are ${this.graph.inputs.join(', ')}`);
+      if (!(data instanceof Float32Array) && !(data instanceof Uint8Array)) {
+        throw new BranchyInputError(`input '${name}': expected a Float32Array (or Uint8Array pixels), got ${Object.prototype.toString.call(data)}`);
+      }
+      if (data instanceof Uint8Array && !this.graph.normalize) {
+        throw new BranchyInputError(`input '${name}': uint8 pixels need the model's normalisation, and this model has none; pass a Float32Array`);
+      }
+      if (data.length === 0 || data.length % slot.elements !== 0) {
+        throw new BranchyInputError(
+          `input '${name}': ${data.length} values is not a whole number of samples of ${sourceDims(slot.info).slice(1).join('×')} (${slot.elements} values each)`,
+        );
+      }
+      const b = data.length / slot.elements;
+      if (batch >= 0 && b !== batch) throw new BranchyInputError(`input '${name}': batch ${b} differs from the other inputs' ${batch}`);
+      batch = b;
+      if (data instanceof Float32Array) {
+        for (let i = 0; i < data.length; i++) {
+          if (!Number.isFinite(data[i])) throw new BranchyInputError(`input '${name}': value ${data[i]} at index ${i} is not finite`);
+        }
+      }
+      return { name, slot, data, batch: b };
+    });
+  }
+
+  /** Copy sample b of a user input into the arena as NHWC f32, normalising uint8 pixels. */
+  private writeInput(slot: TensorSlot, data: Float32Array | Uint8Array, b: number, layout: 'NCHW' | 'NHWC'): void {
+    const t = slot.info;
+    const n = slot.elements;
+    const dst = this.program.mem.f32(slot.ptr, n);
+    const src = data.subarray(b * n, (b + 1) * n);
+    const norm = data instanceof Uint8Array ? this.graph.normalize! : null;
+    const image = t.shape.length === 4;
+    const c = image ? t.shape[3] : 1;
+    const hw = n / c;
+    const nchw = image && (data instanceof Uint8Array || layout === 'NCHW') && t.sourceLayout === 'NCHW';
+    for (let ch = 0; ch < c; ch++) {
+      const mean = norm ? norm.mean[norm.mean.length === 1 ? 0 : ch] : 0;
+      const std = norm ? norm.std[norm.std.length === 1 ? 0 : ch] : 1;
+      const scale = norm ? norm.scale : 1;
+      for (let p = 0; p < hw; p++) {
+        const v = src[nchw ? ch * hw + p : p * c + ch];
+        dst[p * c + ch] = norm ? (v * scale - mean) / std : v;
+      }
+    }
+  }
+
+  private readOutput(slot: TensorSlot, out: Float32Array | Int8Array, b: number, mem: LinearMemory): void {
+    const t = slot.info;
+    const n = slot.elements;
+    const src = t.dtype === 'i8' ? mem.i8(slot.ptr, n) : mem.f32(slot.ptr, n);
+    const dst = out.subarray(b * n, (b + 1) * n);
+    if (t.sourceLayout === 'NCHW' && t.shape.length === 4) {
+      const c = t.shape[3], hw = n / c;
+      for (let ch = 0; ch < c; ch++) for (let p = 0; p < hw; p++) dst[ch * hw + p] = src[p * c + ch];
+    } else {
+      dst.set(src);
+    }
+  }
+}
+
+/** Compile an in-memory graph (what `branchy/convert` produces) into a runnable model. */
+export async function fromGraph(graph: Graph, weights: Weights, options: LoadOptions = {}): Promise<Model> {
+  validateGraph(graph, { weights });
+  for (const name of graph.inputs) {
+    const t = graph.tensors.find((x) => x.name === name)!;
+    if (t.dtype !== 'f32') throw new BranchyFormatError(`input '${name}' is ${t.dtype}; branchy models take f32 inputs (quantize inside the graph)`);
+  }
+  const kernels = await loadKernels(options);
+  const mem = new LinearMemory(kernels, options.memoryCap);
+  const program = compile(mem, graph, weights, { build: kernels.build });
+  return new Model(graph, program, kernels.build);
+}
+
+/** Load a .branchy model from bytes, a URL, or (in Node) a file path. */
+export async function load(source: Uint8Array | ArrayBuffer | URL | string, options: LoadOptions = {}): Promise<Model> {
+  const bytes = await readBytes(source);
+  const { graph, weights } = readBranchy(bytes);
+  return fromGraph(graph, weights, options);
+}
+
+async function readBytes(source: Uint8Array | ArrayBuffer | URL | string): Promise<Uint8Array> {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  const url = typeof source === 'string' ? pathOrUrl(source) : source;
+  if (url.protocol === 'file:') {
+    const fsName = 'node:fs/promises';
+    const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises');
+    return new Uint8Array(await fs.readFile(url));
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new BranchyFormatError(`fetching ${url.href} failed: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+function pathOrUrl(s: string): URL {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) return new URL(s);
+  const abs = s.startsWith('/') ? s : `${globalThis.process?.cwd?.() ?? ''}/${s}`;
+  return new URL(`file://${abs}`);
+}
+
+export type { WasmSource };
