@@ -82,7 +82,7 @@ def main():
         overall = torch.where(m, ok0, ok1).float().mean().item()
         print(f'| {t} | {m.float().mean():.2%} | {acc:.2%} | {overall:.2%} |')
     common.export_onnx(model, (1, 28, 28), ['exit0', 'exit1'], 'models/branchy-lenet-mnist.onnx', NORM,
-                       check_inputs=common.normalize(test[0][:64], NORM))
+                       check_inputs=common.normalize(test[0][:16], NORM))
 
 
 if __name__ == '__main__':

@@ -1,8 +1,10 @@
 // Runs an exported model with onnxruntime-node on a labelled split and prints the top-1
-// accuracy of every logits output, using the normalisation stored in the model's metadata.
+// accuracy of every logits output, using the normalisation stored in the model's metadata,
+// and compares all outputs with PyTorch's on the inputs saved at export (checkpoints/onnx-ref/).
 //   node train/check_onnx.mjs models/mnist-lenet.onnx mnist
 //   node train/check_onnx.mjs models/mobilenet-exits-cifar10.onnx cifar10 [data/cifar10/val.bin]
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { createRequire } from 'node:module';
 import ort from 'onnxruntime-node';
 
@@ -65,4 +67,15 @@ for (let s = 0; s < n; s += batch) {
 }
 for (const name of session.outputNames) {
   console.log(name, name in correct ? `top-1 ${(correct[name] / n).toFixed(4)} on ${n}` : '(not logits)');
+}
+
+const refPath = `checkpoints/onnx-ref/${basename(modelPath)}.json`;
+if (existsSync(refPath)) {
+  const ref = JSON.parse(readFileSync(refPath, 'utf8'));
+  const out = await session.run({ input: new ort.Tensor('float32', Float32Array.from(ref.input), ref.shape) });
+  for (const [name, want] of Object.entries(ref.outputs)) {
+    let diff = 0, mag = 0;
+    want.forEach((w, i) => { diff = Math.max(diff, Math.abs(out[name].data[i] - w)); mag = Math.max(mag, Math.abs(w)); });
+    console.log(`${name} vs PyTorch on ${ref.shape[0]} inputs: max abs diff ${diff.toExponential(2)} (max |value| ${mag.toFixed(2)})`);
+  }
 }

@@ -152,7 +152,7 @@ def main():
         shares = ' | '.join(f'{(taken == i).float().mean():.1%}' for i in range(nex))
         print(f'| {t} | {shares} | {right.float().mean():.2%} |')
     common.export_onnx(model, (3, 32, 32), [f'exit{i}' for i in range(nex)] + [f'predict{i}' for i in range(nex - 1)],
-                       'models/mobilenet-exits-cifar10.onnx', NORM, check_inputs=common.normalize(test[0][:64], NORM))
+                       'models/mobilenet-exits-cifar10.onnx', NORM, check_inputs=common.normalize(test[0][:16], NORM))
 
 
 if __name__ == '__main__':

@@ -208,20 +208,25 @@ def export_onnx(model, input_shape, output_names, path, norm, check_inputs=None)
     m = onnx.load(path)
     del m.metadata_props[:]
     p = m.metadata_props.add()
-    p.key, p.value = 'branchy.normalize', json.dumps(norm)
+    p.key, p.value = 'branchy.normalize', json.dumps(norm, separators=(',', ':'))
     onnx.checker.check_model(m, full_check=True)
     onnx.save(m, path)
     print(f'wrote {os.path.relpath(path, REPO)} ({os.path.getsize(path)} bytes), onnx.checker ok', flush=True)
     if check_inputs is None:
         return
+    with torch.no_grad():
+        want = outputs_of(model, check_inputs)
+    ref = os.path.join(REPO, 'checkpoints', 'onnx-ref', os.path.basename(path) + '.json')
+    os.makedirs(os.path.dirname(ref), exist_ok=True)
+    with open(ref, 'w') as f:  # for train/check_onnx.mjs: PyTorch's outputs on these inputs
+        json.dump({'shape': list(check_inputs.shape), 'input': check_inputs.flatten().tolist(),
+                   'outputs': {n: w.flatten().tolist() for n, w in zip(output_names, want)}}, f)
     try:
         import onnxruntime as ort
     except ImportError:
-        print('onnxruntime not importable here: check with train/check_onnx.mjs (onnxruntime-node)')
+        print('onnxruntime not importable here: check with node train/check_onnx.mjs (onnxruntime-node)')
         return
     sess = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
     got = sess.run(None, {'input': check_inputs.numpy()})
-    with torch.no_grad():
-        want = outputs_of(model, check_inputs)
     for n, g, w in zip(output_names, got, want):
         print(f'onnxruntime {n}: max abs diff {np.abs(g - w.numpy()).max():.2e}')

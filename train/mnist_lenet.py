@@ -46,7 +46,7 @@ def main():
                  augment=lambda x, g: common.random_crop_flip(x, 2, False, g))
     print(f'final test accuracy {evaluate(model)["test_acc"]:.4f}')
     common.export_onnx(model, (1, 28, 28), ['logits'], 'models/mnist-lenet.onnx', NORM,
-                       check_inputs=common.normalize(test[0][:64], NORM))
+                       check_inputs=common.normalize(test[0][:16], NORM))
 
 
 if __name__ == '__main__':

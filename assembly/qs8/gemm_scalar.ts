@@ -125,19 +125,29 @@ export function qs8_gemm_2x4c8__scalar(
     const nr = min<i32>(4, n - nb * 4);
     for (let i = 0; i < m; i++) {
       const ar = a + <usize>i * <usize>a_stride;
-      const cr = c + <usize>i * <usize>c_stride + <usize>nb * 4;
-      for (let j = 0; j < nr; j++) {
-        let acc = load<i32>(wb + <usize>j * 4);
-        let wk = wb + 32 + <usize>j * 16;
-        for (let kk = 0; kk < k; kk += 8) {
-          const kn = min<i32>(8, k - kk);
-          for (let t = 0; t < kn; t++) {
-            acc += <i32>load<i8>(ar + <usize>(kk + t)) * <i32>load<i16>(wk + <usize>t * 2);
-          }
-          wk += 64;
+      // Four channels at once (padded ones have zero weights): each activation is loaded once.
+      let acc0 = load<i32>(wb);
+      let acc1 = load<i32>(wb, 4);
+      let acc2 = load<i32>(wb, 8);
+      let acc3 = load<i32>(wb, 12);
+      let wk = wb + 32;
+      for (let kk = 0; kk < k; kk += 8) {
+        const kn = min<i32>(8, k - kk);
+        for (let t = 0; t < kn; t++) {
+          const x = <i32>load<i8>(ar + <usize>(kk + t));
+          const wt = wk + <usize>t * 2;
+          acc0 += x * <i32>load<i16>(wt);
+          acc1 += x * <i32>load<i16>(wt, 16);
+          acc2 += x * <i32>load<i16>(wt, 32);
+          acc3 += x * <i32>load<i16>(wt, 48);
         }
-        store<i8>(cr + <usize>j, <i8>requant_fp32(acc, load<f32>(wb + 16 + <usize>j * 4), zp, lo, hi));
+        wk += 64;
       }
+      const cr = c + <usize>i * <usize>c_stride + <usize>nb * 4;
+      store<i8>(cr, <i8>requant_fp32(acc0, load<f32>(wb, 16), zp, lo, hi));
+      if (nr > 1) store<i8>(cr, <i8>requant_fp32(acc1, load<f32>(wb, 20), zp, lo, hi), 1);
+      if (nr > 2) store<i8>(cr, <i8>requant_fp32(acc2, load<f32>(wb, 24), zp, lo, hi), 2);
+      if (nr > 3) store<i8>(cr, <i8>requant_fp32(acc3, load<f32>(wb, 28), zp, lo, hi), 3);
     }
   }
 }

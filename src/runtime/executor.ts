@@ -100,6 +100,8 @@ function applyActivation(x: Float32Array, act: Activation): void {
 
 export interface CompileOptions {
   build: Build;
+  /** Keep every tensor alive to the end (no arena reuse), so all of them can be read after a run: calibration. */
+  keepAll?: boolean;
 }
 
 /** Compile a validated graph for one sample per run (batch 1 geometry; the host loops over a batch). */
@@ -341,6 +343,7 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
   });
 
   for (const name of graph.outputs) slot(name).last = lastStep;
+  if (opts.keepAll) for (const s of slots.values()) s.last = lastStep;
   const weightBytes = mem.used - weightStart;
 
   // One arena for every activation and scratch buffer, placed by lifetime.

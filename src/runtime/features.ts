@@ -24,7 +24,7 @@ export const BUILDS: readonly Build[] = ['scalar', 'simd', 'relaxed'];
 
 function validates(bytes: Uint8Array): boolean {
   try {
-    return WebAssembly.validate(bytes);
+    return WebAssembly.validate(bytes as BufferSource);
   } catch {
     return false;
   }

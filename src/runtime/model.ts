@@ -15,6 +15,8 @@ import type { Build } from './features.js';
 export interface LoadOptions extends LoadKernelsOptions {
   /** Refuse models whose weights and arena need more wasm memory than this (default 1 GiB). */
   memoryCap?: number;
+  /** Keep every intermediate tensor readable after a run (see Model.trace); costs memory. */
+  keepIntermediates?: boolean;
 }
 
 export interface RunOptions {
@@ -106,6 +108,27 @@ export class Model {
     return result;
   }
 
+  /**
+   * Run one batch and hand every computed tensor of every sample to `visit` (f32 values,
+   * dequantized if int8; NHWC). Needs `keepIntermediates` at load. Used for calibration.
+   */
+  trace(input: ModelInput, visit: (name: string, values: Float32Array) => void, options: RunOptions = {}): void {
+    const feeds = this.feeds(input);
+    const mem = this.program.mem;
+    for (let b = 0; b < feeds[0].batch; b++) {
+      for (const f of feeds) this.writeInput(f.slot, f.data, b, options.layout ?? 'NCHW');
+      for (const step of this.program.steps) step.run();
+      for (const [name, slot] of this.program.tensors) {
+        const t = slot.info;
+        if (t.dtype === 'f32') visit(name, mem.f32(slot.ptr, slot.elements).slice());
+        else if (t.dtype === 'i8' && t.quant?.kind === 'tensor') {
+          const q = mem.i8(slot.ptr, slot.elements), { scale, zeroPoint } = t.quant;
+          visit(name, Float32Array.from(q, (v) => (v - zeroPoint) * scale));
+        }
+      }
+    }
+  }
+
   private feeds(input: ModelInput) {
     const named: Record<string, Float32Array | Uint8Array> =
       input instanceof Float32Array || input instanceof Uint8Array ? { [this.graph.inputs[0]]: input } : input;
@@ -187,7 +210,7 @@ export async function fromGraph(graph: Graph, weights: Weights, options: LoadOpt
   }
   const kernels = await loadKernels(options);
   const mem = new LinearMemory(kernels, options.memoryCap);
-  const program = compile(mem, graph, weights, { build: kernels.build });
+  const program = compile(mem, graph, weights, { build: kernels.build, keepAll: options.keepIntermediates });
   return new Model(graph, program, kernels.build);
 }
 

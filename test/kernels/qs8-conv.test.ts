@@ -58,7 +58,7 @@ function makeCase(rng: Rng, name: string, over: Partial<ConvRefArgs> = {}, o: Op
 function cases(): Case[] {
   const rng = new Rng(0xc0a7);
   const out: Case[] = [];
-  for (let i = 0; i < 60; i++) out.push(makeCase(rng, `random#${i}`));
+  for (let i = 0; i < 120; i++) out.push(makeCase(rng, `random#${i}`));
   const s1 = { sh: 1, sw: 1, dh: 1, dw: 1 };
   const p0 = { pt: 0, pl: 0, pb: 0, pr: 0 };
   const p1 = { pt: 1, pl: 1, pb: 1, pr: 1 };
