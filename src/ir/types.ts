@@ -113,7 +113,7 @@ export type NodeOf<K extends OpType> = {
 
 export type Node = { [K in OpType]: NodeOf<K> }[OpType];
 
-/** Input normalisation the host applies before the first op: (x * scale - mean[c]) / std[c]. */
+/** Input normalisation the host applies before the first op: (x / scale - mean[c]) / std[c]. */
 export interface Normalize {
   mean: number[];
   std: number[];

@@ -47,7 +47,7 @@ export interface ModelInfo {
   weightBytes: number;
   /** Multiply-accumulates of one sample at full depth. */
   macs: number;
-  /** The model's input normalisation, if it has one: (x * scale - mean[c]) / std[c]. */
+  /** The model's input normalisation, if it has one: (x / scale - mean[c]) / std[c]. */
   normalize?: Graph['normalize'];
 }
 
@@ -182,7 +182,7 @@ export class Model {
       const scale = norm ? norm.scale : 1;
       for (let p = 0; p < hw; p++) {
         const v = src[nchw ? ch * hw + p : p * c + ch];
-        dst[p * c + ch] = norm ? (v * scale - mean) / std : v;
+        dst[p * c + ch] = norm ? (v / scale - mean) / std : v;
       }
     }
   }

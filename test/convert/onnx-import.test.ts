@@ -195,9 +195,9 @@ describe('ONNX import: layouts', () => {
   it('reads branchy.normalize from metadata_props', () => {
     const spec: ModelSpec = {
       inputs: [{ name: 'x', shape: [1, 3, 2, 2] }], outputs: ['y'], nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
-      metadata: { 'branchy.normalize': JSON.stringify({ mean: [0.1, 0.2, 0.3], std: [1, 2, 3], scale: 1 / 255 }) },
+      metadata: { 'branchy.normalize': JSON.stringify({ mean: [0.1, 0.2, 0.3], std: [1, 2, 3], scale: 255 }) },
     };
-    expect(importOnnx(buildModel(spec)).graph.normalize).toEqual({ mean: [0.1, 0.2, 0.3], std: [1, 2, 3], scale: 1 / 255 });
+    expect(importOnnx(buildModel(spec)).graph.normalize).toEqual({ mean: [0.1, 0.2, 0.3], std: [1, 2, 3], scale: 255 });
     spec.metadata = { 'branchy.normalize': '{"mean": 3}' };
     expect(() => importOnnx(buildModel(spec))).toThrow(/branchy.normalize/);
   });

@@ -29,7 +29,7 @@ function sample(): { graph: Graph; weights: Weights } {
     ],
     inputs: ['x'],
     outputs: ['y'],
-    normalize: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], scale: 1 / 255 },
+    normalize: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], scale: 255 },
   };
   const weights: Weights = new Map<string, Float32Array | Int8Array | Int32Array | Uint8Array>([
     ['w', Int8Array.from({ length: 54 }, (_, i) => i - 27)],

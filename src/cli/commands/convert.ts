@@ -1,0 +1,103 @@
+// branchy convert MODEL.onnx -o OUT.branchy [--quant none|int8 --calib SRC ...]
+import { readFile, writeFile } from 'node:fs/promises';
+import { parse, intOption } from '../args.js';
+import { readModelFile } from '../model-file.js';
+import { loadCifar10, loadMnist, type Dataset } from '../datasets.js';
+import { readNpy } from '../npy.js';
+import { Progress } from '../progress.js';
+import { fromGraph } from '../../runtime/model.js';
+import { writeBranchy } from '../../format/index.js';
+import { quantizeGraph, type QuantMethod } from '../../convert/quantize.js';
+import { BranchyInputError } from '../../errors.js';
+import type { Graph, Weights } from '../../ir/types.js';
+import path from 'node:path';
+
+const USAGE =
+  'branchy convert MODEL.onnx -o OUT.branchy [--quant none|int8] [--calib mnist|cifar10|FILE.npy] [--calib-count N] ' +
+  '[--method minmax|percentile] [--percentile P] [--keep-float NODE,NODE] [--data-dir DIR]';
+
+/** Calibration images: a training split (never the test split), or a user's .npy batch. */
+async function calibrationSet(src: string, count: number, dataDir?: string): Promise<Float32Array[] | Uint8Array[]> {
+  let ds: Dataset;
+  if (src === 'mnist') ds = await loadMnist('train', dataDir);
+  else if (src === 'cifar10') {
+    const dir = dataDir ?? path.join('data', 'cifar10');
+    ds = await loadCifar10(path.join(dir, 'train.bin'));
+  } else {
+    const arr = readNpy(new Uint8Array(await readFile(src)), src);
+    const n = arr.shape[0];
+    const per = arr.data.length / n;
+    const data = arr.data instanceof Float64Array ? Float32Array.from(arr.data) : arr.data;
+    if (!(data instanceof Float32Array) && !(data instanceof Uint8Array)) {
+      throw new BranchyInputError(`${src}: calibration images must be float32 (or uint8 pixels)`);
+    }
+    return Array.from({ length: Math.min(n, count) }, (_, i) => data.slice(i * per, (i + 1) * per)) as Float32Array[] | Uint8Array[];
+  }
+  const size = ds.channels * ds.height * ds.width;
+  // Spread the picks over the split so every class is represented.
+  const step = Math.max(1, Math.floor(ds.count / count));
+  return Array.from({ length: Math.min(count, ds.count) }, (_, i) => ds.images.slice(i * step * size, (i * step + 1) * size));
+}
+
+export async function quantizeForCli(
+  graph: Graph, weights: Weights, images: Float32Array[] | Uint8Array[],
+  opts: { method: QuantMethod; percentile?: number; keepFloat?: string[] },
+) {
+  const float = await fromGraph(graph, weights, { keepIntermediates: true });
+  const bar = new Progress('calibrate', images.length);
+  const result = await quantizeGraph(graph, weights, {
+    method: opts.method,
+    percentile: opts.percentile,
+    keepFloat: opts.keepFloat,
+    observe: async (visit) => {
+      images.forEach((img, i) => {
+        float.trace(img, visit);
+        bar.tick(i + 1);
+      });
+      bar.end();
+    },
+  });
+  return result;
+}
+
+export async function convert(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, {
+    out: { type: 'string', short: 'o' },
+    quant: { type: 'string', default: 'none' },
+    calib: { type: 'string' },
+    'calib-count': { type: 'string' },
+    method: { type: 'string', default: 'minmax' },
+    percentile: { type: 'string' },
+    'keep-float': { type: 'string' },
+    'data-dir': { type: 'string' },
+  }, USAGE);
+  if (positionals.length !== 1) throw new BranchyInputError(`convert takes one model file\nusage: ${USAGE}`);
+  const src = positionals[0];
+  const out = values.out ?? src.replace(/\.onnx$/, '') + '.branchy';
+  const { graph, weights } = await readModelFile(src);
+  let g = graph, w = weights;
+  if (values.quant === 'int8') {
+    if (!values.calib) throw new BranchyInputError('--quant int8 needs calibration images: --calib mnist|cifar10|FILE.npy');
+    const method = values.method as QuantMethod;
+    if (method !== 'minmax' && method !== 'percentile') throw new BranchyInputError(`--method wants minmax or percentile, got '${method}'`);
+    const images = await calibrationSet(values.calib, intOption(values['calib-count'], 'calib-count', 500), values['data-dir']);
+    const percentile = values.percentile === undefined ? undefined : Number(values.percentile);
+    const keepFloat = values['keep-float']?.split(',').map((s) => s.trim()).filter(Boolean);
+    const r = await quantizeForCli(graph, weights, images, { method, percentile, keepFloat });
+    g = r.graph;
+    w = r.weights;
+    for (const line of r.report ?? []) console.log(formatReportLine(line));
+  } else if (values.quant !== 'none') {
+    throw new BranchyInputError(`--quant wants none or int8, got '${values.quant}'`);
+  }
+  const bytes = writeBranchy(g, w);
+  await writeFile(out, bytes);
+  console.log(`wrote ${out} (${bytes.length} bytes, ${values.quant})`);
+}
+
+function formatReportLine(r: unknown): string {
+  const o = r as Record<string, unknown>;
+  return Object.entries(o)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toPrecision(4)) : Array.isArray(v) ? `[${v.map((x) => (typeof x === 'number' ? x.toPrecision(4) : x)).join(', ')}]` : String(v)}`)
+    .join(' ');
+}

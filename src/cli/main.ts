@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// branchy command line: convert, inspect, run, eval.
+import { BranchyError } from '../errors.js';
+
+const HELP = `branchy — compressed CNNs with early exits, in WebAssembly SIMD
+
+  branchy convert MODEL.onnx -o OUT.branchy [--quant none|int8] [--calib mnist|cifar10|FILE.npy] ...
+  branchy inspect MODEL.(branchy|onnx)
+  branchy run MODEL.(branchy|onnx) --input NAME=FILE.npy --out DIR
+  branchy eval MODEL.(branchy|onnx) --data mnist|cifar10 [--data-dir DIR]
+
+Run a command with --help for its options.`;
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'convert':
+      return (await import('./commands/convert.js')).convert(rest);
+    case 'inspect':
+      return (await import('./commands/inspect.js')).inspect(rest);
+    case 'run':
+      return (await import('./commands/run.js')).run(rest);
+    case 'eval':
+      return (await import('./commands/eval.js')).evalCommand(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      console.log(HELP);
+      return;
+    default:
+      throw new BranchyError(`unknown command '${cmd}'\n\n${HELP}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  if (e instanceof BranchyError) {
+    console.error(`branchy: ${e.name}: ${e.message}`);
+    process.exit(2);
+  }
+  throw e;
+});
