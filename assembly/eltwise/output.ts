@@ -1,21 +1,27 @@
-// The last step of every int8 output computed from an f32 value (element-wise add,
-// quantize, per-channel multiply): round half to even, clamp, add the zero point.
-// It is requant_fp32 (common/requant.ts) with the f32 value given instead of
-// f32(acc) * scale, the same operations in the same order:
-//   y = clamp(nearest(t), qmin - zp, qmax - zp) as i32 + zp
-// output_wasmsimd.ts is its four-lane twin, bit-identical for every input (a NaN
-// becomes zp in both: the clamp keeps it, the saturating conversion makes it 0).
+// The last step of every int8 output computed from an f32 value t (element-wise add,
+// quantize, per-channel multiply-add):
+//   y = round_half_even(clamp(t, lo, hi)) + zp,   lo = qmin - zp, hi = qmax - zp
+// the same integer as requant_fp32's clamp(round(t), lo, hi) + zp (lo and hi are
+// integers, so clamping before or after rounding agrees). The clamp is the select
+// `lo < t ? t : lo`, then `hi < t ? hi : t` (f32x4.pmax(lo, t), f32x4.pmin(t, hi)):
+// a NaN becomes lo, i.e. qmin. Rounding and conversion are one add of the magic number
+// 1.5 * 2^23: for |v| < 2^22, v + 1.5*2^23 rounds v to the nearest integer, ties to
+// even (IEEE default rounding), and its bit pattern is 0x4B400000 + round(v).
+// output_wasmsimd.ts is its four-lane twin; the two agree bit for bit on every input.
 
-/** Round, clamp against lo = qmin - zp and hi = qmax - zp, convert, add zp. */
+export const MAGIC: f32 = 12582912.0; // 1.5 * 2^23, bits 0x4B400000
+export const MAGIC_BITS: i32 = 0x4b400000;
+
+/** round_half_even(clamp(t, lo, hi)) + zp; `magic_zp` = MAGIC_BITS - zp. */
 // @ts-ignore: decorator
 @inline
-export function output_fp32(t: f32, zp: i32, lo: f32, hi: f32): i32 {
-  let x = nearest<f32>(t);
-  x = min<f32>(max<f32>(x, lo), hi);
-  return <i32>x + zp;
+export function output_fp32(t: f32, lo: f32, hi: f32, magic_zp: i32): i32 {
+  t = lo < t ? t : lo;
+  t = hi < t ? hi : t;
+  return reinterpret<i32>(t + MAGIC) - magic_zp;
 }
 
-/** Float clamp with the semantics of f32x4.pmax then f32x4.pmin (NaN passes through). */
+/** Float clamp with the semantics of f32x4.pmax(t, lo) then f32x4.pmin(t, hi) (a NaN t passes through). */
 // @ts-ignore: decorator
 @inline
 export function clamp_f32(x: f32, lo: f32, hi: f32): f32 {

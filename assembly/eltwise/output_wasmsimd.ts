@@ -1,13 +1,12 @@
 // Four-lane twin of output.ts, plus the partial stores every SIMD kernel of the
 // pooling and element-wise families uses for its tail (never write past an output).
 
-/** Twin of output_fp32: nearest, clamp to [lo, hi], saturating convert, add zp. */
+/** Twin of output_fp32: clamp (NaN -> lo), round half to even and convert by the magic add. */
 // @ts-ignore: decorator
 @inline
-export function output_fp32x4(t: v128, zp: v128, lo: v128, hi: v128): v128 {
-  let x = f32x4.nearest(t);
-  x = f32x4.pmin(f32x4.pmax(x, lo), hi);
-  return i32x4.add(i32x4.trunc_sat_f32x4_s(x), zp);
+export function output_fp32x4(t: v128, lo: v128, hi: v128, magic: v128, magic_zp: v128): v128 {
+  t = f32x4.pmin(f32x4.pmax(lo, t), hi);
+  return i32x4.sub(f32x4.add(t, magic), magic_zp);
 }
 
 /** Twin of clamp_f32. */

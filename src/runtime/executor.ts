@@ -158,7 +158,7 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
     let run: () => void;
     // Activations the op cannot fuse as a clamp run as an extra f32 pass on its output.
     const clamp = asClamp(node.act);
-    const post = node.act && !clamp ? node.act : null;
+    const post = node.act && !clamp && node.op !== 'activation' ? node.act : null;
     if (post && int8) throw new BranchyUnsupportedError(`${where}: fused ${post.kind} on int8 is not supported; keep this layer in float`);
     const fr = f32Range(clamp ?? { kind: 'none' });
     const qr = (q: QuantParams) => int8Range(clamp ?? { kind: 'none' }, q.scale, q.zeroPoint);
@@ -278,6 +278,9 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
         break;
       }
       case 'reshape':
+        if (y.shape[0] !== x.shape[0]) {
+          throw new BranchyUnsupportedError(`${where}: a reshape that changes the batch axis (${x.shape[0]} -> ${y.shape[0]}) is not supported; the first axis is the batch`);
+        }
         run = () => mem.u8(Y.ptr, Y.bytes).set(mem.u8(X.ptr, X.bytes));
         break;
       case 'flatten': {
