@@ -7,8 +7,8 @@
 //   a_mul = Math.fround(s_a / s_y), b_mul = Math.fround(s_b / s_y) (host, in double).
 //   t = f32(a - a_zp) * a_mul + f32(b - b_zp) * b_mul   (each product rounded to f32,
 //       then the sum rounded to f32: no fused multiply-add anywhere, in any build)
-//   y = output_fp32(t, y_zp, qmin - y_zp, qmax - y_zp)   (output.ts: round half even,
-//       clamp, add the zero point)
+//   y = round_half_even(clamp(t, qmin - y_zp, qmax - y_zp)) + y_zp   (output_fp32 in
+//       output.ts; a NaN would give qmin)
 //
 // qs8_vcvt (requantize int8 -> int8, a scale/zp change):
 //    0 zp_in   4 zp_out   8 qmin   12 qmax   16 m f32 = Math.fround(s_in / s_out)
@@ -16,8 +16,8 @@
 //
 // f32_qs8_vcvt (QuantizeLinear f32 -> int8):
 //    0 zp   4 qmin   8 qmax   12 scale f32
-//   y = output_fp32(x / scale, zp, qmin - zp, qmax - zp)  (a true division, as ONNX
-//       Runtime's MLAS does; qmin/qmax = -128/127 for plain QuantizeLinear)
+//   y = round_half_even(clamp(x / scale, qmin - zp, qmax - zp)) + zp  (a true division, as ONNX
+//       Runtime's MLAS does; qmin/qmax = -128/127 for plain QuantizeLinear; NaN gives qmin)
 //
 // qs8_f32_vcvt (DequantizeLinear int8 -> f32):
 //    0 zp   4 scale f32          y = f32(x - zp) * scale
@@ -28,19 +28,20 @@
 //   w (written by qs8_vmulcaddc_pack_c16): per block of 16 channels, 16 f32
 //   multipliers m[c] then 16 f32 biases b[c] (128 bytes; the last block zero-padded).
 //   m[c] = Math.fround(s_in * k[c] / s_out), b[c] = Math.fround(bias[c] / s_out).
-//   y = output_fp32(f32(x - zp_in) * m[c] + b[c], zp_out, qmin - zp_out, qmax - zp_out)
+//   y = round_half_even(clamp(f32(x - zp_in) * m[c] + b[c], qmin - zp_out, qmax - zp_out)) + zp_out
 //   With b = 0 this is a per-channel requantization (requant_fp32 with m[c]).
 import { requant_fp32 } from '../common/requant';
-import { output_fp32 } from './output';
+import { MAGIC_BITS, output_fp32 } from './output';
 
 export function qs8_vadd_x1__scalar(n: usize, a: usize, b: usize, y: usize, params: usize): void {
   const a_zp = load<i32>(params, 0), b_zp = load<i32>(params, 4), y_zp = load<i32>(params, 8);
   const lo = <f32>(load<i32>(params, 12) - y_zp), hi = <f32>(load<i32>(params, 16) - y_zp);
   const a_mul = load<f32>(params, 20), b_mul = load<f32>(params, 24);
+  const mz = MAGIC_BITS - y_zp;
   for (let i: usize = 0; i < n; i++) {
     const ta = <f32>(<i32>load<i8>(a + i) - a_zp) * a_mul;
     const tb = <f32>(<i32>load<i8>(b + i) - b_zp) * b_mul;
-    store<i8>(y + i, output_fp32(ta + tb, y_zp, lo, hi));
+    store<i8>(y + i, output_fp32(ta + tb, lo, hi, mz));
   }
 }
 
@@ -56,9 +57,9 @@ export function qs8_vcvt_x1__scalar(n: usize, x: usize, y: usize, params: usize)
 export function f32_qs8_vcvt_x1__scalar(n: usize, x: usize, y: usize, params: usize): void {
   const zp = load<i32>(params, 0);
   const lo = <f32>(load<i32>(params, 4) - zp), hi = <f32>(load<i32>(params, 8) - zp);
-  const scale = load<f32>(params, 12);
+  const scale = load<f32>(params, 12), mz = MAGIC_BITS - zp;
   for (let i: usize = 0; i < n; i++) {
-    store<i8>(y + i, output_fp32(load<f32>(x + (i << 2)) / scale, zp, lo, hi));
+    store<i8>(y + i, output_fp32(load<f32>(x + (i << 2)) / scale, lo, hi, mz));
   }
 }
 
@@ -89,11 +90,12 @@ export function qs8_vmulcaddc_c16__scalar(
 ): void {
   const zp_in = load<i32>(params, 0), zp_out = load<i32>(params, 4);
   const lo = <f32>(load<i32>(params, 8) - zp_out), hi = <f32>(load<i32>(params, 12) - zp_out);
+  const mz = MAGIC_BITS - zp_out;
   for (let r: usize = 0; r < rows; r++) {
     for (let c: usize = 0; c < channels; c++) {
       const wp = w + ((c >> 4) << 7) + ((c & 15) << 2);
       const t = <f32>(<i32>load<i8>(x + c) - zp_in) * load<f32>(wp) + load<f32>(wp, 64);
-      store<i8>(y + c, output_fp32(t, zp_out, lo, hi));
+      store<i8>(y + c, output_fp32(t, lo, hi, mz));
     }
     x += x_stride;
     y += y_stride;

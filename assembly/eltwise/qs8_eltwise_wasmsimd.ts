@@ -4,11 +4,12 @@
 // full vector (reading at most 15 bytes past the input, which the host pads) and
 // store only the elements that exist.
 import { narrow_i32x16_i8, requant_fp32x4 } from '../common/requant_wasmsimd';
+import { MAGIC, MAGIC_BITS } from './output';
 import { output_fp32x4, store_bytes_tail, store_f32_tail } from './output_wasmsimd';
 
 // @ts-ignore: decorator
 @inline
-function add_16(va: v128, vb: v128, a_zp: v128, b_zp: v128, a_mul: v128, b_mul: v128, y_zp: v128, lo: v128, hi: v128): v128 {
+function add_16(va: v128, vb: v128, a_zp: v128, b_zp: v128, a_mul: v128, b_mul: v128, lo: v128, hi: v128, magic: v128, mz: v128): v128 {
   const al = i16x8.sub(i16x8.extend_low_i8x16_s(va), a_zp), ah = i16x8.sub(i16x8.extend_high_i8x16_s(va), a_zp);
   const bl = i16x8.sub(i16x8.extend_low_i8x16_s(vb), b_zp), bh = i16x8.sub(i16x8.extend_high_i8x16_s(vb), b_zp);
   const t0 = f32x4.add(
@@ -24,22 +25,22 @@ function add_16(va: v128, vb: v128, a_zp: v128, b_zp: v128, a_mul: v128, b_mul: 
     f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(ah)), a_mul),
     f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(bh)), b_mul));
   return narrow_i32x16_i8(
-    output_fp32x4(t0, y_zp, lo, hi), output_fp32x4(t1, y_zp, lo, hi),
-    output_fp32x4(t2, y_zp, lo, hi), output_fp32x4(t3, y_zp, lo, hi));
+    output_fp32x4(t0, lo, hi, magic, mz), output_fp32x4(t1, lo, hi, magic, mz),
+    output_fp32x4(t2, lo, hi, magic, mz), output_fp32x4(t3, lo, hi, magic, mz));
 }
 
 export function qs8_vadd_x16__wasmsimd(n: usize, a: usize, b: usize, y: usize, params: usize): void {
   const a_zp = i16x8.splat(<i16>load<i32>(params, 0)), b_zp = i16x8.splat(<i16>load<i32>(params, 4));
-  const zp = load<i32>(params, 8), y_zp = i32x4.splat(zp);
+  const zp = load<i32>(params, 8), magic = f32x4.splat(MAGIC), mz = i32x4.splat(MAGIC_BITS - zp);
   const lo = f32x4.splat(<f32>(load<i32>(params, 12) - zp)), hi = f32x4.splat(<f32>(load<i32>(params, 16) - zp));
   const a_mul = f32x4.splat(load<f32>(params, 20)), b_mul = f32x4.splat(load<f32>(params, 24));
   for (; n >= 16; n -= 16) {
-    v128.store(y, add_16(v128.load(a), v128.load(b), a_zp, b_zp, a_mul, b_mul, y_zp, lo, hi));
+    v128.store(y, add_16(v128.load(a), v128.load(b), a_zp, b_zp, a_mul, b_mul, lo, hi, magic, mz));
     a += 16;
     b += 16;
     y += 16;
   }
-  if (n > 0) store_bytes_tail(y, add_16(v128.load(a), v128.load(b), a_zp, b_zp, a_mul, b_mul, y_zp, lo, hi), n);
+  if (n > 0) store_bytes_tail(y, add_16(v128.load(a), v128.load(b), a_zp, b_zp, a_mul, b_mul, lo, hi, magic, mz), n);
 }
 
 // @ts-ignore: decorator
@@ -67,26 +68,26 @@ export function qs8_vcvt_x16__wasmsimd(n: usize, x: usize, y: usize, params: usi
 }
 
 export function f32_qs8_vcvt_x16__wasmsimd(n: usize, x: usize, y: usize, params: usize): void {
-  const zp = load<i32>(params, 0), vzp = i32x4.splat(zp);
+  const zp = load<i32>(params, 0), magic = f32x4.splat(MAGIC), mz = i32x4.splat(MAGIC_BITS - zp);
   const lo = f32x4.splat(<f32>(load<i32>(params, 4) - zp)), hi = f32x4.splat(<f32>(load<i32>(params, 8) - zp));
   const scale = f32x4.splat(load<f32>(params, 12));
   for (; n >= 16; n -= 16) {
     v128.store(y, narrow_i32x16_i8(
-      output_fp32x4(f32x4.div(v128.load(x), scale), vzp, lo, hi),
-      output_fp32x4(f32x4.div(v128.load(x, 16), scale), vzp, lo, hi),
-      output_fp32x4(f32x4.div(v128.load(x, 32), scale), vzp, lo, hi),
-      output_fp32x4(f32x4.div(v128.load(x, 48), scale), vzp, lo, hi)));
+      output_fp32x4(f32x4.div(v128.load(x), scale), lo, hi, magic, mz),
+      output_fp32x4(f32x4.div(v128.load(x, 16), scale), lo, hi, magic, mz),
+      output_fp32x4(f32x4.div(v128.load(x, 32), scale), lo, hi, magic, mz),
+      output_fp32x4(f32x4.div(v128.load(x, 48), scale), lo, hi, magic, mz)));
     x += 64;
     y += 16;
   }
   for (; n >= 4; n -= 4) {
-    const r = output_fp32x4(f32x4.div(v128.load(x), scale), vzp, lo, hi);
+    const r = output_fp32x4(f32x4.div(v128.load(x), scale), lo, hi, magic, mz);
     v128.store32_lane(y, narrow_i32x16_i8(r, r, r, r), 0);
     x += 16;
     y += 4;
   }
   if (n > 0) {
-    const r = output_fp32x4(f32x4.div(v128.load(x), scale), vzp, lo, hi);
+    const r = output_fp32x4(f32x4.div(v128.load(x), scale), lo, hi, magic, mz);
     store_bytes_tail(y, narrow_i32x16_i8(r, r, r, r), n);
   }
 }
@@ -122,7 +123,7 @@ export function qs8_vmulcaddc_c16__wasmsimd(
   rows: usize, channels: usize, x: usize, x_stride: usize, w: usize, y: usize, y_stride: usize, params: usize,
 ): void {
   const zp_in = i16x8.splat(<i16>load<i32>(params, 0));
-  const zp = load<i32>(params, 4), zp_out = i32x4.splat(zp);
+  const zp = load<i32>(params, 4), magic = f32x4.splat(MAGIC), mz = i32x4.splat(MAGIC_BITS - zp);
   const lo = f32x4.splat(<f32>(load<i32>(params, 8) - zp)), hi = f32x4.splat(<f32>(load<i32>(params, 12) - zp));
   for (let r: usize = 0; r < rows; r++) {
     let xp = x, yp = y, wp = w;
@@ -135,8 +136,8 @@ export function qs8_vmulcaddc_c16__wasmsimd(
       const t2 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(h)), v128.load(wp, 32)), v128.load(wp, 96));
       const t3 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(h)), v128.load(wp, 48)), v128.load(wp, 112));
       const o = narrow_i32x16_i8(
-        output_fp32x4(t0, zp_out, lo, hi), output_fp32x4(t1, zp_out, lo, hi),
-        output_fp32x4(t2, zp_out, lo, hi), output_fp32x4(t3, zp_out, lo, hi));
+        output_fp32x4(t0, lo, hi, magic, mz), output_fp32x4(t1, lo, hi, magic, mz),
+        output_fp32x4(t2, lo, hi, magic, mz), output_fp32x4(t3, lo, hi, magic, mz));
       if (left >= 16) {
         v128.store(yp, o);
         left -= 16;
