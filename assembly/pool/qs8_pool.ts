@@ -50,20 +50,21 @@ export function qs8_maxpool_c1__scalar(x: usize, y: usize, params: usize): void 
         const ix0 = ox * sw - pl;
         const kx0 = win_lo(ix0, dw), kx1 = win_hi(ix0, dw, iw, kw);
         const yp = y + <usize>(((b * oh + oy) * ow + ox) * ys);
-        const x0 = x + <usize>(((b * ih + iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * xs);
-        for (let ch = 0; ch < c; ch++) {
-          let m = qmin;
-          let row = x0 + <usize>ch;
-          for (let ky = ky0; ky < ky1; ky++) {
-            let p = row;
-            for (let kx = kx0; kx < kx1; kx++) {
-              m = max<i32>(m, <i32>load<i8>(p));
-              p += col_step;
+        // The output pixel is the running maximum; channels innermost (stride 1).
+        for (let ch = 0; ch < c; ch++) store<i8>(yp + <usize>ch, qmin);
+        let row = x + <usize>(((b * ih + iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * xs);
+        for (let ky = ky0; ky < ky1; ky++) {
+          let p = row;
+          for (let kx = kx0; kx < kx1; kx++) {
+            for (let ch = 0; ch < c; ch++) {
+              const q = yp + <usize>ch;
+              store<i8>(q, max<i32>(<i32>load<i8>(q), <i32>load<i8>(p + <usize>ch)));
             }
-            row += row_step;
+            p += col_step;
           }
-          store<i8>(yp + <usize>ch, min<i32>(m, qmax));
+          row += row_step;
         }
+        for (let ch = 0; ch < c; ch++) store<i8>(yp + <usize>ch, min<i32>(<i32>load<i8>(yp + <usize>ch), qmax));
       }
     }
   }

@@ -1,4 +1,5 @@
-// int8 pooling over NHWC, WASM SIMD: 16 channels per vector, the window loop inside.
+// int8 pooling over NHWC, WASM SIMD: 16 channels per vector, 64 (max) or 32 (average)
+// channels per step where there are that many, the window loop inside.
 // Same signatures, params and numerics as the scalar twins in qs8_pool.ts (read its
 // header). A channel count that is not a multiple of 16 ends with one full-width
 // vector whose loads may run past the pixel (allowed: the host pads every buffer by
@@ -9,6 +10,18 @@
 import { narrow_i32x16_i8, requant_fp32x4 } from '../common/requant_wasmsimd';
 import { store_bytes_tail } from '../eltwise/output_wasmsimd';
 import { win_hi, win_len, win_lo } from './window';
+
+/** Widen two i16x8 sums (16 channels) to i32, subtract the zero-point term, requantize, narrow. */
+// @ts-ignore: decorator
+@inline
+function requant_i16x16(s0: v128, s1: v128, bias: v128, m: v128, zp: v128, lo: v128, hi: v128): v128 {
+  return narrow_i32x16_i8(
+    requant_fp32x4(i32x4.sub(i32x4.extend_low_i16x8_s(s0), bias), m, zp, lo, hi),
+    requant_fp32x4(i32x4.sub(i32x4.extend_high_i16x8_s(s0), bias), m, zp, lo, hi),
+    requant_fp32x4(i32x4.sub(i32x4.extend_low_i16x8_s(s1), bias), m, zp, lo, hi),
+    requant_fp32x4(i32x4.sub(i32x4.extend_high_i16x8_s(s1), bias), m, zp, lo, hi),
+  );
+}
 
 export function qs8_maxpool_c16__wasmsimd(x: usize, y: usize, params: usize): void {
   const n = load<i32>(params, 0), ih = load<i32>(params, 4), iw = load<i32>(params, 8);
@@ -32,6 +45,27 @@ export function qs8_maxpool_c16__wasmsimd(x: usize, y: usize, params: usize): vo
         let yp = y + <usize>(((b * oh + oy) * ow + ox) * ys);
         let x0 = x + <usize>(((b * ih + iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * xs);
         let left = c;
+        for (; left >= 64; left -= 64) {
+          let m0 = vmin, m1 = vmin, m2 = vmin, m3 = vmin;
+          let row = x0;
+          for (let ky = 0; ky < rows; ky++) {
+            let p = row;
+            for (let kx = 0; kx < cols; kx++) {
+              m0 = i8x16.max_s(m0, v128.load(p));
+              m1 = i8x16.max_s(m1, v128.load(p, 16));
+              m2 = i8x16.max_s(m2, v128.load(p, 32));
+              m3 = i8x16.max_s(m3, v128.load(p, 48));
+              p += col_step;
+            }
+            row += row_step;
+          }
+          v128.store(yp, i8x16.min_s(m0, vmax));
+          v128.store(yp, i8x16.min_s(m1, vmax), 16);
+          v128.store(yp, i8x16.min_s(m2, vmax), 32);
+          v128.store(yp, i8x16.min_s(m3, vmax), 48);
+          x0 += 64;
+          yp += 64;
+        }
         while (left > 0) {
           let m = vmin;
           let row = x0;
@@ -91,6 +125,28 @@ export function qs8_avgpool_c16__wasmsimd(x: usize, y: usize, params: usize): vo
         let yp = y + <usize>(((b * oh + oy) * ow + ox) * ys);
         let x0 = x + <usize>(((b * ih + iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * xs);
         let left = c;
+        if (count_in <= 256) {
+          for (; left >= 32; left -= 32) {
+            let s0 = i16x8.splat(0), s1 = s0, s2 = s0, s3 = s0;
+            let row = x0;
+            for (let ky = 0; ky < rows; ky++) {
+              let p = row;
+              for (let kx = 0; kx < cols; kx++) {
+                const v = v128.load(p), w = v128.load(p, 16);
+                s0 = i16x8.add(s0, i16x8.extend_low_i8x16_s(v));
+                s1 = i16x8.add(s1, i16x8.extend_high_i8x16_s(v));
+                s2 = i16x8.add(s2, i16x8.extend_low_i8x16_s(w));
+                s3 = i16x8.add(s3, i16x8.extend_high_i8x16_s(w));
+                p += col_step;
+              }
+              row += row_step;
+            }
+            v128.store(yp, requant_i16x16(s0, s1, vbias, vm, vzp, vlo, vhi));
+            v128.store(yp, requant_i16x16(s2, s3, vbias, vm, vzp, vlo, vhi), 16);
+            x0 += 32;
+            yp += 32;
+          }
+        }
         while (left > 0) {
           let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
           let row = x0;
@@ -160,6 +216,24 @@ export function qs8_gavgpool_c16__wasmsimd(x: usize, y: usize, params: usize): v
     let x0 = x + <usize>b * <usize>hw * xs;
     let yp = y + <usize>b * ys;
     let left = c;
+    if (hw <= 256) {
+      for (; left >= 32; left -= 32) {
+        let s0 = i16x8.splat(0), s1 = s0, s2 = s0, s3 = s0;
+        let p = x0;
+        for (let i = 0; i < hw; i++) {
+          const v = v128.load(p), w = v128.load(p, 16);
+          s0 = i16x8.add(s0, i16x8.extend_low_i8x16_s(v));
+          s1 = i16x8.add(s1, i16x8.extend_high_i8x16_s(v));
+          s2 = i16x8.add(s2, i16x8.extend_low_i8x16_s(w));
+          s3 = i16x8.add(s3, i16x8.extend_high_i8x16_s(w));
+          p += xs;
+        }
+        v128.store(yp, requant_i16x16(s0, s1, vbias, vm, vzp, vlo, vhi));
+        v128.store(yp, requant_i16x16(s2, s3, vbias, vm, vzp, vlo, vhi), 16);
+        x0 += 32;
+        yp += 32;
+      }
+    }
     while (left > 0) {
       let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
       let p = x0;

@@ -2,13 +2,13 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BranchyInputError } from '../errors.js';
 
-export function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>, usage: string) {
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, usage: string) {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(`usage: ${usage}`);
     process.exit(0);
   }
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
     throw new BranchyInputError(`${(e as Error).message}\nusage: ${usage}`);
   }

@@ -143,8 +143,8 @@ describe('element-wise', () => {
     const cases = SIZES.map((n) => ({ name: `n=${n}`, n, q: quant(rng), x: rng.f32(n, -30, 30), inPlace: n % 2 === 1 }));
     const ties = Float32Array.from({ length: 41 }, (_, i) => (i - 20) * 0.25); // x / 0.5 = k + 0.5 halves
     cases.push({ name: 'ties', n: ties.length, q: { scale: 0.5, zeroPoint: 0 }, x: ties, inPlace: false });
-    const edge = Float32Array.from([Infinity, -Infinity, 1e30, -1e30, 0, -0, 3.4e38, -3.4e38, 1e-40, 127.5, -128.5, 126.5]);
-    cases.push({ name: 'infinities and extremes', n: edge.length, q: { scale: 1, zeroPoint: 0 }, x: edge, inPlace: false });
+    const edge = Float32Array.from([NaN, Infinity, -Infinity, 1e30, -1e30, 0, -0, 3.4e38, -3.4e38, 1e-40, 127.5, -128.5, 126.5]);
+    cases.push({ name: 'NaN (-> qmin), infinities and extremes', n: edge.length, q: { scale: 1, zeroPoint: 0 }, x: edge, inPlace: false });
     cases.push({ name: 'all-negative zp 127', n: 29, q: { scale: 0.05, zeroPoint: 127 }, x: rng.f32(29, -20, -0.01), inPlace: false });
     for (const t of cases) {
       const want = quantizeRef(t.x, t.q);

@@ -20,7 +20,7 @@ const clampInt = (v: number, lo: number, hi: number): number => Math.min(hi, Mat
 
 /** int8 output of an f32 value t: round half even, add zp, clamp to [qmin, qmax]. */
 export function quantizeValue(t: number, zp: number, qmin: number, qmax: number): number {
-  if (Number.isNaN(t)) return clampInt(zp, qmin, qmax);
+  if (Number.isNaN(t)) return qmin; // branchy's choice (ONNX leaves it open): NaN saturates low
   if (t === Infinity) return qmax;
   if (t === -Infinity) return qmin;
   return clampInt(roundHalfEven(t) + zp, qmin, qmax);

@@ -199,3 +199,206 @@ export function toNCHW(x: Float32Array, [N, H, W, C]: number[]): Float32Array {
   }
   return y;
 }
+
+// ---- int8 ---------------------------------------------------------------------------------
+// The quantized reference (docs/ir.md, "int8"): exact integer accumulation, then DESIGN.md's
+// fp32 requantization y = clamp(round_half_even(fround(fround(acc) * m)) + zp), with
+// m = fround(s_in * s_w[c] / s_out) computed in double. Written from ONNX QLinearConv,
+// QLinearMatMul, QuantizeLinear, DequantizeLinear and the QDQ meaning of the pools and Add;
+// f32 nodes run as in evalGraph.
+
+export type QValues = Map<string, Float32Array | Int8Array | Int32Array>;
+
+const rhe = (x: number): number => {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+};
+const clampI = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
+
+/** QuantizeLinear of one float value (fp32 divide, round half to even, add zp, saturate). */
+export function quantizeValue(x: number, scale: number, zp: number): number {
+  return clampI(rhe(f32(f32(x) / f32(scale))) + zp, -128, 127);
+}
+
+/** The clamp of a fused activation in the output's quantized domain (none: -128..127). */
+export function actRangeQ(a: Activation | undefined, scale: number, zp: number): [number, number] {
+  if (!a || a.kind === 'none') return [-128, 127];
+  const lo = a.kind === 'clip' ? a.min! : 0;
+  const hi = a.kind === 'relu6' ? 6 : a.kind === 'clip' ? a.max! : Infinity;
+  const q = (v: number): number => (v === Infinity ? 127 : v <= -3.4e38 ? -128 : quantizeValue(v, scale, zp));
+  if (a.kind !== 'relu' && a.kind !== 'relu6' && a.kind !== 'clip') throw new Error(`ir-eval: activation ${a.kind} has no int8 form`);
+  return [q(lo), q(hi)];
+}
+
+function requant(acc: number, m: number, zp: number, lo: number, hi: number): number {
+  return clampI(rhe(f32(f32(acc) * m)) + zp, lo, hi);
+}
+
+type TQ = { scale: number; zeroPoint: number };
+const tq = (t: TensorInfo, what: string): TQ => {
+  if (t.quant?.kind !== 'tensor') throw new Error(`ir-eval: ${what} '${t.name}' needs per-tensor quantization`);
+  return t.quant;
+};
+
+/**
+ * Runs a graph with int8 tensors. Inputs are f32 (IR layout); i8 tensors are Int8Array,
+ * f32 tensors Float32Array. Returns every tensor.
+ */
+export function evalQuantGraph(graph: Graph, weights: Weights, inputs: Record<string, Float32Array>): QValues {
+  const info = new Map<string, TensorInfo>(graph.tensors.map((t) => [t.name, t]));
+  const vals: QValues = new Map();
+  for (const [k, v] of weights) {
+    const t = info.get(k);
+    vals.set(k, t?.dtype === 'f32' ? Float32Array.from(v) : (v as Int8Array | Int32Array));
+  }
+  for (const [k, v] of Object.entries(inputs)) vals.set(k, v);
+  const get = (n: string) => {
+    const v = vals.get(n);
+    if (!v) throw new Error(`ir-eval: no value for '${n}'`);
+    return v;
+  };
+  for (const node of graph.nodes) {
+    const outT = info.get(node.outputs[0])!;
+    const ins = node.inputs.map((n) => info.get(n)!);
+    const x = get(node.inputs[0]);
+    let y: Float32Array | Int8Array;
+    if (node.op === 'quantize') {
+      const q = tq(outT, 'quantize output');
+      y = Int8Array.from(x as Float32Array, (v) => quantizeValue(v, q.scale, q.zeroPoint));
+    } else if (node.op === 'dequantize') {
+      const q = tq(ins[0], 'dequantize input');
+      y = Float32Array.from(x as Int8Array, (v) => f32((v - q.zeroPoint) * f32(q.scale)));
+    } else if (node.op === 'requantize') {
+      const qi = tq(ins[0], 'requantize input'), qo = tq(outT, 'requantize output');
+      const m = f32(qi.scale / qo.scale);
+      y = Int8Array.from(x as Int8Array, (v) => requant(v - qi.zeroPoint, m, qo.zeroPoint, -128, 127));
+    } else if (outT.dtype === 'i8') {
+      y = evalI8(node, ins, outT, node.inputs.map(get));
+    } else {
+      if (ins.some((t) => t.dtype !== 'f32')) throw new Error(`ir-eval: f32 node '${node.name}' reads a ${ins.find((t) => t.dtype !== 'f32')!.dtype} tensor`);
+      const [v] = evalNode(node, node.inputs.map(get) as Float32Array[], ins.map((t) => t.shape), () => new Float32Array());
+      y = node.act ? v.map((e) => applyAct(e, node.act)) : v;
+    }
+    if (y.length !== outT.shape.reduce((a, b) => a * b, 1)) throw new Error(`ir-eval: ${node.name} made ${y.length} values for [${outT.shape}]`);
+    vals.set(node.outputs[0], y);
+  }
+  return vals;
+}
+
+function evalI8(node: Node, ins: TensorInfo[], outT: TensorInfo, vs: (Float32Array | Int8Array | Int32Array)[]): Int8Array {
+  const qo = tq(outT, 'output');
+  const x = vs[0] as Int8Array, xs = ins[0].shape;
+  if (ins[0].dtype !== 'i8') throw new Error(`ir-eval: int8 node '${node.name}' reads ${ins[0].dtype} '${ins[0].name}'`);
+  const qi = tq(ins[0], 'input');
+  switch (node.op) {
+    case 'conv2d':
+    case 'dwconv2d':
+    case 'gemm': {
+      const w = vs[1] as Int8Array, wt = ins[1];
+      if (wt.dtype !== 'i8' || wt.quant?.kind !== 'channel') throw new Error(`ir-eval: '${node.name}' needs int8 per-channel weights`);
+      const b = vs[2] as Int32Array | undefined;
+      if (b && ins[2].dtype !== 'i32') throw new Error(`ir-eval: '${node.name}' needs an i32 bias`);
+      const O = node.op === 'dwconv2d' ? wt.shape[2] : wt.shape[0];
+      const sw = wt.quant.scales;
+      const m = Array.from({ length: O }, (_, c) => f32((qi.scale * sw[sw.length === 1 ? 0 : c]) / qo.scale));
+      const [lo, hi] = actRangeQ(node.act, qo.scale, qo.zeroPoint);
+      const xc = Float32Array.from(x, (v) => v - qi.zeroPoint); // exact small integers
+      const wf = Float32Array.from(w);
+      // Integer sums of products below 2^24 per term are exact in doubles; accumulate in JS numbers.
+      let acc: Float64Array, shape: number[];
+      if (node.op === 'gemm') {
+        const [M, K] = xs;
+        acc = new Float64Array(M * O);
+        for (let i = 0; i < M; i++) for (let n = 0; n < O; n++) {
+          let s = b ? b[n] : 0;
+          for (let k = 0; k < K; k++) s += xc[i * K + k] * wf[n * K + k];
+          acc[i * O + n] = s;
+        }
+        shape = [M, O];
+      } else {
+        const r = convI(xc, xs, wf, b, node.attrs as Window, O, node.op === 'dwconv2d' ? (node.attrs as { multiplier: number }).multiplier : 0);
+        acc = r[0];
+        shape = r[1];
+      }
+      if (shape.join() !== outT.shape.join()) throw new Error(`ir-eval: ${node.name} made [${shape}] but the graph says [${outT.shape}]`);
+      return Int8Array.from(acc, (a, i) => requant(a, m[i % O], qo.zeroPoint, lo, hi));
+    }
+    case 'maxpool': {
+      if (qi.scale !== qo.scale || qi.zeroPoint !== qo.zeroPoint) throw new Error(`ir-eval: int8 maxpool '${node.name}' must keep its input's quantization`);
+      const [y] = pool(Float32Array.from(x), xs, node.attrs, true);
+      return Int8Array.from(y);
+    }
+    case 'avgpool':
+    case 'globalavgpool': {
+      // acc = sum over counted taps of (x - zp_in); a padded tap counts as zp_in (contributes 0).
+      const a = node.op === 'avgpool' ? node.attrs : {
+        kernel: [xs[1], xs[2]] as [number, number], strides: [1, 1] as [number, number], dilations: [1, 1] as [number, number],
+        pads: [0, 0, 0, 0] as [number, number, number, number], ceilMode: false, countIncludePad: false,
+      };
+      const [N, H, W, C] = xs;
+      const [KH, KW] = a.kernel;
+      const OH = windowOut(H, KH, a.strides[0], a.dilations[0], a.pads[0], a.pads[2], a.ceilMode);
+      const OW = windowOut(W, KW, a.strides[1], a.dilations[1], a.pads[1], a.pads[3], a.ceilMode);
+      const y = new Int8Array(N * OH * OW * C);
+      for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) for (let c = 0; c < C; c++) {
+        let acc = 0, count = 0, padded = 0;
+        for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
+          const ih = oh * a.strides[0] - a.pads[0] + kh * a.dilations[0], iw = ow * a.strides[1] - a.pads[1] + kw * a.dilations[1];
+          if (ih < 0 || ih >= H || iw < 0 || iw >= W) {
+            if (ih >= -a.pads[0] && ih < H + a.pads[2] && iw >= -a.pads[1] && iw < W + a.pads[3]) padded++;
+            continue;
+          }
+          acc += x[((n * H + ih) * W + iw) * C + c] - qi.zeroPoint;
+          count++;
+        }
+        const k = a.countIncludePad ? count + padded : count;
+        y[((n * OH + oh) * OW + ow) * C + c] = requant(acc, f32(qi.scale / (qo.scale * k)), qo.zeroPoint, -128, 127);
+      }
+      return y;
+    }
+    case 'add': {
+      const qb = tq(ins[1], 'input b');
+      const bv = vs[1] as Int8Array;
+      const ma = f32(qi.scale / qo.scale), mb = f32(qb.scale / qo.scale);
+      const [lo, hi] = actRangeQ(node.act, qo.scale, qo.zeroPoint);
+      return Int8Array.from(x, (v, i) => clampI(rhe(f32(f32((v - qi.zeroPoint) * ma) + f32((bv[i] - qb.zeroPoint) * mb))) + qo.zeroPoint, lo, hi));
+    }
+    case 'concat':
+    case 'reshape':
+    case 'flatten': {
+      for (const t of ins) {
+        const q = tq(t, 'input');
+        if (q.scale !== qo.scale || q.zeroPoint !== qo.zeroPoint) throw new Error(`ir-eval: int8 ${node.op} '${node.name}': input '${t.name}' has another quantization than the output`);
+      }
+      const [y] = evalNode(node, vs.map((v) => Float32Array.from(v)), ins.map((t) => t.shape), () => new Float32Array());
+      return Int8Array.from(y);
+    }
+    default:
+      throw new Error(`ir-eval: ${node.op} has no int8 form`);
+  }
+}
+
+/** Integer convolution on zero-point-corrected inputs; exact in doubles. */
+function convI(x: Float32Array, xs: number[], w: Float32Array, b: Int32Array | undefined, win: Window, outC: number, depthwise: number): [Float64Array, number[]] {
+  const [N, H, W, C] = xs;
+  const [KH, KW] = win.kernel;
+  const OH = windowOut(H, KH, win.strides[0], win.dilations[0], win.pads[0], win.pads[2], false);
+  const OW = windowOut(W, KW, win.strides[1], win.dilations[1], win.pads[1], win.pads[3], false);
+  const y = new Float64Array(N * OH * OW * outC);
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) for (let o = 0; o < outC; o++) {
+    let acc = b ? b[o] : 0;
+    for (let kh = 0; kh < KH; kh++) {
+      const ih = oh * win.strides[0] - win.pads[0] + kh * win.dilations[0];
+      if (ih < 0 || ih >= H) continue;
+      for (let kw = 0; kw < KW; kw++) {
+        const iw = ow * win.strides[1] - win.pads[1] + kw * win.dilations[1];
+        if (iw < 0 || iw >= W) continue;
+        const base = ((n * H + ih) * W + iw) * C;
+        if (depthwise) acc += x[base + Math.floor(o / depthwise)] * w[(kh * KW + kw) * outC + o];
+        else for (let i = 0; i < C; i++) acc += x[base + i] * w[((o * KH + kh) * KW + kw) * C + i];
+      }
+    }
+    y[((n * OH + oh) * OW + ow) * outC + o] = acc;
+  }
+  return [y, [N, OH, OW, outC]];
+}

@@ -14,6 +14,7 @@ import type {
 import { FUSES_ACTIVATION } from '../../ir/types.js';
 import { Attrs, decodeTensor, toNum } from './proto.js';
 import type { Const } from './proto.js';
+import { QdqState, activationQuant, foldQdq, foldQdqConst, sameQuant } from './qdq.js';
 
 export const MIN_OPSET = 7;
 export const MAX_OPSET = 21;
@@ -30,6 +31,8 @@ export interface ImportResult {
   weights: Weights;
   /** The model's opset for the default domain. */
   opset: number;
+  /** Things the int8 import did that a user may want to know (weights re-quantized...). */
+  warnings: string[];
 }
 
 /**
@@ -52,7 +55,9 @@ const SUPPORTED = [
   'Conv', 'BatchNormalization', 'Relu', 'Clip', 'LeakyRelu', 'HardSigmoid', 'HardSwish', 'Sigmoid',
   'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'Add', 'Sub', 'Mul', 'Div', 'Concat',
   'Flatten', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze', 'Gemm', 'MatMul', 'Softmax', 'Identity',
-  'Dropout', 'Constant', 'Shape', 'Gather', 'Cast',
+  'Dropout', 'Constant', 'Shape', 'Gather', 'Cast', 'QuantizeLinear', 'DequantizeLinear', 'QLinearConv',
+  'QLinearMatMul', 'ConvInteger', 'MatMulInteger', 'QLinearAdd', 'QLinearAveragePool', 'QLinearGlobalAveragePool',
+  'QLinearConcat', 'ConstantOfShape',
 ];
 
 const ADVICE: Record<string, string> = {
@@ -60,9 +65,8 @@ const ADVICE: Record<string, string> = {
   Resize: 'branchy runs classifiers; remove the upsampling from the model',
   Upsample: 'branchy runs classifiers; remove the upsampling from the model',
   LogSoftmax: 'export Softmax (or the raw logits) instead of LogSoftmax',
-  QuantizeLinear: 'import the float model and quantize with `branchy convert --quant int8`',
-  DequantizeLinear: 'import the float model and quantize with `branchy convert --quant int8`',
-  QLinearConv: 'import the float model and quantize with `branchy convert --quant int8`',
+  DynamicQuantizeLinear: 'quantize statically (QDQ) or import the float model and quantize with `branchy convert --quant int8`',
+  QLinearMul: 'import the float model and quantize with `branchy convert --quant int8`',
   Pad: 'fold the padding into the next Conv (padding=... in PyTorch) before export',
 };
 
@@ -93,7 +97,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
   } catch (e) {
     throw new BranchyUnsupportedError(`not an ONNX model: ${(e as Error).message}`);
   }
-  return new Importer(model, opts).run();
+  return new Importer(model, opts, new QdqState(model)).run();
 }
 
 class Importer {
@@ -113,7 +117,7 @@ class Importer {
   private readonly readers = new Map<string, onnx.INodeProto[]>();
   private readonly graphOutputs: string[];
 
-  constructor(private readonly model: onnx.ModelProto, private readonly opts: ImportOptions) {
+  constructor(private readonly model: onnx.ModelProto, private readonly opts: ImportOptions, private readonly q: QdqState) {
     const g = model.graph;
     if (!g) throw new BranchyUnsupportedError('the ONNX model has no graph');
     let opset = -1;
@@ -165,9 +169,29 @@ class Importer {
     while (this.nodes.some((n) => n.name === nn)) nn = `${nn}_`;
     this.addTensor(out, shape);
     const node = { name: nn, op, inputs, outputs: [out], attrs, ...(act ? { act } : {}) } as Node;
+    this.int8Through(node);
     this.nodes.push(node);
     this.producer.set(out, node);
     return node;
+  }
+
+  /**
+   * An op that reads int8 tensors straight (ONNX allows MaxPool, Reshape, Flatten, Concat on
+   * them): its output keeps the input's quantization. Any other op needs a DequantizeLinear.
+   */
+  private int8Through(node: Node): void {
+    if (node.op === 'quantize' || node.op === 'dequantize') return;
+    const ins = node.inputs.map((i) => this.tensorByName.get(i)).filter((t) => t && !t.constant) as TensorInfo[];
+    const q = ins.find((t) => t.dtype !== 'f32');
+    if (!q) return;
+    const ok = (node.op === 'maxpool' || node.op === 'reshape' || node.op === 'flatten' || node.op === 'concat') &&
+      ins.every((t) => t.dtype === 'i8' && sameQuant(t.quant, q.quant) && this.q.qtype.get(t.name) === this.q.qtype.get(q.name));
+    if (!ok) {
+      throw new BranchyUnsupportedError(`node '${node.name}' (${node.op}) reads the quantized tensor '${q.name}' directly; ` +
+        'branchy runs MaxPool, Reshape, Flatten and Concat (same scale and zero point) on quantized tensors, anything else after a DequantizeLinear');
+    }
+    Object.assign(this.tensorByName.get(node.outputs[0])!, { dtype: 'i8', quant: { ...q.quant! } });
+    this.q.qtype.set(node.outputs[0], this.q.qtype.get(q.name)!);
   }
 
   /** Renames an IR tensor everywhere (a fused producer takes its consumer's output name). */
@@ -318,8 +342,9 @@ class Importer {
       const t = this.tensorByName.get(name)!;
       if (this.values.get(name)!.layout === 'nchw') t.sourceLayout = 'NCHW';
     }
+    foldQdq(graph, this.weights, this.q.weightScales, this.q.warnings);
     validateGraph(graph, { weights: this.weights });
-    return { graph, weights: this.weights, opset: this.opset };
+    return { graph, weights: this.weights, opset: this.opset, warnings: this.q.warnings };
   }
 
   private isRead(name: string): boolean {
@@ -448,6 +473,7 @@ class Importer {
     const out = n.output?.[0] ?? '';
     // Shape arithmetic on constants is computed here and never reaches the graph.
     const ins = (n.input ?? []).filter((i) => i);
+    if (this.quantized(n, a, out)) return;
     if (FOLDABLE.has(n.opType ?? '') && ins.length > 0 && ins.every((i) => this.consts.has(this.resolve(i)))) {
       return this.constFold(n, a, out);
     }
@@ -506,6 +532,74 @@ class Importer {
         this.unsupported(n, `operator ${n.opType} is not supported`, fix);
       }
     }
+  }
+
+  // ---- int8 (qdq.ts does the rest) ------------------------------------------------------
+
+  /** QuantizeLinear / DequantizeLinear, and the Cast, Pad and ConstantOfShape that quantized exports bring. */
+  private quantized(n: onnx.INodeProto, a: Attrs, out: string): boolean {
+    const op = n.opType;
+    if (op === 'ConstantOfShape') {
+      const shape = Array.from(this.constIn(n, 0, 'the shape').data as ArrayLike<number>);
+      const t = a.tensor('value');
+      const v = t ? decodeTensor(t, this.where(n)) : { dims: [1], float: true, data: Float32Array.of(0) };
+      const len = shape.reduce((p, d) => p * d, 1);
+      const val = Number(v.data[0]);
+      this.consts.set(out, { dims: shape, float: v.float, data: v.float ? new Float32Array(len).fill(val) : new Array<number>(len).fill(val) });
+      return true;
+    }
+    if (op === 'Pad' && !this.isConst(n, 0)) {
+      // torch exports avg_pool2d(ceil_mode=True) with a Pad of zeros: nothing to do.
+      const pads = this.opset >= 11 ? this.optConst(n, 1, 'pads')?.data : a.ints('pads', undefined);
+      if (!pads || !Array.from(pads as ArrayLike<number>).every((p) => p === 0)) return false;
+      this.define(out, { ...this.valueIn(n, 0) }, this.valueIn(n, 0).sole && this.uses.get(out) === 1);
+      return true;
+    }
+    if (op === 'Cast' && !this.isConst(n, 0)) {
+      // torch casts its quantized tensors to their own type (uint8 -> uint8); floats to float.
+      const x = this.valueIn(n, 0);
+      const to = a.int('to', 0);
+      const t = this.tensorByName.get(x.ir)!;
+      const same = t.dtype === 'f32' ? to === ONNX.TensorProto.DataType.FLOAT
+        : to === (this.q.qtype.get(x.ir) === 'u8' ? ONNX.TensorProto.DataType.UINT8 : ONNX.TensorProto.DataType.INT8);
+      if (!same) this.unsupported(n, `Cast of a computed tensor to ${ONNX.TensorProto.DataType[to]}`, 'branchy casts only constants; remove the cast before export');
+      this.define(out, { ...x }, x.sole && this.uses.get(out) === 1);
+      return true;
+    }
+    if (op !== 'QuantizeLinear' && op !== 'DequantizeLinear') return false;
+    if (a.has('block_size') && a.int('block_size', 0) !== 0) this.unsupported(n, 'attribute block_size (blocked quantization)', 'quantize weights per channel or per tensor');
+    const scale = this.constIn(n, 1, 'the scale');
+    const zp = this.optConst(n, 2, 'the zero point');
+    const type = (): 'u8' | 'i8' => this.q.zpType(this.where(n), n.input?.[2] ?? '', this.inputName(n, 2));
+    if (this.isConst(n, 0)) {
+      // DequantizeLinear of a constant needs no type (q - zp fits or not); QuantizeLinear does.
+      const ty = op === 'QuantizeLinear' ? type() : 'i8';
+      this.consts.set(out, foldQdqConst(this.q, this.where(n), op, out, this.constIn(n, 0, 'the input'), scale, zp, a.int('axis', 1), ty));
+      return true;
+    }
+    const ty = type();
+    const x = this.valueIn(n, 0);
+    if (x.layout === 'hwc-flat') throw new Error('internal: hwc-flat read by a Q/DQ node');
+    const quant = activationQuant(this.where(n), scale, zp, ty);
+    const t = this.tensorByName.get(x.ir)!;
+    if (op === 'QuantizeLinear') {
+      if (t.dtype !== 'f32') this.unsupported(n, 'input is already quantized', 'the model is malformed');
+      if (ty === 'u8' && this.graphOutputs.includes(out)) {
+        this.unsupported(n, 'a uint8 graph output', 'end the model with DequantizeLinear (branchy stores uint8 activations as int8)');
+      }
+      this.emit('quantize', n.name ?? '', [x.ir], out, this.irShape(x).slice(), {});
+      Object.assign(this.tensorByName.get(out)!, { dtype: 'i8', quant });
+      this.q.qtype.set(out, ty);
+    } else {
+      if (t.dtype !== 'i8') this.unsupported(n, 'input is not a quantized tensor', 'DequantizeLinear must read the output of a QuantizeLinear');
+      if (!sameQuant(t.quant, quant) || this.q.qtype.get(x.ir) !== ty) {
+        this.unsupported(n, `scale / zero point (${quant.scale}, ${quant.zeroPoint}) differ from the QuantizeLinear's that made '${this.inputName(n, 0)}'`,
+          'use the same quantization parameters on both sides of a quantized tensor');
+      }
+      this.emit('dequantize', n.name ?? '', [x.ir], out, this.irShape(x).slice(), {});
+    }
+    this.define(out, { ir: out, shape: x.shape.slice(), layout: x.layout, chw: x.chw });
+    return true;
   }
 
   private constant(n: onnx.INodeProto, a: Attrs, out: string): void {

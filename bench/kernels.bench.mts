@@ -1,0 +1,99 @@
+// Kernel benchmarks on real layer shapes (MobileNet-v1 CIFAR-10, ResNet-18), every
+// build, GMAC/s at the median, beside the measured peak of the dot instruction mix.
+//   npm run bench:kernels            (prints a Markdown table; paste it into bench/RESULTS.md)
+import { Bench } from 'tinybench';
+import { loadKernels, type KernelModule } from '../src/runtime/wasm.js';
+import { LinearMemory } from '../src/runtime/memory.js';
+import { BUILDS, supportedBuilds, type Build } from '../src/runtime/features.js';
+import { prepareQs8Conv, runQs8Conv } from '../src/runtime/ops/qs8-conv.js';
+import { prepareQs8Dwconv, runQs8Dwconv } from '../src/runtime/ops/qs8-dwconv.js';
+import { prepareF32Conv, runF32Conv } from '../src/runtime/ops/f32-conv.js';
+import { peaks } from './peak.js';
+import { machine } from './machine.js';
+
+interface Shape {
+  name: string;
+  kind: 'qs8_conv' | 'qs8_dw' | 'f32_conv';
+  h: number; w: number; c: number; cOut: number; k: number; stride: number; pad: number;
+  /** Run the kernel variant with this export name instead of the table's choice (per build). */
+  kernel?: Partial<Record<Build, string>>;
+}
+
+const SHAPES: Shape[] = [
+  { name: 'conv 3×3 32×32×3→32', kind: 'qs8_conv', h: 32, w: 32, c: 3, cOut: 32, k: 3, stride: 1, pad: 1 },
+  { name: 'dw 3×3 32×32×64', kind: 'qs8_dw', h: 32, w: 32, c: 64, cOut: 64, k: 3, stride: 1, pad: 1 },
+  { name: 'dw 3×3 8×8×512', kind: 'qs8_dw', h: 8, w: 8, c: 512, cOut: 512, k: 3, stride: 1, pad: 1 },
+  { name: '1×1 16×16×128→256', kind: 'qs8_conv', h: 16, w: 16, c: 128, cOut: 256, k: 1, stride: 1, pad: 0 },
+  { name: '1×1 4×4×512→1024', kind: 'qs8_conv', h: 4, w: 4, c: 512, cOut: 1024, k: 1, stride: 1, pad: 0 },
+  { name: '1×1 16×16×128→256 (relaxed dot)', kind: 'qs8_conv', h: 16, w: 16, c: 128, cOut: 256, k: 1, stride: 1, pad: 0, kernel: { relaxed: 'qs8_conv_2x4c16s__wasmrelaxed' } },
+  { name: 'ResNet-18 3×3 56×56×64→64', kind: 'qs8_conv', h: 56, w: 56, c: 64, cOut: 64, k: 3, stride: 1, pad: 1 },
+  { name: 'f32 conv 3×3 32×32×3→32', kind: 'f32_conv', h: 32, w: 32, c: 3, cOut: 32, k: 3, stride: 1, pad: 1 },
+  { name: 'f32 1×1 16×16×128→256', kind: 'f32_conv', h: 16, w: 16, c: 128, cOut: 256, k: 1, stride: 1, pad: 0 },
+];
+
+function macs(s: Shape): number {
+  const oh = Math.floor((s.h + 2 * s.pad - s.k) / s.stride) + 1;
+  const ow = Math.floor((s.w + 2 * s.pad - s.k) / s.stride) + 1;
+  return oh * ow * s.cOut * s.k * s.k * (s.kind === 'qs8_dw' ? 1 : s.c);
+}
+
+/** Prepare one layer with deterministic weights; returns the call to time, or null if this build lacks the variant. */
+function layer(mod: KernelModule, build: Build, s: Shape): (() => void) | null {
+  const kernel = s.kernel ? s.kernel[build] : undefined;
+  if (s.kernel && !kernel) return null;
+  const mem = new LinearMemory(mod);
+  const geom = { n: 1, h: s.h, w: s.w, c: s.c, kh: s.k, kw: s.k, strideH: s.stride, strideW: s.stride, pads: [s.pad, s.pad, s.pad, s.pad] as [number, number, number, number] };
+  const taps = s.k * s.k;
+  const wq = Int8Array.from({ length: s.cOut * taps * (s.kind === 'qs8_dw' ? 1 : s.c) }, (_, i) => ((i * 37) % 255) - 127);
+  const scale = new Float32Array(s.cOut).fill(0.001);
+  const bias = new Int32Array(s.cOut).fill(100);
+  if (s.kind === 'f32_conv') {
+    const L = prepareF32Conv(mem, build, { geom, outChannels: s.cOut, weights: Float32Array.from(wq, (v) => v / 127), bias: new Float32Array(s.cOut), fmin: 0, fmax: 6 });
+    const x = mem.put(new Float32Array(s.h * s.w * s.c).map((_, i) => Math.sin(i)));
+    const y = mem.alloc(L.outputFloats * 4);
+    return () => runF32Conv(mem, L, x, y);
+  }
+  const x = mem.put(Int8Array.from({ length: s.h * s.w * s.c }, (_, i) => ((i * 13) % 256) - 128));
+  if (s.kind === 'qs8_dw') {
+    const L = prepareQs8Dwconv(mem, build, { geom, weights: wq, bias, scale, zpIn: -3, zpOut: 2, qmin: -128, qmax: 127 });
+    const y = mem.alloc(L.outputBytes);
+    return () => runQs8Dwconv(mem, L, x, y);
+  }
+  const L = prepareQs8Conv(mem, build, { geom, cOut: s.cOut, weights: wq, bias, scale, zpIn: -3, zpOut: 2, qmin: -128, qmax: 127, kernel });
+  const y = mem.alloc(L.outputBytes);
+  return () => runQs8Conv(mem, L, x, y);
+}
+
+const builds = BUILDS.filter((b) => supportedBuilds().includes(b));
+const gmacs = new Map<string, Partial<Record<Build, number>>>();
+const peak: Partial<Record<Build, ReturnType<typeof peaks>>> = {};
+for (const build of builds) {
+  const mod = await loadKernels({ build });
+  peak[build] = peaks(mod);
+  const bench = new Bench({ time: 400, warmupTime: 100, iterations: 30 });
+  for (const s of SHAPES) {
+    const fn = layer(mod, build, s);
+    if (fn) bench.add(s.name, fn);
+  }
+  await bench.run();
+  for (const t of bench.tasks) {
+    const r = t.result as unknown as { latency?: { p50: number } };
+    if (!r.latency) continue;
+    const s = SHAPES.find((x) => x.name === t.name)!;
+    const row = gmacs.get(s.name) ?? {};
+    row[build] = macs(s) / (r.latency.p50 * 1e6);
+    gmacs.set(s.name, row);
+  }
+}
+
+const fmt = (v?: number) => (v === undefined ? '—' : v.toFixed(2));
+const dotPeak = peak.simd?.dot_i16x8;
+console.log(`\n${machine()}\n`);
+console.log(`measured peak: i32x4.dot_i16x8_s loop ${fmt(dotPeak)} GMAC/s (simd), ${fmt(peak.relaxed?.dot_i16x8)} (relaxed build); relaxed i8×i7 dot loop ${fmt(peak.relaxed?.relaxed_dot_i8x16)} GMAC/s\n`);
+console.log(`| layer | MACs | ${builds.join(' GMAC/s | ')} GMAC/s | simd % of dot peak |`);
+console.log(`|---|---:|${builds.map(() => '---:').join('|')}|---:|`);
+for (const s of SHAPES) {
+  const row = gmacs.get(s.name) ?? {};
+  const pct = row.simd !== undefined && dotPeak ? `${((100 * row.simd) / dotPeak).toFixed(0)}%` : '—';
+  console.log(`| ${s.name} | ${macs(s)} | ${builds.map((b) => fmt(row[b])).join(' | ')} | ${s.kind === 'f32_conv' ? 'n/a (f32)' : pct} |`);
+}
