@@ -2,7 +2,7 @@
 // build, GMAC/s at the median, beside the measured peak of the dot instruction mix.
 //   npm run bench:kernels            (prints a Markdown table; paste it into bench/RESULTS.md)
 import { Bench } from 'tinybench';
-import { loadKernels, type KernelModule } from '../src/runtime/wasm.js';
+import { loadKernels } from '../src/runtime/wasm.js';
 import { LinearMemory } from '../src/runtime/memory.js';
 import { BUILDS, supportedBuilds, type Build } from '../src/runtime/features.js';
 import { prepareQs8Conv, runQs8Conv } from '../src/runtime/ops/qs8-conv.js';
@@ -38,10 +38,9 @@ function macs(s: Shape): number {
 }
 
 /** Prepare one layer with deterministic weights; returns the call to time, or null if this build lacks the variant. */
-function layer(mod: KernelModule, build: Build, s: Shape): (() => void) | null {
+function layer(mem: LinearMemory, build: Build, s: Shape): (() => void) | null {
   const kernel = s.kernel ? s.kernel[build] : undefined;
   if (s.kernel && !kernel) return null;
-  const mem = new LinearMemory(mod);
   const geom = { n: 1, h: s.h, w: s.w, c: s.c, kh: s.k, kw: s.k, strideH: s.stride, strideW: s.stride, pads: [s.pad, s.pad, s.pad, s.pad] as [number, number, number, number] };
   const taps = s.k * s.k;
   const wq = Int8Array.from({ length: s.cOut * taps * (s.kind === 'qs8_dw' ? 1 : s.c) }, (_, i) => ((i * 37) % 255) - 127);
@@ -69,10 +68,12 @@ const gmacs = new Map<string, Partial<Record<Build, number>>>();
 const peak: Partial<Record<Build, ReturnType<typeof peaks>>> = {};
 for (const build of builds) {
   const mod = await loadKernels({ build });
-  peak[build] = peaks(mod);
+  // One allocator per instance: every layer's buffers live side by side.
+  const mem = new LinearMemory(mod);
+  peak[build] = peaks(mem);
   const bench = new Bench({ time: 400, warmupTime: 100, iterations: 30 });
   for (const s of SHAPES) {
-    const fn = layer(mod, build, s);
+    const fn = layer(mem, build, s);
     if (fn) bench.add(s.name, fn);
   }
   await bench.run();

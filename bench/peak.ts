@@ -1,9 +1,8 @@
 // The measured peak of the int8 kernels' instruction mix on this machine: register-blocked
 // loops of i32x4.dot_i16x8_s (8 MAC each) and of the relaxed i8×i7 dot (16 MAC each),
 // with no loads, so it bounds what any int8 kernel built on them can reach.
-import type { KernelModule } from '../src/runtime/wasm.js';
 import { kernelFn } from '../src/runtime/exports.js';
-import { LinearMemory } from '../src/runtime/memory.js';
+import type { LinearMemory } from '../src/runtime/memory.js';
 
 function measure(fn: (...a: number[]) => void, macsPerIter: number, mem: LinearMemory): number {
   const x = mem.put(new Int8Array(32).map((_, i) => (i * 37) % 100 - 50));
@@ -21,8 +20,8 @@ function measure(fn: (...a: number[]) => void, macsPerIter: number, mem: LinearM
 }
 
 /** GMAC/s of the dot peaks a build has (simd: i16 dot; relaxed: both). */
-export function peaks(mod: KernelModule): { dot_i16x8?: number; relaxed_dot_i8x16?: number } {
-  const mem = new LinearMemory(mod);
+export function peaks(mem: LinearMemory): { dot_i16x8?: number; relaxed_dot_i8x16?: number } {
+  const mod = mem.mod;
   const out: { dot_i16x8?: number; relaxed_dot_i8x16?: number } = {};
   if (typeof mod.exports.peak_dot_i16x8__wasmsimd === 'function') {
     out.dot_i16x8 = measure(kernelFn(mod.exports, 'peak_dot_i16x8__wasmsimd'), 8 * 8, mem);
