@@ -5,3 +5,6 @@ export {
   allocate, bytesPerElement, consumers, producers, storageOf, tensorMap, topoSort, validateGraph,
 } from './graph.js';
 export type { ValidateOptions } from './graph.js';
+export { nodeMacs } from './macs.js';
+export { findExits, exitOrder, checkExitPlan, isMultiExit } from './exits.js';
+export type { ExitPlan, ExitSpec, ExitCosts } from './exits.js';

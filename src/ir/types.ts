@@ -1,3 +1,4 @@
+import type { ExitPlan } from './exits.js';
 // The graph IR: plain JSON-serialisable data. A Graph says what runs; the weight bytes
 // live beside it (a Map from tensor name to typed array), never inside the JSON.
 // Activations are NHWC; every op is branchy's own, one per kernel family (docs/ir.md).
@@ -129,6 +130,8 @@ export interface Graph {
   /** In the source model's order and with its names. */
   outputs: string[];
   normalize?: Normalize;
+  /** Early-exit structure of a multi-exit graph (outputs exit0 … exitN), see exits.ts. */
+  exits?: ExitPlan;
 }
 
 /** The bytes of constant tensors, by name. b1 constants are stored as u8 (see storageOf). */

@@ -4,6 +4,7 @@
 import { BranchyUnsupportedError } from '../errors.js';
 import type { Activation, Graph, Node, TensorData, TensorInfo, Weights } from '../ir/types.js';
 import { topoSort } from '../ir/graph.js';
+import { nodeMacs } from '../ir/macs.js';
 import type { Build } from './features.js';
 import { LinearMemory } from './memory.js';
 import { planArena, type BufferRequest } from './planner.js';
@@ -28,7 +29,7 @@ interface Slot {
 }
 
 /** A compiled step: one node, its kernel call bound to planned pointers (filled after planning). */
-interface Step {
+export interface Step {
   node: Node;
   /** Multiply-accumulates per sample (0 for data movement). */
   macs: number;
@@ -102,12 +103,15 @@ export interface CompileOptions {
   build: Build;
   /** Keep every tensor alive to the end (no arena reuse), so all of them can be read after a run: calibration. */
   keepAll?: boolean;
+  /** Execution order by node name (a topological order; e.g. an early-exit plan's). Default: the graph's. */
+  order?: readonly string[];
 }
 
 /** Compile a validated graph for one sample per run (batch 1 geometry; the host loops over a batch). */
 export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts: CompileOptions): Program {
   const { build } = opts;
-  const order = topoSort(graph);
+  const byName = new Map(graph.nodes.map((n) => [n.name, n]));
+  const order = opts.order ? opts.order.map((n) => byName.get(n)!) : topoSort(graph);
   const infos = new Map(graph.tensors.map((t) => [t.name, t]));
   const slots = new Map<string, Slot>();
   const scratch: Slot[] = [];
@@ -154,7 +158,7 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
     const int8 = x.dtype === 'i8';
     const [X, Y] = [ins[0], outs[0]];
     const where = `node '${node.name}' (${node.op}, ${x.dtype})`;
-    let macs = 0;
+    const macs = nodeMacs(graph, node);
     let run: () => void;
     // Activations the op cannot fuse as a clamp run as an extra f32 pass on its output.
     const clamp = asClamp(node.act);
@@ -174,7 +178,6 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
           dilationH: a.dilations[0], dilationW: a.dilations[1], pads: a.pads,
         };
         const cOut = y.shape[3];
-        macs = numel(y.shape.slice(1)) * a.kernel[0] * a.kernel[1] * (node.op === 'conv2d' ? c : 1);
         if (node.op === 'dwconv2d' && node.attrs.multiplier !== 1) {
           throw new BranchyUnsupportedError(`${where}: depthwise channel multiplier ${node.attrs.multiplier} is not supported yet; use multiplier 1`);
         }
@@ -207,7 +210,6 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
         const k = x.shape[x.shape.length - 1];
         const m = numel(x.shape.slice(1, -1));
         const n = y.shape[y.shape.length - 1];
-        macs = m * n * k;
         if (int8) {
           const q = int8Params(node, x, y, info(node.inputs[1]), constant(node.inputs[2], node, Int32Array));
           const { qmin, qmax } = qr(q.out);

@@ -11,6 +11,10 @@ import { compile, type Program, type TensorSlot } from './executor.js';
 import { LinearMemory } from './memory.js';
 import { loadKernels, type LoadKernelsOptions, type WasmSource } from './wasm.js';
 import type { Build } from './features.js';
+import { checkExitPlan, exitOrder, findExits, isMultiExit, type ExitPlan } from '../ir/exits.js';
+import { ExitScheduler, type ExitResult } from '../exit/scheduler.js';
+import type { ExitPolicy } from '../exit/policy.js';
+import { BranchyUnsupportedError } from '../errors.js';
 
 export interface LoadOptions extends LoadKernelsOptions {
   /** Refuse models whose weights and arena need more wasm memory than this (default 1 GiB). */
@@ -22,6 +26,11 @@ export interface LoadOptions extends LoadKernelsOptions {
 export interface RunOptions {
   /** Layout of float inputs: 'NCHW' (default, as the ONNX model) or 'NHWC'. */
   layout?: 'NCHW' | 'NHWC';
+}
+
+export interface ClassifyOptions extends RunOptions {
+  /** How deep each sample runs (multi-exit models); default { kind: 'full' }. */
+  policy?: ExitPolicy;
 }
 
 export interface OutputTensor {
@@ -49,6 +58,8 @@ export interface ModelInfo {
   macs: number;
   /** The model's input normalisation, if it has one: (x / scale - mean[c]) / std[c]. */
   normalize?: Graph['normalize'];
+  /** Early exits of a multi-exit model: per exit its output, MACs and default thresholds. */
+  exits?: { output: string; macs: { stage: number; head: number; predictor: number }; predictor: boolean; thresholds?: { entropy?: number; maxprob?: number; predictor?: number } }[];
 }
 
 export type ModelInput = Float32Array | Uint8Array | Record<string, Float32Array | Uint8Array>;
@@ -65,11 +76,13 @@ export class Model {
   readonly info: ModelInfo;
   private readonly program: Program;
   private readonly graph: Graph;
+  private readonly scheduler: ExitScheduler | null;
 
   /** @internal Use load(). */
-  constructor(graph: Graph, program: Program, build: Build) {
+  constructor(graph: Graph, program: Program, build: Build, plan: ExitPlan | null) {
     this.graph = graph;
     this.program = program;
+    this.scheduler = plan ? new ExitScheduler(program, plan, build) : null;
     const desc = (name: string): TensorDesc => {
       const t = graph.tensors.find((x) => x.name === name)!;
       return { name, dims: sourceDims(t), dtype: t.dtype };
@@ -82,11 +95,48 @@ export class Model {
       weightBytes: program.weightBytes,
       macs: program.steps.reduce((a, s) => a + s.macs, 0),
       normalize: graph.normalize,
+      exits: plan?.exits.map((e, i) => ({ output: e.output, macs: this.scheduler!.costs(i), predictor: Boolean(e.predictor), thresholds: e.thresholds })),
     };
   }
 
-  /** Run the model on a batch. Returns every graph output by name. */
-  run(input: ModelInput, options: RunOptions = {}): Record<string, OutputTensor> {
+  /**
+   * Classify a batch with early exits: each sample runs only as deep as `policy` needs.
+   * Returns one result per sample (batch results equal one-by-one results).
+   */
+  classify(input: ModelInput, options: ClassifyOptions = {}): ExitResult[] {
+    if (!this.scheduler) {
+      throw new BranchyUnsupportedError('this model has no early exits (outputs exit0 … exitN); use run()');
+    }
+    const feeds = this.feeds(input);
+    const out: ExitResult[] = [];
+    for (let b = 0; b < feeds[0].batch; b++) {
+      for (const f of feeds) this.writeInput(f.slot, f.data, b, options.layout ?? 'NCHW');
+      out.push(this.scheduler.run(options.policy ?? { kind: 'full' }));
+    }
+    return out;
+  }
+
+  /** Measured milliseconds of each exit's stage, head and predictor (measures on `input`). */
+  measureExits(input: ModelInput, options: RunOptions = {}): { stage: number; head: number; predictor: number }[] {
+    if (!this.scheduler) throw new BranchyUnsupportedError('this model has no early exits');
+    const feeds = this.feeds(input);
+    for (const f of feeds) this.writeInput(f.slot, f.data, 0, options.layout ?? 'NCHW');
+    this.scheduler.measure();
+    return this.scheduler.measuredMs();
+  }
+
+  /**
+   * Run the model on a batch; returns every graph output by name (full depth, as ONNX Runtime).
+   * With `policy` (multi-exit models, one sample): the early-exit answer, as classify() gives it.
+   */
+  run(input: ModelInput, options: ClassifyOptions & { policy: ExitPolicy }): ExitResult;
+  run(input: ModelInput, options?: RunOptions): Record<string, OutputTensor>;
+  run(input: ModelInput, options: ClassifyOptions = {}): Record<string, OutputTensor> | ExitResult {
+    if (options.policy) {
+      const r = this.classify(input, options);
+      if (r.length !== 1) throw new BranchyInputError(`run() with a policy takes one sample, got ${r.length}; use classify() for a batch`);
+      return r[0];
+    }
     const feeds = this.feeds(input);
     const batch = feeds[0].batch;
     const outs = this.graph.outputs.map((name) => {
@@ -210,8 +260,14 @@ export async function fromGraph(graph: Graph, weights: Weights, options: LoadOpt
   }
   const kernels = await loadKernels(options);
   const mem = new LinearMemory(kernels, options.memoryCap);
-  const program = compile(mem, graph, weights, { build: kernels.build, keepAll: options.keepIntermediates });
-  return new Model(graph, program, kernels.build);
+  let plan: ExitPlan | null = null;
+  if (isMultiExit(graph)) {
+    if (graph.exits) checkExitPlan(graph, graph.exits);
+    plan = graph.exits ?? findExits(graph);
+  }
+  const order = plan ? exitOrder(plan) : undefined;
+  const program = compile(mem, graph, weights, { build: kernels.build, keepAll: options.keepIntermediates, order });
+  return new Model(graph, program, kernels.build, plan);
 }
 
 /** Load a .branchy model from bytes, a URL, or (in Node) a file path. */

@@ -73,6 +73,49 @@ describe('int8 models on the runtime', () => {
     expect(worst).toBeLessThanOrEqual(1.001);
   });
 
+  it('MobileNet-v1-style QDQ export (depthwise-separable, stride 2, global average pool): bit-exact with the reference, within 1 step of ONNX Runtime', async () => {
+    // test/fixtures/quant_make_fixtures.py mobilenetqdq: MNIST padded to 32x32, repeated to 3 channels.
+    const bytes = fixture('quant_mobilenet_qdq.onnx');
+    const { graph, weights } = importOnnx(bytes);
+    const sig = graph.nodes.map((nd) => `${nd.op}${nd.act ? `+${nd.act.kind}` : ''}:${graph.tensors.find((t) => t.name === nd.outputs[0])!.dtype}`);
+    // Flatten of the [1,64,1,1] pooled map needs no reordering: a reshape.
+    expect(sig).toEqual([
+      'quantize:i8', 'conv2d+relu:i8', ...Array(4).fill(['dwconv2d+relu:i8', 'conv2d+relu:i8']).flat(),
+      'globalavgpool:i8', 'reshape:i8', 'gemm:i8', 'dequantize:f32',
+    ]);
+    const strides = graph.nodes.filter((nd) => nd.op === 'dwconv2d').map((nd) => (nd.attrs.strides as number[])[0]);
+    expect(strides).toEqual([1, 2, 1, 2]);
+    const n = 20;
+    const ds = await loadMnist('test');
+    const per = 3 * 32 * 32;
+    const x = new Float32Array(n * per);
+    for (let b = 0; b < n; b++) {
+      for (let c = 0; c < 3; c++) {
+        for (let h = 0; h < 28; h++) {
+          for (let w = 0; w < 28; w++) x[b * per + c * 1024 + (h + 2) * 32 + w + 2] = ds.images[b * 784 + h * 28 + w] / 255;
+        }
+      }
+    }
+    await expectBitExact(graph, weights, x, n);
+    const dq = graph.nodes.find((nd) => nd.op === 'dequantize' && nd.outputs[0] === graph.outputs[0])!;
+    const q = graph.tensors.find((t) => t.name === dq.inputs[0])!.quant!;
+    const step = q.kind === 'tensor' ? q.scale : NaN;
+    const sess = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled' });
+    const model = await fromGraph(graph, weights);
+    let worst = 0, agree = 0;
+    for (let b = 0; b < n; b++) {
+      const xs = x.subarray(b * per, (b + 1) * per);
+      const r = await sess.run({ [sess.inputNames[0]]: new ort.Tensor('float32', xs, [1, 3, 32, 32]) });
+      const want = r[sess.outputNames[0]].data as Float32Array;
+      const got = model.run(xs)[graph.outputs[0]].data;
+      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / step);
+      if (got.indexOf(Math.max(...got)) === want.indexOf(Math.max(...want))) agree++;
+    }
+    console.log(`mobilenet QDQ: worst ${worst} output steps vs ORT, top-1 agrees on ${agree}/${n}`);
+    expect(worst).toBeLessThanOrEqual(1.001);
+    expect(agree).toBeGreaterThanOrEqual(19);
+  });
+
   // quant_integer ends in a float MatMul (its MatMulInteger output is not requantized).
   for (const [name, tol] of [['quant_qlinear.onnx', 0], ['quant_integer.onnx', 1e-5]] as const) {
     it(`${name}: matches the reference in every build${tol ? ' (f32 tail within 1e-5)' : ', bit for bit'}`, async () => {

@@ -1,27 +1,13 @@
 // branchy inspect FILE: the graph, per-layer dtype, quantization, sizes and MACs.
 import { parse } from '../args.js';
 import { readModelFile } from '../model-file.js';
-import type { Graph, Node, TensorInfo } from '../../ir/types.js';
+import type { Graph, TensorInfo } from '../../ir/types.js';
+import { nodeMacs } from '../../ir/macs.js';
 import { BranchyInputError } from '../../errors.js';
 
 const USAGE = 'branchy inspect MODEL.(branchy|onnx)';
 
 const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
-
-export function nodeMacs(node: Node, t: (n: string) => TensorInfo): number {
-  const y = t(node.outputs[0]);
-  const out = numel(y.shape.slice(1));
-  switch (node.op) {
-    case 'conv2d':
-      return out * node.attrs.kernel[0] * node.attrs.kernel[1] * t(node.inputs[0]).shape[3];
-    case 'dwconv2d':
-      return out * node.attrs.kernel[0] * node.attrs.kernel[1];
-    case 'gemm':
-      return out * t(node.inputs[0]).shape.at(-1)!;
-    default:
-      return 0;
-  }
-}
 
 function quantText(t: TensorInfo): string {
   const q = t.quant;
@@ -43,7 +29,7 @@ export function describe(graph: Graph, fileBytes: number, metadata: Record<strin
   lines.push('node'.padEnd(28) + 'op'.padEnd(14) + 'dtype'.padEnd(6) + 'output'.padEnd(18) + 'MACs'.padStart(12) + 'weights'.padStart(10) + '  quantization');
   for (const n of graph.nodes) {
     const y = t(n.outputs[0]);
-    const m = nodeMacs(n, t);
+    const m = nodeMacs(graph, n);
     const wBytes = n.inputs.slice(1).filter((i) => t(i)?.constant).reduce((a, i) => a + numel(t(i).shape) * (t(i).dtype === 'f32' || t(i).dtype === 'i32' ? 4 : 1), 0);
     macs += m;
     params += wBytes;

@@ -1,0 +1,233 @@
+// Runs one sample through a multi-exit program part by part (stage, predictor, head),
+// deciding after each stage whether to stop. Heads read the stage output where it lies in
+// the arena: nothing is copied. Every result says which exit answered and what it cost.
+import type { ExitPlan } from '../ir/exits.js';
+import type { Program, Step } from '../runtime/executor.js';
+import type { Build } from '../runtime/features.js';
+import { prepareExitHead, runExitHead, type ExitHeadLayer } from '../runtime/ops/head.js';
+import { BranchyUnsupportedError } from '../errors.js';
+import { type ConfidencePolicy, type ExitPolicy, checkPolicy, confident, thresholdAt } from './policy.js';
+
+export interface ExitResult {
+  /** Which exit answered (0 = shallowest; exits.length - 1 = the final classifier). */
+  exit: number;
+  /** Top-1 class. */
+  label: number;
+  /** Softmax of the answering exit's logits. */
+  probs: Float32Array;
+  /** Top-1 probability. */
+  confidence: number;
+  /** Softmax entropy in nats. */
+  entropy: number;
+  /** Multiply-accumulates spent on this sample (stages, heads and predictors that ran). */
+  macs: number;
+  /** Wall time spent on this sample's kernels, in ms. */
+  timeMs: number;
+  /** Early exits whose head the predictor skipped. */
+  skipped: number[];
+}
+
+interface Part {
+  steps: Step[];
+  macs: number;
+}
+
+interface ExitParts {
+  stage: Part;
+  head: Part;
+  predictor: Part | null;
+  /** The exit head kernel over this exit's logits, and where it writes. */
+  stats: ExitHeadLayer;
+  logits: number;
+  out: number;
+  argmax: number;
+  /** The predictor's logit (f32) pointer. */
+  gateLogit: number;
+  thresholds: NonNullable<ExitPlan['exits'][number]['thresholds']>;
+  /** Measured ms of stage / head / predictor (median, one sample), filled on first need. */
+  ms?: { stage: number; head: number; predictor: number };
+}
+
+const runPart = (p: Part): void => {
+  for (const s of p.steps) s.run();
+};
+
+export class ExitScheduler {
+  private readonly parts: ExitParts[];
+
+  constructor(
+    private readonly program: Program,
+    private readonly plan: ExitPlan,
+    build: Build,
+  ) {
+    const byNode = new Map(program.steps.map((s) => [s.node.name, s]));
+    const part = (names: readonly string[]): Part => {
+      const steps = names.map((n) => byNode.get(n)!);
+      return { steps, macs: steps.reduce((a, s) => a + s.macs, 0) };
+    };
+    const mem = program.mem;
+    this.parts = plan.exits.map((e, i) => {
+      const logits = program.tensors.get(e.output)!;
+      if (logits.info.dtype !== 'f32') throw new BranchyUnsupportedError(`exit output '${e.output}' must be f32 logits (dequantize it in the graph)`);
+      const classes = logits.elements;
+      const stats = prepareExitHead(mem, build, { dtype: 'f32', rows: 1, classes });
+      const out = mem.alloc(stats.outputBytes);
+      const argmax = mem.alloc(stats.argmaxBytes);
+      const gate = e.predictor ? program.tensors.get(e.predictor.output)! : null;
+      if (gate && (gate.elements !== 1 || gate.info.dtype !== 'f32')) {
+        throw new BranchyUnsupportedError(`predictor output '${e.predictor!.output}' must be one f32 logit, got ${gate.elements} ${gate.info.dtype}`);
+      }
+      return {
+        stage: part(plan.stages[i]),
+        head: part(e.head),
+        predictor: e.predictor ? part(e.predictor.nodes) : null,
+        stats, logits: logits.ptr, out, argmax,
+        gateLogit: gate ? gate.ptr : 0,
+        thresholds: e.thresholds ?? {},
+        ms: e.timeMs ? { ...e.timeMs } : undefined,
+      };
+    });
+  }
+
+  get exitCount(): number {
+    return this.parts.length;
+  }
+
+  /** MACs of stage i, head i, predictor i (as the runtime counts them). */
+  costs(i: number): { stage: number; head: number; predictor: number } {
+    const p = this.parts[i];
+    return { stage: p.stage.macs, head: p.head.macs, predictor: p.predictor?.macs ?? 0 };
+  }
+
+  /** The answer of exit i from its logits (already computed). */
+  private answer(i: number, macs: number, t0: number, skipped: number[]): ExitResult {
+    const p = this.parts[i];
+    const mem = this.program.mem;
+    runExitHead(mem, p.stats, p.logits, p.out, p.argmax);
+    const k = p.stats.classes;
+    const row = mem.f32(p.out, k + 2);
+    return {
+      exit: i,
+      label: mem.i32(p.argmax, 1)[0],
+      probs: row.slice(0, k),
+      entropy: row[k],
+      confidence: row[k + 1],
+      macs,
+      timeMs: performance.now() - t0,
+      skipped,
+    };
+  }
+
+  private stats(i: number): { entropy: number; top1: number } {
+    const p = this.parts[i];
+    const mem = this.program.mem;
+    runExitHead(mem, p.stats, p.logits, p.out, p.argmax);
+    const row = mem.f32(p.out, p.stats.classes + 2);
+    return { entropy: row[p.stats.classes], top1: row[p.stats.classes + 1] };
+  }
+
+  private gateOpen(i: number, gate: number[] | number | undefined): boolean {
+    const p = this.parts[i];
+    const g = thresholdAt(gate, i, p.thresholds.predictor ?? 0.5, 'predicted policy gate');
+    const logit = this.program.mem.f32(p.gateLogit, 1)[0];
+    return 1 / (1 + Math.exp(-logit)) >= g;
+  }
+
+  private confidentAt(i: number, rule: ConfidencePolicy): boolean {
+    const file = rule.kind === 'entropy' ? this.parts[i].thresholds.entropy : this.parts[i].thresholds.maxprob;
+    const tau = thresholdAt(rule.thresholds, i, file, `${rule.kind} policy`);
+    const s = this.stats(i);
+    return confident(rule.kind, tau, s.entropy, s.top1);
+  }
+
+  /** Measure each part's time on whatever input is in the arena (median of `reps`). */
+  measure(reps = 9): void {
+    const time = (p: Part | null): number => {
+      if (!p || p.steps.length === 0) return 0;
+      const ts: number[] = [];
+      for (let r = 0; r < reps; r++) {
+        const t = performance.now();
+        runPart(p);
+        ts.push(performance.now() - t);
+      }
+      return ts.sort((a, b) => a - b)[reps >> 1];
+    };
+    // In execution order so every part reads what the previous parts wrote.
+    for (const p of this.parts) {
+      const stage = time(p.stage);
+      const predictor = time(p.predictor);
+      const head = time(p.head);
+      p.ms = { stage, head, predictor };
+    }
+  }
+
+  measuredMs(): { stage: number; head: number; predictor: number }[] {
+    return this.parts.map((p) => p.ms ?? { stage: NaN, head: NaN, predictor: NaN });
+  }
+
+  /** Run the sample already written to the input slot under `policy`. */
+  run(policy: ExitPolicy): ExitResult {
+    checkPolicy(policy);
+    // A time budget needs the parts' measured times; measure once, on this sample (parts only
+    // read what earlier parts wrote, so re-running them leaves the same values in the arena).
+    if (policy.kind === 'budget' && policy.ms !== undefined && this.parts.some((p) => !p.ms)) this.measure();
+    const last = this.parts.length - 1;
+    const t0 = performance.now();
+    let macs = 0;
+    const skipped: number[] = [];
+    const stage = (i: number) => (runPart(this.parts[i].stage), (macs += this.parts[i].stage.macs));
+    const head = (i: number) => (runPart(this.parts[i].head), (macs += this.parts[i].head.macs));
+
+    if (policy.kind === 'budget') return this.runBudget(policy, t0);
+
+    for (let i = 0; i <= last; i++) {
+      stage(i);
+      if (i === last) break;
+      if (policy.kind === 'full') continue;
+      if (policy.kind === 'predicted') {
+        const p = this.parts[i];
+        if (!p.predictor) throw new BranchyUnsupportedError(`predicted policy: exit ${i} has no predictor (outputs predict0 …)`);
+        runPart(p.predictor);
+        macs += p.predictor.macs;
+        if (!this.gateOpen(i, policy.gate)) {
+          skipped.push(i);
+          continue;
+        }
+        head(i);
+        if (this.confidentAt(i, policy.then)) return this.answer(i, macs, t0, skipped);
+        continue;
+      }
+      head(i);
+      if (this.confidentAt(i, policy)) return this.answer(i, macs, t0, skipped);
+    }
+    head(last);
+    return this.answer(last, macs, t0, skipped);
+  }
+
+  /**
+   * Budget: exit 0 always answers something; exit i+1 is started only when stage i+1 and its
+   * head fit in what is left by the measured costs (MACs exactly; ms as measured). Head i runs
+   * only when the sample stops at i (no deeper exit fits) or when a confidence rule asks.
+   */
+  private runBudget(policy: Extract<ExitPolicy, { kind: 'budget' }>, t0: number): ExitResult {
+    const last = this.parts.length - 1;
+    let macs = 0;
+    const fits = (i: number): boolean => {
+      const p = this.parts[i];
+      if (policy.macs !== undefined && macs + p.stage.macs + p.head.macs > policy.macs) return false;
+      if (policy.ms !== undefined && performance.now() - t0 + p.ms!.stage + p.ms!.head > policy.ms) return false;
+      return true;
+    };
+    for (let i = 0; i <= last; i++) {
+      runPart(this.parts[i].stage);
+      macs += this.parts[i].stage.macs;
+      const stopHere = i === last || !fits(i + 1);
+      if (stopHere || policy.then) {
+        runPart(this.parts[i].head);
+        macs += this.parts[i].head.macs;
+        if (stopHere || this.confidentAt(i, policy.then!)) return this.answer(i, macs, t0, []);
+      }
+    }
+    return this.answer(last, macs, t0, []);
+  }
+}
