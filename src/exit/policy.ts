@@ -16,7 +16,8 @@ export type ExitPolicy =
   /**
    * A predictor in front of each head says whether the head is worth running (sigmoid of its
    * logit ≥ `gate`, default the file's or 0.5); when it says no the head is skipped and its cost
-   * saved; when yes, the head runs and `then` decides.
+   * saved; when yes, the head runs and `then` decides. An exit without a predictor always runs
+   * its head.
    */
   | { kind: 'predicted'; gate?: number[] | number; then: ConfidencePolicy }
   /**
@@ -29,7 +30,7 @@ export type ExitPolicy =
 /** The threshold of exit i from a per-exit list, one number for all, or the file's default. */
 export function thresholdAt(t: number[] | number | undefined, i: number, fallback: number | undefined, what: string): number {
   const v = Array.isArray(t) ? t[i] : t ?? fallback;
-  if (v === undefined || !Number.isFinite(v)) {
+  if (typeof v !== 'number' || Number.isNaN(v)) {
     throw new BranchyInputError(`${what}: no threshold for exit ${i}; pass thresholds (one per early exit) or calibrate the file (branchy calibrate)`);
   }
   return v;

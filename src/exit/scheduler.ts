@@ -186,12 +186,13 @@ export class ExitScheduler {
       if (policy.kind === 'full') continue;
       if (policy.kind === 'predicted') {
         const p = this.parts[i];
-        if (!p.predictor) throw new BranchyUnsupportedError(`predicted policy: exit ${i} has no predictor (outputs predict0 …)`);
-        runPart(p.predictor);
-        macs += p.predictor.macs;
-        if (!this.gateOpen(i, policy.gate)) {
-          skipped.push(i);
-          continue;
+        if (p.predictor) {
+          runPart(p.predictor);
+          macs += p.predictor.macs;
+          if (!this.gateOpen(i, policy.gate)) {
+            skipped.push(i);
+            continue;
+          }
         }
         head(i);
         if (this.confidentAt(i, policy.then)) return this.answer(i, macs, t0, skipped);

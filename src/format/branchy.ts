@@ -189,7 +189,35 @@ export function parseGraph(json: unknown): Graph {
     nums(z.std, '.normalize.std');
     num(z.scale, '.normalize.scale');
   }
+  if (g.exits !== undefined) parseExits(g.exits);
   void tensors;
   void nodes;
   return g as unknown as Graph;
+}
+
+/** The shape of graph.exits (whether it matches the graph is checked at load, by checkExitPlan). */
+function parseExits(v: unknown): void {
+  const e = obj(v, '.exits');
+  arr(e.stages, '.exits.stages').forEach((s, i) => strs(s, `.exits.stages[${i}]`));
+  arr(e.exits, '.exits.exits').forEach((xv, i) => {
+    const p = `.exits.exits[${i}]`;
+    const x = obj(xv, p);
+    str(x.output, `${p}.output`);
+    strs(x.head, `${p}.head`);
+    const costs = (c: unknown, at: string) => {
+      const o = obj(c, at);
+      for (const k of ['stage', 'head', 'predictor']) num(o[k], `${at}.${k}`);
+    };
+    costs(x.macs, `${p}.macs`);
+    if (x.timeMs !== undefined) costs(x.timeMs, `${p}.timeMs`);
+    if (x.predictor !== undefined) {
+      const pr = obj(x.predictor, `${p}.predictor`);
+      str(pr.output, `${p}.predictor.output`);
+      strs(pr.nodes, `${p}.predictor.nodes`);
+    }
+    if (x.thresholds !== undefined) {
+      const t = obj(x.thresholds, `${p}.thresholds`);
+      for (const k of ['entropy', 'maxprob', 'predictor']) if (t[k] !== undefined) num(t[k], `${p}.thresholds.${k}`);
+    }
+  });
 }
