@@ -6,8 +6,9 @@ const HELP = `branchy — compressed CNNs with early exits, in WebAssembly SIMD
 
   branchy convert MODEL.onnx -o OUT.branchy [--quant none|int8] [--calib mnist|cifar10|FILE.npy] ...
   branchy inspect MODEL.(branchy|onnx)
+  branchy calibrate MODEL.branchy --data mnist|cifar10 (--max-drop POINTS | --mean-macs N) [--rule entropy|maxprob]
   branchy run MODEL.(branchy|onnx) --input NAME=FILE.npy --out DIR
-  branchy eval MODEL.(branchy|onnx) --data mnist|cifar10 [--data-dir DIR]
+  branchy eval MODEL.(branchy|onnx) --data mnist|cifar10 [--data-dir DIR] [--policy P] [--sweep OUT.csv]
 
 Run a command with --help for its options.`;
 
@@ -18,6 +19,8 @@ async function main(argv: string[]): Promise<void> {
       return (await import('./commands/convert.js')).convert(rest);
     case 'inspect':
       return (await import('./commands/inspect.js')).inspect(rest);
+    case 'calibrate':
+      return (await import('./commands/calibrate.js')).calibrate(rest);
     case 'run':
       return (await import('./commands/run.js')).run(rest);
     case 'eval':

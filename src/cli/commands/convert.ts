@@ -10,6 +10,7 @@ import { writeBranchy } from '../../format/index.js';
 import { quantizeGraph, type QuantMethod } from '../../convert/quantize.js';
 import { BranchyInputError } from '../../errors.js';
 import type { Graph, Weights } from '../../ir/types.js';
+import { findExits, isMultiExit } from '../../ir/exits.js';
 import path from 'node:path';
 
 const USAGE =
@@ -90,6 +91,7 @@ export async function convert(argv: string[]): Promise<void> {
   } else if (values.quant !== 'none') {
     throw new BranchyInputError(`--quant wants none or int8, got '${values.quant}'`);
   }
+  if (isMultiExit(g)) g = { ...g, exits: findExits(g) };
   const bytes = writeBranchy(g, w);
   await writeFile(out, bytes);
   console.log(`wrote ${out} (${bytes.length} bytes, ${values.quant})`);

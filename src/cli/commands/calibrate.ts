@@ -1,0 +1,71 @@
+// branchy calibrate MODEL.branchy --data mnist|cifar10 (--max-drop P | --mean-macs N): choose
+// per-exit thresholds on labelled data that is not the test split, and write them (and the
+// measured cost of every stage, head and predictor) into the file.
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse, intOption } from '../args.js';
+import { loadCifar10, loadMnist, type Dataset } from '../datasets.js';
+import { collectExitStats } from '../exit-data.js';
+import { calibrateMaxDrop, calibrateMeanMacs, type Rule } from '../../exit/calibrate.js';
+import { readBranchy, writeBranchy } from '../../format/index.js';
+import { fromGraph } from '../../runtime/model.js';
+import { findExits } from '../../ir/exits.js';
+import { BranchyInputError } from '../../errors.js';
+
+const USAGE =
+  'branchy calibrate MODEL.branchy --data mnist|cifar10 (--max-drop POINTS | --mean-macs N) [--rule entropy|maxprob] ' +
+  '[--count N] [--data-dir DIR] [-o OUT.branchy]';
+
+/** Labelled calibration data: MNIST's last 10,000 training digits; CIFAR-10's validation split (data/cifar10/val.bin). */
+export async function calibrationData(name: string | undefined, dir?: string): Promise<{ data: Dataset; start: number; what: string }> {
+  if (name === 'mnist') {
+    const data = await loadMnist('train', dir);
+    return { data, start: data.count - 10_000, what: 'MNIST training digits 50,000–59,999' };
+  }
+  if (name === 'cifar10') {
+    const file = path.join(dir ?? path.join('data', 'cifar10'), 'val.bin');
+    return { data: await loadCifar10(file), start: 0, what: `CIFAR-10 validation split (${file})` };
+  }
+  throw new BranchyInputError(`--data wants mnist or cifar10, got '${name ?? ''}'`);
+}
+
+export async function calibrate(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, {
+    data: { type: 'string' },
+    'data-dir': { type: 'string' },
+    'max-drop': { type: 'string' },
+    'mean-macs': { type: 'string' },
+    rule: { type: 'string', default: 'entropy' },
+    count: { type: 'string' },
+    out: { type: 'string', short: 'o' },
+  }, USAGE);
+  if (positionals.length !== 1 || !positionals[0].endsWith('.branchy')) throw new BranchyInputError(`calibrate takes one .branchy file\nusage: ${USAGE}`);
+  const rule = values.rule as Rule;
+  if (rule !== 'entropy' && rule !== 'maxprob') throw new BranchyInputError(`--rule wants entropy or maxprob, got '${rule}'`);
+  if ((values['max-drop'] === undefined) === (values['mean-macs'] === undefined)) {
+    throw new BranchyInputError(`give exactly one target: --max-drop POINTS or --mean-macs N\nusage: ${USAGE}`);
+  }
+  const file = positionals[0];
+  const { graph, weights, metadata } = readBranchy(new Uint8Array(await readFile(file)));
+  const model = await fromGraph(graph, weights);
+  const { data, start, what } = await calibrationData(values.data, values['data-dir']);
+  const stats = collectExitStats(model, data, start, intOption(values.count, 'count', data.count - start));
+  const c = values['max-drop'] !== undefined
+    ? calibrateMaxDrop(stats, rule, Number(values['max-drop']))
+    : calibrateMeanMacs(stats, rule, Number(values['mean-macs']));
+  const ms = model.measureExits(data.images.subarray(start * data.channels * data.height * data.width, (start + 1) * data.channels * data.height * data.width));
+  const plan = graph.exits ?? findExits(graph);
+  plan.exits.forEach((e, i) => {
+    e.timeMs = ms[i];
+    if (i < c.thresholds.length) e.thresholds = { ...e.thresholds, [rule]: c.thresholds[i] };
+  });
+  const out = values.out ?? file;
+  const keep = Object.fromEntries(Object.entries(metadata).filter(([k]) => !k.startsWith('branchy.')));
+  await writeFile(out, writeBranchy({ ...graph, exits: plan }, weights, { metadata: keep }));
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  console.log(`calibrated on ${stats.truth.length} samples of ${what}, rule ${rule}`);
+  console.log(`thresholds ${c.thresholds.map((t) => t.toPrecision(4)).join(', ')}`);
+  console.log(`full depth: accuracy ${pct(c.full.accuracy)}, ${c.full.meanMacs.toFixed(0)} MACs`);
+  console.log(`with exits: accuracy ${pct(c.result.accuracy)}, mean ${c.result.meanMacs.toFixed(0)} MACs (${(c.full.meanMacs / c.result.meanMacs).toFixed(2)}× fewer), exits ${c.result.histogram.map(pct).join(' / ')}`);
+  console.log(`wrote ${out}`);
+}

@@ -1,0 +1,141 @@
+// Threshold calibration for confidence policies, on labelled data (never the test split).
+// Every exit is run once per sample (the full graph gives all exits' logits); what a
+// policy would do with any thresholds is then replayed from those statistics, so
+// searching thresholds costs no inference.
+
+export interface ExitStats {
+  /** Per sample, per exit: softmax entropy (nats), top-1 probability, top-1 label. */
+  entropy: Float64Array[];
+  top1: Float64Array[];
+  label: Int32Array[];
+  /** True labels. */
+  truth: Int32Array;
+  /** MACs to answer at exit i when earlier heads ran and said no: Σ stages ≤ i + Σ heads ≤ i. */
+  costToExit: number[];
+}
+
+export type Rule = 'entropy' | 'maxprob';
+
+export interface Replay {
+  accuracy: number;
+  meanMacs: number;
+  /** Fraction of samples answered at each exit. */
+  histogram: number[];
+}
+
+/** Per-sample statistics from per-exit softmax rows. */
+export function exitStats(
+  perSample: { entropy: number; top1: number; label: number }[][],
+  truth: ArrayLike<number>,
+  costToExit: number[],
+): ExitStats {
+  const exits = costToExit.length;
+  const n = perSample.length;
+  const mk = <T>(f: () => T) => Array.from({ length: exits }, f);
+  const s: ExitStats = {
+    entropy: mk(() => new Float64Array(n)),
+    top1: mk(() => new Float64Array(n)),
+    label: mk(() => new Int32Array(n)),
+    truth: Int32Array.from(truth),
+    costToExit,
+  };
+  perSample.forEach((row, j) =>
+    row.forEach((e, i) => {
+      s.entropy[i][j] = e.entropy;
+      s.top1[i][j] = e.top1;
+      s.label[i][j] = e.label;
+    }),
+  );
+  return s;
+}
+
+const passes = (rule: Rule, s: ExitStats, i: number, j: number, t: number): boolean =>
+  rule === 'entropy' ? s.entropy[i][j] < t : s.top1[i][j] > t;
+
+/** What a confidence policy with these per-early-exit thresholds does on the samples. */
+export function replay(s: ExitStats, rule: Rule, thresholds: readonly number[]): Replay {
+  const exits = s.costToExit.length;
+  const n = s.truth.length;
+  let correct = 0, macs = 0;
+  const hist = new Array<number>(exits).fill(0);
+  for (let j = 0; j < n; j++) {
+    let at = exits - 1;
+    for (let i = 0; i < exits - 1; i++) {
+      if (passes(rule, s, i, j, thresholds[i])) {
+        at = i;
+        break;
+      }
+    }
+    hist[at]++;
+    macs += s.costToExit[at];
+    if (s.label[at][j] === s.truth[j]) correct++;
+  }
+  return { accuracy: correct / n, meanMacs: macs / n, histogram: hist.map((h) => h / n) };
+}
+
+/** Thresholds that never exit early, and that always do (finite, so they survive JSON). */
+export const NEVER: Record<Rule, number> = { entropy: -1, maxprob: 2 };
+export const ALWAYS: Record<Rule, number> = { entropy: 1e30, maxprob: -1 };
+
+/** Candidate thresholds for exit i: just above/below each observed value, in order from strict to permissive. */
+function candidates(s: ExitStats, rule: Rule, i: number): number[] {
+  const v = Array.from(rule === 'entropy' ? s.entropy[i] : s.top1[i]);
+  const uniq = [...new Set(v)].sort((a, b) => (rule === 'entropy' ? a - b : b - a));
+  // entropy < t: t just above a value admits it; maxprob > t: t just below.
+  const nudge = (x: number) => (rule === 'entropy' ? x + 1e-9 * Math.max(1, Math.abs(x)) : x - 1e-9 * Math.max(1, Math.abs(x)));
+  return [NEVER[rule], ...uniq.map(nudge)];
+}
+
+/**
+ * Greedy from the shallowest exit: give each exit the most permissive threshold that keeps
+ * accuracy ≥ full-depth accuracy − maxDrop (points, e.g. 0.5), the deeper exits still at
+ * "never" while it is chosen. Shallow exits take as many samples as the target allows.
+ */
+export function calibrateMaxDrop(s: ExitStats, rule: Rule, maxDrop: number): { thresholds: number[]; result: Replay; full: Replay } {
+  const exits = s.costToExit.length;
+  const t = new Array<number>(exits - 1).fill(NEVER[rule]);
+  const full = replay(s, rule, t);
+  const floor = full.accuracy - maxDrop / 100;
+  for (let i = 0; i < exits - 1; i++) {
+    let best = NEVER[rule];
+    // Accuracy is not monotone in the threshold: scan all candidates, keep the most permissive that meets the floor.
+    for (const c of candidates(s, rule, i)) {
+      t[i] = c;
+      if (replay(s, rule, t).accuracy >= floor - 1e-12) best = c;
+    }
+    t[i] = best;
+  }
+  return { thresholds: t, result: replay(s, rule, t), full };
+}
+
+/**
+ * One threshold shared by every early exit, the strictest whose mean MACs are ≤ target
+ * (the most accurate setting within the budget).
+ */
+export function calibrateMeanMacs(s: ExitStats, rule: Rule, target: number): { thresholds: number[]; result: Replay; full: Replay } {
+  const exits = s.costToExit.length;
+  const full = replay(s, rule, new Array(exits - 1).fill(NEVER[rule]));
+  const all = [...new Set(s.entropy.slice(0, -1).flatMap((e, i) => Array.from(rule === 'entropy' ? e : s.top1[i])))];
+  all.sort((a, b) => (rule === 'entropy' ? a - b : b - a));
+  const nudge = (x: number) => (rule === 'entropy' ? x + 1e-9 * Math.max(1, Math.abs(x)) : x - 1e-9 * Math.max(1, Math.abs(x)));
+  for (const c of [NEVER[rule], ...all.map(nudge)]) {
+    const th = new Array(exits - 1).fill(c);
+    const r = replay(s, rule, th);
+    if (r.meanMacs <= target) return { thresholds: th, result: r, full };
+  }
+  const th = new Array(exits - 1).fill(ALWAYS[rule]);
+  return { thresholds: th, result: replay(s, rule, th), full };
+}
+
+/** A sweep of one shared threshold from strict to permissive: the accuracy-vs-cost curve. */
+export function sweep(s: ExitStats, rule: Rule, points = 41): { threshold: number; result: Replay }[] {
+  const exits = s.costToExit.length;
+  const vals = s.entropy.slice(0, -1).flatMap((e, i) => Array.from(rule === 'entropy' ? e : s.top1[i])).sort((a, b) => a - b);
+  const out: { threshold: number; result: Replay }[] = [];
+  for (let k = 0; k < points; k++) {
+    const q = vals[Math.min(vals.length - 1, Math.round((k / (points - 1)) * (vals.length - 1)))];
+    const th = rule === 'entropy' ? q + 1e-9 : q - 1e-9;
+    out.push({ threshold: th, result: replay(s, rule, new Array(exits - 1).fill(th)) });
+  }
+  return rule === 'entropy' ? out : out.reverse();
+}
