@@ -1,0 +1,73 @@
+// Threshold calibration on the trained Branchy-LeNet (models/branchy-lenet-mnist.onnx) with
+// real MNIST training digits: the target is met on the calibration data, and the real
+// scheduler does exactly what the replay predicted.
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { importOnnx } from '../../src/convert/index.js';
+import { fromGraph, type Model } from '../../src/runtime/model.js';
+import { loadMnist, type Dataset } from '../../src/cli/datasets.js';
+import { collectExitStats } from '../../src/cli/exit-data.js';
+import { calibrateMaxDrop, calibrateMeanMacs, replay, sweep, type ExitStats } from '../../src/exit/calibrate.js';
+import { parsePolicy } from '../../src/exit/parse.js';
+import { BranchyInputError } from '../../src/errors.js';
+
+let model: Model, data: Dataset, stats: ExitStats;
+const START = 50_000, N = 1500;
+
+beforeAll(async () => {
+  const { graph, weights } = importOnnx(new Uint8Array(readFileSync(new URL('../../models/branchy-lenet-mnist.onnx', import.meta.url))));
+  model = await fromGraph(graph, weights);
+  data = await loadMnist('train');
+  stats = collectExitStats(model, data, START, N);
+});
+
+/** Run the real scheduler over the calibration samples. */
+function actual(rule: 'entropy' | 'maxprob', thresholds: number[]) {
+  let correct = 0, macs = 0;
+  for (let j = 0; j < N; j++) {
+    const r = model.run(data.images.subarray((START + j) * 784, (START + j + 1) * 784), { policy: { kind: rule, thresholds } });
+    if (r.label === data.labels[START + j]) correct++;
+    macs += r.macs;
+  }
+  return { accuracy: correct / N, meanMacs: macs / N };
+}
+
+describe('calibration', () => {
+  for (const rule of ['entropy', 'maxprob'] as const) {
+    it(`${rule}: --max-drop 0.5 keeps accuracy within 0.5 points and saves MACs; the scheduler agrees with the replay`, () => {
+      const c = calibrateMaxDrop(stats, rule, 0.5);
+      expect(c.result.accuracy).toBeGreaterThanOrEqual(c.full.accuracy - 0.005 - 1e-12);
+      expect(c.result.meanMacs).toBeLessThan(c.full.meanMacs);
+      const a = actual(rule, c.thresholds);
+      expect(a.accuracy).toBeCloseTo(c.result.accuracy, 2);
+      expect(Math.abs(a.meanMacs - c.result.meanMacs) / c.result.meanMacs).toBeLessThan(0.01);
+    });
+  }
+
+  it('--mean-macs meets the MAC target with the most accurate shared threshold', () => {
+    const full = replay(stats, 'entropy', [-1]);
+    const target = 0.6 * full.meanMacs;
+    const c = calibrateMeanMacs(stats, 'entropy', target);
+    expect(c.result.meanMacs).toBeLessThanOrEqual(target);
+    expect(actual('entropy', c.thresholds).meanMacs).toBeLessThanOrEqual(target * 1.01);
+  });
+
+  it('a sweep runs from full depth to early exit', () => {
+    const s = sweep(stats, 'entropy');
+    expect(s[0].result.histogram[0]).toBeLessThan(0.01);
+    expect(s.at(-1)!.result.histogram[0]).toBeGreaterThan(0.99);
+    for (let i = 1; i < s.length; i++) expect(s[i].result.meanMacs).toBeLessThanOrEqual(s[i - 1].result.meanMacs + 1e-9);
+  });
+});
+
+describe('policy text', () => {
+  it('parses every policy and rejects nonsense', () => {
+    expect(parsePolicy('full')).toEqual({ kind: 'full' });
+    expect(parsePolicy('entropy:0.1,0.2')).toEqual({ kind: 'entropy', thresholds: [0.1, 0.2] });
+    expect(parsePolicy('maxprob')).toEqual({ kind: 'maxprob', thresholds: undefined });
+    expect(parsePolicy('predicted:maxprob:0.9', 0.3)).toEqual({ kind: 'predicted', gate: 0.3, then: { kind: 'maxprob', thresholds: [0.9] } });
+    expect(parsePolicy('budget-macs:1000')).toEqual({ kind: 'budget', macs: 1000 });
+    expect(parsePolicy('budget-ms:2.5')).toEqual({ kind: 'budget', ms: 2.5 });
+    for (const bad of ['fast', 'entropy:x', 'budget-ms', 'predicted:foo']) expect(() => parsePolicy(bad)).toThrow(BranchyInputError);
+  });
+});
