@@ -113,7 +113,6 @@ describe('int8 models on the runtime', () => {
       for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / step);
       if (got.indexOf(Math.max(...got)) === want.indexOf(Math.max(...want))) agree++;
     }
-    console.log(`mobilenet QDQ: worst ${worst} output steps vs ORT, top-1 agrees on ${agree}/${n}`);
     expect(worst).toBeLessThanOrEqual(1.001);
     expect(agree).toBeGreaterThanOrEqual(19);
   });

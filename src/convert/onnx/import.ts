@@ -8,6 +8,7 @@ import type { onnx } from 'onnx-proto';
 import { ONNX } from './onnx-proto.js';
 import { BranchyUnsupportedError } from '../../errors.js';
 import { validateGraph } from '../../ir/graph.js';
+import { fusePoolActivation } from '../fuse-pool-activation.js';
 import type {
   Activation, Graph, Node, Normalize, OpAttrs, OpType, TensorInfo, Weights, Window,
 } from '../../ir/types.js';
@@ -343,6 +344,7 @@ class Importer {
       if (this.values.get(name)!.layout === 'nchw') t.sourceLayout = 'NCHW';
     }
     foldQdq(graph, this.weights, this.q.weightScales, this.q.warnings);
+    fusePoolActivation(graph);
     validateGraph(graph, { weights: this.weights });
     return { graph, weights: this.weights, opset: this.opset, warnings: this.q.warnings };
   }
