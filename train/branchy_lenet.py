@@ -101,8 +101,7 @@ def main():
         return {f'test_acc{i}': common.accuracy(o, test[1]) for i, o in enumerate(outs)}
 
     # one checkpoint directory per head, so that a run never resumes another head's weights
-    name = 'branchy-lenet-mnist' if args.head == 'conv16' else f'branchy-lenet-mnist-{args.head}'
-    common.train(name, model, args, train, NORM, loss_fn, evaluate,
+    common.train(f'branchy-lenet-mnist-{args.head}', model, args, train, NORM, loss_fn, evaluate,
                  augment=lambda x, g: common.random_crop_flip(x, 2, False, g))
 
     exit0, exit1 = common.predict(model, test[0], NORM)

@@ -162,8 +162,8 @@ def train(name, model, args, data, norm, loss_fn, evaluate, augment=None, weight
     if os.path.exists(ckpt) and not args.fresh:
         state = torch.load(ckpt)
         saved = state['args']
-        for k, v in vars(args).items():
-            if k not in ('fresh', 'threads') and saved.get(k) != v:
+        for k, v in vars(args).items():  # options that change the training must match
+            if k not in ('fresh', 'threads', 'out') and k in saved and saved[k] != v:
                 raise SystemExit(f'{ckpt} was made with --{k.replace("_", "-")} {saved.get(k)}; '
                                  'rerun with the same arguments or add --fresh')
         model.load_state_dict(state['model'])

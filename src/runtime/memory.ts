@@ -42,6 +42,19 @@ export class LinearMemory {
     if (end > have) this.mod.memory.grow(Math.ceil((end - have) / PAGE));
   }
 
+  /**
+   * Run `fn` and free whatever it allocated: for temporary copies (canonical weights handed to
+   * a packer) that must not stay in memory. Allocate what must persist before calling this.
+   */
+  temporary<T>(fn: () => T): T {
+    const mark = this.top;
+    try {
+      return fn();
+    } finally {
+      this.top = mark;
+    }
+  }
+
   /** Free everything allocated so far. */
   reset(): void {
     this.top = this.base;

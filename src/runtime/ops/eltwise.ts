@@ -212,8 +212,7 @@ export function prepareMulChannel(mem: LinearMemory, build: Build, s: MulChannel
     throw new TypeError(`mul: unknown dtype '${String(s.dtype)}'`);
   }
   const packed = mem.alloc(packedBytes);
-  const mp = mem.put(m), bp = mem.put(b);
-  kernelFn(mem.mod.exports, choice.packer!)(channels, mp, bp, packed);
+  mem.temporary(() => kernelFn(mem.mod.exports, choice.packer!)(channels, mem.put(m), mem.put(b), packed));
   return { kernel, packed, params, rows, channels, xStride: xs, yStride: ys };
 }
 

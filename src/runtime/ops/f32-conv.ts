@@ -38,9 +38,7 @@ function packGemm(mem: LinearMemory, packer: string, n: number, k: number, weigh
   if (weights.length !== n * k) throw new RangeError(`f32 weights: want ${n * k} (N*K), got ${weights.length}`);
   if (bias && bias.length !== n) throw new RangeError(`f32 bias: want ${n}, got ${bias.length}`);
   const packed = mem.alloc(f32GemmPackedBytes(n, k));
-  const w = mem.put(weights);
-  const b = bias ? mem.put(bias) : 0;
-  kernelFn(mem.mod.exports, packer)(n, k, w, b, packed);
+  mem.temporary(() => kernelFn(mem.mod.exports, packer)(n, k, mem.put(weights), bias ? mem.put(bias) : 0, packed));
   return packed;
 }
 
@@ -169,9 +167,7 @@ export function prepareF32Dwconv(mem: LinearMemory, build: Build, spec: F32Dwcon
   const kernel = spec.kernel ?? choice.kernel;
   kernelFn(mem.mod.exports, kernel);
   const packed = mem.alloc(f32DwPackedBytes(taps, g.c));
-  const w = mem.put(spec.weights);
-  const b = spec.bias ? mem.put(spec.bias) : 0;
-  kernelFn(mem.mod.exports, choice.packer!)(taps, g.c, w, b, packed);
+  mem.temporary(() => kernelFn(mem.mod.exports, choice.packer!)(taps, g.c, mem.put(spec.weights), spec.bias ? mem.put(spec.bias) : 0, packed));
   const zeroFloats = Math.ceil(g.c / 4) * 4;
   const zero = mem.alloc(zeroFloats * 4);
   mem.f32(zero, zeroFloats).fill(0);

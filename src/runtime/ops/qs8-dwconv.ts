@@ -121,10 +121,9 @@ export function prepareQs8Dwconv(mem: LinearMemory, build: Build, spec: Qs8Dwcon
   kernelFn(exp, kernel); // throws now if this build lacks it
 
   const packed = mem.alloc(Math.ceil(g.c / 16) * qs8DwGroupBytes(taps));
-  const w = mem.put(spec.weights);
-  const b = spec.bias ? mem.put(spec.bias) : 0;
-  const s = mem.put(spec.scale);
-  kernelFn(exp, choice.packer!)(taps, g.c, w, b, s, spec.zpIn, packed);
+  mem.temporary(() =>
+    kernelFn(exp, choice.packer!)(taps, g.c, mem.put(spec.weights), spec.bias ? mem.put(spec.bias) : 0, mem.put(spec.scale), spec.zpIn, packed),
+  );
 
   const zeroBytes = Math.ceil(g.c / 16) * 16;
   const zero = mem.alloc(zeroBytes);

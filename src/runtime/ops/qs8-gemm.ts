@@ -7,7 +7,6 @@
 // Kernels, params and packed layouts: assembly/qs8/gemm_scalar.ts.
 import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
-import { alignUp } from '../memory.js';
 import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
 
@@ -94,16 +93,7 @@ export function packQs8Weights(
 
   const packedBytes = qs8GemmPackedBytes(tile, n, k);
   const packed = mem.alloc(packedBytes);
-  // Stage the canonical arrays above the top: the next allocations overwrite them.
-  const stage = mem.alloc(0);
-  const wAt = stage;
-  const bAt = alignUp(wAt + n * k);
-  const sAt = bAt + 4 * n;
-  mem.ensure(sAt + 4 * n);
-  mem.i8(wAt, n * k).set(spec.weights);
-  if (spec.bias) mem.i32(bAt, n).set(spec.bias);
-  mem.f32(sAt, n).set(spec.scale);
-  pack(wAt, spec.bias ? bAt : 0, sAt, spec.zpIn, n, k, packed);
+  mem.temporary(() => pack(mem.put(spec.weights), spec.bias ? mem.put(spec.bias) : 0, mem.put(spec.scale), spec.zpIn, n, k, packed));
   return { tile, packed, packedBytes };
 }
 
