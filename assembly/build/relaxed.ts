@@ -46,3 +46,17 @@ export { f32_exit_head__scalar, qs8_exit_head__scalar } from '../head/exit_head'
 // --- bench peaks ---
 export { peak_dot_i16x8__wasmsimd } from '../bench/peak_wasmsimd';
 export { peak_dot_i8x16_i7__wasmrelaxed } from '../bench/peak_wasmrelaxed';
+
+// --- qs8 block-sparse ---
+export { qs8_spgemm_packed_bytes, qs8_spgemm_pack_4c8, qs8_spgemm_2x4c8__scalar } from '../qs8/sparse_scalar';
+export { qs8_spgemm_2x4c8__wasmsimd } from '../qs8/sparse_wasmsimd';
+
+// --- binary ---
+export { b1_bitpack_qs8_x1__scalar, b1_bitpack_f32_x1__scalar } from '../b1/bitpack';
+export { b1_gemm_pack_x8, b1_gemm_4x8__scalar } from '../b1/gemm';
+export { b1_conv_4x8__scalar } from '../b1/conv';
+export { qs8_b1w_gemm_pack_4c8, qs8_b1w_gemm_2x4c8__scalar, qs8_b1w_conv_2x4c8__scalar } from '../b1/b1w';
+export { b1_bitpack_qs8_x16__wasmsimd, b1_bitpack_f32_x16__wasmsimd } from '../b1/bitpack_wasmsimd';
+export { b1_gemm_4x8__wasmsimd } from '../b1/gemm_wasmsimd';
+export { b1_conv_4x8__wasmsimd } from '../b1/conv_wasmsimd';
+export { qs8_b1w_gemm_2x4c8__wasmsimd, qs8_b1w_conv_2x4c8__wasmsimd } from '../b1/b1w_wasmsimd';

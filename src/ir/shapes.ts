@@ -60,6 +60,11 @@ export function checkNode(node: Node): void {
   if (!OP_TYPES.includes(node.op)) fail(node, `unknown op ${JSON.stringify(node.op)}`);
   if (typeof node.attrs !== 'object' || node.attrs === null || Array.isArray(node.attrs)) fail(node, '`attrs` must be an object');
   const a = node.attrs as unknown as Record<string, unknown>;
+  if ((node.op === 'conv2d' || node.op === 'gemm') && a.sparse !== undefined) {
+    const sp = a.sparse as { block?: unknown } | null;
+    if (typeof sp !== 'object' || sp === null) fail(node, 'attrs.sparse must be an object {block: [channels, k]}');
+    intTuple(node, sp as Record<string, unknown>, 'block', 2, 1);
+  }
   switch (node.op) {
     case 'conv2d':
       checkWindow(node, a);

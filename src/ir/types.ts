@@ -51,14 +51,24 @@ export interface Window {
   pads: [number, number, number, number];
 }
 
+/**
+ * Block-structured sparsity of a conv2d / gemm's weights (docs/ir.md, "Sparse layers"): the
+ * weights (still stored dense, canonical) are zero in whole blocks of `block[0]` output
+ * channels x `block[1]` consecutive K (K: a gemm's input axis, a conv's KH*KW*C_in row).
+ * The runtime then runs an int8 gemm / 1x1 conv with the block-sparse kernel.
+ */
+export interface SparseAttr {
+  block: [number, number];
+}
+
 /** Attributes per op. Inputs are listed with each op; `?` marks an optional input. */
 export interface OpAttrs {
   /** [x NHWC, w OHWI, b? [O]] -> [N, OH, OW, O]. Groups 1. */
-  conv2d: Window;
+  conv2d: Window & { sparse?: SparseAttr };
   /** [x NHWC, w [KH][KW][C*multiplier], b? [C*multiplier]]; output channel o reads input o / multiplier. */
   dwconv2d: Window & { multiplier: number };
   /** [x [M, K], w [N][K], b? [N]] -> [M, N]. Fully connected: y = x w^T + b. */
-  gemm: Record<string, never>;
+  gemm: { sparse?: SparseAttr };
   /** [x NHWC]. Padded positions are ignored. ceilMode as in ONNX/PyTorch (see docs/ir.md). */
   maxpool: Window & { ceilMode: boolean };
   /** [x NHWC]. countIncludePad: padded positions (not the ceil-mode overhang) count in the divisor. */

@@ -19,6 +19,7 @@ import {
   prepareQuantize, prepareDequantize, prepareRequantize, runConvert,
 } from './ops/eltwise.js';
 import { prepareExitHead, runExitHead } from './ops/head.js';
+import { prepareQs8Sparse, runQs8Sparse, sparseGemmShape } from './ops/qs8-sparse.js';
 
 /** One planned buffer of the arena: an activation tensor or a layer's scratch. */
 interface Slot {
@@ -168,7 +169,16 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
     const qr = (q: QuantParams) => int8Range(clamp ?? { kind: 'none' }, q.scale, q.zeroPoint);
     const hw = (t: TensorInfo) => ({ h: t.shape[1], w: t.shape[2], c: t.shape[3] });
 
-    switch (node.op) {
+    // Block-sparse int8 gemm / 1x1 conv (attrs.sparse, docs/ir.md): the sparse kernel.
+    const sparse = int8 ? sparseGemmShape(node, x, y) : null;
+    if (sparse) {
+      const q = int8Params(node, x, y, info(node.inputs[1]), constant(node.inputs[2], node, Int32Array));
+      const layer = prepareQs8Sparse(mem, build, {
+        n: sparse.n, k: sparse.k, weights: constant(node.inputs[1], node, Int8Array)!, bias: q.bias, scale: q.scale,
+        zpIn: q.in.zeroPoint, zpOut: q.out.zeroPoint, ...qr(q.out),
+      });
+      run = () => runQs8Sparse(mem, layer, sparse.m, X.ptr, sparse.k, Y.ptr, sparse.n);
+    } else switch (node.op) {
       case 'conv2d':
       case 'dwconv2d': {
         const a = node.attrs;

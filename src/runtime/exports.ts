@@ -99,6 +99,36 @@ export interface KernelExports {
 
   // --- bench peaks ---
 
+  // --- qs8 block-sparse ---
+  /** Block-sparse packer "sp4c8": (w [N][K] i8, bias i32 (0 = none), scale f32, zp_in, N, K, out) -> bytes written; assembly/qs8/sparse_scalar.ts. */
+  qs8_spgemm_pack_4c8(w: Ptr, bias: Ptr, scale: Ptr, zpIn: number, n: number, k: number, out: Ptr): number;
+  qs8_spgemm_packed_bytes(w: Ptr, n: number, k: number): number;
+  /** Block-sparse qs8 gemm: the dense gemm's signature over the "sp4c8" layout. */
+  qs8_spgemm_2x4c8__scalar(m: number, n: number, k: number, a: Ptr, aStride: number, w: Ptr, c: Ptr, cStride: number, params: Ptr): void;
+  qs8_spgemm_2x4c8__wasmsimd?(m: number, n: number, k: number, a: Ptr, aStride: number, w: Ptr, c: Ptr, cStride: number, params: Ptr): void;
+
+  // --- binary ---
+  /** Bit packing (rows, channels, x int8|f32, y u32 bits, zp); assembly/b1/bitpack.ts. */
+  b1_bitpack_qs8_x1__scalar(rows: number, channels: number, x: Ptr, y: Ptr, zp: number): void;
+  b1_bitpack_f32_x1__scalar(rows: number, channels: number, x: Ptr, y: Ptr, zp: number): void;
+  b1_bitpack_qs8_x16__wasmsimd?(rows: number, channels: number, x: Ptr, y: Ptr, zp: number): void;
+  b1_bitpack_f32_x16__wasmsimd?(rows: number, channels: number, x: Ptr, y: Ptr, zp: number): void;
+  /** Binary GEMM packer "x8": (N, kw, w [N][kw] u32, p0 [N], p1 [N], out); assembly/b1/gemm.ts. */
+  b1_gemm_pack_x8(n: number, kw: number, w: Ptr, p0: Ptr, p1: Ptr, out: Ptr): void;
+  /** Binary GEMM: (m, n, kw words, a, a_stride bytes, packed, c, c_stride bytes, params). */
+  b1_gemm_4x8__scalar(m: number, n: number, kw: number, a: Ptr, aStride: number, w: Ptr, c: Ptr, cStride: number, params: Ptr): void;
+  b1_gemm_4x8__wasmsimd?(m: number, n: number, kw: number, a: Ptr, aStride: number, w: Ptr, c: Ptr, cStride: number, params: Ptr): void;
+  /** Binary conv: (input bits, packed, output, scratch, params); assembly/b1/conv.ts. */
+  b1_conv_4x8__scalar(input: Ptr, w: Ptr, output: Ptr, scratch: Ptr, params: Ptr): void;
+  b1_conv_4x8__wasmsimd?(input: Ptr, w: Ptr, output: Ptr, scratch: Ptr, params: Ptr): void;
+  /** Binary weights x int8 packer "4c8": (N, taps, C, w bits, mul f32, add f32, zp_in, out); assembly/b1/b1w.ts. */
+  qs8_b1w_gemm_pack_4c8(n: number, taps: number, channels: number, w: Ptr, mul: Ptr, add: Ptr, zpIn: number, out: Ptr): void;
+  /** Binary weights x int8: the qs8 gemm / conv signatures and params. */
+  qs8_b1w_gemm_2x4c8__scalar(m: number, n: number, k: number, a: Ptr, aStride: number, w: Ptr, c: Ptr, cStride: number, params: Ptr): void;
+  qs8_b1w_gemm_2x4c8__wasmsimd?(m: number, n: number, k: number, a: Ptr, aStride: number, w: Ptr, c: Ptr, cStride: number, params: Ptr): void;
+  qs8_b1w_conv_2x4c8__scalar(input: Ptr, w: Ptr, output: Ptr, scratch: Ptr, params: Ptr): void;
+  qs8_b1w_conv_2x4c8__wasmsimd?(input: Ptr, w: Ptr, output: Ptr, scratch: Ptr, params: Ptr): void;
+
   /** Any other export, looked up by name (tests use this for twins that are not in the table). */
   readonly [name: string]: unknown;
 }

@@ -155,6 +155,45 @@ export const KERNEL_TABLE: KernelTable = {
     simd: { kernel: 'f32_exit_head__scalar' },
     relaxed: { kernel: 'f32_exit_head__scalar' },
   },
+
+  // --- qs8 block-sparse ---
+  qs8_spgemm: {
+    scalar: { kernel: 'qs8_spgemm_2x4c8__scalar', packer: 'qs8_spgemm_pack_4c8' },
+    simd: { kernel: 'qs8_spgemm_2x4c8__wasmsimd', packer: 'qs8_spgemm_pack_4c8' },
+    relaxed: { kernel: 'qs8_spgemm_2x4c8__wasmsimd', packer: 'qs8_spgemm_pack_4c8' },
+  },
+
+  // --- binary ---
+  b1_bitpack_qs8: {
+    scalar: { kernel: 'b1_bitpack_qs8_x1__scalar' },
+    simd: { kernel: 'b1_bitpack_qs8_x16__wasmsimd' },
+    relaxed: { kernel: 'b1_bitpack_qs8_x16__wasmsimd' },
+  },
+  b1_bitpack_f32: {
+    scalar: { kernel: 'b1_bitpack_f32_x1__scalar' },
+    simd: { kernel: 'b1_bitpack_f32_x16__wasmsimd' },
+    relaxed: { kernel: 'b1_bitpack_f32_x16__wasmsimd' },
+  },
+  b1_gemm: {
+    scalar: { kernel: 'b1_gemm_4x8__scalar', packer: 'b1_gemm_pack_x8' },
+    simd: { kernel: 'b1_gemm_4x8__wasmsimd', packer: 'b1_gemm_pack_x8' },
+    relaxed: { kernel: 'b1_gemm_4x8__wasmsimd', packer: 'b1_gemm_pack_x8' },
+  },
+  b1_conv: {
+    scalar: { kernel: 'b1_conv_4x8__scalar', packer: 'b1_gemm_pack_x8' },
+    simd: { kernel: 'b1_conv_4x8__wasmsimd', packer: 'b1_gemm_pack_x8' },
+    relaxed: { kernel: 'b1_conv_4x8__wasmsimd', packer: 'b1_gemm_pack_x8' },
+  },
+  qs8_b1w_gemm: {
+    scalar: { kernel: 'qs8_b1w_gemm_2x4c8__scalar', packer: 'qs8_b1w_gemm_pack_4c8' },
+    simd: { kernel: 'qs8_b1w_gemm_2x4c8__wasmsimd', packer: 'qs8_b1w_gemm_pack_4c8' },
+    relaxed: { kernel: 'qs8_b1w_gemm_2x4c8__wasmsimd', packer: 'qs8_b1w_gemm_pack_4c8' },
+  },
+  qs8_b1w_conv: {
+    scalar: { kernel: 'qs8_b1w_conv_2x4c8__scalar', packer: 'qs8_b1w_gemm_pack_4c8' },
+    simd: { kernel: 'qs8_b1w_conv_2x4c8__wasmsimd', packer: 'qs8_b1w_gemm_pack_4c8' },
+    relaxed: { kernel: 'qs8_b1w_conv_2x4c8__wasmsimd', packer: 'qs8_b1w_gemm_pack_4c8' },
+  },
 };
 
 /** The kernel and packer an op uses in a build. */

@@ -3,7 +3,8 @@
 //   const model = await load(bytes);              // Uint8Array | URL | path
 //   const out = model.run(input);                 // Float32Array NCHW (as ONNX), or uint8 pixels
 //   out.logits.data; out.logits.dims;
-import { BranchyInputError, BranchyFormatError } from '../errors.js';
+import { BranchyInputError, BranchyFormatError, BranchyLimitError } from '../errors.js';
+import { nodeMacs } from '../ir/macs.js';
 import { readBranchy } from '../format/branchy.js';
 import type { Graph, TensorInfo, Weights } from '../ir/types.js';
 import { validateGraph } from '../ir/graph.js';
@@ -21,6 +22,11 @@ export interface LoadOptions extends LoadKernelsOptions {
   memoryCap?: number;
   /** Keep every intermediate tensor readable after a run (see Model.trace); costs memory. */
   keepIntermediates?: boolean;
+  /**
+   * Refuse models that need more multiply-accumulates per sample than this (default: no limit).
+   * For services that load untrusted files: the memory cap bounds memory, this bounds work.
+   */
+  macsCap?: number;
 }
 
 export interface RunOptions {
@@ -77,6 +83,11 @@ export class Model {
   private readonly program: Program;
   private readonly graph: Graph;
   private readonly scheduler: ExitScheduler | null;
+
+  /** Bytes of wasm linear memory this model holds now (weights, params, arena). */
+  get memoryBytes(): number {
+    return this.program.mem.buffer.byteLength;
+  }
 
   /** @internal Use load(). */
   constructor(graph: Graph, program: Program, build: Build, plan: ExitPlan | null) {
@@ -257,6 +268,10 @@ export async function fromGraph(graph: Graph, weights: Weights, options: LoadOpt
   for (const name of graph.inputs) {
     const t = graph.tensors.find((x) => x.name === name)!;
     if (t.dtype !== 'f32') throw new BranchyFormatError(`input '${name}' is ${t.dtype}; branchy models take f32 inputs (quantize inside the graph)`);
+  }
+  const macs = graph.nodes.reduce((a, n) => a + nodeMacs(graph, n), 0);
+  if (options.macsCap !== undefined && !(macs <= options.macsCap)) {
+    throw new BranchyLimitError(`the model needs ${macs} multiply-accumulates per sample, above macsCap ${options.macsCap}; raise macsCap to run it`);
   }
   const kernels = await loadKernels(options);
   const mem = new LinearMemory(kernels, options.memoryCap);

@@ -1,0 +1,99 @@
+// Binary weights x int8 activations, WASM SIMD128: qs8_b1w_gemm_2x4c8__wasmsimd and the
+// conv on it. Semantics, params, packed layout: b1w.ts (scalar twins and packer).
+//
+// Tile: 2 rows x 4 channels, K in steps of 8, as the qs8 2x4c8 GEMM, but the weights stay
+// 1 bit each: per step one u32 word is splat to i32x4 and expanded per channel into an
+// i16x8 of +-1 (AND with the channel's 8 single-bit lanes, compare, OR 1), which both rows
+// share in an i32x4.dot_i16x8_s. The last partial step masks the activation lanes past K to
+// 0 (rows are read up to 7 bytes past K; the buffers' read-past bytes cover the last row).
+import { b1w_block_bytes } from './b1w';
+import { b1_out_i8x4 } from './output_wasmsimd';
+import { narrow_i32x16_i8 } from '../common/requant_wasmsimd';
+import { hsum4, store_2x4 } from '../qs8/gemm_common_wasmsimd';
+import { qs8_conv_driver } from '../qs8/conv_scalar';
+
+// @ts-ignore: decorator
+@inline
+function expand(wv: v128, t: v128): v128 {
+  return v128.or(i16x8.eq(v128.and(wv, t), t), i16x8.splat(1));
+}
+
+// Channel c tests bit 4c + (l >> 1) of lane l's half word (b1w_bit).
+// @ts-ignore: decorator
+@inline
+function lane_bits(c: i32): v128 {
+  const b = 1 << (c << 2);
+  return i16x8(<i16>b, <i16>b, <i16>(b << 1), <i16>(b << 1), <i16>(b << 2), <i16>(b << 2), <i16>(b << 3), <i16>(b << 3));
+}
+
+export function qs8_b1w_gemm_2x4c8__wasmsimd(
+  m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
+): void {
+  const zp = load<i32>(params);
+  const vzp = i32x4.splat(zp);
+  const vlo = f32x4.splat(<f32>(load<i32>(params, 4) - zp));
+  const vhi = f32x4.splat(<f32>(load<i32>(params, 8) - zp));
+  const t0 = lane_bits(0);
+  const t1 = lane_bits(1);
+  const t2 = lane_bits(2);
+  const t3 = lane_bits(3);
+  const rem = k & 7;
+  const tail = i16x8.lt_s(i16x8(0, 1, 2, 3, 4, 5, 6, 7), i16x8.splat(<i16>rem));
+  const steps = <usize>(k >> 3);
+  const bb = b1w_block_bytes(k);
+  const blocks = (n + 3) >> 2;
+  for (let i = 0; i < m; i += 2) {
+    const a0 = a + <usize>i * <usize>a_stride;
+    const a1 = i + 1 < m ? a0 + <usize>a_stride : a0;
+    const c0 = c + <usize>i * <usize>c_stride;
+    const c1 = i + 1 < m ? c0 + <usize>c_stride : c0;
+    for (let nb = 0; nb < blocks; nb++) {
+      const wb = w + <usize>nb * bb;
+      let acc00 = i32x4.splat(0), acc01 = i32x4.splat(0), acc02 = i32x4.splat(0), acc03 = i32x4.splat(0);
+      let acc10 = i32x4.splat(0), acc11 = i32x4.splat(0), acc12 = i32x4.splat(0), acc13 = i32x4.splat(0);
+      let pa0 = a0;
+      let pa1 = a1;
+      let pw = wb + 48;
+      const pend = pw + (steps << 2);
+      for (let last = false; ; ) {
+        if (pw >= pend) {
+          if (rem == 0 || last) break;
+          last = true;
+        }
+        const wv = v128.load32_splat(pw);
+        let x0 = v128.load8x8_s(pa0);
+        let x1 = v128.load8x8_s(pa1);
+        if (last) {
+          x0 = v128.and(x0, tail);
+          x1 = v128.and(x1, tail);
+        }
+        const s0 = expand(wv, t0);
+        acc00 = i32x4.add(acc00, i32x4.dot_i16x8_s(x0, s0));
+        acc10 = i32x4.add(acc10, i32x4.dot_i16x8_s(x1, s0));
+        const s1 = expand(wv, t1);
+        acc01 = i32x4.add(acc01, i32x4.dot_i16x8_s(x0, s1));
+        acc11 = i32x4.add(acc11, i32x4.dot_i16x8_s(x1, s1));
+        const s2 = expand(wv, t2);
+        acc02 = i32x4.add(acc02, i32x4.dot_i16x8_s(x0, s2));
+        acc12 = i32x4.add(acc12, i32x4.dot_i16x8_s(x1, s2));
+        const s3 = expand(wv, t3);
+        acc03 = i32x4.add(acc03, i32x4.dot_i16x8_s(x0, s3));
+        acc13 = i32x4.add(acc13, i32x4.dot_i16x8_s(x1, s3));
+        pa0 += 8;
+        pa1 += 8;
+        pw += 4;
+      }
+      const vbias = v128.load(wb);
+      const vmul = v128.load(wb, 16);
+      const vadd = v128.load(wb, 32);
+      const y0 = b1_out_i8x4(i32x4.add(hsum4(acc00, acc01, acc02, acc03), vbias), vmul, vadd, vzp, vlo, vhi);
+      const y1 = b1_out_i8x4(i32x4.add(hsum4(acc10, acc11, acc12, acc13), vbias), vmul, vadd, vzp, vlo, vhi);
+      const off = <usize>nb * 4;
+      store_2x4(narrow_i32x16_i8(y0, y1, y0, y1), c0 + off, c1 + off, n - nb * 4);
+    }
+  }
+}
+
+export function qs8_b1w_conv_2x4c8__wasmsimd(input: usize, w: usize, output: usize, scratch: usize, params: usize): void {
+  qs8_conv_driver(input, w, output, scratch, params, qs8_b1w_gemm_2x4c8__wasmsimd);
+}

@@ -1,0 +1,163 @@
+// Binary GEMM rows kernel, WASM SIMD128: b1_gemm_4x8__wasmsimd (and the rows kernel the
+// conv uses). Signature, params, packed layout: gemm.ts (its scalar twin lives there).
+//
+// Vectorized over output channels: for each input word k, the row's word is broadcast
+// (v128.load32_splat) and XORed with word k of 8 channels (two v128 of packed weights);
+// i8x16.popcnt gives per-byte counts, so each i32 lane's 4 bytes belong to one channel.
+// Byte counts are summed with i8x16.add for up to 31 words (31 * 8 = 248 < 256), then
+// widened once per chunk (i16x8/i32x4.extadd_pairwise_*_u) into i32 lanes: one lane per
+// channel, no horizontal reduction. Tile: 4 rows x 8 channels (8 byte accumulators, the
+// two weight vectors shared by the 4 rows); rows left over run the 1x8 tile.
+import { b1_block_bytes, b1_gemm_driver } from './gemm';
+import { b1_out_i8x4, b1_out_bits8, store_low_bytes } from './output_wasmsimd';
+import { narrow_i32x16_i8 } from '../common/requant_wasmsimd';
+
+const CHUNK: i32 = 31;
+
+// @ts-ignore: decorator
+@inline
+function pc_add(b: v128, x: v128, w: v128): v128 {
+  return i8x16.add(b, i8x16.popcnt(v128.xor(x, w)));
+}
+
+// @ts-ignore: decorator
+@inline
+function widen_add(s: v128, b: v128): v128 {
+  return i32x4.add(s, i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(b)));
+}
+
+/** Output of one row for channel block nb: popcounts s0 (channels 0..3) and s1 (4..7). */
+// @ts-ignore: decorator
+@inline
+function b1_store_row(
+  s0: v128, s1: v128, base: usize, wb: usize, c: usize, nb: i32, n: i32, bits: bool,
+  vzp: v128, vlo: v128, vhi: v128,
+): void {
+  const bp = base + (<usize>nb << 5);
+  const acc0 = i32x4.sub(v128.load(bp), i32x4.shl(s0, 1));
+  const acc1 = i32x4.sub(v128.load(bp, 16), i32x4.shl(s1, 1));
+  if (bits) {
+    store<u8>(c + <usize>nb, <u8>b1_out_bits8(acc0, acc1, v128.load(wb), v128.load(wb, 16), v128.load(wb, 32), v128.load(wb, 48)));
+  } else {
+    const y0 = b1_out_i8x4(acc0, v128.load(wb), v128.load(wb, 32), vzp, vlo, vhi);
+    const y1 = b1_out_i8x4(acc1, v128.load(wb, 16), v128.load(wb, 48), vzp, vlo, vhi);
+    store_low_bytes(narrow_i32x16_i8(y0, y1, y0, y1), c + (<usize>nb << 3), n - (nb << 3));
+  }
+}
+
+/** Bits out: zero the bytes between the last block's byte and the end of the row's last word. */
+// @ts-ignore: decorator
+@inline
+function b1_zero_row_tail(c: usize, n: i32): void {
+  for (let j = (n + 7) >> 3; j < ((n + 31) >> 5) << 2; j++) store<u8>(c + <usize>j, 0);
+}
+
+// @ts-ignore: decorator
+@inline
+function b1_rows_1x8(a0: usize, kw: i32, w: usize, n: i32, c0: usize, base0: usize, bits: bool, vzp: v128, vlo: v128, vhi: v128): void {
+  const bb = b1_block_bytes(kw);
+  const blocks = (n + 7) >> 3;
+  for (let nb = 0; nb < blocks; nb++) {
+    const wb = w + <usize>nb * bb;
+    let pw = wb + 64;
+    let s0 = i32x4.splat(0);
+    let s1 = i32x4.splat(0);
+    let k = 0;
+    while (k < kw) {
+      const kend = min<i32>(kw, k + CHUNK);
+      let b0 = i8x16.splat(0);
+      let b1 = i8x16.splat(0);
+      for (; k < kend; k++) {
+        const x0 = v128.load32_splat(a0 + (<usize>k << 2));
+        b0 = pc_add(b0, x0, v128.load(pw));
+        b1 = pc_add(b1, x0, v128.load(pw, 16));
+        pw += 32;
+      }
+      s0 = widen_add(s0, b0);
+      s1 = widen_add(s1, b1);
+    }
+    b1_store_row(s0, s1, base0, wb, c0, nb, n, bits, vzp, vlo, vhi);
+  }
+  if (bits) b1_zero_row_tail(c0, n);
+}
+
+export function b1_rows_4x8__wasmsimd(
+  rows: i32, a: usize, a_stride: i32, kw: i32, w: usize, n: i32, c: usize, c_stride: i32, params: usize,
+  base0: usize, base1: usize, base2: usize, base3: usize,
+): void {
+  const bits = load<i32>(params) != 0;
+  const zp = load<i32>(params, 4);
+  const vzp = i32x4.splat(zp);
+  const vlo = f32x4.splat(<f32>(load<i32>(params, 8) - zp));
+  const vhi = f32x4.splat(<f32>(load<i32>(params, 12) - zp));
+  if (rows < 4) {
+    b1_rows_1x8(a, kw, w, n, c, base0, bits, vzp, vlo, vhi);
+    if (rows > 1) b1_rows_1x8(a + <usize>a_stride, kw, w, n, c + <usize>c_stride, base1, bits, vzp, vlo, vhi);
+    if (rows > 2) b1_rows_1x8(a + 2 * <usize>a_stride, kw, w, n, c + 2 * <usize>c_stride, base2, bits, vzp, vlo, vhi);
+    return;
+  }
+  const a0 = a;
+  const a1 = a0 + <usize>a_stride;
+  const a2 = a1 + <usize>a_stride;
+  const a3 = a2 + <usize>a_stride;
+  const c0 = c;
+  const c1 = c0 + <usize>c_stride;
+  const c2 = c1 + <usize>c_stride;
+  const c3 = c2 + <usize>c_stride;
+  const bb = b1_block_bytes(kw);
+  const blocks = (n + 7) >> 3;
+  for (let nb = 0; nb < blocks; nb++) {
+    const wb = w + <usize>nb * bb;
+    let pw = wb + 64;
+    let s00 = i32x4.splat(0), s01 = i32x4.splat(0), s10 = i32x4.splat(0), s11 = i32x4.splat(0);
+    let s20 = i32x4.splat(0), s21 = i32x4.splat(0), s30 = i32x4.splat(0), s31 = i32x4.splat(0);
+    let k = 0;
+    while (k < kw) {
+      const kend = min<i32>(kw, k + CHUNK);
+      let b00 = i8x16.splat(0), b01 = i8x16.splat(0), b10 = i8x16.splat(0), b11 = i8x16.splat(0);
+      let b20 = i8x16.splat(0), b21 = i8x16.splat(0), b30 = i8x16.splat(0), b31 = i8x16.splat(0);
+      for (; k < kend; k++) {
+        const w0 = v128.load(pw);
+        const w1 = v128.load(pw, 16);
+        const off = <usize>k << 2;
+        const x0 = v128.load32_splat(a0 + off);
+        b00 = pc_add(b00, x0, w0);
+        b01 = pc_add(b01, x0, w1);
+        const x1 = v128.load32_splat(a1 + off);
+        b10 = pc_add(b10, x1, w0);
+        b11 = pc_add(b11, x1, w1);
+        const x2 = v128.load32_splat(a2 + off);
+        b20 = pc_add(b20, x2, w0);
+        b21 = pc_add(b21, x2, w1);
+        const x3 = v128.load32_splat(a3 + off);
+        b30 = pc_add(b30, x3, w0);
+        b31 = pc_add(b31, x3, w1);
+        pw += 32;
+      }
+      s00 = widen_add(s00, b00);
+      s01 = widen_add(s01, b01);
+      s10 = widen_add(s10, b10);
+      s11 = widen_add(s11, b11);
+      s20 = widen_add(s20, b20);
+      s21 = widen_add(s21, b21);
+      s30 = widen_add(s30, b30);
+      s31 = widen_add(s31, b31);
+    }
+    b1_store_row(s00, s01, base0, wb, c0, nb, n, bits, vzp, vlo, vhi);
+    b1_store_row(s10, s11, base1, wb, c1, nb, n, bits, vzp, vlo, vhi);
+    b1_store_row(s20, s21, base2, wb, c2, nb, n, bits, vzp, vlo, vhi);
+    b1_store_row(s30, s31, base3, wb, c3, nb, n, bits, vzp, vlo, vhi);
+  }
+  if (bits) {
+    b1_zero_row_tail(c0, n);
+    b1_zero_row_tail(c1, n);
+    b1_zero_row_tail(c2, n);
+    b1_zero_row_tail(c3, n);
+  }
+}
+
+export function b1_gemm_4x8__wasmsimd(
+  m: i32, n: i32, kw: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
+): void {
+  b1_gemm_driver(m, n, kw, a, a_stride, w, c, c_stride, params, b1_rows_4x8__wasmsimd);
+}

@@ -1,0 +1,24 @@
+// The output transform of every binary kernel, in one place (scalar; output_wasmsimd.ts
+// is its lane-wise twin). acc is the exact integer dot product.
+//
+// int8: y = f32(f32(acc) * mul) + add, rounded half to even, clamped to [qmin, qmax] - zp,
+//       plus zp. mul and add are already divided by the output scale (host side).
+// bits: bit = acc * flip < thr (integer compare; flip in {-1, 0, 1}). The host derives
+//       flip and thr from mul/add so that the bit is 1 exactly when f32(f32(acc)*mul) + add
+//       is negative: mul > 0 gives flip 1 (bit when acc < thr), mul < 0 flips the
+//       comparison (flip -1: bit when -acc < thr, i.e. acc > -thr), mul = 0 gives flip 0 and
+//       a constant bit (thr 1: always, thr 0: never).
+
+// @ts-ignore: decorator
+@inline
+export function b1_out_i8(acc: i32, mul: f32, add: f32, zp: i32, lo: f32, hi: f32): i32 {
+  let x = nearest<f32>(<f32>acc * mul + add);
+  x = min<f32>(max<f32>(x, lo), hi);
+  return <i32>x + zp;
+}
+
+// @ts-ignore: decorator
+@inline
+export function b1_out_bit(acc: i32, flip: i32, thr: i32): i32 {
+  return <i32>(acc * flip < thr);
+}
