@@ -14,17 +14,20 @@ import { qs8_conv_driver } from '../qs8/conv_scalar';
 
 // @ts-ignore: decorator
 @inline
-function expand(wv: v128, t: v128): v128 {
-  return v128.or(i16x8.eq(v128.and(wv, t), t), i16x8.splat(1));
+function expand(wv: v128, t: v128, one: v128): v128 {
+  return v128.or(i16x8.eq(v128.and(wv, t), t), one);
 }
 
-// Channel c tests bit 4c + (l >> 1) of lane l's half word (b1w_bit).
-// @ts-ignore: decorator
-@inline
-function lane_bits(c: i32): v128 {
-  const b = 1 << (c << 2);
-  return i16x8(<i16>b, <i16>b, <i16>(b << 1), <i16>(b << 1), <i16>(b << 2), <i16>(b << 2), <i16>(b << 3), <i16>(b << 3));
-}
+// Channel c tests bit 4c + (l >> 1) of lane l's half word (b1w_bit); then the +1 lanes.
+// Loaded from static data rather than written as constants: V8 keeps a loaded vector in a
+// register (or one stack slot) but may rematerialize a constant at every use in the loop.
+const LANE_BITS = memory.data<u16>([
+  0x0001, 0x0001, 0x0002, 0x0002, 0x0004, 0x0004, 0x0008, 0x0008,
+  0x0010, 0x0010, 0x0020, 0x0020, 0x0040, 0x0040, 0x0080, 0x0080,
+  0x0100, 0x0100, 0x0200, 0x0200, 0x0400, 0x0400, 0x0800, 0x0800,
+  0x1000, 0x1000, 0x2000, 0x2000, 0x4000, 0x4000, 0x8000, 0x8000,
+  1, 1, 1, 1, 1, 1, 1, 1,
+]);
 
 export function qs8_b1w_gemm_2x4c8__wasmsimd(
   m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
@@ -33,12 +36,7 @@ export function qs8_b1w_gemm_2x4c8__wasmsimd(
   const vzp = i32x4.splat(zp);
   const vlo = f32x4.splat(<f32>(load<i32>(params, 4) - zp));
   const vhi = f32x4.splat(<f32>(load<i32>(params, 8) - zp));
-  const t0 = lane_bits(0);
-  const t1 = lane_bits(1);
-  const t2 = lane_bits(2);
-  const t3 = lane_bits(3);
   const rem = k & 7;
-  const tail = i16x8.lt_s(i16x8(0, 1, 2, 3, 4, 5, 6, 7), i16x8.splat(<i16>rem));
   const steps = <usize>(k >> 3);
   const bb = b1w_block_bytes(k);
   const blocks = (n + 3) >> 2;
@@ -49,39 +47,55 @@ export function qs8_b1w_gemm_2x4c8__wasmsimd(
     const c1 = i + 1 < m ? c0 + <usize>c_stride : c0;
     for (let nb = 0; nb < blocks; nb++) {
       const wb = w + <usize>nb * bb;
+      const t0 = v128.load(LANE_BITS);
+      const t1 = v128.load(LANE_BITS, 16);
+      const t2 = v128.load(LANE_BITS, 32);
+      const t3 = v128.load(LANE_BITS, 48);
+      const one = v128.load(LANE_BITS, 64);
       let acc00 = i32x4.splat(0), acc01 = i32x4.splat(0), acc02 = i32x4.splat(0), acc03 = i32x4.splat(0);
       let acc10 = i32x4.splat(0), acc11 = i32x4.splat(0), acc12 = i32x4.splat(0), acc13 = i32x4.splat(0);
       let pa0 = a0;
       let pa1 = a1;
       let pw = wb + 48;
       const pend = pw + (steps << 2);
-      for (let last = false; ; ) {
-        if (pw >= pend) {
-          if (rem == 0 || last) break;
-          last = true;
-        }
+      while (pw < pend) {
         const wv = v128.load32_splat(pw);
-        let x0 = v128.load8x8_s(pa0);
-        let x1 = v128.load8x8_s(pa1);
-        if (last) {
-          x0 = v128.and(x0, tail);
-          x1 = v128.and(x1, tail);
-        }
-        const s0 = expand(wv, t0);
+        const x0 = v128.load8x8_s(pa0);
+        const x1 = v128.load8x8_s(pa1);
+        const s0 = expand(wv, t0, one);
         acc00 = i32x4.add(acc00, i32x4.dot_i16x8_s(x0, s0));
         acc10 = i32x4.add(acc10, i32x4.dot_i16x8_s(x1, s0));
-        const s1 = expand(wv, t1);
+        const s1 = expand(wv, t1, one);
         acc01 = i32x4.add(acc01, i32x4.dot_i16x8_s(x0, s1));
         acc11 = i32x4.add(acc11, i32x4.dot_i16x8_s(x1, s1));
-        const s2 = expand(wv, t2);
+        const s2 = expand(wv, t2, one);
         acc02 = i32x4.add(acc02, i32x4.dot_i16x8_s(x0, s2));
         acc12 = i32x4.add(acc12, i32x4.dot_i16x8_s(x1, s2));
-        const s3 = expand(wv, t3);
+        const s3 = expand(wv, t3, one);
         acc03 = i32x4.add(acc03, i32x4.dot_i16x8_s(x0, s3));
         acc13 = i32x4.add(acc13, i32x4.dot_i16x8_s(x1, s3));
         pa0 += 8;
         pa1 += 8;
         pw += 4;
+      }
+      if (rem != 0) {
+        // Activation lanes past K become 0, so whatever the row holds there adds nothing.
+        const tail = i16x8.lt_s(i16x8(0, 1, 2, 3, 4, 5, 6, 7), i16x8.splat(<i16>rem));
+        const wv = v128.load32_splat(pw);
+        const x0 = v128.and(v128.load8x8_s(pa0), tail);
+        const x1 = v128.and(v128.load8x8_s(pa1), tail);
+        const s0 = expand(wv, t0, one);
+        acc00 = i32x4.add(acc00, i32x4.dot_i16x8_s(x0, s0));
+        acc10 = i32x4.add(acc10, i32x4.dot_i16x8_s(x1, s0));
+        const s1 = expand(wv, t1, one);
+        acc01 = i32x4.add(acc01, i32x4.dot_i16x8_s(x0, s1));
+        acc11 = i32x4.add(acc11, i32x4.dot_i16x8_s(x1, s1));
+        const s2 = expand(wv, t2, one);
+        acc02 = i32x4.add(acc02, i32x4.dot_i16x8_s(x0, s2));
+        acc12 = i32x4.add(acc12, i32x4.dot_i16x8_s(x1, s2));
+        const s3 = expand(wv, t3, one);
+        acc03 = i32x4.add(acc03, i32x4.dot_i16x8_s(x0, s3));
+        acc13 = i32x4.add(acc13, i32x4.dot_i16x8_s(x1, s3));
       }
       const vbias = v128.load(wb);
       const vmul = v128.load(wb, 16);

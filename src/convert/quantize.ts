@@ -1,13 +1,19 @@
-// Post-training int8 quantization of a float IR graph (docs/ir.md, "int8"). The caller's
-// `observe` runs the float model over calibration images and reports every activation
-// tensor; from those values each tensor gets an asymmetric per-tensor int8 range (min-max
-// or percentiles, always including 0), weights get symmetric per-channel scales, biases
-// become int32 with scale s_in * s_w[c]. Ops without an int8 form, and the layers the user
-// keeps in float, stay f32 between a dequantize and a quantize. Returns the int8 graph and
-// a per-layer report: the range chosen and the quantization MSE on the calibration set.
+// Post-training int8 quantization of a float IR graph (docs/ir.md, "int8";
+// docs/compression.md). The caller's `observe` runs a graph over calibration images and
+// reports every activation tensor; from those values each tensor gets an asymmetric
+// per-tensor int8 range (min-max, percentiles, or mean ± k·σ; always including 0), weights
+// get symmetric per-channel scales (or are first shared among K clusters), biases become
+// int32 with scale s_in * s_w[c]. With `sequential`, each tensor is calibrated on a graph
+// whose earlier layers are already int8. Ops without an int8 form, and the layers the user
+// keeps in float, stay f32 between a dequantize and a quantize. Returns the int8 graph and a
+// per-layer report: the range chosen, the quantization MSE, the error against the float
+// graph, and the time spent.
 import { BranchyUnsupportedError } from '../errors.js';
 import { consumers, topoSort, validateGraph } from '../ir/graph.js';
 import type { Activation, Graph, Node, Quant, TensorInfo, Weights } from '../ir/types.js';
+import { RunRecord, type Observe, type RunnableGraph, type Visit } from './calib-error.js';
+import { TensorStats, type RangeMethod } from './quant-stats.js';
+import { quantizeWeights, type WeightQuant } from './quant-weights.js';
 
 // ---- shared int8 arithmetic (also used by the ONNX QDQ import) ------------------------------
 
@@ -92,18 +98,34 @@ export function biasToInt32(b: Float32Array, sIn: number, sW: number[], where: s
 
 // ---- the pass -------------------------------------------------------------------------------
 
-export type Observe = (visit: (tensor: string, values: Float32Array) => void) => Promise<void>;
+export type { Observe, Visit, RunnableGraph } from './calib-error.js';
 
-export type QuantMethod = 'minmax' | 'percentile';
+/** Range rule for activations (and weights): see docs/compression.md. kmeans: minmax activations, shared weights. */
+export type QuantMethod = 'minmax' | 'percentile' | 'sigma' | 'kmeans';
+export const QUANT_METHODS: readonly QuantMethod[] = ['minmax', 'percentile', 'sigma', 'kmeans'];
 
 export interface QuantizeOptions {
   method: QuantMethod;
   /** Percentile of the upper bound (the lower one is 100 - p); default 99.99. */
   percentile?: number;
+  /** kmeans: clusters per layer (weight sharing); default 16. */
+  clusters?: number;
+  /**
+   * Calibrate layer by layer: each tensor's range comes from a run of the graph in which
+   * every layer before it is already int8 (observe must run the graph it is given).
+   */
+  sequential?: boolean;
   /** Names of nodes that stay f32. */
   keepFloat?: string[];
-  /** Runs the float model over the calibration set and reports every activation tensor. */
+  /**
+   * Runs the graph it is given over the calibration set and reports every tensor. Called with
+   * the float graph for the statistics, with partly quantized graphs (sequential), and with
+   * the int8 graph for the output error; a callback that always runs the float model still
+   * works for the non-sequential methods (the output error is then left out).
+   */
   observe: Observe;
+  /** Measure each tensor of the int8 graph against the float one (one more pass); default true. */
+  outputError?: boolean;
 }
 
 export interface LayerReport {
@@ -121,8 +143,14 @@ export interface LayerReport {
   mse: number;
   /** Mean squared value of the tensor (to read mse against). */
   meanSquare: number;
-  /** Weights of this node: per-channel scales' range and the weights' quantization MSE. */
+  /** sigma: the σ multiplier k and the kurtosis it came from. */
+  k?: number;
+  kurtosis?: number;
+  /** This tensor in the int8 graph against the float graph (errors of every layer before it included). */
+  outputMse?: number;
+  /** Weights of this node: their quantization MSE (also in `weight`). */
   weightMse?: number;
+  weight?: Omit<WeightQuant, 'q' | 'scales'> & { scaleRange: [number, number] };
 }
 
 export interface QuantizeResult {
@@ -135,18 +163,13 @@ export interface QuantizeResult {
   /** Bytes of constants before and after. */
   bytesBefore: number;
   bytesAfter: number;
+  /** Calls of observe, and milliseconds: all, choosing weights, in observe. */
+  passes: number;
+  ms: { total: number; weights: number; observe: number };
 }
 
-interface Stats {
-  min: number;
-  max: number;
-  hist?: Float64Array;
-  sq: number;
-  err: number;
-  count: number;
-}
+type TQuant = Quant & { kind: 'tensor' };
 
-const BINS = 4096;
 const OWN_QUANT = new Set(['conv2d', 'dwconv2d', 'gemm', 'avgpool', 'globalavgpool', 'add', 'concat']);
 const FOLLOW = new Set(['maxpool', 'reshape', 'flatten']);
 
@@ -158,10 +181,14 @@ function weightBytes(w: Weights): number {
 
 /** Quantizes a float graph to int8 (see the file comment). The input graph is not modified. */
 export async function quantizeGraph(graph: Graph, weights: Weights, opts: QuantizeOptions): Promise<QuantizeResult> {
+  const t0 = performance.now();
   const method = opts.method;
-  if (method !== 'minmax' && method !== 'percentile') throw new BranchyUnsupportedError(`quantize: unknown method '${String(method)}' (minmax or percentile)`);
+  if (!QUANT_METHODS.includes(method)) throw new BranchyUnsupportedError(`quantize: unknown method '${String(method)}' (${QUANT_METHODS.join(', ')})`);
   const pct = opts.percentile ?? 99.99;
   if (!(pct > 50 && pct <= 100)) throw new BranchyUnsupportedError(`quantize: percentile must be in (50, 100], got ${pct}`);
+  const clusters = opts.clusters ?? 16;
+  if (!Number.isInteger(clusters) || clusters < 2 || clusters > 255) throw new BranchyUnsupportedError(`quantize: kmeans clusters must be an integer in 2..255, got ${clusters}`);
+  const actMethod: RangeMethod = method === 'kmeans' ? 'minmax' : method;
   const g: Graph = JSON.parse(JSON.stringify(graph)) as Graph;
   const order = validateGraph(g, { weights });
   const info = new Map(g.tensors.map((t) => [t.name, t]));
@@ -172,6 +199,7 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
   for (const k of keep) {
     if (!g.nodes.some((n) => n.name === k)) throw new BranchyUnsupportedError(`quantize: keepFloat names node '${k}', which the graph does not have (nodes: ${g.nodes.map((n) => n.name).join(', ')})`);
   }
+  const isConst = (t: string) => info.get(t)!.constant === true;
 
   // 1. Which nodes run in int8: the compute ops always (unless kept or their activation has no
   //    int8 form); pools, add and concat when an input is int8; reshape/flatten/maxpool follow.
@@ -179,17 +207,17 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
   const isI8 = new Set<string>();
   const float: QuantizeResult['float'] = [];
   for (const n of order) {
-    const ins = n.inputs.filter((i) => !info.get(i)!.constant);
+    const ins = n.inputs.filter((i) => !isConst(i));
     const anyI8 = ins.some((i) => isI8.has(i));
     let why: string | undefined;
     let yes = false;
     if (keep.has(n.name)) why = 'keepFloat';
     else if (n.op === 'conv2d' || n.op === 'dwconv2d' || n.op === 'gemm') {
       if (!isClampAct(n.act)) why = `fused ${n.act!.kind} has no int8 form`;
-      else if (!info.get(n.inputs[1])!.constant || (n.inputs[2] && !info.get(n.inputs[2])!.constant)) why = 'weights are computed';
+      else if (!isConst(n.inputs[1]) || (n.inputs[2] && !isConst(n.inputs[2]))) why = 'weights are computed';
       else yes = true;
     } else if (n.op === 'add') {
-      if (info.get(n.inputs[1])!.constant) why = 'add of a constant has no int8 form';
+      if (isConst(n.inputs[1])) why = 'add of a constant has no int8 form';
       else if (!isClampAct(n.act)) why = `fused ${n.act!.kind} has no int8 form`;
       else yes = anyI8;
     } else if (n.op === 'concat' || n.op === 'avgpool' || n.op === 'globalavgpool' || FOLLOW.has(n.op)) {
@@ -206,210 +234,280 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
   const needed = new Set<string>();
   for (const n of int8) {
     if (OWN_QUANT.has(n.op)) needed.add(n.outputs[0]);
-    for (const i of n.inputs) if (!info.get(i)!.constant && !isI8.has(i)) needed.add(i);
+    for (const i of n.inputs) if (!isConst(i) && !isI8.has(i)) needed.add(i);
   }
   // A tensor read only by an int8 concat (and written by an op with its own quantization) takes
   // the concat's quantization, so no requantize is needed.
   const cons = consumers(g);
+  const producer = new Map(order.map((n) => [n.outputs[0], n]));
   const rangeOf = new Map<string, string>();
   for (const n of int8) {
     if (n.op !== 'concat') continue;
     for (const i of n.inputs) {
-      const p = order.find((m) => m.outputs[0] === i);
+      const p = producer.get(i);
       if (p && int8.has(p) && OWN_QUANT.has(p.op) && (cons.get(i) ?? []).length === 1 && !g.outputs.includes(i)) rangeOf.set(i, n.outputs[0]);
     }
   }
 
-  // 2. Calibration: min/max, then (percentile) histograms, then the error of the chosen quantization.
-  const stats = new Map<string, Stats>();
-  for (const t of needed) stats.set(t, { min: Infinity, max: -Infinity, sq: 0, err: 0, count: 0 });
-  await opts.observe((name, v) => {
-    const s = stats.get(name);
-    if (!s) return;
-    for (let i = 0; i < v.length; i++) {
-      const x = v[i];
-      if (x < s.min) s.min = x;
-      if (x > s.max) s.max = x;
-    }
-  });
-  for (const [name, s] of stats) {
-    if (s.min > s.max) throw new BranchyUnsupportedError(`quantize: observe never reported tensor '${name}'; it must report every activation tensor`);
+  // 2. Weights: per-channel symmetric int8 by the method (they do not depend on calibration).
+  const wq = new Map<Node, WeightQuant>();
+  for (const n of int8) {
+    if (n.op !== 'conv2d' && n.op !== 'dwconv2d' && n.op !== 'gemm') continue;
+    const wt = info.get(n.inputs[1])!;
+    const wf = weights.get(wt.name) as Float32Array;
+    const O = n.op === 'dwconv2d' ? wt.shape[2] : wt.shape[0];
+    const per = wf.length / O;
+    const chanOf = n.op === 'dwconv2d' ? (i: number) => i % O : (i: number) => Math.floor(i / per);
+    wq.set(n, quantizeWeights(method, wf, O, chanOf, clusters));
   }
+
+  // 3. Calibration. quantOf holds every decided activation quantization.
+  const stats = new Map<string, TensorStats>();
+  for (const t of needed) stats.set(t, new TensorStats());
   const chosen = new Map<string, [number, number]>();
-  if (method === 'percentile') {
-    for (const s of stats.values()) s.hist = new Float64Array(BINS);
+  const quantOf = new Map<string, TQuant>();
+  let passes = 0, observeMs = 0;
+  const floatNames = new Set(g.tensors.map((t) => t.name));
+  const run = async (model: RunnableGraph, visit: Visit, mustRun: boolean): Promise<void> => {
+    passes++;
+    const t1 = performance.now();
+    let foreign = false;
     await opts.observe((name, v) => {
-      const s = stats.get(name);
-      if (!s || s.max === s.min) return;
-      const k = BINS / (s.max - s.min);
-      for (let i = 0; i < v.length; i++) s.hist![Math.min(BINS - 1, Math.max(0, Math.floor((v[i] - s.min) * k)))]++;
-    });
-    for (const [name, s] of stats) {
-      if (s.max === s.min) {
-        chosen.set(name, [s.min, s.max]);
+      if (!floatNames.has(name)) foreign = true;
+      visit(name, v);
+    }, model);
+    observeMs += performance.now() - t1;
+    if (mustRun && !foreign && model.graph.tensors.some((t) => !floatNames.has(t.name) && !t.constant)) {
+      throw new BranchyUnsupportedError('quantize --sequential: observe must run the graph it is given (it reported only the float graph\'s tensors)');
+    }
+  };
+  // The float run the int8 graph is compared with at the end: recorded by the first pass.
+  const record = opts.outputError === false ? null : new RunRecord(needed);
+  let recording = record;
+  const gather = async (model: RunnableGraph, set: Set<string>, mustRun: boolean) => {
+    const rec = recording;
+    recording = null;
+    await run(model, (name, v) => {
+      rec?.visit(name, v);
+      if (set.has(name)) stats.get(name)!.add(v, actMethod);
+    }, mustRun);
+    for (const name of set) {
+      if (stats.get(name)!.moments.n === 0) throw new BranchyUnsupportedError(`quantize: observe never reported tensor '${name}'; it must report every activation tensor`);
+    }
+    if (actMethod === 'percentile') await run(model, (name, v) => set.has(name) && stats.get(name)!.addHist(v), mustRun);
+  };
+  const decide = (set: Iterable<string>) => {
+    for (const t of set) if (!rangeOf.has(t)) chosen.set(t, stats.get(t)!.choose(actMethod, pct));
+    for (const t of set) {
+      const [lo, hi] = chosen.get(rangeOf.get(t) ?? t)!;
+      quantOf.set(t, rangeQuant(lo, hi));
+    }
+  };
+  const errorPass = (model: RunnableGraph, set: Set<string>, mustRun: boolean) =>
+    run(model, (name, v) => {
+      if (!set.has(name)) return;
+      const s = stats.get(name)!, q = quantOf.get(name)!;
+      for (let i = 0; i < v.length; i++) {
+        const d = v[i] - fakeQuant(v[i], q);
+        s.err += d * d;
+        s.sq += v[i] * v[i];
+      }
+      s.count += v.length;
+    }, mustRun);
+
+  /** The int8 nodes whose quantizations are all decided (in order); sets FOLLOW outputs' quant. */
+  const ready = (): Set<Node> => {
+    const P = new Set<Node>(), out = new Set<string>();
+    for (const n of order) {
+      if (!int8.has(n)) continue;
+      const ins = n.inputs.filter((i) => !isConst(i));
+      const ok = FOLLOW.has(n.op)
+        ? out.has(ins[0])
+        : quantOf.has(n.outputs[0]) && ins.every((i) => out.has(i) || (!isI8.has(i) && quantOf.has(i)));
+      if (!ok) continue;
+      P.add(n);
+      out.add(n.outputs[0]);
+      if (FOLLOW.has(n.op)) quantOf.set(n.outputs[0], quantOf.get(ins[0])!);
+    }
+    return P;
+  };
+
+  const floatModel: RunnableGraph = { graph: g, weights };
+  if (!opts.sequential) {
+    await gather(floatModel, needed, false);
+    decide(needed);
+    await errorPass(floatModel, needed, false);
+  } else {
+    // Layer by layer: decide the tensors whose producer reads only settled values (int8 where
+    // the final graph has int8, with a decided quantization where it quantizes).
+    for (;;) {
+      const P = ready();
+      const i8now = new Set([...P].map((n) => n.outputs[0]));
+      const settled = (i: string) => (!isI8.has(i) || i8now.has(i)) && (!needed.has(i) || quantOf.has(i));
+      const inputsSettled = (t: string, linkedTo?: string): boolean =>
+        (producer.get(t)?.inputs ?? []).every((i) => isConst(i) || settled(i) || (linkedTo === undefined && rangeOf.get(i) === t && inputsSettled(i, t)));
+      const front = [...needed].filter((t) => !quantOf.has(t) && !rangeOf.has(t) && inputsSettled(t));
+      if (front.length === 0) {
+        const left = [...needed].filter((t) => !quantOf.has(t));
+        if (left.length === 0) break;
+        throw new BranchyUnsupportedError(`quantize --sequential: cannot order the calibration of ${left.join(', ')}`);
+      }
+      const set = new Set(front);
+      for (const [i, c] of rangeOf) if (set.has(c)) set.add(i);
+      const model = buildGraph(P);
+      await gather(model, set, P.size > 0);
+      decide(set);
+      await errorPass(model, set, P.size > 0);
+    }
+  }
+  const all = ready();
+  if (all.size !== int8.size) throw new Error(`quantize: ${int8.size - all.size} int8 nodes left without a quantization`);
+
+  // 4. The int8 graph.
+  function buildGraph(P: Set<Node>): RunnableGraph {
+    const isI8P = new Set([...P].map((n) => n.outputs[0]));
+    const out: Graph = { tensors: [], nodes: [], inputs: g.inputs.slice(), outputs: g.outputs.slice() };
+    if (g.normalize) out.normalize = g.normalize;
+    const w2: Weights = new Map();
+    const names = new Set(g.tensors.map((t) => t.name));
+    const nodeNames = new Set(g.nodes.map((n) => n.name));
+    const uniq = (set: Set<string>, base: string): string => {
+      let s = base, k = 1;
+      while (set.has(s)) s = `${base}_${k++}`;
+      set.add(s);
+      return s;
+    };
+    const tensors = new Map<string, TensorInfo>();
+    const addT = (t: TensorInfo): string => {
+      tensors.set(t.name, t);
+      return t.name;
+    };
+    // The name each int8 tensor has in the new graph (graph outputs keep theirs for the f32 copy).
+    const i8Name = new Map<string, string>();
+    for (const t of isI8P) i8Name.set(t, g.outputs.includes(t) ? uniq(names, `${t}_q`) : t);
+    for (const t of g.tensors) {
+      if (t.constant) continue;
+      if (isI8P.has(t.name)) addT({ ...t, name: i8Name.get(t.name)!, dtype: 'i8', quant: quantOf.get(t.name)! });
+      if (!isI8P.has(t.name) || g.outputs.includes(t.name)) addT({ ...t });
+    }
+    const f32Cache = new Map<string, string>();
+    const i8Cache = new Map<string, string>();
+    const f32Of = (t: string): string => {
+      if (!isI8P.has(t)) return t;
+      if (g.outputs.includes(t)) return t; // written by the output's dequantize
+      let n = f32Cache.get(t);
+      if (!n) {
+        n = addT({ ...info.get(t)!, name: uniq(names, `${t}_f32`) });
+        out.nodes.push({ name: uniq(nodeNames, `${t}_dequantize`), op: 'dequantize', inputs: [t], outputs: [n], attrs: {} });
+        f32Cache.set(t, n);
+      }
+      return n;
+    };
+    const i8Of = (t: string, want?: Quant): string => {
+      let name = isI8P.has(t) ? i8Name.get(t)! : i8Cache.get(t);
+      if (!name) {
+        name = addT({ ...info.get(t)!, sourceLayout: undefined, name: uniq(names, `${t}_q`), dtype: 'i8', quant: quantOf.get(t)! });
+        delete tensors.get(name)!.sourceLayout;
+        out.nodes.push({ name: uniq(nodeNames, `${t}_quantize`), op: 'quantize', inputs: [t], outputs: [name], attrs: {} });
+        i8Cache.set(t, name);
+      }
+      const have = tensors.get(name)!.quant!;
+      if (want && want.kind === 'tensor' && have.kind === 'tensor' && (have.scale !== want.scale || have.zeroPoint !== want.zeroPoint)) {
+        const key = `${name}@${want.scale}/${want.zeroPoint}`;
+        let r = i8Cache.get(key);
+        if (!r) {
+          r = addT({ ...tensors.get(name)!, name: uniq(names, `${name}_rq`), quant: { ...want } });
+          out.nodes.push({ name: uniq(nodeNames, `${name}_requantize`), op: 'requantize', inputs: [name], outputs: [r], attrs: {} });
+          i8Cache.set(key, r);
+        }
+        return r;
+      }
+      return name;
+    };
+
+    for (const n of order) {
+      if (!P.has(n)) {
+        const copy = { ...n, inputs: n.inputs.map((i) => (isConst(i) ? i : f32Of(i))), outputs: n.outputs.slice() } as Node;
+        for (const i of n.inputs) if (isConst(i)) {
+          addT({ ...info.get(i)! });
+          w2.set(i, weights.get(i)!);
+        }
+        out.nodes.push(copy);
         continue;
       }
-      const total = s.hist!.reduce((a, b) => a + b, 0);
-      const w = (s.max - s.min) / BINS;
-      const cut = (total * (100 - pct)) / 100;
-      let acc = 0, lo = 0, hi = BINS - 1;
-      while (lo < BINS - 1 && acc + s.hist![lo] <= cut) acc += s.hist![lo++];
-      acc = 0;
-      while (hi > 0 && acc + s.hist![hi] <= cut) acc += s.hist![hi--];
-      chosen.set(name, [lo === 0 ? s.min : s.min + lo * w, hi === BINS - 1 ? s.max : s.min + (hi + 1) * w]);
+      const y = n.outputs[0];
+      const qy = quantOf.get(y)!;
+      let inputs: string[];
+      const r = wq.get(n);
+      if (r) {
+        const x = i8Of(n.inputs[0]);
+        const sIn = (tensors.get(x)!.quant as { scale: number }).scale;
+        const wt = info.get(n.inputs[1])!;
+        const wName = addT({ name: uniq(names, `${wt.name}_i8`), shape: wt.shape.slice(), dtype: 'i8', constant: true, quant: { kind: 'channel', axis: n.op === 'dwconv2d' ? 2 : 0, scales: r.scales } });
+        w2.set(wName, r.q);
+        inputs = [x, wName];
+        if (n.inputs[2]) {
+          const bt = info.get(n.inputs[2])!;
+          const bName = addT({ name: uniq(names, `${bt.name}_i32`), shape: bt.shape.slice(), dtype: 'i32', constant: true, quant: { kind: 'channel', axis: 0, scales: r.scales.map((s) => sIn * s) } });
+          w2.set(bName, biasToInt32(weights.get(bt.name) as Float32Array, sIn, r.scales, `node '${n.name}' bias '${bt.name}'`));
+          inputs.push(bName);
+        }
+      } else if (n.op === 'concat') inputs = n.inputs.map((i) => i8Of(i, qy));
+      else inputs = n.inputs.map((i) => i8Of(i));
+      out.nodes.push({ ...n, inputs, outputs: [i8Name.get(y)!] } as Node);
     }
-  } else for (const [name, s] of stats) chosen.set(name, [s.min, s.max]);
-
-  const quantOf = new Map<string, Quant & { kind: 'tensor' }>();
-  const rq = (t: string): Quant & { kind: 'tensor' } => {
-    const src = rangeOf.get(t) ?? t;
-    const [lo, hi] = chosen.get(src) ?? chosen.get(t)!;
-    return rangeQuant(lo, hi);
-  };
-  for (const t of needed) quantOf.set(t, rq(t));
-  for (const n of order) {
-    if (!int8.has(n)) continue;
-    if (FOLLOW.has(n.op)) quantOf.set(n.outputs[0], quantOf.get(n.inputs[0])!);
-    else quantOf.set(n.outputs[0], rq(n.outputs[0]));
+    for (const o of g.outputs) {
+      if (isI8P.has(o)) out.nodes.push({ name: uniq(nodeNames, `${o}_dequantize`), op: 'dequantize', inputs: [i8Name.get(o)!], outputs: [o], attrs: {} });
+    }
+    const used = new Set([...out.inputs, ...out.outputs, ...out.nodes.flatMap((n) => [...n.inputs, ...n.outputs])]);
+    out.tensors = [...tensors.values()].filter((t) => used.has(t.name));
+    out.nodes = topoSort(out);
+    validateGraph(out, { weights: w2 });
+    return { graph: out, weights: w2 };
   }
+  const result = buildGraph(all);
 
-  await opts.observe((name, v) => {
-    const s = stats.get(name);
-    const q = quantOf.get(name);
-    if (!s || !q) return;
-    for (let i = 0; i < v.length; i++) {
-      const d = v[i] - fakeQuant(v[i], q);
-      s.err += d * d;
-      s.sq += v[i] * v[i];
-    }
-    s.count += v.length;
-  });
-
-  // 3. The int8 graph.
-  const out: Graph = { tensors: [], nodes: [], inputs: g.inputs.slice(), outputs: g.outputs.slice() };
-  if (g.normalize) out.normalize = g.normalize;
-  const w2: Weights = new Map();
-  const names = new Set(g.tensors.map((t) => t.name));
-  const nodeNames = new Set(g.nodes.map((n) => n.name));
-  const uniq = (set: Set<string>, base: string): string => {
-    let s = base, k = 1;
-    while (set.has(s)) s = `${base}_${k++}`;
-    set.add(s);
-    return s;
-  };
-  const tensors = new Map<string, TensorInfo>();
-  const addT = (t: TensorInfo): string => {
-    tensors.set(t.name, t);
-    return t.name;
-  };
-  // The name each int8 tensor has in the new graph (graph outputs keep theirs for the f32 copy).
-  const i8Name = new Map<string, string>();
-  for (const t of isI8) i8Name.set(t, g.outputs.includes(t) ? uniq(names, `${t}_q`) : t);
-  for (const t of g.tensors) {
-    if (t.constant) continue;
-    if (isI8.has(t.name)) addT({ ...t, name: i8Name.get(t.name)!, dtype: 'i8', quant: quantOf.get(t.name)! });
-    if (!isI8.has(t.name) || g.outputs.includes(t.name)) addT({ ...t });
-  }
-  const f32Cache = new Map<string, string>();
-  const i8Cache = new Map<string, string>();
-  const f32Of = (t: string): string => {
-    if (!isI8.has(t)) return t;
-    if (g.outputs.includes(t)) return t; // written by the output's dequantize
-    let n = f32Cache.get(t);
-    if (!n) {
-      n = addT({ ...info.get(t)!, name: uniq(names, `${t}_f32`) });
-      out.nodes.push({ name: uniq(nodeNames, `${t}_dequantize`), op: 'dequantize', inputs: [t], outputs: [n], attrs: {} });
-      f32Cache.set(t, n);
-    }
-    return n;
-  };
-  const i8Of = (t: string, want?: Quant): string => {
-    let name = isI8.has(t) ? i8Name.get(t)! : i8Cache.get(t);
-    if (!name) {
-      name = addT({ ...info.get(t)!, sourceLayout: undefined, name: uniq(names, `${t}_q`), dtype: 'i8', quant: quantOf.get(t)! });
-      delete tensors.get(name)!.sourceLayout;
-      out.nodes.push({ name: uniq(nodeNames, `${t}_quantize`), op: 'quantize', inputs: [t], outputs: [name], attrs: {} });
-      i8Cache.set(t, name);
-    }
-    const have = tensors.get(name)!.quant!;
-    if (want && want.kind === 'tensor' && have.kind === 'tensor' && (have.scale !== want.scale || have.zeroPoint !== want.zeroPoint)) {
-      const key = `${name}@${want.scale}/${want.zeroPoint}`;
-      let r = i8Cache.get(key);
-      if (!r) {
-        r = addT({ ...tensors.get(name)!, name: uniq(names, `${name}_rq`), quant: { ...want } });
-        out.nodes.push({ name: uniq(nodeNames, `${name}_requantize`), op: 'requantize', inputs: [name], outputs: [r], attrs: {} });
-        i8Cache.set(key, r);
-      }
-      return r;
-    }
-    return name;
-  };
-
-  const layers: LayerReport[] = [];
-  const weightMse = new Map<string, number>();
-  for (const n of order) {
-    if (!int8.has(n)) {
-      const copy = { ...n, inputs: n.inputs.map((i) => (info.get(i)!.constant ? i : f32Of(i))), outputs: n.outputs.slice() } as Node;
-      for (const i of n.inputs) if (info.get(i)!.constant) {
-        addT({ ...info.get(i)! });
-        w2.set(i, weights.get(i)!);
-      }
-      out.nodes.push(copy);
-      continue;
-    }
-    const y = n.outputs[0];
-    const qy = quantOf.get(y)!;
-    let inputs: string[];
-    if (n.op === 'conv2d' || n.op === 'dwconv2d' || n.op === 'gemm') {
-      const x = i8Of(n.inputs[0]);
-      const sIn = (tensors.get(x)!.quant as { scale: number }).scale;
-      const wt = info.get(n.inputs[1])!;
-      const wf = weights.get(wt.name) as Float32Array;
-      const O = n.op === 'dwconv2d' ? wt.shape[2] : wt.shape[0];
-      const chanOf = n.op === 'dwconv2d' ? (i: number) => i % O : (i: number) => Math.floor(i / (wf.length / O));
-      const r = symmetricPerChannel(wf, O, chanOf);
-      let e = 0;
-      for (let i = 0; i < wf.length; i++) e += (wf[i] - r.q[i] * r.scales[chanOf(i)]) ** 2;
-      weightMse.set(n.name, e / wf.length);
-      const wName = addT({ name: uniq(names, `${wt.name}_i8`), shape: wt.shape.slice(), dtype: 'i8', constant: true, quant: { kind: 'channel', axis: n.op === 'dwconv2d' ? 2 : 0, scales: r.scales } });
-      w2.set(wName, r.q);
-      inputs = [x, wName];
-      if (n.inputs[2]) {
-        const bt = info.get(n.inputs[2])!;
-        const bName = addT({ name: uniq(names, `${bt.name}_i32`), shape: bt.shape.slice(), dtype: 'i32', constant: true, quant: { kind: 'channel', axis: 0, scales: r.scales.map((s) => sIn * s) } });
-        w2.set(bName, biasToInt32(weights.get(bt.name) as Float32Array, sIn, r.scales, `node '${n.name}' bias '${bt.name}'`));
-        inputs.push(bName);
-      }
-    } else if (n.op === 'concat') inputs = n.inputs.map((i) => i8Of(i, qy));
-    else inputs = n.inputs.map((i) => i8Of(i));
-    out.nodes.push({ ...n, inputs, outputs: [i8Name.get(y)!] } as Node);
-  }
-  for (const o of g.outputs) {
-    if (isI8.has(o)) out.nodes.push({ name: uniq(nodeNames, `${o}_dequantize`), op: 'dequantize', inputs: [i8Name.get(o)!], outputs: [o], attrs: {} });
-  }
+  // 5. Each tensor of the int8 graph against the float graph (the error of every layer up to it).
+  const firstQ = result.graph.nodes.find((n) => n.op === 'quantize')?.outputs[0];
+  const outErr = !record ? null : await (async () => {
+    const t1 = performance.now();
+    const r = await record.compare(opts.observe, result, firstQ);
+    passes++;
+    observeMs += performance.now() - t1;
+    return r;
+  })();
 
   // Report: every tensor that got a quantization of its own (int8 outputs and quantized inputs).
-  const producer = new Map(order.map((n) => [n.outputs[0], n]));
+  const layers: LayerReport[] = [];
   for (const t of needed) {
     const s = stats.get(t)!;
     const q = quantOf.get(t)!;
     const p = producer.get(t);
+    const src = stats.get(rangeOf.get(t) ?? t)!;
     const [lo, hi] = chosen.get(rangeOf.get(t) ?? t)!;
+    const w = p ? wq.get(p) : undefined;
+    const e = outErr?.get(t);
     layers.push({
       tensor: t, node: p?.name ?? '', op: p?.op ?? 'input', observed: [s.min, s.max],
       range: [Math.min(lo, 0), Math.max(hi, 0)], scale: q.scale, zeroPoint: q.zeroPoint,
       mse: s.count ? s.err / s.count : 0, meanSquare: s.count ? s.sq / s.count : 0,
-      ...(p && weightMse.has(p.name) ? { weightMse: weightMse.get(p.name) } : {}),
+      ...(src.k !== undefined ? { k: src.k, kurtosis: src.kurtosis } : {}),
+      ...(e ? { outputMse: e.mse } : {}),
+      ...(w ? {
+        weightMse: w.mse,
+        weight: {
+          mse: w.mse, ms: w.ms, scaleRange: [Math.min(...w.scales), Math.max(...w.scales)] as [number, number],
+          ...(w.k !== undefined ? { k: w.k, kurtosis: w.kurtosis } : {}),
+          ...(w.clusters !== undefined ? { clusters: w.clusters, iterations: w.iterations } : {}),
+        },
+      } : {}),
     });
   }
   const order2 = new Map(order.map((n, i) => [n.outputs[0], i]));
   layers.sort((a, b) => (order2.get(a.tensor) ?? -1) - (order2.get(b.tensor) ?? -1));
-
-  const used = new Set([...out.inputs, ...out.outputs, ...out.nodes.flatMap((n) => [...n.inputs, ...n.outputs])]);
-  out.tensors = [...tensors.values()].filter((t) => used.has(t.name));
-  out.nodes = topoSort(out);
-  validateGraph(out, { weights: w2 });
+  const weightMs = [...wq.values()].reduce((a, w) => a + w.ms, 0);
   return {
-    graph: out, weights: w2, report: layers, float, bytesBefore: weightBytes(weights), bytesAfter: weightBytes(w2),
+    graph: result.graph, weights: result.weights, report: layers, float, bytesBefore: weightBytes(weights), bytesAfter: weightBytes(result.weights),
+    passes, ms: { total: performance.now() - t0, weights: weightMs, observe: observeMs },
   };
 }

@@ -8,7 +8,6 @@
 // bit-identical to the dense kernel over the same weights.
 import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
-import { alignUp } from '../memory.js';
 import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
 import type { Qs8GemmSpec } from './qs8-gemm.js';
@@ -84,14 +83,7 @@ export function prepareQs8Sparse(mem: LinearMemory, build: Build, spec: Qs8GemmS
   const groupBlocks = sparseGroupBlocks(spec.weights, n, k);
   const packedBytes = qs8SparsePackedBytes(groupBlocks);
   const packed = mem.alloc(packedBytes);
-  const stage = mem.alloc(0);
-  const bAt = alignUp(stage + n * k);
-  const sAt = bAt + 4 * n;
-  mem.ensure(sAt + 4 * n);
-  mem.i8(stage, n * k).set(spec.weights);
-  if (spec.bias) mem.i32(bAt, n).set(spec.bias);
-  mem.f32(sAt, n).set(spec.scale);
-  const wrote = pack(stage, spec.bias ? bAt : 0, sAt, spec.zpIn, n, k, packed);
+  const wrote = mem.temporary(() => pack(mem.put(spec.weights), spec.bias ? mem.put(spec.bias) : 0, mem.put(spec.scale), spec.zpIn, n, k, packed));
   if (wrote !== packedBytes) throw new Error(`sparse gemm packer wrote ${wrote} bytes, the host planned ${packedBytes}`);
   const params = mem.putParams([spec.zpOut, qmin, qmax]);
   const blocks = groupBlocks.reduce((a, b) => a + b, 0);
