@@ -24,6 +24,8 @@ export interface LowRankOptions {
   /** Split only these nodes (default: every conv2d / gemm with constant f32 weights). */
   layers?: string[];
   skip?: string[];
+  /** Only this conv scheme (default: per layer, the better of the two). */
+  scheme?: 'channel' | 'spatial';
   /** A split must save at least this fraction of the layer's MACs (default 0.1). */
   minSaving?: number;
   observe?: Observe;
@@ -124,6 +126,7 @@ export async function lowRankGraph(graph: Graph, weights: Weights, opts: LowRank
     const macs = node.op === 'gemm' ? numel(x.shape.slice(1, -1)) * w.shape[0] * w.shape[1] : numel(y.shape.slice(1)) * numel(w.shape.slice(1));
     let best: { c: Candidate; r: number; energy: number } | null = null;
     for (const c of candidates(node, x, y, w, wf)) {
+      if (opts.scheme && c.scheme !== 'dense' && c.scheme !== opts.scheme) continue;
       c.svd = gramSvd(c.matrix, c.rows, c.cols);
       const full = c.svd.p;
       const r = rule.kind === 'energy' ? rankForEnergy(c.svd.s, rule.keep) : Math.min(full, Math.floor((rule.ratio * macs) / c.macsPerRank));

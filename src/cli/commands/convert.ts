@@ -4,10 +4,8 @@ import { parse, intOption } from '../args.js';
 import { readModelFile } from '../model-file.js';
 import { loadCifar10, loadMnist, type Dataset } from '../datasets.js';
 import { readNpy } from '../npy.js';
-import { Progress } from '../progress.js';
-import { fromGraph } from '../../runtime/model.js';
 import { writeBranchy } from '../../format/index.js';
-import { quantizeGraph, type QuantMethod } from '../../convert/quantize.js';
+import { lowRankForCli, parseLowRank, parseMethod, parsePrune, pruneForCli, quantizeForCli, runtimeObserve } from '../compress.js';
 import { BranchyInputError } from '../../errors.js';
 import type { Graph, Weights } from '../../ir/types.js';
 import { findExits, isMultiExit } from '../../ir/exits.js';
@@ -15,7 +13,8 @@ import path from 'node:path';
 
 const USAGE =
   'branchy convert MODEL.onnx -o OUT.branchy [--quant none|int8] [--calib mnist|cifar10|FILE.npy] [--calib-count N] ' +
-  '[--method minmax|percentile] [--percentile P] [--keep-float NODE,NODE] [--data-dir DIR]';
+  '[--method minmax|percentile|sigma|kmeans] [--percentile P] [--clusters K] [--sequential] [--keep-float NODE,NODE] ' +
+  '[--prune SPARSITY[,global]] [--lowrank energy:F|macs:F] [--data-dir DIR]';
 
 /** Calibration images: a training split (never the test split), or a user's .npy batch. */
 async function calibrationSet(src: string, count: number, dataDir?: string): Promise<Float32Array[] | Uint8Array[]> {
@@ -40,27 +39,6 @@ async function calibrationSet(src: string, count: number, dataDir?: string): Pro
   return Array.from({ length: Math.min(count, ds.count) }, (_, i) => ds.images.slice(i * step * size, (i * step + 1) * size));
 }
 
-export async function quantizeForCli(
-  graph: Graph, weights: Weights, images: Float32Array[] | Uint8Array[],
-  opts: { method: QuantMethod; percentile?: number; keepFloat?: string[] },
-) {
-  const float = await fromGraph(graph, weights, { keepIntermediates: true });
-  const bar = new Progress('calibrate', images.length);
-  const result = await quantizeGraph(graph, weights, {
-    method: opts.method,
-    percentile: opts.percentile,
-    keepFloat: opts.keepFloat,
-    observe: async (visit) => {
-      images.forEach((img, i) => {
-        float.trace(img, visit);
-        bar.tick(i + 1);
-      });
-      bar.end();
-    },
-  });
-  return result;
-}
-
 export async function convert(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {
     out: { type: 'string', short: 'o' },
@@ -71,35 +49,37 @@ export async function convert(argv: string[]): Promise<void> {
     percentile: { type: 'string' },
     'keep-float': { type: 'string' },
     'data-dir': { type: 'string' },
+    clusters: { type: 'string' },
+    sequential: { type: 'boolean', default: false },
+    prune: { type: 'string' },
+    lowrank: { type: 'string' },
   }, USAGE);
   if (positionals.length !== 1) throw new BranchyInputError(`convert takes one model file\nusage: ${USAGE}`);
   const src = positionals[0];
   const out = values.out ?? src.replace(/\.onnx$/, '') + '.branchy';
   const { graph, weights } = await readModelFile(src);
   let g = graph, w = weights;
+  // Passes run in this order: low rank, prune, quantize (each on the previous one's output).
+  const lowrank = values.lowrank === undefined ? undefined : parseLowRank(values.lowrank);
+  const prune = values.prune === undefined ? undefined : parsePrune(values.prune);
+  if (values.quant !== 'int8' && values.quant !== 'none') throw new BranchyInputError(`--quant wants none or int8, got '${values.quant}'`);
+  const method = parseMethod(values.method);
+  if (values.quant === 'int8' && !values.calib) throw new BranchyInputError('--quant int8 needs calibration images: --calib mnist|cifar10|FILE.npy');
+  const images = values.calib ? await calibrationSet(values.calib, intOption(values['calib-count'], 'calib-count', 500), values['data-dir']) : undefined;
+  // Without --calib, --lowrank and --prune still run, just without the error report.
+  const observe = images ? runtimeObserve(images) : undefined;
+  if (lowrank) ({ graph: g, weights: w } = await lowRankForCli(g, w, lowrank, observe));
+  if (prune) ({ graph: g, weights: w } = await pruneForCli(g, w, prune, observe));
   if (values.quant === 'int8') {
-    if (!values.calib) throw new BranchyInputError('--quant int8 needs calibration images: --calib mnist|cifar10|FILE.npy');
-    const method = values.method as QuantMethod;
-    if (method !== 'minmax' && method !== 'percentile') throw new BranchyInputError(`--method wants minmax or percentile, got '${method}'`);
-    const images = await calibrationSet(values.calib, intOption(values['calib-count'], 'calib-count', 500), values['data-dir']);
     const percentile = values.percentile === undefined ? undefined : Number(values.percentile);
     const keepFloat = values['keep-float']?.split(',').map((s) => s.trim()).filter(Boolean);
-    const r = await quantizeForCli(graph, weights, images, { method, percentile, keepFloat });
+    const clusters = intOption(values.clusters, 'clusters', 16);
+    const r = await quantizeForCli(g, w, images!, { method, percentile, keepFloat, sequential: values.sequential, clusters });
     g = r.graph;
     w = r.weights;
-    for (const line of r.report ?? []) console.log(formatReportLine(line));
-  } else if (values.quant !== 'none') {
-    throw new BranchyInputError(`--quant wants none or int8, got '${values.quant}'`);
   }
   if (isMultiExit(g)) g = { ...g, exits: findExits(g) };
   const bytes = writeBranchy(g, w);
   await writeFile(out, bytes);
   console.log(`wrote ${out} (${bytes.length} bytes, ${values.quant})`);
-}
-
-function formatReportLine(r: unknown): string {
-  const o = r as Record<string, unknown>;
-  return Object.entries(o)
-    .map(([k, v]) => `${k}=${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toPrecision(4)) : Array.isArray(v) ? `[${v.map((x) => (typeof x === 'number' ? x.toPrecision(4) : x)).join(', ')}]` : String(v)}`)
-    .join(' ');
 }

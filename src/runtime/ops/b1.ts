@@ -14,7 +14,6 @@
 // its thresholds: b1-transform.ts. Kernels, params and layouts: assembly/b1/.
 import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
-import { alignUp } from '../memory.js';
 import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
 import { type ConvGeometry, type ResolvedGeometry, resolveGeometry } from './qs8-dwconv.js';
@@ -128,16 +127,9 @@ function packX8(mem: LinearMemory, kernel: string, op: 'b1_gemm' | 'b1_conv', bu
   bits: Uint32Array, p0: Uint32Array, p1: Uint32Array): number {
   kernelFn(mem.mod.exports, kernel); // throws now if this build lacks it
   const pack = kernelFn(mem.mod.exports, chooseKernel(op, build).packer!);
+  // The canonical copies are freed after packing.
   const packed = mem.alloc(Math.ceil(n / 8) * blockBytesX8(kw));
-  // Stage the canonical arrays above the top: the next allocations overwrite them.
-  const wAt = mem.alloc(0);
-  const p0At = alignUp(wAt + bits.byteLength);
-  const p1At = p0At + 4 * n;
-  mem.ensure(p1At + 4 * n);
-  mem.u32(wAt, bits.length).set(bits);
-  mem.u32(p0At, n).set(p0);
-  mem.u32(p1At, n).set(p1);
-  pack(n, kw, wAt, p0At, p1At, packed);
+  mem.temporary(() => pack(n, kw, mem.put(bits), mem.put(p0), mem.put(p1), packed));
   return packed;
 }
 
@@ -339,14 +331,7 @@ function packB1w(mem: LinearMemory, kernel: string, packer: string, n: number, t
   kernelFn(mem.mod.exports, kernel);
   const pack = kernelFn(mem.mod.exports, packer);
   const packed = mem.alloc(Math.ceil(n / 4) * blockBytes4c8(taps * c));
-  const wAt = mem.alloc(0);
-  const mAt = alignUp(wAt + bits.byteLength);
-  const aAt = mAt + 4 * n;
-  mem.ensure(aAt + 4 * n);
-  mem.u32(wAt, bits.length).set(bits);
-  mem.u32(mAt, n).set(mul);
-  mem.u32(aAt, n).set(add);
-  pack(n, taps, c, wAt, mAt, aAt, zpIn, packed);
+  mem.temporary(() => pack(n, taps, c, mem.put(bits), mem.put(mul), mem.put(add), zpIn, packed));
   return packed;
 }
 
