@@ -1,8 +1,8 @@
 // Block-sparse vs dense int8 GEMM on the 1x1 layers of bench/kernels.bench.mts, at several
 // fractions of zero 4x8 blocks (random, seeded), simd and scalar builds. Prints a Markdown
 // table (paste it into docs/compression.md). The machine is shared and noisy, so dense and
-// sparse run in alternating rounds of ~10 ms each and the speed-up is the median of the
-// per-round ratios (paired, so a load change hits both); times are the fastest round.
+// sparse calls alternate and each reports its fastest call (an uninterrupted one); the
+// speed-up is the ratio of those.
 //   node --import tsx bench/sparse.bench.mts [--scalar]
 import { loadKernels } from '../src/runtime/wasm.js';
 import { LinearMemory } from '../src/runtime/memory.js';
@@ -32,27 +32,22 @@ function weights(n: number, k: number, sparsity: number, seed: number): Int8Arra
   return w;
 }
 
-/** Alternating timed rounds of f and g; fastest µs per call of each and the median ratio f/g. */
-function paired(f: () => void, g: () => void, rounds: number): { d: number; p: number; ratio: number } {
-  const reps = (h: () => void) => {
-    const t0 = performance.now();
-    let n = 0;
-    while (performance.now() - t0 < 5) { h(); n++; }
-    return Math.max(1, n * 2);
-  };
-  const nf = reps(f), ng = reps(g);
-  const time = (h: () => void, n: number) => {
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) h();
-    return ((performance.now() - t0) * 1000) / n;
-  };
-  const tf: number[] = [], tg: number[] = [], r: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const a = time(f, nf), b = time(g, ng);
-    tf.push(a); tg.push(b); r.push(a / b);
+/**
+ * Alternating single calls of f and g after a warm-up; the fastest call of each (the one no
+ * other process interrupted: the machine is shared) and their ratio.
+ */
+function paired(f: () => void, g: () => void, calls: number): { d: number; p: number; ratio: number } {
+  for (let i = 0; i < 20; i++) { f(); g(); }
+  let bf = Infinity, bg = Infinity;
+  for (let i = 0; i < calls; i++) {
+    let t = performance.now();
+    f();
+    bf = Math.min(bf, performance.now() - t);
+    t = performance.now();
+    g();
+    bg = Math.min(bg, performance.now() - t);
   }
-  r.sort((x, y) => x - y);
-  return { d: Math.min(...tf), p: Math.min(...tg), ratio: r[rounds >> 1] };
+  return { d: bf * 1000, p: bg * 1000, ratio: bf / bg };
 }
 
 async function main(): Promise<void> {
@@ -73,7 +68,7 @@ async function main(): Promise<void> {
         const sparse = prepareQs8Sparse(mem, build, { n: s.n, k: s.k, weights: w, bias, scale, ...q });
         const fd = () => runQs8Gemm(mem, dense, s.m, a, s.k, c, s.n);
         const fs = () => runQs8Sparse(mem, sparse, s.m, a, s.k, c, s.n);
-        const { d, p, ratio } = paired(fd, fs, build === 'scalar' ? 7 : 21);
+        const { d, p, ratio } = paired(fd, fs, build === 'scalar' ? 40 : 400);
         console.log(`| ${s.name} | ${build} | ${(blockSparsity(w, s.n, s.k) * 100).toFixed(0)}% | ${d.toFixed(1)} | ${p.toFixed(1)} | ${ratio.toFixed(2)}× |`);
       }
     }

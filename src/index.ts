@@ -9,3 +9,13 @@ export type { Build } from './runtime/features.js';
 export { readBranchy, writeBranchy, FORMAT_VERSION } from './format/index.js';
 export * from './errors.js';
 export type { Graph, TensorInfo, Node, Weights } from './ir/types.js';
+// Exit policies, their text form, and threshold calibration from per-exit statistics.
+export { parsePolicy } from './exit/parse.js';
+export { checkPolicy } from './exit/policy.js';
+export type { ExitPolicy, ConfidencePolicy } from './exit/policy.js';
+export type { ExitResult } from './exit/scheduler.js';
+export type { ClassifyOptions } from './runtime/model.js';
+export { exitStats, replay, sweep, calibrateMaxDrop, calibrateMeanMacs } from './exit/calibrate.js';
+export type { ExitStats, Replay, Rule } from './exit/calibrate.js';
+// Models in a worker (Web Worker / worker_threads) and pools of them.
+export * from './worker/index.js';

@@ -39,6 +39,16 @@ export class RunRecord {
     this.want = new Set(tensors);
   }
 
+  /** True when every value of the run was kept (the budget was never hit). */
+  get complete(): boolean {
+    return !this.full;
+  }
+
+  /** The kept values of one tensor, one array per sample. */
+  values(name: string): readonly Float32Array[] {
+    return this.kept.get(name) ?? [];
+  }
+
   readonly visit: Visit = (name, v) => {
     if (!this.want.has(name) || this.full) return;
     if (this.floats + v.length > this.budget) {

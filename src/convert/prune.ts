@@ -22,7 +22,7 @@ export interface PruneOptions {
   layers?: string[];
   /** Never prune these nodes. */
   skip?: string[];
-  /** Mark a layer for the sparse kernel from this block sparsity on (default 0.3: the measured break-even, docs/compression.md). */
+  /** Mark a layer for the sparse kernel from this block sparsity on (default 0.25: the kernel breaks even at 10-20%, docs/compression.md). */
   flagAbove?: number;
   /** Runs a graph over calibration data (calib-error.ts): then the report has the error the pass introduced. */
   observe?: Observe;
@@ -84,7 +84,7 @@ export async function pruneGraph(graph: Graph, weights: Weights, opts: PruneOpti
   const { sparsity } = opts;
   if (!(sparsity >= 0 && sparsity < 1)) throw new BranchyUnsupportedError(`prune: sparsity must be in [0, 1), got ${sparsity}`);
   const scope = opts.scope ?? 'layer';
-  const flagAbove = opts.flagAbove ?? 0.3;
+  const flagAbove = opts.flagAbove ?? 0.25;
   const g: Graph = JSON.parse(JSON.stringify(graph)) as Graph;
   validateGraph(g, { weights });
   for (const name of [...(opts.layers ?? []), ...(opts.skip ?? [])]) {

@@ -303,17 +303,17 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
       quantOf.set(t, rangeQuant(lo, hi));
     }
   };
+  const addError = (name: string, v: Float32Array) => {
+    const s = stats.get(name)!, q = quantOf.get(name)!;
+    for (let i = 0; i < v.length; i++) {
+      const d = v[i] - fakeQuant(v[i], q);
+      s.err += d * d;
+      s.sq += v[i] * v[i];
+    }
+    s.count += v.length;
+  };
   const errorPass = (model: RunnableGraph, set: Set<string>, mustRun: boolean) =>
-    run(model, (name, v) => {
-      if (!set.has(name)) return;
-      const s = stats.get(name)!, q = quantOf.get(name)!;
-      for (let i = 0; i < v.length; i++) {
-        const d = v[i] - fakeQuant(v[i], q);
-        s.err += d * d;
-        s.sq += v[i] * v[i];
-      }
-      s.count += v.length;
-    }, mustRun);
+    run(model, (name, v) => set.has(name) && addError(name, v), mustRun);
 
   /** The int8 nodes whose quantizations are all decided (in order); sets FOLLOW outputs' quant. */
   const ready = (): Set<Node> => {
@@ -336,7 +336,9 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
   if (!opts.sequential) {
     await gather(floatModel, needed, false);
     decide(needed);
-    await errorPass(floatModel, needed, false);
+    // The float run is already recorded when it fit the record's budget: no need to run it again.
+    if (record?.complete) for (const t of needed) for (const v of record.values(t)) addError(t, v);
+    else await errorPass(floatModel, needed, false);
   } else {
     // Layer by layer: decide the tensors whose producer reads only settled values (int8 where
     // the final graph has int8, with a decided quantization where it quantizes).

@@ -1,7 +1,7 @@
 // Whole-graph helpers: lookups, topological order with cycle detection, shape inference
 // and validation. Used by the importer (to build) and the file reader (to distrust).
 import { BranchyFormatError } from '../errors.js';
-import { checkNode, inferNode } from './shapes.js';
+import { checkDTypes, checkNode, inferNode } from './shapes.js';
 import type { DType, Graph, Node, TensorData, TensorInfo, Weights } from './types.js';
 
 /** The tensors of a graph by name. Throws on a duplicate name. */
@@ -121,6 +121,8 @@ export function validateGraph(graph: Graph, opts: ValidateOptions = {}): Node[] 
   }
   const prod = producers(graph);
   const inputs = new Set(graph.inputs);
+  if (inputs.size !== graph.inputs.length) throw new BranchyFormatError(`graph inputs [${graph.inputs.join(', ')}] name a tensor twice`);
+  if (new Set(graph.outputs).size !== graph.outputs.length) throw new BranchyFormatError(`graph outputs [${graph.outputs.join(', ')}] name a tensor twice`);
   const read = new Set([...graph.outputs, ...graph.nodes.flatMap((n) => n.inputs)]);
   for (const name of graph.inputs) {
     const t = tensors.get(name);
@@ -130,8 +132,10 @@ export function validateGraph(graph: Graph, opts: ValidateOptions = {}): Node[] 
   }
   for (const name of graph.outputs) {
     if (!tensors.has(name)) throw new BranchyFormatError(`graph output '${name}' is not declared`);
+    if (tensors.get(name)!.constant) throw new BranchyFormatError(`graph output '${name}' is a constant; outputs must be computed by a node`);
   }
   for (const t of graph.tensors) {
+    checkQuant(t);
     const p = prod.get(t.name);
     if (t.constant && p) throw new BranchyFormatError(`constant '${t.name}' is also written by node '${p.name}'`);
     if (!t.constant && !p && !inputs.has(t.name)) {
@@ -155,6 +159,7 @@ export function validateGraph(graph: Graph, opts: ValidateOptions = {}): Node[] 
   const order = topoSort(graph);
   for (const n of order) {
     const outs = inferNode(n, n.inputs.map((i) => tensors.get(i)));
+    checkDTypes(n, n.inputs.map((i) => tensors.get(i)!), n.outputs.map((o) => tensors.get(o)!));
     n.outputs.forEach((o, k) => {
       const t = tensors.get(o)!;
       if (opts.fillShapes && (!t.shape || t.shape.length === 0)) t.shape = outs[k];
@@ -165,7 +170,30 @@ export function validateGraph(graph: Graph, opts: ValidateOptions = {}): Node[] 
       }
     });
   }
+  if (graph.inputs.length === 0 || graph.outputs.length === 0) throw new BranchyFormatError('the graph needs at least one input and one output');
   return order;
+}
+
+/**
+ * Quantization parameters a kernel can use: per-tensor scale positive and finite, zero point
+ * an integer of the dtype's range; per-channel scales finite and non-negative (a channel of
+ * zero weights has scale 0), one per channel of the axis.
+ */
+function checkQuant(t: TensorInfo): void {
+  const q = t.quant;
+  if (!q) return;
+  const bad = (msg: string): never => {
+    throw new BranchyFormatError(`tensor '${t.name}': ${msg}`);
+  };
+  if (q.kind === 'tensor') {
+    if (!(q.scale > 0 && q.scale < Infinity)) bad(`quantization scale ${q.scale} must be positive and finite`);
+    const [lo, hi] = t.dtype === 'u8' ? [0, 255] : t.dtype === 'i32' ? [-(2 ** 31), 2 ** 31 - 1] : [-128, 127];
+    if (!Number.isInteger(q.zeroPoint) || q.zeroPoint < lo || q.zeroPoint > hi) bad(`zero point ${q.zeroPoint} is not an integer in ${lo}..${hi}`);
+  } else if (q.kind === 'channel') {
+    if (!Number.isInteger(q.axis) || q.axis < 0 || q.axis >= t.shape.length) bad(`quantization axis ${q.axis} is not an axis of [${t.shape.join(', ')}]`);
+    if (!Array.isArray(q.scales) || q.scales.length !== t.shape[q.axis]) bad(`needs ${t.shape[q.axis]} per-channel scales, has ${q.scales?.length}`);
+    if (!q.scales.every((v) => v >= 0 && v < Infinity)) bad('per-channel scales must be finite and non-negative');
+  } else bad(`unknown quantization kind ${JSON.stringify((q as { kind: unknown }).kind)}`);
 }
 
 /** Bytes per element as stored. */

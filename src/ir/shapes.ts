@@ -51,6 +51,7 @@ function checkActivation(node: Node, act: unknown): void {
     if (a[k] !== undefined && typeof a[k] !== 'number') fail(node, `act.${k} must be a number`);
   }
   if (a.kind === 'clip' && (typeof a.min !== 'number' || typeof a.max !== 'number')) fail(node, 'clip needs act.min and act.max');
+  if (a.kind === 'clip' && !((a.min as number) <= (a.max as number))) fail(node, `clip range [${a.min}, ${a.max}] is empty`);
   if ((a.kind === 'leakyrelu' || a.kind === 'hardsigmoid') && typeof a.alpha !== 'number') fail(node, `${a.kind} needs act.alpha`);
   if (a.kind === 'hardsigmoid' && typeof a.beta !== 'number') fail(node, 'hardsigmoid needs act.beta');
 }
@@ -223,5 +224,66 @@ export function inferNode(node: Node, ins: (TensorInfo | undefined)[]): number[]
       arity(1, 1);
       return [need(0).shape.slice()];
     }
+  }
+}
+
+/**
+ * The dtype rules of docs/ir.md for computed tensors: an f32 op reads and writes f32, an
+ * int8 op i8 (its weights i8 or b1, its bias i32), data movement keeps its input's dtype,
+ * quantize is f32 -> i8/u8, dequantize i8/u8/i32 -> f32. Inputs of other dtypes (binary
+ * activations) are left to the ops that read them.
+ */
+export function checkDTypes(node: Node, ins: TensorInfo[], outs: TensorInfo[]): void {
+  const x = ins[0], y = outs[0];
+  const want = (t: TensorInfo | undefined, ok: readonly string[], what: string): void => {
+    if (t && !ok.includes(t.dtype)) fail(node, `${what} '${t.name}' is ${t.dtype}, expected ${ok.join(' or ')}`);
+  };
+  const computed = ins.filter((t) => !t.constant);
+  switch (node.op) {
+    case 'conv2d':
+    case 'dwconv2d':
+    case 'gemm':
+      if (x.dtype === 'f32') {
+        want(y, ['f32'], 'output');
+        want(ins[1], ['f32'], 'weights');
+        want(ins[2], ['f32'], 'bias');
+      } else if (x.dtype === 'i8') {
+        want(y, ['i8'], 'output');
+        want(ins[1], ['i8', 'b1'], 'weights');
+        want(ins[2], ['i32'], 'bias');
+      }
+      return;
+    case 'softmax':
+    case 'activation':
+      want(x, ['f32'], 'input');
+      want(y, ['f32'], 'output');
+      return;
+    case 'quantize':
+      want(x, ['f32'], 'input');
+      want(y, ['i8', 'u8'], 'output');
+      return;
+    case 'dequantize':
+      want(x, ['i8', 'u8', 'i32'], 'input');
+      want(y, ['f32'], 'output');
+      return;
+    case 'requantize':
+      want(x, ['i8'], 'input');
+      want(y, ['i8'], 'output');
+      return;
+    case 'add':
+    case 'mul':
+      if (ins[1]?.constant) want(ins[1], ['f32'], 'constant operand');
+      for (const t of [...computed, y]) want(t, [x.dtype], 'operand');
+      return;
+    case 'maxpool':
+    case 'avgpool':
+    case 'globalavgpool':
+    case 'concat':
+    case 'reshape':
+    case 'flatten':
+      for (const t of [...computed, y]) want(t, [x.dtype], 'tensor');
+      return;
+    default:
+      return;
   }
 }

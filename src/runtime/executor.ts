@@ -1,13 +1,13 @@
 // Compiles an IR graph into a list of steps over one arena, then runs them sample by
 // sample. At compile time every layer's weights are packed (through the kernel table)
 // and every activation gets a planned offset; at run time a step is one kernel call.
-import { BranchyUnsupportedError } from '../errors.js';
+import { BranchyLimitError, BranchyUnsupportedError } from '../errors.js';
 import type { Activation, Graph, Node, TensorData, TensorInfo, Weights } from '../ir/types.js';
 import { topoSort } from '../ir/graph.js';
 import { nodeMacs } from '../ir/macs.js';
 import type { Build } from './features.js';
 import { LinearMemory } from './memory.js';
-import { planArena, type BufferRequest } from './planner.js';
+import { checkPlacement, planArena, type BufferRequest } from './planner.js';
 import { f32Range, int8Range, type Activation as ClampActivation } from './ops/activation.js';
 import { prepareQs8Conv, runQs8Conv } from './ops/qs8-conv.js';
 import { prepareQs8Gemm, runQs8Gemm } from './ops/qs8-gemm.js';
@@ -23,6 +23,7 @@ import { prepareQs8Sparse, runQs8Sparse, sparseGemmShape } from './ops/qs8-spars
 
 /** One planned buffer of the arena: an activation tensor or a layer's scratch. */
 interface Slot {
+  name: string;
   bytes: number;
   first: number;
   last: number;
@@ -118,6 +119,7 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
   const scratch: Slot[] = [];
   const steps: Step[] = [];
   const lastStep = order.length; // graph outputs stay alive past the last step
+  checkMemoryNeed(mem, graph, weights, order, opts.keepAll ?? false);
   const weightStart = mem.used;
 
   const info = (name: string): TensorInfo => infos.get(name)!;
@@ -133,7 +135,10 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
   const slot = (name: string): Slot => slots.get(name)!;
   const define = (name: string, step: number): Slot => {
     const t = info(name);
-    const s: Slot = { bytes: numel(t.shape.slice(1)) * elemBytes(t), first: step, last: step, ptr: -1 };
+    if (t.dtype !== 'f32' && t.dtype !== 'i8') {
+      throw new BranchyUnsupportedError(`tensor '${name}' is ${t.dtype}; this runtime computes f32 and i8 tensors (a quantized model's activations are i8)`);
+    }
+    const s: Slot = { name, bytes: numel(t.shape.slice(1)) * elemBytes(t), first: step, last: step, ptr: -1 };
     slots.set(name, s);
     return s;
   };
@@ -144,7 +149,7 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
     return s;
   };
   const temp = (bytes: number, step: number): Slot => {
-    const s: Slot = { bytes, first: step, last: step, ptr: -1 };
+    const s: Slot = { name: `scratch of step ${step}`, bytes, first: step, last: step, ptr: -1 };
     scratch.push(s);
     return s;
   };
@@ -366,6 +371,7 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
   const plan = planArena(all.map((s): BufferRequest => ({ size: s.bytes, first: s.first, last: s.last })));
   const arena = mem.alloc(plan.size);
   all.forEach((s, i) => (s.ptr = arena + plan.offsets[i]));
+  checkPlacement(all.map((s) => ({ name: s.name, ptr: s.ptr, size: s.bytes, first: s.first, last: s.last })), arena, mem.buffer.byteLength);
 
   const tensors = new Map<string, TensorSlot>();
   for (const [name, s] of slots) {
@@ -373,6 +379,49 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
     tensors.set(name, { info: t, elements: numel(t.shape.slice(1)), ptr: s.ptr });
   }
   return { mem, steps, tensors, arenaBytes: plan.size, weightBytes };
+}
+
+/**
+ * Refuses a model whose memory need exceeds the cap before anything is allocated: the
+ * activation arena planned from the tensors' lifetimes (a lower bound of the final one,
+ * which adds kernels' scratch) plus the constants' bytes (a lower bound of the packed weights).
+ */
+function checkMemoryNeed(mem: LinearMemory, graph: Graph, weights: Weights, order: readonly Node[], keepAll: boolean): void {
+  const step = new Map<string, { first: number; last: number }>();
+  for (const name of graph.inputs) step.set(name, { first: 0, last: 0 });
+  order.forEach((node, i) => {
+    for (const n of node.inputs) {
+      const s = step.get(n);
+      if (s) s.last = i;
+    }
+    for (const n of node.outputs) step.set(n, { first: i, last: i });
+  });
+  for (const name of graph.outputs) {
+    const s = step.get(name);
+    if (s) s.last = order.length;
+  }
+  const infos = new Map(graph.tensors.map((t) => [t.name, t]));
+  const requests: BufferRequest[] = [];
+  let largest = { name: '', bytes: 0 };
+  for (const [name, s] of step) {
+    const t = infos.get(name)!;
+    const bytes = numel(t.shape.slice(1)) * elemBytes(t);
+    if (!Number.isSafeInteger(bytes)) {
+      throw new BranchyLimitError(`tensor '${name}' [${t.shape.join(', ')}] is too large to address (${bytes} bytes per sample); the model cannot run`);
+    }
+    if (bytes > largest.bytes) largest = { name, bytes };
+    requests.push({ size: bytes, first: s.first, last: keepAll ? order.length : s.last });
+  }
+  const arena = planArena(requests).size;
+  let constants = 0;
+  for (const d of weights.values()) constants += d.byteLength;
+  const need = mem.mod.heapBase + mem.used + arena + constants;
+  if (need > mem.capBytes) {
+    throw new BranchyLimitError(
+      `the model needs at least ${need} bytes of wasm memory (activations ${arena}, the largest '${largest.name}' ${largest.bytes}; ` +
+        `weights ${constants}), above the memory cap of ${mem.capBytes}; raise memoryCap if the model is trusted`,
+    );
+  }
 }
 
 /** The quantization of an int8 conv/gemm: input, output, per-channel weight scales -> requant multipliers. */

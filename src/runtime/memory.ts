@@ -25,7 +25,7 @@ export class LinearMemory {
 
   /** Reserve `bytes` (plus read-past padding); grows the wasm memory when needed. Returns the pointer. */
   alloc(bytes: number): number {
-    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`bad allocation size ${bytes}`);
+    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new BranchyLimitError(`cannot allocate ${bytes} bytes of wasm memory (not a size); the model's shapes are too large`);
     const ptr = this.top;
     const end = alignUp(ptr + bytes + READ_PAST);
     this.ensure(end);
@@ -39,7 +39,13 @@ export class LinearMemory {
       throw new BranchyLimitError(`needs ${end} bytes of wasm memory, above the cap of ${this.capBytes}; raise memoryCap`);
     }
     const have = this.mod.memory.buffer.byteLength;
-    if (end > have) this.mod.memory.grow(Math.ceil((end - have) / PAGE));
+    if (end <= have) return;
+    try {
+      this.mod.memory.grow(Math.ceil((end - have) / PAGE));
+    } catch (e) {
+      // The engine's own limit (4 GiB for wasm32, or what the host lets it have) is below the cap.
+      throw new BranchyLimitError(`the engine cannot grow wasm memory to ${end} bytes (${(e as Error).message}); lower the model's size or memoryCap`);
+    }
   }
 
   /**

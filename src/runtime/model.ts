@@ -191,20 +191,30 @@ export class Model {
   }
 
   private feeds(input: ModelInput) {
-    const named: Record<string, Float32Array | Uint8Array> =
-      input instanceof Float32Array || input instanceof Uint8Array ? { [this.graph.inputs[0]]: input } : input;
-    if (input instanceof Float32Array || input instanceof Uint8Array) {
-      if (this.graph.inputs.length !== 1) {
-        throw new BranchyInputError(`this model has ${this.graph.inputs.length} inputs (${this.graph.inputs.join(', ')}): pass an object of named inputs`);
-      }
+    const single = ArrayBuffer.isView(input) || Array.isArray(input);
+    if (single && this.graph.inputs.length !== 1) {
+      throw new BranchyInputError(`this model has ${this.graph.inputs.length} inputs (${this.graph.inputs.join(', ')}): pass an object of named inputs`);
     }
+    if (!single && (typeof input !== 'object' || input === null)) {
+      throw new BranchyInputError(`expected a Float32Array, Uint8Array pixels or an object of named inputs (${this.graph.inputs.join(', ')}), got ${String(input)}`);
+    }
+    const named = (single ? { [this.graph.inputs[0]]: input } : input) as Record<string, unknown>;
+    const unknown = Object.keys(named).filter((k) => !this.graph.inputs.includes(k));
+    if (unknown.length) throw new BranchyInputError(`unknown input '${unknown[0]}'; the model's inputs are ${this.graph.inputs.join(', ')}`);
     let batch = -1;
     return this.graph.inputs.map((name) => {
       const data = named[name];
       const slot = this.program.tensors.get(name)!;
-      if (!data) throw new BranchyInputError(`input '${name}' is missing; the model's inputs are ${this.graph.inputs.join(', ')}`);
+      if (data === undefined || data === null) throw new BranchyInputError(`input '${name}' is missing; the model's inputs are ${this.graph.inputs.join(', ')}`);
       if (!(data instanceof Float32Array) && !(data instanceof Uint8Array)) {
         throw new BranchyInputError(`input '${name}': expected a Float32Array (or Uint8Array pixels), got ${Object.prototype.toString.call(data)}`);
+      }
+      // Another thread may write a shared buffer while the kernels read it (after the NaN check).
+      if (typeof SharedArrayBuffer !== 'undefined' && data.buffer instanceof SharedArrayBuffer) {
+        throw new BranchyInputError(`input '${name}' is backed by a SharedArrayBuffer, which another thread may change during the run; pass a copy (new ${data.constructor.name}(x))`);
+      }
+      if (data.length === 0 && data.buffer.byteLength === 0) {
+        throw new BranchyInputError(`input '${name}' is empty: its buffer is detached (transferred with postMessage?) or has no bytes; expected ${slot.elements} values per sample`);
       }
       if (data instanceof Uint8Array && !this.graph.normalize) {
         throw new BranchyInputError(`input '${name}': uint8 pixels need the model's normalisation, and this model has none; pass a Float32Array`);
@@ -228,6 +238,7 @@ export class Model {
 
   /** Copy sample b of a user input into the arena as NHWC f32, normalising uint8 pixels. */
   private writeInput(slot: TensorSlot, data: Float32Array | Uint8Array, b: number, layout: 'NCHW' | 'NHWC'): void {
+    if (layout !== 'NCHW' && layout !== 'NHWC') throw new BranchyInputError(`layout must be 'NCHW' or 'NHWC', got ${String(layout)}`);
     const t = slot.info;
     const n = slot.elements;
     const dst = this.program.mem.f32(slot.ptr, n);

@@ -47,3 +47,42 @@ export function planArena(requests: readonly BufferRequest[]): ArenaPlan {
   }
   return { offsets, size };
 }
+
+export interface PlacedBuffer {
+  /** For the error message. */
+  name: string;
+  ptr: number;
+  size: number;
+  first: number;
+  last: number;
+}
+
+/**
+ * The host's proof that no kernel can touch memory outside its buffers. Called once per
+ * model, after every buffer is placed and before any kernel runs: each buffer, with its
+ * READ_PAST bytes, lies in [lo, hi) (the host's part of linear memory, which never shrinks),
+ * and no two buffers alive at the same step share a byte. Kernels read and write exactly
+ * the buffers of their step, with sizes from the same validated shapes as these (the graph's
+ * declared shapes equal the inferred ones: validateGraph), so every access stays inside.
+ * Throws on a violation: that is a bug in the planner, never a property of the model.
+ */
+export function checkPlacement(buffers: readonly PlacedBuffer[], lo: number, hi: number): void {
+  for (const b of buffers) {
+    const end = b.ptr + b.size + READ_PAST;
+    if (!(Number.isSafeInteger(b.ptr) && b.ptr >= lo && b.ptr % ALIGN === 0 && end <= hi)) {
+      throw new Error(`internal: buffer '${b.name}' [${b.ptr}, ${end}) is outside linear memory [${lo}, ${hi}) or misaligned (a planner bug; please report)`);
+    }
+  }
+  // Sweep by address: only buffers whose bytes overlap need their lifetimes compared.
+  const byPtr = buffers.slice().sort((a, b) => a.ptr - b.ptr);
+  for (let i = 0; i < byPtr.length; i++) {
+    const a = byPtr[i];
+    const end = a.ptr + a.size + READ_PAST;
+    for (let j = i + 1; j < byPtr.length && byPtr[j].ptr < end; j++) {
+      const b = byPtr[j];
+      if (a.size > 0 && b.size > 0 && a.first <= b.last && b.first <= a.last) {
+        throw new Error(`internal: buffers '${a.name}' and '${b.name}' share bytes while both are alive (a planner bug; please report)`);
+      }
+    }
+  }
+}

@@ -44,10 +44,10 @@ export const BYTE_MUTATIONS = {
     return out;
   },
   remove(bytes: Uint8Array, rng: Rng, r: Region): Uint8Array {
-    const at = pos(rng, r), n = rng.int(1, 16);
-    const out = new Uint8Array(Math.max(0, bytes.length - n));
+    const at = Math.min(pos(rng, r), bytes.length), n = Math.min(rng.int(1, 16), bytes.length - at);
+    const out = new Uint8Array(bytes.length - n);
     out.set(bytes.subarray(0, at));
-    out.set(bytes.subarray(Math.min(bytes.length, at + n)), at);
+    out.set(bytes.subarray(at + n), at);
     return out;
   },
   copyBlock(bytes: Uint8Array, rng: Rng, r: Region): Uint8Array {

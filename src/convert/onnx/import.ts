@@ -13,7 +13,7 @@ import type {
   Activation, Graph, Node, Normalize, OpAttrs, OpType, TensorInfo, Weights, Window,
 } from '../../ir/types.js';
 import { FUSES_ACTIVATION } from '../../ir/types.js';
-import { Attrs, decodeTensor, toNum } from './proto.js';
+import { Attrs, MAX_CONST_ELEMENTS, decodeTensor, toNum } from './proto.js';
 import type { Const } from './proto.js';
 import { QdqState, activationQuant, foldQdq, foldQdqConst, sameQuant } from './qdq.js';
 
@@ -98,7 +98,29 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
   } catch (e) {
     throw new BranchyUnsupportedError(`not an ONNX model: ${(e as Error).message}`);
   }
+  checkArity(model);
   return new Importer(model, opts, new QdqState(model)).run();
+}
+
+/** Inputs each op needs at least (the spec's required ones); the importer reads them unchecked. */
+const MIN_INPUTS: Record<string, number> = {
+  Conv: 2, BatchNormalization: 5, Add: 2, Sub: 2, Mul: 2, Div: 2, Concat: 1, Reshape: 2, Gemm: 2, MatMul: 2,
+  Gather: 2, QuantizeLinear: 2, DequantizeLinear: 2, QLinearConv: 8, QLinearMatMul: 8, ConvInteger: 2,
+  MatMulInteger: 2, QLinearAdd: 7, QLinearAveragePool: 4, QLinearGlobalAveragePool: 4, QLinearConcat: 5, Constant: 0,
+};
+
+/** Every node has its required inputs (a present, named first input at least) and an output. */
+function checkArity(model: onnx.ModelProto): void {
+  for (const n of model.graph?.node ?? []) {
+    const need = MIN_INPUTS[n.opType ?? ''] ?? 1;
+    const ins = n.input ?? [];
+    if (ins.length < need || (need > 0 && !ins[0]) || !n.output?.[0]) {
+      throw new BranchyUnsupportedError(
+        `${n.opType} node '${n.name || '(unnamed)'}' has inputs [${ins.join(', ')}] and outputs [${(n.output ?? []).join(', ')}]; ` +
+          `it needs at least ${need} input(s) and one output: the model is malformed`,
+      );
+    }
+  }
 }
 
 class Importer {
@@ -546,6 +568,9 @@ class Importer {
       const t = a.tensor('value');
       const v = t ? decodeTensor(t, this.where(n)) : { dims: [1], float: true, data: Float32Array.of(0) };
       const len = shape.reduce((p, d) => p * d, 1);
+      if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0) || len > MAX_CONST_ELEMENTS) {
+        this.unsupported(n, `shape [${shape.join(', ')}]`, `ConstantOfShape makes at most ${MAX_CONST_ELEMENTS} non-negative integer-sized elements; the model is malformed`);
+      }
       const val = Number(v.data[0]);
       this.consts.set(out, { dims: shape, float: v.float, data: v.float ? new Float32Array(len).fill(val) : new Array<number>(len).fill(val) });
       return true;
@@ -1020,6 +1045,8 @@ class Importer {
   private fc(n: onnx.INodeProto, x: Value, wnk: Float32Array, N: number, bias: Float32Array | undefined, out: string): void {
     if (x.shape.length !== 2) this.unsupported(n, `input of shape [${x.shape.join(', ')}]`, 'branchy runs Gemm/MatMul on [M, K] inputs; flatten first (torch.flatten(x, 1))');
     const K = x.shape[1];
+    // Before fcWeights loops over the input's C*H*W: the weights must have exactly K columns.
+    if (wnk.length !== N * K) this.unsupported(n, `weights of ${wnk.length} values for ${N} outputs of an input with ${K} features`, 'the model is malformed');
     const wt = this.addTensor(this.inputName(n, 1), [N, K], this.fcWeights(x, wnk, N, K));
     const ins = [x.ir, wt];
     if (bias) ins.push(this.addTensor(this.inputName(n, 2) || `${n.name || out}.bias`, [N], bias));

@@ -29,10 +29,31 @@ function halfToFloat(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
-/** Decodes a TensorProto. `where` names the node or initializer for error messages. */
+/** Most elements a constant may have (1 GiB of f32): beyond it a file is corrupt or hostile. */
+export const MAX_CONST_ELEMENTS = 2 ** 28;
+
+/**
+ * Decodes a TensorProto. `where` names the node or initializer for error messages.
+ * Dims are checked first and the values must be exactly as many as the dims say, so every
+ * later loop over a constant's dims is bounded by the bytes of the file.
+ */
 export function decodeTensor(t: onnx.ITensorProto, where: string): Const {
   const dims = (t.dims ?? []).map(toNum);
+  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new BranchyUnsupportedError(`${where}: tensor '${t.name}' has dims [${dims.join(', ')}]; the model is corrupt (dims must be non-negative integers)`);
+  }
   const n = dims.reduce((p, d) => p * d, 1);
+  if (n > MAX_CONST_ELEMENTS) {
+    throw new BranchyUnsupportedError(`${where}: tensor '${t.name}' of dims [${dims.join(', ')}] has ${n} elements, more than branchy reads (${MAX_CONST_ELEMENTS}); the model is corrupt`);
+  }
+  const c = decodeValues(t, where, dims, n);
+  if (c.data.length !== n) {
+    throw new BranchyUnsupportedError(`${where}: tensor '${t.name}' of dims [${dims.join(', ')}] holds ${c.data.length} values instead of ${n}; the model is corrupt`);
+  }
+  return c;
+}
+
+function decodeValues(t: onnx.ITensorProto, where: string, dims: number[], n: number): Const {
   if (t.dataLocation === ONNX.TensorProto.DataLocation.EXTERNAL || (t.externalData?.length ?? 0) > 0) {
     throw new BranchyUnsupportedError(
       `${where}: tensor '${t.name}' keeps its data in an external file; save the model with all data inside it ` +

@@ -1,0 +1,43 @@
+// `import 'branchy'` must load in a browser as it is: no node: module, no protobuf, no
+// package at all (no runtime dependencies), nothing from the converter or the CLI, in the
+// TypeScript sources and in the compiled dist/ that package.json exports.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { importGraph } from './import-graph.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const at = (p: string) => `${root}${p}`;
+
+describe('the browser entry imports nothing Node-only', () => {
+  it('src/index.ts and the worker entry reach only relative modules of the runtime', () => {
+    const g = importGraph([at('src/index.ts'), at('src/worker/entry.ts')], root);
+    expect(g.external).toEqual([]);
+    expect(g.files.filter((f) => /^src\/(convert|cli)\//.test(f))).toEqual([]);
+    expect(g.files).toContain('src/runtime/model.ts');
+    expect(g.files).toContain('src/exit/policy.ts');
+    expect(g.files).toContain('src/worker/client.ts');
+    // The Node-only paths are guarded dynamic imports of a computed name (fs, worker_threads).
+    for (const f of g.computed) expect(f).toMatch(/^src\/(runtime\/(wasm|model)|worker\/(endpoint|entry))\.ts$/);
+  });
+
+  it.skipIf(!existsSync(at('dist/index.js')))('dist/index.js and dist/worker/entry.js (what the package exports) too', () => {
+    const g = importGraph([at('dist/index.js'), at('dist/worker/entry.js')].filter(existsSync), root);
+    expect(g.external).toEqual([]);
+    expect(g.files.filter((f) => /^dist\/(convert|cli)\//.test(f))).toEqual([]);
+  });
+
+  it('the scan sees what it must reject: the converter imports protobuf and node: modules', () => {
+    const g = importGraph([at('src/cli/main.ts')], root);
+    expect(g.external.some((e) => e.endsWith('-> onnx-proto'))).toBe(true);
+    expect(g.external.some((e) => / -> node:/.test(e))).toBe(true);
+  });
+
+  it('package.json: runtime entry for every engine, branchy/convert only under the node condition, types shipped', () => {
+    const pkg = JSON.parse(readFileSync(at('package.json'), 'utf8'));
+    expect(pkg.exports['.']).toMatchObject({ types: './dist/index.d.ts', default: './dist/index.js' });
+    expect(pkg.exports['./convert']).toEqual({ types: './dist/convert/index.d.ts', node: './dist/convert/index.js' });
+    expect(pkg.exports['./worker-entry']).toBe('./dist/worker/entry.js');
+    expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'build/*.wasm']));
+  });
+});
