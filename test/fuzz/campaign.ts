@@ -103,6 +103,8 @@ export interface Report {
   /** Mutation -> outcome -> count. */
   byMutation: Record<string, Record<string, number>>;
   bySeed: Record<string, number>;
+  /** Milliseconds spent per seed file. */
+  msBySeed: Record<string, number>;
   findings: Finding[];
   maxCaseMs: number;
   totalMs: number;
@@ -120,7 +122,7 @@ export interface CampaignOptions {
 
 export async function runCampaign(opts: CampaignOptions): Promise<Report> {
   const seeds = loadSeeds();
-  const report: Report = { cases: 0, outcomes: {}, byMutation: {}, bySeed: {}, findings: [], maxCaseMs: 0, totalMs: 0 };
+  const report: Report = { cases: 0, outcomes: {}, byMutation: {}, bySeed: {}, msBySeed: {}, findings: [], maxCaseMs: 0, totalMs: 0 };
   const t0 = performance.now();
   const indices = opts.only ?? Array.from({ length: opts.iterations }, (_, i) => i);
   for (const i of indices) {
@@ -128,6 +130,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<Report> {
     const c = makeCase(seeds, rng);
     const build = FUZZ_BUILDS[i % FUZZ_BUILDS.length];
     let outcome: string;
+    const t = performance.now();
     try {
       const r = await runCase(c.bytes, c.seed.kind, build, rng, opts.limits ?? DEFAULT_LIMITS);
       outcome = r.outcome;
@@ -138,6 +141,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<Report> {
       const cause = e.cause instanceof Error ? e.cause : undefined;
       report.findings.push({ index: i, seed: c.seed.name, mutations: c.mutations, message: `[${build}] ${e.message}`, stack: cause?.stack, bytes: c.bytes });
     }
+    report.msBySeed[c.seed.name] = (report.msBySeed[c.seed.name] ?? 0) + performance.now() - t;
     report.cases++;
     report.outcomes[outcome] = (report.outcomes[outcome] ?? 0) + 1;
     report.bySeed[c.seed.name] = (report.bySeed[c.seed.name] ?? 0) + 1;

@@ -48,7 +48,8 @@ if (report.findings.length) {
 function print(r: Report): void {
   console.log(`\n${r.cases} cases in ${(r.totalMs / 1000).toFixed(1)} s (slowest case ${r.maxCaseMs.toFixed(0)} ms), seed ${seed}`);
   console.log('outcomes:', JSON.stringify(r.outcomes));
-  console.log('files:', JSON.stringify(r.bySeed));
+  console.log('\nfile'.padEnd(50) + 'cases'.padStart(8) + 'ms'.padStart(10));
+  for (const [f, n] of Object.entries(r.bySeed).sort()) console.log(f.padEnd(49) + String(n).padStart(8) + r.msBySeed[f].toFixed(0).padStart(10));
   const classes = Object.keys(r.outcomes).sort();
   console.log(`\n${'mutation'.padEnd(24)}${classes.map((c) => c.replace('Branchy', '').replace('Error', '').padStart(12)).join('')}`);
   for (const [m, row] of Object.entries(r.byMutation).sort()) {
