@@ -24,9 +24,14 @@ export async function benchModel({ load, bytes, build, images, rounds = 31, batc
       }
       perRun.push((performance.now() - t0) / batch);
     }
-    perRun.sort((a, b) => a - b);
-    const q = (p) => perRun[Math.min(perRun.length - 1, Math.floor(p * perRun.length))];
-    out[name] = { medianMs: q(0.5), p10Ms: q(0.1), p90Ms: q(0.9), meanMacs: macs / batch };
+    out[name] = { ...summary(perRun), perRun, meanMacs: macs / batch };
   }
   return out;
+}
+
+/** Median, 10th and 90th percentiles of per-run times (ms). */
+export function summary(perRun) {
+  const a = [...perRun].sort((x, y) => x - y);
+  const q = (p) => a[Math.min(a.length - 1, Math.floor(p * a.length))];
+  return { medianMs: q(0.5), p10Ms: q(0.1), p90Ms: q(0.9) };
 }

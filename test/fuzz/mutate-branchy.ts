@@ -2,6 +2,8 @@
 // offsets, duplicated and missing entries, metadata) and the graph JSON inside it (shapes,
 // dtypes, attributes, quantization, cycles, duplicated or missing nodes and tensors, huge
 // sizes, bogus JSON). Each starts from a valid seed and returns the bytes of a new file.
+import { validateGraph } from '../../src/ir/graph.js';
+import type { Graph } from '../../src/ir/types.js';
 import type { Rng } from '../helpers/rng.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -79,12 +81,19 @@ const GRAPH_MUTATIONS: Record<string, (g: Json, rng: Rng) => boolean> = {
     return true;
   },
   inputShapeScaled(g, rng) {
-    // A bigger input, every downstream shape re-declared as the file's writer would have it:
-    // the executor must see the cost before allocating (stays consistent only for some graphs).
+    // A bigger input with every downstream shape re-inferred, as a writer would declare it: a
+    // consistent model whose arena may pass the memory cap (consistent for global-pool CNNs).
     const t = (g.tensors as Json[]).find((x) => x.name === g.inputs[0]);
     if (!t || t.shape.length !== 4) return false;
     const k = rng.pick([8, 64, 512, 4096]);
     t.shape = [t.shape[0], t.shape[1] * k, t.shape[2] * k, t.shape[3]];
+    const computed = new Set((g.nodes as Json[]).flatMap((n) => n.outputs as string[]));
+    for (const x of g.tensors as Json[]) if (computed.has(x.name)) x.shape = [];
+    try {
+      validateGraph(g as Graph, { fillShapes: true });
+    } catch {
+      // Left with empty shapes: the reader must refuse it.
+    }
     return true;
   },
   tensorDtype(g, rng) {

@@ -42,7 +42,7 @@ const MUTATIONS: Record<string, Mutation> = {
       // NaN / Inf / huge values in the weights: a model that loads but computes garbage.
       const f = raw.slice();
       const dv = new DataView(f.buffer);
-      for (let i = 0; i < 4 && f.length >= 4; i++) dv.setFloat32(4 * rng.int(0, f.length / 4 - 1), rng.pick([NaN, Infinity, -Infinity, 3e38, -0]), true);
+      for (let i = 0; i < 4 && f.length >= 4; i++) dv.setFloat32(4 * rng.int(0, Math.floor(f.length / 4) - 1), rng.pick([NaN, Infinity, -Infinity, 3e38, -0]), true);
       t.rawData = f;
     }
     return true;
