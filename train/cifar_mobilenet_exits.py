@@ -7,7 +7,7 @@ top-1 answer is right. Trains on the first 45,000 CIFAR-10 training images (JPEG
 the last 5,000 are the validation split, written to data/cifar10/val.bin.
 
     nohup nice -n 19 /usr/bin/python3 train/cifar_mobilenet_exits.py >> checkpoints/mobilenet-exits-cifar10.log 2>&1 &
-    (--seed 1 --epochs 30 --width 0.5; rerun the same command to resume after an interruption)
+    (--seed 1 --epochs 18 --width 0.5; rerun the same command to resume after an interruption)
 
 Joint training: sum of the exits' cross-entropies with weights (--weights, default
 0.3,0.3,1.0), plus each predictor's binary cross-entropy on the detached stage output
@@ -113,7 +113,7 @@ def auc(score, positive):
 
 
 def main():
-    p = common.arg_parser(__doc__, epochs=30, batch_size=128, lr=0.1)
+    p = common.arg_parser(__doc__, epochs=18, batch_size=128, lr=0.1)
     p.add_argument('--width', type=float, default=0.5, help='width multiplier')
     p.add_argument('--weights', default='0.3,0.3,1.0', help='loss weights of exit0,exit1,exit2')
     args = p.parse_args()

@@ -1,8 +1,11 @@
 // `import 'branchy'` must load in a browser as it is: no node: module, no protobuf, no
 // package at all (no runtime dependencies), nothing from the converter or the CLI, in the
 // TypeScript sources and in the compiled dist/ that package.json exports.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { importGraph } from './import-graph.js';
 
@@ -28,7 +31,7 @@ describe('the browser entry imports nothing Node-only', () => {
   });
 
   it('the scan sees what it must reject: the converter imports protobuf and node: modules', () => {
-    const g = importGraph([at('src/cli/main.ts')], root);
+    const g = importGraph([at('src/cli/datasets.ts'), at('src/convert/onnx/onnx-proto.ts')], root);
     expect(g.external.some((e) => e.endsWith('-> onnx-proto'))).toBe(true);
     expect(g.external.some((e) => / -> node:/.test(e))).toBe(true);
   });
@@ -39,5 +42,30 @@ describe('the browser entry imports nothing Node-only', () => {
     expect(pkg.exports['./convert']).toEqual({ types: './dist/convert/index.d.ts', node: './dist/convert/index.js' });
     expect(pkg.exports['./worker-entry']).toBe('./dist/worker/entry.js');
     expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'build/*.wasm']));
+  });
+
+  it.skipIf(!existsSync(at('dist/index.d.ts')))('the shipped types compile in a browser project (DOM lib, no @types/node)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'branchy-types-'));
+    try {
+      const file = path.join(dir, 'use.ts');
+      writeFileSync(
+        file,
+        `import { load, loadInWorker, createPool, parsePolicy, type ExitResult } from ${JSON.stringify(at('dist/index.js'))};
+const m = await load(new URL('https://example.org/m.branchy'));
+const r: ExitResult = m.run(new Uint8Array(784), { policy: parsePolicy('entropy:0.1') });
+const w = await loadInWorker('m.branchy');
+const p = await createPool('m.branchy', { size: 2 });
+export const used = [r.label, (await w.run(new Float32Array(784), { policy: { kind: 'full' } })).exit, p.size];
+`,
+      );
+      const program = ts.createProgram([file], {
+        strict: true, noEmit: true, skipLibCheck: false, types: [],
+        target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+      });
+      const errors = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      expect(errors).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

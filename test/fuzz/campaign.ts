@@ -71,7 +71,7 @@ export function makeCase(seeds: Seed[], rng: Rng): CaseSpec {
     }
     if (!next) {
       name = rng.pick(BYTE_MUTATION_NAMES);
-      const region = { begin: 0, end: seed.large ? Math.min(bytes.length, headerEnd(bytes, seed.kind)) : bytes.length };
+      const region = { begin: 0, end: seed.large ? Math.min(bytes.length, headerEnd(seed.bytes, seed.kind)) : bytes.length };
       next = BYTE_MUTATIONS[name as keyof typeof BYTE_MUTATIONS](bytes, rng, region);
     }
     mutations.push(name);

@@ -63,7 +63,7 @@ describe('Model', () => {
     nan[5] = NaN;
     expect(() => model.run(nan)).toThrow(/not finite/);
     expect(() => model.run(new Float64Array(784) as unknown as Float32Array)).toThrow(BranchyInputError);
-    expect(() => model.run({ image: normalised(0) })).toThrow(/missing/);
+    expect(() => model.run({ image: normalised(0) })).toThrow(/unknown input 'image'.*inputs are input/);
     expect(() => model.run(new Float32Array(0))).toThrow(BranchyInputError);
   });
 

@@ -1,0 +1,87 @@
+// Determinism: the scalar, simd and relaxed builds give bit-identical results on every
+// shipped int8 model (models/*.int8.branchy) and on an int8 conversion of the multi-exit
+// models/branchy-lenet-mnist.onnx made here with quantizeGraph, over real MNIST test digits:
+// every output, every intermediate int8 tensor, and the early-exit decisions.
+import { readdirSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { importOnnx, quantizeGraph } from '../../src/convert/index.js';
+import { writeBranchy } from '../../src/format/index.js';
+import { loadMnist } from '../../src/cli/datasets.js';
+import { fromGraph, load } from '../../src/runtime/model.js';
+import type { Build } from '../../src/runtime/features.js';
+import { TEST_BUILDS } from '../helpers/wasm.js';
+import { repoFile } from './edit.js';
+
+const N = 400; // digits through every output
+const TRACED = 20; // digits through every intermediate tensor
+
+const models: [string, Uint8Array][] = readdirSync(new URL('../../models/', import.meta.url))
+  .filter((f) => f.endsWith('.int8.branchy'))
+  .sort()
+  .map((f) => [`models/${f}`, repoFile(`models/${f}`)]);
+let digits: Uint8Array;
+
+beforeAll(async () => {
+  digits = (await loadMnist('test')).images.slice(0, N * 784);
+  const { graph, weights } = importOnnx(repoFile('models/branchy-lenet-mnist.onnx'));
+  const train = await loadMnist('train');
+  const float = await fromGraph(graph, weights, { keepIntermediates: true });
+  const calib = Array.from({ length: 64 }, (_, i) => train.images.slice(i * 917 * 784, (i * 917 + 1) * 784));
+  const q = await quantizeGraph(graph, weights, { method: 'minmax', observe: async (visit) => calib.forEach((x) => float.trace(x, visit)) });
+  models.push(['branchy-lenet-mnist.onnx, quantized here', writeBranchy(q.graph, q.weights)]);
+}, 60_000);
+
+/** Bits of every value, so that -0 / NaN payloads count too. */
+const bits = (a: Float32Array | Int8Array) => (a instanceof Float32Array ? Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length)) : Array.from(a));
+
+describe('the three builds agree bit for bit on int8 models', () => {
+  it('there is something to compare', () => {
+    expect(models.length).toBeGreaterThanOrEqual(2);
+    expect(TEST_BUILDS.length, 'vitest runs Node with relaxed SIMD enabled').toBe(3);
+  });
+
+  it('every output of 400 MNIST test digits', async () => {
+    for (const [name, bytes] of models) {
+      const outs = new Map<Build, Record<string, number[]>>();
+      for (const build of TEST_BUILDS) {
+        const m = await load(bytes, { build });
+        outs.set(build, Object.fromEntries(Object.entries(m.run(digits)).map(([k, v]) => [k, bits(v.data)])));
+      }
+      const [first, ...rest] = TEST_BUILDS;
+      expect(Object.values(outs.get(first)!)[0].length, name).toBeGreaterThanOrEqual(N * 10);
+      for (const b of rest) expect(outs.get(b), `${name}: ${b} differs from ${first}`).toEqual(outs.get(first));
+    }
+  });
+
+  it('every intermediate tensor (int8 ones dequantized, exactly) of 20 digits', async () => {
+    for (const [name, bytes] of models) {
+      const traces = new Map<Build, Map<string, number[]>>();
+      for (const build of TEST_BUILDS) {
+        const m = await load(bytes, { build, keepIntermediates: true });
+        const t = new Map<string, number[]>();
+        m.trace(digits.subarray(0, TRACED * 784), (tensor, v) => t.set(`${tensor}#${t.size}`, bits(v)));
+        traces.set(build, t);
+      }
+      const [first, ...rest] = TEST_BUILDS;
+      expect(traces.get(first)!.size, name).toBeGreaterThan(TRACED * 5);
+      for (const b of rest) {
+        for (const [k, v] of traces.get(first)!) expect(traces.get(b)!.get(k), `${name}: tensor ${k} in ${b}`).toEqual(v);
+      }
+    }
+  });
+
+  it('the early-exit decisions of the multi-exit model', async () => {
+    for (const [name, bytes] of models) {
+      const results = new Map<Build, unknown[]>();
+      for (const build of TEST_BUILDS) {
+        const m = await load(bytes, { build });
+        if (!m.info.exits) break;
+        const r = m.classify(digits.subarray(0, N * 784), { policy: { kind: 'entropy', thresholds: [0.05] } });
+        results.set(build, r.map((x) => ({ exit: x.exit, label: x.label, probs: bits(x.probs), macs: x.macs })));
+      }
+      if (!results.size) continue;
+      const [first, ...rest] = TEST_BUILDS;
+      for (const b of rest) expect(results.get(b), `${name}: ${b}`).toEqual(results.get(first));
+    }
+  });
+});
