@@ -132,8 +132,10 @@ export function exitOrder(plan: ExitPlan): string[] {
 export function checkExitPlan(graph: Graph, plan: ExitPlan): void {
   const derived = findExits(graph);
   const same = (a: string[][], b: string[][]) => JSON.stringify(a) === JSON.stringify(b);
+  const outputs = (p: ExitPlan) => p.exits.map((e) => [e.output, e.predictor?.output ?? '']);
   if (!same(plan.stages, derived.stages) || !same(plan.exits.map((e) => e.head), derived.exits.map((e) => e.head)) ||
-    !same(plan.exits.map((e) => e.predictor?.nodes ?? []), derived.exits.map((e) => e.predictor?.nodes ?? []))) {
+    !same(plan.exits.map((e) => e.predictor?.nodes ?? []), derived.exits.map((e) => e.predictor?.nodes ?? [])) ||
+    !same(outputs(plan), outputs(derived))) {
     throw new BranchyFormatError('graph.exits does not match the stages and heads the graph implies; re-run branchy convert');
   }
 }

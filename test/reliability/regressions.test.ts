@@ -32,6 +32,12 @@ describe('fuzz regressions: .branchy files', () => {
     await refused(editGraph(tiny, (g) => g.outputs.push('fc.weight')), BranchyFormatError, /output 'fc.weight' is a constant/);
   });
 
+  it('an exit plan whose exit names another tensor as its logits (TypeError in the scheduler; fuzz seed 7 case 13121)', async () => {
+    const lenet = repoFile('models/branchy-lenet-mnist.int8.branchy');
+    await refused(editGraph(lenet, (g) => (g.exits.exits[0].output = 'no_such_tensor')), BranchyFormatError, /graph.exits does not match/);
+    await refused(editGraph(lenet, (g) => (g.exits.exits[0].output = g.exits.exits[1].output)), BranchyFormatError, /graph.exits does not match/);
+  });
+
   it('a graph without inputs or outputs, or naming one twice', async () => {
     await refused(editGraph(tiny, (g) => (g.outputs = [])), BranchyFormatError, /at least one input and one output/);
     await refused(editGraph(tiny, (g) => g.outputs.push('logits')), BranchyFormatError, /outputs .* name a tensor twice/);
