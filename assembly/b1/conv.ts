@@ -12,7 +12,7 @@
 //
 // Kernel signature: (input, w_packed, output, scratch, params)
 //   input [batch][H][W][CW] u32, output [batch][H_out][W_out] rows of c_stride bytes
-//   (int8: C_out bytes; bits: ceil(C_out/32) words), scratch block_m * KH*KW*CW words
+//   (int8: C_out bytes; f32: 4*C_out bytes; bits: ceil(C_out/32) words), scratch block_m * KH*KW*CW words
 //   (unused, may be 0, in the 1x1 case).
 // Params (100 bytes; the first 20 are the GEMM params, gemm.ts):
 //   +0 mode  +4 zp_out  +8 qmin  +12 qmax  +16 base table i32 [classes][ceil(C_out/8)*8]

@@ -6,18 +6,19 @@
 //   pc  = sum_k popcount(a[i][k] XOR w[o][k])
 //   acc = base[o] - 2*pc            (base = K real bits, plus the padding correction for a conv)
 // Output transform (output.ts): int8  y = requant(acc*mul[o] + add[o]),
+//                               f32   y = clamp(acc*mul[o] + add[o]),
 //                               bits  bit = (acc*flip[o] < thr[o]).
 //
 // Kernel signature: (m, n, kw, a, a_stride, w_packed, c, c_stride, params), strides in bytes.
-// Params (20 bytes): +0 mode (0 = int8 out, 1 = bits out)  +4 zp_out  +8 qmin  +12 qmax
-//   +16 base: i32 [ceil(n/8)*8] (row's base table; FC: K for every channel).
+// Params (20 bytes): +0 mode (0 = int8 out, 1 = bits out, 2 = f32 out)  +4 zp_out  +8 qmin  +12 qmax
+//   (f32 out: +8 and +12 hold the clamp bounds as f32)  +16 base: i32 [ceil(n/8)*8] (row's base table; FC: K for every channel).
 // Bits out: each row gets ceil(n/32) words, bits past n are written 0.
 //
 // Packed weights ("x8": 8 output channels per block), from canonical bits w[N][kw] u32:
-//   block nb: +0 p0[8] (int8: mul f32; bits: flip i32)  +32 p1[8] (int8: add f32; bits: thr i32)
+//   block nb: +0 p0[8] (int8, f32: mul f32; bits: flip i32)  +32 p1[8] (int8, f32: add f32; bits: thr i32)
 //             +64 words [kw][8] u32 (word k of channels 8nb..8nb+7); missing channels are
 //             0 words with p0 = p1 = 0 (their outputs are never stored).
-import { b1_out_i8, b1_out_bit } from './output';
+import { b1_out_i8, b1_out_f32, b1_out_bit } from './output';
 
 export const B1_NR: i32 = 8;
 
@@ -55,10 +56,11 @@ export function b1_rows_4x8__scalar(
   rows: i32, a: usize, a_stride: i32, kw: i32, w: usize, n: i32, c: usize, c_stride: i32, params: usize,
   b0: usize, b1: usize, b2: usize, b3: usize,
 ): void {
-  const bits = load<i32>(params) != 0;
+  const mode = load<i32>(params);
+  const bits = mode == 1;
   const zp = load<i32>(params, 4);
-  const lo = <f32>(load<i32>(params, 8) - zp);
-  const hi = <f32>(load<i32>(params, 12) - zp);
+  const lo = mode == 2 ? load<f32>(params, 8) : <f32>(load<i32>(params, 8) - zp);
+  const hi = mode == 2 ? load<f32>(params, 12) : <f32>(load<i32>(params, 12) - zp);
   const bb = b1_block_bytes(kw);
   for (let r = 0; r < rows; r++) {
     const ar = a + <usize>r * <usize>a_stride;
@@ -80,6 +82,8 @@ export function b1_rows_4x8__scalar(
           store<u32>(cr + (<usize>(o >> 5) << 2), word);
           word = 0;
         }
+      } else if (mode == 2) {
+        store<f32>(cr + (<usize>o << 2), b1_out_f32(acc, load<f32>(wb + (<usize>j << 2)), load<f32>(wb + 32 + (<usize>j << 2)), lo, hi));
       } else {
         store<i8>(cr + <usize>o, <i8>b1_out_i8(acc, load<f32>(wb + (<usize>j << 2)), load<f32>(wb + 32 + (<usize>j << 2)), zp, lo, hi));
       }

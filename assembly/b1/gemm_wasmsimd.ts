@@ -9,7 +9,7 @@
 // channel, no horizontal reduction. Tile: 4 rows x 8 channels (8 byte accumulators, the
 // two weight vectors shared by the 4 rows); rows left over run the 1x8 tile.
 import { b1_block_bytes, b1_gemm_driver } from './gemm';
-import { b1_out_i8x4, b1_out_bits8, store_low_bytes } from './output_wasmsimd';
+import { b1_out_i8x4, b1_out_f32x4, b1_out_bits8, store_f32x8, store_low_bytes } from './output_wasmsimd';
 import { narrow_i32x16_i8 } from '../common/requant_wasmsimd';
 
 const CHUNK: i32 = 31;
@@ -30,14 +30,18 @@ function widen_add(s: v128, b: v128): v128 {
 // @ts-ignore: decorator
 @inline
 function b1_store_row(
-  s0: v128, s1: v128, base: usize, wb: usize, c: usize, nb: i32, n: i32, bits: bool,
+  s0: v128, s1: v128, base: usize, wb: usize, c: usize, nb: i32, n: i32, mode: i32,
   vzp: v128, vlo: v128, vhi: v128,
 ): void {
   const bp = base + (<usize>nb << 5);
   const acc0 = i32x4.sub(v128.load(bp), i32x4.shl(s0, 1));
   const acc1 = i32x4.sub(v128.load(bp, 16), i32x4.shl(s1, 1));
-  if (bits) {
+  if (mode == 1) {
     store<u8>(c + <usize>nb, <u8>b1_out_bits8(acc0, acc1, v128.load(wb), v128.load(wb, 16), v128.load(wb, 32), v128.load(wb, 48)));
+  } else if (mode == 2) {
+    const y0 = b1_out_f32x4(acc0, v128.load(wb), v128.load(wb, 32), vlo, vhi);
+    const y1 = b1_out_f32x4(acc1, v128.load(wb, 16), v128.load(wb, 48), vlo, vhi);
+    store_f32x8(y0, y1, c + (<usize>nb << 5), n - (nb << 3));
   } else {
     const y0 = b1_out_i8x4(acc0, v128.load(wb), v128.load(wb, 32), vzp, vlo, vhi);
     const y1 = b1_out_i8x4(acc1, v128.load(wb, 16), v128.load(wb, 48), vzp, vlo, vhi);
@@ -54,7 +58,7 @@ function b1_zero_row_tail(c: usize, n: i32): void {
 
 // @ts-ignore: decorator
 @inline
-function b1_rows_1x8(a0: usize, kw: i32, w: usize, n: i32, c0: usize, base0: usize, bits: bool, vzp: v128, vlo: v128, vhi: v128): void {
+function b1_rows_1x8(a0: usize, kw: i32, w: usize, n: i32, c0: usize, base0: usize, mode: i32, vzp: v128, vlo: v128, vhi: v128): void {
   const bb = b1_block_bytes(kw);
   const blocks = (n + 7) >> 3;
   for (let nb = 0; nb < blocks; nb++) {
@@ -76,24 +80,24 @@ function b1_rows_1x8(a0: usize, kw: i32, w: usize, n: i32, c0: usize, base0: usi
       s0 = widen_add(s0, b0);
       s1 = widen_add(s1, b1);
     }
-    b1_store_row(s0, s1, base0, wb, c0, nb, n, bits, vzp, vlo, vhi);
+    b1_store_row(s0, s1, base0, wb, c0, nb, n, mode, vzp, vlo, vhi);
   }
-  if (bits) b1_zero_row_tail(c0, n);
+  if (mode == 1) b1_zero_row_tail(c0, n);
 }
 
 export function b1_rows_4x8__wasmsimd(
   rows: i32, a: usize, a_stride: i32, kw: i32, w: usize, n: i32, c: usize, c_stride: i32, params: usize,
   base0: usize, base1: usize, base2: usize, base3: usize,
 ): void {
-  const bits = load<i32>(params) != 0;
+  const mode = load<i32>(params);
   const zp = load<i32>(params, 4);
   const vzp = i32x4.splat(zp);
-  const vlo = f32x4.splat(<f32>(load<i32>(params, 8) - zp));
-  const vhi = f32x4.splat(<f32>(load<i32>(params, 12) - zp));
+  const vlo = f32x4.splat(mode == 2 ? load<f32>(params, 8) : <f32>(load<i32>(params, 8) - zp));
+  const vhi = f32x4.splat(mode == 2 ? load<f32>(params, 12) : <f32>(load<i32>(params, 12) - zp));
   if (rows < 4) {
-    b1_rows_1x8(a, kw, w, n, c, base0, bits, vzp, vlo, vhi);
-    if (rows > 1) b1_rows_1x8(a + <usize>a_stride, kw, w, n, c + <usize>c_stride, base1, bits, vzp, vlo, vhi);
-    if (rows > 2) b1_rows_1x8(a + 2 * <usize>a_stride, kw, w, n, c + 2 * <usize>c_stride, base2, bits, vzp, vlo, vhi);
+    b1_rows_1x8(a, kw, w, n, c, base0, mode, vzp, vlo, vhi);
+    if (rows > 1) b1_rows_1x8(a + <usize>a_stride, kw, w, n, c + <usize>c_stride, base1, mode, vzp, vlo, vhi);
+    if (rows > 2) b1_rows_1x8(a + 2 * <usize>a_stride, kw, w, n, c + 2 * <usize>c_stride, base2, mode, vzp, vlo, vhi);
     return;
   }
   const a0 = a;
@@ -143,12 +147,12 @@ export function b1_rows_4x8__wasmsimd(
       s30 = widen_add(s30, b30);
       s31 = widen_add(s31, b31);
     }
-    b1_store_row(s00, s01, base0, wb, c0, nb, n, bits, vzp, vlo, vhi);
-    b1_store_row(s10, s11, base1, wb, c1, nb, n, bits, vzp, vlo, vhi);
-    b1_store_row(s20, s21, base2, wb, c2, nb, n, bits, vzp, vlo, vhi);
-    b1_store_row(s30, s31, base3, wb, c3, nb, n, bits, vzp, vlo, vhi);
+    b1_store_row(s00, s01, base0, wb, c0, nb, n, mode, vzp, vlo, vhi);
+    b1_store_row(s10, s11, base1, wb, c1, nb, n, mode, vzp, vlo, vhi);
+    b1_store_row(s20, s21, base2, wb, c2, nb, n, mode, vzp, vlo, vhi);
+    b1_store_row(s30, s31, base3, wb, c3, nb, n, mode, vzp, vlo, vhi);
   }
-  if (bits) {
+  if (mode == 1) {
     b1_zero_row_tail(c0, n);
     b1_zero_row_tail(c1, n);
     b1_zero_row_tail(c2, n);

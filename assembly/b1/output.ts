@@ -3,6 +3,9 @@
 //
 // int8: y = f32(f32(acc) * mul) + add, rounded half to even, clamped to [qmin, qmax] - zp,
 //       plus zp. mul and add are already divided by the output scale (host side).
+// f32:  y = f32(f32(acc) * mul) + add, clamped with the select semantics of f32x4.pmax /
+//       pmin (x < lo ? lo : x, then hi < x ? hi : x), so both builds store the same bits.
+//       mul and add are the real-unit transform; lo and hi the fused activation's bounds.
 // bits: bit = acc * flip < thr (integer compare; flip in {-1, 0, 1}). The host derives
 //       flip and thr from mul/add so that the bit is 1 exactly when f32(f32(acc)*mul) + add
 //       is negative: mul > 0 gives flip 1 (bit when acc < thr), mul < 0 flips the
@@ -15,6 +18,14 @@ export function b1_out_i8(acc: i32, mul: f32, add: f32, zp: i32, lo: f32, hi: f3
   let x = nearest<f32>(<f32>acc * mul + add);
   x = min<f32>(max<f32>(x, lo), hi);
   return <i32>x + zp;
+}
+
+// @ts-ignore: decorator
+@inline
+export function b1_out_f32(acc: i32, mul: f32, add: f32, lo: f32, hi: f32): f32 {
+  let x = <f32>acc * mul + add;
+  x = x < lo ? lo : x;
+  return hi < x ? hi : x;
 }
 
 // @ts-ignore: decorator

@@ -11,6 +11,37 @@ export function b1_out_i8x4(acc: v128, mul: v128, add: v128, zp: v128, lo: v128,
   return i32x4.add(i32x4.sub(x, i32x4.splat(0x4b400000)), zp);
 }
 
+/** f32 out (output.ts b1_out_f32): the same products and sums, pmax/pmin are its selects. */
+// @ts-ignore: decorator
+@inline
+export function b1_out_f32x4(acc: v128, mul: v128, add: v128, lo: v128, hi: v128): v128 {
+  const x = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc), mul), add);
+  return f32x4.pmin(f32x4.pmax(x, lo), hi);
+}
+
+/** Stores the first `count` (1..8) floats of y0:y1 at c. */
+// @ts-ignore: decorator
+@inline
+export function store_f32x8(y0: v128, y1: v128, c: usize, count: i32): void {
+  let v = y0;
+  if (count >= 4) {
+    v128.store(c, y0);
+    if (count >= 8) {
+      v128.store(c, y1, 16);
+      return;
+    }
+    c += 16;
+    count -= 4;
+    v = y1;
+  }
+  if (count & 2) {
+    v128.store64_lane(c, v, 0);
+    if (count & 1) v128.store32_lane(c, v, 2, 8);
+  } else if (count & 1) {
+    v128.store32_lane(c, v, 0);
+  }
+}
+
 /** Bits of 8 channels (acc0: channels 0..3, acc1: 4..7) in the low byte. */
 // @ts-ignore: decorator
 @inline

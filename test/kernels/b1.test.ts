@@ -132,7 +132,9 @@ interface ConvCase {
 }
 
 /** mul / add spread so the outputs are neither all saturated nor all one sign. */
-function transformFor(rng: Rng, cOut: number, k: number, out: 'int8' | 'bits'): { mul: Float32Array; add: Float32Array; out: RefOut } {
+type OutKind = 'int8' | 'bits' | 'f32';
+
+function transformFor(rng: Rng, cOut: number, k: number, out: OutKind): { mul: Float32Array; add: Float32Array; out: RefOut } {
   const mul = new Float32Array(cOut), add = new Float32Array(cOut);
   const spread = Math.sqrt(k) + 1;
   for (let c = 0; c < cOut; c++) {
@@ -142,6 +144,12 @@ function transformFor(rng: Rng, cOut: number, k: number, out: 'int8' | 'bits'): 
     add[c] = rng.next() < 0.3 ? Math.fround(-mul[c] * rng.int(-2, 2)) : Math.fround((rng.next() - 0.5) * spread * 0.05);
   }
   if (out === 'bits') return { mul, add, out: { kind: 'bits' } };
+  if (out === 'f32') {
+    // No clamp, a ReLU, or a clip inside the outputs' range.
+    const r = rng.next();
+    const bound = Math.fround(0.02 * spread);
+    return { mul, add, out: { kind: 'f32', min: r < 0.4 ? -Infinity : r < 0.7 ? 0 : -bound, max: r < 0.7 ? Infinity : bound } };
+  }
   const zp = rng.int(-128, 127);
   const relu = rng.next() < 0.3;
   const scale = Math.fround((0.05 * spread) / rng.pick([20, 60, 200]));
@@ -151,7 +159,7 @@ function transformFor(rng: Rng, cOut: number, k: number, out: 'int8' | 'bits'): 
   };
 }
 
-function makeConvCase(rng: Rng, name: string, over: Partial<ConvRefArgs> = {}, o: { out?: 'int8' | 'bits'; pNeg?: number; blockM?: number } = {}): ConvCase {
+function makeConvCase(rng: Rng, name: string, over: Partial<ConvRefArgs> = {}, o: { out?: OutKind; pNeg?: number; blockM?: number } = {}): ConvCase {
   for (;;) {
     const k = rng.pick([[1, 1], [3, 3], [3, 3], [3, 3], [5, 5], [1, 3], [3, 1], [2, 2], [7, 7]]);
     const a: ConvRefArgs = {
@@ -168,7 +176,7 @@ function makeConvCase(rng: Rng, name: string, over: Partial<ConvRefArgs> = {}, o
     const K = a.kh * a.kw * a.cIn;
     const x = pm1(rng, a.n * a.h * a.w * a.cIn, o.pNeg ?? 0.5);
     const w = pm1(rng, a.cOut * K, o.pNeg ?? 0.5);
-    const t = transformFor(rng, a.cOut, K, o.out ?? (rng.next() < 0.5 ? 'bits' : 'int8'));
+    const t = transformFor(rng, a.cOut, K, o.out ?? rng.pick(['bits', 'int8', 'f32'] as const));
     return { name, a, x, w, ...t, blockM: o.blockM ?? (rng.next() < 0.3 ? rng.int(1, 9) : undefined), wAsBits: rng.next() < 0.5 };
   }
 }
@@ -180,7 +188,7 @@ function convCases(): ConvCase[] {
   const s1 = { sh: 1, sw: 1, dh: 1, dw: 1 };
   const p0 = { pt: 0, pl: 0, pb: 0, pr: 0 };
   const p1 = { pt: 1, pl: 1, pb: 1, pr: 1 };
-  for (const out2 of ['int8', 'bits'] as const) {
+  for (const out2 of ['int8', 'bits', 'f32'] as const) {
     const o = { out: out2 };
     out.push(makeConvCase(rng, `1x1 pointwise (plain GEMM) ${out2}`, { ...s1, ...p0, kh: 1, kw: 1, h: 5, w: 3, cIn: 70, cOut: 37 }, o));
     out.push(makeConvCase(rng, `1x1 image 3x3 pad 1 ${out2}`, { ...s1, ...p1, kh: 3, kw: 3, h: 1, w: 1, cIn: 40, cOut: 9 }, o));
@@ -216,10 +224,10 @@ async function runConv(build: Build, kernel: string, c: ConvCase): Promise<Uint8
   return out.read();
 }
 
-/** What the kernel should write: int8 bytes, or the packed bits of the reference's +-1 output. */
-function convWant(c: ConvCase, ref: Int8Array): Uint8Array {
-  if (c.out.kind === 'int8') return new Uint8Array(ref.buffer, ref.byteOffset, ref.length);
-  return new Uint8Array(packSignsRef(ref, c.a.cOut).buffer);
+/** What the kernel should write: int8 or f32 bytes, or the packed bits of the reference's +-1 output. */
+function convWant(c: { out: RefOut; a: { cOut: number } }, ref: Int8Array | Float32Array): Uint8Array {
+  if (c.out.kind !== 'bits') return new Uint8Array(ref.buffer, ref.byteOffset, ref.byteLength);
+  return new Uint8Array(packSignsRef(ref as Int8Array, c.a.cOut).buffer);
 }
 
 function describeConv(c: ConvCase): string {
@@ -243,13 +251,14 @@ describe('b1 conv2d (bits in)', () => {
     expect(checked).toBeGreaterThan(all.length * 2);
   });
 
-  it('accumulators stay exact up to K = 3x3x2048 (several 31-word chunks), bits and int8', async () => {
+  it('accumulators stay exact up to K = 3x3x2048 (several 31-word chunks), bits, int8 and f32', async () => {
     const rng = new Rng(0x0f10);
     const s1 = { sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1, kh: 3, kw: 3, n: 1, h: 3, w: 3 };
     for (const cIn of [512, 1000, 2048]) {
       for (const pNeg of [0, 1, 0.5]) {
-        for (const kind of ['int8', 'bits'] as const) {
+        for (const kind of ['int8', 'bits', 'f32'] as const) {
           const c = makeConvCase(rng, `K=9x${cIn} pNeg=${pNeg}`, { ...s1, cIn, cOut: 9 }, { out: kind, pNeg });
+          if (kind === 'f32') c.out = { kind: 'f32', min: -Infinity, max: Infinity };
           // The weights of half the channels the opposite of the input: acc reaches -K.
           if (pNeg !== 0.5) for (let i = 0; i < c.w.length / 2; i++) c.w[i] = -c.w[i];
           if (kind === 'int8') c.out = { kind: 'int8', scale: 1, zeroPoint: 0, qmin: -128, qmax: 127 };
@@ -291,18 +300,17 @@ describe('b1 conv2d (bits in)', () => {
 // ---------------------------------------------------------------- binary fully connected
 
 describe('b1 fully connected (bits in)', () => {
-  it('every kernel in every build equals the reference (M tails, K below/at/above a word, bits and int8)', async () => {
+  it('every kernel in every build equals the reference (M tails, K below/at/above a word, bits, int8 and f32)', async () => {
     const rng = new Rng(0xfc1);
     let checked = 0;
     const shapes: [number, number, number][] = [];
     for (const K of [1, 5, 31, 32, 33, 64, 100, 257, 1024]) shapes.push([rng.pick([1, 2, 3, 4, 5, 7, 9]), K, rng.pick([1, 7, 8, 9, 31, 33, 64])]);
     shapes.push([1, 4096, 10], [6, 992, 40], [1, 1 << 16, 3]);
     for (const [M, K, N] of shapes) {
-      for (const kind of ['int8', 'bits'] as const) {
+      for (const kind of ['int8', 'bits', 'f32'] as const) {
         const x = pm1(rng, M * K), w = pm1(rng, N * K);
         const t = transformFor(rng, N, K, kind);
-        const ref = b1ConvRef(fcArgs(M, K, N), x, w, t.mul, t.add, t.out);
-        const want = t.out.kind === 'int8' ? new Uint8Array(ref.buffer) : new Uint8Array(packSignsRef(ref, N).buffer);
+        const want = convWant({ out: t.out, a: { cOut: N } }, b1ConvRef(fcArgs(M, K, N), x, w, t.mul, t.add, t.out));
         for (const build of TEST_BUILDS) {
           for (const kernel of kernelsOf(build, 'b1_gemm_4x8__scalar', 'b1_gemm_4x8__wasmsimd')) {
             const mem = await memoryFor(build);

@@ -4,6 +4,7 @@
 //   bits: the output value is -1 when f32(f32(acc * mul) + add) < 0, else +1
 //   int8: q = clamp(round_half_even(f32(f32(acc * m) + a)) + zp, qmin, qmax),
 //         m = f32(mul / s_y), a = f32(add / s_y)
+//   f32:  y = f32(f32(acc * mul) + add), then y < min ? min : y, then max < y ? max : y
 // Binary weights x int8: acc = sum over taps inside of w * (x - zp_in), same int8 transform.
 import { roundHalfEven } from './qs8-gemm.js';
 import { convOutSize, type ConvRefArgs } from './qs8-conv.js';
@@ -12,7 +13,10 @@ export type { ConvRefArgs } from './qs8-conv.js';
 
 const f = Math.fround;
 
-export type RefOut = { kind: 'int8'; scale: number; zeroPoint: number; qmin: number; qmax: number } | { kind: 'bits' };
+export type RefOut =
+  | { kind: 'int8'; scale: number; zeroPoint: number; qmin: number; qmax: number }
+  | { kind: 'f32'; min: number; max: number }
+  | { kind: 'bits' };
 
 /** Sign of each value (-1 when negative): int8 with a zero point, or f32. */
 export function signsOfInt8(x: Int8Array, zp: number): Int8Array {
@@ -33,9 +37,14 @@ export function packSignsRef(s: Int8Array, channels: number): Uint32Array {
   return out;
 }
 
-/** The per-channel transform of one accumulator: a +-1 (bits) or an int8. */
+/** The per-channel transform of one accumulator: a +-1 (bits), an f32 or an int8. */
 export function transformRef(acc: number, mul: number, add: number, out: RefOut): number {
   if (out.kind === 'bits') return f(f(acc * mul) + add) < 0 ? -1 : 1;
+  if (out.kind === 'f32') {
+    const y = f(f(acc * mul) + add);
+    const lo = y < out.min ? out.min : y;
+    return out.max < lo ? out.max : lo;
+  }
   const m = f(mul / out.scale), a = f(add / out.scale);
   const q = roundHalfEven(f(f(acc * m) + a)) + out.zeroPoint;
   return Math.min(Math.max(q, out.qmin), out.qmax);
@@ -72,17 +81,19 @@ export function convAccRef(a: ConvRefArgs, x: ArrayLike<number>, w: Int8Array): 
   return out;
 }
 
-function applyTransform(acc: Int32Array, cOut: number, mul: Float32Array, add: Float32Array, out: RefOut): Int8Array {
-  return Int8Array.from(acc, (v, i) => transformRef(v, mul[i % cOut], add[i % cOut], out));
+/** The transform of every accumulator: Float32Array for f32 out, else Int8Array (int8 values or +-1). */
+export function applyTransform(acc: Int32Array, cOut: number, mul: Float32Array, add: Float32Array, out: RefOut): Int8Array | Float32Array {
+  const t = (v: number, i: number) => transformRef(v, mul[i % cOut], add[i % cOut], out);
+  return out.kind === 'f32' ? Float32Array.from(acc, t) : Int8Array.from(acc, t);
 }
 
-/** Binary conv: x, w as +-1. Output: int8 values, or +-1 values for bits. */
-export function b1ConvRef(a: ConvRefArgs, x: Int8Array, w: Int8Array, mul: Float32Array, add: Float32Array, out: RefOut): Int8Array {
+/** Binary conv: x, w as +-1. Output: int8 values, +-1 values for bits, or f32 (a Float32Array). */
+export function b1ConvRef(a: ConvRefArgs, x: Int8Array, w: Int8Array, mul: Float32Array, add: Float32Array, out: RefOut): Int8Array | Float32Array {
   return applyTransform(convAccRef(a, x, w), a.cOut, mul, add, out);
 }
 
 /** Binary weights (+-1) x int8 activations conv. */
-export function qs8B1wConvRef(a: ConvRefArgs, x: Int8Array, zpIn: number, w: Int8Array, mul: Float32Array, add: Float32Array, out: RefOut): Int8Array {
+export function qs8B1wConvRef(a: ConvRefArgs, x: Int8Array, zpIn: number, w: Int8Array, mul: Float32Array, add: Float32Array, out: RefOut): Int8Array | Float32Array {
   return applyTransform(convAccRef(a, Int32Array.from(x, (q) => q - zpIn), w), a.cOut, mul, add, out);
 }
 

@@ -4,6 +4,8 @@
 //
 //   int8 out: q = clamp(round_half_even(f32(f32(acc * m[c]) + a[c])) + zp, qmin, qmax) with
 //             m[c] = fround(mul[c] / s_y), a[c] = fround(add[c] / s_y).
+//   f32 out:  y = clamp(f32(f32(acc * mul[c]) + add[c]), min, max) (clamp as x < min ? min : x,
+//             then max < x ? max : x; min/max: the fused activation's bounds, default +-Infinity).
 //   bits out: bit = 1 when f32(f32(acc * mul[c]) + add[c]) < 0 (the next layer's -1). The kernel
 //             compares integers, bit = acc * flip[c] < thr[c]; b1Thresholds finds flip and thr
 //             that give exactly that bit for every acc the layer can produce (|acc| <= K).
@@ -13,6 +15,7 @@
 /** Where a binary layer's output goes. */
 export type B1Output =
   | { kind: 'int8'; scale: number; zeroPoint: number; qmin?: number; qmax?: number }
+  | { kind: 'f32'; min?: number; max?: number }
   | { kind: 'bits' };
 
 /** Words of a packed row of `channels` bits. */
@@ -80,13 +83,16 @@ export function b1Threshold(mul: number, add: number, kMax: number): { flip: num
 
 /** The per-channel words a binary kernel's packer copies in (p0, p1) and the params' output fields. */
 export interface B1Transform {
-  mode: 0 | 1;
+  mode: 0 | 1 | 2;
   p0: Uint32Array;
   p1: Uint32Array;
   zpOut: number;
+  /** int8: the clamp in the quantized domain; f32 (mode 2): the float bounds' bit patterns. */
   qmin: number;
   qmax: number;
 }
+
+const f32Bits = (v: number): number => new Int32Array(Float32Array.of(v).buffer)[0];
 
 function checkInt8(what: string, fields: Record<string, number>): void {
   for (const [k, v] of Object.entries(fields)) {
@@ -104,6 +110,11 @@ export function b1Transform(mul: Float32Array, add: Float32Array, out: B1Output,
     const flip = new Int32Array(n), thr = new Int32Array(n);
     for (let c = 0; c < n; c++) ({ flip: flip[c], thr: thr[c] } = b1Threshold(mul[c], add[c], kMax));
     return { mode: 1, p0: new Uint32Array(flip.buffer), p1: new Uint32Array(thr.buffer), zpOut: 0, qmin: -128, qmax: 127 };
+  }
+  if (out.kind === 'f32') {
+    const lo = out.min ?? -Infinity, hi = out.max ?? Infinity;
+    if (Number.isNaN(lo) || Number.isNaN(hi) || lo > hi) throw new RangeError(`${what}: f32 output bounds [${lo}, ${hi}] are not a range`);
+    return { mode: 2, p0: new Uint32Array(Float32Array.from(mul).buffer), p1: new Uint32Array(Float32Array.from(add).buffer), zpOut: 0, qmin: f32Bits(lo), qmax: f32Bits(hi) };
   }
   const qmin = out.qmin ?? -128, qmax = out.qmax ?? 127;
   checkInt8(what, { zeroPoint: out.zeroPoint, qmin, qmax });

@@ -4,7 +4,7 @@
 //   const pk = prepareB1Bitpack(mem, build, { rows, channels, dtype: 'int8', zeroPoint });
 //   runB1Bitpack(mem, pk, x, bits);                    // int8/f32 [rows][C] -> u32 [rows][ceil(C/32)]
 //   const conv = prepareB1Conv(mem, build, { geom, cOut, weights, mul, add, out: { kind: 'bits' } });
-//   runB1Conv(mem, conv, bits, y);                     // bits NHWC -> int8 NHWC or bits NHWC
+//   runB1Conv(mem, conv, bits, y);                     // bits NHWC -> int8, f32 or bits NHWC
 //   const fc = prepareB1Gemm(mem, build, { n, k, weights, mul, add, out });
 //   runB1Gemm(mem, fc, m, a, c);
 //   prepareQs8B1wConv / prepareQs8B1wGemm + run*: int8 activations, binary weights, int8 out.
@@ -99,7 +99,7 @@ export interface B1ConvLayer {
   readonly classes: number;
   readonly inputBytes: number;
   readonly outputBytes: number;
-  /** Bytes per output pixel: C_out (int8) or 4*ceil(C_out/32) (bits). */
+  /** Bytes per output pixel: C_out (int8), 4*C_out (f32) or 4*ceil(C_out/32) (bits). */
   readonly outputPixelBytes: number;
 }
 
@@ -223,7 +223,7 @@ export function prepareB1Conv(mem: LinearMemory, build: Build, spec: B1ConvSpec)
   blockM = Math.min(blockM, pixels);
   const scratchBytes = pointwise ? 0 : blockM * kw * 4;
   const scratch = !pointwise && spec.allocScratch !== false ? mem.alloc(scratchBytes) : 0;
-  const outputPixelBytes = t.mode === 1 ? b1Words(spec.cOut) * 4 : spec.cOut;
+  const outputPixelBytes = t.mode === 1 ? b1Words(spec.cOut) * 4 : t.mode === 2 ? 4 * spec.cOut : spec.cOut;
   const params = mem.putParams([
     t.mode, t.zpOut, t.qmin, t.qmax, base,
     g.n, g.h, g.w, cw, g.oh, g.ow, spec.cOut, g.kh, g.kw,
@@ -263,7 +263,7 @@ export function prepareB1Gemm(mem: LinearMemory, build: Build, spec: B1GemmSpec)
   return {
     kernel, n: spec.n, k: spec.k, packed, params,
     inputRowBytes: kw * 4,
-    outputRowBytes: t.mode === 1 ? b1Words(spec.n) * 4 : spec.n,
+    outputRowBytes: t.mode === 1 ? b1Words(spec.n) * 4 : t.mode === 2 ? 4 * spec.n : spec.n,
   };
 }
 
