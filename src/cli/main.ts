@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// branchy command line: convert, inspect, run, eval.
+// branchy command line: convert, inspect, run, eval, export.
 import { BranchyError } from '../errors.js';
 
 const HELP = `branchy — compressed CNNs with early exits, in WebAssembly SIMD
@@ -8,6 +8,7 @@ const HELP = `branchy — compressed CNNs with early exits, in WebAssembly SIMD
   branchy inspect MODEL.(branchy|onnx)
   branchy calibrate MODEL.branchy --data mnist|cifar10 (--max-drop POINTS | --mean-macs N) [--rule entropy|maxprob]
   branchy run MODEL.(branchy|onnx) --input NAME=FILE.npy --out DIR
+  branchy export MODEL.branchy -o OUT.onnx      (int8 models as QDQ ONNX, for ONNX Runtime)
   branchy eval MODEL.(branchy|onnx) --data mnist|cifar10 [--data-dir DIR] [--policy P] [--sweep OUT.csv]
 
 Run a command with --help for its options.`;
@@ -25,6 +26,8 @@ async function main(argv: string[]): Promise<void> {
       return (await import('./commands/run.js')).run(rest);
     case 'eval':
       return (await import('./commands/eval.js')).evalCommand(rest);
+    case 'export':
+      return (await import('./commands/export.js')).exportCommand(rest);
     case undefined:
     case '-h':
     case '--help':
