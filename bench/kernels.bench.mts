@@ -19,8 +19,14 @@ interface Shape {
   kernel?: Partial<Record<Build, string>>;
 }
 
+/** The im2col + GEMM conv, to run head to head with the direct kernel that the table picks for C_in <= 4. */
+const IM2COL = { scalar: 'qs8_conv_2x4c8__scalar', simd: 'qs8_conv_2x4c8__wasmsimd', relaxed: 'qs8_conv_2x4c8__wasmsimd' };
+
 const SHAPES: Shape[] = [
   { name: 'conv 3×3 32×32×3→32', kind: 'qs8_conv', h: 32, w: 32, c: 3, cOut: 32, k: 3, stride: 1, pad: 1 },
+  { name: 'conv 3×3 32×32×3→32, im2col GEMM', kind: 'qs8_conv', h: 32, w: 32, c: 3, cOut: 32, k: 3, stride: 1, pad: 1, kernel: IM2COL },
+  { name: 'LeNet conv1 5×5 28×28×1→20', kind: 'qs8_conv', h: 28, w: 28, c: 1, cOut: 20, k: 5, stride: 1, pad: 0 },
+  { name: 'LeNet conv1 5×5 28×28×1→20, im2col GEMM', kind: 'qs8_conv', h: 28, w: 28, c: 1, cOut: 20, k: 5, stride: 1, pad: 0, kernel: IM2COL },
   { name: 'dw 3×3 32×32×64', kind: 'qs8_dw', h: 32, w: 32, c: 64, cOut: 64, k: 3, stride: 1, pad: 1 },
   { name: 'dw 3×3 8×8×512', kind: 'qs8_dw', h: 8, w: 8, c: 512, cOut: 512, k: 3, stride: 1, pad: 1 },
   { name: '1×1 16×16×128→256', kind: 'qs8_conv', h: 16, w: 16, c: 128, cOut: 256, k: 1, stride: 1, pad: 0 },

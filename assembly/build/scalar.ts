@@ -7,6 +7,7 @@ export {
   qs8_gemm_pack_2x4c8, qs8_gemm_pack_2x4c16s, qs8_gemm_2x4c8__scalar, qs8_gemm_2x4c16s__scalar,
 } from '../qs8/gemm_scalar';
 export { qs8_conv_2x4c8__scalar, qs8_conv_2x4c16s__scalar } from '../qs8/conv_scalar';
+export { qs8_conv_cin4_pack_4c2, qs8_conv_cin4_scratch_bytes, qs8_conv_cin4_4x8c2__scalar } from '../qs8/conv_cin4_scalar';
 
 // --- qs8 dwconv ---
 export { qs8_dwconv_pack_16c, qs8_dwconv_3x3_16c__scalar, qs8_dwconv_5x5_16c__scalar, qs8_dwconv_generic_16c__scalar } from '../qs8/dwconv';

@@ -27,6 +27,12 @@ export const KERNEL_TABLE: KernelTable = {
     simd: { kernel: 'qs8_conv_2x4c8__wasmsimd', packer: 'qs8_gemm_pack_2x4c8' },
     relaxed: { kernel: 'qs8_conv_2x4c8__wasmsimd', packer: 'qs8_gemm_pack_2x4c8' },
   },
+  // Direct conv for C_in <= 4 (first layers): the conv op picks it over the im2col GEMM.
+  qs8_conv_cin4: {
+    scalar: { kernel: 'qs8_conv_cin4_4x8c2__scalar', packer: 'qs8_conv_cin4_pack_4c2' },
+    simd: { kernel: 'qs8_conv_cin4_4x8c2__wasmsimd', packer: 'qs8_conv_cin4_pack_4c2' },
+    relaxed: { kernel: 'qs8_conv_cin4_4x8c2__wasmsimd', packer: 'qs8_conv_cin4_pack_4c2' },
+  },
 
   // --- qs8 dwconv ---
   qs8_dwconv_3x3: {

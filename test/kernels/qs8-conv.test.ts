@@ -137,16 +137,18 @@ describe('qs8 conv2d', () => {
   });
 
   it('a pointwise layer needs no scratch; others say how much', async () => {
+    // 5 input channels: the im2col GEMM path (C_in <= 4 runs the direct kernel, qs8-conv-cin4.test.ts).
     const mem = await memoryFor('simd');
-    const base = { cOut: 4, weights: new Int8Array(4 * 9 * 3), scale: new Float32Array(4), zpIn: 0, zpOut: 0 };
-    const pw = prepareQs8Conv(mem, 'simd', { ...base, weights: new Int8Array(4 * 3), geom: { n: 1, h: 4, w: 4, c: 3, kh: 1, kw: 1 } });
+    const base = { cOut: 4, weights: new Int8Array(4 * 9 * 5), scale: new Float32Array(4), zpIn: 0, zpOut: 0 };
+    const pw = prepareQs8Conv(mem, 'simd', { ...base, weights: new Int8Array(4 * 5), geom: { n: 1, h: 4, w: 4, c: 5, kh: 1, kw: 1 } });
     expect(pw.pointwise).toBe(true);
     expect(pw.scratchBytes).toBe(0);
-    const c3 = prepareQs8Conv(mem, 'simd', { ...base, geom: { n: 1, h: 4, w: 4, c: 3, kh: 3, kw: 3, pads: [1, 1, 1, 1] }, allocScratch: false });
-    expect(c3.pointwise).toBe(false);
-    expect(c3.scratchBytes).toBe(c3.blockM * 27);
-    expect(c3.scratch).toBe(0);
-    expect(() => runQs8Conv(mem, c3, 0, 0)).toThrow(RangeError);
-    expect(() => prepareQs8Conv(mem, 'simd', { ...base, geom: { n: 1, h: 4, w: 4, c: 3, kh: 3, kw: 3 }, cOut: 5 })).toThrow(RangeError);
+    const c5 = prepareQs8Conv(mem, 'simd', { ...base, geom: { n: 1, h: 4, w: 4, c: 5, kh: 3, kw: 3, pads: [1, 1, 1, 1] }, allocScratch: false });
+    expect(c5.pointwise).toBe(false);
+    expect(c5.direct).toBe(false);
+    expect(c5.scratchBytes).toBe(c5.blockM * 45);
+    expect(c5.scratch).toBe(0);
+    expect(() => runQs8Conv(mem, c5, 0, 0)).toThrow(RangeError);
+    expect(() => prepareQs8Conv(mem, 'simd', { ...base, geom: { n: 1, h: 4, w: 4, c: 5, kh: 3, kw: 3 }, cOut: 5 })).toThrow(RangeError);
   });
 });

@@ -5,7 +5,9 @@
 //
 // One kernel call per layer: a 1x1 / stride 1 / unpadded conv is a GEMM straight over the
 // input; anything else im2cols blocks of `blockM` output pixels into a scratch buffer
-// (padding = zp_in) and runs the GEMM microkernel on each block.
+// (padding = zp_in) and runs the GEMM microkernel on each block. A layer with at most
+// CIN4_MAX_CHANNELS (4) input channels runs the direct kernel instead (qs8-conv-cin4.ts),
+// which needs no im2col and pads K only to pairs.
 // Kernels and params: assembly/qs8/conv_scalar.ts; packed layouts: assembly/qs8/gemm_scalar.ts.
 import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
@@ -13,6 +15,7 @@ import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
 import { type ConvGeometry, type ResolvedGeometry, resolveGeometry } from './qs8-dwconv.js';
 import { type Qs8GemmTile, type Qs8WeightsSpec, packQs8Weights } from './qs8-gemm.js';
+import { CIN4_MAX_CHANNELS, cin4ScratchBytes, isCin4Kernel, packCin4Weights } from './qs8-conv-cin4.js';
 
 export interface Qs8ConvSpec extends Qs8WeightsSpec {
   /** Geometry; `c` is the input channel count. */
@@ -21,7 +24,7 @@ export interface Qs8ConvSpec extends Qs8WeightsSpec {
   cOut: number;
   /** Canonical int8 weights OHWI [C_out][KH][KW][C_in]. */
   weights: Int8Array;
-  /** Output pixels per im2col block (default: about 32 KiB of scratch). */
+  /** Output pixels per im2col block (default: about 32 KiB of scratch); ignored by the direct kernel. */
   blockM?: number;
   /** Allocate the scratch buffer now (default true); false: pass one to runQs8Conv. */
   allocScratch?: boolean;
@@ -37,6 +40,9 @@ export interface Qs8ConvLayer {
   readonly params: number;
   /** True when the layer is a plain GEMM over the input (no scratch). */
   readonly pointwise: boolean;
+  /** True when the direct small-C_in kernel runs it (scratch: the padded pair image). */
+  readonly direct: boolean;
+  /** Output pixels per im2col block (0 for the direct kernel). */
   readonly blockM: number;
   /** Scratch bytes runQs8Conv needs (0 for a pointwise layer); plus the usual read-past padding. */
   readonly scratchBytes: number;
@@ -53,7 +59,8 @@ export function prepareQs8Conv(mem: LinearMemory, build: Build, spec: Qs8ConvSpe
   const g = resolveGeometry(spec.geom);
   if (!Number.isInteger(spec.cOut) || spec.cOut < 1) throw new RangeError(`conv cOut must be a positive integer, got ${spec.cOut}`);
   const k = g.kh * g.kw * g.c;
-  const kernel = spec.kernel ?? chooseKernel('qs8_conv', build).kernel;
+  const kernel = spec.kernel ?? chooseKernel(g.c <= CIN4_MAX_CHANNELS ? 'qs8_conv_cin4' : 'qs8_conv', build).kernel;
+  if (isCin4Kernel(kernel)) return prepareDirect(mem, spec, g, kernel);
   const { tile, packed } = packQs8Weights(mem, kernel, spec.cOut, k, spec, 'conv');
 
   const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
@@ -70,9 +77,27 @@ export function prepareQs8Conv(mem: LinearMemory, build: Build, spec: Qs8ConvSpe
     g.pt, g.pl, g.pb, g.pr, blockM,
   ]);
   return {
-    geom: g, cOut: spec.cOut, kernel, tile, packed, params, pointwise, blockM, scratchBytes, scratch,
+    geom: g, cOut: spec.cOut, kernel, tile, packed, params, pointwise, direct: false, blockM, scratchBytes, scratch,
     inputBytes: g.n * g.h * g.w * g.c,
     outputBytes: g.n * pixels * spec.cOut,
+  };
+}
+
+/** The direct small-C_in kernel: same params block (block_m unused), scratch for the pair image. */
+function prepareDirect(mem: LinearMemory, spec: Qs8ConvSpec, g: ResolvedGeometry, kernel: string): Qs8ConvLayer {
+  const { tile, packed } = packCin4Weights(mem, kernel, g, spec.cOut, spec);
+  const params = mem.putParams([
+    spec.zpOut, spec.qmin ?? -128, spec.qmax ?? 127, spec.zpIn, g.n,
+    g.h, g.w, g.c, g.oh, g.ow, spec.cOut,
+    g.kh, g.kw, g.sh, g.sw, g.dh, g.dw,
+    g.pt, g.pl, g.pb, g.pr, 0,
+  ]);
+  const scratchBytes = cin4ScratchBytes(mem, params);
+  const scratch = spec.allocScratch !== false ? mem.alloc(scratchBytes) : 0;
+  return {
+    geom: g, cOut: spec.cOut, kernel, tile, packed, params, pointwise: false, direct: true, blockM: 0, scratchBytes, scratch,
+    inputBytes: g.n * g.h * g.w * g.c,
+    outputBytes: g.n * g.oh * g.ow * spec.cOut,
   };
 }
 

@@ -72,13 +72,8 @@ function checkInt8(what: string, fields: Record<string, number>): void {
   }
 }
 
-/**
- * Checks the weights and packs them through the kernel's packer into a new buffer.
- * The canonical arrays are staged above the allocator's top (not kept). Returns the packed pointer and size.
- */
-export function packQs8Weights(
-  mem: LinearMemory, kernel: string, n: number, k: number, spec: Qs8WeightsSpec, what: string,
-): { tile: Qs8GemmTile; packed: number; packedBytes: number } {
+/** Checks sizes, zero points and the clamp range of a gemm / conv layer's weights spec. */
+export function checkQs8Weights(n: number, k: number, spec: Qs8WeightsSpec, what: string): void {
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(k) || k < 1) throw new RangeError(`${what}: bad size n=${n} k=${k}`);
   if (spec.weights.length !== n * k) throw new RangeError(`${what} weights: want ${n * k} (N*K), got ${spec.weights.length}`);
   if (spec.scale.length !== n) throw new RangeError(`${what} scale: want ${n} channels, got ${spec.scale.length}`);
@@ -86,6 +81,16 @@ export function packQs8Weights(
   const qmin = spec.qmin ?? -128, qmax = spec.qmax ?? 127;
   checkInt8(what, { zpIn: spec.zpIn, zpOut: spec.zpOut, qmin, qmax });
   if (qmin > qmax) throw new RangeError(`${what} qmin ${qmin} > qmax ${qmax}`);
+}
+
+/**
+ * Checks the weights and packs them through the kernel's packer into a new buffer.
+ * The canonical arrays are staged above the allocator's top (not kept). Returns the packed pointer and size.
+ */
+export function packQs8Weights(
+  mem: LinearMemory, kernel: string, n: number, k: number, spec: Qs8WeightsSpec, what: string,
+): { tile: Qs8GemmTile; packed: number; packedBytes: number } {
+  checkQs8Weights(n, k, spec, what);
   const tile = qs8GemmTile(kernel);
   const exp = mem.mod.exports;
   kernelFn(exp, kernel); // throws now if this build lacks it

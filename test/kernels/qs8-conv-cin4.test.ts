@@ -1,0 +1,198 @@
+// The direct int8 conv for C_in <= 4 (qs8_conv_cin4_4x8c2__wasmsimd and its scalar twin)
+// against the ONNX-derived reference, int8 exact, in every build; the builds against each
+// other; nothing written past the output or the scratch; the conv op's choice.
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../helpers/rng.js';
+import { memoryFor, TEST_BUILDS } from '../helpers/wasm.js';
+import { qs8ConvRef, convOutSize, type ConvRefArgs } from '../reference/qs8-conv.js';
+import type { GemmQuant } from '../reference/qs8-gemm.js';
+import { prepareQs8Conv, runQs8Conv } from '../../src/runtime/ops/qs8-conv.js';
+import { chooseKernel } from '../../src/runtime/kernel-table.js';
+import type { Build } from '../../src/runtime/features.js';
+
+const SCALAR = 'qs8_conv_cin4_4x8c2__scalar';
+const SIMD = 'qs8_conv_cin4_4x8c2__wasmsimd';
+const kernelsOf = (build: Build): string[] => (build === 'scalar' ? [SCALAR] : [SCALAR, SIMD]);
+
+interface Case {
+  name: string;
+  a: ConvRefArgs;
+  x: Int8Array; w: Int8Array; bias: Int32Array | null; m: Float32Array; q: GemmQuant;
+}
+
+interface Opts { xlo?: number; xhi?: number; wlo?: number; whi?: number; mScale?: number; relu?: boolean }
+
+function makeCase(rng: Rng, name: string, over: Partial<ConvRefArgs> = {}, o: Opts = {}): Case {
+  for (;;) {
+    const k = rng.pick([[1, 1], [3, 3], [3, 3], [5, 5], [5, 5], [7, 7], [1, 3], [3, 1], [2, 2], [2, 5], [11, 11]]);
+    const a: ConvRefArgs = {
+      n: rng.int(1, 2), h: rng.int(1, 13), w: rng.int(1, 13),
+      cIn: rng.int(1, 4),
+      cOut: rng.pick([1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 16, 20, 31, 32, 33]),
+      kh: k[0], kw: k[1],
+      sh: rng.int(1, 3), sw: rng.int(1, 3), dh: rng.pick([1, 1, 2, 3]), dw: rng.pick([1, 1, 2, 3]),
+      pt: rng.int(0, 3), pl: rng.int(0, 3), pb: rng.int(0, 3), pr: rng.int(0, 3),
+      ...over,
+    };
+    const [oh, ow] = convOutSize(a);
+    if (oh < 1 || ow < 1) continue;
+    const K = a.kh * a.kw * a.cIn;
+    const x = rng.i8(a.n * a.h * a.w * a.cIn, o.xlo ?? -128, o.xhi ?? 127);
+    const w = rng.i8(a.cOut * K, o.wlo ?? -127, o.whi ?? 127);
+    const bias = rng.next() < 0.85 ? rng.i32(a.cOut, -20000, 20000) : null;
+    const m = new Float32Array(a.cOut);
+    for (let c = 0; c < a.cOut; c++) m[c] = Math.fround(((o.mScale ?? 1) * (0.5 + rng.next())) / (300 * Math.sqrt(K)));
+    const zpOut = rng.int(-128, 127);
+    const relu = o.relu ?? rng.next() < 0.3;
+    const q: GemmQuant = {
+      zpIn: rng.int(-128, 127), zpOut,
+      qmin: relu ? Math.max(-128, zpOut) : -128,
+      qmax: relu && rng.next() < 0.5 ? Math.min(127, zpOut + 50) : 127,
+    };
+    return { name, a, x, w, bias, m, q };
+  }
+}
+
+function cases(): Case[] {
+  const rng = new Rng(0xc14);
+  const out: Case[] = [];
+  for (let i = 0; i < 150; i++) out.push(makeCase(rng, `random#${i}`));
+  const s1 = { sh: 1, sw: 1, dh: 1, dw: 1 };
+  const p0 = { pt: 0, pl: 0, pb: 0, pr: 0 };
+  const p1 = { pt: 1, pl: 1, pb: 1, pr: 1 };
+  out.push(makeCase(rng, 'LeNet conv1 28x28x1 -> 20, 5x5', { ...s1, ...p0, n: 1, h: 28, w: 28, cIn: 1, cOut: 20, kh: 5, kw: 5 }));
+  out.push(makeCase(rng, 'CIFAR first layer 32x32x3 -> 32, 3x3 pad 1', { ...s1, ...p1, n: 1, h: 32, w: 32, cIn: 3, cOut: 32, kh: 3, kw: 3 }));
+  out.push(makeCase(rng, 'ImageNet-style 7x7 stride 2 pad 3, 3 -> 16', { sh: 2, sw: 2, dh: 1, dw: 1, pt: 3, pl: 3, pb: 3, pr: 3, n: 1, h: 17, w: 19, cIn: 3, cOut: 16, kh: 7, kw: 7 }));
+  out.push(makeCase(rng, '1x1 image, 3x3 pad 1', { ...s1, ...p1, h: 1, w: 1, cIn: 3, cOut: 9, kh: 3, kw: 3 }));
+  out.push(makeCase(rng, '1x1 image, 1x1 kernel', { ...s1, ...p0, h: 1, w: 1, cIn: 4, cOut: 5, kh: 1, kw: 1 }));
+  out.push(makeCase(rng, '1x1 image, 5x5 pad 2', { ...s1, pt: 2, pl: 2, pb: 2, pr: 2, h: 1, w: 1, cIn: 1, cOut: 7, kh: 5, kw: 5 }));
+  out.push(makeCase(rng, 'pointwise C_in 2', { ...s1, ...p0, h: 5, w: 7, cIn: 2, cOut: 13, kh: 1, kw: 1 }));
+  out.push(makeCase(rng, 'odd sizes, stride 2', { sh: 2, sw: 2, dh: 1, dw: 1, ...p1, h: 9, w: 11, cIn: 3, cOut: 11, kh: 3, kw: 3 }));
+  out.push(makeCase(rng, 'stride 3 x 2, no padding', { sh: 3, sw: 2, dh: 1, dw: 1, ...p0, h: 13, w: 10, cIn: 1, cOut: 6, kh: 3, kw: 4 }));
+  out.push(makeCase(rng, 'asymmetric padding', { ...s1, pt: 0, pl: 3, pb: 2, pr: 1, h: 6, w: 5, cIn: 3, cOut: 4, kh: 3, kw: 3 }));
+  out.push(makeCase(rng, 'padding only on the right and bottom', { ...s1, pt: 0, pl: 0, pb: 3, pr: 3, h: 4, w: 4, cIn: 2, cOut: 5, kh: 4, kw: 4 }));
+  out.push(makeCase(rng, 'dilation 2, pad 2', { ...s1, dh: 2, dw: 2, pt: 2, pl: 2, pb: 2, pr: 2, h: 8, w: 9, cIn: 1, cOut: 8, kh: 3, kw: 3 }));
+  out.push(makeCase(rng, 'dilation 3 x 2, stride 2 x 3', { sh: 2, sw: 3, dh: 3, dw: 2, pt: 1, pl: 2, pb: 0, pr: 3, h: 12, w: 14, cIn: 3, cOut: 10, kh: 3, kw: 3 }));
+  out.push(makeCase(rng, 'kernel as large as the padded image', { ...s1, pt: 1, pl: 1, pb: 1, pr: 1, h: 3, w: 3, cIn: 4, cOut: 3, kh: 5, kw: 5 }));
+  out.push(makeCase(rng, 'odd KW*C_in (pair tail), C_out 1', { ...s1, ...p1, h: 6, w: 6, cIn: 3, cOut: 1, kh: 3, kw: 3 }));
+  out.push(makeCase(rng, 'batch 2, C_out 5 (4x4 tail)', { ...s1, ...p1, n: 2, h: 7, w: 6, cIn: 1, cOut: 5, kh: 3, kw: 3 }));
+  out.push(makeCase(rng, 'all-negative input', { ...s1, ...p1, h: 5, w: 5, cIn: 4, cOut: 8, kh: 3, kw: 3 }, { xhi: -1 }));
+  out.push(makeCase(rng, 'saturating high and low', { ...s1, ...p1, h: 6, w: 6, cIn: 3, cOut: 12, kh: 3, kw: 3 }, { mScale: 3000, relu: false }));
+  out.push(makeCase(rng, 'extreme values: x = -128, w = -128 (read as -127)', { ...s1, ...p1, h: 5, w: 5, cIn: 4, cOut: 9, kh: 7, kw: 7 }, { xlo: -128, xhi: -128, wlo: -128, whi: -128 }));
+  out.push(makeCase(rng, 'extreme values: x = 127, w = 127', { ...s1, ...p0, h: 11, w: 11, cIn: 4, cOut: 6, kh: 11, kw: 11 }, { xlo: 127, xhi: 127, wlo: 127, whi: 127, mScale: 0.01 }));
+  return out;
+}
+
+const SENTINEL = 0x5a;
+
+async function runCase(build: Build, kernel: string, c: Case): Promise<Int8Array> {
+  const mem = await memoryFor(build);
+  const layer = prepareQs8Conv(mem, build, {
+    geom: { n: c.a.n, h: c.a.h, w: c.a.w, c: c.a.cIn, kh: c.a.kh, kw: c.a.kw, strideH: c.a.sh, strideW: c.a.sw,
+      dilationH: c.a.dh, dilationW: c.a.dw, pads: [c.a.pt, c.a.pl, c.a.pb, c.a.pr] },
+    cOut: c.a.cOut, weights: c.w, bias: c.bias, scale: c.m,
+    zpIn: c.q.zpIn, zpOut: c.q.zpOut, qmin: c.q.qmin, qmax: c.q.qmax, kernel, allocScratch: false,
+  });
+  expect(layer.direct).toBe(true);
+  // Scratch with a sentinel tail: the kernel may read past it, never write.
+  const scratch = mem.alloc(layer.scratchBytes + 16);
+  mem.u8(scratch + layer.scratchBytes, 16).fill(SENTINEL);
+  const inPtr = mem.put(c.x);
+  const outPtr = mem.alloc(layer.outputBytes);
+  mem.u8(outPtr, layer.outputBytes + 16).fill(SENTINEL);
+  runQs8Conv(mem, layer, inPtr, outPtr, scratch);
+  const all = mem.i8(outPtr, layer.outputBytes + 16);
+  for (let j = layer.outputBytes; j < all.length; j++) {
+    if (all[j] !== SENTINEL) throw new Error(`${kernel} (${build}) wrote past the output's end [${c.name}]`);
+  }
+  const tail = mem.u8(scratch + layer.scratchBytes, 16);
+  if (tail.some((v) => v !== SENTINEL)) throw new Error(`${kernel} (${build}) wrote past its scratch of ${layer.scratchBytes} bytes [${c.name}]`);
+  return all.slice(0, layer.outputBytes);
+}
+
+/** The reference on the weights as every qs8 packer reads them (-128 is -127, DESIGN.md). */
+const reference = (c: Case): Int8Array => qs8ConvRef(c.a, c.x, c.w.map((v) => Math.max(v, -127)), c.bias, c.m, c.q);
+
+function expectSame(got: Int8Array, want: Int8Array, what: string, c: Case): void {
+  const [oh, ow] = convOutSize(c.a);
+  for (let i = 0; i < want.length; i++) {
+    if (got[i] !== want[i]) {
+      const o = i % c.a.cOut, px = Math.floor(i / c.a.cOut);
+      const ox = px % ow, oy = Math.floor(px / ow) % oh, b = Math.floor(px / (ow * oh));
+      throw new Error(`${what}: y[${b}][${oy}][${ox}][${o}] = ${got[i]}, want ${want[i]} (${JSON.stringify(c.a)} ` +
+        `zpIn=${c.q.zpIn} zpOut=${c.q.zpOut} q=[${c.q.qmin},${c.q.qmax}]) [${c.name}]`);
+    }
+  }
+}
+
+describe('qs8 direct conv for C_in <= 4', () => {
+  const all = cases();
+
+  it('scalar twin and SIMD kernel equal the reference in every build, bit for bit, and builds agree', async () => {
+    let checked = 0;
+    for (const c of all) {
+      const want = reference(c);
+      let first: Int8Array | null = null;
+      for (const build of TEST_BUILDS) {
+        for (const kernel of kernelsOf(build)) {
+          const got = await runCase(build, kernel, c);
+          expectSame(got, want, `${kernel} (${build})`, c);
+          if (first) expectSame(got, first, `${kernel} (${build}) vs the first build`, c);
+          else first = got;
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(all.length * 3);
+  });
+
+  it('stays exact once the engine has optimised the kernel (hot loop)', async () => {
+    const rng = new Rng(0x40f);
+    const c = makeCase(rng, 'hot LeNet conv1', { sh: 1, sw: 1, dh: 1, dw: 1, pt: 0, pl: 0, pb: 0, pr: 0, n: 1, h: 28, w: 28, cIn: 1, cOut: 20, kh: 5, kw: 5 });
+    const want = reference(c);
+    for (const build of TEST_BUILDS) {
+      for (const kernel of kernelsOf(build)) {
+        const mem = await memoryFor(build);
+        const layer = prepareQs8Conv(mem, build, {
+          geom: { n: 1, h: 28, w: 28, c: 1, kh: 5, kw: 5 }, cOut: 20, weights: c.w, bias: c.bias, scale: c.m,
+          zpIn: c.q.zpIn, zpOut: c.q.zpOut, qmin: c.q.qmin, qmax: c.q.qmax, kernel,
+        });
+        const x = mem.put(c.x);
+        const y = mem.alloc(layer.outputBytes);
+        for (let r = 0; r < 300; r++) runQs8Conv(mem, layer, x, y);
+        expectSame(mem.i8(y, layer.outputBytes).slice(), want, `${kernel} (${build}, hot)`, c);
+      }
+    }
+  });
+
+  it('the conv op picks it for C_in <= 4 and the im2col GEMM above; the table names exported kernels', async () => {
+    for (const build of TEST_BUILDS) {
+      const mem = await memoryFor(build);
+      const row = chooseKernel('qs8_conv_cin4', build);
+      expect(typeof mem.mod.exports[row.kernel]).toBe('function');
+      expect(typeof mem.mod.exports[row.packer!]).toBe('function');
+      const spec = (c: number) => ({
+        geom: { n: 1, h: 6, w: 6, c, kh: 3, kw: 3, pads: [1, 1, 1, 1] as [number, number, number, number] },
+        cOut: 8, weights: new Int8Array(8 * 9 * c), scale: new Float32Array(8).fill(0.01), zpIn: 0, zpOut: 0,
+      });
+      for (const c of [1, 2, 3, 4]) {
+        const l = prepareQs8Conv(mem, build, spec(c));
+        expect(l.kernel).toBe(row.kernel);
+        expect(l.direct).toBe(true);
+        expect(l.scratchBytes).toBeGreaterThan(0);
+      }
+      const l5 = prepareQs8Conv(mem, build, spec(5));
+      expect(l5.direct).toBe(false);
+      expect(l5.kernel).toBe(chooseKernel('qs8_conv', build).kernel);
+    }
+  });
+
+  it('refuses a layer with more input channels than it takes, and a build without the kernel', async () => {
+    const mem = await memoryFor('scalar');
+    const spec = { geom: { n: 1, h: 4, w: 4, c: 5, kh: 3, kw: 3 }, cOut: 4, weights: new Int8Array(4 * 45), scale: new Float32Array(4), zpIn: 0, zpOut: 0 };
+    expect(() => prepareQs8Conv(mem, 'scalar', { ...spec, kernel: SCALAR })).toThrow(/at most 4 input channels/);
+    const spec1 = { ...spec, geom: { ...spec.geom, c: 1 }, weights: new Int8Array(4 * 9) };
+    expect(() => prepareQs8Conv(mem, 'scalar', { ...spec1, kernel: SIMD })).toThrow(TypeError);
+    expect(() => prepareQs8Conv(mem, 'scalar', { ...spec1, weights: new Int8Array(5) })).toThrow(RangeError);
+  });
+});
