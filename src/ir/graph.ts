@@ -154,6 +154,7 @@ export function validateGraph(graph: Graph, opts: ValidateOptions = {}): Node[] 
       if (data.length !== numel(st.shape)) {
         throw new BranchyFormatError(`constant '${t.name}' has shape [${t.shape.join(', ')}] (${numel(st.shape)} stored elements) but ${data.length} elements of data`);
       }
+      if (t.dtype === 'b1') checkPadBits(t, data as Uint8Array);
     }
   }
   const order = topoSort(graph);
@@ -172,6 +173,19 @@ export function validateGraph(graph: Graph, opts: ValidateOptions = {}): Node[] 
   }
   if (graph.inputs.length === 0 || graph.outputs.length === 0) throw new BranchyFormatError('the graph needs at least one input and one output');
   return order;
+}
+
+/** A b1 constant's bits past the last axis's size (the padding of each row's last word) must be 0. */
+function checkPadBits(t: TensorInfo, data: Uint8Array): void {
+  const n = t.shape.length ? t.shape[t.shape.length - 1] : 1;
+  const rowBytes = Math.ceil(n / 32) * 4;
+  for (let r = 0; r * rowBytes < data.length; r++) {
+    for (let bit = n; bit < rowBytes * 8; bit++) {
+      if ((data[r * rowBytes + (bit >> 3)] >> (bit & 7)) & 1) {
+        throw new BranchyFormatError(`binary constant '${t.name}': row ${r} has bit ${bit} set past the ${n} values of its last axis; padding bits must be 0`);
+      }
+    }
+  }
 }
 
 /**

@@ -220,20 +220,74 @@ export function inferNode(node: Node, ins: (TensorInfo | undefined)[]): number[]
     case 'activation':
     case 'quantize':
     case 'dequantize':
-    case 'requantize': {
+    case 'requantize':
+    case 'bitpack': {
       arity(1, 1);
       return [need(0).shape.slice()];
     }
   }
 }
 
+/** Ops that read or write binary (b1) activations. */
+const B1_OPS: ReadonlySet<OpType> = new Set<OpType>(['conv2d', 'gemm', 'bitpack', 'reshape', 'flatten']);
+
+/** The b1 rules of docs/ir.md ("Binary layers"); true when the node is binary and checked. */
+function checkBinary(node: Node, ins: TensorInfo[], outs: TensorInfo[]): boolean {
+  const x = ins[0], y = outs[0], w = ins[1];
+  const computed = [...ins.filter((t) => !t.constant), ...outs];
+  const binW = (node.op === 'conv2d' || node.op === 'dwconv2d' || node.op === 'gemm') && w?.dtype === 'b1';
+  if (!binW && !computed.some((t) => t.dtype === 'b1')) return false;
+  const want = (t: TensorInfo | undefined, ok: readonly string[], what: string): void => {
+    if (t && !ok.includes(t.dtype)) fail(node, `${what} '${t.name}' is ${t.dtype}, expected ${ok.join(' or ')}`);
+  };
+  if (!B1_OPS.has(node.op)) {
+    const b = computed.find((t) => t.dtype === 'b1');
+    fail(node, `binary tensor '${b?.name ?? w.name}': binary values are read only by conv2d / gemm with binary weights, reshape and flatten; ` +
+      'move the sign (bitpack) after this op, or keep it in int8 / f32');
+  }
+  switch (node.op) {
+    case 'bitpack':
+      want(x, ['f32', 'i8'], 'input');
+      want(y, ['b1'], 'output');
+      return true;
+    case 'reshape':
+    case 'flatten': {
+      want(x, ['b1'], 'input');
+      want(y, ['b1'], 'output');
+      // b1 rows are packed along the last axis, padded to 32: the bytes stay put only when the
+      // last axis keeps its size, or both last axes are multiples of 32.
+      const a = x.shape.at(-1)!, b = y.shape.at(-1)!;
+      const spatial = x.shape.length === 4 ? x.shape[1] * x.shape[2] : 1;
+      const sameBytes = a === b || (a % 32 === 0 && b % 32 === 0);
+      if (!sameBytes || (node.op === 'flatten' && node.attrs.order === 'nchw' && spatial !== 1)) {
+        fail(node, `binary tensor [${x.shape.join(', ')}] cannot become [${y.shape.join(', ')}] without repacking its bits; ` +
+          'give the binary layer before it a multiple of 32 channels, or flatten in int8 / f32');
+      }
+      return true;
+    }
+    default: {
+      if (!binW) fail(node, `binary input '${x.name}' needs binary (b1) weights, '${w.name}' is ${w.dtype}`);
+      want(x, ['b1', 'i8', 'f32'], 'input');
+      want(ins[2], ['f32'], 'bias');
+      want(y, x.dtype === 'b1' ? ['b1', 'i8', 'f32'] : [x.dtype], 'output');
+      const q = w.quant;
+      if (q?.kind !== 'channel' || q.axis !== 0) {
+        fail(node, `binary weights '${w.name}' need per-output-channel scales (quant {kind: 'channel', axis: 0}, the XNOR-Net alpha)`);
+      }
+      if (y.dtype === 'b1' && node.act && node.act.kind !== 'none') fail(node, `a binary output cannot carry a fused ${node.act.kind}`);
+      return true;
+    }
+  }
+}
+
 /**
  * The dtype rules of docs/ir.md for computed tensors: an f32 op reads and writes f32, an
- * int8 op i8 (its weights i8 or b1, its bias i32), data movement keeps its input's dtype,
- * quantize is f32 -> i8/u8, dequantize i8/u8/i32 -> f32. Inputs of other dtypes (binary
- * activations) are left to the ops that read them.
+ * int8 op i8 (its weights i8, its bias i32), data movement keeps its input's dtype,
+ * quantize is f32 -> i8/u8, dequantize i8/u8/i32 -> f32; binary layers (b1 weights or
+ * b1 activations) follow checkBinary.
  */
 export function checkDTypes(node: Node, ins: TensorInfo[], outs: TensorInfo[]): void {
+  if (checkBinary(node, ins, outs)) return;
   const x = ins[0], y = outs[0];
   const want = (t: TensorInfo | undefined, ok: readonly string[], what: string): void => {
     if (t && !ok.includes(t.dtype)) fail(node, `${what} '${t.name}' is ${t.dtype}, expected ${ok.join(' or ')}`);
@@ -249,7 +303,7 @@ export function checkDTypes(node: Node, ins: TensorInfo[], outs: TensorInfo[]): 
         want(ins[2], ['f32'], 'bias');
       } else if (x.dtype === 'i8') {
         want(y, ['i8'], 'output');
-        want(ins[1], ['i8', 'b1'], 'weights');
+        want(ins[1], ['i8'], 'weights');
         want(ins[2], ['i32'], 'bias');
       }
       return;

@@ -63,11 +63,15 @@ export interface SparseAttr {
 
 /** Attributes per op. Inputs are listed with each op; `?` marks an optional input. */
 export interface OpAttrs {
-  /** [x NHWC, w OHWI, b? [O]] -> [N, OH, OW, O]. Groups 1. */
+  /**
+   * [x NHWC, w OHWI, b? [O]] -> [N, OH, OW, O]. Groups 1. Binary weights: w is b1 with
+   * per-channel scales alpha (real weight alpha[o] * +-1), b f32; x b1, i8 or f32; y b1
+   * (the sign of the result), i8 or f32 (docs/ir.md, "Binary layers").
+   */
   conv2d: Window & { sparse?: SparseAttr };
   /** [x NHWC, w [KH][KW][C*multiplier], b? [C*multiplier]]; output channel o reads input o / multiplier. */
   dwconv2d: Window & { multiplier: number };
-  /** [x [M, K], w [N][K], b? [N]] -> [M, N]. Fully connected: y = x w^T + b. */
+  /** [x [M, K], w [N][K], b? [N]] -> [M, N]. Fully connected: y = x w^T + b. Binary weights as conv2d. */
   gemm: { sparse?: SparseAttr };
   /** [x NHWC]. Padded positions are ignored. ceilMode as in ONNX/PyTorch (see docs/ir.md). */
   maxpool: Window & { ceilMode: boolean };
@@ -98,6 +102,8 @@ export interface OpAttrs {
   dequantize: Record<string, never>;
   /** [x i8] -> i8 from the input's quant to the output's. */
   requantize: Record<string, never>;
+  /** [x f32 | i8] -> b1 of the same shape: the sign, bit 1 (-1) where x < 0 (i8: q < zero point), else +1. */
+  bitpack: Record<string, never>;
 }
 
 export type OpType = keyof OpAttrs;
@@ -105,7 +111,7 @@ export type OpType = keyof OpAttrs;
 export const OP_TYPES: readonly OpType[] = [
   'conv2d', 'dwconv2d', 'gemm', 'maxpool', 'avgpool', 'globalavgpool', 'add', 'mul',
   'concat', 'reshape', 'flatten', 'softmax', 'activation', 'quantize', 'dequantize',
-  'requantize',
+  'requantize', 'bitpack',
 ];
 
 /** Ops that may carry a fused activation (`act`); `activation` itself requires one. */

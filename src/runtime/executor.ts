@@ -20,6 +20,7 @@ import {
 } from './ops/eltwise.js';
 import { prepareExitHead, runExitHead } from './ops/head.js';
 import { prepareQs8Sparse, runQs8Sparse, sparseGemmShape } from './ops/qs8-sparse.js';
+import { isBinaryNode, prepareBinaryNode, sampleBytes } from './ops/b1-layer.js';
 
 /** One planned buffer of the arena: an activation tensor or a layer's scratch. */
 interface Slot {
@@ -135,10 +136,10 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
   const slot = (name: string): Slot => slots.get(name)!;
   const define = (name: string, step: number): Slot => {
     const t = info(name);
-    if (t.dtype !== 'f32' && t.dtype !== 'i8') {
-      throw new BranchyUnsupportedError(`tensor '${name}' is ${t.dtype}; this runtime computes f32 and i8 tensors (a quantized model's activations are i8)`);
+    if (t.dtype !== 'f32' && t.dtype !== 'i8' && t.dtype !== 'b1') {
+      throw new BranchyUnsupportedError(`tensor '${name}' is ${t.dtype}; this runtime computes f32 and i8 tensors, and b1 between binary layers (a quantized model's activations are i8)`);
     }
-    const s: Slot = { name, bytes: numel(t.shape.slice(1)) * elemBytes(t), first: step, last: step, ptr: -1 };
+    const s: Slot = { name, bytes: sampleBytes(t), first: step, last: step, ptr: -1 };
     slots.set(name, s);
     return s;
   };
@@ -175,8 +176,13 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
     const hw = (t: TensorInfo) => ({ h: t.shape[1], w: t.shape[2], c: t.shape[3] });
 
     // Block-sparse int8 gemm / 1x1 conv (attrs.sparse, docs/ir.md): the sparse kernel.
-    const sparse = int8 ? sparseGemmShape(node, x, y) : null;
-    if (sparse) {
+    const sparse = int8 && !isBinaryNode(node, info) ? sparseGemmShape(node, x, y) : null;
+    if (isBinaryNode(node, info)) {
+      // Binary layers (docs/ir.md, "Binary layers"): bitpack, XNOR conv / gemm, binary weights x int8.
+      const layer = prepareBinaryNode(mem, build, node, info, weights, clamp);
+      const S = layer.scratchBytes ? temp(layer.scratchBytes, i) : null;
+      run = () => layer.run(X.ptr, Y.ptr, S ? S.ptr : 0);
+    } else if (sparse) {
       const q = int8Params(node, x, y, info(node.inputs[1]), constant(node.inputs[2], node, Int32Array));
       const layer = prepareQs8Sparse(mem, build, {
         n: sparse.n, k: sparse.k, weights: constant(node.inputs[1], node, Int8Array)!, bias: q.bias, scale: q.scale,
@@ -301,7 +307,7 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
         run = () => mem.u8(Y.ptr, Y.bytes).set(mem.u8(X.ptr, X.bytes));
         break;
       case 'flatten': {
-        if (node.attrs.order === 'nhwc' || x.shape.length !== 4) {
+        if (node.attrs.order === 'nhwc' || x.shape.length !== 4 || x.dtype === 'b1') {
           run = () => mem.u8(Y.ptr, Y.bytes).set(mem.u8(X.ptr, X.bytes));
         } else {
           // ONNX's C,H,W order from our H,W,C.
@@ -362,7 +368,10 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
     steps.push({ node, macs, run });
   });
 
-  for (const name of graph.outputs) slot(name).last = lastStep;
+  for (const name of graph.outputs) {
+    if (info(name).dtype === 'b1') throw new BranchyUnsupportedError(`graph output '${name}' is binary (b1); end the graph with a layer whose output is int8 or f32`);
+    slot(name).last = lastStep;
+  }
   if (opts.keepAll) for (const s of slots.values()) s.last = lastStep;
   const weightBytes = mem.used - weightStart;
 
@@ -405,7 +414,7 @@ function checkMemoryNeed(mem: LinearMemory, graph: Graph, weights: Weights, orde
   let largest = { name: '', bytes: 0 };
   for (const [name, s] of step) {
     const t = infos.get(name)!;
-    const bytes = numel(t.shape.slice(1)) * elemBytes(t);
+    const bytes = sampleBytes(t);
     if (!Number.isSafeInteger(bytes)) {
       throw new BranchyLimitError(`tensor '${name}' [${t.shape.join(', ')}] is too large to address (${bytes} bytes per sample); the model cannot run`);
     }

@@ -34,7 +34,8 @@ function sample(): { graph: Graph; weights: Weights } {
   const weights: Weights = new Map<string, Float32Array | Int8Array | Int32Array | Uint8Array>([
     ['w', Int8Array.from({ length: 54 }, (_, i) => i - 27)],
     ['b', Int32Array.of(-100000, 7)],
-    ['bits', Uint8Array.from({ length: 40 }, (_, i) => i * 7)],
+    // Rows of 40 bits in 8 bytes: the last 3 bytes of each row are padding, which must be 0.
+    ['bits', Uint8Array.from({ length: 40 }, (_, i) => (i % 8 < 5 ? i * 7 : 0))],
   ]);
   return { graph, weights };
 }

@@ -2,6 +2,8 @@
 // (Conv, MaxPool, AveragePool, Gemm, Softmax...), not from any kernel. Slow and plain on
 // purpose: it is the oracle the importer and the executor are checked against.
 import type { Activation, Graph, Node, TensorInfo, Weights, Window } from '../../src/ir/types.js';
+import { binaryLayerRef, bitpackRef, clampOf, isBinaryRef, realWeights, unpackB1 } from './b1-graph.js';
+import type { RefOut } from './b1.js';
 
 export type Values = Map<string, Float32Array>;
 
@@ -249,7 +251,8 @@ export function evalQuantGraph(graph: Graph, weights: Weights, inputs: Record<st
   const vals: QValues = new Map();
   for (const [k, v] of weights) {
     const t = info.get(k);
-    vals.set(k, t?.dtype === 'f32' ? Float32Array.from(v) : (v as Int8Array | Int32Array));
+    if (t?.dtype === 'b1') vals.set(k, unpackB1(v as Uint8Array, t.shape));
+    else vals.set(k, t?.dtype === 'f32' ? Float32Array.from(v) : (v as Int8Array | Int32Array));
   }
   for (const [k, v] of Object.entries(inputs)) vals.set(k, v);
   const get = (n: string) => {
@@ -272,6 +275,8 @@ export function evalQuantGraph(graph: Graph, weights: Weights, inputs: Record<st
       const qi = tq(ins[0], 'requantize input'), qo = tq(outT, 'requantize output');
       const m = f32(qi.scale / qo.scale);
       y = Int8Array.from(x as Int8Array, (v) => requant(v - qi.zeroPoint, m, qo.zeroPoint, -128, 127));
+    } else if (isBinaryRef(node, (n) => info.get(n)!)) {
+      y = evalBinary(node, ins, outT, node.inputs.map(get));
     } else if (outT.dtype === 'i8') {
       y = evalI8(node, ins, outT, node.inputs.map(get));
     } else {
@@ -283,6 +288,29 @@ export function evalQuantGraph(graph: Graph, weights: Weights, inputs: Record<st
     vals.set(node.outputs[0], y);
   }
   return vals;
+}
+
+/** Binary layers (b1-graph.ts); an f32 input reads the real weights alpha * (+-1) in a float conv / gemm. */
+function evalBinary(node: Node, ins: TensorInfo[], outT: TensorInfo, vs: (Float32Array | Int8Array | Int32Array)[]): Float32Array | Int8Array {
+  const xt = ins[0];
+  if (node.op === 'bitpack') return bitpackRef(vs[0] as Float32Array | Int8Array, xt);
+  // Reshapes of +-1 values keep their order (a flatten in C,H,W order of a 1x1 image too).
+  if (node.op === 'reshape' || node.op === 'flatten') return (vs[0] as Int8Array).slice();
+  const w = vs[1] as Int8Array, bias = vs[2] as Float32Array | undefined;
+  if (xt.dtype === 'f32') {
+    const [v] = evalNode(node, [vs[0] as Float32Array, realWeights(w, ins[1]), ...(bias ? [bias] : [])], ins.map((t) => t.shape), () => new Float32Array());
+    return node.act ? v.map((e) => applyAct(e, node.act)) : v;
+  }
+  const clamp = clampOf(node.act);
+  let out: RefOut;
+  if (outT.dtype === 'b1') out = { kind: 'bits' };
+  else if (outT.dtype === 'i8') {
+    const q = tq(outT, 'output');
+    const [lo, hi] = actRangeQ(node.act, q.scale, q.zeroPoint);
+    out = { kind: 'int8', scale: q.scale, zeroPoint: q.zeroPoint, qmin: lo, qmax: hi };
+  } else out = { kind: 'f32', min: clamp ? clamp[0] : -Infinity, max: clamp ? clamp[1] : Infinity };
+  const y = binaryLayerRef(node, vs[0] as Int8Array, xt, w, ins[1], bias, out);
+  return outT.dtype === 'f32' && !clamp ? (y as Float32Array).map((e) => applyAct(e, node.act)) : y;
 }
 
 function evalI8(node: Node, ins: TensorInfo[], outT: TensorInfo, vs: (Float32Array | Int8Array | Int32Array)[]): Int8Array {
