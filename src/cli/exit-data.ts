@@ -32,12 +32,21 @@ export function collectExitStats(model: Model, data: Dataset, start: number, cou
   const size = data.channels * data.height * data.width;
   const n = Math.min(count, data.count - start);
   const rows: { entropy: number; top1: number; label: number }[][] = [];
+  const predicted = exits.some((e) => e.predictor);
+  const gate = predicted ? exits.slice(0, -1).map(() => new Float64Array(n).fill(NaN)) : undefined;
   const bar = new Progress('exits', n);
   for (let j = 0; j < n; j++) {
     const out = model.run(data.images.subarray((start + j) * size, (start + j + 1) * size));
     rows.push(exits.map((e) => softmaxStats(out[e.output].data)));
+    // Predictor i's output is the graph output predict<i> (src/ir/exits.ts).
+    gate?.forEach((g, i) => exits[i].predictor && (g[j] = 1 / (1 + Math.exp(-out[`predict${i}`].data[0]))));
     bar.tick(j + 1);
   }
   bar.end();
-  return exitStats(rows, data.labels.subarray(start, start + n), costToExit(model));
+  const stats = exitStats(rows, data.labels.subarray(start, start + n), costToExit(model));
+  if (gate) {
+    stats.gate = gate;
+    stats.parts = exits.map((e) => e.macs);
+  }
+  return stats;
 }

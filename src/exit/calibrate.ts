@@ -12,6 +12,10 @@ export interface ExitStats {
   truth: Int32Array;
   /** MACs to answer at exit i when earlier heads ran and said no: Σ stages ≤ i + Σ heads ≤ i. */
   costToExit: number[];
+  /** Models with predictors: per early exit, per sample, sigmoid of the predictor's logit (NaN: no predictor). */
+  gate?: Float64Array[];
+  /** Models with predictors: each exit's stage, head and predictor MACs. */
+  parts?: { stage: number; head: number; predictor: number }[];
 }
 
 export type Rule = 'entropy' | 'maxprob';
@@ -138,4 +142,63 @@ export function sweep(s: ExitStats, rule: Rule, points = 41): { threshold: numbe
     out.push({ threshold: th, result: replay(s, rule, new Array(exits - 1).fill(th)) });
   }
   return rule === 'entropy' ? out : out.reverse();
+}
+
+/**
+ * What the `predicted` policy does: before head i, predictor i runs; when its sigmoid is
+ * below gates[i] the head is skipped (the sample goes on to the next stage), else the head
+ * runs and the confidence rule decides. Exits without a predictor always run their head.
+ */
+export function replayPredicted(s: ExitStats, rule: Rule, thresholds: readonly number[], gates: readonly number[]): Replay {
+  if (!s.gate || !s.parts) throw new Error('replayPredicted needs statistics collected with predictors');
+  const exits = s.costToExit.length;
+  const n = s.truth.length;
+  let correct = 0, macs = 0;
+  const hist = new Array<number>(exits).fill(0);
+  for (let j = 0; j < n; j++) {
+    let at = exits - 1;
+    for (let i = 0; i < exits - 1; i++) {
+      const p = s.parts[i];
+      macs += p.stage;
+      const g = s.gate[i][j];
+      if (!Number.isNaN(g)) {
+        macs += p.predictor;
+        if (g < gates[i]) continue;
+      }
+      macs += p.head;
+      if (passes(rule, s, i, j, thresholds[i])) {
+        at = i;
+        break;
+      }
+    }
+    if (at === exits - 1) macs += s.parts[exits - 1].stage + s.parts[exits - 1].head;
+    hist[at]++;
+    if (s.label[at][j] === s.truth[j]) correct++;
+  }
+  return { accuracy: correct / n, meanMacs: macs / n, histogram: hist.map((h) => h / n) };
+}
+
+/**
+ * Predictor gates for fixed confidence thresholds: shallow first, each exit's gate is the
+ * one (among the observed sigmoid values, and 0 = "always run the head") with the fewest
+ * mean MACs whose accuracy is at least that of the same thresholds without predictors, so
+ * the two are compared at equal accuracy on these samples.
+ */
+export function calibrateGates(s: ExitStats, rule: Rule, thresholds: readonly number[]): { gates: number[]; result: Replay; without: Replay } {
+  if (!s.gate || !s.parts) throw new Error('calibrateGates needs statistics collected with predictors');
+  const exits = s.costToExit.length;
+  const gates = new Array<number>(exits - 1).fill(0);
+  const without = replay(s, rule, thresholds);
+  for (let i = 0; i < exits - 1; i++) {
+    if (s.gate[i].every(Number.isNaN)) continue;
+    const cands = [0, ...[...new Set(s.gate[i])].filter((g) => !Number.isNaN(g)).sort((a, b) => a - b).map((g) => g + 1e-12)];
+    let best = 0, bestMacs = replayPredicted(s, rule, thresholds, gates).meanMacs;
+    for (const c of cands) {
+      gates[i] = c;
+      const r = replayPredicted(s, rule, thresholds, gates);
+      if (r.accuracy >= without.accuracy - 1e-12 && r.meanMacs < bestMacs) (best = c), (bestMacs = r.meanMacs);
+    }
+    gates[i] = best;
+  }
+  return { gates, result: replayPredicted(s, rule, thresholds, gates), without };
 }

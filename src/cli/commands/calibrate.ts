@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parse, intOption } from '../args.js';
 import { loadCifar10, loadMnist, type Dataset } from '../datasets.js';
 import { collectExitStats } from '../exit-data.js';
-import { calibrateMaxDrop, calibrateMeanMacs, type Rule } from '../../exit/calibrate.js';
+import { calibrateGates, calibrateMaxDrop, calibrateMeanMacs, type Rule } from '../../exit/calibrate.js';
 import { readBranchy, writeBranchy } from '../../format/index.js';
 import { fromGraph } from '../../runtime/model.js';
 import { findExits } from '../../ir/exits.js';
@@ -53,11 +53,14 @@ export async function calibrate(argv: string[]): Promise<void> {
   const c = values['max-drop'] !== undefined
     ? calibrateMaxDrop(stats, rule, Number(values['max-drop']))
     : calibrateMeanMacs(stats, rule, Number(values['mean-macs']));
+  // With predictors: the gates that save the most MACs at the accuracy of these thresholds.
+  const g = stats.gate ? calibrateGates(stats, rule, c.thresholds) : null;
   const ms = model.measureExits(data.images.subarray(start * data.channels * data.height * data.width, (start + 1) * data.channels * data.height * data.width));
   const plan = graph.exits ?? findExits(graph);
   plan.exits.forEach((e, i) => {
     e.timeMs = ms[i];
     if (i < c.thresholds.length) e.thresholds = { ...e.thresholds, [rule]: c.thresholds[i] };
+    if (g && e.predictor && i < g.gates.length) e.thresholds = { ...e.thresholds, predictor: g.gates[i] };
   });
   const out = values.out ?? file;
   const keep = Object.fromEntries(Object.entries(metadata).filter(([k]) => !k.startsWith('branchy.')));
@@ -67,5 +70,10 @@ export async function calibrate(argv: string[]): Promise<void> {
   console.log(`thresholds ${c.thresholds.map((t) => t.toPrecision(4)).join(', ')}`);
   console.log(`full depth: accuracy ${pct(c.full.accuracy)}, ${c.full.meanMacs.toFixed(0)} MACs`);
   console.log(`with exits: accuracy ${pct(c.result.accuracy)}, mean ${c.result.meanMacs.toFixed(0)} MACs (${(c.full.meanMacs / c.result.meanMacs).toFixed(2)}× fewer), exits ${c.result.histogram.map(pct).join(' / ')}`);
+  if (g) {
+    console.log(`predictor gates ${g.gates.map((t) => t.toPrecision(4)).join(', ')} (policy predicted:${rule}): accuracy ${pct(g.result.accuracy)}, ` +
+      `mean ${g.result.meanMacs.toFixed(0)} MACs vs ${g.without.meanMacs.toFixed(0)} without predictors ` +
+      `(${(g.without.meanMacs - g.result.meanMacs).toFixed(0)} MACs saved per sample), exits ${g.result.histogram.map(pct).join(' / ')}`);
+  }
   console.log(`wrote ${out}`);
 }
