@@ -1,16 +1,20 @@
 // The demo page: draw a digit, classify it with early exits, move the threshold, see the
-// accuracy/latency trade-off. Imports the package's browser build straight from /dist.
+// accuracy/latency trade-off; CIFAR-10 mode (cifar-mode.js) when the server has its model and
+// data. Imports the package's browser build straight from /dist.
 import { load, loadInWorker, supportedBuilds } from '/dist/index.js';
 import { greyOf, toMnist } from './preprocess.js';
 import { parseDigits } from './digits.js';
 import { plot } from './plot.js';
+import { answerElements, fullMacs, showAnswer } from './answer.js';
+import { sliderOf, tauOf, tauSweep } from './threshold.js';
+import { sweepPoint as exitSweepPoint } from './sweep.js';
+import { startCifar } from './cifar-mode.js';
+import { enableTabs, firstShown, showMode } from './modes.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const CANDIDATES = ['/models/branchy-lenet-mnist.int8.branchy', '/models/mnist-lenet.int8.branchy'];
-const TAU_MIN = 1e-4, TAU_MAX = Math.log(10);
-const tauOf = (v) => TAU_MIN * (TAU_MAX / TAU_MIN) ** (v / 1000);
-const sliderOf = (tau) => Math.round((1000 * Math.log(Math.max(tau, TAU_MIN) / TAU_MIN)) / Math.log(TAU_MAX / TAU_MIN));
+const DIGITS = Array.from({ length: 10 }, (_, i) => String(i));
 
 async function pickModel() {
   if (params.get('model')) return params.get('model');
@@ -19,12 +23,6 @@ async function pickModel() {
 }
 
 const state = { model: null, worker: null, url: '', tau: 0.05, pixels: null, digits: null, sweep: null };
-
-/** MACs of a full-depth answer: every stage and the final head, no early heads. */
-function fullMacs(info) {
-  if (!info.exits) return info.macs;
-  return info.exits.reduce((a, e) => a + e.macs.stage, 0) + info.exits.at(-1).macs.head;
-}
 
 function softmaxStats(logits) {
   const m = Math.max(...logits);
@@ -55,32 +53,7 @@ function classify(pixels) {
 }
 
 function show(r) {
-  if (!r) {
-    for (const id of ['exit', 'conf', 'entropy', 'time', 'macs']) $(id).textContent = '–';
-    $('label').textContent = '?';
-    $('bars').replaceChildren();
-    return;
-  }
-  const full = fullMacs(state.model.info);
-  $('label').textContent = String(r.label);
-  $('exit').textContent = r.exits > 1 ? `${r.exit} ${r.exit < r.exits - 1 ? 'early' : 'final'} (exits 0–${r.exits - 1})` : 'single exit';
-  $('conf').textContent = `${(100 * r.confidence).toFixed(2)}%`;
-  $('entropy').textContent = `${r.entropy.toFixed(4)} nats`;
-  $('time').textContent = `${r.timeMs.toFixed(3)} ms`;
-  $('macs').textContent = `${(r.macs / 1e6).toFixed(3)} M of ${(full / 1e6).toFixed(3)} M at full depth (${((100 * r.macs) / full).toFixed(0)}%)`;
-  const rows = [];
-  r.probs.forEach((p, i) => {
-    const bar = document.createElement('div');
-    bar.className = 'bar';
-    bar.style.width = `${(100 * p).toFixed(1)}%`;
-    const a = document.createElement('span'), c = document.createElement('span');
-    a.textContent = String(i);
-    c.textContent = `${(100 * p).toFixed(1)}%`;
-    const wrap = document.createElement('div');
-    wrap.append(bar);
-    rows.push(a, wrap, c);
-  });
-  $('bars').replaceChildren(...rows);
+  showAnswer(answerElements(), r, { names: DIGITS, full: fullMacs(state.model.info) });
 }
 
 // ---- drawing ----
@@ -156,10 +129,7 @@ function paste(i) {
 // ---- threshold and the accuracy/latency curve ----
 async function sweepPoint(tau) {
   const d = state.digits;
-  const rs = state.model.info.exits
-    ? await state.worker.classify(d.images, { policy: tau === 'full' ? { kind: 'full' } : { kind: 'entropy', thresholds: [tau] } })
-    : null;
-  if (!rs) {
+  if (!state.model.info.exits) {
     const t0 = performance.now();
     const out = Object.values(await state.worker.run(d.images))[0].data;
     const ms = (performance.now() - t0) / d.count;
@@ -167,9 +137,8 @@ async function sweepPoint(tau) {
     for (let i = 0; i < d.count; i++) if (softmaxStats(out.subarray(i * 10, i * 10 + 10)).label === d.labels[i]) ok++;
     return { tau, accuracy: ok / d.count, ms, macs: state.model.info.macs };
   }
-  let ok = 0, ms = 0, macs = 0;
-  rs.forEach((r, i) => ((ok += r.label === d.labels[i] ? 1 : 0), (ms += r.timeMs), (macs += r.macs)));
-  return { tau, accuracy: ok / d.count, ms: ms / d.count, macs: macs / d.count, early: rs.filter((r) => r.exit === 0).length / d.count };
+  const p = await exitSweepPoint(state.worker, d.images, d.labels, tau === 'full' ? { kind: 'full' } : { kind: 'entropy', thresholds: [tau] });
+  return { tau, accuracy: p.accuracy, ms: p.ms, macs: p.macs, early: p.shares[0] };
 }
 
 const describe = (p) => `τ ${typeof p.tau === 'number' ? p.tau.toPrecision(3) : p.tau}: ${(100 * p.accuracy).toFixed(1)}%, ${p.ms.toFixed(3)} ms, ${(p.macs / 1e6).toFixed(2)} M MACs` + (p.early !== undefined ? `, ${(100 * p.early).toFixed(0)}% at exit 0` : '');
@@ -191,7 +160,7 @@ async function redrawCurve() {
 }
 
 async function runSweep() {
-  const taus = state.model.info.exits ? Array.from({ length: 21 }, (_, k) => TAU_MIN * (TAU_MAX / TAU_MIN) ** (k / 20)) : [];
+  const taus = state.model.info.exits ? tauSweep(21) : [];
   // Warm the worker's code first (the engine tiers up hot wasm), so the first points are not slower.
   for (let k = 0; k < 3; k++) await sweepPoint('full');
   const full = await sweepPoint('full');
@@ -209,10 +178,19 @@ function setTau(tau) {
   $('tau-value').textContent = tau.toPrecision(3);
   if (state.pixels) show(classify(state.pixels));
 }
-let curveBusy = null;
+// One redraw at a time; a slider moved during one gets a redraw for its latest position after it.
+let curveBusy = null, curveStale = false;
+function requestRedraw() {
+  if (curveBusy) return void (curveStale = true);
+  curveStale = false;
+  curveBusy = redrawCurve().finally(() => {
+    curveBusy = null;
+    if (curveStale) requestRedraw();
+  });
+}
 $('tau').addEventListener('input', () => {
   setTau(tauOf(Number($('tau').value)));
-  if (!curveBusy) curveBusy = redrawCurve().finally(() => (curveBusy = null));
+  requestRedraw();
 });
 $('clear').addEventListener('click', clearPad);
 $('random').addEventListener('click', () => paste(Math.floor(Math.random() * state.digits.count)));
@@ -245,13 +223,31 @@ async function start() {
 }
 
 const ready = start();
-const sweepDone = ready.then(runSweep);
+// The curve waits for its mode to be shown (CIFAR mode's does the same): the two do not compete for the CPU.
+const sweepDone = Promise.all([ready, firstShown('mnist')]).then(runSweep);
 ready.catch((e) => ($('status').textContent = `error: ${e.message}`));
+
+const cifar = startCifar({ params, build: params.get('build') ?? supportedBuilds().at(-1), shown: firstShown('cifar') });
+showMode(params.get('mode') === 'cifar' ? 'cifar' : 'mnist');
+cifar.ready.then(
+  (r) => {
+    if (r.available) return enableTabs();
+    $('cifar-note').textContent = `CIFAR-10 mode: ${r.why}.`;
+    showMode('mnist');
+  },
+  (e) => {
+    $('cifar-note').textContent = `CIFAR-10 mode: error: ${e.message}`;
+    showMode('mnist');
+  },
+);
 
 // For the browser test and the console: the same model and digits, no UI in between.
 window.branchyDemo = {
   ready,
   sweepDone,
+  /** CIFAR-10 mode: ready resolves to { available, why?, info? }; see cifar-mode.js. */
+  cifar,
+  showMode,
   get info() { return state.model.info; },
   get modelUrl() { return state.url; },
   get digitCount() { return state.digits.count; },
