@@ -5,15 +5,19 @@ import { importOnnx } from '../convert/index.js';
 import { readBranchy } from '../format/index.js';
 import type { Graph, Weights } from '../ir/types.js';
 import { BranchyInputError } from '../errors.js';
+import type { BinarizeReport } from '../convert/binarize.js';
 
 export interface GraphFile {
   graph: Graph;
   weights: Weights;
   metadata: Record<string, string>;
   bytes: number;
+  /** Layers the ONNX import made binary (QONNX binary weights, `binarize`). */
+  binarized: BinarizeReport[];
 }
 
-export async function readModelFile(file: string): Promise<GraphFile> {
+/** `binarize`: ONNX Conv / Gemm / MatMul nodes to run as binary layers (branchy convert --binarize). */
+export async function readModelFile(file: string, opts: { binarize?: string[] } = {}): Promise<GraphFile> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(file));
@@ -21,9 +25,10 @@ export async function readModelFile(file: string): Promise<GraphFile> {
     throw new BranchyInputError(`cannot read ${file}: ${(e as Error).message}`);
   }
   if (file.endsWith('.onnx')) {
-    const { graph, weights } = importOnnx(bytes);
-    return { graph, weights, metadata: {}, bytes: bytes.length };
+    const { graph, weights, binarized } = importOnnx(bytes, { binarize: opts.binarize });
+    return { graph, weights, metadata: {}, bytes: bytes.length, binarized };
   }
+  if (opts.binarize?.length) throw new BranchyInputError(`${file}: --binarize works on the ONNX model (its layers are binarized at import); convert the .onnx file`);
   const { graph, weights, metadata } = readBranchy(bytes);
-  return { graph, weights, metadata, bytes: bytes.length };
+  return { graph, weights, metadata, bytes: bytes.length, binarized: [] };
 }

@@ -193,6 +193,7 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
   const order = validateGraph(g, { weights });
   const info = new Map(g.tensors.map((t) => [t.name, t]));
   for (const t of g.tensors) {
+    if (t.dtype === 'b1') continue; // binary layers: their weights and bits stay as they are
     if (t.dtype !== 'f32' || t.quant) throw new BranchyUnsupportedError(`quantize: tensor '${t.name}' is ${t.dtype}${t.quant ? ' and quantized' : ''}; quantizeGraph takes a float graph`);
   }
   const keep = new Set(opts.keepFloat ?? []);
@@ -200,6 +201,12 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
     if (!g.nodes.some((n) => n.name === k)) throw new BranchyUnsupportedError(`quantize: keepFloat names node '${k}', which the graph does not have (nodes: ${g.nodes.map((n) => n.name).join(', ')})`);
   }
   const isConst = (t: string) => info.get(t)!.constant === true;
+  const isBits = (t: string) => info.get(t)!.dtype === 'b1';
+  // Binary layers (b1 weights; docs/ir.md): an int8 output, and an int8 input unless they read bits.
+  const binaryW = (n: Node) => (n.op === 'conv2d' || n.op === 'gemm') && isBits(n.inputs[1]);
+  if (opts.sequential && g.tensors.some((t) => t.dtype === 'b1')) {
+    throw new BranchyUnsupportedError('quantize --sequential does not calibrate graphs with binary layers yet; quantize without --sequential');
+  }
 
   // 1. Which nodes run in int8: the compute ops always (unless kept or their activation has no
   //    int8 form); pools, add and concat when an input is int8; reshape/flatten/maxpool follow.
@@ -212,7 +219,9 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
     let why: string | undefined;
     let yes = false;
     if (keep.has(n.name)) why = 'keepFloat';
-    else if (n.op === 'conv2d' || n.op === 'dwconv2d' || n.op === 'gemm') {
+    else if (n.op === 'bitpack' || n.op === 'reshape' || n.op === 'flatten' ? isBits(n.outputs[0]) : binaryW(n) && isBits(n.outputs[0])) {
+      why = 'binary values (a bitpack reads int8 when its input is)';
+    } else if (n.op === 'conv2d' || n.op === 'dwconv2d' || n.op === 'gemm') {
       if (!isClampAct(n.act)) why = `fused ${n.act!.kind} has no int8 form`;
       else if (!isConst(n.inputs[1]) || (n.inputs[2] && !isConst(n.inputs[2]))) why = 'weights are computed';
       else yes = true;
@@ -234,7 +243,7 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
   const needed = new Set<string>();
   for (const n of int8) {
     if (OWN_QUANT.has(n.op)) needed.add(n.outputs[0]);
-    for (const i of n.inputs) if (!isConst(i) && !isI8.has(i)) needed.add(i);
+    for (const i of n.inputs) if (!isConst(i) && !isI8.has(i) && !isBits(i)) needed.add(i);
   }
   // A tensor read only by an int8 concat (and written by an op with its own quantization) takes
   // the concat's quantization, so no requantize is needed.
@@ -252,7 +261,7 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
   // 2. Weights: per-channel symmetric int8 by the method (they do not depend on calibration).
   const wq = new Map<Node, WeightQuant>();
   for (const n of int8) {
-    if (n.op !== 'conv2d' && n.op !== 'dwconv2d' && n.op !== 'gemm') continue;
+    if ((n.op !== 'conv2d' && n.op !== 'dwconv2d' && n.op !== 'gemm') || binaryW(n)) continue;
     const wt = info.get(n.inputs[1])!;
     const wf = weights.get(wt.name) as Float32Array;
     const O = n.op === 'dwconv2d' ? wt.shape[2] : wt.shape[0];
@@ -323,7 +332,7 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
       const ins = n.inputs.filter((i) => !isConst(i));
       const ok = FOLLOW.has(n.op)
         ? out.has(ins[0])
-        : quantOf.has(n.outputs[0]) && ins.every((i) => out.has(i) || (!isI8.has(i) && quantOf.has(i)));
+        : quantOf.has(n.outputs[0]) && ins.every((i) => out.has(i) || isBits(i) || (!isI8.has(i) && quantOf.has(i)));
       if (!ok) continue;
       P.add(n);
       out.add(n.outputs[0]);
@@ -429,7 +438,9 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
 
     for (const n of order) {
       if (!P.has(n)) {
-        const copy = { ...n, inputs: n.inputs.map((i) => (isConst(i) ? i : f32Of(i))), outputs: n.outputs.slice() } as Node;
+        // A sign of an int8 tensor reads it as it is (bit where q < zero point).
+        const readI8 = (i: string) => n.op === 'bitpack' && isI8P.has(i);
+        const copy = { ...n, inputs: n.inputs.map((i) => (isConst(i) ? i : readI8(i) ? i8Name.get(i)! : f32Of(i))), outputs: n.outputs.slice() } as Node;
         for (const i of n.inputs) if (isConst(i)) {
           addT({ ...info.get(i)! });
           w2.set(i, weights.get(i)!);
@@ -441,7 +452,14 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
       const qy = quantOf.get(y)!;
       let inputs: string[];
       const r = wq.get(n);
-      if (r) {
+      if (binaryW(n)) {
+        // Binary weights and their f32 bias stay; the input is bits or becomes int8.
+        inputs = n.inputs.map((i, k) => (k === 0 ? (isBits(i) ? i : i8Of(i)) : i));
+        for (const i of n.inputs.slice(1)) {
+          addT({ ...info.get(i)! });
+          w2.set(i, weights.get(i)!);
+        }
+      } else if (r) {
         const x = i8Of(n.inputs[0]);
         const sIn = (tensors.get(x)!.quant as { scale: number }).scale;
         const wt = info.get(n.inputs[1])!;

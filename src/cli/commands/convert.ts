@@ -14,7 +14,7 @@ import path from 'node:path';
 const USAGE =
   'branchy convert MODEL.onnx -o OUT.branchy [--quant none|int8] [--calib mnist|cifar10|FILE.npy] [--calib-count N] ' +
   '[--method minmax|percentile|sigma|kmeans] [--percentile P] [--clusters K] [--sequential] [--keep-float NODE,NODE] ' +
-  '[--prune SPARSITY[,global]] [--lowrank energy:F|macs:F] [--data-dir DIR]';
+  '[--prune SPARSITY[,global]] [--lowrank energy:F|macs:F] [--binarize NODE,NODE] [--data-dir DIR]';
 
 /** Calibration images: a training split (never the test split), or a user's .npy batch. */
 async function calibrationSet(src: string, count: number, dataDir?: string): Promise<Float32Array[] | Uint8Array[]> {
@@ -53,11 +53,17 @@ export async function convert(argv: string[]): Promise<void> {
     sequential: { type: 'boolean', default: false },
     prune: { type: 'string' },
     lowrank: { type: 'string' },
+    binarize: { type: 'string' },
   }, USAGE);
   if (positionals.length !== 1) throw new BranchyInputError(`convert takes one model file\nusage: ${USAGE}`);
   const src = positionals[0];
   const out = values.out ?? src.replace(/\.onnx$/, '') + '.branchy';
-  const { graph, weights } = await readModelFile(src);
+  const binarize = values.binarize?.split(',').map((s) => s.trim()).filter(Boolean);
+  const { graph, weights, binarized } = await readModelFile(src, { binarize });
+  for (const b of binarized) {
+    console.log(`binarize ${b.node} (${b.op}, ${b.input === 'bits' ? 'binary activations' : 'float/int8 activations'}) ${b.channels} channels, ` +
+      `alpha ${b.alpha[0].toPrecision(3)}..${b.alpha[1].toPrecision(3)}, weights ${b.bytesBefore} -> ${b.bytesAfter} bytes`);
+  }
   let g = graph, w = weights;
   // Passes run in this order: low rank, prune, quantize (each on the previous one's output).
   const lowrank = values.lowrank === undefined ? undefined : parseLowRank(values.lowrank);

@@ -16,6 +16,8 @@ import { FUSES_ACTIVATION } from '../../ir/types.js';
 import { Attrs, MAX_CONST_ELEMENTS, decodeTensor, toNum } from './proto.js';
 import type { Const } from './proto.js';
 import { QdqState, activationQuant, foldQdq, foldQdqConst, sameQuant } from './qdq.js';
+import { QONNX_DOMAINS, QONNX_OPS, foldQonnx, readQonnx, signScale } from './binary.js';
+import { binarizeLayers, type BinarizeReport } from '../binarize.js';
 
 export const MIN_OPSET = 7;
 export const MAX_OPSET = 21;
@@ -25,6 +27,11 @@ export interface ImportOptions {
   inputShapes?: Record<string, number[]>;
   /** Batch size for a symbolic first axis (default 1). */
   batch?: number;
+  /**
+   * Conv / Gemm / MatMul nodes (ONNX names) to run as binary layers: their weights must be
+   * +-alpha per output channel; a Sign feeding them becomes bits (convert/binarize.ts).
+   */
+  binarize?: string[];
 }
 
 export interface ImportResult {
@@ -34,6 +41,8 @@ export interface ImportResult {
   opset: number;
   /** Things the int8 import did that a user may want to know (weights re-quantized...). */
   warnings: string[];
+  /** The layers that became binary (QONNX binary weights and `binarize`), one entry each. */
+  binarized: BinarizeReport[];
 }
 
 /**
@@ -139,6 +148,11 @@ class Importer {
   private readonly onnxNodes: onnx.INodeProto[];
   private readonly readers = new Map<string, onnx.INodeProto[]>();
   private readonly graphOutputs: string[];
+  /** Constants made by a bipolar quantizer (binary weights), the IR layers reading them, signs and their scales. */
+  private readonly binaryConsts = new Set<string>();
+  private readonly binaryNodes = new Set<string>();
+  private readonly binarizeFound = new Set<string>();
+  private readonly signNodes = new Map<Node, number>();
 
   constructor(private readonly model: onnx.ModelProto, private readonly opts: ImportOptions, private readonly q: QdqState) {
     const g = model.graph;
@@ -205,7 +219,7 @@ class Importer {
   private int8Through(node: Node): void {
     if (node.op === 'quantize' || node.op === 'dequantize') return;
     const ins = node.inputs.map((i) => this.tensorByName.get(i)).filter((t) => t && !t.constant) as TensorInfo[];
-    const q = ins.find((t) => t.dtype !== 'f32');
+    const q = ins.find((t) => t.dtype !== 'f32' && t.dtype !== 'b1'); // b1: binary values, see binarize()
     if (!q) return;
     const ok = (node.op === 'maxpool' || node.op === 'reshape' || node.op === 'flatten' || node.op === 'concat') &&
       ins.every((t) => t.dtype === 'i8' && sameQuant(t.quant, q.quant) && this.q.qtype.get(t.name) === this.q.qtype.get(q.name));
@@ -315,7 +329,7 @@ class Importer {
 
     // Identity and Dropout (inference) are aliases; resolve them before counting readers.
     for (const n of this.onnxNodes) {
-      if (n.domain && n.domain !== 'ai.onnx') {
+      if (n.domain && n.domain !== 'ai.onnx' && !(QONNX_DOMAINS.has(n.domain) && QONNX_OPS.has(n.opType ?? ''))) {
         throw new BranchyUnsupportedError(`${this.where(n)}: operator domain '${n.domain}' is not supported; export with standard ONNX ops only`);
       }
       if (n.opType === 'Identity' || n.opType === 'Dropout') {
@@ -367,8 +381,9 @@ class Importer {
     }
     foldQdq(graph, this.weights, this.q.weightScales, this.q.warnings);
     fusePoolActivation(graph);
+    const binarized = this.binarize(graph);
     validateGraph(graph, { weights: this.weights });
-    return { graph, weights: this.weights, opset: this.opset, warnings: this.q.warnings };
+    return { graph, weights: this.weights, opset: this.opset, warnings: this.q.warnings, binarized };
   }
 
   private isRead(name: string): boolean {
@@ -497,7 +512,7 @@ class Importer {
     const out = n.output?.[0] ?? '';
     // Shape arithmetic on constants is computed here and never reaches the graph.
     const ins = (n.input ?? []).filter((i) => i);
-    if (this.quantized(n, a, out)) return;
+    if (this.quantized(n, a, out) || this.binaryQuant(n, a, out)) return;
     if (FOLDABLE.has(n.opType ?? '') && ins.length > 0 && ins.every((i) => this.consts.has(this.resolve(i)))) {
       return this.constFold(n, a, out);
     }
@@ -556,6 +571,69 @@ class Importer {
         this.unsupported(n, `operator ${n.opType} is not supported`, fix);
       }
     }
+  }
+
+  // ---- binary (binary.ts reads the quantizers, convert/binarize.ts lowers) ----------------
+
+  /** QONNX BipolarQuant / Quant / IntQuant, and ONNX Sign: constants folded, activations become signs. */
+  private binaryQuant(n: onnx.INodeProto, a: Attrs, out: string): boolean {
+    const op = n.opType ?? '';
+    if (op === 'Sign') {
+      if (this.isConst(n, 0)) {
+        const c = this.constIn(n, 0, 'the input');
+        this.consts.set(out, { dims: c.dims, float: c.float, data: c.float ? Float32Array.from(c.data as Float32Array, Math.sign) : Array.from(c.data, Math.sign) });
+      } else this.emitSign(n, out, 1);
+      return true;
+    }
+    if (!QONNX_OPS.has(op) || !n.domain || !QONNX_DOMAINS.has(n.domain)) return false;
+    const q = readQonnx(this.where(n), op, a, (i) => (this.inputName(n, i) ? this.consts.get(this.inputName(n, i)) : undefined));
+    if (this.isConst(n, 0)) {
+      this.consts.set(out, { dims: this.constIn(n, 0, 'the input').dims, float: true, data: foldQonnx(this.where(n), q, this.constIn(n, 0, 'the input')) });
+      if (q.kind === 'bipolar') this.binaryConsts.add(out);
+      return true;
+    }
+    if (q.kind === 'bipolar') {
+      this.emitSign(n, out, signScale(this.where(n), q));
+      return true;
+    }
+    // An integer activation quantizer: branchy chooses its own int8 activations (--quant int8).
+    this.q.warnings.push(`${this.where(n)}: the ${q.bits}-bit activation quantizer is imported as float (identity); quantize the graph with branchy's int8 pass`);
+    const x = this.valueIn(n, 0);
+    this.define(out, { ...x }, x.sole && this.uses.get(out) === 1);
+    return true;
+  }
+
+  /** A sign of a computed tensor: a bitpack node whose output is binary, of real magnitude `scale`. */
+  private emitSign(n: onnx.INodeProto, out: string, scale: number): void {
+    const x = this.valueIn(n, 0);
+    if (x.layout === 'hwc-flat') throw new Error('internal: hwc-flat read by a sign');
+    const node = this.emit('bitpack', n.name ?? '', [x.ir], out, this.irShape(x).slice(), {});
+    this.tensorByName.get(out)!.dtype = 'b1';
+    this.signNodes.set(node, scale);
+    this.define(out, { ir: out, shape: x.shape.slice(), layout: x.layout, chw: x.chw });
+  }
+
+  /** The layer just emitted for ONNX node n becomes binary when its weights are bipolar or the user named it. */
+  private markBinary(n: onnx.INodeProto): void {
+    const named = this.opts.binarize?.includes(n.name ?? '') ?? false;
+    if (!named && !this.binaryConsts.has(this.inputName(n, 1))) return;
+    const node = this.nodes[this.nodes.length - 1];
+    if (node.op === 'dwconv2d') {
+      this.unsupported(n, 'binary weights on a depthwise convolution', 'branchy has binary kernels for full convolutions and fully connected layers; keep this layer in float or int8');
+    }
+    this.binaryNodes.add(node.name);
+    if (named) this.binarizeFound.add(n.name!);
+  }
+
+  private binarize(graph: Graph): BinarizeReport[] {
+    const missing = (this.opts.binarize ?? []).filter((b) => !this.binarizeFound.has(b));
+    if (missing.length) {
+      const names = this.onnxNodes.filter((m) => m.opType === 'Conv' || m.opType === 'Gemm' || m.opType === 'MatMul').map((m) => m.name || '(unnamed)');
+      throw new BranchyUnsupportedError(`binarize: no Conv / Gemm / MatMul node named ${missing.map((m) => `'${m}'`).join(', ')}; the model's are ${names.join(', ') || '(none)'}`);
+    }
+    if (this.binaryNodes.size === 0 && this.signNodes.size === 0) return [];
+    const signScales = new Map([...this.signNodes].map(([node, s]) => [node.outputs[0], s]));
+    return binarizeLayers(graph, this.weights, { layers: this.binaryNodes, signScales });
   }
 
   // ---- int8 (qdq.ts does the rest) ------------------------------------------------------
@@ -705,6 +783,7 @@ class Importer {
       }
       const wt = this.addTensor(wname, [O, KH, KW, C], ohwi);
       this.emit('conv2d', n.name ?? '', bias ? [x.ir, wt, bias] : [x.ir, wt], out, [N, oh, ow, O], win);
+      this.markBinary(n);
     } else if (group === C && Ig === 1 && O % C === 0) {
       const hwc = new Float32Array(wd.length);
       for (let o = 0; o < O; o++) for (let h = 0; h < KH; h++) for (let q = 0; q < KW; q++) {
@@ -712,6 +791,7 @@ class Importer {
       }
       const wt = this.addTensor(wname, [KH, KW, O], hwc);
       this.emit('dwconv2d', n.name ?? '', bias ? [x.ir, wt, bias] : [x.ir, wt], out, [N, oh, ow, O], { ...win, multiplier: O / C });
+      this.markBinary(n);
     } else {
       this.unsupported(n, `attribute group=${group} (input has ${C} channels)`,
         'branchy runs group=1 and depthwise (group = channels) convolutions; split grouped convolutions into separate Convs + Concat before export');
@@ -946,8 +1026,15 @@ class Importer {
     if (this.graphOutputs.some((o) => this.resolve(o) === name)) return false;
     const rd = this.readers.get(name) ?? [];
     return rd.length > 0 && rd.every((m) =>
-      (m.opType === 'Gemm' && new Attrs(m, '').int('transA', 0) === 0 && this.resolve(m.input![0]) === name && this.consts.has(this.resolve(m.input![1] ?? ''))) ||
-      (m.opType === 'MatMul' && this.resolve(m.input![0]) === name && this.consts.has(this.resolve(m.input![1] ?? ''))));
+      (m.opType === 'Gemm' && new Attrs(m, '').int('transA', 0) === 0 && this.resolve(m.input![0]) === name && this.willBeConst(this.resolve(m.input![1] ?? ''))) ||
+      (m.opType === 'MatMul' && this.resolve(m.input![0]) === name && this.willBeConst(this.resolve(m.input![1] ?? ''))));
+  }
+
+  /** A constant, or the output of a QONNX quantizer of a constant that a later node computes (weights). */
+  private willBeConst(name: string): boolean {
+    if (this.consts.has(name)) return true;
+    const p = this.onnxNodes.find((m) => m.output?.[0] === name);
+    return !!p && !!p.domain && QONNX_DOMAINS.has(p.domain) && QONNX_OPS.has(p.opType ?? '') && this.willBeConst(this.resolve(p.input?.[0] ?? ''));
   }
 
   /** x reshaped to an ONNX shape: an alias, an IR reshape, or a flatten (see Value.layout). */
@@ -1051,6 +1138,7 @@ class Importer {
     const ins = [x.ir, wt];
     if (bias) ins.push(this.addTensor(this.inputName(n, 2) || `${n.name || out}.bias`, [N], bias));
     this.emit('gemm', n.name ?? '', ins, out, [x.shape[0], N], {});
+    this.markBinary(n);
     this.define(out, { ir: out, shape: [x.shape[0], N], layout: 'plain' });
   }
 
