@@ -1,0 +1,150 @@
+// The engines of the peer benchmark, each behind one small interface: open it on a model
+// (import the library, instantiate its wasm, load the weights) and run one sample at a time,
+// answering with the final exit's top-1 (or the early-exit answer for branchy's policy rows).
+// Libraries are imported inside open() so that a cold-start child times their loading too.
+// Every engine runs one thread, batch 1, and gets the normalised float image in its own
+// layout (NCHW for branchy and ONNX Runtime as for the ONNX model, NHWC for tfjs).
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+export const ENGINES = ['branchy-int8', 'branchy-int8-early', 'branchy-f32', 'branchy-f32-early', 'ort-f32', 'ort-qdq', 'tfjs-f32'] as const;
+export type EngineId = (typeof ENGINES)[number];
+
+export const LABEL: Record<EngineId, string> = {
+  'branchy-int8': 'branchy int8, full depth',
+  'branchy-int8-early': 'branchy int8, early exit (file policy)',
+  'branchy-f32': 'branchy f32, full depth',
+  'branchy-f32-early': 'branchy f32, early exit (file policy)',
+  'ort-f32': 'ORT Web 1.30 wasm, f32 ONNX',
+  'ort-qdq': 'ORT Web 1.30 wasm, QDQ int8 ONNX',
+  'tfjs-f32': 'tfjs 4.22 wasm (XNNPACK), f32',
+};
+
+/** The files of one model, as the engines read them. */
+export interface ModelFiles {
+  name: string;
+  /** The float ONNX model (ORT f32, tfjs). */
+  onnx: string;
+  /** branchy files: int8 and f32 (thresholds written by `branchy calibrate` for multi-exit models). */
+  int8: string;
+  f32: string;
+  /** The int8 model exported as QDQ ONNX (ORT int8). */
+  qdq: string;
+  /** The output that answers at full depth (the deepest exit). */
+  final: string;
+  multiExit: boolean;
+  /** MACs of the whole graph (every exit head and predictor): what ONNX Runtime executes. */
+  graphMacs: number;
+  /** [C, H, W] of one input image. */
+  chw: [number, number, number];
+}
+
+export interface Samples {
+  /** Normalised float images, NCHW and NHWC, one array per sample. */
+  nchw: Float32Array[];
+  nhwc: Float32Array[];
+  labels: Uint8Array;
+}
+
+export interface Answer {
+  label: number;
+  /** MACs this sample cost (branchy reports them; ORT: the whole graph; tfjs: left out = full depth). */
+  macs?: number;
+}
+
+export interface Runner {
+  run(i: number): Answer | Promise<Answer>;
+  /** Facts worth printing: the build that runs, wasm memory… */
+  info: string;
+}
+
+const argmax = (v: ArrayLike<number>): number => {
+  let b = 0;
+  for (let i = 1; i < v.length; i++) if (v[i] > v[b]) b = i;
+  return b;
+};
+
+const ROOT = new URL('../../', import.meta.url);
+
+export async function openEngine(id: EngineId, m: ModelFiles, s: Samples): Promise<Runner> {
+  switch (id) {
+    case 'branchy-int8':
+    case 'branchy-int8-early':
+    case 'branchy-f32':
+    case 'branchy-f32-early':
+      return openBranchy(id, m, s);
+    case 'ort-f32':
+    case 'ort-qdq':
+      return openOrt(id === 'ort-f32' ? m.onnx : m.qdq, m, s);
+    case 'tfjs-f32':
+      return openTfjs(m, s);
+  }
+}
+
+async function openBranchy(id: EngineId, m: ModelFiles, s: Samples): Promise<Runner> {
+  // The built package, as a user imports it.
+  const { load } = await import(new URL('dist/index.js', ROOT).href);
+  const model = await load(new Uint8Array(await readFile(id.startsWith('branchy-int8') ? m.int8 : m.f32)));
+  const early = id.endsWith('-early');
+  const info = `build ${model.info.build}, wasm memory ${(model.memoryBytes / 1024).toFixed(0)} KiB`;
+  if (!m.multiExit) {
+    if (early) throw new Error(`${m.name} has no early exits`);
+    return { info, run: (i) => ({ label: argmax(model.run(s.nchw[i])[m.final].data), macs: model.info.macs }) };
+  }
+  const t = model.info.exits?.[0]?.thresholds ?? {};
+  const kind = t.entropy !== undefined ? 'entropy' : t.maxprob !== undefined ? 'maxprob' : undefined;
+  if (early && !kind) throw new Error(`${m.name}: the file has no calibrated thresholds; run branchy calibrate`);
+  const policy = early ? { kind } : { kind: 'full' };
+  return {
+    info: `${info}${early ? `, policy ${kind} (thresholds ${model.info.exits.slice(0, -1).map((e: { thresholds?: Record<string, number> }) => e.thresholds?.[kind!]?.toPrecision(3)).join(', ')})` : ''}`,
+    run: (i) => {
+      const r = model.run(s.nchw[i], { policy });
+      return { label: r.label, macs: r.macs };
+    },
+  };
+}
+
+async function openOrt(file: string, m: ModelFiles, s: Samples): Promise<Runner> {
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.simd = true;
+  const session = await ort.InferenceSession.create(new Uint8Array(await readFile(file)), {
+    executionProviders: ['wasm'], graphOptimizationLevel: 'all',
+  });
+  const [c, h, w] = m.chw;
+  const input = session.inputNames[0];
+  return {
+    info: `graph optimization 'all', 1 thread, SIMD`,
+    run: async (i) => {
+      const out = await session.run({ [input]: new ort.Tensor('float32', s.nchw[i], [1, c, h, w]) }, [m.final]);
+      // ORT executes the whole graph whatever the fetches (measured: fetching exit0 alone is no faster).
+      return { label: argmax(out[m.final].data as Float32Array), macs: m.graphMacs };
+    },
+  };
+}
+
+async function openTfjs(m: ModelFiles, s: Samples): Promise<Runner> {
+  const tf = await import('@tensorflow/tfjs-core');
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const require = createRequire(import.meta.url);
+  wasm.setWasmPaths(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'wasm-out') + path.sep);
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // the SIMD build without threads: one thread
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const { buildTfjsModel } = await import('./tfjs-onnx.mjs');
+  const model = buildTfjsModel(tf, new Uint8Array(await readFile(m.onnx)));
+  const [c, h, w] = m.chw;
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  return {
+    info: `backend ${tf.getBackend()}, SIMD ${simd}, 1 thread`,
+    run: (i) => {
+      const x = tf.tensor4d(s.nhwc[i], [1, h, w, c]);
+      const [y] = model.run(x, [m.final]);
+      const label = argmax(y.dataSync());
+      y.dispose();
+      x.dispose();
+      return { label };
+    },
+  };
+}
