@@ -79,7 +79,7 @@ describe.skipIf(why !== null)(why ? `the web demo's CIFAR-10 mode in Chromium (s
 
   it('fetches exactly the first 100 test records and loads the multi-exit model with SIMD', async () => {
     const got = await page.evaluate(() => {
-      const c = (window as unknown as { branchyDemo: { cifar: { count: number; labels: number[]; info?: unknown } } }).branchyDemo.cifar;
+      const c = (window as unknown as { branchyDemo: { cifar: { count: number; labels: number[] } } }).branchyDemo.cifar;
       return { count: c.count, labels: c.labels };
     });
     expect(got.count).toBe(COUNT);
@@ -111,6 +111,17 @@ describe.skipIf(why !== null)(why ? `the web demo's CIFAR-10 mode in Chromium (s
     // Right labels and image layout: full depth does far better than chance (10%) on the shown images.
     const full = model.classify(data.images, { policy: { kind: 'full' } });
     expect(full.filter((r, i) => r.label === data.labels[i]).length / COUNT).toBeGreaterThan(0.3);
+  });
+
+  it('the tabs switch between the two modes and keep the mode in the URL', async () => {
+    await page.locator('#modes button[data-mode="mnist"]').click();
+    expect(await page.locator('#mode-mnist').isVisible()).toBe(true);
+    expect(await page.locator('#mode-cifar').isHidden()).toBe(true);
+    expect(new URL(page.url()).searchParams.get('mode')).toBeNull();
+    await page.locator('#modes button[data-mode="cifar"]').click();
+    expect(await page.locator('#mode-cifar').isVisible()).toBe(true);
+    expect(await page.locator('#mode-mnist').isHidden()).toBe(true);
+    expect(new URL(page.url()).searchParams.get('mode')).toBe('cifar');
   });
 
   it('a clicked image shows its class; each early exit\'s slider moves the answer to that exit; the curve is drawn', async () => {
