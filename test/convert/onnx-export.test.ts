@@ -4,7 +4,9 @@
 // int8 graph (same ops, weights, biases and scales: bit-identical outputs). Models: the two
 // shipped int8 LeNets, the int8 fixtures of test/fixtures, a multi-exit fixture with a
 // predictor quantized here (one layer kept f32), and the shipped f32 LeNet.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportOnnx, importOnnx, quantizeGraph } from '../../src/convert/index.js';
@@ -174,7 +176,38 @@ describe('ONNX export of int8 models (QDQ)', () => {
     expect(await branchyRun(back, x)).toEqual(await branchyRun(c, x));
   });
 
-  it('writes QDQ: int8 weights with per-channel scales, int32 biases, per-tensor int8 activations', () => {
+  it.each(['models/branchy-lenet-mnist.int8.branchy', 'quant_torch_qdq'])('%s with int8 activations: the same outputs in ONNX Runtime, the same graph back', async (name) => {
+    const c = cases.get(name)!;
+    const [u8, s8] = [exportOnnx(c.graph, c.weights), exportOnnx(c.graph, c.weights, { activations: 'int8' })];
+    const zpTypes = (b: Uint8Array) => {
+      const g = ONNX.ModelProto.decode(b).graph!;
+      const init = new Map(g.initializer!.map((t) => [t.name!, t.dataType]));
+      return new Set(g.node!.filter((n) => n.opType === 'QuantizeLinear').map((n) => init.get(n.input![2])));
+    };
+    expect(zpTypes(s8)).toEqual(new Set([ONNX.TensorProto.DataType.INT8]));
+    expect(zpTypes(u8)).toEqual(new Set([ONNX.TensorProto.DataType.UINT8]));
+    const x = inputs(c.graph);
+    expect(await ortRun(s8, x)).toEqual(await ortRun(u8, x));
+    const back = importOnnx(s8);
+    expect(await branchyRun(back, x.data)).toEqual(await branchyRun(c, x.data));
+  });
+
+  it.each(['models/branchy-lenet-mnist.int8.branchy', 'quant_mobilenet_qdq', 'quant_torch_qdq'])('%s: ONNX Runtime fuses every conv and gemm into its int8 kernels', async (name) => {
+    const c = cases.get(name)!;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'branchy-export-'));
+    try {
+      const file = path.join(dir, 'optimized.onnx');
+      await ort.InferenceSession.create(exportOnnx(c.graph, c.weights), { graphOptimizationLevel: 'all', optimizedModelFilePath: file });
+      const ops = ONNX.ModelProto.decode(readFileSync(file)).graph!.node!.map((n) => n.opType!);
+      expect(ops.filter((o) => /^(Fused)?(Conv|Gemm|MatMul)$/.test(o)), 'float convs or gemms left').toEqual([]);
+      const int8 = c.graph.nodes.filter((n) => n.op === 'conv2d' || n.op === 'dwconv2d' || n.op === 'gemm').length;
+      expect(ops.filter((o) => o === 'QLinearConv' || o === 'QGemm' || o === 'QLinearMatMul')).toHaveLength(int8);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes QDQ: int8 weights with per-channel scales, int32 biases, per-tensor uint8 activations', () => {
     const c = cases.get('models/branchy-lenet-mnist.int8.branchy')!;
     const m = ONNX.ModelProto.decode(exportOnnx(c.graph, c.weights));
     const g = m.graph!;
@@ -188,7 +221,7 @@ describe('ONNX export of int8 models (QDQ)', () => {
     for (const n of g.node!.filter((k) => k.opType === 'Conv' || k.opType === 'Gemm')) {
       const [x, w, b] = n.input!.map((i) => g.node!.find((k) => k.output![0] === i)!);
       expect(x.opType).toBe('DequantizeLinear');
-      expect(init.get(x.input![2])!.dataType).toBe(T.INT8);
+      expect(init.get(x.input![2])!.dataType).toBe(T.UINT8);
       const [wq, ws] = [init.get(w.input![0])!, init.get(w.input![1])!];
       expect(wq.dataType).toBe(T.INT8);
       expect(ws.dims!.map(Number)).toEqual([Number(wq.dims![0])]); // one scale per output channel

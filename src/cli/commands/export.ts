@@ -6,10 +6,15 @@ import { readBranchy } from '../../format/index.js';
 import { exportOnnx } from '../../convert/onnx-export/export.js';
 import { BranchyInputError } from '../../errors.js';
 
-const USAGE = 'branchy export MODEL.branchy -o OUT.onnx';
+const USAGE = 'branchy export MODEL.branchy -o OUT.onnx [--activations uint8|int8]';
 
 export async function exportCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, { out: { type: 'string', short: 'o' } }, USAGE);
+  const { values, positionals } = parse(argv, {
+    out: { type: 'string', short: 'o' },
+    activations: { type: 'string', default: 'uint8' },
+  }, USAGE);
+  const activations = values.activations;
+  if (activations !== 'uint8' && activations !== 'int8') throw new BranchyInputError(`--activations wants uint8 or int8, got '${activations}'\nusage: ${USAGE}`);
   if (positionals.length !== 1) throw new BranchyInputError(`export takes one .branchy file\nusage: ${USAGE}`);
   const src = positionals[0];
   if (!src.endsWith('.branchy')) throw new BranchyInputError(`export reads a .branchy file (convert an ONNX model first), got ${src}\nusage: ${USAGE}`);
@@ -21,8 +26,8 @@ export async function exportCommand(argv: string[]): Promise<void> {
     throw new BranchyInputError(`cannot read ${src}: ${(e as Error).message}`);
   }
   const { graph, weights } = readBranchy(bytes);
-  const onnx = exportOnnx(graph, weights);
+  const onnx = exportOnnx(graph, weights, { activations });
   await writeFile(out, onnx);
   const int8 = graph.tensors.some((t) => t.dtype === 'i8' && !t.constant);
-  console.log(`wrote ${out} (${onnx.length} bytes, ${int8 ? 'int8 QDQ' : 'f32'}, opset 13)`);
+  console.log(`wrote ${out} (${onnx.length} bytes, ${int8 ? `QDQ: int8 weights, ${activations} activations` : 'f32'}, opset 13)`);
 }

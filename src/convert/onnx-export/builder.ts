@@ -11,15 +11,15 @@ export const EXPORT_OPSET = 13;
 /** IR version 7 is the one that goes with opset 13. */
 const IR_VERSION = 7;
 
-export type ElemType = 'f32' | 'i8' | 'i32' | 'i64';
+export type ElemType = 'f32' | 'i8' | 'u8' | 'i32' | 'i64';
 
-const ELEM: Record<ElemType, number> = { f32: T.FLOAT, i8: T.INT8, i32: T.INT32, i64: T.INT64 };
+const ELEM: Record<ElemType, number> = { f32: T.FLOAT, i8: T.INT8, u8: T.UINT8, i32: T.INT32, i64: T.INT64 };
 
 export type AttrValue = number | number[] | string | { floats: number[] } | { float: number };
 
 function bytesOf(type: ElemType, values: ArrayLike<number>): Uint8Array {
   const n = values.length;
-  const size = type === 'i64' ? 8 : type === 'i8' ? 1 : 4;
+  const size = type === 'i64' ? 8 : type === 'i8' || type === 'u8' ? 1 : 4;
   const out = new Uint8Array(n * size);
   const dv = new DataView(out.buffer);
   for (let i = 0; i < n; i++) {
@@ -27,6 +27,7 @@ function bytesOf(type: ElemType, values: ArrayLike<number>): Uint8Array {
     if (type === 'f32') dv.setFloat32(i * 4, v, true);
     else if (type === 'i32') dv.setInt32(i * 4, v, true);
     else if (type === 'i8') dv.setInt8(i, v);
+    else if (type === 'u8') dv.setUint8(i, v);
     else dv.setBigInt64(i * 8, BigInt(v), true);
   }
   return out;

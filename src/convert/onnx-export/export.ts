@@ -1,5 +1,6 @@
 // branchy IR -> ONNX (opset 13, NCHW). An int8 graph becomes the standard QDQ form that
-// ONNX Runtime's quantizer writes: every i8 tensor is the output of a QuantizeLinear, every
+// ONNX Runtime's quantizer writes: every i8 tensor is the output of a QuantizeLinear (uint8
+// with zero point + 128 by default: the same values; or int8), every
 // int8 op reads DequantizeLinear copies of its inputs (one per reader), runs as the float ONNX
 // op and quantizes its output; weights are their int8 values behind a per-channel
 // DequantizeLinear (axis 0, zero point 0), biases int32 behind DequantizeLinear at s_in·s_w.
@@ -15,6 +16,13 @@ import { dwToOnnx, hwcColumnsToChw, nhwcToNchw } from './layout.js';
 export interface ExportOptions {
   /** The ONNX graph's name (default 'branchy'). */
   name?: string;
+  /**
+   * Element type of quantized activations: 'uint8' (default; zero point + 128, the same values,
+   * as PyTorch and ONNX Runtime's quantize_static write them) or 'int8'. ONNX Runtime converts
+   * int8 activations to uint8 itself but, where a tensor has several readers (an exit's branch
+   * point), leaves those ops in float; with uint8 it fuses every group.
+   */
+  activations?: 'uint8' | 'int8';
 }
 
 const nchw = (s: number[]): number[] => (s.length === 4 ? [s[0], s[3], s[1], s[2]] : s.slice());
@@ -37,7 +45,7 @@ function tensorQuant(t: TensorInfo, where: string): { scale: number; zeroPoint: 
 /** Exports a graph and its weights as an ONNX model (bytes of a ModelProto). */
 export function exportOnnx(graph: Graph, weights: Weights, opts: ExportOptions = {}): Uint8Array {
   validateGraph(graph, { weights });
-  return new Exporter(graph, weights).run(opts.name ?? 'branchy');
+  return new Exporter(graph, weights, opts.activations ?? 'uint8').run(opts.name ?? 'branchy');
 }
 
 class Exporter {
@@ -49,7 +57,7 @@ class Exporter {
   /** Flattened NHWC maps whose Gemm readers take their weights' columns in H,W,C order. */
   private readonly hwcFlat = new Map<string, [number, number, number]>();
 
-  constructor(private readonly graph: Graph, private readonly weights: Weights) {
+  constructor(private readonly graph: Graph, private readonly weights: Weights, private readonly act: 'uint8' | 'int8') {
     this.tensors = tensorMap(graph);
     this.readers = consumers(graph);
   }
@@ -74,7 +82,7 @@ class Exporter {
   // ---- boundaries -------------------------------------------------------------------------
 
   private graphInput(t: TensorInfo): void {
-    const type = elemType(t);
+    const type = this.valueType(t);
     if (t.shape.length === 4 && t.sourceLayout !== 'NCHW') {
       // The source model took NHWC: keep its input, transpose once inside.
       this.b.input(t.name, type, t.shape);
@@ -89,7 +97,7 @@ class Exporter {
 
   private graphOutput(t: TensorInfo): void {
     const v = this.value.get(t.name)!;
-    const type = elemType(t);
+    const type = this.valueType(t);
     if (t.shape.length === 4 && t.sourceLayout !== 'NCHW') {
       this.b.node('Transpose', [v], [t.name], { perm: [0, 2, 3, 1] });
       this.b.output(t.name, type, t.shape);
@@ -130,8 +138,15 @@ class Exporter {
     return this.b.scalarish('scale', 'f32', [], [s]);
   }
 
+  /** An activation zero point (branchy's int8 one; + 128 for uint8 activations). */
   private zp(z: number): string {
-    return this.b.scalarish('zero_point', 'i8', [], [z]);
+    return this.act === 'uint8' ? this.b.scalarish('zero_point', 'u8', [], [z + 128]) : this.b.scalarish('zero_point', 'i8', [], [z]);
+  }
+
+  /** The ONNX element type of a computed tensor (i8 activations as `act` says). */
+  private valueType(t: TensorInfo): ElemType {
+    const e = elemType(t);
+    return e === 'i8' && this.act === 'uint8' ? 'u8' : e;
   }
 
   /** QuantizeLinear of float value `v` into IR tensor `out` (i8). */
