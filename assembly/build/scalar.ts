@@ -7,7 +7,7 @@ export {
   qs8_gemm_pack_2x4c8, qs8_gemm_pack_2x4c16s, qs8_gemm_2x4c8__scalar, qs8_gemm_2x4c16s__scalar,
 } from '../qs8/gemm_scalar';
 export { qs8_conv_2x4c8__scalar, qs8_conv_2x4c16s__scalar } from '../qs8/conv_scalar';
-export { qs8_conv_cin4_pack_4c2, qs8_conv_cin4_scratch_bytes, qs8_conv_cin4_4x8c2__scalar } from '../qs8/conv_cin4_scalar';
+export { qs8_conv_cin4_pack_16c2, qs8_conv_cin4_scratch_bytes, qs8_conv_cin4_2x16c2__scalar } from '../qs8/conv_cin4_scalar';
 
 // --- qs8 dwconv ---
 export { qs8_dwconv_pack_16c, qs8_dwconv_3x3_16c__scalar, qs8_dwconv_5x5_16c__scalar, qs8_dwconv_generic_16c__scalar } from '../qs8/dwconv';
@@ -26,6 +26,7 @@ export { qs8_vadd_x1__scalar, qs8_vcvt_x1__scalar, f32_qs8_vcvt_x1__scalar, qs8_
 export { qs8_vmulcaddc_c16__scalar, qs8_vmulcaddc_pack_c16 } from '../eltwise/qs8_eltwise';
 export { f32_vadd_x1__scalar, f32_vmulcaddc_c4__scalar, f32_vmulcaddc_pack_c4 } from '../eltwise/f32_eltwise';
 export { xx_copy_nc_x1__scalar } from '../eltwise/copy';
+export { u8_qs8_lut_x1__scalar } from '../eltwise/lut';
 
 // --- exit head ---
 export { f32_exit_head__scalar, qs8_exit_head__scalar } from '../head/exit_head';

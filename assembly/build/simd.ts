@@ -7,8 +7,8 @@ export {
   qs8_gemm_pack_2x4c8, qs8_gemm_pack_2x4c16s, qs8_gemm_2x4c8__scalar, qs8_gemm_2x4c16s__scalar,
 } from '../qs8/gemm_scalar';
 export { qs8_conv_2x4c8__scalar, qs8_conv_2x4c16s__scalar } from '../qs8/conv_scalar';
-export { qs8_conv_cin4_pack_4c2, qs8_conv_cin4_scratch_bytes, qs8_conv_cin4_4x8c2__scalar } from '../qs8/conv_cin4_scalar';
-export { qs8_conv_cin4_4x8c2__wasmsimd } from '../qs8/conv_cin4_wasmsimd';
+export { qs8_conv_cin4_pack_16c2, qs8_conv_cin4_scratch_bytes, qs8_conv_cin4_2x16c2__scalar } from '../qs8/conv_cin4_scalar';
+export { qs8_conv_cin4_2x16c2__wasmsimd } from '../qs8/conv_cin4_wasmsimd';
 export { qs8_gemm_2x4c8__wasmsimd } from '../qs8/gemm_wasmsimd';
 export { qs8_conv_2x4c8__wasmsimd } from '../qs8/conv_wasmsimd';
 
@@ -35,6 +35,7 @@ export { qs8_vadd_x1__scalar, qs8_vcvt_x1__scalar, f32_qs8_vcvt_x1__scalar, qs8_
 export { qs8_vmulcaddc_c16__scalar, qs8_vmulcaddc_pack_c16 } from '../eltwise/qs8_eltwise';
 export { f32_vadd_x1__scalar, f32_vmulcaddc_c4__scalar, f32_vmulcaddc_pack_c4 } from '../eltwise/f32_eltwise';
 export { xx_copy_nc_x1__scalar } from '../eltwise/copy';
+export { u8_qs8_lut_x1__scalar } from '../eltwise/lut';
 export { qs8_vadd_x16__wasmsimd, qs8_vcvt_x16__wasmsimd, f32_qs8_vcvt_x16__wasmsimd, qs8_f32_vcvt_x16__wasmsimd } from '../eltwise/qs8_eltwise_wasmsimd';
 export { qs8_vmulcaddc_c16__wasmsimd } from '../eltwise/qs8_eltwise_wasmsimd';
 export { f32_vadd_x16__wasmsimd, f32_vmulcaddc_c4__wasmsimd } from '../eltwise/f32_eltwise_wasmsimd';

@@ -1,12 +1,12 @@
 // Direct int8 conv2d NHWC for few input channels (C_in <= 4: a network's first layer),
 // any kernel size, stride, dilation and asymmetric padding, groups = 1: the packer, the
-// input "pair image" builder and the scalar twin of qs8_conv_cin4_4x8c2__wasmsimd.
+// input "pair image" builder and the scalar twin of qs8_conv_cin4_2x16c2__wasmsimd.
 // Compiled into every build (no SIMD here).
 //
 // Why: the im2col + GEMM conv copies a few bytes per tap and pads K = KH*KW*C_in up to
 // 8 (LeNet's 5x5x1: 25 -> 32, with a per-tile reduction); here every output pixel reads
-// its window straight from a prepared copy of the image and the weights are broadcast
-// against activation pairs, 4 pixels x 8 output channels per tile, K in pairs ("c2").
+// its window straight from a prepared copy of the image, and activation pairs are
+// broadcast against the weights of 16 output channels ("c2": K in pairs).
 //
 // K order: kernel row kh holds the KW*C_in bytes (kw, ci) that are contiguous in an input
 // row; each row is cut into PR = ceil(KW*C_in / 2) pairs of consecutive elements, the
@@ -21,15 +21,17 @@
 // One load of 4 bytes then gives the activation pair of any window, odd offsets included.
 //   Wp = pad_left + W + pad_right, rowBytes = Wp*C_in, rowPairs = roundup(rowBytes, 8),
 //   Hn = (H_out-1)*stride_h + (KH-1)*dilation_h + 1 rows (the ones windows read),
-//   scratch = Hn*rowPairs*4 bytes of pairs, then a row buffer of roundup(rowBytes + 1, 16)
+//   scratch = Hn*rowPairs*4 bytes of pairs, then a row buffer of roundup(rowBytes + 1, 16) + 16
 //   bytes (+ the usual 16 read-past bytes). qs8_conv_cin4_scratch_bytes(params) says it.
 // A window of output (oy, ox) starts at row oy*stride_h, column ix0 = ox*stride_w (padded
 // coordinates), position pos = ix0 when dilation_w = 1, else start(ix0 % dw) + ix0 / dw with
 // start(r) = r*floor(Wp/dw) + min(r, Wp % dw); its row kh lies dilation_h*kh rows below.
+// Pair entries past a window's reach (row ends) may hold anything: they meet zero weights.
 //
-// Packed weights "4c2" (qs8_conv_cin4_pack_4c2), per block of 4 output channels
-// (C_out padded to 4; padded channels: zero bias, scale and weights):
-//   i32 bias'[4] | f32 scale[4] | i16 w[KH][PR][4][2]     (32 + 16*KH*PR bytes)
+// Packed weights "16c2" (qs8_conv_cin4_pack_16c2): C_out padded to a multiple of 4
+// (padded channels: zero bias, scale and weights), cut into blocks of nw = 16 channels, the
+// last one nw = 4, 8, 12 or 16 wide; block b starts at b * (128 + 64*KH*PR) bytes:
+//   i32 bias'[nw] | f32 scale[nw] | i16 w[KH][PR][nw][2]     (8*nw + 4*nw*KH*PR bytes)
 // with bias'[n] = bias[n] - zp_in * sum_k w[n,k] (padding reads zp_in, which cancels),
 // weights in [-127, 127] (-128 is read as -127, as every qs8 packer does).
 //
@@ -52,29 +54,30 @@ export function cin4_row_pairs(kw: i32, c: i32): i32 {
   return (kw * c + 1) >> 1;
 }
 
-/** Bytes of one packed block of 4 output channels. */
+/** Bytes of one full packed block of 16 output channels. */
 // @ts-ignore: decorator
 @inline
 export function cin4_block_bytes(kh: i32, kw: i32, c: i32): i32 {
-  return 32 + 16 * kh * cin4_row_pairs(kw, c);
+  return 128 + 64 * kh * cin4_row_pairs(kw, c);
 }
 
 /**
  * Packs canonical OHWI weights w[N][KH][KW][C] int8, bias i32[N] (0: none) and scale f32[N]
- * into the "4c2" layout at out (ceil(N/4) * (32 + 16*KH*ceil(KW*C/2)) bytes).
+ * into the "16c2" layout at out (see the header for its size).
  */
-export function qs8_conv_cin4_pack_4c2(
+export function qs8_conv_cin4_pack_16c2(
   w: usize, bias: usize, scale: usize, zp_in: i32, n: i32, kh: i32, kw: i32, c: i32, out: usize,
 ): void {
   const pr = cin4_row_pairs(kw, c);
   const rowK = kw * c;
   const k = kh * rowK;
-  const blocks = (n + 3) >> 2;
+  const npad = (n + 3) & ~3;
   const bb = <usize>cin4_block_bytes(kh, kw, c);
-  for (let nb = 0; nb < blocks; nb++) {
-    const o = out + <usize>nb * bb;
-    for (let j = 0; j < 4; j++) {
-      const nn = nb * 4 + j;
+  for (let n0 = 0; n0 < npad; n0 += 16) {
+    const nw = min<i32>(16, npad - n0);
+    const o = out + <usize>(n0 >> 4) * bb;
+    for (let j = 0; j < nw; j++) {
+      const nn = n0 + j;
       let b: i32 = 0;
       let s: f32 = 0;
       if (nn < n) {
@@ -85,13 +88,13 @@ export function qs8_conv_cin4_pack_4c2(
         s = load<f32>(scale + <usize>nn * 4);
       }
       store<i32>(o + <usize>j * 4, b);
-      store<f32>(o + 16 + <usize>j * 4, s);
+      store<f32>(o + <usize>(nw + j) * 4, s);
     }
-    let dst = o + 32;
+    let dst = o + <usize>nw * 8;
     for (let r = 0; r < kh; r++) {
       for (let p = 0; p < pr; p++) {
-        for (let j = 0; j < 4; j++) {
-          const nn = nb * 4 + j;
+        for (let j = 0; j < nw; j++) {
+          const nn = n0 + j;
           for (let h = 0; h < 2; h++) {
             const e = 2 * p + h;
             const v = nn < n && e < rowK ? clamp_w(<i32>load<i8>(w + <usize>nn * <usize>k + <usize>(r * rowK + e))) : 0;
@@ -107,13 +110,13 @@ export function qs8_conv_cin4_pack_4c2(
 /** Padded width, bytes and pair-row stride (i32 entries) of the pair image. */
 // @ts-ignore: decorator
 @inline
-function padded_w(params: usize): i32 {
+export function padded_w(params: usize): i32 {
   return load<i32>(params, 72) + load<i32>(params, 24) + load<i32>(params, 80);
 }
 
 // @ts-ignore: decorator
 @inline
-function pair_rows(params: usize): i32 {
+export function pair_rows(params: usize): i32 {
   return (load<i32>(params, 32) - 1) * load<i32>(params, 52) + (load<i32>(params, 44) - 1) * load<i32>(params, 60) + 1;
 }
 
@@ -126,7 +129,7 @@ export function cin4_row_stride(params: usize): i32 {
 /** Scratch bytes the cin4 kernels need for these params (without the 16 read-past bytes). */
 export function qs8_conv_cin4_scratch_bytes(params: usize): i32 {
   const rowBytes = padded_w(params) * load<i32>(params, 28);
-  return pair_rows(params) * cin4_row_stride(params) * 4 + ((rowBytes + 1 + 15) & ~15);
+  return pair_rows(params) * cin4_row_stride(params) * 4 + ((rowBytes + 1 + 15) & ~15) + 16;
 }
 
 /** Byte position of padded column ix in a reordered row (phases of dilation_w), in pixels. */
@@ -188,8 +191,8 @@ function build_pairs__scalar(inb: usize, scratch: usize, params: usize): void {
   }
 }
 
-/** Scalar twin of qs8_conv_cin4_4x8c2__wasmsimd: same signature, same packed "4c2" layout. */
-export function qs8_conv_cin4_4x8c2__scalar(input: usize, w: usize, output: usize, scratch: usize, params: usize): void {
+/** Scalar twin of qs8_conv_cin4_2x16c2__wasmsimd: same signature, same packed "16c2" layout. */
+export function qs8_conv_cin4_2x16c2__scalar(input: usize, w: usize, output: usize, scratch: usize, params: usize): void {
   const zp = load<i32>(params);
   const lo = <f32>(load<i32>(params, 4) - zp);
   const hi = <f32>(load<i32>(params, 8) - zp);
@@ -209,6 +212,7 @@ export function qs8_conv_cin4_4x8c2__scalar(input: usize, w: usize, output: usiz
   const wp = padded_w(params);
   const pr = cin4_row_pairs(KW, C);
   const bb = <usize>cin4_block_bytes(KH, KW, C);
+  const npad = (N + 3) & ~3;
   const stride = <usize>cin4_row_stride(params) << 2;
   const rowStep = <usize>dh * stride;
   for (let b = 0; b < batch; b++) {
@@ -218,13 +222,17 @@ export function qs8_conv_cin4_4x8c2__scalar(input: usize, w: usize, output: usiz
       const rowBase = scratch + <usize>(oy * sh) * stride;
       for (let ox = 0; ox < OW; ox++) {
         const base = rowBase + (<usize>(cin4_position(ox * sw, wp, dw) * C) << 2);
-        for (let nb = 0; nb * 4 < N; nb++) {
-          const wb = w + <usize>nb * bb;
-          let acc0 = load<i32>(wb);
-          let acc1 = load<i32>(wb, 4);
-          let acc2 = load<i32>(wb, 8);
-          let acc3 = load<i32>(wb, 12);
-          let pw = wb + 32;
+        // Four channels at a time: quarter q of the block that holds channel n0.
+        for (let n0 = 0; n0 < npad; n0 += 4) {
+          const nw = min<i32>(16, npad - (n0 & ~15));
+          const q = n0 & 15;
+          const wb = w + <usize>(n0 >> 4) * bb;
+          const pstep = <usize>nw * 4;
+          let acc0 = load<i32>(wb + <usize>q * 4);
+          let acc1 = load<i32>(wb + <usize>q * 4, 4);
+          let acc2 = load<i32>(wb + <usize>q * 4, 8);
+          let acc3 = load<i32>(wb + <usize>q * 4, 12);
+          let pw = wb + <usize>nw * 8 + <usize>q * 4;
           for (let r = 0; r < KH; r++) {
             const pa = base + <usize>r * rowStep;
             for (let p = 0; p < pr; p++) {
@@ -235,15 +243,16 @@ export function qs8_conv_cin4_4x8c2__scalar(input: usize, w: usize, output: usiz
               acc1 += a0 * <i32>load<i16>(pw, 4) + a1 * <i32>load<i16>(pw, 6);
               acc2 += a0 * <i32>load<i16>(pw, 8) + a1 * <i32>load<i16>(pw, 10);
               acc3 += a0 * <i32>load<i16>(pw, 12) + a1 * <i32>load<i16>(pw, 14);
-              pw += 16;
+              pw += pstep;
             }
           }
-          const nr = min<i32>(4, N - nb * 4);
-          const o = out + <usize>nb * 4;
-          store<i8>(o, <i8>requant_fp32(acc0, load<f32>(wb, 16), zp, lo, hi));
-          if (nr > 1) store<i8>(o, <i8>requant_fp32(acc1, load<f32>(wb, 20), zp, lo, hi), 1);
-          if (nr > 2) store<i8>(o, <i8>requant_fp32(acc2, load<f32>(wb, 24), zp, lo, hi), 2);
-          if (nr > 3) store<i8>(o, <i8>requant_fp32(acc3, load<f32>(wb, 28), zp, lo, hi), 3);
+          const ps = wb + <usize>(nw + q) * 4;
+          const nr = min<i32>(4, N - n0);
+          const o = out + <usize>n0;
+          store<i8>(o, <i8>requant_fp32(acc0, load<f32>(ps), zp, lo, hi));
+          if (nr > 1) store<i8>(o, <i8>requant_fp32(acc1, load<f32>(ps, 4), zp, lo, hi), 1);
+          if (nr > 2) store<i8>(o, <i8>requant_fp32(acc2, load<f32>(ps, 8), zp, lo, hi), 2);
+          if (nr > 3) store<i8>(o, <i8>requant_fp32(acc3, load<f32>(ps, 12), zp, lo, hi), 3);
         }
         out += <usize>N;
       }

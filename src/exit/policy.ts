@@ -41,10 +41,11 @@ export function confident(kind: ConfidencePolicy['kind'], threshold: number, ent
   return kind === 'entropy' ? entropy < threshold : top1 > threshold;
 }
 
+const KINDS: readonly string[] = ['full', 'entropy', 'maxprob', 'predicted', 'budget'];
+
 export function checkPolicy(p: ExitPolicy): void {
-  const kinds = ['full', 'entropy', 'maxprob', 'predicted', 'budget'];
-  if (!p || !kinds.includes((p as { kind: string }).kind)) {
-    throw new BranchyInputError(`unknown exit policy ${JSON.stringify(p)}; use one of ${kinds.join(', ')}`);
+  if (!p || !KINDS.includes((p as { kind: string }).kind)) {
+    throw new BranchyInputError(`unknown exit policy ${JSON.stringify(p)}; use one of ${KINDS.join(', ')}`);
   }
   if (p.kind === 'budget') {
     if (p.macs === undefined && p.ms === undefined) throw new BranchyInputError('budget policy: give macs or ms (per sample)');

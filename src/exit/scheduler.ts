@@ -4,7 +4,8 @@
 import type { ExitPlan } from '../ir/exits.js';
 import type { Program, Step } from '../runtime/executor.js';
 import type { Build } from '../runtime/features.js';
-import { prepareExitHead, runExitHead, type ExitHeadLayer } from '../runtime/ops/head.js';
+import { prepareExitHead, type ExitHeadLayer } from '../runtime/ops/head.js';
+import { kernelFn } from '../runtime/exports.js';
 import { BranchyUnsupportedError } from '../errors.js';
 import { type ConfidencePolicy, type ExitPolicy, checkPolicy, confident, thresholdAt } from './policy.js';
 
@@ -38,6 +39,7 @@ interface ExitParts {
   predictor: Part | null;
   /** The exit head kernel over this exit's logits, and where it writes. */
   stats: ExitHeadLayer;
+  head_: (rows: number, classes: number, x: number, y: number, argmax: number, params: number) => void;
   logits: number;
   out: number;
   argmax: number;
@@ -54,6 +56,12 @@ const runPart = (p: Part): void => {
 
 export class ExitScheduler {
   private readonly parts: ExitParts[];
+  /** Per exit: its head's output row [p_0 .. p_{k-1}, entropy, top1] and argmax, as views (remade when memory grows). */
+  private rows: Float32Array[] = [];
+  private argmaxes: Int32Array[] = [];
+  private viewsOf: ArrayBufferLike | null = null;
+  /** The exit whose head statistics are in its output row for the current sample (-1: none). */
+  private fresh = -1;
 
   constructor(
     private readonly program: Program,
@@ -81,7 +89,7 @@ export class ExitScheduler {
         stage: part(plan.stages[i]),
         head: part(e.head),
         predictor: e.predictor ? part(e.predictor.nodes) : null,
-        stats, logits: logits.ptr, out, argmax,
+        stats, head_: kernelFn(mem.mod.exports, stats.kernel), logits: logits.ptr, out, argmax,
         gateLogit: gate ? gate.ptr : 0,
         thresholds: e.thresholds ?? {},
         ms: e.timeMs ? { ...e.timeMs } : undefined,
@@ -99,16 +107,29 @@ export class ExitScheduler {
     return { stage: p.stage.macs, head: p.head.macs, predictor: p.predictor?.macs ?? 0 };
   }
 
+  /** Runs exit i's head kernel (softmax, entropy, top-1, argmax) once per sample; returns its output row. */
+  private headRow(i: number): Float32Array {
+    const mem = this.program.mem;
+    if (this.viewsOf !== mem.buffer) {
+      this.rows = this.parts.map((p) => mem.f32(p.out, p.stats.classes + 2));
+      this.argmaxes = this.parts.map((p) => mem.i32(p.argmax, 1));
+      this.viewsOf = mem.buffer;
+    }
+    if (this.fresh !== i) {
+      const p = this.parts[i];
+      p.head_(1, p.stats.classes, p.logits, p.out, p.argmax, p.stats.params);
+      this.fresh = i;
+    }
+    return this.rows[i];
+  }
+
   /** The answer of exit i from its logits (already computed). */
   private answer(i: number, macs: number, t0: number, skipped: number[]): ExitResult {
-    const p = this.parts[i];
-    const mem = this.program.mem;
-    runExitHead(mem, p.stats, p.logits, p.out, p.argmax);
-    const k = p.stats.classes;
-    const row = mem.f32(p.out, k + 2);
+    const row = this.headRow(i);
+    const k = this.parts[i].stats.classes;
     return {
       exit: i,
-      label: mem.i32(p.argmax, 1)[0],
+      label: this.argmaxes[i][0],
       probs: row.slice(0, k),
       entropy: row[k],
       confidence: row[k + 1],
@@ -116,14 +137,6 @@ export class ExitScheduler {
       timeMs: performance.now() - t0,
       skipped,
     };
-  }
-
-  private stats(i: number): { entropy: number; top1: number } {
-    const p = this.parts[i];
-    const mem = this.program.mem;
-    runExitHead(mem, p.stats, p.logits, p.out, p.argmax);
-    const row = mem.f32(p.out, p.stats.classes + 2);
-    return { entropy: row[p.stats.classes], top1: row[p.stats.classes + 1] };
   }
 
   private gateOpen(i: number, gate: number[] | number | undefined): boolean {
@@ -136,8 +149,9 @@ export class ExitScheduler {
   private confidentAt(i: number, rule: ConfidencePolicy): boolean {
     const file = rule.kind === 'entropy' ? this.parts[i].thresholds.entropy : this.parts[i].thresholds.maxprob;
     const tau = thresholdAt(rule.thresholds, i, file, `${rule.kind} policy`);
-    const s = this.stats(i);
-    return confident(rule.kind, tau, s.entropy, s.top1);
+    const row = this.headRow(i);
+    const k = this.parts[i].stats.classes;
+    return confident(rule.kind, tau, row[k], row[k + 1]);
   }
 
   /** Measure each part's time on whatever input is in the arena (median of `reps`). */
@@ -171,21 +185,22 @@ export class ExitScheduler {
     // A time budget needs the parts' measured times; measure once, on this sample (parts only
     // read what earlier parts wrote, so re-running them leaves the same values in the arena).
     if (policy.kind === 'budget' && policy.ms !== undefined && this.parts.some((p) => !p.ms)) this.measure();
-    const last = this.parts.length - 1;
+    const parts = this.parts;
+    const last = parts.length - 1;
+    this.fresh = -1;
     const t0 = performance.now();
+    if (policy.kind === 'budget') return this.runBudget(policy, t0);
     let macs = 0;
     const skipped: number[] = [];
-    const stage = (i: number) => (runPart(this.parts[i].stage), (macs += this.parts[i].stage.macs));
-    const head = (i: number) => (runPart(this.parts[i].head), (macs += this.parts[i].head.macs));
-
-    if (policy.kind === 'budget') return this.runBudget(policy, t0);
-
     for (let i = 0; i <= last; i++) {
-      stage(i);
+      const p = parts[i];
+      runPart(p.stage);
+      macs += p.stage.macs;
       if (i === last) break;
       if (policy.kind === 'full') continue;
+      let rule: ConfidencePolicy = policy as ConfidencePolicy;
       if (policy.kind === 'predicted') {
-        const p = this.parts[i];
+        rule = policy.then;
         if (p.predictor) {
           runPart(p.predictor);
           macs += p.predictor.macs;
@@ -194,14 +209,13 @@ export class ExitScheduler {
             continue;
           }
         }
-        head(i);
-        if (this.confidentAt(i, policy.then)) return this.answer(i, macs, t0, skipped);
-        continue;
       }
-      head(i);
-      if (this.confidentAt(i, policy)) return this.answer(i, macs, t0, skipped);
+      runPart(p.head);
+      macs += p.head.macs;
+      if (this.confidentAt(i, rule)) return this.answer(i, macs, t0, skipped);
     }
-    head(last);
+    runPart(parts[last].head);
+    macs += parts[last].head.macs;
     return this.answer(last, macs, t0, skipped);
   }
 

@@ -46,9 +46,24 @@ export interface TensorSlot {
   ptr: number;
 }
 
+/**
+ * A graph input whose only reader is a quantize node (an int8 model's first step). The host
+ * may write the sample's int8 values into `output` itself (src/runtime/input.ts); while
+ * `prequantized` is true the quantize step leaves them as they are.
+ */
+export interface InputQuantize {
+  /** The quantize node's int8 output tensor. */
+  readonly output: string;
+  /** Quantize what lies in the f32 input slot into `output` (the step's kernel, unconditionally). */
+  readonly quantize: () => void;
+  prequantized: boolean;
+}
+
 export interface Program {
   readonly mem: LinearMemory;
   readonly steps: readonly Step[];
+  /** Graph inputs read by nothing but a quantize node, by input name. */
+  readonly inputQuantize: ReadonlyMap<string, InputQuantize>;
   /** Every computed tensor (inputs included) by name, with its planned pointer. */
   readonly tensors: ReadonlyMap<string, TensorSlot>;
   /** Bytes of the activation arena (one sample). */
@@ -119,6 +134,8 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
   const slots = new Map<string, Slot>();
   const scratch: Slot[] = [];
   const steps: Step[] = [];
+  const inputQuantize = new Map<string, InputQuantize>();
+  const readers = (name: string): number => graph.nodes.filter((n) => n.inputs.includes(name)).length;
   const lastStep = order.length; // graph outputs stay alive past the last step
   checkMemoryNeed(mem, graph, weights, order, opts.keepAll ?? false);
   const weightStart = mem.used;
@@ -351,7 +368,17 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
           node.op === 'quantize' ? prepareQuantize(mem, build, { n, output: tensorQuant(y, node) })
             : node.op === 'dequantize' ? prepareDequantize(mem, build, { n, input: tensorQuant(x, node) })
               : prepareRequantize(mem, build, { n, input: tensorQuant(x, node), output: tensorQuant(y, node) });
-        run = () => runConvert(mem, layer, X.ptr, Y.ptr);
+        const convert = () => runConvert(mem, layer, X.ptr, Y.ptr);
+        const input = node.inputs[0];
+        if (node.op === 'quantize' && !post && graph.inputs.includes(input) && !graph.outputs.includes(input) && readers(input) === 1) {
+          const q: InputQuantize = { output: node.outputs[0], quantize: convert, prequantized: false };
+          inputQuantize.set(input, q);
+          run = () => {
+            if (!q.prequantized) convert();
+          };
+        } else {
+          run = convert;
+        }
         break;
       }
       default:
@@ -387,7 +414,7 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
     const t = info(name);
     tensors.set(name, { info: t, elements: numel(t.shape.slice(1)), ptr: s.ptr });
   }
-  return { mem, steps, tensors, arenaBytes: plan.size, weightBytes };
+  return { mem, steps, inputQuantize, tensors, arenaBytes: plan.size, weightBytes };
 }
 
 /**

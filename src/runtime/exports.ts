@@ -23,12 +23,12 @@ export interface KernelExports {
   qs8_conv_2x4c16s__scalar(input: Ptr, w: Ptr, output: Ptr, scratch: Ptr, params: Ptr): void;
   qs8_conv_2x4c8__wasmsimd?(input: Ptr, w: Ptr, output: Ptr, scratch: Ptr, params: Ptr): void;
   qs8_conv_2x4c16s__wasmrelaxed?(input: Ptr, w: Ptr, output: Ptr, scratch: Ptr, params: Ptr): void;
-  /** Direct conv for C_in <= 4, packer "4c2": (w OHWI i8, bias i32 (0 = none), scale f32, zp_in, N, KH, KW, C_in, out); see assembly/qs8/conv_cin4_scalar.ts. */
-  qs8_conv_cin4_pack_4c2(w: Ptr, bias: Ptr, scale: Ptr, zpIn: number, n: number, kh: number, kw: number, c: number, out: Ptr): void;
+  /** Direct conv for C_in <= 4, packer "16c2": (w OHWI i8, bias i32 (0 = none), scale f32, zp_in, N, KH, KW, C_in, out); see assembly/qs8/conv_cin4_scalar.ts. */
+  qs8_conv_cin4_pack_16c2(w: Ptr, bias: Ptr, scale: Ptr, zpIn: number, n: number, kh: number, kw: number, c: number, out: Ptr): void;
   /** Scratch bytes of the direct conv for a conv params block. */
   qs8_conv_cin4_scratch_bytes(params: Ptr): number;
-  qs8_conv_cin4_4x8c2__scalar(input: Ptr, w: Ptr, output: Ptr, scratch: Ptr, params: Ptr): void;
-  qs8_conv_cin4_4x8c2__wasmsimd?(input: Ptr, w: Ptr, output: Ptr, scratch: Ptr, params: Ptr): void;
+  qs8_conv_cin4_2x16c2__scalar(input: Ptr, w: Ptr, output: Ptr, scratch: Ptr, params: Ptr): void;
+  qs8_conv_cin4_2x16c2__wasmsimd?(input: Ptr, w: Ptr, output: Ptr, scratch: Ptr, params: Ptr): void;
 
   // --- qs8 dwconv ---
   /** Packer for every qs8 dwconv kernel: (taps, C, w[KH][KW][C] i8, bias i32 (0 = none), scale f32, zp_in, out). */
@@ -97,6 +97,8 @@ export interface KernelExports {
   /** Strided row copy for channel concat: (rows, bytes, x, x_stride, y, y_stride), strides in bytes. */
   xx_copy_nc_x1__scalar(rows: number, bytes: number, x: Ptr, xStride: number, y: Ptr, yStride: number): void;
   xx_copy_nc_x16__wasmsimd?(rows: number, bytes: number, x: Ptr, xStride: number, y: Ptr, yStride: number): void;
+  /** uint8 -> int8 table lookup to NHWC: (pixels, channels, x, x_channel_stride, x_pixel_stride, table [C][256], y); assembly/eltwise/lut.ts. */
+  u8_qs8_lut_x1__scalar(pixels: number, channels: number, x: Ptr, xChannelStride: number, xPixelStride: number, table: Ptr, y: Ptr): void;
 
   // --- exit head ---
   /** Softmax + entropy + top-1 + argmax per row: (rows, classes, x, y, argmax, params); assembly/head/exit_head.ts. */

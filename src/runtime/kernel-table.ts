@@ -29,9 +29,9 @@ export const KERNEL_TABLE: KernelTable = {
   },
   // Direct conv for C_in <= 4 (first layers): the conv op picks it over the im2col GEMM.
   qs8_conv_cin4: {
-    scalar: { kernel: 'qs8_conv_cin4_4x8c2__scalar', packer: 'qs8_conv_cin4_pack_4c2' },
-    simd: { kernel: 'qs8_conv_cin4_4x8c2__wasmsimd', packer: 'qs8_conv_cin4_pack_4c2' },
-    relaxed: { kernel: 'qs8_conv_cin4_4x8c2__wasmsimd', packer: 'qs8_conv_cin4_pack_4c2' },
+    scalar: { kernel: 'qs8_conv_cin4_2x16c2__scalar', packer: 'qs8_conv_cin4_pack_16c2' },
+    simd: { kernel: 'qs8_conv_cin4_2x16c2__wasmsimd', packer: 'qs8_conv_cin4_pack_16c2' },
+    relaxed: { kernel: 'qs8_conv_cin4_2x16c2__wasmsimd', packer: 'qs8_conv_cin4_pack_16c2' },
   },
 
   // --- qs8 dwconv ---
@@ -147,6 +147,12 @@ export const KERNEL_TABLE: KernelTable = {
     scalar: { kernel: 'xx_copy_nc_x1__scalar' },
     simd: { kernel: 'xx_copy_nc_x16__wasmsimd' },
     relaxed: { kernel: 'xx_copy_nc_x16__wasmsimd' },
+  },
+  // The fused input step (uint8 pixels -> int8 by a table per channel): scalar in every build.
+  u8_qs8_lut: {
+    scalar: { kernel: 'u8_qs8_lut_x1__scalar' },
+    simd: { kernel: 'u8_qs8_lut_x1__scalar' },
+    relaxed: { kernel: 'u8_qs8_lut_x1__scalar' },
   },
 
   // --- exit head ---

@@ -9,6 +9,7 @@ import { readBranchy } from '../format/branchy.js';
 import type { Graph, TensorInfo, Weights } from '../ir/types.js';
 import { validateGraph } from '../ir/graph.js';
 import { compile, type Program, type TensorSlot } from './executor.js';
+import { InputWriter } from './input.js';
 import { LinearMemory } from './memory.js';
 import { loadKernels, type LoadKernelsOptions, type WasmSource } from './wasm.js';
 import type { Build } from './features.js';
@@ -70,6 +71,14 @@ export interface ModelInfo {
 
 export type ModelInput = Float32Array | Uint8Array | Record<string, Float32Array | Uint8Array>;
 
+const FULL: ExitPolicy = { kind: 'full' };
+
+function checkLayout(layout: RunOptions['layout']): 'NCHW' | 'NHWC' {
+  if (layout === undefined) return 'NCHW';
+  if (layout !== 'NCHW' && layout !== 'NHWC') throw new BranchyInputError(`layout must be 'NCHW' or 'NHWC', got ${String(layout)}`);
+  return layout;
+}
+
 const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 /** A shape as the source model saw it (NHWC -> NCHW for image tensors). */
@@ -83,6 +92,7 @@ export class Model {
   private readonly program: Program;
   private readonly graph: Graph;
   private readonly scheduler: ExitScheduler | null;
+  private readonly writers: ReadonlyMap<string, InputWriter>;
 
   /** Bytes of wasm linear memory this model holds now (weights, params, arena). */
   get memoryBytes(): number {
@@ -94,6 +104,7 @@ export class Model {
     this.graph = graph;
     this.program = program;
     this.scheduler = plan ? new ExitScheduler(program, plan, build) : null;
+    this.writers = new Map(graph.inputs.map((name) => [name, new InputWriter(program, program.tensors.get(name)!, name, graph.normalize, build)]));
     const desc = (name: string): TensorDesc => {
       const t = graph.tensors.find((x) => x.name === name)!;
       return { name, dims: sourceDims(t), dtype: t.dtype };
@@ -119,10 +130,11 @@ export class Model {
       throw new BranchyUnsupportedError('this model has no early exits (outputs exit0 … exitN); use run()');
     }
     const feeds = this.feeds(input);
+    const layout = checkLayout(options.layout);
     const out: ExitResult[] = [];
     for (let b = 0; b < feeds[0].batch; b++) {
-      for (const f of feeds) this.writeInput(f.slot, f.data, b, options.layout ?? 'NCHW');
-      out.push(this.scheduler.run(options.policy ?? { kind: 'full' }));
+      for (const f of feeds) f.writer.write(f.data, b, layout);
+      out.push(this.scheduler.run(options.policy ?? FULL));
     }
     return out;
   }
@@ -131,7 +143,8 @@ export class Model {
   measureExits(input: ModelInput, options: RunOptions = {}): { stage: number; head: number; predictor: number }[] {
     if (!this.scheduler) throw new BranchyUnsupportedError('this model has no early exits');
     const feeds = this.feeds(input);
-    for (const f of feeds) this.writeInput(f.slot, f.data, 0, options.layout ?? 'NCHW');
+    const layout = checkLayout(options.layout);
+    for (const f of feeds) f.writer.write(f.data, 0, layout);
     this.scheduler.measure();
     return this.scheduler.measuredMs();
   }
@@ -144,11 +157,17 @@ export class Model {
   run(input: ModelInput, options?: RunOptions): Record<string, OutputTensor>;
   run(input: ModelInput, options: ClassifyOptions = {}): Record<string, OutputTensor> | ExitResult {
     if (options.policy) {
-      const r = this.classify(input, options);
-      if (r.length !== 1) throw new BranchyInputError(`run() with a policy takes one sample, got ${r.length}; use classify() for a batch`);
-      return r[0];
+      if (!this.scheduler) {
+        throw new BranchyUnsupportedError('this model has no early exits (outputs exit0 … exitN); use run()');
+      }
+      const feeds = this.feeds(input);
+      if (feeds[0].batch !== 1) throw new BranchyInputError(`run() with a policy takes one sample, got ${feeds[0].batch}; use classify() for a batch`);
+      const layout = checkLayout(options.layout);
+      for (const f of feeds) f.writer.write(f.data, 0, layout);
+      return this.scheduler.run(options.policy);
     }
     const feeds = this.feeds(input);
+    const layout = checkLayout(options.layout);
     const batch = feeds[0].batch;
     const outs = this.graph.outputs.map((name) => {
       const slot = this.program.tensors.get(name)!;
@@ -156,7 +175,7 @@ export class Model {
     });
     const mem = this.program.mem;
     for (let b = 0; b < batch; b++) {
-      for (const f of feeds) this.writeInput(f.slot, f.data, b, options.layout ?? 'NCHW');
+      for (const f of feeds) f.writer.write(f.data, b, layout);
       for (const step of this.program.steps) step.run();
       for (const o of outs) this.readOutput(o.slot, o.data, b, mem);
     }
@@ -175,9 +194,11 @@ export class Model {
    */
   trace(input: ModelInput, visit: (name: string, values: Float32Array) => void, options: RunOptions = {}): void {
     const feeds = this.feeds(input);
+    const layout = checkLayout(options.layout);
     const mem = this.program.mem;
     for (let b = 0; b < feeds[0].batch; b++) {
-      for (const f of feeds) this.writeInput(f.slot, f.data, b, options.layout ?? 'NCHW');
+      // Through the f32 input slot (no fused quantize), so that visit() sees the input too.
+      for (const f of feeds) f.writer.write(f.data, b, layout, false);
       for (const step of this.program.steps) step.run();
       for (const [name, slot] of this.program.tensors) {
         const t = slot.info;
@@ -232,31 +253,8 @@ export class Model {
           if (!Number.isFinite(data[i])) throw new BranchyInputError(`input '${name}': value ${data[i]} at index ${i} is not finite`);
         }
       }
-      return { name, slot, data, batch: b };
+      return { name, slot, data, batch: b, writer: this.writers.get(name)! };
     });
-  }
-
-  /** Copy sample b of a user input into the arena as NHWC f32, normalising uint8 pixels. */
-  private writeInput(slot: TensorSlot, data: Float32Array | Uint8Array, b: number, layout: 'NCHW' | 'NHWC'): void {
-    if (layout !== 'NCHW' && layout !== 'NHWC') throw new BranchyInputError(`layout must be 'NCHW' or 'NHWC', got ${String(layout)}`);
-    const t = slot.info;
-    const n = slot.elements;
-    const dst = this.program.mem.f32(slot.ptr, n);
-    const src = data.subarray(b * n, (b + 1) * n);
-    const norm = data instanceof Uint8Array ? this.graph.normalize! : null;
-    const image = t.shape.length === 4;
-    const c = image ? t.shape[3] : 1;
-    const hw = n / c;
-    const nchw = image && (data instanceof Uint8Array || layout === 'NCHW') && t.sourceLayout === 'NCHW';
-    for (let ch = 0; ch < c; ch++) {
-      const mean = norm ? norm.mean[norm.mean.length === 1 ? 0 : ch] : 0;
-      const std = norm ? norm.std[norm.std.length === 1 ? 0 : ch] : 1;
-      const scale = norm ? norm.scale : 1;
-      for (let p = 0; p < hw; p++) {
-        const v = src[nchw ? ch * hw + p : p * c + ch];
-        dst[p * c + ch] = norm ? (v / scale - mean) / std : v;
-      }
-    }
   }
 
   private readOutput(slot: TensorSlot, out: Float32Array | Int8Array, b: number, mem: LinearMemory): void {

@@ -1,4 +1,4 @@
-// The direct int8 conv for C_in <= 4 (qs8_conv_cin4_4x8c2__wasmsimd and its scalar twin)
+// The direct int8 conv for C_in <= 4 (qs8_conv_cin4_2x16c2__wasmsimd and its scalar twin)
 // against the ONNX-derived reference, int8 exact, in every build; the builds against each
 // other; nothing written past the output or the scratch; the conv op's choice.
 import { describe, expect, it } from 'vitest';
@@ -10,8 +10,8 @@ import { prepareQs8Conv, runQs8Conv } from '../../src/runtime/ops/qs8-conv.js';
 import { chooseKernel } from '../../src/runtime/kernel-table.js';
 import type { Build } from '../../src/runtime/features.js';
 
-const SCALAR = 'qs8_conv_cin4_4x8c2__scalar';
-const SIMD = 'qs8_conv_cin4_4x8c2__wasmsimd';
+const SCALAR = 'qs8_conv_cin4_2x16c2__scalar';
+const SIMD = 'qs8_conv_cin4_2x16c2__wasmsimd';
 const kernelsOf = (build: Build): string[] => (build === 'scalar' ? [SCALAR] : [SCALAR, SIMD]);
 
 interface Case {

@@ -1,7 +1,7 @@
 // The direct int8 conv for few input channels (C_in <= 4, a network's first layer): packing
 // and scratch size. prepareQs8Conv (qs8-conv.ts) picks it when C_in <= CIN4_MAX_CHANNELS and
 // runs it like any conv kernel (same params block, same call).
-// Kernels, pair image and packed "4c2" layout: assembly/qs8/conv_cin4_scalar.ts.
+// Kernels, pair image and packed "16c2" layout: assembly/qs8/conv_cin4_scalar.ts.
 import type { LinearMemory } from '../memory.js';
 import { kernelFn } from '../exports.js';
 import type { ResolvedGeometry } from './qs8-dwconv.js';
@@ -17,16 +17,16 @@ export function isCin4Kernel(kernel: string): boolean {
   return CIN4_NAME.test(kernel);
 }
 
-/** Tile of a direct kernel, read from its name: `qs8_conv_cin4_4x8c2__wasmsimd` -> 4 pixels x 8 channels, K in pairs. */
+/** Tile of a direct kernel, read from its name: `qs8_conv_cin4_2x16c2__wasmsimd` -> 2 pixels x 16 channels, K in pairs. */
 export function cin4Tile(kernel: string): Qs8GemmTile {
   const t = CIN4_NAME.exec(kernel);
   if (!t) throw new TypeError(`'${kernel}' is not a direct small-C_in conv kernel name`);
-  return { mr: +t[1], nr: +t[2], kr: +t[3], packer: 'qs8_conv_cin4_pack_4c2' };
+  return { mr: +t[1], nr: +t[2], kr: +t[3], packer: 'qs8_conv_cin4_pack_16c2' };
 }
 
-/** Bytes of the packed "4c2" weights (mirror of cin4_block_bytes). */
+/** Bytes of the packed "16c2" weights: 8 + 4*KH*PR bytes per (padded) channel, PR = ceil(KW*C_in/2). */
 export function cin4PackedBytes(cOut: number, kh: number, kw: number, c: number): number {
-  return Math.ceil(cOut / 4) * (32 + 16 * kh * Math.ceil((kw * c) / 2));
+  return Math.ceil(cOut / 4) * 4 * (8 + 4 * kh * Math.ceil((kw * c) / 2));
 }
 
 /** Checks the layer against the direct kernel's limits and packs its weights. */

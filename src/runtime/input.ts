@@ -1,0 +1,128 @@
+// Writes one sample of a user's input into the arena, the per-image host work in front of
+// the kernels. Float inputs land in the f32 input slot (NCHW -> NHWC when the model's source
+// layout asks for it); uint8 pixels are normalised with the model's own mean/std first.
+//
+// Fused quantize-on-input: when the input's only reader is a quantize node (every int8
+// model), uint8 pixels go straight to int8 through one table per channel (the kernel
+// u8_qs8_lut, which also lays them out NHWC), and the quantize step is skipped for that
+// sample (InputQuantize.prequantized). The table is made at load by the same normalisation
+// and the same quantize kernel as the unfused path, value by value, so both paths give the
+// same int8 input, bit for bit. The pixels are staged in the f32 input slot, which the
+// skipped quantize step would have read.
+import type { Graph } from '../ir/types.js';
+import type { InputQuantize, Program, TensorSlot } from './executor.js';
+import type { Build } from './features.js';
+import { kernelFn } from './exports.js';
+import { chooseKernel } from './kernel-table.js';
+
+type Normalize = NonNullable<Graph['normalize']>;
+
+/** A pixel value after the model's normalisation (f64; the slot stores it as f32). */
+const normalized = (v: number, scale: number, mean: number, std: number): number => (v / scale - mean) / std;
+
+export class InputWriter {
+  private readonly channels: number;
+  private readonly pixels: number;
+  /** The source is NCHW and the slot NHWC with more than one channel: a transpose. */
+  private readonly transposeNchw: boolean;
+  private readonly scale: number;
+  private readonly mean: Float64Array;
+  private readonly std: Float64Array;
+  private readonly fused: InputQuantize | null;
+  private readonly int8Ptr: number;
+  /** The uint8 -> int8 tables ([c][256]) in linear memory when the quantize can be fused (else 0). */
+  private readonly tablePtr: number = 0;
+  private readonly lut: ((...args: number[]) => void) | null = null;
+  private view: { buffer: ArrayBufferLike; f32: Float32Array; u8: Uint8Array } | null = null;
+
+  constructor(
+    private readonly program: Program,
+    private readonly slot: TensorSlot,
+    name: string,
+    normalize: Normalize | undefined,
+    build: Build,
+  ) {
+    const t = slot.info;
+    const image = t.shape.length === 4;
+    this.channels = image ? t.shape[3] : 1;
+    this.pixels = slot.elements / this.channels;
+    this.transposeNchw = image && t.sourceLayout === 'NCHW' && this.channels > 1;
+    const c = this.channels;
+    this.scale = normalize?.scale ?? 1;
+    this.mean = Float64Array.from({ length: c }, (_, ch) => (normalize ? normalize.mean[normalize.mean.length === 1 ? 0 : ch] : 0));
+    this.std = Float64Array.from({ length: c }, (_, ch) => (normalize ? normalize.std[normalize.std.length === 1 ? 0 : ch] : 1));
+    this.fused = program.inputQuantize.get(name) ?? null;
+    this.int8Ptr = this.fused ? program.tensors.get(this.fused.output)!.ptr : 0;
+    if (this.fused && normalize) {
+      const mem = program.mem;
+      this.lut = kernelFn(mem.mod.exports, chooseKernel('u8_qs8_lut', build).kernel);
+      this.tablePtr = mem.put(this.makeTable(this.fused));
+    }
+  }
+
+  /**
+   * Write sample b of `data` (already checked: length, dtype, finite values) into the arena.
+   * `fuse` false always goes through the f32 input slot (so that it can be read back: trace).
+   */
+  write(data: Float32Array | Uint8Array, b: number, layout: 'NCHW' | 'NHWC', fuse = true): void {
+    const v = this.views();
+    const n = this.slot.elements;
+    const off = b * n;
+    if (data instanceof Uint8Array && this.lut && fuse) {
+      v.u8.set(data.subarray(off, off + n));
+      const c = this.channels, hw = this.pixels;
+      const nchw = this.slot.info.sourceLayout === 'NCHW';
+      this.lut(hw, c, this.slot.ptr, nchw ? hw : 1, nchw ? 1 : c, this.tablePtr, this.int8Ptr);
+      this.fused!.prequantized = true;
+      return;
+    }
+    if (this.fused) this.fused.prequantized = false;
+    if (data instanceof Uint8Array) this.writePixels(data, off, v.f32);
+    else if (layout === 'NCHW' && this.transposeNchw) this.writeTransposed(data, off, v.f32);
+    else v.f32.set(data.subarray(off, off + n));
+  }
+
+  /** Typed views of the slots, remade only when the wasm memory has grown. */
+  private views(): { buffer: ArrayBufferLike; f32: Float32Array; u8: Uint8Array } {
+    const mem = this.program.mem;
+    if (!this.view || this.view.buffer !== mem.buffer) {
+      this.view = { buffer: mem.buffer, f32: mem.f32(this.slot.ptr, this.slot.elements), u8: mem.u8(this.slot.ptr, this.slot.elements) };
+    }
+    return this.view;
+  }
+
+  /** uint8 pixels (NCHW when the source is, as images are stored) -> normalised f32 NHWC. */
+  private writePixels(src: Uint8Array, off: number, dst: Float32Array): void {
+    const c = this.channels, hw = this.pixels, s = this.scale;
+    const nchw = this.slot.info.sourceLayout === 'NCHW';
+    for (let ch = 0; ch < c; ch++) {
+      const mean = this.mean[ch], std = this.std[ch];
+      for (let p = 0; p < hw; p++) dst[p * c + ch] = normalized(src[off + (nchw ? ch * hw + p : p * c + ch)], s, mean, std);
+    }
+  }
+
+  private writeTransposed(src: Float32Array, off: number, dst: Float32Array): void {
+    const c = this.channels, hw = this.pixels;
+    for (let ch = 0; ch < c; ch++) {
+      const base = off + ch * hw;
+      for (let p = 0; p < hw; p++) dst[p * c + ch] = src[base + p];
+    }
+  }
+
+  /** Runs the 256 values of each channel through the unfused path and keeps the int8 results. */
+  private makeTable(q: InputQuantize): Int8Array {
+    const c = this.channels, n = this.slot.elements;
+    const mem = this.program.mem;
+    const table = new Int8Array(c * 256);
+    for (let ch = 0; ch < c; ch++) {
+      for (let v0 = 0; v0 < 256; v0 += n) {
+        const f32 = mem.f32(this.slot.ptr, n).fill(0);
+        const count = Math.min(n, 256 - v0);
+        for (let i = 0; i < count; i++) f32[i] = normalized(v0 + i, this.scale, this.mean[ch], this.std[ch]);
+        q.quantize();
+        table.set(mem.i8(this.int8Ptr, count), ch * 256 + v0);
+      }
+    }
+    return table;
+  }
+}
