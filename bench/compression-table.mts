@@ -8,7 +8,7 @@
 // Fine-tuned rows read train/compress_finetune.py's exports (bench/out/ft/<model>-<tag>.onnx);
 // a missing one is listed with the command that makes it.
 //   node --import tsx bench/compression-table.mts --model lenet|mobilenet [--runs 5] [--latency-images N]
-//        [--rank macs:0.5] [--reconvert] [--only ID,ID]
+//        [--rank macs:0.5] [--reconvert] [--only ID,ID] [--onnx OTHER.onnx (same data and outputs; no fine-tuned rows)]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -31,6 +31,7 @@ const { values: opt } = parseArgs({
     rank: { type: 'string', default: 'macs:0.5' },
     reconvert: { type: 'boolean', default: false },
     only: { type: 'string' },
+    onnx: { type: 'string' },
   },
 });
 
@@ -41,6 +42,8 @@ const MODELS: Record<string, Setup> = {
 };
 const setup = MODELS[opt.model!];
 if (!setup) throw new Error(`--model wants ${Object.keys(MODELS).join(' or ')}`);
+if (opt.onnx) setup.onnx = opt.onnx;
+const tag = opt.onnx ? path.basename(opt.onnx, '.onnx') : opt.model!;
 
 interface Variant { id: string; label: string; finetuned: boolean; src: string; args: string[]; make?: string }
 function variants(): Variant[] {
@@ -70,7 +73,7 @@ function variants(): Variant[] {
       id: 'lowrank-prune0.5g-ft', label: `low-rank ${rank} + pruned 50% global + int8`,
       ...ft(`lowrank-${rk}-prune0.5g`, `--recipe lowrank-prune --rank ${rank} --sparsity 0.5 --scope global`), args: ['--prune', '0.5,global', ...q],
     },
-  ].filter((v) => !opt.only || opt.only.split(',').includes(v.id));
+  ].filter((v) => (!opt.only || opt.only.split(',').includes(v.id)) && !(opt.onnx && v.finetuned));
 }
 
 interface Converted { file: string; seconds: number; command: string; log: string }
@@ -139,7 +142,7 @@ function classify(m: Model, i: number): number {
   return b;
 }
 
-const dir = path.join(ROOT, 'bench', 'out', 'table', opt.model!);
+const dir = path.join(ROOT, 'bench', 'out', 'table', tag);
 mkdirSync(dir, { recursive: true });
 interface Row { v: Variant; c: Converted; model: Model; bytes: number; gzip: number; macs: { dense: number; run: number }; top1: number; mismatch: string[]; ms: number[] }
 const rows: Row[] = [];
