@@ -11,7 +11,7 @@
 // accuracy on the images; cold start and peak RSS in fresh child processes; bytes shipped.
 import { spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -37,10 +37,13 @@ const { values: opt } = parseArgs({
     'cifar-test': { type: 'string' },
   },
 });
+// The CIFAR-10 MobileNet: the trained model once train/cifar_mobilenet_exits.py has written
+// it, else an export of its current checkpoint (bench/peers/export_checkpoint.py).
+const mobilenet = ['models/mobilenet-exits-cifar10.onnx', 'bench/out/mobilenet-exits-cifar10.onnx'].find((f) => existsSync(path.join(ROOT, f)));
 const models = opt.model ?? [
   'models/branchy-lenet-mnist.onnx:models/branchy-lenet-mnist.int8.branchy',
   'models/mnist-lenet.onnx:models/mnist-lenet.int8.branchy',
-  'bench/out/mobilenet-exits-cifar10.onnx',
+  ...(mobilenet ? [mobilenet] : []),
 ];
 const ROUNDS = Number(opt.rounds), ROUND_MS = Number(opt['round-ms']), IMAGES = Number(opt.images), COLD = Number(opt.cold);
 const only = opt.engines?.split(',') as EngineId[] | undefined;
@@ -158,7 +161,7 @@ for (const spec of models) {
     const m = macs.get(id) ?? fullMacs;
     const gmacs = m / (med * 1e6);
     const cs = cold.get(id)!;
-    console.log(`| ${LABEL[id]} | ${us(med)} (${us(q(t, 0.1))}–${us(q(t, 0.9))}) | ${(med / ref).toFixed(2)} | ${(m / 1e6).toFixed(2)} M | ${gmacs.toFixed(2)} | ${((100 * gmacs) / peak).toFixed(0)}% | ${acc(id)} | ${agree(id, 'ort-f32')} | ${agree(id, 'branchy-int8')} | ${q(cs.map((x) => x.openMs), 0.5).toFixed(0)} / ${q(cs.map((x) => x.firstMs), 0.5).toFixed(0)} | ${mb(q(cs.map((x) => x.rssDeltaBytes), 0.5))} |`);
+    console.log(`| ${LABEL[id]} | ${us(med)} (${us(q(t, 0.1))}–${us(q(t, 0.9))}) | ${(med / ref).toFixed(2)} | ${(m / 1e6).toFixed(2)} M | ${gmacs.toFixed(2)} | ${((100 * gmacs) / peak).toFixed(0)}% | ${acc(id)} | ${agree(id, 'ort-f32')} | ${agree(id, 'branchy-int8')} | ${cs.length ? `${q(cs.map((x) => x.openMs), 0.5).toFixed(0)} / ${q(cs.map((x) => x.firstMs), 0.5).toFixed(0)} | ${mb(q(cs.map((x) => x.rssDeltaBytes), 0.5))}` : '— | —'} |`);
   }
   console.log('');
   for (const id of ids) console.log(`- ${LABEL[id]}: ${runners.get(id)!.info}; ${per.get(id)} images per round`);
