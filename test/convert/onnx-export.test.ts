@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportOnnx, importOnnx, quantizeGraph } from '../../src/convert/index.js';
 import { readBranchy } from '../../src/format/index.js';
@@ -190,6 +191,24 @@ describe('ONNX export of int8 models (QDQ)', () => {
     expect(await ortRun(s8, x)).toEqual(await ortRun(u8, x));
     const back = importOnnx(s8);
     expect(await branchyRun(back, x.data)).toEqual(await branchyRun(c, x.data));
+  });
+
+  it.each(['models/mnist-lenet.int8.branchy', 'models/branchy-lenet-mnist.int8.branchy'])('%s: ONNX Runtime Web (wasm, optimized, fused int8 kernels) agrees within one step', async (name) => {
+    const c = cases.get(name)!;
+    ortWeb.env.wasm.numThreads = 1;
+    const s = await ortWeb.InferenceSession.create(exportOnnx(c.graph, c.weights), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    const x = inputs(c.graph);
+    const out = await s.run({ input: new ortWeb.Tensor('float32', x.data, x.dims) });
+    const ours = await branchyRun(c, x.data);
+    for (const o of c.graph.outputs) {
+      const a = ours[o], b = out[o].data as Float32Array, step = outStep(c.graph, o);
+      let worst = 0, agree = 0;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / step);
+      for (let k = 0; k < N; k++) if (argmax(a, k * 10, 10) === argmax(b, k * 10, 10)) agree++;
+      expect(worst, `${o}: worst difference in steps`).toBeLessThanOrEqual(1.001);
+      expect(agree, `${o}: top-1 agreement`).toBe(N);
+    }
+    await s.release();
   });
 
   it.each(['models/branchy-lenet-mnist.int8.branchy', 'quant_mobilenet_qdq', 'quant_torch_qdq'])('%s: ONNX Runtime fuses every conv and gemm into its int8 kernels', async (name) => {
