@@ -8,20 +8,26 @@
 // its window straight from a prepared copy of the image, and activation pairs are
 // broadcast against the weights of 16 output channels ("c2": K in pairs).
 //
-// K order: kernel row kh holds the KW*C_in bytes (kw, ci) that are contiguous in an input
-// row; each row is cut into PR = ceil(KW*C_in / 2) pairs of consecutive elements, the
-// second element of an odd row's last pair has weight 0. Pair j of row kh of an output
-// pixel is the two int8 values at byte offsets 2j, 2j+1 from the start of the pixel's
-// window in row kh.
+// K order, in "pair slots" of two int8 values each (PT slots; KWC = KW*C_in, the bytes
+// (kw, ci) of one kernel row, contiguous in an input row; PH = floor(KWC / 2)):
+//   horizontal  slot r*PH + j (r < KH, j < PH): elements 2j, 2j+1 of kernel row r
+//   vertical    when KWC is odd, slot KH*PH + v (v < floor(KH/2)): the last element
+//               (KWC-1) of rows 2v and 2v+1
+//   last        when KWC and KH are odd: the last element of row KH-1 and a zero weight
+//   PT = KH*PH + (KWC odd ? ceil(KH/2) : 0)      (LeNet's 5x5x1: 13 slots for K = 25)
 //
-// Pair image (built per image in the scratch buffer): the padded image (zp_in in the
-// padding), each row's columns reordered by phase when dilation_w > 1 (columns r, r+dw,
-// r+2dw, ... for r = 0..dw-1, so the taps of one window are consecutive), every byte
-// position e of a row turned into the i32 (i16 x[e] | i16 x[e+1] << 16), both sign-extended.
-// One load of 4 bytes then gives the activation pair of any window, odd offsets included.
-//   Wp = pad_left + W + pad_right, rowBytes = Wp*C_in, rowPairs = roundup(rowBytes, 8),
+// Scratch (built per image): the pair image, every byte position e of a row of the padded
+// image as the i32 (i16 x[e] | i16 x[e+1] << 16), both sign-extended, so that one 4-byte
+// load gives the activations of any horizontal slot, odd offsets included; rows are the
+// padded image's (zp_in in the padding), columns reordered by phase when dilation_w > 1
+// (columns r, r+dw, r+2dw, ... for r = 0..dw-1, so the taps of one window are consecutive).
+// When KWC is odd and KH > 1, the vertical pair image follows it: entry (y, e) is
+// (i16 x[y][e] | i16 x[y + dilation_h][e] << 16). Then a row buffer and the table of each
+// slot's byte offset from a window's start (its entry in one of the two images).
+//   Wp = pad_left + W + pad_right, rowBytes = Wp*C_in, stride = roundup(rowBytes, 8) entries,
 //   Hn = (H_out-1)*stride_h + (KH-1)*dilation_h + 1 rows (the ones windows read),
-//   scratch = Hn*rowPairs*4 bytes of pairs, then a row buffer of roundup(rowBytes + 1, 16) + 16
+//   scratch = Hn*stride*4 (pairs) [+ Hn*stride*4 (vertical pairs)]
+//             + roundup(rowBytes + 1, 16) + 16 (row buffer) + roundup(PT*4, 16) (offsets)
 //   bytes (+ the usual 16 read-past bytes). qs8_conv_cin4_scratch_bytes(params) says it.
 // A window of output (oy, ox) starts at row oy*stride_h, column ix0 = ox*stride_w (padded
 // coordinates), position pos = ix0 when dilation_w = 1, else start(ix0 % dw) + ix0 / dw with
@@ -30,8 +36,8 @@
 //
 // Packed weights "16c2" (qs8_conv_cin4_pack_16c2): C_out padded to a multiple of 4
 // (padded channels: zero bias, scale and weights), cut into blocks of nw = 16 channels, the
-// last one nw = 4, 8, 12 or 16 wide; block b starts at b * (128 + 64*KH*PR) bytes:
-//   i32 bias'[nw] | f32 scale[nw] | i16 w[KH][PR][nw][2]     (8*nw + 4*nw*KH*PR bytes)
+// last one nw = 4, 8, 12 or 16 wide; block b starts at b * (128 + 64*PT) bytes:
+//   i32 bias'[nw] | f32 scale[nw] | i16 w[PT][nw][2]     (8*nw + 4*nw*PT bytes)
 // with bias'[n] = bias[n] - zp_in * sum_k w[n,k] (padding reads zp_in, which cancels),
 // weights in [-127, 127] (-128 is read as -127, as every qs8 packer does).
 //
@@ -47,18 +53,37 @@ function clamp_w(x: i32): i32 {
   return x < -127 ? -127 : x;
 }
 
-/** Pairs per kernel row. */
+/** Pair slots of a kernel (see the header). */
 // @ts-ignore: decorator
 @inline
-export function cin4_row_pairs(kw: i32, c: i32): i32 {
-  return (kw * c + 1) >> 1;
+export function cin4_slots(kh: i32, kw: i32, c: i32): i32 {
+  const kwc = kw * c;
+  return kh * (kwc >> 1) + ((kwc & 1) != 0 ? (kh + 1) >> 1 : 0);
 }
 
 /** Bytes of one full packed block of 16 output channels. */
 // @ts-ignore: decorator
 @inline
 export function cin4_block_bytes(kh: i32, kw: i32, c: i32): i32 {
-  return 128 + 64 * kh * cin4_row_pairs(kw, c);
+  return 128 + 64 * cin4_slots(kh, kw, c);
+}
+
+/** Canonical weight of slot t, half h (0 or 1) of output channel row `row` (OHWI, K = kh*kwc). */
+// @ts-ignore: decorator
+@inline
+function slot_weight(row: usize, t: i32, h: i32, kh: i32, kwc: i32): i32 {
+  const ph = kwc >> 1;
+  let r = 0;
+  let e = 0;
+  if (t < kh * ph) {
+    r = t / ph;
+    e = 2 * (t - r * ph) + h;
+  } else {
+    r = 2 * (t - kh * ph) + h;
+    e = kwc - 1;
+    if (r >= kh) return 0; // the last slot's zero half
+  }
+  return clamp_w(<i32>load<i8>(row + <usize>(r * kwc + e)));
 }
 
 /**
@@ -68,9 +93,9 @@ export function cin4_block_bytes(kh: i32, kw: i32, c: i32): i32 {
 export function qs8_conv_cin4_pack_16c2(
   w: usize, bias: usize, scale: usize, zp_in: i32, n: i32, kh: i32, kw: i32, c: i32, out: usize,
 ): void {
-  const pr = cin4_row_pairs(kw, c);
-  const rowK = kw * c;
-  const k = kh * rowK;
+  const kwc = kw * c;
+  const k = kh * kwc;
+  const pt = cin4_slots(kh, kw, c);
   const npad = (n + 3) & ~3;
   const bb = <usize>cin4_block_bytes(kh, kw, c);
   for (let n0 = 0; n0 < npad; n0 += 16) {
@@ -91,17 +116,13 @@ export function qs8_conv_cin4_pack_16c2(
       store<f32>(o + <usize>(nw + j) * 4, s);
     }
     let dst = o + <usize>nw * 8;
-    for (let r = 0; r < kh; r++) {
-      for (let p = 0; p < pr; p++) {
-        for (let j = 0; j < nw; j++) {
-          const nn = n0 + j;
-          for (let h = 0; h < 2; h++) {
-            const e = 2 * p + h;
-            const v = nn < n && e < rowK ? clamp_w(<i32>load<i8>(w + <usize>nn * <usize>k + <usize>(r * rowK + e))) : 0;
-            store<i16>(dst, <i16>v);
-            dst += 2;
-          }
-        }
+    for (let t = 0; t < pt; t++) {
+      for (let j = 0; j < nw; j++) {
+        const nn = n0 + j;
+        const row = w + <usize>nn * <usize>k;
+        store<i16>(dst, <i16>(nn < n ? slot_weight(row, t, 0, kh, kwc) : 0));
+        store<i16>(dst, <i16>(nn < n ? slot_weight(row, t, 1, kh, kwc) : 0), 2);
+        dst += 4;
       }
     }
   }
@@ -126,10 +147,57 @@ export function cin4_row_stride(params: usize): i32 {
   return (padded_w(params) * load<i32>(params, 28) + 7) & ~7;
 }
 
+/** True when the kernel has vertical slots (odd KW*C_in and KH > 1): the vertical pair image exists. */
+// @ts-ignore: decorator
+@inline
+export function cin4_vertical(params: usize): bool {
+  return ((load<i32>(params, 48) * load<i32>(params, 28)) & 1) != 0 && load<i32>(params, 44) > 1;
+}
+
+/** Byte offset of the row buffer in the scratch. */
+// @ts-ignore: decorator
+@inline
+export function cin4_rowbuf(params: usize): usize {
+  const image = <usize>pair_rows(params) * (<usize>cin4_row_stride(params) << 2);
+  return cin4_vertical(params) ? image << 1 : image;
+}
+
+/** Byte offset of the slot offset table in the scratch. */
+// @ts-ignore: decorator
+@inline
+export function cin4_table(params: usize): usize {
+  const rowBytes = padded_w(params) * load<i32>(params, 28);
+  return cin4_rowbuf(params) + <usize>((rowBytes + 1 + 15) & ~15) + 16;
+}
+
 /** Scratch bytes the cin4 kernels need for these params (without the 16 read-past bytes). */
 export function qs8_conv_cin4_scratch_bytes(params: usize): i32 {
-  const rowBytes = padded_w(params) * load<i32>(params, 28);
-  return pair_rows(params) * cin4_row_stride(params) * 4 + ((rowBytes + 1 + 15) & ~15) + 16;
+  const pt = cin4_slots(load<i32>(params, 44), load<i32>(params, 48), load<i32>(params, 28));
+  return <i32>cin4_table(params) + ((pt * 4 + 15) & ~15);
+}
+
+/** Writes each slot's byte offset from a window's start into the table (see the header). */
+export function cin4_build_table(scratch: usize, params: usize): void {
+  const C = load<i32>(params, 28);
+  const KH = load<i32>(params, 44);
+  const kwc = load<i32>(params, 48) * C;
+  const ph = kwc >> 1;
+  const rowStep = load<i32>(params, 60) * (cin4_row_stride(params) << 2);
+  const vimage = pair_rows(params) * (cin4_row_stride(params) << 2);
+  let tab = scratch + cin4_table(params);
+  for (let r = 0; r < KH; r++) {
+    for (let j = 0; j < ph; j++) {
+      store<u32>(tab, r * rowStep + 8 * j);
+      tab += 4;
+    }
+  }
+  if ((kwc & 1) == 0) return;
+  const last = 4 * (kwc - 1);
+  for (let v = 0; 2 * v + 1 < KH; v++) {
+    store<u32>(tab, vimage + 2 * v * rowStep + last);
+    tab += 4;
+  }
+  if ((KH & 1) != 0) store<u32>(tab, (KH - 1) * rowStep + last);
 }
 
 /** Byte position of padded column ix in a reordered row (phases of dilation_w), in pixels. */
@@ -174,12 +242,12 @@ export function cin4_fill_row(inb: usize, rowbuf: usize, params: usize, y: i32):
   }
 }
 
-/** Scalar pair image of one image (see the header). */
+/** Scalar pair image (and vertical pair image) of one image (see the header). */
 function build_pairs__scalar(inb: usize, scratch: usize, params: usize): void {
   const rows = pair_rows(params);
   const stride = <usize>cin4_row_stride(params) << 2;
   const rowBytes = padded_w(params) * load<i32>(params, 28);
-  const rowbuf = scratch + <usize>rows * stride;
+  const rowbuf = scratch + cin4_rowbuf(params);
   for (let y = 0; y < rows; y++) {
     cin4_fill_row(inb, rowbuf, params, y);
     const dst = scratch + <usize>y * stride;
@@ -187,6 +255,17 @@ function build_pairs__scalar(inb: usize, scratch: usize, params: usize): void {
       const lo = <u32>(<i32>load<i8>(rowbuf + <usize>e)) & 0xffff;
       const hi = <u32>(<i32>load<i8>(rowbuf + <usize>e + 1)) << 16;
       store<u32>(dst + (<usize>e << 2), lo | hi);
+    }
+  }
+  if (!cin4_vertical(params)) return;
+  const down = <usize>load<i32>(params, 60) * stride;
+  const vimage = scratch + <usize>rows * stride;
+  for (let y = 0; y + load<i32>(params, 60) < rows; y++) {
+    const src = scratch + <usize>y * stride;
+    const dst = vimage + <usize>y * stride;
+    for (let e = 0; e < rowBytes; e++) {
+      const at = <usize>e << 2;
+      store<u32>(dst + at, (load<u32>(src + at) & 0xffff) | (load<u32>(src + down + at) << 16));
     }
   }
 }
@@ -207,14 +286,14 @@ export function qs8_conv_cin4_2x16c2__scalar(input: usize, w: usize, output: usi
   const KW = load<i32>(params, 48);
   const sh = load<i32>(params, 52);
   const sw = load<i32>(params, 56);
-  const dh = load<i32>(params, 60);
   const dw = load<i32>(params, 64);
   const wp = padded_w(params);
-  const pr = cin4_row_pairs(KW, C);
+  const pt = cin4_slots(KH, KW, C);
   const bb = <usize>cin4_block_bytes(KH, KW, C);
   const npad = (N + 3) & ~3;
   const stride = <usize>cin4_row_stride(params) << 2;
-  const rowStep = <usize>dh * stride;
+  cin4_build_table(scratch, params);
+  const tab = scratch + cin4_table(params);
   for (let b = 0; b < batch; b++) {
     build_pairs__scalar(input + <usize>b * <usize>(H * W * C), scratch, params);
     let out = output + <usize>b * <usize>(OH * OW * N);
@@ -233,18 +312,15 @@ export function qs8_conv_cin4_2x16c2__scalar(input: usize, w: usize, output: usi
           let acc2 = load<i32>(wb + <usize>q * 4, 8);
           let acc3 = load<i32>(wb + <usize>q * 4, 12);
           let pw = wb + <usize>nw * 8 + <usize>q * 4;
-          for (let r = 0; r < KH; r++) {
-            const pa = base + <usize>r * rowStep;
-            for (let p = 0; p < pr; p++) {
-              const a = load<i32>(pa + (<usize>p << 3));
-              const a0 = (a << 16) >> 16;
-              const a1 = a >> 16;
-              acc0 += a0 * <i32>load<i16>(pw) + a1 * <i32>load<i16>(pw, 2);
-              acc1 += a0 * <i32>load<i16>(pw, 4) + a1 * <i32>load<i16>(pw, 6);
-              acc2 += a0 * <i32>load<i16>(pw, 8) + a1 * <i32>load<i16>(pw, 10);
-              acc3 += a0 * <i32>load<i16>(pw, 12) + a1 * <i32>load<i16>(pw, 14);
-              pw += pstep;
-            }
+          for (let t = 0; t < pt; t++) {
+            const a = load<i32>(base + <usize>load<u32>(tab + (<usize>t << 2)));
+            const a0 = (a << 16) >> 16;
+            const a1 = a >> 16;
+            acc0 += a0 * <i32>load<i16>(pw) + a1 * <i32>load<i16>(pw, 2);
+            acc1 += a0 * <i32>load<i16>(pw, 4) + a1 * <i32>load<i16>(pw, 6);
+            acc2 += a0 * <i32>load<i16>(pw, 8) + a1 * <i32>load<i16>(pw, 10);
+            acc3 += a0 * <i32>load<i16>(pw, 12) + a1 * <i32>load<i16>(pw, 14);
+            pw += pstep;
           }
           const ps = wb + <usize>(nw + q) * 4;
           const nr = min<i32>(4, N - n0);

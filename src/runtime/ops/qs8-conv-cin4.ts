@@ -24,9 +24,15 @@ export function cin4Tile(kernel: string): Qs8GemmTile {
   return { mr: +t[1], nr: +t[2], kr: +t[3], packer: 'qs8_conv_cin4_pack_16c2' };
 }
 
-/** Bytes of the packed "16c2" weights: 8 + 4*KH*PR bytes per (padded) channel, PR = ceil(KW*C_in/2). */
+/** Pair slots of a kernel: KH*floor(KW*C/2), plus ceil(KH/2) when KW*C is odd (mirror of cin4_slots). */
+export function cin4Slots(kh: number, kw: number, c: number): number {
+  const kwc = kw * c;
+  return kh * Math.floor(kwc / 2) + (kwc % 2 ? Math.ceil(kh / 2) : 0);
+}
+
+/** Bytes of the packed "16c2" weights: 8 + 4 * slots bytes per channel, channels padded to 4. */
 export function cin4PackedBytes(cOut: number, kh: number, kw: number, c: number): number {
-  return Math.ceil(cOut / 4) * 4 * (8 + 4 * kh * Math.ceil((kw * c) / 2));
+  return Math.ceil(cOut / 4) * 4 * (8 + 4 * cin4Slots(kh, kw, c));
 }
 
 /** Checks the layer against the direct kernel's limits and packs its weights. */
