@@ -1,6 +1,6 @@
 """Binary CNN with an early exit, trained with knowledge distillation from a float teacher
--> models/bnn-kd-<dataset>[-bwn].onnx (input `input` [N,C,H,W]; outputs `exit0` (after the
-second binary block), `exit1` (final), logits [N,10]).
+-> models/bnn-kd-<dataset>[-bwn].onnx (input `input` [N,C,H,W]; outputs `exit0` (early exit),
+`exit1` (final), logits [N,10]).
 
     nohup nice -n 19 /usr/bin/python3 train/bnn_kd.py --dataset mnist >> checkpoints/bnn-kd-mnist.log 2>&1 &
     nohup nice -n 19 /usr/bin/python3 train/bnn_kd.py --dataset mnist --weights-only >> checkpoints/bnn-kd-mnist-bwn.log 2>&1 &
@@ -12,7 +12,7 @@ weights are alpha * sign(w) with alpha = mean |w| per output channel (XNOR-Net) 
 straight-through gradient (1 where |x| <= 1); the last layer is float (int8). --weights-only
 trains the binary-weight / 8-bit-activation variant: the same layers with ReLU instead of the
 sign (branchy quantizes the activations to int8). The early exit reads the pooled BN output of
-the second binary block: global average pool -> FC.
+the first (MNIST) or third (CIFAR-10) binary block: max pool 2 -> FC.
 
 Loss per exit (Kim et al., Ajou 2020; Hinton et al.): (1 - kd) * CE(exit, y) + kd * T^2 *
 KL(softmax(teacher / T) || softmax(exit / T)), weights 0.5 (exit0) and 1.0 (exit1). The
@@ -116,15 +116,17 @@ class BNN(nn.Module):
                                              *([nn.MaxPool2d(2)] if pool else [])))
             self.acts.append(act())
             c = co
+        # spatial size after the first conv and after each block
+        sizes, (h, w) = [], cfg['shape'][1:]
+        for _, pool in [cfg['first']] + cfg['blocks']:
+            h, w = (h // 2, w // 2) if pool else (h, w)
+            sizes.append((h, w))
         self.exit_at = cfg['exit']
         ce = ch(cfg['blocks'][self.exit_at][0], width)
-        self.exit_fc = nn.Linear(ce, 10)
+        eh, ew = sizes[self.exit_at + 1]
+        self.exit_fc = nn.Linear(ce * (eh // 2) * (ew // 2), 10)
         self.fc_units = cfg['fc']
         if self.fc_units:
-            h, w = cfg['shape'][1:]
-            for _, pool in [cfg['first']] + cfg['blocks']:
-                if pool:
-                    h, w = h // 2, w // 2
             self.bfc = BinLinear(c * h * w, cfg['fc'], bias=False)
             self.bfc_bn = nn.BatchNorm1d(cfg['fc'])
             self.fc = nn.Linear(cfg['fc'], 10)
@@ -137,7 +139,7 @@ class BNN(nn.Module):
         for i, block in enumerate(self.blocks):
             x = block(self.acts[i](x))
             if i == self.exit_at:
-                exit0 = self.exit_fc(gap(x))
+                exit0 = self.exit_fc(torch.flatten(F.max_pool2d(x, 2), 1))
         if self.fc_units:
             x = torch.flatten(self.acts[-1](x), 1)
             return exit0, self.fc(F.relu(self.bfc_bn(self.bfc(x))))
