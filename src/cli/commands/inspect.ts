@@ -3,6 +3,7 @@ import { parse } from '../args.js';
 import { readModelFile } from '../model-file.js';
 import type { Graph, TensorInfo } from '../../ir/types.js';
 import { nodeMacs } from '../../ir/macs.js';
+import { storageOf } from '../../ir/graph.js';
 import { BranchyInputError } from '../../errors.js';
 
 const USAGE = 'branchy inspect MODEL.(branchy|onnx)';
@@ -30,7 +31,7 @@ export function describe(graph: Graph, fileBytes: number, metadata: Record<strin
   for (const n of graph.nodes) {
     const y = t(n.outputs[0]);
     const m = nodeMacs(graph, n);
-    const wBytes = n.inputs.slice(1).filter((i) => t(i)?.constant).reduce((a, i) => a + numel(t(i).shape) * (t(i).dtype === 'f32' || t(i).dtype === 'i32' ? 4 : 1), 0);
+    const wBytes = n.inputs.slice(1).filter((i) => t(i)?.constant).reduce((a, i) => a + numel(storageOf(t(i)).shape) * (t(i).dtype === 'f32' || t(i).dtype === 'i32' ? 4 : 1), 0);
     macs += m;
     params += wBytes;
     const w = n.inputs[1] && t(n.inputs[1])?.constant ? t(n.inputs[1]) : undefined;
