@@ -301,34 +301,62 @@ export function qs8_conv_cin4_2x16c2__scalar(input: usize, w: usize, output: usi
       const rowBase = scratch + <usize>(oy * sh) * stride;
       for (let ox = 0; ox < OW; ox++) {
         const base = rowBase + (<usize>(cin4_position(ox * sw, wp, dw) * C) << 2);
-        // Four channels at a time: quarter q of the block that holds channel n0.
-        for (let n0 = 0; n0 < npad; n0 += 4) {
+        // Eight channels at a time (quarters q, q+1 of a block), four in a block's last odd quarter.
+        for (let n0 = 0; n0 < npad;) {
           const nw = min<i32>(16, npad - (n0 & ~15));
           const q = n0 & 15;
           const wb = w + <usize>(n0 >> 4) * bb;
           const pstep = <usize>nw * 4;
+          const ps = wb + <usize>(nw + q) * 4;
+          const o = out + <usize>n0;
+          const nlo = min<i32>(4, N - n0);
+          let pw = wb + <usize>nw * 8 + <usize>q * 4;
           let acc0 = load<i32>(wb + <usize>q * 4);
           let acc1 = load<i32>(wb + <usize>q * 4, 4);
           let acc2 = load<i32>(wb + <usize>q * 4, 8);
           let acc3 = load<i32>(wb + <usize>q * 4, 12);
-          let pw = wb + <usize>nw * 8 + <usize>q * 4;
-          for (let t = 0; t < pt; t++) {
-            const a = load<i32>(base + <usize>load<u32>(tab + (<usize>t << 2)));
-            const a0 = (a << 16) >> 16;
-            const a1 = a >> 16;
-            acc0 += a0 * <i32>load<i16>(pw) + a1 * <i32>load<i16>(pw, 2);
-            acc1 += a0 * <i32>load<i16>(pw, 4) + a1 * <i32>load<i16>(pw, 6);
-            acc2 += a0 * <i32>load<i16>(pw, 8) + a1 * <i32>load<i16>(pw, 10);
-            acc3 += a0 * <i32>load<i16>(pw, 12) + a1 * <i32>load<i16>(pw, 14);
-            pw += pstep;
+          if (q + 8 <= nw) {
+            let acc4 = load<i32>(wb + <usize>q * 4, 16);
+            let acc5 = load<i32>(wb + <usize>q * 4, 20);
+            let acc6 = load<i32>(wb + <usize>q * 4, 24);
+            let acc7 = load<i32>(wb + <usize>q * 4, 28);
+            for (let t = 0; t < pt; t++) {
+              const a = load<i32>(base + <usize>load<u32>(tab + (<usize>t << 2)));
+              const a0 = (a << 16) >> 16;
+              const a1 = a >> 16;
+              acc0 += a0 * <i32>load<i16>(pw) + a1 * <i32>load<i16>(pw, 2);
+              acc1 += a0 * <i32>load<i16>(pw, 4) + a1 * <i32>load<i16>(pw, 6);
+              acc2 += a0 * <i32>load<i16>(pw, 8) + a1 * <i32>load<i16>(pw, 10);
+              acc3 += a0 * <i32>load<i16>(pw, 12) + a1 * <i32>load<i16>(pw, 14);
+              acc4 += a0 * <i32>load<i16>(pw, 16) + a1 * <i32>load<i16>(pw, 18);
+              acc5 += a0 * <i32>load<i16>(pw, 20) + a1 * <i32>load<i16>(pw, 22);
+              acc6 += a0 * <i32>load<i16>(pw, 24) + a1 * <i32>load<i16>(pw, 26);
+              acc7 += a0 * <i32>load<i16>(pw, 28) + a1 * <i32>load<i16>(pw, 30);
+              pw += pstep;
+            }
+            const nr = min<i32>(8, N - n0);
+            if (nr > 4) store<i8>(o, <i8>requant_fp32(acc4, load<f32>(ps, 16), zp, lo, hi), 4);
+            if (nr > 5) store<i8>(o, <i8>requant_fp32(acc5, load<f32>(ps, 20), zp, lo, hi), 5);
+            if (nr > 6) store<i8>(o, <i8>requant_fp32(acc6, load<f32>(ps, 24), zp, lo, hi), 6);
+            if (nr > 7) store<i8>(o, <i8>requant_fp32(acc7, load<f32>(ps, 28), zp, lo, hi), 7);
+            n0 += 8;
+          } else {
+            for (let t = 0; t < pt; t++) {
+              const a = load<i32>(base + <usize>load<u32>(tab + (<usize>t << 2)));
+              const a0 = (a << 16) >> 16;
+              const a1 = a >> 16;
+              acc0 += a0 * <i32>load<i16>(pw) + a1 * <i32>load<i16>(pw, 2);
+              acc1 += a0 * <i32>load<i16>(pw, 4) + a1 * <i32>load<i16>(pw, 6);
+              acc2 += a0 * <i32>load<i16>(pw, 8) + a1 * <i32>load<i16>(pw, 10);
+              acc3 += a0 * <i32>load<i16>(pw, 12) + a1 * <i32>load<i16>(pw, 14);
+              pw += pstep;
+            }
+            n0 += 4;
           }
-          const ps = wb + <usize>(nw + q) * 4;
-          const nr = min<i32>(4, N - n0);
-          const o = out + <usize>n0;
           store<i8>(o, <i8>requant_fp32(acc0, load<f32>(ps), zp, lo, hi));
-          if (nr > 1) store<i8>(o, <i8>requant_fp32(acc1, load<f32>(ps, 4), zp, lo, hi), 1);
-          if (nr > 2) store<i8>(o, <i8>requant_fp32(acc2, load<f32>(ps, 8), zp, lo, hi), 2);
-          if (nr > 3) store<i8>(o, <i8>requant_fp32(acc3, load<f32>(ps, 12), zp, lo, hi), 3);
+          if (nlo > 1) store<i8>(o, <i8>requant_fp32(acc1, load<f32>(ps, 4), zp, lo, hi), 1);
+          if (nlo > 2) store<i8>(o, <i8>requant_fp32(acc2, load<f32>(ps, 8), zp, lo, hi), 2);
+          if (nlo > 3) store<i8>(o, <i8>requant_fp32(acc3, load<f32>(ps, 12), zp, lo, hi), 3);
         }
         out += <usize>N;
       }
