@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { importOnnx } from '../../src/convert/index.js';
 import { BranchyFormatError, BranchyUnsupportedError } from '../../src/errors.js';
 import { load } from '../../src/runtime/model.js';
+import { writeBranchy } from '../../src/format/index.js';
 import { branchyOf, editGraph, editOnnx, nodeOf, repoFile, tensor } from './edit.js';
 
 const tiny = branchyOf('tiny_cnn_op13.onnx');
@@ -36,6 +37,11 @@ describe('fuzz regressions: .branchy files', () => {
     const lenet = repoFile('models/branchy-lenet-mnist.int8.branchy');
     await refused(editGraph(lenet, (g) => (g.exits.exits[0].output = 'no_such_tensor')), BranchyFormatError, /graph.exits does not match/);
     await refused(editGraph(lenet, (g) => (g.exits.exits[0].output = g.exits.exits[1].output)), BranchyFormatError, /graph.exits does not match/);
+  });
+
+  it('a QONNX binary net whose initializer bytes make a non-finite channel scale (RangeError in the b1 op; campaign 20261123 case 9848)', async () => {
+    const { graph, weights } = importOnnx(repoFile('test/fixtures/fuzz/qonnx-bnn-nonfinite-scale.onnx'));
+    await refused(writeBranchy(graph, weights), BranchyFormatError, /mul\/add of channel \d+ is not finite.*re-run branchy convert/);
   });
 
   it('a graph without inputs or outputs, or naming one twice', async () => {

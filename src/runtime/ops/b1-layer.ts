@@ -8,7 +8,7 @@
 // The transform of the binary kernels is y = acc * mul[o] + add[o] with acc the integer dot
 // product (+-1 x +-1, or +-1 x (q - zp)): mul[o] = fround(s_x * alpha[o]) (s_x = 1 for bits),
 // add[o] = the f32 bias. The executor plans the buffers; this file only binds kernels.
-import { BranchyUnsupportedError } from '../../errors.js';
+import { BranchyFormatError, BranchyUnsupportedError } from '../../errors.js';
 import type { Node, TensorInfo, Weights } from '../../ir/types.js';
 import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
@@ -64,6 +64,22 @@ function expand(bits: Uint32Array, alpha: readonly number[], rows: number, chann
  * or null when it is not one (the executor applies it after an f32 output).
  */
 export function prepareBinaryNode(
+  mem: LinearMemory, build: Build, node: Node, info: (name: string) => TensorInfo, weights: Weights, clamp: ClampActivation | null,
+): BinaryLayer {
+  try {
+    return prepareBinary(mem, build, node, info, weights, clamp);
+  } catch (e) {
+    // The b1 op wrappers check their arguments with RangeErrors (a programming contract);
+    // from a model file, a value they refuse (a non-finite scale, an overflowing product)
+    // means the file is inconsistent.
+    if (e instanceof RangeError) {
+      throw new BranchyFormatError(`node '${node.name}' (${node.op}): ${e.message}; the file's scales do not make a valid binary layer (re-run branchy convert)`);
+    }
+    throw e;
+  }
+}
+
+function prepareBinary(
   mem: LinearMemory, build: Build, node: Node, info: (name: string) => TensorInfo, weights: Weights, clamp: ClampActivation | null,
 ): BinaryLayer {
   const x = info(node.inputs[0]), y = info(node.outputs[0]);
