@@ -170,6 +170,9 @@ export interface QuantizeResult {
 
 type TQuant = Quant & { kind: 'tensor' };
 
+/** The range of a tensor read only by signs, relative to its largest magnitude (see signOnly). */
+const SIGN_RANGE = 2 ** -20;
+
 const OWN_QUANT = new Set(['conv2d', 'dwconv2d', 'gemm', 'avgpool', 'globalavgpool', 'add', 'concat']);
 const FOLLOW = new Set(['maxpool', 'reshape', 'flatten']);
 
@@ -305,11 +308,20 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
     }
     if (actMethod === 'percentile') await run(model, (name, v) => set.has(name) && stats.get(name)!.addHist(v), mustRun);
   };
+  // A tensor read only by signs (bitpack, through max pools / reshapes) needs its sign, not its
+  // values: a tiny symmetric range saturates everything else (saturation keeps the sign), so
+  // only |x| < SIGN_RANGE * max|x| can round to the zero point and read as +1.
+  const signOnly = (t: string): boolean => {
+    const rd = cons.get(t) ?? [];
+    return !g.outputs.includes(t) && rd.length > 0 && rd.every((r) => r.op === 'bitpack' || (FOLLOW.has(r.op) && signOnly(r.outputs[0])));
+  };
   const decide = (set: Iterable<string>) => {
     for (const t of set) if (!rangeOf.has(t)) chosen.set(t, stats.get(t)!.choose(actMethod, pct));
     for (const t of set) {
       const [lo, hi] = chosen.get(rangeOf.get(t) ?? t)!;
-      quantOf.set(t, rangeQuant(lo, hi));
+      const m = SIGN_RANGE * Math.max(Math.abs(lo), Math.abs(hi));
+      if (signOnly(t) && m > 0 && !rangeOf.has(t)) chosen.set(t, [-m, m]);
+      quantOf.set(t, rangeQuant(...chosen.get(rangeOf.get(t) ?? t)!));
     }
   };
   const addError = (name: string, v: Float32Array) => {
