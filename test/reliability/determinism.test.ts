@@ -1,12 +1,14 @@
 // Determinism: the scalar, simd and relaxed builds give bit-identical results on every
-// shipped int8 model (models/*.int8.branchy) and on an int8 conversion of the multi-exit
+// shipped int8 or binary model (models/*.int8.branchy, models/bnn-*.branchy; MNIST test digits
+// or CIFAR-10 test images from ../shared/data, by the model's input size) and on an int8 conversion of the multi-exit
 // models/branchy-lenet-mnist.onnx made here with quantizeGraph, over real MNIST test digits:
 // every output, every intermediate int8 tensor, and the early-exit decisions.
 import { readdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importOnnx, quantizeGraph } from '../../src/convert/index.js';
 import { writeBranchy } from '../../src/format/index.js';
-import { loadMnist } from '../../src/cli/datasets.js';
+import { fileURLToPath } from 'node:url';
+import { loadCifar10, loadMnist } from '../../src/cli/datasets.js';
 import { fromGraph, load } from '../../src/runtime/model.js';
 import type { Build } from '../../src/runtime/features.js';
 import { TEST_BUILDS } from '../helpers/wasm.js';
@@ -16,13 +18,21 @@ const N = 400; // digits through every output
 const TRACED = 20; // digits through every intermediate tensor
 
 const models: [string, Uint8Array][] = readdirSync(new URL('../../models/', import.meta.url))
-  .filter((f) => f.endsWith('.int8.branchy'))
+  .filter((f) => f.endsWith('.int8.branchy') || (f.startsWith('bnn-') && f.endsWith('.branchy')))
   .sort()
   .map((f) => [`models/${f}`, repoFile(`models/${f}`)]);
-let digits: Uint8Array;
+let digits: Uint8Array, cifar: Uint8Array;
+/** Real test samples of the model's input size: N MNIST digits or N CIFAR-10 images. */
+const samplesFor = (m: { info: { inputs: { dims: number[] }[] } }): { x: Uint8Array; size: number } => {
+  const size = m.info.inputs[0].dims.slice(1).reduce((a, b) => a * b, 1);
+  if (size === 784) return { x: digits, size };
+  if (size === 3072) return { x: cifar, size };
+  throw new Error(`no test data of ${size} values per sample`);
+};
 
 beforeAll(async () => {
   digits = (await loadMnist('test')).images.slice(0, N * 784);
+  cifar = (await loadCifar10(fileURLToPath(new URL('../../../shared/data/cifar10/test.bin', import.meta.url)))).images.slice(0, N * 3072);
   const { graph, weights } = importOnnx(repoFile('models/branchy-lenet-mnist.onnx'));
   const train = await loadMnist('train');
   const float = await fromGraph(graph, weights, { keepIntermediates: true });
@@ -40,12 +50,12 @@ describe('the three builds agree bit for bit on int8 models', () => {
     expect(TEST_BUILDS.length, 'vitest runs Node with relaxed SIMD enabled').toBe(3);
   });
 
-  it('every output of 400 MNIST test digits', async () => {
+  it('every output of 400 test images', async () => {
     for (const [name, bytes] of models) {
       const outs = new Map<Build, Record<string, number[]>>();
       for (const build of TEST_BUILDS) {
         const m = await load(bytes, { build });
-        outs.set(build, Object.fromEntries(Object.entries(m.run(digits)).map(([k, v]) => [k, bits(v.data)])));
+        outs.set(build, Object.fromEntries(Object.entries(m.run(samplesFor(m).x)).map(([k, v]) => [k, bits(v.data)])));
       }
       const [first, ...rest] = TEST_BUILDS;
       expect(Object.values(outs.get(first)!)[0].length, name).toBeGreaterThanOrEqual(N * 10);
@@ -53,13 +63,14 @@ describe('the three builds agree bit for bit on int8 models', () => {
     }
   });
 
-  it('every intermediate tensor (int8 ones dequantized, exactly) of 20 digits', async () => {
+  it('every intermediate tensor (int8 ones dequantized, exactly) of 20 test images', async () => {
     for (const [name, bytes] of models) {
       const traces = new Map<Build, Map<string, number[]>>();
       for (const build of TEST_BUILDS) {
         const m = await load(bytes, { build, keepIntermediates: true });
         const t = new Map<string, number[]>();
-        m.trace(digits.subarray(0, TRACED * 784), (tensor, v) => t.set(`${tensor}#${t.size}`, bits(v)));
+        const { x, size } = samplesFor(m);
+        m.trace(x.subarray(0, TRACED * size), (tensor, v) => t.set(`${tensor}#${t.size}`, bits(v)));
         traces.set(build, t);
       }
       const [first, ...rest] = TEST_BUILDS;
@@ -76,7 +87,8 @@ describe('the three builds agree bit for bit on int8 models', () => {
       for (const build of TEST_BUILDS) {
         const m = await load(bytes, { build });
         if (!m.info.exits) break;
-        const r = m.classify(digits.subarray(0, N * 784), { policy: { kind: 'entropy', thresholds: [0.05] } });
+        const { x, size } = samplesFor(m);
+        const r = m.classify(x.subarray(0, N * size), { policy: { kind: 'entropy', thresholds: m.info.exits.slice(1).map(() => 0.3) } });
         results.set(build, r.map((x) => ({ exit: x.exit, label: x.label, probs: bits(x.probs), macs: x.macs })));
       }
       if (!results.size) continue;

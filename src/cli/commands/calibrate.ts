@@ -68,11 +68,14 @@ export async function calibrate(argv: string[]): Promise<void> {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   console.log(`calibrated on ${stats.truth.length} samples of ${what}, rule ${rule}`);
   console.log(`thresholds ${c.thresholds.map((t) => t.toPrecision(4)).join(', ')}`);
-  console.log(`full depth: accuracy ${pct(c.full.accuracy)}, ${c.full.meanMacs.toFixed(0)} MACs`);
-  console.log(`with exits: accuracy ${pct(c.result.accuracy)}, mean ${c.result.meanMacs.toFixed(0)} MACs (${(c.full.meanMacs / c.result.meanMacs).toFixed(2)}× fewer), exits ${c.result.histogram.map(pct).join(' / ')}`);
+  // Full depth as the `full` policy runs it: every stage and the last head, no early head.
+  const ex = model.info.exits!;
+  const fullMacs = ex.reduce((a, e) => a + e.macs.stage, 0) + ex[ex.length - 1].macs.head;
+  console.log(`full depth: accuracy ${pct(c.full.accuracy)}, ${fullMacs.toFixed(0)} MACs`);
+  console.log(`with exits: accuracy ${pct(c.result.accuracy)}, mean ${c.result.meanMacs.toFixed(0)} MACs (${(fullMacs / c.result.meanMacs).toFixed(2)}× fewer), exits ${c.result.histogram.map(pct).join(' / ')}`);
   if (g) {
     console.log(`predictor gates ${g.gates.map((t) => t.toPrecision(4)).join(', ')} (policy predicted:${rule}): accuracy ${pct(g.result.accuracy)}, ` +
-      `mean ${g.result.meanMacs.toFixed(0)} MACs vs ${g.without.meanMacs.toFixed(0)} without predictors ` +
+      `mean ${g.result.meanMacs.toFixed(0)} MACs (${(fullMacs / g.result.meanMacs).toFixed(2)}× fewer) vs ${g.without.meanMacs.toFixed(0)} without predictors ` +
       `(${(g.without.meanMacs - g.result.meanMacs).toFixed(0)} MACs saved per sample), exits ${g.result.histogram.map(pct).join(' / ')}`);
   }
   console.log(`wrote ${out}`);
