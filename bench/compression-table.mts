@@ -10,7 +10,7 @@
 //   node --import tsx bench/compression-table.mts --model lenet|mobilenet [--runs 5] [--latency-images N]
 //        [--rank macs:0.5] [--reconvert] [--only ID,ID] [--onnx OTHER.onnx (same data and outputs; no fine-tuned rows)]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -77,12 +77,13 @@ function variants(): Variant[] {
 }
 
 interface Converted { file: string; seconds: number; command: string; log: string }
-/** Runs `branchy convert` (once; --reconvert to redo) and returns the file and its log. */
+/** Runs `branchy convert` (again when the source is newer or with --reconvert) and returns the file and its log. */
 function convert(v: Variant, dir: string): Converted {
   const file = path.join(dir, `${v.id}.branchy`), logFile = path.join(dir, `${v.id}.log`), metaFile = path.join(dir, `${v.id}.json`);
   const args = ['convert', v.src, '-o', path.relative(ROOT, file), ...v.args];
   const command = `node --import tsx src/cli/main.ts ${args.join(' ')}`;
-  if (opt.reconvert || !existsSync(file) || !existsSync(metaFile)) {
+  const stale = !existsSync(file) || !existsSync(metaFile) || statSync(path.join(ROOT, v.src)).mtimeMs > statSync(file).mtimeMs;
+  if (opt.reconvert || stale) {
     console.error(`converting ${v.id}: ${command}`);
     const fd = openSync(logFile, 'w');
     const t0 = performance.now();
