@@ -22,11 +22,10 @@ CIFAR-10: data/cifar10/val.bin), whose accuracy is logged every 1/--evals-per-ep
 (curve.json), from step 0 (no fine-tuning) on. BatchNorm stays (the export folds it) and
 trains, running statistics included (--bn-stats train); --bn-stats frozen keeps the statistics
 (MobileNet pruned 50%: 48% instead of 78% held-out after one epoch). Per-layer block pruning
-of a thin layer cuts every block of some outputs; such an output's BN is masked too, so it is 0
-rather than the constant ReLU(shift). A constant channel would drive the next depthwise conv's
-BN variance to ~0 while its statistics train, its folded weights would grow ~50x, and int8
-rounding of the constant would no longer cancel against the bias (docs/compression.md: MobileNet
-pruned 75% scored 54% f32 but 35% int8 before this).
+of a thin layer cuts every block of some outputs: their BN is masked too (output 0, not the
+constant ReLU(shift)), and before export every BN channel left constant (running variance below
+1e-5 x its layer's largest) gets scale 0. Otherwise its folded conv weights grow ~300x and int8
+rounding no longer cancels against the bias (MobileNet pruned 75%: 54% f32, 35% int8 without).
 
     nice -n 19 /usr/bin/python3 train/compress_finetune.py --model lenet --recipe prune --sparsity 0.5
     nice -n 19 /usr/bin/python3 train/compress_finetune.py --model lenet --recipe lowrank --rank macs:0.5
@@ -320,6 +319,24 @@ def prune(model, spec, sparsity, scope):
     return report
 
 
+# ---------------------------------------------------------------- export
+
+def constant_channels(model, ratio=1e-5):
+    """A BN channel whose running variance is below ratio x its layer's largest is constant (pruning
+    cut what fed it). Its output is its shift; its scale becomes 0 so that the folded conv weights
+    are 0 rather than scale/sqrt(var + eps) ~ 300x the rest, which int8 cannot represent next to
+    the constant they cancel. Returns how many channels per layer were set."""
+    out = {}
+    with torch.no_grad():
+        for name, m in model.named_modules():
+            if isinstance(m, nn.BatchNorm2d):
+                const = m.running_var < ratio * m.running_var.max()
+                if const.any():
+                    m.weight[const] = 0
+                    out[name] = int(const.sum())
+    return out
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -403,6 +420,7 @@ def main():
         for param in ('weight', 'bias'):
             if hasattr(m, param + '_orig'):
                 torch_prune.remove(m, param)
+    result['constant_channels'] = constant_channels(model)
     model.eval()
     for split, (x, y) in (('val', spec.val), ('test', spec.test)):
         outs = common.predict(model, x, spec.norm)
