@@ -6,6 +6,8 @@
 // i32x4.dot_i16x8_s against the packer's (w_a[c], w_b[c]) pairs adds both products into
 // channel c's i32 lane. An odd last tap is paired with itself against (w[c], 0).
 // Padded taps read the host's `zero` row (zp_in bytes; zp_in is folded into the bias).
+// Tap pointers come from dw_indirection at border pixels only: inside the image they are
+// the row's first interior pixel's, plus a byte offset.
 // A channel tail (C % 16) computes 16 lanes, reading at most 15 bytes past a pixel,
 // and stores only the live ones.
 import { requant_fp32x4, narrow_i32x16_i8 } from '../common/requant_wasmsimd';
@@ -57,10 +59,27 @@ function dw16_simd(
   for (let n = 0; n < N; n++) {
     const img = input + <usize>(n * H * W * C);
     for (let oy = 0; oy < OH; oy++) {
+      const iy0 = oy * SH - PT;
+      const rowInside = iy0 >= 0 && iy0 + (KH - 1) * DH < H;
+      // Interior pixels (every tap inside the image) reuse the tap pointers of the first
+      // interior pixel of the row, shifted by `delta`; only border pixels rebuild them.
+      let base = -1;
       for (let ox = 0; ox < OW; ox++) {
-        dw_indirection(img, zero, scratch, H, W, C, KH, KW, DH, DW, oy * SH - PT, ox * SW - PL, 1);
+        const ix0 = ox * SW - PL;
+        let delta: usize = 0;
+        if (rowInside && ix0 >= 0 && ix0 + (KW - 1) * DW < W) {
+          if (base < 0) {
+            dw_indirection(img, zero, scratch, H, W, C, KH, KW, DH, DW, iy0, ix0, 1);
+            base = ox;
+          }
+          delta = <usize>((ox - base) * SW * C);
+        } else {
+          dw_indirection(img, zero, scratch, H, W, C, KH, KW, DH, DW, iy0, ix0, 1);
+          base = -1;
+        }
         let wg = packed;
         for (let c = 0; c < C; c += 16) {
+          const cd = <usize>c + delta;
           let a0 = v128.load(wg, 0);
           let a1 = v128.load(wg, 16);
           let a2 = v128.load(wg, 32);
@@ -68,8 +87,8 @@ function dw16_simd(
           let wp = wg + 64;
           let ip = scratch;
           for (let k = 1; k < T; k += 2) {
-            const pa = load<usize>(ip, 0) + <usize>c;
-            const pb = load<usize>(ip, 4) + <usize>c;
+            const pa = load<usize>(ip, 0) + cd;
+            const pb = load<usize>(ip, 4) + cd;
             ip += 8;
             const xa = v128.load8x8_s(pa);
             const xb = v128.load8x8_s(pb);
@@ -82,7 +101,7 @@ function dw16_simd(
             wp += 64;
           }
           if (T & 1) {
-            const pa = load<usize>(ip, 0) + <usize>c;
+            const pa = load<usize>(ip, 0) + cd;
             const xa = v128.load8x8_s(pa);
             a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.shuffle(xa, xa, 0, 0, 1, 1, 2, 2, 3, 3), v128.load(wp, 0)));
             a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.shuffle(xa, xa, 4, 4, 5, 5, 6, 6, 7, 7), v128.load(wp, 16)));

@@ -1,10 +1,12 @@
 // One cold start, in a fresh process: import the engine's library, instantiate its wasm, load
 // the model and answer the first image; then 20 more images, and the peak resident memory
 // above what the process held before the engine was touched. Prints one JSON line.
-//   node --experimental-wasm-relaxed-simd bench/out/peers-child.mjs ENGINE FILES.json SAMPLE.bin
-// (main.mts bundles this file and the engine adapters into bench/out/peers-child.mjs first)
+//   node --experimental-wasm-relaxed-simd bench/out/peers-child.mjs ENGINE FILES.json SAMPLE.bin [--unbundled]
+// (main.mts bundles this file, the engine adapters and branchy's dist/ into
+// bench/out/peers-child.mjs first; ORT Web and tfjs are imported from their own prebuilt
+// single-file bundles. --unbundled: branchy imported from dist/ module by module instead.)
 import { readFileSync } from 'node:fs';
-import { openEngine, type EngineId, type ModelFiles } from './engines.mjs';
+import { openEngine, UNBUNDLED, type EngineId, type ModelFiles } from './engines.mjs';
 
 /**
  * Peak resident memory of this process: VmHWM (Linux; the high-water mark of this program's
@@ -21,7 +23,8 @@ function peakRss(): number {
   return process.memoryUsage().rss;
 }
 
-const [id, filesJson, sampleBin] = process.argv.slice(2) as [EngineId, string, string];
+const [id, filesJson, sampleBin, flag] = process.argv.slice(2) as [EngineId, string, string, string?];
+UNBUNDLED.on = flag === '--unbundled';
 const files = JSON.parse(readFileSync(filesJson, 'utf8')) as ModelFiles;
 const raw = readFileSync(sampleBin);
 const all = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);

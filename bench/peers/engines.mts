@@ -66,6 +66,8 @@ const argmax = (v: ArrayLike<number>): number => {
 };
 
 const ROOT = new URL('../../', import.meta.url);
+/** Set by the cold-start child's `--unbundled` flag. */
+export const UNBUNDLED = { on: false };
 
 export async function openEngine(id: EngineId, m: ModelFiles, s: Samples): Promise<Runner> {
   switch (id) {
@@ -83,8 +85,10 @@ export async function openEngine(id: EngineId, m: ModelFiles, s: Samples): Promi
 }
 
 async function openBranchy(id: EngineId, m: ModelFiles, s: Samples): Promise<Runner> {
-  // The built package, as a user imports it.
-  const { load } = await import(new URL('dist/index.js', ROOT).href);
+  // The built package, as a user imports it. The cold-start child is bundled with esbuild
+  // like a web app (branchy inlined, one file, as ORT Web and tfjs ship theirs); its
+  // `--unbundled` variant imports dist/ module by module, as Node resolves the package.
+  const { load } = UNBUNDLED.on ? await import(new URL('dist/index.js', ROOT).href) : await import('../../dist/index.js');
   const model = await load(new Uint8Array(await readFile(id.startsWith('branchy-int8') ? m.int8 : m.f32)));
   const early = id.endsWith('-early');
   const info = `build ${model.info.build}, wasm memory ${(model.memoryBytes / 1024).toFixed(0)} KiB`;
@@ -95,9 +99,14 @@ async function openBranchy(id: EngineId, m: ModelFiles, s: Samples): Promise<Run
   const t = model.info.exits?.[0]?.thresholds ?? {};
   const kind = t.entropy !== undefined ? 'entropy' : t.maxprob !== undefined ? 'maxprob' : undefined;
   if (early && !kind) throw new Error(`${m.name}: the file has no calibrated thresholds; run branchy calibrate`);
-  const policy = early ? { kind } : { kind: 'full' };
+  // The file's policy: with predictor gates calibrated (`branchy calibrate` on a model with
+  // predictors), the predicted policy; else the confidence rule alone.
+  const gated = t.predictor !== undefined;
+  const policy = !early ? { kind: 'full' } : gated ? { kind: 'predicted', then: { kind } } : { kind };
+  const exits = model.info.exits.slice(0, -1) as { thresholds?: Record<string, number> }[];
+  const shown = (k: string) => exits.map((e) => e.thresholds?.[k]?.toPrecision(3)).join(', ');
   return {
-    info: `${info}${early ? `, policy ${kind} (thresholds ${model.info.exits.slice(0, -1).map((e: { thresholds?: Record<string, number> }) => e.thresholds?.[kind!]?.toPrecision(3)).join(', ')})` : ''}`,
+    info: `${info}${early ? `, policy ${gated ? `predicted (gates ${shown('predictor')}) then ` : ''}${kind} (thresholds ${shown(kind!)})` : ''}`,
     run: (i) => {
       const r = model.run(s.nchw[i], { policy });
       return { label: r.label, macs: r.macs };

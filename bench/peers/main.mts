@@ -60,8 +60,9 @@ const mb = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
 console.log(`# Peer benchmark — ${machine()}\n`);
 console.log(`command: npm run bench:peers -- ${process.argv.slice(2).join(' ')}`);
 console.log(`rounds ${ROUNDS} × ~${ROUND_MS} ms per engine, ${IMAGES} test images, ${COLD} cold starts per engine\n`);
-// The cold-start child as plain JavaScript (no TypeScript loader in the timed process); the
-// engines' libraries stay outside the bundle, imported as they are when the child opens one.
+// The cold-start child as plain JavaScript (no TypeScript loader in the timed process), with
+// branchy's dist/ inlined as a web app's bundler would; ORT Web and tfjs stay outside the
+// bundle, imported from the single-file bundles their packages ship.
 const CHILD = path.join(OUT, 'peers-child.mjs');
 mkdirSync(OUT, { recursive: true });
 await build({
@@ -139,12 +140,18 @@ for (const spec of models) {
   both.set(s.nhwc[0], s.nchw[0].length);
   writeFileSync(sampleBin, both);
   const cold = new Map<EngineId, { openMs: number; firstMs: number; rssDeltaBytes: number; label: number }[]>(ids.map((id) => [id, []]));
+  const unbundled: { openMs: number; firstMs: number }[] = [];
+  const coldRun = (id: EngineId, flags: string[] = []) => {
+    const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', CHILD, id, filesJson, sampleBin, ...flags], { cwd: ROOT, encoding: 'utf8' });
+    const line = r.stdout.trim().split('\n').pop() ?? '';
+    if (r.status !== 0 || !line.startsWith('{')) throw new Error(`cold start of ${id} failed:\n${r.stderr}`);
+    return JSON.parse(line);
+  };
   for (let c = 0; c < COLD; c++) {
     for (const id of ids) {
-      const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', CHILD, id, filesJson, sampleBin], { cwd: ROOT, encoding: 'utf8' });
-      const line = r.stdout.trim().split('\n').pop() ?? '';
-      if (r.status !== 0 || !line.startsWith('{')) throw new Error(`cold start of ${id} failed:\n${r.stderr}`);
-      cold.get(id)!.push(JSON.parse(line));
+      cold.get(id)!.push(coldRun(id));
+      // branchy int8 once more, imported from dist/ file by file (Node without a bundler)
+      if (id === 'branchy-int8') unbundled.push(coldRun(id, ['--unbundled']));
     }
   }
 
@@ -164,6 +171,11 @@ for (const spec of models) {
     console.log(`| ${LABEL[id]} | ${us(med)} (${us(q(t, 0.1))}–${us(q(t, 0.9))}) | ${(med / ref).toFixed(2)} | ${(m / 1e6).toFixed(2)} M | ${gmacs.toFixed(2)} | ${((100 * gmacs) / peak).toFixed(0)}% | ${acc(id)} | ${agree(id, 'ort-f32')} | ${agree(id, 'branchy-int8')} | ${cs.length ? `${q(cs.map((x) => x.openMs), 0.5).toFixed(0)} / ${q(cs.map((x) => x.firstMs), 0.5).toFixed(0)} | ${mb(q(cs.map((x) => x.rssDeltaBytes), 0.5))}` : '— | —'} |`);
   }
   console.log('');
+  const firstMs = (id: EngineId) => q(cold.get(id)!.map((x) => x.firstMs), 0.5);
+  if (cold.get('branchy-int8')?.length && cold.get('ort-f32')?.length) {
+    const ub = q(unbundled.map((x) => x.firstMs), 0.5);
+    console.log(`cold start to the first answer, branchy int8 ÷ ORT Web f32: ${(firstMs('branchy-int8') / firstMs('ort-f32')).toFixed(3)} bundled (${firstMs('branchy-int8').toFixed(0)} ms, the rows above), ${(ub / firstMs('ort-f32')).toFixed(3)} imported from dist/ file by file (${ub.toFixed(0)} ms)\n`);
+  }
   for (const id of ids) console.log(`- ${LABEL[id]}: ${runners.get(id)!.info}; ${per.get(id)} images per round`);
   const sizes = fileSizes([files.onnx, files.qdq, files.int8, files.f32]);
   console.log(`\nmodel files: ${sizes.map((f) => `${f.file} ${kb(f.bytes)} (gzip ${kb(f.gz)})`).join(', ')}\n`);

@@ -11,7 +11,7 @@ import { validateGraph } from '../ir/graph.js';
 import { compile, type Program, type TensorSlot } from './executor.js';
 import { InputWriter } from './input.js';
 import { LinearMemory } from './memory.js';
-import { loadKernels, type LoadKernelsOptions, type WasmSource } from './wasm.js';
+import { loadKernels, type KernelModule, type LoadKernelsOptions, type WasmSource } from './wasm.js';
 import type { Build } from './features.js';
 import { checkExitPlan, exitOrder, findExits, isMultiExit, type ExitPlan } from '../ir/exits.js';
 import { ExitScheduler, type ExitResult } from '../exit/scheduler.js';
@@ -274,6 +274,22 @@ export class Model {
 /** Compile an in-memory graph (what `branchy/convert` produces) into a runnable model. */
 export async function fromGraph(graph: Graph, weights: Weights, options: LoadOptions = {}): Promise<Model> {
   validateGraph(graph, { weights });
+  return compileModel(graph, weights, options, startKernels(options));
+}
+
+/**
+ * Starts compiling the kernels (off the main thread) while the caller goes on checking and
+ * parsing. The rejection handler keeps an error that is thrown first (a bad file, a MACs cap)
+ * from leaving this promise unhandled; compileModel awaits it and rethrows its own error.
+ */
+function startKernels(options: LoadOptions): Promise<KernelModule> {
+  const p = loadKernels(options);
+  p.catch(() => {});
+  return p;
+}
+
+/** fromGraph on a graph already validated (readBranchy validates what it reads). */
+async function compileModel(graph: Graph, weights: Weights, options: LoadOptions, kernelsLoading: Promise<KernelModule>): Promise<Model> {
   for (const name of graph.inputs) {
     const t = graph.tensors.find((x) => x.name === name)!;
     if (t.dtype !== 'f32') throw new BranchyFormatError(`input '${name}' is ${t.dtype}; branchy models take f32 inputs (quantize inside the graph)`);
@@ -282,7 +298,7 @@ export async function fromGraph(graph: Graph, weights: Weights, options: LoadOpt
   if (options.macsCap !== undefined && !(macs <= options.macsCap)) {
     throw new BranchyLimitError(`the model needs ${macs} multiply-accumulates per sample, above macsCap ${options.macsCap}; raise macsCap to run it`);
   }
-  const kernels = await loadKernels(options);
+  const kernels = await kernelsLoading;
   const mem = new LinearMemory(kernels, options.memoryCap);
   let plan: ExitPlan | null = null;
   if (isMultiExit(graph)) {
@@ -296,9 +312,10 @@ export async function fromGraph(graph: Graph, weights: Weights, options: LoadOpt
 
 /** Load a .branchy model from bytes, a URL, or (in Node) a file path. */
 export async function load(source: Uint8Array | ArrayBuffer | URL | string, options: LoadOptions = {}): Promise<Model> {
+  const kernelsLoading = startKernels(options);
   const bytes = await readBytes(source);
   const { graph, weights } = readBranchy(bytes);
-  return fromGraph(graph, weights, options);
+  return compileModel(graph, weights, options, kernelsLoading);
 }
 
 async function readBytes(source: Uint8Array | ArrayBuffer | URL | string): Promise<Uint8Array> {

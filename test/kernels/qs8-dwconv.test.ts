@@ -65,6 +65,10 @@ function cases(): Case[] {
   out.push(makeCase(rng, 'extreme inputs zp -128', { kh: 5, kw: 5, c: 21 }, { xlo: -128, xhi: -128, zpIn: 127 }));
   out.push(makeCase(rng, 'ties to even (m = 0.5)', { kh: 3, kw: 3, c: 23 }, { tie: true }));
   out.push(makeCase(rng, 'ReLU', { kh: 3, kw: 3, c: 40 }, { relu: true }));
+  // Long interior runs (tap pointers shifted from the row's first interior pixel) between borders.
+  out.push(makeCase(rng, 'wide rows 3x3 stride 1 pad 1', { n: 2, h: 6, w: 37, c: 16, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1 }));
+  out.push(makeCase(rng, 'wide rows 3x3 stride 2 pad 1, C=40', { h: 7, w: 33, c: 40, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1 }));
+  out.push(makeCase(rng, 'wide rows 5x5 dilation 2 stride 3', { h: 12, w: 40, c: 17, kh: 5, kw: 5, sh: 3, sw: 3, dh: 2, dw: 2, pt: 3, pl: 4, pb: 1, pr: 2 }));
   out.push(makeCase(rng, 'no padding valid 7x7 generic', { kh: 7, kw: 7, h: 9, w: 8, pt: 0, pl: 0, pb: 0, pr: 0, sh: 1, sw: 1, dh: 1, dw: 1 }));
   return out;
 }
