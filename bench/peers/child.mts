@@ -2,9 +2,9 @@
 // the model and answer the first image; then 20 more images, and the peak resident memory
 // above what the process held before the engine was touched. Prints one JSON line.
 //   node --experimental-wasm-relaxed-simd bench/out/peers-child.mjs ENGINE FILES.json SAMPLE.bin [--unbundled]
-// (main.mts bundles this file, the engine adapters and branchy's dist/ into
-// bench/out/peers-child.mjs first; ORT Web and tfjs are imported from their own prebuilt
-// single-file bundles. --unbundled: branchy imported from dist/ module by module instead.)
+// (main.mts bundles this file and the engine adapters into bench/out/peers-child.mjs first;
+// branchy is imported from dist/bundle/branchy.js, ORT Web and tfjs from their packages'
+// single-file bundles. --unbundled: branchy from dist/ module by module.)
 import { readFileSync } from 'node:fs';
 import { openEngine, UNBUNDLED, type EngineId, type ModelFiles } from './engines.mjs';
 

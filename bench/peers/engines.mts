@@ -85,10 +85,11 @@ export async function openEngine(id: EngineId, m: ModelFiles, s: Samples): Promi
 }
 
 async function openBranchy(id: EngineId, m: ModelFiles, s: Samples): Promise<Runner> {
-  // The built package, as a user imports it. The cold-start child is bundled with esbuild
-  // like a web app (branchy inlined, one file, as ORT Web and tfjs ship theirs); its
-  // `--unbundled` variant imports dist/ module by module, as Node resolves the package.
-  const { load } = UNBUNDLED.on ? await import(new URL('dist/index.js', ROOT).href) : await import('../../dist/index.js');
+  // The built package as one file (`branchy/bundle`, dist/bundle/branchy.js, as ORT Web and
+  // tfjs ship theirs), imported here so that a cold start reads and compiles it inside the
+  // timed span as it does theirs. With `--unbundled` (cold-start child): `branchy`, dist/
+  // module by module, as Node resolves the package's main entry.
+  const { load } = await import(new URL(UNBUNDLED.on ? 'dist/index.js' : 'dist/bundle/branchy.js', ROOT).href);
   const model = await load(new Uint8Array(await readFile(id.startsWith('branchy-int8') ? m.int8 : m.f32)));
   const early = id.endsWith('-early');
   const info = `build ${model.info.build}, wasm memory ${(model.memoryBytes / 1024).toFixed(0)} KiB`;

@@ -60,9 +60,10 @@ const mb = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
 console.log(`# Peer benchmark — ${machine()}\n`);
 console.log(`command: npm run bench:peers -- ${process.argv.slice(2).join(' ')}`);
 console.log(`rounds ${ROUNDS} × ~${ROUND_MS} ms per engine, ${IMAGES} test images, ${COLD} cold starts per engine\n`);
-// The cold-start child as plain JavaScript (no TypeScript loader in the timed process), with
-// branchy's dist/ inlined as a web app's bundler would; ORT Web and tfjs stay outside the
-// bundle, imported from the single-file bundles their packages ship.
+// The cold-start child as plain JavaScript (no TypeScript loader in the timed process). Every
+// engine's library stays outside it and is imported inside the timed span: branchy from
+// `branchy/bundle` (dist/bundle/branchy.js, built by `npm run build`), ORT Web and tfjs from
+// the single-file bundles their packages ship.
 const CHILD = path.join(OUT, 'peers-child.mjs');
 mkdirSync(OUT, { recursive: true });
 await build({
