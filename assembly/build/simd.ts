@@ -10,6 +10,7 @@ export { qs8_conv_2x4c8__scalar, qs8_conv_2x4c16s__scalar } from '../qs8/conv_sc
 export { qs8_conv_cin4_pack_16c2, qs8_conv_cin4_scratch_bytes, qs8_conv_cin4_2x16c2__scalar } from '../qs8/conv_cin4_scalar';
 export { qs8_conv_cin4_2x16c2__wasmsimd } from '../qs8/conv_cin4_wasmsimd';
 export { qs8_gemm_2x4c8__wasmsimd } from '../qs8/gemm_wasmsimd';
+export { qs8_gemm_pack_2x4c8__wasmsimd } from '../qs8/gemm_pack_wasmsimd';
 export { qs8_conv_2x4c8__wasmsimd } from '../qs8/conv_wasmsimd';
 
 // --- qs8 dwconv ---

@@ -13,6 +13,8 @@ export interface KernelExports {
   /** qs8 gemm packers: (w [N][K] i8, bias i32 (0 = none), scale f32, zp_in, N, K, out); see assembly/qs8/gemm_scalar.ts. */
   qs8_gemm_pack_2x4c8(w: Ptr, bias: Ptr, scale: Ptr, zpIn: number, n: number, k: number, out: Ptr): void;
   qs8_gemm_pack_2x4c16s(w: Ptr, bias: Ptr, scale: Ptr, zpIn: number, n: number, k: number, out: Ptr): void;
+  /** The "4c8" packer with SIMD (same bytes as qs8_gemm_pack_2x4c8); simd and relaxed builds. */
+  qs8_gemm_pack_2x4c8__wasmsimd?(w: Ptr, bias: Ptr, scale: Ptr, zpIn: number, n: number, k: number, out: Ptr): void;
   /** qs8 gemm kernels: (m, n, k, a, a_stride, w_packed, c, c_stride, params). */
   qs8_gemm_2x4c8__scalar(m: number, n: number, k: number, a: Ptr, aStride: number, w: Ptr, c: Ptr, cStride: number, params: Ptr): void;
   qs8_gemm_2x4c16s__scalar(m: number, n: number, k: number, a: Ptr, aStride: number, w: Ptr, c: Ptr, cStride: number, params: Ptr): void;

@@ -19,13 +19,13 @@ export const KERNEL_TABLE: KernelTable = {
   // 65-85% of them (split 7-bit weights: two relaxed dots per weight). Both exported and tested.
   qs8_gemm: {
     scalar: { kernel: 'qs8_gemm_2x4c8__scalar', packer: 'qs8_gemm_pack_2x4c8' },
-    simd: { kernel: 'qs8_gemm_2x4c8__wasmsimd', packer: 'qs8_gemm_pack_2x4c8' },
-    relaxed: { kernel: 'qs8_gemm_2x4c8__wasmsimd', packer: 'qs8_gemm_pack_2x4c8' },
+    simd: { kernel: 'qs8_gemm_2x4c8__wasmsimd', packer: 'qs8_gemm_pack_2x4c8__wasmsimd' },
+    relaxed: { kernel: 'qs8_gemm_2x4c8__wasmsimd', packer: 'qs8_gemm_pack_2x4c8__wasmsimd' },
   },
   qs8_conv: {
     scalar: { kernel: 'qs8_conv_2x4c8__scalar', packer: 'qs8_gemm_pack_2x4c8' },
-    simd: { kernel: 'qs8_conv_2x4c8__wasmsimd', packer: 'qs8_gemm_pack_2x4c8' },
-    relaxed: { kernel: 'qs8_conv_2x4c8__wasmsimd', packer: 'qs8_gemm_pack_2x4c8' },
+    simd: { kernel: 'qs8_conv_2x4c8__wasmsimd', packer: 'qs8_gemm_pack_2x4c8__wasmsimd' },
+    relaxed: { kernel: 'qs8_conv_2x4c8__wasmsimd', packer: 'qs8_gemm_pack_2x4c8__wasmsimd' },
   },
   // Direct conv for C_in <= 4 (first layers): the conv op picks it over the im2col GEMM.
   qs8_conv_cin4: {

@@ -161,6 +161,31 @@ describe('qs8 gemm', () => {
     }
   });
 
+  it('the SIMD "4c8" packer writes the scalar packer\'s bytes (K and N tails, -128, no bias, zp_in)', async () => {
+    const rng = new Rng(0x9ac8);
+    const shapes: [number, number][] = [[1, 1], [4, 8], [3, 7], [5, 9], [6, 16], [7, 17], [8, 64], [13, 75], [17, 3], [64, 512], [10, 800]];
+    for (const build of TEST_BUILDS.filter((b) => b !== 'scalar')) {
+      const mem = await memoryFor(build);
+      const exp = mem.mod.exports;
+      for (const [n, k] of shapes) {
+        for (const withBias of [true, false]) {
+          const w = rng.i8(n * k, -128, 127);
+          for (let i = 0; i < w.length; i += 5) w[i] = -128;
+          const bias = rng.i32(n, -9000, 9000);
+          const scale = Float32Array.from({ length: n }, () => Math.fround(rng.next() * 0.01));
+          const zpIn = rng.int(-128, 127);
+          const bytes = qs8GemmPackedBytes(qs8GemmTile('qs8_gemm_2x4c8__wasmsimd'), n, k);
+          const [wp, bp, sp] = [mem.put(w), withBias ? mem.put(bias) : 0, mem.put(scale)];
+          const [outScalar, outSimd] = [mem.alloc(bytes), mem.alloc(bytes)];
+          mem.u8(outSimd, bytes).fill(0xa5); // every byte must be written
+          exp.qs8_gemm_pack_2x4c8(wp, bp, sp, zpIn, n, k, outScalar);
+          exp.qs8_gemm_pack_2x4c8__wasmsimd!(wp, bp, sp, zpIn, n, k, outSimd);
+          expect(Array.from(mem.u8(outSimd, bytes)), `${build} n=${n} k=${k} bias=${withBias}`).toEqual(Array.from(mem.u8(outScalar, bytes)));
+        }
+      }
+    }
+  });
+
   it('the kernel table names kernels and packers each build exports', async () => {
     for (const build of TEST_BUILDS) {
       const mem = await memoryFor(build);

@@ -22,7 +22,10 @@ export interface Qs8GemmTile {
 export function qs8GemmTile(kernel: string): Qs8GemmTile {
   const t = /^qs8_(?:gemm|conv)_(\d+)x(\d+)c(\d+)(s?)__/.exec(kernel);
   if (!t) throw new TypeError(`'${kernel}' is not a qs8 gemm/conv kernel name`);
-  return { mr: +t[1], nr: +t[2], kr: +t[3], packer: `qs8_gemm_pack_${t[1]}x${t[2]}c${t[3]}${t[4]}` };
+  // The SIMD kernels' "c8" layout has a SIMD packer (same bytes as the scalar one, which the
+  // scalar twins and the scalar build use).
+  const simd = kernel.endsWith('__wasmsimd') && !t[4] ? '__wasmsimd' : '';
+  return { mr: +t[1], nr: +t[2], kr: +t[3], packer: `qs8_gemm_pack_${t[1]}x${t[2]}c${t[3]}${t[4]}${simd}` };
 }
 
 /** Bytes of the packed weights for n output channels and depth k (every layout: 2 bytes per padded weight). */
