@@ -7,7 +7,8 @@ top-1 answer is right. Trains on the first 45,000 CIFAR-10 training images (JPEG
 the last 5,000 are the validation split, written to data/cifar10/val.bin.
 
     nohup nice -n 19 /usr/bin/python3 train/cifar_mobilenet_exits.py >> checkpoints/mobilenet-exits-cifar10.log 2>&1 &
-    (--seed 1 --epochs 18 --width 0.5; rerun the same command to resume after an interruption)
+    (--seed 1 --epochs 18 --width 0.5; rerun the same command to resume after an interruption;
+    --tag T names a variant: checkpoints/mobilenet-exits-cifar10-T, models/mobilenet-exits-cifar10-T.onnx)
 
 Joint training: sum of the exits' cross-entropies with weights (--weights, default
 0.3,0.3,1.0), plus each predictor's binary cross-entropy on the detached stage output
@@ -116,13 +117,14 @@ def main():
     p = common.arg_parser(__doc__, epochs=18, batch_size=128, lr=0.1)
     p.add_argument('--width', type=float, default=0.5, help='width multiplier')
     p.add_argument('--weights', default='0.3,0.3,1.0', help='loss weights of exit0,exit1,exit2')
+    p.add_argument('--tag', default='', help='suffix of the checkpoint folder and the ONNX file (a variant beside the shipped model)')
     args = p.parse_args()
     weights = [float(w) for w in args.weights.split(',')]
     common.setup(args)
     train, val, test = common.cifar_splits()
     model = MobileNetExits(args.width)
     nex = len(weights)
-    name = 'mobilenet-exits-cifar10' + ('' if args.width == 0.5 else f'-w{args.width}')
+    name = 'mobilenet-exits-cifar10' + ('' if args.width == 0.5 else f'-w{args.width}') + (f'-{args.tag}' if args.tag else '')
 
     def loss_fn(model, x, y):
         outs = model(x)
@@ -161,7 +163,7 @@ def main():
         shares = ' | '.join(f'{(taken == i).float().mean():.1%}' for i in range(nex))
         print(f'| {t} | {shares} | {right.float().mean():.2%} |')
     common.export_onnx(model, (3, 32, 32), [f'exit{i}' for i in range(nex)] + [f'predict{i}' for i in range(nex - 1)],
-                       'models/mobilenet-exits-cifar10.onnx', NORM, check_inputs=common.normalize(test[0][:16], NORM))
+                       f'models/{name}.onnx', NORM, check_inputs=common.normalize(test[0][:16], NORM))
 
 
 if __name__ == '__main__':
