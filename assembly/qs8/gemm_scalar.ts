@@ -34,9 +34,10 @@
 
 import { requant_fp32 } from '../common/requant';
 
+/** A weight as every packer reads it: -128 becomes -127 (symmetric int8). */
 // @ts-ignore: decorator
 @inline
-function clamp_w(x: i32): i32 {
+export function clamp_w(x: i32): i32 {
   return x < -127 ? -127 : x;
 }
 

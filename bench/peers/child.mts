@@ -6,7 +6,7 @@
 // branchy is imported from dist/bundle/branchy.js, ORT Web and tfjs from their packages'
 // single-file bundles. --unbundled: branchy from dist/ module by module.)
 import { readFileSync } from 'node:fs';
-import { openEngine, UNBUNDLED, type EngineId, type ModelFiles } from './engines.mjs';
+import { openEngine, type EngineId, type ModelFiles } from './engines.mjs';
 
 /**
  * Peak resident memory of this process: VmHWM (Linux; the high-water mark of this program's
@@ -24,7 +24,6 @@ function peakRss(): number {
 }
 
 const [id, filesJson, sampleBin, flag] = process.argv.slice(2) as [EngineId, string, string, string?];
-UNBUNDLED.on = flag === '--unbundled';
 const files = JSON.parse(readFileSync(filesJson, 'utf8')) as ModelFiles;
 const raw = readFileSync(sampleBin);
 const all = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
@@ -33,7 +32,7 @@ const s = { nchw: [all.slice(0, size)], nhwc: [all.slice(size)], labels: new Uin
 
 const rss0 = process.memoryUsage().rss;
 const t0 = performance.now();
-const engine = await openEngine(id, files, s);
+const engine = await openEngine(id, files, s, { unbundled: flag === '--unbundled' });
 const t1 = performance.now();
 const first = await engine.run(0);
 const t2 = performance.now();

@@ -66,16 +66,15 @@ const argmax = (v: ArrayLike<number>): number => {
 };
 
 const ROOT = new URL('../../', import.meta.url);
-/** Set by the cold-start child's `--unbundled` flag. */
-export const UNBUNDLED = { on: false };
 
-export async function openEngine(id: EngineId, m: ModelFiles, s: Samples): Promise<Runner> {
+/** unbundled: import branchy from dist/ module by module instead of its bundle (cold-start child). */
+export async function openEngine(id: EngineId, m: ModelFiles, s: Samples, opts: { unbundled?: boolean } = {}): Promise<Runner> {
   switch (id) {
     case 'branchy-int8':
     case 'branchy-int8-early':
     case 'branchy-f32':
     case 'branchy-f32-early':
-      return openBranchy(id, m, s);
+      return openBranchy(id, m, s, opts.unbundled ?? false);
     case 'ort-f32':
     case 'ort-qdq':
       return openOrt(id === 'ort-f32' ? m.onnx : m.qdq, m, s);
@@ -84,12 +83,12 @@ export async function openEngine(id: EngineId, m: ModelFiles, s: Samples): Promi
   }
 }
 
-async function openBranchy(id: EngineId, m: ModelFiles, s: Samples): Promise<Runner> {
+async function openBranchy(id: EngineId, m: ModelFiles, s: Samples, unbundled: boolean): Promise<Runner> {
   // The built package as one file (`branchy/bundle`, dist/bundle/branchy.js, as ORT Web and
   // tfjs ship theirs), imported here so that a cold start reads and compiles it inside the
-  // timed span as it does theirs. With `--unbundled` (cold-start child): `branchy`, dist/
-  // module by module, as Node resolves the package's main entry.
-  const { load } = await import(new URL(UNBUNDLED.on ? 'dist/index.js' : 'dist/bundle/branchy.js', ROOT).href);
+  // timed span as it does theirs. Unbundled (the cold-start child's `--unbundled`): `branchy`,
+  // dist/ module by module, as Node resolves the package's main entry.
+  const { load } = await import(new URL(unbundled ? 'dist/index.js' : 'dist/bundle/branchy.js', ROOT).href);
   const model = await load(new Uint8Array(await readFile(id.startsWith('branchy-int8') ? m.int8 : m.f32)));
   const early = id.endsWith('-early');
   const info = `build ${model.info.build}, wasm memory ${(model.memoryBytes / 1024).toFixed(0)} KiB`;

@@ -13,7 +13,6 @@ import { loadCifar10 } from '../../src/cli/datasets.js';
 
 const at = (p: string) => new URL(`../../${p}`, import.meta.url);
 const LAYERS = ['/blocks.0/blocks.0.0/Conv', '/blocks.1/blocks.1.0/Conv', '/blocks.2/blocks.2.0/Conv', '/blocks.3/blocks.3.0/Conv', '/blocks.4/blocks.4.0/Conv'];
-const NORM = { mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.2435, 0.2616] };
 const N = 500;
 let images: Uint8Array, labels: Uint8Array;
 
@@ -24,7 +23,9 @@ beforeAll(async () => {
 });
 
 const image = (i: number) => images.subarray(i * 3072, (i + 1) * 3072);
-const normalized = (i: number) => Float32Array.from(image(i), (v, j) => (v / 255 - NORM.mean[Math.floor(j / 1024)]) / NORM.std[Math.floor(j / 1024)]);
+/** Image i as ONNX Runtime takes it: the normalisation the model file declares, planar RGB. */
+const normalized = (i: number, n: { mean: number[]; std: number[]; scale: number }) =>
+  Float32Array.from(image(i), (v, j) => (v / n.scale - n.mean[Math.floor(j / 1024)]) / n.std[Math.floor(j / 1024)]);
 const argmax = (v: ArrayLike<number>) => {
   let b = 0;
   for (let i = 1; i < v.length; i++) if (v[i] > v[b]) b = i;
@@ -36,11 +37,12 @@ describe('the trained CIFAR-10 BNN (train/bnn_kd.py --dataset cifar10 --width 0.
     const bytes = new Uint8Array(readFileSync(at('models/bnn-kd-cifar10-w0.5.onnx')));
     const { graph, weights, binarized } = importOnnx(bytes, { binarize: LAYERS });
     expect(binarized.map((b) => b.input)).toEqual(['bits', 'bits', 'bits', 'bits', 'bits']);
+    expect(graph.normalize).toBeDefined();
     const model = await fromGraph(graph, weights);
     const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled' });
     let same = 0, worst = 0;
     for (let i = 0; i < 100; i++) {
-      const x = normalized(i);
+      const x = normalized(i, graph.normalize!);
       const want = (await session.run({ input: new ort.Tensor('float32', x, [1, 3, 32, 32]) })).exit1.data as Float32Array;
       const got = model.run(x).exit1.data as Float32Array;
       if (argmax(got) === argmax(want)) same++;
