@@ -1,7 +1,7 @@
 // int8 pooling over NHWC, WASM SIMD: 16 channels per vector, 64 (max) or 32 (average)
 // channels per step where there are that many, the window loop inside.
 // Same signatures, params and numerics as the scalar twins in qs8_pool.ts (read its
-// header). A channel count that is not a multiple of 16 ends with one full-width
+// header). Max pool: a full 2x2 window (any stride or dilation) takes an unrolled path. A channel count that is not a multiple of 16 ends with one full-width
 // vector whose loads may run past the pixel (allowed: the host pads every buffer by
 // 16 bytes) and whose store writes only the channels that exist.
 //
@@ -38,11 +38,38 @@ export function qs8_maxpool_c16__wasmsimd(x: usize, y: usize, params: usize): vo
       const iy0 = oy * sh - pt;
       const ky0 = win_lo(iy0, dh), ky1 = win_hi(iy0, dh, ih, kh);
       const rows = win_len(ky0, ky1);
+      // Columns whose 2x2 window lies inside the image: the unrolled path, no window arithmetic.
+      const full_rows = kh == 2 && kw == 2 && rows == 2;
+      const last_ix = iw - 1 - dw + pl; // the window's right tap is inside while ox * sw <= last_ix
+      const ox_lo = full_rows ? (pl + sw - 1) / sw : ow;
+      const ox_hi = full_rows && last_ix >= 0 ? max<i32>(ox_lo, min<i32>(ow, last_ix / sw + 1)) : ox_lo;
       for (let ox = 0; ox < ow; ox++) {
         const ix0 = ox * sw - pl;
+        let yp = y + <usize>(((b * oh + oy) * ow + ox) * ys);
+        if (ox >= ox_lo && ox < ox_hi) {
+          let x0 = x + <usize>(((b * ih + iy0 + ky0 * dh) * iw + ix0) * xs);
+          let left = c;
+          const p1 = col_step, p2 = row_step, p3 = row_step + col_step;
+          while (left > 0) {
+            const m = i8x16.max_s(
+              i8x16.max_s(v128.load(x0), v128.load(x0 + p1)),
+              i8x16.max_s(v128.load(x0 + p2), v128.load(x0 + p3)),
+            );
+            const v = i8x16.min_s(i8x16.max_s(m, vmin), vmax);
+            if (left >= 16) {
+              v128.store(yp, v);
+              left -= 16;
+            } else {
+              store_bytes_tail(yp, v, left);
+              left = 0;
+            }
+            x0 += 16;
+            yp += 16;
+          }
+          continue;
+        }
         const kx0 = win_lo(ix0, dw), kx1 = win_hi(ix0, dw, iw, kw);
         const cols = win_len(kx0, kx1);
-        let yp = y + <usize>(((b * oh + oy) * ow + ox) * ys);
         let x0 = x + <usize>(((b * ih + iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * xs);
         let left = c;
         for (; left >= 64; left -= 64) {

@@ -106,6 +106,11 @@ function poolCases(): PoolCase[] {
       out.push(makePoolCase(rng, `${t} asymmetric pads`, op, dtype, { ...fix, h: 6, w: 9, kh: 3, kw: 4, sh: 1, sw: 2, pt: 2, pl: 0, pb: 0, pr: 3, c: 21 }));
       out.push(makePoolCase(rng, `${t} dilation 2`, op, dtype, { ...fix, h: 10, w: 9, kh: 3, kw: 3, sh: 1, sw: 1, dh: 2, dw: 2, pt: 2, pl: 1, pb: 2, pr: 2, c: 33 }));
       out.push(makePoolCase(rng, `${t} C=16 exactly`, op, dtype, { c: 16 }));
+      // 2x2 windows: the SIMD max pool's unrolled path for full windows (partial ones at padded borders).
+      for (const [c, sh, pad, dil, w] of [[20, 2, 0, 1, 12], [67, 2, 1, 1, 12], [8, 1, 1, 1, 12], [33, 1, 0, 2, 12], [64, 2, 1, 1, 12], [5, 3, 1, 1, 2], [17, 2, 1, 2, 2], [3, 1, 1, 1, 1]]) {
+        out.push(makePoolCase(rng, `${t} 2x2/${sh} pad ${pad} dilation ${dil} C=${c} width ${w}`, op, dtype,
+          { ...fix, h: 9, w, kh: 2, kw: 2, sh, sw: sh, dh: dil, dw: dil, pt: pad, pl: pad, pb: pad, pr: pad, c }));
+      }
       out.push(makePoolCase(rng, `${t} C=1`, op, dtype, { c: 1 }));
       out.push(makePoolCase(rng, `${t} window 17x17 (> 256 positions)`, op, dtype, { ...fix, h: 20, w: 19, kh: 17, kw: 17, sh: 2, sw: 2, pt: 0, pl: 0, pb: 0, pr: 0, c: 18 }));
       out.push(makePoolCase(rng, `${t} all-negative inputs`, op, dtype, {}, { xlo: dtype === 'qs8' ? -128 : -5, xhi: dtype === 'qs8' ? -1 : -0.1, relu: false }));
