@@ -13,6 +13,10 @@ the last 5,000 are the validation split, written to data/cifar10/val.bin.
 Joint training: sum of the exits' cross-entropies with weights (--weights, default
 0.3,0.3,1.0), plus each predictor's binary cross-entropy on the detached stage output
 (so the predictors never move the backbone), SGD + one-cycle LR, random crop (pad 4) + flip.
+--distill T: each early exit's term becomes half cross-entropy, half KL divergence to the final
+exit's detached softmax at temperature T (self-distillation; the logged ce0/ce1 are then that mix).
+--head light: cheaper early heads (see Head). The variant for issue 4's targets:
+    --epochs 36 --head light --distill 3 --weights 0.5,0.5,1.0 --tag light
 """
 import common  # first: it sets OMP_WAIT_POLICY before torch loads
 import torch
@@ -52,11 +56,16 @@ def separable(cin, cout, stride):
 
 
 class Head(nn.Module):
-    """Exit classifier: 1x1 conv -> BN -> ReLU -> global average pool -> FC."""
+    """Exit classifier: 1x1 conv -> BN -> ReLU -> global average pool -> FC ('conv', the shipped
+    model's), or a stride-2 depthwise-separable block first ('light': the 1x1 conv then runs at a
+    quarter of the pixels, about a quarter of the MACs)."""
 
-    def __init__(self, cin, cmid):
+    def __init__(self, cin, cmid, kind='conv'):
         super().__init__()
-        self.conv = conv_bn(cin, cmid, 1)
+        if kind == 'light':
+            self.conv = separable(cin, cmid, 2)
+        else:
+            self.conv = conv_bn(cin, cmid, 1)
         self.fc = nn.Linear(cmid, 10)
 
     def forward(self, x):
@@ -75,7 +84,7 @@ class Predictor(nn.Module):
 
 
 class MobileNetExits(nn.Module):
-    def __init__(self, width):
+    def __init__(self, width, head='conv'):
         super().__init__()
         cin = ch(32, width)
         layers = [conv_bn(3, cin, 3)]
@@ -89,7 +98,7 @@ class MobileNetExits(nn.Module):
             outs.append(cin)
             layers = []
         # early heads: 1x1 conv to twice the stage's width; the final one is GAP -> FC
-        self.heads = nn.ModuleList([Head(c, 2 * c) for c in outs[:-1]])
+        self.heads = nn.ModuleList([Head(c, 2 * c, head) for c in outs[:-1]])
         self.predictors = nn.ModuleList([Predictor(c) for c in outs[:-1]])
         self.fc = nn.Linear(outs[2], 10)
 
@@ -117,12 +126,15 @@ def main():
     p = common.arg_parser(__doc__, epochs=18, batch_size=128, lr=0.1)
     p.add_argument('--width', type=float, default=0.5, help='width multiplier')
     p.add_argument('--weights', default='0.3,0.3,1.0', help='loss weights of exit0,exit1,exit2')
+    p.add_argument('--head', choices=('conv', 'light'), default='conv', help='early heads: 1x1 conv at the stage resolution, or stride-2 depthwise-separable (see Head)')
+    p.add_argument('--distill', type=float, default=0.0,
+                   help='self-distillation temperature: early exits also learn the final exit\'s softened answer (0: off)')
     p.add_argument('--tag', default='', help='suffix of the checkpoint folder and the ONNX file (a variant beside the shipped model)')
     args = p.parse_args()
     weights = [float(w) for w in args.weights.split(',')]
     common.setup(args)
     train, val, test = common.cifar_splits()
-    model = MobileNetExits(args.width)
+    model = MobileNetExits(args.width, args.head)
     nex = len(weights)
     name = 'mobilenet-exits-cifar10' + ('' if args.width == 0.5 else f'-w{args.width}') + (f'-{args.tag}' if args.tag else '')
 
@@ -130,6 +142,12 @@ def main():
         outs = model(x)
         exits, predicts = outs[:nex], outs[nex:]
         ce = [F.cross_entropy(o, y) for o in exits]
+        if args.distill > 0:  # early exit i: half CE, half KL to the detached final exit at temperature T
+            t = args.distill
+            teacher = F.log_softmax(exits[-1].detach() / t, 1)
+            kd = [F.kl_div(F.log_softmax(o / t, 1), teacher, log_target=True, reduction='batchmean') * t * t
+                  for o in exits[:-1]]
+            ce = [0.5 * c + 0.5 * k for c, k in zip(ce[:-1], kd)] + ce[-1:]
         bce = [F.binary_cross_entropy_with_logits(p[:, 0], (e.detach().argmax(1) == y).float())
                for e, p in zip(exits, predicts)]
         loss = sum(w * l for w, l in zip(weights, ce)) + sum(bce)
