@@ -4,12 +4,12 @@
 // demands). The header is padded with spaces so the bytes start 8-byte aligned.
 import { BranchyFormatError } from '../errors.js';
 
-export type SafeDType = 'F32' | 'I32' | 'I8' | 'U8';
+export type SafeDType = 'F64' | 'F32' | 'I32' | 'I8' | 'U8';
 
-export const SAFE_DTYPE_BYTES: Record<SafeDType, number> = { F32: 4, I32: 4, I8: 1, U8: 1 };
+export const SAFE_DTYPE_BYTES: Record<SafeDType, number> = { F64: 8, F32: 4, I32: 4, I8: 1, U8: 1 };
 
 /** Dtypes safetensors defines that branchy does not store; named in the error message. */
-const FOREIGN_DTYPES = new Set(['BOOL', 'F16', 'BF16', 'F64', 'I16', 'I64', 'U16', 'U32', 'U64', 'F8_E4M3', 'F8_E5M2']);
+const FOREIGN_DTYPES = new Set(['BOOL', 'F16', 'BF16', 'I16', 'I64', 'U16', 'U32', 'U64', 'F8_E4M3', 'F8_E5M2']);
 
 export interface SafeTensorIn {
   name: string;
@@ -35,11 +35,12 @@ export interface SafeFile {
 
 const numel = (s: readonly number[]): number => s.reduce((p, d) => p * d, 1);
 
-/** Writes a safetensors file. 4-byte dtypes go first so that every tensor is naturally aligned. */
+/** Writes a safetensors file. Wider dtypes go first so that every tensor is naturally aligned. */
 export function writeSafetensors(tensors: SafeTensorIn[], metadata: Record<string, string>): Uint8Array {
   const ordered = [
+    ...tensors.filter((t) => SAFE_DTYPE_BYTES[t.dtype] === 8),
     ...tensors.filter((t) => SAFE_DTYPE_BYTES[t.dtype] === 4),
-    ...tensors.filter((t) => SAFE_DTYPE_BYTES[t.dtype] !== 4),
+    ...tensors.filter((t) => SAFE_DTYPE_BYTES[t.dtype] === 1),
   ];
   const header: Record<string, unknown> = { __metadata__: metadata };
   const seen = new Set<string>();
@@ -120,7 +121,7 @@ export function readSafetensors(bytes: Uint8Array): SafeFile {
     if (typeof e.dtype !== 'string') bad(`${at}: dtype is missing`);
     const dtype = e.dtype as string;
     if (!(dtype in SAFE_DTYPE_BYTES)) {
-      bad(`${at}: unknown dtype '${dtype}' (${FOREIGN_DTYPES.has(dtype) ? 'valid safetensors, but ' : ''}branchy stores F32, I32, I8, U8)`);
+      bad(`${at}: unknown dtype '${dtype}' (${FOREIGN_DTYPES.has(dtype) ? 'valid safetensors, but ' : ''}branchy stores F64, F32, I32, I8, U8)`);
     }
     const shape = e.shape;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) bad(`${at}: shape must be an array of non-negative integers`);

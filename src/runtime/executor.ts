@@ -420,7 +420,8 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
 /**
  * Refuses a model whose memory need exceeds the cap before anything is allocated: the
  * activation arena planned from the tensors' lifetimes (a lower bound of the final one,
- * which adds kernels' scratch) plus the constants' bytes (a lower bound of the packed weights).
+ * which adds kernels' scratch) plus the constants' bytes (a lower bound of the packed weights);
+ * then grows the memory to that need in one step.
  */
 function checkMemoryNeed(mem: LinearMemory, graph: Graph, weights: Weights, order: readonly Node[], keepAll: boolean): void {
   const step = new Map<string, { first: number; last: number }>();
@@ -458,6 +459,10 @@ function checkMemoryNeed(mem: LinearMemory, graph: Graph, weights: Weights, orde
         `weights ${constants}), above the memory cap of ${mem.capBytes}; raise memoryCap if the model is trusted`,
     );
   }
+  // Grow once to about what compile will allocate (packing pads the weights a little: the
+  // allocations may still grow it a few pages): each grow costs a call into the engine and
+  // detaches every view of the old buffer.
+  mem.ensure(Math.min(mem.capBytes, need + (need >> 4)));
 }
 
 /** The quantization of an int8 conv/gemm: input, output, per-channel weight scales -> requant multipliers. */

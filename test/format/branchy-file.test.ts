@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BranchyFormatError } from '../../src/errors.js';
-import { readBranchy, readSafetensors, writeBranchy } from '../../src/format/index.js';
+import { readBranchy, readSafetensors, writeBranchy, writeSafetensors } from '../../src/format/index.js';
 import type { Graph, Weights } from '../../src/ir/index.js';
 
 function sample(): { graph: Graph; weights: Weights } {
@@ -83,18 +83,57 @@ describe('.branchy round trip', () => {
       expect(back.weights.get(k)!.constructor).toBe(v.constructor);
       expect(Array.from(back.weights.get(k)!)).toEqual(Array.from(v));
     }
-    expect(back.metadata).toMatchObject({ author: 'test', 'branchy.format': '1' });
+    expect(back.metadata).toMatchObject({ author: 'test', 'branchy.format': '2' });
   });
 
-  it('starts the data 8-byte aligned and puts 4-byte tensors first', () => {
+  it('starts the data 8-byte aligned and puts wider tensors first', () => {
     const { graph, weights } = sample();
     const bytes = writeBranchy(graph, weights);
     const n = new DataView(bytes.buffer).getUint32(0, true);
     expect((8 + n) % 8).toBe(0);
     const f = readSafetensors(bytes);
-    expect([...f.tensors.keys()][0]).toBe('b');
+    expect([...f.tensors.keys()].slice(0, 2)).toEqual(['branchy.scales/w', 'b']);
     for (const e of f.tensors.values()) if (e.dtype === 'I32' || e.dtype === 'F32') expect(e.begin % 4).toBe(0);
     expect(f.tensors.get('bits')!.shape).toEqual([5, 8]); // 40 bits -> 2 words -> 8 bytes per row
+  });
+
+  it('format 2 keeps per-channel scales in an F64 tensor, bit for bit; format 1 files (scales in the JSON) still read', () => {
+    const { graph, weights } = sample();
+    const third = 1 / 3; // not a float32: the F64 tensor must keep every bit
+    (graph.tensors[1].quant as { scales: number[] }).scales = [third, 0.2];
+    const bytes = writeBranchy(graph, weights);
+    const f = readSafetensors(bytes);
+    expect(f.tensors.get('branchy.scales/w')).toMatchObject({ dtype: 'F64', shape: [2] });
+    expect(JSON.parse(f.metadata['branchy.graph']).tensors[1].quant).toEqual({ kind: 'channel', axis: 0, scales: 'branchy.scales/w' });
+    expect(readBranchy(bytes).graph).toEqual(graph);
+    // The same model as format 1 wrote it: scales as JSON numbers, no F64 tensor.
+    const v1 = writeSafetensors(
+      [...weights].map(([name, d]) => {
+        const t = graph.tensors.find((x) => x.name === name)!;
+        const shape = t.dtype === 'b1' ? [5, 8] : t.shape;
+        return { name, dtype: ({ i8: 'I8', i32: 'I32', b1: 'U8' } as const)[t.dtype as 'i8'], shape, bytes: new Uint8Array(d.buffer, d.byteOffset, d.byteLength) };
+      }),
+      { 'branchy.format': '1', 'branchy.graph': JSON.stringify(graph) },
+    );
+    expect(readBranchy(v1).graph).toEqual(graph);
+    rejects(patchHeader(bytes, (h) => { h.__metadata__['branchy.format'] = '1'; }), /scales: expected an array \(format 1/);
+  });
+
+  it('format 2 scales: a missing, mistyped or non-finite tensor, or one nothing names', () => {
+    const ok = writeBranchy(sample().graph, sample().weights);
+    rejects(patchGraph(ok, (g) => { g.tensors[1].quant.scales = 'branchy.scales/nope'; }), /names tensor 'branchy.scales\/nope', which the file does not contain/);
+    rejects(patchHeader(ok, (h) => { h['branchy.scales/w'].dtype = 'I32'; h['branchy.scales/w'].shape = [4]; }), /is I32 \[4\]; scales are an F64 vector/);
+    rejects(patchGraph(ok, (g) => { g.tensors[1].quant.scales = [0.1, 0.2]; }), /'branchy.scales\/w' in the file is not a constant/);
+    const f = readSafetensors(ok);
+    const e = f.tensors.get('branchy.scales/w')!;
+    for (const bad of [NaN, -1, Infinity]) {
+      const c = ok.slice();
+      new DataView(c.buffer).setFloat64(e.begin + 8, bad, true);
+      rejects(c, /per-channel scales must be finite and non-negative/);
+    }
+    const { graph, weights } = sample();
+    graph.tensors[0].name = graph.inputs[0] = graph.nodes[0].inputs[0] = 'branchy.scales/x';
+    expect(() => writeBranchy(graph, weights)).toThrow(/prefix 'branchy.scales\/' is reserved/);
   });
 
   it('refuses to write an invalid graph or a reserved metadata key', () => {
@@ -169,7 +208,7 @@ describe('.branchy corruption', () => {
   });
 
   it('versions, missing metadata, extra tensors', () => {
-    rejects(patchHeader(good(), (h) => { h.__metadata__['branchy.format'] = '2'; }), /unknown format version '2'/);
+    rejects(patchHeader(good(), (h) => { h.__metadata__['branchy.format'] = '3'; }), /unknown format version '3'/);
     rejects(patchHeader(good(), (h) => { delete h.__metadata__['branchy.format']; }), /not a branchy model/);
     rejects(patchHeader(good(), (h) => { delete h.__metadata__['branchy.graph']; }), /no branchy.graph/);
     rejects(patchHeader(good(), (h) => { h.__metadata__['branchy.graph'] = '{'; }), /branchy.graph is not valid JSON/);

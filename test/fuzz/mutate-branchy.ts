@@ -108,6 +108,8 @@ const GRAPH_MUTATIONS: Record<string, (g: Json, rng: Rng) => boolean> = {
     if (r === 0) q.scale = rng.pick(HOSTILE_FLOATS);
     else if (r === 1) q.zeroPoint = rng.pick([-129, 128, 300, 0.5, -1e9, null]);
     else if (r === 2 && Array.isArray(q.scales)) q.scales[rng.int(0, q.scales.length - 1)] = rng.pick(HOSTILE_FLOATS);
+    // Format 2 names the F64 tensor of the scales: another tensor, a missing one, or not a name.
+    else if (r === 2 && typeof q.scales === 'string') q.scales = rng.pick([rng.pick(g.tensors as Json[]).name, `${q.scales}x`, '', [0.1], 5, null]);
     else if (r === 3) q.kind = rng.pick(['tensor', 'channel', 'x']);
     else if (r === 4) q.axis = pickNumber(rng);
     else delete t.quant;
@@ -290,7 +292,7 @@ const HEADER_MUTATIONS: Record<string, (h: Json, rng: Rng) => boolean> = {
     const m = h.__metadata__ as Json;
     const r = rng.int(0, 5);
     if (r === 0) delete m['branchy.format'];
-    else if (r === 1) m['branchy.format'] = rng.pick(['2', '0', '', 1]);
+    else if (r === 1) m['branchy.format'] = rng.pick(['3', '0', '', 1, 2]);
     else if (r === 2) delete m['branchy.graph'];
     else if (r === 3) m['branchy.graph'] = rng.pick(['{', '[]', 'null', '{"tensors":1}', '"x"', '[['.repeat(100000)]);
     else if (r === 4) h.__metadata__ = rng.pick([null, [], 'x', { 'branchy.format': 1 }]);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { onnx } from 'onnx-proto';
 import { ONNX } from '../../src/convert/onnx/onnx-proto.js';
 import { importOnnx } from '../../src/convert/index.js';
-import { writeBranchy } from '../../src/format/index.js';
+import { readSafetensors, writeBranchy } from '../../src/format/index.js';
 import { joinSafetensors, splitSafetensors } from '../fuzz/mutate-branchy.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -24,6 +24,16 @@ export function editGraph(bytes: Uint8Array, edit: (g: Json) => void): Uint8Arra
   edit(g);
   header.__metadata__['branchy.graph'] = JSON.stringify(g);
   return joinSafetensors(JSON.stringify(header), data);
+}
+
+/** The file with the per-channel scales of constant `name` (format 2: an F64 tensor) changed by `edit`. */
+export function editScales(bytes: Uint8Array, name: string, edit: (s: Float64Array) => void): Uint8Array {
+  const e = readSafetensors(bytes).tensors.get(`branchy.scales/${name}`)!;
+  const out = bytes.slice();
+  const s = new Float64Array(out.slice(e.begin, e.end).buffer);
+  edit(s);
+  out.set(new Uint8Array(s.buffer), e.begin);
+  return out;
 }
 
 /** The ONNX file with its ModelProto changed by `edit`. */

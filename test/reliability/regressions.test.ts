@@ -6,7 +6,7 @@ import { importOnnx } from '../../src/convert/index.js';
 import { BranchyFormatError, BranchyUnsupportedError } from '../../src/errors.js';
 import { load } from '../../src/runtime/model.js';
 import { writeBranchy } from '../../src/format/index.js';
-import { branchyOf, editGraph, editOnnx, nodeOf, repoFile, tensor } from './edit.js';
+import { branchyOf, editGraph, editOnnx, editScales, nodeOf, repoFile, tensor } from './edit.js';
 
 const tiny = branchyOf('tiny_cnn_op13.onnx');
 const qdq = branchyOf('quant_torch_qdq.onnx');
@@ -59,7 +59,7 @@ describe('fuzz regressions: .branchy files', () => {
     const t = '/c1/QuantizeLinear_output_0';
     await refused(editGraph(qdq, (g) => (tensor(g, t).quant.zeroPoint = 300)), BranchyFormatError, /zero point 300 is not an integer in -128..127/);
     await refused(editGraph(qdq, (g) => (tensor(g, t).quant.scale = 0)), BranchyFormatError, /scale 0 must be positive/);
-    await refused(editGraph(qdq, (g) => (tensor(g, '/c1/DequantizeLinear_1_output_0_i8').quant.scales[0] = -1)), BranchyFormatError, /non-negative/);
+    await refused(editScales(qdq, '/c1/DequantizeLinear_1_output_0_i8', (s) => (s[0] = -1)), BranchyFormatError, /non-negative/);
   });
 
   it('an empty clip range (RangeError at load)', async () => {
