@@ -28,7 +28,7 @@ def main():
     state = torch.load(os.path.join(REPO, args.ckpt), map_location='cpu')
     width = state['args']['width']
     nex = len(state['args']['weights'].split(','))
-    model = cme.MobileNetExits(width)
+    model = cme.MobileNetExits(width, state['args'].get('head', 'conv'))
     model.load_state_dict(state['model'])
     print(f"checkpoint epoch {state['epoch']}/{state['args']['epochs']}, width {width}; last row: {state['history'][-1]}")
     names = [f'exit{i}' for i in range(nex)] + [f'predict{i}' for i in range(nex - 1)]

@@ -91,25 +91,64 @@ function candidates(s: ExitStats, rule: Rule, i: number): number[] {
 }
 
 /**
- * Greedy from the shallowest exit: give each exit the most permissive threshold that keeps
- * accuracy ≥ full-depth accuracy − maxDrop (points, e.g. 0.5), the deeper exits still at
- * "never" while it is chosen. Shallow exits take as many samples as the target allows.
+ * The thresholds with the fewest mean MACs whose accuracy stays ≥ full-depth accuracy − maxDrop
+ * (points, e.g. 0.5) on these samples. Three steps, each keeping the best so far:
+ * 1. greedy from the shallowest exit: each takes the most permissive threshold that keeps the
+ *    floor while the deeper ones are still "never" (shallow exits take all the slack);
+ * 2. every combination of up to 64 candidates per early exit (quantiles of the observed values,
+ *    at most ~4096 combinations in all): spending the slack at a deeper exit can save more, e.g.
+ *    when exit 0's few confident mistakes would keep exit 1 shut;
+ * 3. exit by exit, the cheapest of all observed values that keeps the floor, the others fixed.
+ * Replays only: no inference. The floor is met by construction on these samples.
  */
 export function calibrateMaxDrop(s: ExitStats, rule: Rule, maxDrop: number): { thresholds: number[]; result: Replay; full: Replay } {
   const exits = s.costToExit.length;
-  const t = new Array<number>(exits - 1).fill(NEVER[rule]);
+  const early = exits - 1;
+  const t = new Array<number>(early).fill(NEVER[rule]);
   const full = replay(s, rule, t);
-  const floor = full.accuracy - maxDrop / 100;
-  for (let i = 0; i < exits - 1; i++) {
-    let best = NEVER[rule];
-    // Accuracy is not monotone in the threshold: scan all candidates, keep the most permissive that meets the floor.
-    for (const c of candidates(s, rule, i)) {
+  const floor = full.accuracy - maxDrop / 100 - 1e-12;
+  const cands = Array.from({ length: early }, (_, i) => candidates(s, rule, i));
+  // 1. Greedy. Accuracy is not monotone in a threshold: scan all, keep the most permissive that meets the floor.
+  for (let i = 0; i < early; i++) {
+    let pick = NEVER[rule];
+    for (const c of cands[i]) {
       t[i] = c;
-      if (replay(s, rule, t).accuracy >= floor - 1e-12) best = c;
+      if (replay(s, rule, t).accuracy >= floor) pick = c;
     }
-    t[i] = best;
+    t[i] = pick;
   }
-  return { thresholds: t, result: replay(s, rule, t), full };
+  let best = t.slice(), bestMacs = replay(s, rule, best).meanMacs;
+  const consider = (th: number[]): void => {
+    const r = replay(s, rule, th);
+    if (r.accuracy >= floor && r.meanMacs < bestMacs) (best = th.slice()), (bestMacs = r.meanMacs);
+  };
+  // 2. Joint search on a grid (the ends included: "never" and the most permissive value).
+  if (early > 0) {
+    const g = Math.max(2, Math.min(64, Math.floor(4096 ** (1 / early))));
+    const grid = cands.map((c) => (c.length <= g ? c : Array.from({ length: g }, (_, k) => c[Math.round((k * (c.length - 1)) / (g - 1))])));
+    const th = new Array<number>(early);
+    const walk = (i: number): void => {
+      if (i === early) return consider(th);
+      for (const c of grid[i]) {
+        th[i] = c;
+        walk(i + 1);
+      }
+    };
+    walk(0);
+  }
+  // 3. Coordinate refinement over every observed value (MACs only fall as a threshold loosens).
+  for (let pass = 0; pass < 3; pass++) {
+    const before = bestMacs;
+    for (let i = 0; i < early; i++) {
+      const th = best.slice();
+      for (const c of cands[i]) {
+        th[i] = c;
+        consider(th);
+      }
+    }
+    if (!(bestMacs < before)) break;
+  }
+  return { thresholds: best, result: replay(s, rule, best), full };
 }
 
 /**

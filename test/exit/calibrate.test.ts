@@ -44,6 +44,29 @@ describe('calibration', () => {
     });
   }
 
+  it('--max-drop searches the exits jointly: slack spent at exit 1 can save more than at exit 0', () => {
+    // 100 samples, costs 1 / 2 / 10, one mistake allowed (1 point). Group A (20): exit 0 sure
+    // (entropy 0.05, but A0 wrong at 0.1), exit 1 unsure and wrong. Group B (80): exit 0 unsure, exit 1 sure
+    // and right except B0 (entropy 0.01). Greedy lets exit 0 take A0's mistake, which shuts exit 1
+    // (A 20×1 + B 80×10 = 8.2 MACs per sample); joint: exit 0 takes the 19 right A, exit 1 all
+    // of B with B0's mistake, A0 goes to the end (19 + 160 + 10 = 1.89).
+    const n = 100;
+    const f = (v: (j: number) => number) => Float64Array.from({ length: n }, (_, j) => v(j));
+    const i32 = (v: (j: number) => number) => Int32Array.from({ length: n }, (_, j) => v(j));
+    const crafted: ExitStats = {
+      entropy: [f((j) => (j === 0 ? 0.1 : j < 20 ? 0.05 : 2)), f((j) => (j === 20 ? 0.01 : j < 20 ? 2 : 0.05)), f(() => 0)],
+      top1: [f(() => 0.5), f(() => 0.5), f(() => 1)],
+      label: [i32((j) => (j === 0 || j >= 20 ? 1 : 0)), i32((j) => (j <= 20 ? 1 : 0)), i32(() => 0)],
+      truth: i32(() => 0),
+      costToExit: [1, 2, 10],
+    };
+    const c = calibrateMaxDrop(crafted, 'entropy', 1);
+    expect(c.full.accuracy).toBe(1);
+    expect(c.result.accuracy).toBeCloseTo(0.99, 12);
+    expect(c.result.meanMacs).toBeCloseTo(1.89, 12);
+    expect(c.result.histogram).toEqual([0.19, 0.8, 0.01]);
+  });
+
   it('--mean-macs meets the MAC target with the most accurate shared threshold', () => {
     const full = replay(stats, 'entropy', [-1]);
     const target = 0.6 * full.meanMacs;
