@@ -44,6 +44,9 @@ const models = opt.model ?? [
   'models/branchy-lenet-mnist.onnx:models/branchy-lenet-mnist.int8.branchy',
   'models/mnist-lenet.onnx:models/mnist-lenet.int8.branchy',
   ...(mobilenet ? [mobilenet] : []),
+  // The MobileNet with light exit heads (train/cifar_mobilenet_exits.py --head light --distill 3).
+  ...(existsSync(path.join(ROOT, 'models/mobilenet-exits-cifar10-light.int8.branchy'))
+    ? ['models/mobilenet-exits-cifar10-light.onnx:models/mobilenet-exits-cifar10-light.int8.branchy'] : []),
 ];
 const ROUNDS = Number(opt.rounds), ROUND_MS = Number(opt['round-ms']), IMAGES = Number(opt.images), COLD = Number(opt.cold);
 const only = opt.engines?.split(',') as EngineId[] | undefined;
