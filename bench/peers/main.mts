@@ -43,7 +43,7 @@ const mobilenet = ['models/mobilenet-exits-cifar10.onnx', 'bench/out/mobilenet-e
 const models = opt.model ?? [
   'models/branchy-lenet-mnist.onnx:models/branchy-lenet-mnist.int8.branchy',
   'models/mnist-lenet.onnx:models/mnist-lenet.int8.branchy',
-  ...(mobilenet ? [mobilenet] : []),
+  ...(mobilenet ? [mobilenet.startsWith('models/') ? `${mobilenet}:models/mobilenet-exits-cifar10.int8.branchy` : mobilenet] : []),
   // The MobileNet with light exit heads (train/cifar_mobilenet_exits.py --head light --distill 3).
   ...(existsSync(path.join(ROOT, 'models/mobilenet-exits-cifar10-light.int8.branchy'))
     ? ['models/mobilenet-exits-cifar10-light.onnx:models/mobilenet-exits-cifar10-light.int8.branchy'] : []),
