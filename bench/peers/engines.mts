@@ -30,7 +30,10 @@ export interface ModelFiles {
   int8: string;
   f32: string;
   /** The int8 model exported as QDQ ONNX (ORT int8). */
-  qdq: string;
+  /** QDQ int8 export of the int8 file; absent for a binary network (ONNX has no binary layers to export). */
+  qdq?: string;
+  /** Binary networks: the nodes the ONNX import binarizes (`--binarize`). */
+  binarize?: string[];
   /** The output that answers at full depth (the deepest exit). */
   final: string;
   multiExit: boolean;
@@ -77,7 +80,7 @@ export async function openEngine(id: EngineId, m: ModelFiles, s: Samples, opts: 
       return openBranchy(id, m, s, opts.unbundled ?? false);
     case 'ort-f32':
     case 'ort-qdq':
-      return openOrt(id === 'ort-f32' ? m.onnx : m.qdq, m, s);
+      return openOrt(id === 'ort-f32' ? m.onnx : m.qdq!, m, s);
     case 'tfjs-f32':
       return openTfjs(m, s);
   }

@@ -81,8 +81,8 @@ for (const spec of models) {
   const [onnxRel, int8Rel] = spec.split(':');
   const onnx = path.resolve(ROOT, onnxRel);
   const { files, dataset } = prepare(onnx, int8Rel ? path.resolve(ROOT, int8Rel) : undefined);
-  const s = await samples(onnx, dataset, IMAGES, opt['cifar-test']);
-  const ids = ENGINES.filter((e) => (files.multiExit || !e.endsWith('-early')) && (!only || only.includes(e)));
+  const s = await samples(onnx, dataset, IMAGES, opt['cifar-test'], files.binarize);
+  const ids = ENGINES.filter((e) => (files.multiExit || !e.endsWith('-early')) && (files.qdq || e !== 'ort-qdq') && (!only || only.includes(e)));
   const runners = new Map<EngineId, Runner>();
   for (const id of ids) runners.set(id, await openEngine(id, files, s));
   const n = s.nchw.length;
@@ -163,7 +163,7 @@ for (const spec of models) {
   const peak = q(roundPeaks, 0.5);
   console.log(`## ${files.name} (${dataset}, ${n} test images, final output ${files.final}, ${fullMacs} MACs at full depth)\n`);
   console.log(`int8 peak measured once per round (bench/peak.ts): median ${peak.toFixed(1)} GMAC/s (p10–p90 ${q(roundPeaks, 0.1).toFixed(1)}–${q(roundPeaks, 0.9).toFixed(1)})\n`);
-  console.log(`files: f32 ONNX ${path.relative(ROOT, files.onnx)}, branchy int8 ${path.relative(ROOT, files.int8)}, branchy f32 ${path.relative(ROOT, files.f32)}, QDQ ${path.relative(ROOT, files.qdq)}\n`);
+  console.log(`files: f32 ONNX ${path.relative(ROOT, files.onnx)}, branchy int8 ${path.relative(ROOT, files.int8)}, branchy f32 ${path.relative(ROOT, files.f32)}, QDQ ${files.qdq ? path.relative(ROOT, files.qdq) : '— (binary layers: no QDQ export)'}${files.binarize ? `, binarized at import: ${files.binarize.join(', ')}` : ''}\n`);
   console.log('| engine | median µs (p10–p90) | × branchy int8 | mean MACs | GMAC/s | % of int8 peak | top-1 acc. | agrees with ORT f32 | with branchy int8 | cold start ms: open / first result (median) | peak RSS Δ (median) |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const id of ids) {
@@ -181,7 +181,7 @@ for (const spec of models) {
     console.log(`cold start to the first answer, branchy int8 ÷ ORT Web f32: ${(firstMs('branchy-int8') / firstMs('ort-f32')).toFixed(3)} bundled (${firstMs('branchy-int8').toFixed(0)} ms, the rows above), ${(ub / firstMs('ort-f32')).toFixed(3)} imported from dist/ file by file (${ub.toFixed(0)} ms)\n`);
   }
   for (const id of ids) console.log(`- ${LABEL[id]}: ${runners.get(id)!.info}; ${per.get(id)} images per round`);
-  const sizes = fileSizes([files.onnx, files.qdq, files.int8, files.f32]);
+  const sizes = fileSizes([files.onnx, ...(files.qdq ? [files.qdq] : []), files.int8, files.f32]);
   console.log(`\nmodel files: ${sizes.map((f) => `${f.file} ${kb(f.bytes)} (gzip ${kb(f.gz)})`).join(', ')}\n`);
 }
 

@@ -1,7 +1,8 @@
 // The files each engine of the peer benchmark reads, made from one float ONNX model with
 // the branchy command line (as a user would): an f32 and an int8 .branchy (int8 calibrated
 // on the training split; multi-exit files get thresholds from `branchy calibrate
-// --max-drop 0.5` on held-out training data), and the int8 model exported as QDQ ONNX.
+// --max-drop 0.5` on held-out training data), and the int8 model exported as QDQ ONNX
+// (not for a binary network: its binary layers, named by the int8 file, are binarized at import).
 // Outputs go to bench/out/; the .branchy files are reused while newer than their sources. Also the test
 // images, normalised as the model says.
 import { execFileSync } from 'node:child_process';
@@ -37,7 +38,9 @@ export interface Prepared {
 
 /** `onnx` is the float model; `int8` an int8 .branchy of it, or undefined to convert one here. */
 export function prepare(onnx: string, int8?: string): Prepared {
-  const { graph } = importOnnx(new Uint8Array(readFileSync(onnx)));
+  // A binary network (int8 file with b1 weights): import the ONNX with the same layers binarized.
+  const binarize = int8 ? binaryNodes(int8) : [];
+  const { graph } = importOnnx(new Uint8Array(readFileSync(onnx)), binarize.length ? { binarize } : {});
   const input = graph.tensors.find((t) => t.name === graph.inputs[0])!;
   const [, h, w, c] = input.shape;
   const dataset = c === 1 && h === 28 && w === 28 ? 'mnist' : c === 3 && h === 32 && w === 32 ? 'cifar10' : undefined;
@@ -52,7 +55,7 @@ export function prepare(onnx: string, int8?: string): Prepared {
 
   const f32 = path.join(OUT, `${name}.f32.branchy`);
   if (!fresh(f32, onnx)) {
-    branchy(['convert', onnx, '-o', f32]);
+    branchy(['convert', onnx, '-o', f32, ...(binarize.length ? ['--binarize', binarize.join(',')] : [])]);
     calibrate(f32);
   }
   let q = int8;
@@ -66,10 +69,20 @@ export function prepare(onnx: string, int8?: string): Prepared {
       calibrate(q);
     }
   }
-  const qdq = path.join(OUT, `${path.basename(q).replace(/\.branchy$/, '').replace(/\.int8$/, '')}.qdq.onnx`);
-  branchy(['export', q, '-o', qdq]); // always: cheap, and never stale after an exporter change
+  let qdq: string | undefined;
+  if (!binarize.length) {
+    qdq = path.join(OUT, `${path.basename(q).replace(/\.branchy$/, '').replace(/\.int8$/, '')}.qdq.onnx`);
+    branchy(['export', q, '-o', qdq]); // always: cheap, and never stale after an exporter change
+  }
   const graphMacs = graph.nodes.reduce((a, nd) => a + nodeMacs(graph, nd), 0);
-  return { files: { name, onnx, int8: q, f32, qdq, final, multiExit, graphMacs, chw: [c, h, w] }, dataset };
+  return { files: { name, onnx, int8: q, f32, qdq, binarize: binarize.length ? binarize : undefined, final, multiExit, graphMacs, chw: [c, h, w] }, dataset };
+}
+
+/** Names of the nodes of a .branchy file that read binary (b1) constant weights. */
+function binaryNodes(file: string): string[] {
+  const { graph } = readBranchy(new Uint8Array(readFileSync(file)));
+  const b1 = new Set(graph.tensors.filter((t) => t.constant && t.dtype === 'b1').map((t) => t.name));
+  return graph.nodes.filter((n) => n.inputs.some((i) => b1.has(i))).map((n) => n.name);
 }
 
 /** Where CIFAR-10's test.bin is: --cifar-test, the shared data directory, or data/cifar10. */
@@ -81,8 +94,8 @@ export function cifarTest(given?: string): string {
 }
 
 /** The first `n` test images, normalised with the model's own mean/std (NCHW and NHWC). */
-export async function samples(onnx: string, dataset: 'mnist' | 'cifar10', n: number, cifar?: string): Promise<Samples> {
-  const { graph } = importOnnx(new Uint8Array(readFileSync(onnx)));
+export async function samples(onnx: string, dataset: 'mnist' | 'cifar10', n: number, cifar?: string, binarize?: string[]): Promise<Samples> {
+  const { graph } = importOnnx(new Uint8Array(readFileSync(onnx)), binarize ? { binarize } : {});
   const ds: Dataset = dataset === 'mnist' ? await loadMnist('test') : await loadCifar10(cifarTest(cifar));
   const { channels: c, height: h, width: w } = ds;
   const norm = graph.normalize ?? { mean: new Array<number>(c).fill(0), std: new Array<number>(c).fill(1), scale: 255 };

@@ -193,8 +193,10 @@ export function buildTfjsModel(tf: Tf, bytes: Uint8Array): TfjsModel {
       }
       case 'Add':
         return set(tf.add(val(n.input![0]).tensor, val(n.input![1]).tensor));
+      case 'Sign': // a binary network's activations, in float (the weights are already ±α)
+        return set(tf.sign(val(n.input![0]).tensor), val(n.input![0]).hwc);
       default:
-        throw new Error(`tfjs builder: ${where(n)} is not built (supported: Conv, Gemm, MatMul, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool, Flatten, Add)`);
+        throw new Error(`tfjs builder: ${where(n)} is not built (supported: Conv, Gemm, MatMul, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool, Flatten, Add, Sign)`);
     }
   }
 
