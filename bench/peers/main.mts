@@ -47,6 +47,8 @@ const models = opt.model ?? [
   // The MobileNet with light exit heads (train/cifar_mobilenet_exits.py --head light --distill 3).
   ...(existsSync(path.join(ROOT, 'models/mobilenet-exits-cifar10-light.int8.branchy'))
     ? ['models/mobilenet-exits-cifar10-light.onnx:models/mobilenet-exits-cifar10-light.int8.branchy'] : []),
+  // The CIFAR-10 BNN (binary layers named by the .branchy file, binarized at import; no QDQ row).
+  'models/bnn-kd-cifar10-w0.5.onnx:models/bnn-kd-cifar10-w0.5.branchy',
 ];
 const ROUNDS = Number(opt.rounds), ROUND_MS = Number(opt['round-ms']), IMAGES = Number(opt.images), COLD = Number(opt.cold);
 const only = opt.engines?.split(',') as EngineId[] | undefined;
