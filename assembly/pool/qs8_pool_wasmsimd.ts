@@ -33,16 +33,19 @@ export function qs8_maxpool_c16__wasmsimd(x: usize, y: usize, params: usize): vo
   const xs = load<i32>(params, 64), ys = load<i32>(params, 68);
   const vmin = i8x16.splat(<i8>load<i32>(params, 88)), vmax = i8x16.splat(<i8>load<i32>(params, 92));
   const col_step = <usize>(dw * xs), row_step = <usize>(dh * iw * xs);
+  // Columns [in_lo, in_hi) whose 2x2 window lies inside the image: in rows whose window does
+  // too, the unrolled path, no window arithmetic.
+  const two_by_two = kh == 2 && kw == 2;
+  const last_ix = iw - 1 - dw + pl; // the window's right tap is inside while ox * sw <= last_ix
+  const in_lo = (pl + sw - 1) / sw;
+  const in_hi = last_ix >= 0 ? max<i32>(in_lo, min<i32>(ow, last_ix / sw + 1)) : in_lo;
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < oh; oy++) {
       const iy0 = oy * sh - pt;
       const ky0 = win_lo(iy0, dh), ky1 = win_hi(iy0, dh, ih, kh);
       const rows = win_len(ky0, ky1);
-      // Columns whose 2x2 window lies inside the image: the unrolled path, no window arithmetic.
-      const full_rows = kh == 2 && kw == 2 && rows == 2;
-      const last_ix = iw - 1 - dw + pl; // the window's right tap is inside while ox * sw <= last_ix
-      const ox_lo = full_rows ? (pl + sw - 1) / sw : ow;
-      const ox_hi = full_rows && last_ix >= 0 ? max<i32>(ox_lo, min<i32>(ow, last_ix / sw + 1)) : ox_lo;
+      const full_rows = two_by_two && rows == 2;
+      const ox_lo = full_rows ? in_lo : ow, ox_hi = full_rows ? in_hi : ow;
       for (let ox = 0; ox < ow; ox++) {
         const ix0 = ox * sw - pl;
         let yp = y + <usize>(((b * oh + oy) * ow + ox) * ys);

@@ -82,8 +82,8 @@ console.log(`measured int8 peak (i32x4.dot_i16x8_s loop, bench/peak.ts), before 
 for (const spec of models) {
   const [onnxRel, int8Rel] = spec.split(':');
   const onnx = path.resolve(ROOT, onnxRel);
-  const { files, dataset } = prepare(onnx, int8Rel ? path.resolve(ROOT, int8Rel) : undefined);
-  const s = await samples(onnx, dataset, IMAGES, opt['cifar-test'], files.binarize);
+  const { files, dataset, normalize } = prepare(onnx, int8Rel ? path.resolve(ROOT, int8Rel) : undefined);
+  const s = await samples(normalize, dataset, IMAGES, opt['cifar-test']);
   const ids = ENGINES.filter((e) => (files.multiExit || !e.endsWith('-early')) && (files.qdq || e !== 'ort-qdq') && (!only || only.includes(e)));
   const runners = new Map<EngineId, Runner>();
   for (const id of ids) runners.set(id, await openEngine(id, files, s));

@@ -13,6 +13,7 @@ import { importOnnx } from '../../src/convert/index.js';
 import { readBranchy } from '../../src/format/index.js';
 import { isMultiExit } from '../../src/ir/exits.js';
 import { nodeMacs } from '../../src/ir/macs.js';
+import type { Graph } from '../../src/ir/index.js';
 import { loadCifar10, loadMnist, type Dataset } from '../../src/cli/datasets.js';
 import type { ModelFiles, Samples } from './engines.mjs';
 
@@ -34,6 +35,8 @@ const hasThresholds = (file: string): boolean =>
 export interface Prepared {
   files: ModelFiles;
   dataset: 'mnist' | 'cifar10';
+  /** The model's input normalisation (what `samples` applies). */
+  normalize: Graph['normalize'];
 }
 
 /** `onnx` is the float model; `int8` an int8 .branchy of it, or undefined to convert one here. */
@@ -75,7 +78,7 @@ export function prepare(onnx: string, int8?: string): Prepared {
     branchy(['export', q, '-o', qdq]); // always: cheap, and never stale after an exporter change
   }
   const graphMacs = graph.nodes.reduce((a, nd) => a + nodeMacs(graph, nd), 0);
-  return { files: { name, onnx, int8: q, f32, qdq, binarize: binarize.length ? binarize : undefined, final, multiExit, graphMacs, chw: [c, h, w] }, dataset };
+  return { files: { name, onnx, int8: q, f32, qdq, binarize: binarize.length ? binarize : undefined, final, multiExit, graphMacs, chw: [c, h, w] }, dataset, normalize: graph.normalize };
 }
 
 /** Names of the nodes of a .branchy file that read binary (b1) constant weights. */
@@ -94,11 +97,10 @@ export function cifarTest(given?: string): string {
 }
 
 /** The first `n` test images, normalised with the model's own mean/std (NCHW and NHWC). */
-export async function samples(onnx: string, dataset: 'mnist' | 'cifar10', n: number, cifar?: string, binarize?: string[]): Promise<Samples> {
-  const { graph } = importOnnx(new Uint8Array(readFileSync(onnx)), binarize ? { binarize } : {});
+export async function samples(normalize: Graph['normalize'], dataset: 'mnist' | 'cifar10', n: number, cifar?: string): Promise<Samples> {
   const ds: Dataset = dataset === 'mnist' ? await loadMnist('test') : await loadCifar10(cifarTest(cifar));
   const { channels: c, height: h, width: w } = ds;
-  const norm = graph.normalize ?? { mean: new Array<number>(c).fill(0), std: new Array<number>(c).fill(1), scale: 255 };
+  const norm = normalize ?? { mean: new Array<number>(c).fill(0), std: new Array<number>(c).fill(1), scale: 255 };
   const count = Math.min(n, ds.count);
   const nchw: Float32Array[] = [], nhwc: Float32Array[] = [];
   for (let i = 0; i < count; i++) {

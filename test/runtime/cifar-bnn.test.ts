@@ -3,34 +3,21 @@
 // real test images, and the shipped .branchy files (binary + int8, binary weights x int8)
 // classify them with the accuracy docs/b1.md reports.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importOnnx } from '../../src/convert/index.js';
 import { fromGraph, load } from '../../src/runtime/model.js';
 import { readBranchy } from '../../src/format/index.js';
-import { loadCifar10 } from '../../src/cli/datasets.js';
+import { argmax, cifarTest, type CifarTest } from '../helpers/cifar.js';
 
 const at = (p: string) => new URL(`../../${p}`, import.meta.url);
 const LAYERS = ['/blocks.0/blocks.0.0/Conv', '/blocks.1/blocks.1.0/Conv', '/blocks.2/blocks.2.0/Conv', '/blocks.3/blocks.3.0/Conv', '/blocks.4/blocks.4.0/Conv'];
 const N = 500;
-let images: Uint8Array, labels: Uint8Array;
+let data: CifarTest;
 
 beforeAll(async () => {
-  const test = await loadCifar10(fileURLToPath(new URL('../../../shared/data/cifar10/test.bin', import.meta.url)));
-  images = test.images.subarray(0, N * 3072);
-  labels = test.labels.subarray(0, N);
+  data = await cifarTest(N);
 });
-
-const image = (i: number) => images.subarray(i * 3072, (i + 1) * 3072);
-/** Image i as ONNX Runtime takes it: the normalisation the model file declares, planar RGB. */
-const normalized = (i: number, n: { mean: number[]; std: number[]; scale: number }) =>
-  Float32Array.from(image(i), (v, j) => (v / n.scale - n.mean[Math.floor(j / 1024)]) / n.std[Math.floor(j / 1024)]);
-const argmax = (v: ArrayLike<number>) => {
-  let b = 0;
-  for (let i = 1; i < v.length; i++) if (v[i] > v[b]) b = i;
-  return b;
-};
 
 describe('the trained CIFAR-10 BNN (train/bnn_kd.py --dataset cifar10 --width 0.5)', () => {
   it('binarized in float, it gives ONNX Runtime\'s logits on 100 test images', async () => {
@@ -42,7 +29,7 @@ describe('the trained CIFAR-10 BNN (train/bnn_kd.py --dataset cifar10 --width 0.
     const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled' });
     let same = 0, worst = 0;
     for (let i = 0; i < 100; i++) {
-      const x = normalized(i, graph.normalize!);
+      const x = data.normalized(i, graph.normalize!);
       const want = (await session.run({ input: new ort.Tensor('float32', x, [1, 3, 32, 32]) })).exit1.data as Float32Array;
       const got = model.run(x).exit1.data as Float32Array;
       if (argmax(got) === argmax(want)) same++;
@@ -61,7 +48,7 @@ describe('the trained CIFAR-10 BNN (train/bnn_kd.py --dataset cifar10 --width 0.
       expect(readBranchy(bytes).graph.tensors.filter((t) => t.dtype === 'b1' && t.constant).length).toBe(LAYERS.length);
       const model = await load(bytes);
       let right = 0;
-      for (let i = 0; i < N; i++) if (model.run(image(i), { policy: { kind: 'full' } }).label === labels[i]) right++;
+      for (let i = 0; i < N; i++) if (model.run(data.image(i), { policy: { kind: 'full' } }).label === data.labels[i]) right++;
       expect(right / N).toBeGreaterThan(min);
     }, 60_000);
   }
@@ -70,8 +57,8 @@ describe('the trained CIFAR-10 BNN (train/bnn_kd.py --dataset cifar10 --width 0.
     const model = await load(new Uint8Array(readFileSync(at('models/bnn-kd-cifar10-w0.5.branchy'))));
     let right = 0, macs = 0, early = 0;
     for (let i = 0; i < N; i++) {
-      const r = model.run(image(i), { policy: { kind: 'entropy' } });
-      if (r.label === labels[i]) right++;
+      const r = model.run(data.image(i), { policy: { kind: 'entropy' } });
+      if (r.label === data.labels[i]) right++;
       if (r.exit === 0) early++;
       macs += r.macs;
     }

@@ -3,31 +3,19 @@
 // CIFAR-10 test images, and the shipped int8 file answers them as documented, at full depth
 // and under its calibrated policy (predictor gates, then entropy) with fewer MACs.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importOnnx } from '../../src/convert/index.js';
 import { fromGraph, load } from '../../src/runtime/model.js';
-import { loadCifar10 } from '../../src/cli/datasets.js';
+import { argmax, cifarTest, type CifarTest } from '../helpers/cifar.js';
 
 const at = (p: string) => new URL(`../../${p}`, import.meta.url);
 const N = 500;
-let images: Uint8Array, labels: Uint8Array;
+let data: CifarTest;
 
 beforeAll(async () => {
-  const test = await loadCifar10(fileURLToPath(new URL('../../../shared/data/cifar10/test.bin', import.meta.url)));
-  images = test.images.subarray(0, N * 3072);
-  labels = test.labels.subarray(0, N);
+  data = await cifarTest(N);
 });
-
-const image = (i: number) => images.subarray(i * 3072, (i + 1) * 3072);
-const normalized = (i: number, n: { mean: number[]; std: number[]; scale: number }) =>
-  Float32Array.from(image(i), (v, j) => (v / n.scale - n.mean[Math.floor(j / 1024)]) / n.std[Math.floor(j / 1024)]);
-const argmax = (v: ArrayLike<number>) => {
-  let b = 0;
-  for (let i = 1; i < v.length; i++) if (v[i] > v[b]) b = i;
-  return b;
-};
 
 describe('the CIFAR-10 MobileNet with light exits (models/mobilenet-exits-cifar10-light)', () => {
   it('f32: every exit and predictor gives ONNX Runtime\'s outputs on 100 test images', async () => {
@@ -38,7 +26,7 @@ describe('the CIFAR-10 MobileNet with light exits (models/mobilenet-exits-cifar1
     const names = ['exit0', 'exit1', 'exit2', 'predict0', 'predict1'];
     let worst = 0, same = 0;
     for (let i = 0; i < 100; i++) {
-      const x = normalized(i, graph.normalize!);
+      const x = data.normalized(i, graph.normalize!);
       const want = await session.run({ input: new ort.Tensor('float32', x, [1, 3, 32, 32]) });
       const got = model.run(x);
       for (const o of names) {
@@ -61,10 +49,10 @@ describe('the CIFAR-10 MobileNet with light exits (models/mobilenet-exits-cifar1
     expect(t.predictor).toBeDefined();
     let full = 0, early = 0, macs = 0, fullMacs = 0;
     for (let i = 0; i < N; i++) {
-      const f = model.run(image(i), { policy: { kind: 'full' } });
-      const r = model.run(image(i), { policy: { kind: 'predicted', then: { kind: 'entropy' } } });
-      if (f.label === labels[i]) full++;
-      if (r.label === labels[i]) early++;
+      const f = model.run(data.image(i), { policy: { kind: 'full' } });
+      const r = model.run(data.image(i), { policy: { kind: 'predicted', then: { kind: 'entropy' } } });
+      if (f.label === data.labels[i]) full++;
+      if (r.label === data.labels[i]) early++;
       macs += r.macs;
       fullMacs += f.macs;
     }
