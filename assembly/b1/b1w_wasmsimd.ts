@@ -11,6 +11,7 @@ import { b1_out_i8x4 } from './output_wasmsimd';
 import { narrow_i32x16_i8 } from '../common/requant_wasmsimd';
 import { hsum4, store_2x4 } from '../qs8/gemm_common_wasmsimd';
 import { qs8_conv_driver } from '../qs8/conv_scalar';
+import { qs8_im2col__wasmsimd } from '../qs8/im2col_wasmsimd';
 
 // @ts-ignore: decorator
 @inline
@@ -109,5 +110,5 @@ export function qs8_b1w_gemm_2x4c8__wasmsimd(
 }
 
 export function qs8_b1w_conv_2x4c8__wasmsimd(input: usize, w: usize, output: usize, scratch: usize, params: usize): void {
-  qs8_conv_driver(input, w, output, scratch, params, qs8_b1w_gemm_2x4c8__wasmsimd);
+  qs8_conv_driver(input, w, output, scratch, params, qs8_b1w_gemm_2x4c8__wasmsimd, qs8_im2col__wasmsimd);
 }

@@ -168,6 +168,106 @@ function window_at(scratch: usize, oy: i32, ox: i32, params: usize, stride: usiz
   return scratch + <usize>(oy * sh) * stride + (<usize>(cin4_position(ox * sw, wp, dw) * C) << 2);
 }
 
+/**
+ * Channels n_from.. (a multiple of 4) of a C_in = 1, stride-1, undilated-width conv with the
+ * pixels in the lanes: consecutive output pixels of a row have consecutive pair entries, so
+ * one v128.load gives a slot's activation pairs of 4 pixels and one load32_splat a channel's
+ * weight pair. Tile 8 pixels x 4 channels: per slot 2 + 4 loads and 8 dot products (the
+ * channel-lane 4x4 tail needs 5 loads per 4). A partial last group of a row computes all 8
+ * lanes (reading at most 6 entries past the row: the next row, or the row buffer after the
+ * last one, all inside the scratch) and stores the real pixels; a byte transpose
+ * (4 channels x 4 pixels -> 4 pixels x 4 channels) precedes the 4-byte stores.
+ */
+function c1_pixel_lanes__wasmsimd(
+  w: usize, outb: usize, scratch: usize, tab: usize, tabEnd: usize, params: usize, n_from: i32,
+): void {
+  const zp = load<i32>(params);
+  const vzp = i32x4.splat(zp);
+  const vlo = f32x4.splat(<f32>(load<i32>(params, 4) - zp));
+  const vhi = f32x4.splat(<f32>(load<i32>(params, 8) - zp));
+  const OH = load<i32>(params, 32);
+  const OW = load<i32>(params, 36);
+  const N = load<i32>(params, 40);
+  const sh = load<i32>(params, 52);
+  const bb = <usize>cin4_block_bytes(load<i32>(params, 44), load<i32>(params, 48), 1);
+  const stride = <usize>cin4_row_stride(params) << 2;
+  const npad = (N + 3) & ~3;
+  for (let n = n_from; n < npad; n += 4) {
+    const nw = min<i32>(16, npad - (n & ~15));
+    const q = <usize>(n & 15) << 2;
+    const wb = w + <usize>(n >> 4) * bb;
+    const pstep = <usize>nw << 2;
+    const b0 = i32x4.splat(load<i32>(wb + q));
+    const b1 = i32x4.splat(load<i32>(wb + q, 4));
+    const b2 = i32x4.splat(load<i32>(wb + q, 8));
+    const b3 = i32x4.splat(load<i32>(wb + q, 12));
+    const ps = wb + pstep + q;
+    const s0 = f32x4.splat(load<f32>(ps));
+    const s1 = f32x4.splat(load<f32>(ps, 4));
+    const s2 = f32x4.splat(load<f32>(ps, 8));
+    const s3 = f32x4.splat(load<f32>(ps, 12));
+    const nc = min<i32>(4, N - n);
+    for (let oy = 0; oy < OH; oy++) {
+      const row = scratch + <usize>(oy * sh) * stride;
+      const orow = outb + <usize>(oy * OW) * <usize>N + <usize>n;
+      for (let ox = 0; ox < OW; ox += 8) {
+        const x0 = row + (<usize>ox << 2);
+        let a00 = b0, a01 = b0, a10 = b1, a11 = b1, a20 = b2, a21 = b2, a30 = b3, a31 = b3;
+        let pw = wb + pstep + pstep + q;
+        for (let t = tab; t < tabEnd; t += 4) {
+          const at = x0 + <usize>load<u32>(t);
+          const v0 = v128.load(at);
+          const v1 = v128.load(at, 16);
+          let wv = v128.load32_splat(pw);
+          a00 = i32x4.add(a00, i32x4.dot_i16x8_s(v0, wv));
+          a01 = i32x4.add(a01, i32x4.dot_i16x8_s(v1, wv));
+          wv = v128.load32_splat(pw, 4);
+          a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v0, wv));
+          a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v1, wv));
+          wv = v128.load32_splat(pw, 8);
+          a20 = i32x4.add(a20, i32x4.dot_i16x8_s(v0, wv));
+          a21 = i32x4.add(a21, i32x4.dot_i16x8_s(v1, wv));
+          wv = v128.load32_splat(pw, 12);
+          a30 = i32x4.add(a30, i32x4.dot_i16x8_s(v0, wv));
+          a31 = i32x4.add(a31, i32x4.dot_i16x8_s(v1, wv));
+          pw += pstep;
+        }
+        // [c0: p0..p3 | c1 | c2 | c3] -> [p0: c0..c3 | p1 | p2 | p3]
+        const lo = v128.shuffle<u8>(narrow_i32x16_i8(
+          requant_fp32x4(a00, s0, vzp, vlo, vhi), requant_fp32x4(a10, s1, vzp, vlo, vhi),
+          requant_fp32x4(a20, s2, vzp, vlo, vhi), requant_fp32x4(a30, s3, vzp, vlo, vhi)), vzp,
+          0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+        const hi = v128.shuffle<u8>(narrow_i32x16_i8(
+          requant_fp32x4(a01, s0, vzp, vlo, vhi), requant_fp32x4(a11, s1, vzp, vlo, vhi),
+          requant_fp32x4(a21, s2, vzp, vlo, vhi), requant_fp32x4(a31, s3, vzp, vlo, vhi)), vzp,
+          0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+        const o = orow + <usize>ox * <usize>N;
+        const mr = min<i32>(8, OW - ox);
+        const sN = <usize>N;
+        if (nc == 4 && mr == 8) {
+          store<u32>(o, i32x4.extract_lane(lo, 0));
+          store<u32>(o + sN, i32x4.extract_lane(lo, 1));
+          store<u32>(o + 2 * sN, i32x4.extract_lane(lo, 2));
+          store<u32>(o + 3 * sN, i32x4.extract_lane(lo, 3));
+          store<u32>(o + 4 * sN, i32x4.extract_lane(hi, 0));
+          store<u32>(o + 5 * sN, i32x4.extract_lane(hi, 1));
+          store<u32>(o + 6 * sN, i32x4.extract_lane(hi, 2));
+          store<u32>(o + 7 * sN, i32x4.extract_lane(hi, 3));
+        } else {
+          store_n4(o, <u32>i32x4.extract_lane(lo, 0), nc);
+          if (mr > 1) store_n4(o + sN, <u32>i32x4.extract_lane(lo, 1), nc);
+          if (mr > 2) store_n4(o + 2 * sN, <u32>i32x4.extract_lane(lo, 2), nc);
+          if (mr > 3) store_n4(o + 3 * sN, <u32>i32x4.extract_lane(lo, 3), nc);
+          if (mr > 4) store_n4(o + 4 * sN, <u32>i32x4.extract_lane(hi, 0), nc);
+          if (mr > 5) store_n4(o + 5 * sN, <u32>i32x4.extract_lane(hi, 1), nc);
+          if (mr > 6) store_n4(o + 6 * sN, <u32>i32x4.extract_lane(hi, 2), nc);
+          if (mr > 7) store_n4(o + 7 * sN, <u32>i32x4.extract_lane(hi, 3), nc);
+        }
+      }
+    }
+  }
+}
+
 export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: usize, scratch: usize, params: usize): void {
   const zp = load<i32>(params);
   const vzp = i32x4.splat(zp);
@@ -258,6 +358,10 @@ export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: u
       }
     }
     if (nw == 0) continue;
+    if (C == 1 && load<i32>(params, 56) == 1 && load<i32>(params, 64) == 1) {
+      c1_pixel_lanes__wasmsimd(w, outb, scratch, tab, tabEnd, params, nfull * 16);
+      continue;
+    }
 
     // The last, partial block (4, 8 or 12 channels), 4 pixels at a time: 4x8 then 4x4 tiles.
     const wb = w + <usize>nfull * bb;

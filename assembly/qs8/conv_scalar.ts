@@ -28,6 +28,9 @@ export type Qs8GemmFn = (
   m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
 ) => void;
 
+/** An im2col: `rows` output pixels from pixel p0 of one image into dst (qs8_im2col or its SIMD twin). */
+export type Qs8Im2colFn = (inb: usize, dst: usize, params: usize, p0: i32, rows: i32) => void;
+
 /** Copies n bytes; short runs (a few channels) without the call into memory.copy. */
 // @ts-ignore: decorator
 @inline
@@ -116,10 +119,12 @@ export function qs8_im2col(inb: usize, dst: usize, params: usize, p0: i32, rows:
   }
 }
 
-/** The conv loop around a GEMM kernel `gemm` (a compile-time constant at every use). */
+/** The conv loop around a GEMM kernel `gemm` and an `im2col` (compile-time constants at every use). */
 // @ts-ignore: decorator
 @inline
-export function qs8_conv_driver(input: usize, w: usize, output: usize, scratch: usize, params: usize, gemm: Qs8GemmFn): void {
+export function qs8_conv_driver(
+  input: usize, w: usize, output: usize, scratch: usize, params: usize, gemm: Qs8GemmFn, im2col: Qs8Im2colFn = qs8_im2col,
+): void {
   const batch = load<i32>(params, 16);
   const H = load<i32>(params, 20);
   const W = load<i32>(params, 24);
@@ -144,7 +149,7 @@ export function qs8_conv_driver(input: usize, w: usize, output: usize, scratch: 
     const outb = output + <usize>b * outStride;
     for (let p0 = 0; p0 < P; p0 += block) {
       const rows = min<i32>(block, P - p0);
-      qs8_im2col(inb, scratch, params, p0, rows);
+      im2col(inb, scratch, params, p0, rows);
       gemm(rows, N, K, scratch, K, w, outb + <usize>p0 * <usize>N, N, params);
     }
   }

@@ -76,6 +76,11 @@ function cases(): Case[] {
   out.push(makeCase(rng, 'kernel as large as the padded image', { ...s1, pt: 1, pl: 1, pb: 1, pr: 1, h: 3, w: 3, cIn: 4, cOut: 3, kh: 5, kw: 5 }));
   out.push(makeCase(rng, 'odd KW*C_in (pair tail), C_out 1', { ...s1, ...p1, h: 6, w: 6, cIn: 3, cOut: 1, kh: 3, kw: 3 }));
   out.push(makeCase(rng, 'batch 2, C_out 5 (4x4 tail)', { ...s1, ...p1, n: 2, h: 7, w: 6, cIn: 1, cOut: 5, kh: 3, kw: 3 }));
+  // C_in = 1, stride_w 1, dilation_w 1: the channels past the last full 16-block run with the
+  // pixels in the lanes (8 per group; partial groups at every row end, read-past rows).
+  for (const [cOut, w, kw, pads] of [[4, 1, 1, p0], [7, 9, 3, p1], [12, 13, 5, p0], [20, 8, 5, p0], [36, 17, 3, p1], [5, 3, 5, { pt: 2, pl: 0, pb: 0, pr: 3 }]] as const) {
+    out.push(makeCase(rng, `pixel lanes: C_in 1, C_out ${cOut}, width ${w}`, { sh: rng.int(1, 2), sw: 1, dh: 1, dw: 1, ...pads, n: 2, h: rng.int(5, 9), w, cIn: 1, cOut, kh: 5, kw }));
+  }
   out.push(makeCase(rng, 'all-negative input', { ...s1, ...p1, h: 5, w: 5, cIn: 4, cOut: 8, kh: 3, kw: 3 }, { xhi: -1 }));
   out.push(makeCase(rng, 'saturating high and low', { ...s1, ...p1, h: 6, w: 6, cIn: 3, cOut: 12, kh: 3, kw: 3 }, { mScale: 3000, relu: false }));
   out.push(makeCase(rng, 'extreme values: x = -128, w = -128 (read as -127)', { ...s1, ...p1, h: 5, w: 5, cIn: 4, cOut: 9, kh: 7, kw: 7 }, { xlo: -128, xhi: -128, wlo: -128, whi: -128 }));
