@@ -90,15 +90,21 @@ async function runCase(build: Build, kernel: string, c: Case): Promise<Int8Array
     geom: { n: c.a.n, h: c.a.h, w: c.a.w, c: c.a.cIn, kh: c.a.kh, kw: c.a.kw, strideH: c.a.sh, strideW: c.a.sw,
       dilationH: c.a.dh, dilationW: c.a.dw, pads: [c.a.pt, c.a.pl, c.a.pb, c.a.pr] },
     cOut: c.a.cOut, weights: c.w, bias: c.bias, scale: c.m,
-    zpIn: c.q.zpIn, zpOut: c.q.zpOut, qmin: c.q.qmin, qmax: c.q.qmax, kernel, blockM: c.blockM,
+    zpIn: c.q.zpIn, zpOut: c.q.zpOut, qmin: c.q.qmin, qmax: c.q.qmax, kernel, blockM: c.blockM, allocScratch: false,
   });
+  // Scratch (im2col) with a sentinel tail: the kernel may read past it, never write.
+  const scratch = mem.alloc(layer.scratchBytes + 16);
+  mem.u8(scratch + layer.scratchBytes, 16).fill(SENTINEL);
   const inPtr = mem.put(c.x);
   const outPtr = mem.alloc(layer.outputBytes);
   mem.u8(outPtr, layer.outputBytes + 16).fill(SENTINEL);
-  runQs8Conv(mem, layer, inPtr, outPtr);
+  runQs8Conv(mem, layer, inPtr, outPtr, layer.pointwise ? 0 : scratch);
   const all = mem.i8(outPtr, layer.outputBytes + 16);
   for (let j = layer.outputBytes; j < all.length; j++) {
     if (all[j] !== SENTINEL) throw new Error(`${kernel} (${build}) wrote past the output's end [${c.name}]`);
+  }
+  if (mem.u8(scratch + layer.scratchBytes, 16).some((v) => v !== SENTINEL)) {
+    throw new Error(`${kernel} (${build}) wrote past its scratch of ${layer.scratchBytes} bytes [${c.name}]`);
   }
   return all.slice(0, layer.outputBytes);
 }
