@@ -219,12 +219,14 @@ export class Model {
     if (!single && (typeof input !== 'object' || input === null)) {
       throw new BranchyInputError(`expected a Float32Array, Uint8Array pixels or an object of named inputs (${this.graph.inputs.join(', ')}), got ${String(input)}`);
     }
-    const named = (single ? { [this.graph.inputs[0]]: input } : input) as Record<string, unknown>;
-    const unknown = Object.keys(named).filter((k) => !this.graph.inputs.includes(k));
-    if (unknown.length) throw new BranchyInputError(`unknown input '${unknown[0]}'; the model's inputs are ${this.graph.inputs.join(', ')}`);
+    const named = (single ? null : input) as Record<string, unknown> | null;
+    if (named) {
+      const unknown = Object.keys(named).filter((k) => !this.graph.inputs.includes(k));
+      if (unknown.length) throw new BranchyInputError(`unknown input '${unknown[0]}'; the model's inputs are ${this.graph.inputs.join(', ')}`);
+    }
     let batch = -1;
     return this.graph.inputs.map((name) => {
-      const data = named[name];
+      const data = named ? named[name] : input;
       const slot = this.program.tensors.get(name)!;
       if (data === undefined || data === null) throw new BranchyInputError(`input '${name}' is missing; the model's inputs are ${this.graph.inputs.join(', ')}`);
       if (!(data instanceof Float32Array) && !(data instanceof Uint8Array)) {
