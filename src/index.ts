@@ -15,7 +15,7 @@ export { checkPolicy } from './exit/policy.js';
 export type { ExitPolicy, ConfidencePolicy } from './exit/policy.js';
 export type { ExitResult } from './exit/scheduler.js';
 export type { ClassifyOptions } from './runtime/model.js';
-export { exitStats, replay, replayPredicted, sweep, calibrateMaxDrop, calibrateMeanMacs, calibrateGates } from './exit/calibrate.js';
+export { exitStats, replay, replayPredicted, sweep, calibrateMaxDrop, calibrateMeanMacs, calibrateGates, dropUpperBound, normalQuantile } from './exit/calibrate.js';
 export type { ExitStats, Replay, Rule } from './exit/calibrate.js';
 // Models in a worker (Web Worker / worker_threads) and pools of them.
 export * from './worker/index.js';

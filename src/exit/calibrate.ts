@@ -25,6 +25,9 @@ export interface Replay {
   meanMacs: number;
   /** Fraction of samples answered at each exit. */
   histogram: number[];
+  /** Fractions of samples that full depth gets right and this setting wrong (lost), and the reverse (gained). */
+  lost: number;
+  gained: number;
 }
 
 /** Per-sample statistics from per-exit softmax rows. */
@@ -60,7 +63,7 @@ const passes = (rule: Rule, s: ExitStats, i: number, j: number, t: number): bool
 export function replay(s: ExitStats, rule: Rule, thresholds: readonly number[]): Replay {
   const exits = s.costToExit.length;
   const n = s.truth.length;
-  let correct = 0, macs = 0;
+  let correct = 0, macs = 0, lost = 0, gained = 0;
   const hist = new Array<number>(exits).fill(0);
   for (let j = 0; j < n; j++) {
     let at = exits - 1;
@@ -72,9 +75,11 @@ export function replay(s: ExitStats, rule: Rule, thresholds: readonly number[]):
     }
     hist[at]++;
     macs += s.costToExit[at];
-    if (s.label[at][j] === s.truth[j]) correct++;
+    const right = s.label[at][j] === s.truth[j];
+    if (right) correct++;
+    if (right !== (s.label[exits - 1][j] === s.truth[j])) right ? gained++ : lost++;
   }
-  return { accuracy: correct / n, meanMacs: macs / n, histogram: hist.map((h) => h / n) };
+  return { accuracy: correct / n, meanMacs: macs / n, histogram: hist.map((h) => h / n), lost: lost / n, gained: gained / n };
 }
 
 /** Thresholds that never exit early, and that always do (finite, so they survive JSON). */
@@ -90,9 +95,45 @@ function candidates(s: ExitStats, rule: Rule, i: number): number[] {
   return [NEVER[rule], ...uniq.map(nudge)];
 }
 
+/** Standard normal CDF (Abramowitz & Stegun 7.1.26 for erf, |error| < 1.5e-7). */
+function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+}
+
+/** The z with Φ(z) = p, 0 < p < 1 (bisection on normalCdf; |error| < 1e-6 for p in [0.5, 0.9999]). */
+export function normalQuantile(p: number): number {
+  if (!(p > 0 && p < 1)) throw new RangeError(`a probability strictly between 0 and 1 is needed, got ${p}`);
+  let lo = -10, hi = 10;
+  for (let k = 0; k < 80; k++) {
+    const mid = (lo + hi) / 2;
+    if (normalCdf(mid) < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/**
+ * One-sided upper confidence bound (fraction, not points) of the accuracy drop that a setting
+ * replayed on n samples would show on new samples from the same distribution: the paired
+ * difference d = [full right] − [answer right] has mean lost − gained and variance
+ * (lost + gained) − (lost − gained)², so the bound is mean + z·sd/√n (z = 0: the drop itself).
+ */
+export function dropUpperBound(r: Replay, n: number, z: number): number {
+  const mean = r.lost - r.gained;
+  if (z === 0) return mean;
+  return mean + z * Math.sqrt(Math.max(0, r.lost + r.gained - mean * mean) / n);
+}
+
 /**
  * The thresholds with the fewest mean MACs whose accuracy stays ≥ full-depth accuracy − maxDrop
- * (points, e.g. 0.5) on these samples. Three steps, each keeping the best so far:
+ * (points, e.g. 0.5) on these samples; with `confidence` (e.g. 0.95), whose drop's one-sided
+ * upper confidence bound (dropUpperBound) stays ≤ maxDrop instead, so that the drop on new
+ * data (the test split) exceeds maxDrop with probability ≈ 1 − confidence rather than ≈ ½ —
+ * a search that spends the allowance exactly on the calibration samples overshoots on new
+ * ones about half the time. Three steps, each keeping the best so far:
  * 1. greedy from the shallowest exit: each takes the most permissive threshold that keeps the
  *    floor while the deeper ones are still "never" (shallow exits take all the slack);
  * 2. every combination of up to 64 candidates per early exit (quantiles of the observed values,
@@ -101,26 +142,32 @@ function candidates(s: ExitStats, rule: Rule, i: number): number[] {
  * 3. exit by exit, the cheapest of all observed values that keeps the floor, the others fixed.
  * Replays only: no inference. The floor is met by construction on these samples.
  */
-export function calibrateMaxDrop(s: ExitStats, rule: Rule, maxDrop: number): { thresholds: number[]; result: Replay; full: Replay } {
+export function calibrateMaxDrop(
+  s: ExitStats, rule: Rule, maxDrop: number, confidence?: number,
+): { thresholds: number[]; result: Replay; full: Replay; dropBound: number } {
+  if (!(maxDrop >= 0 && maxDrop <= 100)) throw new RangeError(`maxDrop is in accuracy points, 0 to 100, got ${maxDrop}`);
+  const z = confidence === undefined ? 0 : normalQuantile(confidence);
   const exits = s.costToExit.length;
   const early = exits - 1;
+  const n = s.truth.length;
   const t = new Array<number>(early).fill(NEVER[rule]);
   const full = replay(s, rule, t);
   const floor = full.accuracy - maxDrop / 100 - 1e-12;
+  const ok = (r: Replay): boolean => (z === 0 ? r.accuracy >= floor : dropUpperBound(r, n, z) <= maxDrop / 100 + 1e-12);
   const cands = Array.from({ length: early }, (_, i) => candidates(s, rule, i));
   // 1. Greedy. Accuracy is not monotone in a threshold: scan all, keep the most permissive that meets the floor.
   for (let i = 0; i < early; i++) {
     let pick = NEVER[rule];
     for (const c of cands[i]) {
       t[i] = c;
-      if (replay(s, rule, t).accuracy >= floor) pick = c;
+      if (ok(replay(s, rule, t))) pick = c;
     }
     t[i] = pick;
   }
   let best = t.slice(), bestMacs = replay(s, rule, best).meanMacs;
   const consider = (th: number[]): void => {
     const r = replay(s, rule, th);
-    if (r.accuracy >= floor && r.meanMacs < bestMacs) (best = th.slice()), (bestMacs = r.meanMacs);
+    if (ok(r) && r.meanMacs < bestMacs) (best = th.slice()), (bestMacs = r.meanMacs);
   };
   // 2. Joint search on a grid (the ends included: "never" and the most permissive value).
   if (early > 0) {
@@ -148,7 +195,8 @@ export function calibrateMaxDrop(s: ExitStats, rule: Rule, maxDrop: number): { t
     }
     if (!(bestMacs < before)) break;
   }
-  return { thresholds: best, result: replay(s, rule, best), full };
+  const result = replay(s, rule, best);
+  return { thresholds: best, result, full, dropBound: dropUpperBound(result, n, z) };
 }
 
 /**
@@ -192,7 +240,7 @@ export function replayPredicted(s: ExitStats, rule: Rule, thresholds: readonly n
   if (!s.gate || !s.parts) throw new Error('replayPredicted needs statistics collected with predictors');
   const exits = s.costToExit.length;
   const n = s.truth.length;
-  let correct = 0, macs = 0;
+  let correct = 0, macs = 0, lost = 0, gained = 0;
   const hist = new Array<number>(exits).fill(0);
   for (let j = 0; j < n; j++) {
     let at = exits - 1;
@@ -212,9 +260,11 @@ export function replayPredicted(s: ExitStats, rule: Rule, thresholds: readonly n
     }
     if (at === exits - 1) macs += s.parts[exits - 1].stage + s.parts[exits - 1].head;
     hist[at]++;
-    if (s.label[at][j] === s.truth[j]) correct++;
+    const right = s.label[at][j] === s.truth[j];
+    if (right) correct++;
+    if (right !== (s.label[exits - 1][j] === s.truth[j])) right ? gained++ : lost++;
   }
-  return { accuracy: correct / n, meanMacs: macs / n, histogram: hist.map((h) => h / n) };
+  return { accuracy: correct / n, meanMacs: macs / n, histogram: hist.map((h) => h / n), lost: lost / n, gained: gained / n };
 }
 
 /**

@@ -48,6 +48,27 @@ describe('branchy CLI', () => {
     expect(pred).toEqual([ds.labels[0], ds.labels[1]]);
   });
 
+  it('calibrate --max-drop --confidence writes thresholds the file then runs with, and rejects bad targets', async () => {
+    const out = path.join(dir, 'blenet.branchy');
+    const c = await branchy('calibrate', 'models/branchy-lenet-mnist.int8.branchy', '--data', 'mnist', '--max-drop', '0.5',
+      '--confidence', '0.95', '--count', '2000', '-o', out);
+    expect(c.stdout).toMatch(/calibrated on 2000 samples of MNIST training digits/);
+    const bound = Number(/95% upper bound on new data ([\d.]+)/.exec(c.stdout)![1]);
+    expect(bound).toBeLessThanOrEqual(0.5);
+    const thresholds = /thresholds ([\d.e+-]+)/.exec(c.stdout)![1];
+    const i = await branchy('inspect', out);
+    expect(i.stdout).toContain(`entropy ${Number(thresholds).toPrecision(4)}`);
+    for (const [flag, value, msg] of [
+      ['--max-drop', 'abc', /accuracy points/], ['--confidence', '1.5', /probability in \[0.5, 1\)/],
+    ] as const) {
+      const args = flag === '--max-drop' ? [flag, value] : ['--max-drop', '0.5', flag, value];
+      await expect(branchy('calibrate', 'models/branchy-lenet-mnist.int8.branchy', '--data', 'mnist', ...args, '-o', out))
+        .rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(msg) });
+    }
+    await expect(branchy('calibrate', 'models/branchy-lenet-mnist.int8.branchy', '--data', 'mnist', '--mean-macs', '1e5', '--confidence', '0.9', '-o', out))
+      .rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--confidence goes with --max-drop/) });
+  }, 60_000);
+
   it('fails with exit code 2 and a clear message on bad input', async () => {
     await expect(branchy('frobnicate')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command/) });
     const bad = path.join(dir, 'bad.branchy');

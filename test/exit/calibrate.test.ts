@@ -7,7 +7,7 @@ import { importOnnx } from '../../src/convert/index.js';
 import { fromGraph, type Model } from '../../src/runtime/model.js';
 import { loadMnist, type Dataset } from '../../src/cli/datasets.js';
 import { collectExitStats } from '../../src/cli/exit-data.js';
-import { calibrateMaxDrop, calibrateMeanMacs, replay, sweep, type ExitStats } from '../../src/exit/calibrate.js';
+import { calibrateMaxDrop, calibrateMeanMacs, dropUpperBound, normalQuantile, replay, sweep, type ExitStats } from '../../src/exit/calibrate.js';
 import { parsePolicy } from '../../src/exit/parse.js';
 import { BranchyInputError } from '../../src/errors.js';
 
@@ -65,6 +65,42 @@ describe('calibration', () => {
     expect(c.result.accuracy).toBeCloseTo(0.99, 12);
     expect(c.result.meanMacs).toBeCloseTo(1.89, 12);
     expect(c.result.histogram).toEqual([0.19, 0.8, 0.01]);
+  });
+
+  it('--max-drop with --confidence bounds the drop on new data: stricter thresholds, bound met, drop = lost − gained', () => {
+    for (const rule of ['entropy', 'maxprob'] as const) {
+      const plain = calibrateMaxDrop(stats, rule, 0.5);
+      const sure = calibrateMaxDrop(stats, rule, 0.5, 0.95);
+      const n = stats.truth.length;
+      for (const c of [plain, sure]) {
+        // lost − gained is the drop in accuracy, sample for sample.
+        expect(c.result.lost - c.result.gained).toBeCloseTo(c.full.accuracy - c.result.accuracy, 12);
+      }
+      expect(plain.dropBound).toBeCloseTo(plain.full.accuracy - plain.result.accuracy, 12);
+      expect(sure.dropBound).toBeCloseTo(dropUpperBound(sure.result, n, normalQuantile(0.95)), 12);
+      expect(sure.dropBound).toBeLessThanOrEqual(0.005 + 1e-12);
+      // The bound is above the drop whenever any answer changed, so the allowance buys fewer exits.
+      expect(sure.result.lost + sure.result.gained).toBeGreaterThan(0);
+      expect(sure.dropBound).toBeGreaterThan(sure.result.lost - sure.result.gained);
+      expect(sure.result.accuracy).toBeGreaterThanOrEqual(plain.result.accuracy - 1e-12);
+      expect(sure.result.meanMacs).toBeGreaterThanOrEqual(plain.result.meanMacs);
+      expect(sure.result.meanMacs).toBeLessThan(sure.full.meanMacs);
+      // What the scheduler does with them is what the replay said.
+      expect(actual(rule, sure.thresholds).accuracy).toBeCloseTo(sure.result.accuracy, 10);
+    }
+  });
+
+  it('the bound: normal quantiles, and mean + z·sd/√n of the paired difference', () => {
+    expect(normalQuantile(0.5)).toBeCloseTo(0, 5);
+    expect(normalQuantile(0.95)).toBeCloseTo(1.644854, 5);
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 5);
+    expect(normalQuantile(0.999)).toBeCloseTo(3.090232, 4);
+    for (const bad of [0, 1, NaN, -0.2, 1.5]) expect(() => normalQuantile(bad)).toThrow(RangeError);
+    const r = { accuracy: 0.9, meanMacs: 1, histogram: [1], lost: 0.03, gained: 0.01 };
+    expect(dropUpperBound(r, 1000, 0)).toBeCloseTo(0.02, 15);
+    expect(dropUpperBound(r, 1000, 1.645)).toBeCloseTo(0.02 + 1.645 * Math.sqrt((0.04 - 0.0004) / 1000), 12);
+    expect(() => calibrateMaxDrop(stats, 'entropy', Number.NaN)).toThrow(RangeError);
+    expect(() => calibrateMaxDrop(stats, 'entropy', 0.5, 1)).toThrow(RangeError);
   });
 
   it('--mean-macs meets the MAC target with the most accurate shared threshold', () => {

@@ -1,6 +1,6 @@
-// branchy calibrate MODEL.branchy --data mnist|cifar10 (--max-drop P | --mean-macs N): choose
-// per-exit thresholds on labelled data that is not the test split, and write them (and the
-// measured cost of every stage, head and predictor) into the file.
+// branchy calibrate MODEL.branchy --data mnist|cifar10 (--max-drop P [--confidence C] | --mean-macs N):
+// choose per-exit thresholds on labelled data that is not the test split, and write them (and
+// the measured cost of every stage, head and predictor) into the file.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, intOption } from '../args.js';
@@ -13,7 +13,7 @@ import { findExits } from '../../ir/exits.js';
 import { BranchyInputError } from '../../errors.js';
 
 const USAGE =
-  'branchy calibrate MODEL.branchy --data mnist|cifar10 (--max-drop POINTS | --mean-macs N) [--rule entropy|maxprob] ' +
+  'branchy calibrate MODEL.branchy --data mnist|cifar10 (--max-drop POINTS [--confidence 0.95] | --mean-macs N) [--rule entropy|maxprob] ' +
   '[--count N] [--data-dir DIR] [-o OUT.branchy]';
 
 /** Labelled calibration data: MNIST's last 10,000 training digits; CIFAR-10's validation split (data/cifar10/val.bin). */
@@ -35,6 +35,7 @@ export async function calibrate(argv: string[]): Promise<void> {
     'data-dir': { type: 'string' },
     'max-drop': { type: 'string' },
     'mean-macs': { type: 'string' },
+    confidence: { type: 'string' },
     rule: { type: 'string', default: 'entropy' },
     count: { type: 'string' },
     out: { type: 'string', short: 'o' },
@@ -45,14 +46,29 @@ export async function calibrate(argv: string[]): Promise<void> {
   if ((values['max-drop'] === undefined) === (values['mean-macs'] === undefined)) {
     throw new BranchyInputError(`give exactly one target: --max-drop POINTS or --mean-macs N\nusage: ${USAGE}`);
   }
+  const maxDrop = values['max-drop'] === undefined ? undefined : Number(values['max-drop']);
+  if (maxDrop !== undefined && !(maxDrop >= 0 && maxDrop <= 100)) {
+    throw new BranchyInputError(`--max-drop is in accuracy points (0 to 100, e.g. 0.5), got '${values['max-drop']}'`);
+  }
+  const meanMacs = values['mean-macs'] === undefined ? undefined : Number(values['mean-macs']);
+  if (meanMacs !== undefined && !(meanMacs > 0 && Number.isFinite(meanMacs))) {
+    throw new BranchyInputError(`--mean-macs wants a positive number of multiply-accumulates per sample, got '${values['mean-macs']}'`);
+  }
+  const confidence = values.confidence === undefined ? undefined : Number(values.confidence);
+  if (confidence !== undefined && (maxDrop === undefined || !(confidence >= 0.5 && confidence < 1))) {
+    throw new BranchyInputError(
+      maxDrop === undefined
+        ? '--confidence goes with --max-drop (it bounds the accuracy drop on new data)'
+        : `--confidence is a probability in [0.5, 1), e.g. 0.95, got '${values.confidence}'`,
+    );
+  }
   const file = positionals[0];
   const { graph, weights, metadata } = readBranchy(new Uint8Array(await readFile(file)));
   const model = await fromGraph(graph, weights);
   const { data, start, what } = await calibrationData(values.data, values['data-dir']);
   const stats = collectExitStats(model, data, start, intOption(values.count, 'count', data.count - start));
-  const c = values['max-drop'] !== undefined
-    ? calibrateMaxDrop(stats, rule, Number(values['max-drop']))
-    : calibrateMeanMacs(stats, rule, Number(values['mean-macs']));
+  const md = maxDrop !== undefined ? calibrateMaxDrop(stats, rule, maxDrop, confidence) : null;
+  const c = md ?? calibrateMeanMacs(stats, rule, meanMacs!);
   // With predictors: the gates that save the most MACs at the accuracy of these thresholds.
   const g = stats.gate ? calibrateGates(stats, rule, c.thresholds) : null;
   const ms = model.measureExits(data.images.subarray(start * data.channels * data.height * data.width, (start + 1) * data.channels * data.height * data.width));
@@ -73,6 +89,9 @@ export async function calibrate(argv: string[]): Promise<void> {
   const fullMacs = ex.reduce((a, e) => a + e.macs.stage, 0) + ex[ex.length - 1].macs.head;
   console.log(`full depth: accuracy ${pct(c.full.accuracy)}, ${fullMacs.toFixed(0)} MACs`);
   console.log(`with exits: accuracy ${pct(c.result.accuracy)}, mean ${c.result.meanMacs.toFixed(0)} MACs (${(fullMacs / c.result.meanMacs).toFixed(2)}× fewer), exits ${c.result.histogram.map(pct).join(' / ')}`);
+  if (md && confidence !== undefined) {
+    console.log(`accuracy drop ${(100 * (md.result.lost - md.result.gained)).toFixed(2)} points here; ${(100 * confidence).toFixed(0)}% upper bound on new data ${(100 * md.dropBound).toFixed(2)} (≤ ${maxDrop})`);
+  }
   if (g) {
     console.log(`predictor gates ${g.gates.map((t) => t.toPrecision(4)).join(', ')} (policy predicted:${rule}): accuracy ${pct(g.result.accuracy)}, ` +
       `mean ${g.result.meanMacs.toFixed(0)} MACs (${(fullMacs / g.result.meanMacs).toFixed(2)}× fewer) vs ${g.without.meanMacs.toFixed(0)} without predictors ` +

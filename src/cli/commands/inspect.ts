@@ -1,9 +1,11 @@
-// branchy inspect FILE: the graph, per-layer dtype, quantization, sizes and MACs.
+// branchy inspect FILE: the graph, per-layer dtype, quantization, sizes and MACs, and the
+// early exits (each stage's, head's and predictor's MACs, calibrated thresholds, measured times).
 import { parse } from '../args.js';
 import { readModelFile } from '../model-file.js';
 import type { Graph, TensorInfo } from '../../ir/types.js';
 import { nodeMacs } from '../../ir/macs.js';
 import { storageOf } from '../../ir/graph.js';
+import { findExits, isMultiExit } from '../../ir/exits.js';
 import { BranchyInputError } from '../../errors.js';
 
 const USAGE = 'branchy inspect MODEL.(branchy|onnx)';
@@ -42,6 +44,18 @@ export function describe(graph: Graph, fileBytes: number, metadata: Record<strin
   lines.push('');
   for (const name of graph.outputs) lines.push(`output ${name} ${t(name).dtype} [${t(name).shape.join(', ')}]`);
   lines.push(`total: ${graph.nodes.length} nodes, ${macs} MACs per sample, ${params} bytes of weights`);
+  const plan = graph.exits ?? (isMultiExit(graph) ? findExits(graph) : undefined);
+  if (plan) {
+    lines.push('');
+    lines.push('exit'.padEnd(6) + 'output'.padEnd(10) + 'stage MACs'.padStart(12) + 'head'.padStart(10) + 'predictor'.padStart(11) + '  thresholds (as calibrated)' + '  measured ms (stage/head/predictor)');
+    plan.exits.forEach((e, i) => {
+      const th = e.thresholds ?? {};
+      const thText = (['entropy', 'maxprob', 'predictor'] as const).filter((k) => th[k] !== undefined).map((k) => `${k} ${th[k]!.toPrecision(4)}`).join(', ');
+      const ms = e.timeMs ? [e.timeMs.stage, e.timeMs.head, e.timeMs.predictor].map((x) => x.toFixed(4)).join('/') : '';
+      lines.push(String(i).padEnd(6) + e.output.padEnd(10) + String(e.macs.stage).padStart(12) + String(e.macs.head).padStart(10) +
+        String(e.predictor ? e.macs.predictor : '-').padStart(11) + '  ' + (thText || '(none)').padEnd(27) + '  ' + ms);
+    });
+  }
   return lines.join('\n');
 }
 
