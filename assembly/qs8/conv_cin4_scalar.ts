@@ -43,7 +43,13 @@
 //
 // Kernel signature and params: those of the im2col conv (conv_scalar.ts), so the host
 // hands the same 88-byte block to either: (input, w_packed, output, scratch, params);
-// block_m (+84) is unused. Requantization: requant_fp32 (round half to even, clamp).
+// block_m (+84) is read as `pool` instead: 0, or 2 for a fused 2x2 stride-2 max pool
+// (floor mode, no padding): the output is then the pooled [H_out/2][W_out/2][C_out] tensor
+// (the conv's own output is never written; an odd last row or column is dropped, as the
+// pool drops it), and the scratch ends with a row buffer of floor(W_out/2) * C_out_pad
+// bytes (C_out_pad = C_out rounded up to 4) for the horizontal maxima of even rows.
+// Requantization: requant_fp32 (round half to even, clamp); max after requantization
+// (int8 max equals the pool's on the conv's int8 output, whatever the scales' signs).
 
 import { requant_fp32 } from '../common/requant';
 
@@ -170,10 +176,19 @@ export function cin4_table(params: usize): usize {
   return cin4_rowbuf(params) + <usize>((rowBytes + 1 + 15) & ~15) + 16;
 }
 
+/** Byte offset of the fused pool's row buffer in the scratch (after the slot table). */
+// @ts-ignore: decorator
+@inline
+export function cin4_poolbuf(params: usize): usize {
+  const pt = cin4_slots(load<i32>(params, 44), load<i32>(params, 48), load<i32>(params, 28));
+  return cin4_table(params) + <usize>((pt * 4 + 15) & ~15);
+}
+
 /** Scratch bytes the cin4 kernels need for these params (without the 16 read-past bytes). */
 export function qs8_conv_cin4_scratch_bytes(params: usize): i32 {
-  const pt = cin4_slots(load<i32>(params, 44), load<i32>(params, 48), load<i32>(params, 28));
-  return <i32>cin4_table(params) + ((pt * 4 + 15) & ~15);
+  const pooled = load<i32>(params, 84) == 2;
+  const rowbuf = pooled ? (((load<i32>(params, 36) >> 1) * ((load<i32>(params, 40) + 3) & ~3) + 15) & ~15) : 0;
+  return <i32>cin4_poolbuf(params) + rowbuf;
 }
 
 /** Writes each slot's byte offset from a window's start into the table (see the header). */
@@ -270,6 +285,13 @@ function build_pairs__scalar(inb: usize, scratch: usize, params: usize): void {
   }
 }
 
+/** Stores v at o, or the max of v and what is there (a fused pool's later window pixels). */
+// @ts-ignore: decorator
+@inline
+function put(o: usize, v: i32, first: bool): void {
+  store<i8>(o, <i8>(first ? v : max<i32>(v, <i32>load<i8>(o))));
+}
+
 /** Scalar twin of qs8_conv_cin4_2x16c2__wasmsimd: same signature, same packed "16c2" layout. */
 export function qs8_conv_cin4_2x16c2__scalar(input: usize, w: usize, output: usize, scratch: usize, params: usize): void {
   const zp = load<i32>(params);
@@ -292,14 +314,22 @@ export function qs8_conv_cin4_2x16c2__scalar(input: usize, w: usize, output: usi
   const bb = <usize>cin4_block_bytes(KH, KW, C);
   const npad = (N + 3) & ~3;
   const stride = <usize>cin4_row_stride(params) << 2;
+  // Fused 2x2/2 max pool: only the conv pixels the pool reads; each store is a max into the
+  // pooled pixel (its first, top-left conv pixel stores plainly).
+  const pooled = load<i32>(params, 84) == 2;
+  const PH = OH >> 1, PW = OW >> 1;
+  const rows = pooled ? PH * 2 : OH, cols = pooled ? PW * 2 : OW;
   cin4_build_table(scratch, params);
   const tab = scratch + cin4_table(params);
   for (let b = 0; b < batch; b++) {
     build_pairs__scalar(input + <usize>b * <usize>(H * W * C), scratch, params);
-    let out = output + <usize>b * <usize>(OH * OW * N);
-    for (let oy = 0; oy < OH; oy++) {
+    const outb = output + <usize>b * <usize>((pooled ? PH * PW : OH * OW) * N);
+    let out = outb;
+    for (let oy = 0; oy < rows; oy++) {
       const rowBase = scratch + <usize>(oy * sh) * stride;
-      for (let ox = 0; ox < OW; ox++) {
+      for (let ox = 0; ox < cols; ox++) {
+        if (pooled) out = outb + <usize>(((oy >> 1) * PW + (ox >> 1)) * N);
+        const first = !pooled || ((oy | ox) & 1) == 0;
         const base = rowBase + (<usize>(cin4_position(ox * sw, wp, dw) * C) << 2);
         // Eight channels at a time (quarters q, q+1 of a block), four in a block's last odd quarter.
         for (let n0 = 0; n0 < npad;) {
@@ -335,10 +365,10 @@ export function qs8_conv_cin4_2x16c2__scalar(input: usize, w: usize, output: usi
               pw += pstep;
             }
             const nr = min<i32>(8, N - n0);
-            if (nr > 4) store<i8>(o, <i8>requant_fp32(acc4, load<f32>(ps, 16), zp, lo, hi), 4);
-            if (nr > 5) store<i8>(o, <i8>requant_fp32(acc5, load<f32>(ps, 20), zp, lo, hi), 5);
-            if (nr > 6) store<i8>(o, <i8>requant_fp32(acc6, load<f32>(ps, 24), zp, lo, hi), 6);
-            if (nr > 7) store<i8>(o, <i8>requant_fp32(acc7, load<f32>(ps, 28), zp, lo, hi), 7);
+            if (nr > 4) put(o + 4, requant_fp32(acc4, load<f32>(ps, 16), zp, lo, hi), first);
+            if (nr > 5) put(o + 5, requant_fp32(acc5, load<f32>(ps, 20), zp, lo, hi), first);
+            if (nr > 6) put(o + 6, requant_fp32(acc6, load<f32>(ps, 24), zp, lo, hi), first);
+            if (nr > 7) put(o + 7, requant_fp32(acc7, load<f32>(ps, 28), zp, lo, hi), first);
             n0 += 8;
           } else {
             for (let t = 0; t < pt; t++) {
@@ -353,10 +383,10 @@ export function qs8_conv_cin4_2x16c2__scalar(input: usize, w: usize, output: usi
             }
             n0 += 4;
           }
-          store<i8>(o, <i8>requant_fp32(acc0, load<f32>(ps), zp, lo, hi));
-          if (nlo > 1) store<i8>(o, <i8>requant_fp32(acc1, load<f32>(ps, 4), zp, lo, hi), 1);
-          if (nlo > 2) store<i8>(o, <i8>requant_fp32(acc2, load<f32>(ps, 8), zp, lo, hi), 2);
-          if (nlo > 3) store<i8>(o, <i8>requant_fp32(acc3, load<f32>(ps, 12), zp, lo, hi), 3);
+          put(o, requant_fp32(acc0, load<f32>(ps), zp, lo, hi), first);
+          if (nlo > 1) put(o + 1, requant_fp32(acc1, load<f32>(ps, 4), zp, lo, hi), first);
+          if (nlo > 2) put(o + 2, requant_fp32(acc2, load<f32>(ps, 8), zp, lo, hi), first);
+          if (nlo > 3) put(o + 3, requant_fp32(acc3, load<f32>(ps, 12), zp, lo, hi), first);
         }
         out += <usize>N;
       }

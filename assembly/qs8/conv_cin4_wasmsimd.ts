@@ -18,7 +18,7 @@
 
 import { requant_fp32x4, narrow_i32x16_i8 } from '../common/requant_wasmsimd';
 import {
-  cin4_block_bytes, cin4_build_table, cin4_position, cin4_row_stride, cin4_rowbuf, cin4_slots, cin4_table, cin4_vertical, padded_w, pair_rows,
+  cin4_block_bytes, cin4_build_table, cin4_poolbuf, cin4_position, cin4_row_stride, cin4_rowbuf, cin4_slots, cin4_table, cin4_vertical, padded_w, pair_rows,
 } from './conv_cin4_scalar';
 
 /** Stores the low n (1..8) bytes of x at dst. */
@@ -169,6 +169,69 @@ function window_at(scratch: usize, oy: i32, ox: i32, params: usize, stride: usiz
 }
 
 /**
+ * The main tile: output pixels x0, x1 (window starts) x the 16 channels of packed block wb.
+ * mode 0: stores both pixels (the second only when `two`) at d0, d1; fused pool: mode 1 keeps
+ * their max at rb (an even row), mode 2 stores max(both, rb) at d0 (an odd row ends a window).
+ */
+// @ts-ignore: decorator
+@inline
+function tile_2x16(
+  x0: usize, x1: usize, wb: usize, tab: usize, tabEnd: usize, vzp: v128, vlo: v128, vhi: v128,
+  mode: i32, d0: usize, d1: usize, two: bool, rb: usize, nc: i32,
+): void {
+  // The accumulators start at bias'.
+  let acc00 = v128.load(wb);
+  let acc01 = v128.load(wb, 16);
+  let acc02 = v128.load(wb, 32);
+  let acc03 = v128.load(wb, 48);
+  let acc10 = acc00;
+  let acc11 = acc01;
+  let acc12 = acc02;
+  let acc13 = acc03;
+  let pw = wb + 128;
+  for (let t = tab; t < tabEnd; t += 4) {
+    const o = <usize>load<u32>(t);
+    const a0 = v128.load32_splat(x0 + o);
+    const a1 = v128.load32_splat(x1 + o);
+    const w0 = v128.load(pw);
+    acc00 = i32x4.add(acc00, i32x4.dot_i16x8_s(a0, w0));
+    acc10 = i32x4.add(acc10, i32x4.dot_i16x8_s(a1, w0));
+    const w1 = v128.load(pw, 16);
+    acc01 = i32x4.add(acc01, i32x4.dot_i16x8_s(a0, w1));
+    acc11 = i32x4.add(acc11, i32x4.dot_i16x8_s(a1, w1));
+    const w2 = v128.load(pw, 32);
+    acc02 = i32x4.add(acc02, i32x4.dot_i16x8_s(a0, w2));
+    acc12 = i32x4.add(acc12, i32x4.dot_i16x8_s(a1, w2));
+    const w3 = v128.load(pw, 48);
+    acc03 = i32x4.add(acc03, i32x4.dot_i16x8_s(a0, w3));
+    acc13 = i32x4.add(acc13, i32x4.dot_i16x8_s(a1, w3));
+    pw += 64;
+  }
+  const s0 = v128.load(wb, 64);
+  const s1 = v128.load(wb, 80);
+  const s2 = v128.load(wb, 96);
+  const s3 = v128.load(wb, 112);
+  const y0 = narrow_i32x16_i8(
+    requant_fp32x4(acc00, s0, vzp, vlo, vhi), requant_fp32x4(acc01, s1, vzp, vlo, vhi),
+    requant_fp32x4(acc02, s2, vzp, vlo, vhi), requant_fp32x4(acc03, s3, vzp, vlo, vhi));
+  if (mode == 0 && !two) {
+    store_n16(d0, y0, nc);
+    return;
+  }
+  const y1 = narrow_i32x16_i8(
+    requant_fp32x4(acc10, s0, vzp, vlo, vhi), requant_fp32x4(acc11, s1, vzp, vlo, vhi),
+    requant_fp32x4(acc12, s2, vzp, vlo, vhi), requant_fp32x4(acc13, s3, vzp, vlo, vhi));
+  if (mode == 0) {
+    store_n16(d0, y0, nc);
+    store_n16(d1, y1, nc);
+  } else if (mode == 1) {
+    v128.store(rb, i8x16.max_s(y0, y1));
+  } else {
+    store_n16(d0, i8x16.max_s(i8x16.max_s(y0, y1), v128.load(rb)), nc);
+  }
+}
+
+/**
  * Channels n_from.. (a multiple of 4) of a C_in = 1, stride-1, undilated-width conv with the
  * pixels in the lanes: consecutive output pixels of a row have consecutive pair entries, so
  * one v128.load gives a slot's activation pairs of 4 pixels and one load32_splat a channel's
@@ -179,7 +242,7 @@ function window_at(scratch: usize, oy: i32, ox: i32, params: usize, stride: usiz
  * (4 channels x 4 pixels -> 4 pixels x 4 channels) precedes the 4-byte stores.
  */
 function c1_pixel_lanes__wasmsimd(
-  w: usize, outb: usize, scratch: usize, tab: usize, tabEnd: usize, params: usize, n_from: i32,
+  w: usize, outb: usize, scratch: usize, tab: usize, tabEnd: usize, params: usize, n_from: i32, pooled: bool, poolbuf: usize,
 ): void {
   const zp = load<i32>(params);
   const vzp = i32x4.splat(zp);
@@ -207,10 +270,12 @@ function c1_pixel_lanes__wasmsimd(
     const s2 = f32x4.splat(load<f32>(ps, 8));
     const s3 = f32x4.splat(load<f32>(ps, 12));
     const nc = min<i32>(4, N - n);
-    for (let oy = 0; oy < OH; oy++) {
+    const PW = OW >> 1;
+    const rows = pooled ? OH & ~1 : OH, cols = pooled ? OW & ~1 : OW;
+    for (let oy = 0; oy < rows; oy++) {
       const row = scratch + <usize>(oy * sh) * stride;
-      const orow = outb + <usize>(oy * OW) * <usize>N + <usize>n;
-      for (let ox = 0; ox < OW; ox += 8) {
+      const orow = outb + <usize>((pooled ? (oy >> 1) * PW : oy * OW) * N + n);
+      for (let ox = 0; ox < cols; ox += 8) {
         const x0 = row + (<usize>ox << 2);
         let a00 = b0, a01 = b0, a10 = b1, a11 = b1, a20 = b2, a21 = b2, a30 = b3, a31 = b3;
         let pw = wb + pstep + pstep + q;
@@ -241,6 +306,31 @@ function c1_pixel_lanes__wasmsimd(
           requant_fp32x4(a01, s0, vzp, vlo, vhi), requant_fp32x4(a11, s1, vzp, vlo, vhi),
           requant_fp32x4(a21, s2, vzp, vlo, vhi), requant_fp32x4(a31, s3, vzp, vlo, vhi)), vzp,
           0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+        if (pooled) {
+          // Horizontal maxima of pixel pairs (p0,p1) (p2,p3) | (p4,p5) (p6,p7): pooled pixels
+          // k0..k0+3 (4 bytes each); even rows keep them in the row buffer, odd rows finish.
+          const hl = i8x16.max_s(lo, i32x4.shuffle(lo, lo, 1, 0, 3, 2));
+          const hh = i8x16.max_s(hi, i32x4.shuffle(hi, hi, 1, 0, 3, 2));
+          const q = i32x4.shuffle(hl, hh, 0, 2, 4, 6);
+          const k0 = ox >> 1;
+          const mq = min<i32>(4, PW - k0);
+          const rb = poolbuf + <usize>(k0 * npad + n);
+          const sp = <usize>npad;
+          const sN = <usize>N;
+          const o = orow + <usize>k0 * sN;
+          if ((oy & 1) == 0) {
+            store<u32>(rb, i32x4.extract_lane(q, 0));
+            if (mq > 1) store<u32>(rb + sp, i32x4.extract_lane(q, 1));
+            if (mq > 2) store<u32>(rb + 2 * sp, i32x4.extract_lane(q, 2));
+            if (mq > 3) store<u32>(rb + 3 * sp, i32x4.extract_lane(q, 3));
+          } else {
+            store_n4(o, <u32>i32x4.extract_lane(i8x16.max_s(q, v128.load32_splat(rb)), 0), nc);
+            if (mq > 1) store_n4(o + sN, <u32>i32x4.extract_lane(i8x16.max_s(q, v128.load32_splat(rb + sp)), 1), nc);
+            if (mq > 2) store_n4(o + 2 * sN, <u32>i32x4.extract_lane(i8x16.max_s(q, v128.load32_splat(rb + 2 * sp)), 2), nc);
+            if (mq > 3) store_n4(o + 3 * sN, <u32>i32x4.extract_lane(i8x16.max_s(q, v128.load32_splat(rb + 3 * sp)), 3), nc);
+          }
+          continue;
+        }
         const o = orow + <usize>ox * <usize>N;
         const mr = min<i32>(8, OW - ox);
         const sN = <usize>N;
@@ -293,83 +383,66 @@ export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: u
   const nfull = npad >> 4;
   const nw = npad & 15; // channels of the last, partial block (0: none)
   const P = OH * OW;
+  const pooled = load<i32>(params, 84) == 2;
+  const PH = OH >> 1, PW = OW >> 1;
+  const poolbuf = scratch + cin4_poolbuf(params);
+  const pixelLanes = C == 1 && load<i32>(params, 56) == 1 && load<i32>(params, 64) == 1;
   for (let b = 0; b < batch; b++) {
     build_pairs__wasmsimd(input + <usize>b * <usize>(H * W * C), scratch, params);
-    const outb = output + <usize>b * <usize>(P * N);
+    const outb = output + <usize>b * <usize>((pooled ? PH * PW : P) * N);
 
-    // Full 16-channel blocks, 2 pixels at a time.
-    let oy = 0;
-    let ox = 0;
-    for (let p = 0; nfull > 0 && p < P; p += 2) {
-      const x0 = window_at(scratch, oy, ox, params, stride, wp);
-      if (++ox == OW) { ox = 0; oy++; }
-      const two = p + 1 < P;
-      let x1 = x0;
-      if (two) {
-        x1 = window_at(scratch, oy, ox, params, stride, wp);
-        if (++ox == OW) { ox = 0; oy++; }
-      }
-      const c0 = outb + <usize>p * <usize>N;
-      const c1 = c0 + <usize>N;
-      for (let nb = 0; nb < nfull; nb++) {
-        const wb = w + <usize>nb * bb;
-        // The accumulators start at bias'.
-        let acc00 = v128.load(wb);
-        let acc01 = v128.load(wb, 16);
-        let acc02 = v128.load(wb, 32);
-        let acc03 = v128.load(wb, 48);
-        let acc10 = acc00;
-        let acc11 = acc01;
-        let acc12 = acc02;
-        let acc13 = acc03;
-        let pw = wb + 128;
-        for (let t = tab; t < tabEnd; t += 4) {
-          const o = <usize>load<u32>(t);
-          const a0 = v128.load32_splat(x0 + o);
-          const a1 = v128.load32_splat(x1 + o);
-          const w0 = v128.load(pw);
-          acc00 = i32x4.add(acc00, i32x4.dot_i16x8_s(a0, w0));
-          acc10 = i32x4.add(acc10, i32x4.dot_i16x8_s(a1, w0));
-          const w1 = v128.load(pw, 16);
-          acc01 = i32x4.add(acc01, i32x4.dot_i16x8_s(a0, w1));
-          acc11 = i32x4.add(acc11, i32x4.dot_i16x8_s(a1, w1));
-          const w2 = v128.load(pw, 32);
-          acc02 = i32x4.add(acc02, i32x4.dot_i16x8_s(a0, w2));
-          acc12 = i32x4.add(acc12, i32x4.dot_i16x8_s(a1, w2));
-          const w3 = v128.load(pw, 48);
-          acc03 = i32x4.add(acc03, i32x4.dot_i16x8_s(a0, w3));
-          acc13 = i32x4.add(acc13, i32x4.dot_i16x8_s(a1, w3));
-          pw += 64;
+    if (pooled) {
+      // Fused 2x2/2 max pool: conv pixels (oy, 2k) and (oy, 2k + 1) per tile; even rows leave
+      // their horizontal max in the row buffer, odd rows finish the window and store it.
+      for (let oy = 0; nfull > 0 && oy < 2 * PH; oy++) {
+        const mode = 1 + (oy & 1);
+        const d = outb + <usize>((oy >> 1) * PW) * <usize>N;
+        for (let k = 0; k < PW; k++) {
+          const x0 = window_at(scratch, oy, 2 * k, params, stride, wp);
+          const x1 = window_at(scratch, oy, 2 * k + 1, params, stride, wp);
+          const c0 = d + <usize>k * <usize>N;
+          const rb = poolbuf + <usize>k * <usize>npad;
+          for (let nb = 0; nb < nfull; nb++) {
+            const off = <usize>nb * 16;
+            tile_2x16(x0, x1, w + <usize>nb * bb, tab, tabEnd, vzp, vlo, vhi, mode, c0 + off, 0, true, rb + off, min<i32>(16, N - nb * 16));
+          }
         }
-        const s0 = v128.load(wb, 64);
-        const s1 = v128.load(wb, 80);
-        const s2 = v128.load(wb, 96);
-        const s3 = v128.load(wb, 112);
-        const nc = min<i32>(16, N - nb * 16);
-        const off = <usize>nb * 16;
-        store_n16(c0 + off, narrow_i32x16_i8(
-          requant_fp32x4(acc00, s0, vzp, vlo, vhi), requant_fp32x4(acc01, s1, vzp, vlo, vhi),
-          requant_fp32x4(acc02, s2, vzp, vlo, vhi), requant_fp32x4(acc03, s3, vzp, vlo, vhi)), nc);
+      }
+    } else {
+      // Full 16-channel blocks, 2 pixels at a time.
+      let oy = 0;
+      let ox = 0;
+      for (let p = 0; nfull > 0 && p < P; p += 2) {
+        const x0 = window_at(scratch, oy, ox, params, stride, wp);
+        if (++ox == OW) { ox = 0; oy++; }
+        const two = p + 1 < P;
+        let x1 = x0;
         if (two) {
-          store_n16(c1 + off, narrow_i32x16_i8(
-            requant_fp32x4(acc10, s0, vzp, vlo, vhi), requant_fp32x4(acc11, s1, vzp, vlo, vhi),
-            requant_fp32x4(acc12, s2, vzp, vlo, vhi), requant_fp32x4(acc13, s3, vzp, vlo, vhi)), nc);
+          x1 = window_at(scratch, oy, ox, params, stride, wp);
+          if (++ox == OW) { ox = 0; oy++; }
+        }
+        const c0 = outb + <usize>p * <usize>N;
+        const c1 = c0 + <usize>N;
+        for (let nb = 0; nb < nfull; nb++) {
+          const off = <usize>nb * 16;
+          tile_2x16(x0, x1, w + <usize>nb * bb, tab, tabEnd, vzp, vlo, vhi, 0, c0 + off, c1 + off, two, 0, min<i32>(16, N - nb * 16));
         }
       }
     }
     if (nw == 0) continue;
-    if (C == 1 && load<i32>(params, 56) == 1 && load<i32>(params, 64) == 1) {
-      c1_pixel_lanes__wasmsimd(w, outb, scratch, tab, tabEnd, params, nfull * 16);
+    if (pixelLanes) {
+      c1_pixel_lanes__wasmsimd(w, outb, scratch, tab, tabEnd, params, nfull * 16, pooled, poolbuf);
       continue;
     }
+    // (A fused pool needs the tail in pixel lanes, or no tail: the host checks.)
 
     // The last, partial block (4, 8 or 12 channels), 4 pixels at a time: 4x8 then 4x4 tiles.
     const wb = w + <usize>nfull * bb;
     const pstep = <usize>nw << 2;
     const ws = wb + pstep; // its scales
     const n0 = nfull * 16;
-    oy = 0;
-    ox = 0;
+    let oy = 0;
+    let ox = 0;
     for (let p = 0; p < P; p += 4) {
       const mr = min<i32>(4, P - p);
       const x0 = window_at(scratch, oy, ox, params, stride, wp);

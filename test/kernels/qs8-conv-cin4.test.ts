@@ -6,7 +6,7 @@ import { Rng } from '../helpers/rng.js';
 import { memoryFor, TEST_BUILDS } from '../helpers/wasm.js';
 import { qs8ConvRef, convOutSize, type ConvRefArgs } from '../reference/qs8-conv.js';
 import type { GemmQuant } from '../reference/qs8-gemm.js';
-import { prepareQs8Conv, runQs8Conv } from '../../src/runtime/ops/qs8-conv.js';
+import { canFuseMaxPool2x2, prepareQs8Conv, runQs8Conv } from '../../src/runtime/ops/qs8-conv.js';
 import { chooseKernel } from '../../src/runtime/kernel-table.js';
 import type { Build } from '../../src/runtime/features.js';
 
@@ -90,14 +90,19 @@ function cases(): Case[] {
 
 const SENTINEL = 0x5a;
 
-async function runCase(build: Build, kernel: string, c: Case): Promise<Int8Array> {
+const geomOf = (c: Case) => ({
+  n: c.a.n, h: c.a.h, w: c.a.w, c: c.a.cIn, kh: c.a.kh, kw: c.a.kw, strideH: c.a.sh, strideW: c.a.sw,
+  dilationH: c.a.dh, dilationW: c.a.dw, pads: [c.a.pt, c.a.pl, c.a.pb, c.a.pr] as [number, number, number, number],
+});
+
+async function runCase(build: Build, kernel: string, c: Case, pool = false): Promise<Int8Array> {
   const mem = await memoryFor(build);
   const layer = prepareQs8Conv(mem, build, {
-    geom: { n: c.a.n, h: c.a.h, w: c.a.w, c: c.a.cIn, kh: c.a.kh, kw: c.a.kw, strideH: c.a.sh, strideW: c.a.sw,
-      dilationH: c.a.dh, dilationW: c.a.dw, pads: [c.a.pt, c.a.pl, c.a.pb, c.a.pr] },
+    geom: geomOf(c),
     cOut: c.a.cOut, weights: c.w, bias: c.bias, scale: c.m,
-    zpIn: c.q.zpIn, zpOut: c.q.zpOut, qmin: c.q.qmin, qmax: c.q.qmax, kernel, allocScratch: false,
+    zpIn: c.q.zpIn, zpOut: c.q.zpOut, qmin: c.q.qmin, qmax: c.q.qmax, kernel, allocScratch: false, fuseMaxPool2x2: pool,
   });
+  expect(layer.pooled).toBe(pool);
   expect(layer.direct).toBe(true);
   // Scratch with a sentinel tail: the kernel may read past it, never write.
   const scratch = mem.alloc(layer.scratchBytes + 16);
@@ -130,8 +135,56 @@ function expectSame(got: Int8Array, want: Int8Array, what: string, c: Case): voi
   }
 }
 
+/** 2×2 stride-2 max pool, floor mode, over an int8 NHWC batch (the reference for the fused pool). */
+function maxPool2x2(y: Int8Array, n: number, oh: number, ow: number, c: number): Int8Array {
+  const ph = oh >> 1, pw = ow >> 1;
+  const out = new Int8Array(n * ph * pw * c);
+  for (let b = 0; b < n; b++) for (let py = 0; py < ph; py++) for (let px = 0; px < pw; px++) for (let ch = 0; ch < c; ch++) {
+    const at = (yy: number, xx: number) => y[((b * oh + yy) * ow + xx) * c + ch];
+    out[((b * ph + py) * pw + px) * c + ch] = Math.max(at(2 * py, 2 * px), at(2 * py, 2 * px + 1), at(2 * py + 1, 2 * px), at(2 * py + 1, 2 * px + 1));
+  }
+  return out;
+}
+
 describe('qs8 direct conv for C_in <= 4', () => {
   const all = cases();
+
+  it('with a fused 2×2/2 max pool: the pool of the reference conv, bit for bit, where canFuseMaxPool2x2 allows it', async () => {
+    const rng = new Rng(0x9001);
+    const s1 = { sh: 1, sw: 1, dh: 1, dw: 1 };
+    const pooledCases = [
+      ...all.filter((c) => convOutSize(c.a).every((d) => d >= 2)),
+      makeCase(rng, 'pooled LeNet conv1', { ...s1, pt: 0, pl: 0, pb: 0, pr: 0, n: 1, h: 28, w: 28, cIn: 1, cOut: 20, kh: 5, kw: 5 }),
+      makeCase(rng, 'pooled odd output 7x9, C_out 20', { ...s1, pt: 1, pl: 1, pb: 1, pr: 1, n: 2, h: 7, w: 9, cIn: 1, cOut: 20, kh: 3, kw: 3 }),
+      makeCase(rng, 'pooled 16 channels, C_in 3, stride 2', { sh: 2, sw: 2, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1, n: 1, h: 13, w: 11, cIn: 3, cOut: 16, kh: 3, kw: 3 }),
+      makeCase(rng, 'pooled 2x2 output, C_out 36', { ...s1, pt: 0, pl: 0, pb: 0, pr: 0, n: 1, h: 6, w: 6, cIn: 1, cOut: 36, kh: 5, kw: 5 }),
+      makeCase(rng, 'pooled wide row, C_out 7', { ...s1, pt: 2, pl: 2, pb: 2, pr: 2, n: 1, h: 5, w: 23, cIn: 1, cOut: 7, kh: 5, kw: 5 }),
+    ];
+    let fused = 0, refused = 0;
+    for (const c of pooledCases) {
+      const [oh, ow] = convOutSize(c.a);
+      const want = maxPool2x2(reference(c), c.a.n, oh, ow, c.a.cOut);
+      for (const build of TEST_BUILDS) {
+        for (const kernel of kernelsOf(build)) {
+          if (!canFuseMaxPool2x2(geomOf(c), c.a.cOut, build, kernel)) {
+            refused++;
+            const mem = await memoryFor(build);
+            expect(() => prepareQs8Conv(mem, build, { geom: geomOf(c), cOut: c.a.cOut, weights: c.w, scale: c.m, zpIn: 0, zpOut: 0, kernel, fuseMaxPool2x2: true }))
+              .toThrow(/cannot fuse a 2×2 max pool/);
+            continue;
+          }
+          const got = await runCase(build, kernel, c, true);
+          expect(got.length).toBe(want.length);
+          for (let i = 0; i < want.length; i++) {
+            if (got[i] !== want[i]) throw new Error(`${kernel} (${build}) pooled: element ${i} = ${got[i]}, want ${want[i]} (${JSON.stringify(c.a)}) [${c.name}]`);
+          }
+          fused++;
+        }
+      }
+    }
+    expect(fused).toBeGreaterThan(pooledCases.length);
+    expect(refused).toBeGreaterThan(0);
+  });
 
   it('scalar twin and SIMD kernel equal the reference in every build, bit for bit, and builds agree', async () => {
     let checked = 0;

@@ -28,6 +28,12 @@ export interface Qs8ConvSpec extends Qs8WeightsSpec {
   blockM?: number;
   /** Allocate the scratch buffer now (default true); false: pass one to runQs8Conv. */
   allocScratch?: boolean;
+  /**
+   * Fuse a following 2×2 stride-2 max pool (floor mode, no padding): the layer then writes the
+   * pooled [OH/2][OW/2][C_out] tensor and never its own output. Only where
+   * canFuseMaxPool2x2 says so (the direct small-C_in kernel); otherwise a RangeError.
+   */
+  fuseMaxPool2x2?: boolean;
 }
 
 export interface Qs8ConvLayer {
@@ -50,9 +56,25 @@ export interface Qs8ConvLayer {
   readonly scratch: number;
   readonly inputBytes: number;
   readonly outputBytes: number;
+  /** True when the layer also does the 2×2/2 max pool after it (outputBytes is the pooled size). */
+  readonly pooled: boolean;
 }
 
 const SCRATCH_TARGET = 32 << 10;
+
+/**
+ * Whether a conv with this geometry, C_out and build can take the 2×2/2 max pool after it into
+ * its kernel: the direct small-C_in kernel, an output of at least 2×2, and (SIMD) C_out a
+ * multiple of 16 or a C_in = 1, stride-1, undilated-width conv (its channel tail runs in
+ * pixel lanes, which pool; the 4×4 channel tiles do not).
+ */
+export function canFuseMaxPool2x2(geom: ConvGeometry, cOut: number, build: Build, kernel?: string): boolean {
+  const g = resolveGeometry(geom);
+  const k = kernel ?? chooseKernel(g.c <= CIN4_MAX_CHANNELS ? 'qs8_conv_cin4' : 'qs8_conv', build).kernel;
+  if (!isCin4Kernel(k) || g.oh < 2 || g.ow < 2) return false;
+  if (k.endsWith('__scalar')) return true;
+  return ((cOut + 3) & ~3) % 16 === 0 || (g.c === 1 && g.sw === 1 && g.dw === 1);
+}
 
 /** Check the spec, pack the weights, write the params and (by default) allocate the scratch. Call once at load. */
 export function prepareQs8Conv(mem: LinearMemory, build: Build, spec: Qs8ConvSpec): Qs8ConvLayer {
@@ -60,6 +82,9 @@ export function prepareQs8Conv(mem: LinearMemory, build: Build, spec: Qs8ConvSpe
   if (!Number.isInteger(spec.cOut) || spec.cOut < 1) throw new RangeError(`conv cOut must be a positive integer, got ${spec.cOut}`);
   const k = g.kh * g.kw * g.c;
   const kernel = spec.kernel ?? chooseKernel(g.c <= CIN4_MAX_CHANNELS ? 'qs8_conv_cin4' : 'qs8_conv', build).kernel;
+  if (spec.fuseMaxPool2x2 && !canFuseMaxPool2x2(spec.geom, spec.cOut, build, kernel)) {
+    throw new RangeError(`conv ${g.kh}×${g.kw} ${g.c}→${spec.cOut} (${kernel}) cannot fuse a 2×2 max pool; check canFuseMaxPool2x2 first`);
+  }
   if (isCin4Kernel(kernel)) return prepareDirect(mem, spec, g, kernel);
   const { tile, packed } = packQs8Weights(mem, kernel, spec.cOut, k, spec, 'conv');
 
@@ -80,24 +105,27 @@ export function prepareQs8Conv(mem: LinearMemory, build: Build, spec: Qs8ConvSpe
     geom: g, cOut: spec.cOut, kernel, tile, packed, params, pointwise, direct: false, blockM, scratchBytes, scratch,
     inputBytes: g.n * g.h * g.w * g.c,
     outputBytes: g.n * pixels * spec.cOut,
+    pooled: false,
   };
 }
 
-/** The direct small-C_in kernel: same params block (block_m unused), scratch for the pair image. */
+/** The direct small-C_in kernel: same params block (block_m read as the fused pool), scratch for the pair image. */
 function prepareDirect(mem: LinearMemory, spec: Qs8ConvSpec, g: ResolvedGeometry, kernel: string): Qs8ConvLayer {
   const { tile, packed } = packCin4Weights(mem, kernel, g, spec.cOut, spec);
   const params = mem.putParams([
     spec.zpOut, spec.qmin ?? -128, spec.qmax ?? 127, spec.zpIn, g.n,
     g.h, g.w, g.c, g.oh, g.ow, spec.cOut,
     g.kh, g.kw, g.sh, g.sw, g.dh, g.dw,
-    g.pt, g.pl, g.pb, g.pr, 0,
+    g.pt, g.pl, g.pb, g.pr, spec.fuseMaxPool2x2 ? 2 : 0,
   ]);
   const scratchBytes = cin4ScratchBytes(mem, params);
   const scratch = spec.allocScratch !== false ? mem.alloc(scratchBytes) : 0;
+  const pooled = spec.fuseMaxPool2x2 === true;
   return {
     geom: g, cOut: spec.cOut, kernel, tile, packed, params, pointwise: false, direct: true, blockM: 0, scratchBytes, scratch,
     inputBytes: g.n * g.h * g.w * g.c,
-    outputBytes: g.n * g.oh * g.ow * spec.cOut,
+    outputBytes: pooled ? g.n * (g.oh >> 1) * (g.ow >> 1) * spec.cOut : g.n * g.oh * g.ow * spec.cOut,
+    pooled,
   };
 }
 
