@@ -9,7 +9,7 @@ import type { Build } from './features.js';
 import { LinearMemory } from './memory.js';
 import { checkPlacement, planArena, type BufferRequest } from './planner.js';
 import { f32Range, int8Range, type Activation as ClampActivation } from './ops/activation.js';
-import { prepareQs8Conv, runQs8Conv } from './ops/qs8-conv.js';
+import { canFuseMaxPool2x2, prepareQs8Conv, runQs8Conv } from './ops/qs8-conv.js';
 import { prepareQs8Gemm, runQs8Gemm } from './ops/qs8-gemm.js';
 import { prepareQs8Dwconv, runQs8Dwconv } from './ops/qs8-dwconv.js';
 import { prepareF32Conv, prepareF32Dwconv, prepareF32Gemm, runF32Conv, runF32Dwconv, runF32Gemm } from './ops/f32-conv.js';
@@ -174,9 +174,22 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
 
   for (const name of graph.inputs) define(name, 0);
 
+  // Conv + 2×2/2 max pool (fusablePool): the conv's kernel writes the pool's output, the pool's
+  // step does nothing, and the conv's own output is never materialised (no slot). Not with
+  // keepAll, which promises every tensor.
+  const fusedPool = new Map<string, Node>();
+  const pooledBy = new Set<string>();
+  if (!opts.keepAll) {
+    for (const node of order) {
+      const pool = fusablePool(graph, node, info, build);
+      if (pool) (fusedPool.set(node.name, pool), pooledBy.add(pool.name));
+    }
+  }
+
   order.forEach((node, i) => {
-    const ins = node.inputs.filter((n) => n !== '' && !weights.has(n)).map((n) => use(n, i));
-    const outs = node.outputs.map((n) => define(n, i));
+    const pool = fusedPool.get(node.name);
+    const ins = pooledBy.has(node.name) ? [] : node.inputs.filter((n) => n !== '' && !weights.has(n)).map((n) => use(n, i));
+    const outs = pool ? [define(pool.outputs[0], i)] : pooledBy.has(node.name) ? node.outputs.map((n) => use(n, i)) : node.outputs.map((n) => define(n, i));
     const x = info(node.inputs[0]);
     const y = info(node.outputs[0]);
     const int8 = x.dtype === 'i8';
@@ -224,7 +237,10 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
           const w8 = constant(node.inputs[1], node, Int8Array)!;
           const { qmin, qmax } = qr(q.out);
           if (node.op === 'conv2d') {
-            const layer = prepareQs8Conv(mem, build, { geom, cOut, weights: w8, bias: q.bias, scale: q.scale, zpIn: q.in.zeroPoint, zpOut: q.out.zeroPoint, qmin, qmax, allocScratch: false });
+            const layer = prepareQs8Conv(mem, build, {
+              geom, cOut, weights: w8, bias: q.bias, scale: q.scale, zpIn: q.in.zeroPoint, zpOut: q.out.zeroPoint, qmin, qmax, allocScratch: false,
+              fuseMaxPool2x2: pool !== undefined,
+            });
             const S = layer.scratchBytes ? temp(layer.scratchBytes, i) : null;
             run = () => runQs8Conv(mem, layer, X.ptr, Y.ptr, S ? S.ptr : 0);
           } else {
@@ -261,6 +277,10 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
       }
       case 'maxpool':
       case 'avgpool': {
+        if (pooledBy.has(node.name)) {
+          run = () => {}; // done by the conv before it
+          break;
+        }
         const a = node.attrs;
         const { h, w, c } = hw(x);
         const qIn = int8 ? tensorQuant(x, node) : undefined;
@@ -415,6 +435,34 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
     tensors.set(name, { info: t, elements: numel(t.shape.slice(1)), ptr: s.ptr });
   }
   return { mem, steps, inputQuantize, tensors, arenaBytes: plan.size, weightBytes };
+}
+
+/**
+ * The max pool an int8 conv can do in its own kernel (canFuseMaxPool2x2), or null: its only
+ * reader, 2×2, stride 2, no padding or dilation, no activation, output half the conv's size
+ * rounded down, and the conv's output is not a graph output.
+ */
+function fusablePool(graph: Graph, node: Node, info: (name: string) => TensorInfo, build: Build): Node | null {
+  if (node.op !== 'conv2d') return null;
+  const x = info(node.inputs[0]);
+  const y = info(node.outputs[0]);
+  if (x.dtype !== 'i8' || y.dtype !== 'i8' || isBinaryNode(node, info) || sparseGemmShape(node, x, y)) return null;
+  if (node.act && node.act.kind !== 'none' && !asClamp(node.act)) return null;
+  const out = node.outputs[0];
+  if (graph.outputs.includes(out)) return null;
+  const readers = graph.nodes.filter((n) => n.inputs.includes(out));
+  if (readers.length !== 1 || readers[0].op !== 'maxpool') return null;
+  const p = readers[0];
+  const a = p.attrs;
+  const z = info(p.outputs[0]);
+  if (a.kernel.join() !== '2,2' || a.strides.join() !== '2,2' || a.pads.some((v) => v !== 0) || a.dilations.join() !== '1,1') return null;
+  if ((p.act && p.act.kind !== 'none') || z.dtype !== 'i8' || z.shape[1] !== y.shape[1] >> 1 || z.shape[2] !== y.shape[2] >> 1) return null;
+  const c = node.attrs;
+  const geom = {
+    n: 1, h: x.shape[1], w: x.shape[2], c: x.shape[3], kh: c.kernel[0], kw: c.kernel[1], strideH: c.strides[0], strideW: c.strides[1],
+    dilationH: c.dilations[0], dilationW: c.dilations[1], pads: c.pads,
+  };
+  return canFuseMaxPool2x2(geom, y.shape[3], build) ? p : null;
 }
 
 /**

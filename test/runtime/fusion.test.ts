@@ -1,0 +1,47 @@
+// Conv + 2×2/2 max pool fusion in the executor (fusablePool): where the direct small-C_in conv
+// takes the pool into its kernel, the pool's step does nothing and the conv's output is never
+// materialised; the answers are bit for bit those of the unfused program (keepIntermediates
+// compiles without fusion, since it promises every tensor), in every build.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { load, type Model } from '../../src/runtime/model.js';
+import { loadMnist } from '../../src/cli/datasets.js';
+import type { Program } from '../../src/runtime/executor.js';
+import { TEST_BUILDS } from '../helpers/wasm.js';
+
+const programOf = (m: Model) => (m as unknown as { program: Program }).program;
+const bytes = (f: string) => new Uint8Array(readFileSync(new URL(`../../models/${f}`, import.meta.url)));
+
+describe('conv + max pool fusion', () => {
+  for (const file of ['mnist-lenet.int8.branchy', 'branchy-lenet-mnist.int8.branchy']) {
+    it(`${file}: conv1 writes the pooled tensor; outputs and early exits equal the unfused program on 300 digits`, async () => {
+      const ds = await loadMnist('test');
+      for (const build of TEST_BUILDS) {
+        const fused = await load(bytes(file), { build });
+        const plain = await load(bytes(file), { build, keepIntermediates: true });
+        const pf = programOf(fused), pp = programOf(plain);
+        // conv1's output (24×24×20) has no slot in the fused program, and its arena is smaller.
+        const conv1 = pf.steps.find((s) => s.node.name === '/conv1/Conv')!.node.outputs[0];
+        expect(pf.tensors.has(conv1)).toBe(false);
+        expect(pp.tensors.has(conv1)).toBe(true);
+        expect(pf.arenaBytes).toBeLessThan(pp.arenaBytes);
+        for (let i = 0; i < 300; i++) {
+          const img = ds.images.subarray(i * 784, (i + 1) * 784);
+          const a = fused.run(img), b = plain.run(img);
+          for (const k of Object.keys(b)) expect(a[k].data, `${build} ${k} digit ${i}`).toEqual(b[k].data);
+          if (fused.info.exits) {
+            const ea = fused.run(img, { policy: { kind: 'entropy' } }), eb = plain.run(img, { policy: { kind: 'entropy' } });
+            expect([ea.exit, ea.label, ea.macs, Array.from(ea.probs)]).toEqual([eb.exit, eb.label, eb.macs, Array.from(eb.probs)]);
+          }
+        }
+      }
+    });
+  }
+
+  it('leaves a conv alone when its kernel cannot take the pool (C_in > 4: the im2col GEMM)', async () => {
+    const m = await load(bytes('mnist-lenet.int8.branchy'), { build: 'simd' });
+    const p = programOf(m);
+    const conv2 = p.steps.find((s) => s.node.name === '/conv2/Conv')!.node.outputs[0];
+    expect(p.tensors.has(conv2)).toBe(true);
+  });
+});
