@@ -12,9 +12,16 @@
 // (requant_fp32x4) follows per tile. On Zen 3 this beat 4 pixels x 8 channels (34
 // instructions per 8 dot products in V8's code, against 30 here) and a 2x20 tile (V8
 // hoists the five weight loads and spills three accumulators).
-// Channel tail (the last block, 4, 8 or 12 channels wide): a second pass with 4x8 and 4x4
-// tiles. Pixel tails: missing pixels repeat the last pixel's window and are not stored;
-// stores write only real channels.
+// Channel tail (the last block, 4, 8 or 12 channels wide): a second pass, with the pixels in
+// the lanes when C_in = 1, stride_w = 1 and dilation_w = 1 (c1_pixel_lanes__wasmsimd: 8 pixels
+// x 4 channels per tile; LeNet's 20-channel conv1 15.6 -> 14.4 us), else with 4x8 and 4x4
+// channel tiles. Pixel tails: missing pixels repeat the last pixel's window and are not
+// stored; stores write only real channels.
+// Fused 2x2/2 max pool (params +84 = 2, see the scalar header): the main tile pairs conv
+// pixels (oy, 2k), (oy, 2k+1) and takes their max; even rows leave it in the row buffer at
+// the scratch's end, odd rows max it with the buffer and store the pooled pixel. The
+// pixel-lane pass does the same on its 8 lanes (4 pooled pixels). The 4x8/4x4 channel tiles
+// do not pool: the host fuses only where the tail is absent or in pixel lanes.
 
 import { requant_fp32x4, narrow_i32x16_i8 } from '../common/requant_wasmsimd';
 import {
