@@ -1,12 +1,15 @@
-// Direct int8 conv2d NHWC for few input channels (C_in <= 4: a network's first layer),
-// any kernel size, stride, dilation and asymmetric padding, groups = 1: the packer, the
-// input "pair image" builder and the scalar twin of qs8_conv_cin4_2x16c2__wasmsimd.
-// Compiled into every build (no SIMD here).
+// Direct int8 conv2d NHWC, any C_in (named "cin4" for the few-input-channel first layers it
+// was written for), any kernel size, stride, dilation and asymmetric padding, groups = 1:
+// the packer, the input "pair image" builder and the scalar twin of
+// qs8_conv_cin4_2x16c2__wasmsimd. Compiled into every build (no SIMD here). The host picks it
+// for C_in <= 4, and in the SIMD builds for K = KH*KW*C_in <= 256 (prefersDirect in
+// src/runtime/ops/qs8-conv-cin4.ts).
 //
 // Why: the im2col + GEMM conv copies a few bytes per tap and pads K = KH*KW*C_in up to
 // 8 (LeNet's 5x5x1: 25 -> 32, with a per-tile reduction); here every output pixel reads
 // its window straight from a prepared copy of the image, and activation pairs are
-// broadcast against the weights of 16 output channels ("c2": K in pairs).
+// broadcast against the weights of 16 output channels ("c2": K in pairs), with no
+// reduction across lanes: what a short K needs (the pair image is 4 bytes per input byte).
 //
 // K order, in "pair slots" of two int8 values each (PT slots; KWC = KW*C_in, the bytes
 // (kw, ci) of one kernel row, contiguous in an input row; PH = floor(KWC / 2)):

@@ -1,6 +1,7 @@
-// The direct int8 conv for C_in <= 4 (qs8_conv_cin4_2x16c2__wasmsimd and its scalar twin)
-// against the ONNX-derived reference, int8 exact, in every build; the builds against each
-// other; nothing written past the output or the scratch; the conv op's choice.
+// The direct int8 conv (qs8_conv_cin4_2x16c2__wasmsimd and its scalar twin; chosen for C_in <= 4
+// and, in the SIMD builds, for K <= 256) against the ONNX-derived reference, int8 exact, in
+// every build; the builds against each other; nothing written past the output or the scratch;
+// the conv op's choice.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../helpers/rng.js';
 import { memoryFor, TEST_BUILDS } from '../helpers/wasm.js';
@@ -27,7 +28,7 @@ function makeCase(rng: Rng, name: string, over: Partial<ConvRefArgs> = {}, o: Op
     const k = rng.pick([[1, 1], [3, 3], [3, 3], [5, 5], [5, 5], [7, 7], [1, 3], [3, 1], [2, 2], [2, 5], [11, 11]]);
     const a: ConvRefArgs = {
       n: rng.int(1, 2), h: rng.int(1, 13), w: rng.int(1, 13),
-      cIn: rng.int(1, 4),
+      cIn: rng.pick([1, 2, 3, 4, 1, 2, 3, 4, 5, 7, 8, 13, 16, 20, 32]),
       cOut: rng.pick([1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 16, 20, 31, 32, 33]),
       kh: k[0], kw: k[1],
       sh: rng.int(1, 3), sw: rng.int(1, 3), dh: rng.pick([1, 1, 2, 3]), dw: rng.pick([1, 1, 2, 3]),
@@ -146,7 +147,7 @@ function maxPool2x2(y: Int8Array, n: number, oh: number, ow: number, c: number):
   return out;
 }
 
-describe('qs8 direct conv for C_in <= 4', () => {
+describe('qs8 direct conv', () => {
   const all = cases();
 
   it('with a fused 2×2/2 max pool: the pool of the reference conv, bit for bit, where canFuseMaxPool2x2 allows it', async () => {
@@ -223,7 +224,7 @@ describe('qs8 direct conv for C_in <= 4', () => {
     }
   });
 
-  it('the conv op picks it for C_in <= 4 and the im2col GEMM above; the table names exported kernels', async () => {
+  it('the conv op picks it for C_in <= 4, and for K <= 256 in the SIMD builds; the table names exported kernels', async () => {
     for (const build of TEST_BUILDS) {
       const mem = await memoryFor(build);
       const row = chooseKernel('qs8_conv_cin4', build);
@@ -239,16 +240,25 @@ describe('qs8 direct conv for C_in <= 4', () => {
         expect(l.direct).toBe(true);
         expect(l.scratchBytes).toBeGreaterThan(0);
       }
-      const l5 = prepareQs8Conv(mem, build, spec(5));
-      expect(l5.direct).toBe(false);
-      expect(l5.kernel).toBe(chooseKernel('qs8_conv', build).kernel);
+      // C_in > 4: the direct kernel in the SIMD builds while K = 9·C_in <= 256 (prefersDirect), the im2col GEMM above and in the scalar build.
+      for (const c of [5, 20, 28, 29, 64]) {
+        const l = prepareQs8Conv(mem, build, spec(c));
+        const direct = build !== 'scalar' && 9 * c <= 256;
+        expect(l.direct, `C_in ${c} (${build})`).toBe(direct);
+        expect(l.kernel).toBe(direct ? row.kernel : chooseKernel('qs8_conv', build).kernel);
+      }
+      // A pair image over 1 MiB goes to the GEMM too (a 1×1 conv over 128×128×32: 2 MiB).
+      const big = prepareQs8Conv(mem, build, {
+        geom: { n: 1, h: 128, w: 128, c: 32, kh: 1, kw: 1 }, cOut: 8, weights: new Int8Array(8 * 32), scale: new Float32Array(8).fill(0.01), zpIn: 0, zpOut: 0,
+      });
+      expect(big.direct).toBe(false);
     }
   });
 
-  it('refuses a layer with more input channels than it takes, and a build without the kernel', async () => {
+  it('refuses a build without the kernel and weights of the wrong size', async () => {
     const mem = await memoryFor('scalar');
     const spec = { geom: { n: 1, h: 4, w: 4, c: 5, kh: 3, kw: 3 }, cOut: 4, weights: new Int8Array(4 * 45), scale: new Float32Array(4), zpIn: 0, zpOut: 0 };
-    expect(() => prepareQs8Conv(mem, 'scalar', { ...spec, kernel: SCALAR })).toThrow(/at most 4 input channels/);
+    expect(prepareQs8Conv(mem, 'scalar', { ...spec, kernel: SCALAR }).direct).toBe(true); // any C_in when asked for
     const spec1 = { ...spec, geom: { ...spec.geom, c: 1 }, weights: new Int8Array(4 * 9) };
     expect(() => prepareQs8Conv(mem, 'scalar', { ...spec1, kernel: SIMD })).toThrow(TypeError);
     expect(() => prepareQs8Conv(mem, 'scalar', { ...spec1, weights: new Int8Array(5) })).toThrow(RangeError);

@@ -143,9 +143,9 @@ describe('qs8 conv2d', () => {
   });
 
   it('a pointwise layer needs no scratch; others say how much', async () => {
-    // 5 input channels: the im2col GEMM path (C_in <= 4 runs the direct kernel, qs8-conv-cin4.test.ts).
+    // The im2col GEMM kernel, named (the runtime would pick the direct one for these short K: qs8-conv-cin4.test.ts).
     const mem = await memoryFor('simd');
-    const base = { cOut: 4, weights: new Int8Array(4 * 9 * 5), scale: new Float32Array(4), zpIn: 0, zpOut: 0 };
+    const base = { cOut: 4, weights: new Int8Array(4 * 9 * 5), scale: new Float32Array(4), zpIn: 0, zpOut: 0, kernel: 'qs8_conv_2x4c8__wasmsimd' };
     const pw = prepareQs8Conv(mem, 'simd', { ...base, weights: new Int8Array(4 * 5), geom: { n: 1, h: 4, w: 4, c: 5, kh: 1, kw: 1 } });
     expect(pw.pointwise).toBe(true);
     expect(pw.scratchBytes).toBe(0);

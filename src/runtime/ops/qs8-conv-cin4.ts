@@ -1,14 +1,38 @@
-// The direct int8 conv for few input channels (C_in <= 4, a network's first layer): packing
-// and scratch size. prepareQs8Conv (qs8-conv.ts) picks it when C_in <= CIN4_MAX_CHANNELS and
-// runs it like any conv kernel (same params block, same call).
+// The direct int8 conv ("cin4": first written for C_in <= 4, a network's first layer; it takes
+// any C_in): packing, scratch size and when it is chosen. prepareQs8Conv (qs8-conv.ts) runs it
+// like any conv kernel (same params block, same call) when `prefersDirect` says so.
 // Kernels, pair image and packed "16c2" layout: assembly/qs8/conv_cin4_scalar.ts.
 import type { LinearMemory } from '../memory.js';
 import { kernelFn } from '../exports.js';
 import type { ResolvedGeometry } from './qs8-dwconv.js';
 import { checkQs8Weights, type Qs8GemmTile, type Qs8WeightsSpec } from './qs8-gemm.js';
 
-/** The largest input channel count the direct kernel takes (and is chosen for). */
+/** Up to this many input channels the direct kernel is chosen in every build. */
 export const CIN4_MAX_CHANNELS = 4;
+
+/** In the SIMD builds, also for layers with K = KH*KW*C_in up to this (and the pair image below the next). */
+export const DIRECT_MAX_K = 256;
+export const DIRECT_MAX_SCRATCH = 1 << 20;
+
+/** Bytes of the pair image(s) the direct kernel builds for this geometry (mirror of cin4_rowbuf). */
+export function cin4PairImageBytes(g: ResolvedGeometry): number {
+  const rows = (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+  const stride = Math.ceil(((g.pl + g.w + g.pr) * g.c) / 8) * 8;
+  const vertical = (g.kw * g.c) % 2 === 1 && g.kh > 1;
+  return rows * stride * 4 * (vertical ? 2 : 1);
+}
+
+/**
+ * Whether the direct kernel runs this layer: always for C_in <= 4; in the SIMD builds also when
+ * K <= DIRECT_MAX_K and its pair image stays under DIRECT_MAX_SCRATCH. The im2col GEMM's per-tile
+ * reduction and requantization weigh on a short K; broadcasting activation pairs against 16
+ * output channels has none (on Zen 3, 1×1 convs with K = 8..256 ran 1.05–1.58× faster, 3×3 with
+ * K = 144..180 1.22×, and K = 500..576 the same as the GEMM: bench/RESULTS.md, session 5).
+ */
+export function prefersDirect(g: ResolvedGeometry, simd: boolean): boolean {
+  if (g.c <= CIN4_MAX_CHANNELS) return true;
+  return simd && g.kh * g.kw * g.c <= DIRECT_MAX_K && cin4PairImageBytes(g) <= DIRECT_MAX_SCRATCH;
+}
 
 const CIN4_NAME = /^qs8_conv_cin4_(\d+)x(\d+)c(\d+)__/;
 
@@ -35,13 +59,10 @@ export function cin4PackedBytes(cOut: number, kh: number, kw: number, c: number)
   return Math.ceil(cOut / 4) * 4 * (8 + 4 * cin4Slots(kh, kw, c));
 }
 
-/** Checks the layer against the direct kernel's limits and packs its weights. */
+/** Checks the layer's weights and packs them for the direct kernel. */
 export function packCin4Weights(
   mem: LinearMemory, kernel: string, g: ResolvedGeometry, cOut: number, spec: Qs8WeightsSpec,
 ): { tile: Qs8GemmTile; packed: number } {
-  if (g.c > CIN4_MAX_CHANNELS) {
-    throw new RangeError(`conv kernel '${kernel}' takes at most ${CIN4_MAX_CHANNELS} input channels, this layer has ${g.c}; leave the kernel choice to the runtime`);
-  }
   checkQs8Weights(cOut, g.kh * g.kw * g.c, spec, 'conv');
   const tile = cin4Tile(kernel);
   const exp = mem.mod.exports;

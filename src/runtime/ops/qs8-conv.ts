@@ -6,8 +6,9 @@
 // One kernel call per layer: a 1x1 / stride 1 / unpadded conv is a GEMM straight over the
 // input; anything else im2cols blocks of `blockM` output pixels into a scratch buffer
 // (padding = zp_in) and runs the GEMM microkernel on each block. A layer with at most
-// CIN4_MAX_CHANNELS (4) input channels runs the direct kernel instead (qs8-conv-cin4.ts),
-// which needs no im2col and pads K only to pairs.
+// CIN4_MAX_CHANNELS (4) input channels, and in the SIMD builds one with a short K
+// (K = KH*KW*C_in <= 256, `prefersDirect`), runs the direct kernel instead
+// (qs8-conv-cin4.ts), which needs no im2col, pads K only to pairs and has no per-tile reduction.
 // Kernels and params: assembly/qs8/conv_scalar.ts; packed layouts: assembly/qs8/gemm_scalar.ts.
 import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
@@ -15,7 +16,7 @@ import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
 import { type ConvGeometry, type ResolvedGeometry, resolveGeometry } from './qs8-dwconv.js';
 import { type Qs8GemmTile, type Qs8WeightsSpec, packQs8Weights } from './qs8-gemm.js';
-import { CIN4_MAX_CHANNELS, cin4ScratchBytes, isCin4Kernel, packCin4Weights } from './qs8-conv-cin4.js';
+import { cin4ScratchBytes, isCin4Kernel, packCin4Weights, prefersDirect } from './qs8-conv-cin4.js';
 
 export interface Qs8ConvSpec extends Qs8WeightsSpec {
   /** Geometry; `c` is the input channel count. */
@@ -62,6 +63,11 @@ export interface Qs8ConvLayer {
 
 const SCRATCH_TARGET = 32 << 10;
 
+/** The kernel the runtime picks for a conv layer in this build: the direct one where it is faster. */
+function convKernel(g: ResolvedGeometry, build: Build): string {
+  return chooseKernel(prefersDirect(g, build !== 'scalar') ? 'qs8_conv_cin4' : 'qs8_conv', build).kernel;
+}
+
 /**
  * Whether a conv with this geometry, C_out and build can take the 2×2/2 max pool after it into
  * its kernel: the direct small-C_in kernel, an output of at least 2×2, and (SIMD) C_out a
@@ -70,7 +76,7 @@ const SCRATCH_TARGET = 32 << 10;
  */
 export function canFuseMaxPool2x2(geom: ConvGeometry, cOut: number, build: Build, kernel?: string): boolean {
   const g = resolveGeometry(geom);
-  const k = kernel ?? chooseKernel(g.c <= CIN4_MAX_CHANNELS ? 'qs8_conv_cin4' : 'qs8_conv', build).kernel;
+  const k = kernel ?? convKernel(g, build);
   if (!isCin4Kernel(k) || g.oh < 2 || g.ow < 2) return false;
   if (k.endsWith('__scalar')) return true;
   return ((cOut + 3) & ~3) % 16 === 0 || (g.c === 1 && g.sw === 1 && g.dw === 1);
@@ -81,7 +87,7 @@ export function prepareQs8Conv(mem: LinearMemory, build: Build, spec: Qs8ConvSpe
   const g = resolveGeometry(spec.geom);
   if (!Number.isInteger(spec.cOut) || spec.cOut < 1) throw new RangeError(`conv cOut must be a positive integer, got ${spec.cOut}`);
   const k = g.kh * g.kw * g.c;
-  const kernel = spec.kernel ?? chooseKernel(g.c <= CIN4_MAX_CHANNELS ? 'qs8_conv_cin4' : 'qs8_conv', build).kernel;
+  const kernel = spec.kernel ?? convKernel(g, build);
   if (spec.fuseMaxPool2x2 && !canFuseMaxPool2x2(spec.geom, spec.cOut, build, kernel)) {
     throw new RangeError(`conv ${g.kh}×${g.kw} ${g.c}→${spec.cOut} (${kernel}) cannot fuse a 2×2 max pool; check canFuseMaxPool2x2 first`);
   }
