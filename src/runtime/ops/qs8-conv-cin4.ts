@@ -10,8 +10,14 @@ import { checkQs8Weights, type Qs8GemmTile, type Qs8WeightsSpec } from './qs8-ge
 /** Up to this many input channels the direct kernel is chosen in every build. */
 export const CIN4_MAX_CHANNELS = 4;
 
-/** In the SIMD builds, also for layers with K = KH*KW*C_in up to this (and the pair image below the next). */
+/**
+ * In the SIMD builds, also for layers with K = KH*KW*C_in up to DIRECT_MAX_K, at most
+ * DIRECT_MAX_WEIGHTS weights (K × C_out: the packed i16 weights stay within L1, and the scalar
+ * packer, which runs once at load in V8's baseline code, stays off the cold start's path) and a
+ * pair image up to DIRECT_MAX_SCRATCH bytes.
+ */
 export const DIRECT_MAX_K = 256;
+export const DIRECT_MAX_WEIGHTS = 16384;
 export const DIRECT_MAX_SCRATCH = 1 << 20;
 
 /** Bytes of the pair image(s) the direct kernel builds for this geometry (mirror of cin4_rowbuf). */
@@ -24,14 +30,15 @@ export function cin4PairImageBytes(g: ResolvedGeometry): number {
 
 /**
  * Whether the direct kernel runs this layer: always for C_in <= 4; in the SIMD builds also when
- * K <= DIRECT_MAX_K and its pair image stays under DIRECT_MAX_SCRATCH. The im2col GEMM's per-tile
- * reduction and requantization weigh on a short K; broadcasting activation pairs against 16
- * output channels has none (on Zen 3, 1×1 convs with K = 8..256 ran 1.05–1.58× faster, 3×3 with
- * K = 144..180 1.22×, and K = 500..576 the same as the GEMM: bench/RESULTS.md, session 5).
+ * it is short and small (the DIRECT_MAX_* limits above). The im2col GEMM's per-tile reduction and
+ * requantization weigh on a short K; broadcasting activation pairs against 16 output channels
+ * has none (on Zen 3, 1×1 convs with K × C_out up to 16384 ran 1.10–1.58× faster, 3×3 with
+ * K = 144..180 1.22×; larger layers 0.99–1.13×: bench/RESULTS.md, session 5).
  */
-export function prefersDirect(g: ResolvedGeometry, simd: boolean): boolean {
+export function prefersDirect(g: ResolvedGeometry, cOut: number, simd: boolean): boolean {
   if (g.c <= CIN4_MAX_CHANNELS) return true;
-  return simd && g.kh * g.kw * g.c <= DIRECT_MAX_K && cin4PairImageBytes(g) <= DIRECT_MAX_SCRATCH;
+  const k = g.kh * g.kw * g.c;
+  return simd && k <= DIRECT_MAX_K && k * cOut <= DIRECT_MAX_WEIGHTS && cin4PairImageBytes(g) <= DIRECT_MAX_SCRATCH;
 }
 
 const CIN4_NAME = /^qs8_conv_cin4_(\d+)x(\d+)c(\d+)__/;

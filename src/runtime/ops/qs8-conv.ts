@@ -6,8 +6,8 @@
 // One kernel call per layer: a 1x1 / stride 1 / unpadded conv is a GEMM straight over the
 // input; anything else im2cols blocks of `blockM` output pixels into a scratch buffer
 // (padding = zp_in) and runs the GEMM microkernel on each block. A layer with at most
-// CIN4_MAX_CHANNELS (4) input channels, and in the SIMD builds one with a short K
-// (K = KH*KW*C_in <= 256, `prefersDirect`), runs the direct kernel instead
+// CIN4_MAX_CHANNELS (4) input channels, and in the SIMD builds a short, small one
+// (K = KH*KW*C_in <= 256 and K*C_out <= 16384, `prefersDirect`), runs the direct kernel instead
 // (qs8-conv-cin4.ts), which needs no im2col, pads K only to pairs and has no per-tile reduction.
 // Kernels and params: assembly/qs8/conv_scalar.ts; packed layouts: assembly/qs8/gemm_scalar.ts.
 import type { Build } from '../features.js';
@@ -64,8 +64,8 @@ export interface Qs8ConvLayer {
 const SCRATCH_TARGET = 32 << 10;
 
 /** The kernel the runtime picks for a conv layer in this build: the direct one where it is faster. */
-function convKernel(g: ResolvedGeometry, build: Build): string {
-  return chooseKernel(prefersDirect(g, build !== 'scalar') ? 'qs8_conv_cin4' : 'qs8_conv', build).kernel;
+function convKernel(g: ResolvedGeometry, cOut: number, build: Build): string {
+  return chooseKernel(prefersDirect(g, cOut, build !== 'scalar') ? 'qs8_conv_cin4' : 'qs8_conv', build).kernel;
 }
 
 /**
@@ -76,7 +76,7 @@ function convKernel(g: ResolvedGeometry, build: Build): string {
  */
 export function canFuseMaxPool2x2(geom: ConvGeometry, cOut: number, build: Build, kernel?: string): boolean {
   const g = resolveGeometry(geom);
-  const k = kernel ?? convKernel(g, build);
+  const k = kernel ?? convKernel(g, cOut, build);
   if (!isCin4Kernel(k) || g.oh < 2 || g.ow < 2) return false;
   if (k.endsWith('__scalar')) return true;
   return ((cOut + 3) & ~3) % 16 === 0 || (g.c === 1 && g.sw === 1 && g.dw === 1);
@@ -87,7 +87,7 @@ export function prepareQs8Conv(mem: LinearMemory, build: Build, spec: Qs8ConvSpe
   const g = resolveGeometry(spec.geom);
   if (!Number.isInteger(spec.cOut) || spec.cOut < 1) throw new RangeError(`conv cOut must be a positive integer, got ${spec.cOut}`);
   const k = g.kh * g.kw * g.c;
-  const kernel = spec.kernel ?? convKernel(g, build);
+  const kernel = spec.kernel ?? convKernel(g, spec.cOut, build);
   if (spec.fuseMaxPool2x2 && !canFuseMaxPool2x2(spec.geom, spec.cOut, build, kernel)) {
     throw new RangeError(`conv ${g.kh}×${g.kw} ${g.c}→${spec.cOut} (${kernel}) cannot fuse a 2×2 max pool; check canFuseMaxPool2x2 first`);
   }
