@@ -23,6 +23,7 @@
 // (same for W); the kernel only uses pad_top / pad_left.
 
 import { qs8_gemm_2x4c8__scalar, qs8_gemm_2x4c16s__scalar } from './gemm_scalar';
+import { qs8_im2col } from './im2col';
 
 export type Qs8GemmFn = (
   m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
@@ -30,94 +31,6 @@ export type Qs8GemmFn = (
 
 /** An im2col: `rows` output pixels from pixel p0 of one image into dst (qs8_im2col or its SIMD twin). */
 export type Qs8Im2colFn = (inb: usize, dst: usize, params: usize, p0: i32, rows: i32) => void;
-
-/** Copies n bytes; short runs (a few channels) without the call into memory.copy. */
-// @ts-ignore: decorator
-@inline
-function copy_bytes(dst: usize, src: usize, n: i32): void {
-  if (n >= 32) {
-    memory.copy(dst, src, <usize>n);
-  } else {
-    while (n >= 8) {
-      store<u64>(dst, load<u64>(src));
-      dst += 8;
-      src += 8;
-      n -= 8;
-    }
-    while (n > 0) {
-      store<u8>(dst, load<u8>(src));
-      dst++;
-      src++;
-      n--;
-    }
-  }
-}
-
-/** Fills n bytes with the byte v. */
-// @ts-ignore: decorator
-@inline
-function fill_bytes(dst: usize, v: u8, n: i32): void {
-  if (n >= 32) {
-    memory.fill(dst, v, <usize>n);
-  } else {
-    while (n > 0) {
-      store<u8>(dst, v);
-      dst++;
-      n--;
-    }
-  }
-}
-
-/** im2col of `rows` output pixels starting at pixel p0 of one image into dst (row stride K). */
-export function qs8_im2col(inb: usize, dst: usize, params: usize, p0: i32, rows: i32): void {
-  const zp = <u8>load<i32>(params, 12);
-  const H = load<i32>(params, 20);
-  const W = load<i32>(params, 24);
-  const C = load<i32>(params, 28);
-  const W_out = load<i32>(params, 36);
-  const KH = load<i32>(params, 44);
-  const KW = load<i32>(params, 48);
-  const sh = load<i32>(params, 52);
-  const sw = load<i32>(params, 56);
-  const dh = load<i32>(params, 60);
-  const dw = load<i32>(params, 64);
-  const pt = load<i32>(params, 68);
-  const pl = load<i32>(params, 72);
-  const rowC = <usize>W * <usize>C;
-  const kwC = KW * C;
-  let oy = p0 / W_out;
-  let ox = p0 - oy * W_out;
-  for (let r = 0; r < rows; r++) {
-    const iy0 = oy * sh - pt;
-    const ix0 = ox * sw - pl;
-    // The kw run is contiguous in the input when dilation_w is 1 and it lies inside the row.
-    const run = dw == 1 && ix0 >= 0 && ix0 + KW <= W;
-    for (let kh = 0; kh < KH; kh++) {
-      const iy = iy0 + kh * dh;
-      if (<u32>iy >= <u32>H) {
-        fill_bytes(dst, zp, kwC);
-        dst += <usize>kwC;
-        continue;
-      }
-      const src = inb + <usize>iy * rowC;
-      if (run) {
-        copy_bytes(dst, src + <usize>ix0 * <usize>C, kwC);
-        dst += <usize>kwC;
-        continue;
-      }
-      for (let kw = 0; kw < KW; kw++) {
-        const ix = ix0 + kw * dw;
-        if (<u32>ix >= <u32>W) fill_bytes(dst, zp, C);
-        else copy_bytes(dst, src + <usize>ix * <usize>C, C);
-        dst += <usize>C;
-      }
-    }
-    if (++ox == W_out) {
-      ox = 0;
-      oy++;
-    }
-  }
-}
 
 /** The conv loop around a GEMM kernel `gemm` and an `im2col` (compile-time constants at every use). */
 // @ts-ignore: decorator
