@@ -59,12 +59,31 @@ export function exitStats(
 const passes = (rule: Rule, s: ExitStats, i: number, j: number, t: number): boolean =>
   rule === 'entropy' ? s.entropy[i][j] < t : s.top1[i][j] > t;
 
+/** Counts, sample by sample, the exit that answered and whether it was right, against full depth. */
+function tally(s: ExitStats) {
+  const last = s.costToExit.length - 1;
+  const n = s.truth.length;
+  const hist = new Array<number>(last + 1).fill(0);
+  let correct = 0, lost = 0, gained = 0;
+  return {
+    add(j: number, at: number): void {
+      hist[at]++;
+      const right = s.label[at][j] === s.truth[j];
+      if (right) correct++;
+      if (right !== (s.label[last][j] === s.truth[j])) right ? gained++ : lost++;
+    },
+    result(macs: number): Replay {
+      return { accuracy: correct / n, meanMacs: macs / n, histogram: hist.map((h) => h / n), lost: lost / n, gained: gained / n };
+    },
+  };
+}
+
 /** What a confidence policy with these per-early-exit thresholds does on the samples. */
 export function replay(s: ExitStats, rule: Rule, thresholds: readonly number[]): Replay {
   const exits = s.costToExit.length;
   const n = s.truth.length;
-  let correct = 0, macs = 0, lost = 0, gained = 0;
-  const hist = new Array<number>(exits).fill(0);
+  const t = tally(s);
+  let macs = 0;
   for (let j = 0; j < n; j++) {
     let at = exits - 1;
     for (let i = 0; i < exits - 1; i++) {
@@ -73,13 +92,10 @@ export function replay(s: ExitStats, rule: Rule, thresholds: readonly number[]):
         break;
       }
     }
-    hist[at]++;
     macs += s.costToExit[at];
-    const right = s.label[at][j] === s.truth[j];
-    if (right) correct++;
-    if (right !== (s.label[exits - 1][j] === s.truth[j])) right ? gained++ : lost++;
+    t.add(j, at);
   }
-  return { accuracy: correct / n, meanMacs: macs / n, histogram: hist.map((h) => h / n), lost: lost / n, gained: gained / n };
+  return t.result(macs);
 }
 
 /** Thresholds that never exit early, and that always do (finite, so they survive JSON). */
@@ -240,8 +256,8 @@ export function replayPredicted(s: ExitStats, rule: Rule, thresholds: readonly n
   if (!s.gate || !s.parts) throw new Error('replayPredicted needs statistics collected with predictors');
   const exits = s.costToExit.length;
   const n = s.truth.length;
-  let correct = 0, macs = 0, lost = 0, gained = 0;
-  const hist = new Array<number>(exits).fill(0);
+  const t = tally(s);
+  let macs = 0;
   for (let j = 0; j < n; j++) {
     let at = exits - 1;
     for (let i = 0; i < exits - 1; i++) {
@@ -259,12 +275,9 @@ export function replayPredicted(s: ExitStats, rule: Rule, thresholds: readonly n
       }
     }
     if (at === exits - 1) macs += s.parts[exits - 1].stage + s.parts[exits - 1].head;
-    hist[at]++;
-    const right = s.label[at][j] === s.truth[j];
-    if (right) correct++;
-    if (right !== (s.label[exits - 1][j] === s.truth[j])) right ? gained++ : lost++;
+    t.add(j, at);
   }
-  return { accuracy: correct / n, meanMacs: macs / n, histogram: hist.map((h) => h / n), lost: lost / n, gained: gained / n };
+  return t.result(macs);
 }
 
 /**

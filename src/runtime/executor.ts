@@ -2,7 +2,7 @@
 // sample. At compile time every layer's weights are packed (through the kernel table)
 // and every activation gets a planned offset; at run time a step is one kernel call.
 import { BranchyLimitError, BranchyUnsupportedError } from '../errors.js';
-import type { Activation, Graph, Node, TensorData, TensorInfo, Weights } from '../ir/types.js';
+import type { Activation, Graph, Node, TensorData, TensorInfo, Weights, Window } from '../ir/types.js';
 import { topoSort } from '../ir/graph.js';
 import { nodeMacs } from '../ir/macs.js';
 import type { Build } from './features.js';
@@ -222,12 +222,7 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
     } else switch (node.op) {
       case 'conv2d':
       case 'dwconv2d': {
-        const a = node.attrs;
-        const { h, w, c } = hw(x);
-        const geom = {
-          n: 1, h, w, c, kh: a.kernel[0], kw: a.kernel[1], strideH: a.strides[0], strideW: a.strides[1],
-          dilationH: a.dilations[0], dilationW: a.dilations[1], pads: a.pads,
-        };
+        const geom = windowGeometry(node.attrs, x);
         const cOut = y.shape[3];
         if (node.op === 'dwconv2d' && node.attrs.multiplier !== 1) {
           throw new BranchyUnsupportedError(`${where}: depthwise channel multiplier ${node.attrs.multiplier} is not supported yet; use multiplier 1`);
@@ -457,12 +452,15 @@ function fusablePool(graph: Graph, node: Node, info: (name: string) => TensorInf
   const z = info(p.outputs[0]);
   if (a.kernel.join() !== '2,2' || a.strides.join() !== '2,2' || a.pads.some((v) => v !== 0) || a.dilations.join() !== '1,1') return null;
   if ((p.act && p.act.kind !== 'none') || z.dtype !== 'i8' || z.shape[1] !== y.shape[1] >> 1 || z.shape[2] !== y.shape[2] >> 1) return null;
-  const c = node.attrs;
-  const geom = {
-    n: 1, h: x.shape[1], w: x.shape[2], c: x.shape[3], kh: c.kernel[0], kw: c.kernel[1], strideH: c.strides[0], strideW: c.strides[1],
-    dilationH: c.dilations[0], dilationW: c.dilations[1], pads: c.pads,
+  return canFuseMaxPool2x2(windowGeometry(node.attrs, x), y.shape[3], build) ? p : null;
+}
+
+/** One sample's conv geometry from a window op's attributes and its NHWC input. */
+function windowGeometry(a: Window, x: TensorInfo) {
+  return {
+    n: 1, h: x.shape[1], w: x.shape[2], c: x.shape[3], kh: a.kernel[0], kw: a.kernel[1], strideH: a.strides[0], strideW: a.strides[1],
+    dilationH: a.dilations[0], dilationW: a.dilations[1], pads: a.pads,
   };
-  return canFuseMaxPool2x2(geom, y.shape[3], build) ? p : null;
 }
 
 /**
