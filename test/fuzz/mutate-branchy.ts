@@ -5,6 +5,8 @@
 import { validateGraph } from '../../src/ir/graph.js';
 import type { Graph } from '../../src/ir/types.js';
 import type { Rng } from '../helpers/rng.js';
+import { COSTLY_BRANCHY, SEMANTIC_BRANCHY, type BranchyParts } from './mutate-graph.js';
+import { stringifyHostile } from './values.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -316,12 +318,24 @@ export const BRANCHY_MUTATION_NAMES = [
   'header.lengthField', 'header.jsonText', 'graph.jsonText', 'data.bitflip',
 ];
 
+/** The semantic families (mutate-graph.ts), named `value.<family>`. */
+export const BRANCHY_SEMANTIC_NAMES = Object.keys(SEMANTIC_BRANCHY).map((k) => `value.${k}`);
+
+/** Families that cost far more than a parse (drawn less often). */
+export const COSTLY_BRANCHY_NAMES = new Set([...COSTLY_BRANCHY].map((k) => `value.${k}`));
+
 /** Applies the named structural mutation to a valid .branchy seed. Null when it does not apply. */
 export function mutateBranchy(seed: Uint8Array, name: string, rng: Rng): Uint8Array | null {
   const { header, data } = splitSafetensors(seed);
   const h = clone(header);
   const graph = JSON.parse(h.__metadata__['branchy.graph'] as string) as Json;
   const [part, kind] = name.split('.');
+  if (part === 'value' && kind in SEMANTIC_BRANCHY) {
+    const f: BranchyParts = { header: h, graph, data };
+    if (!SEMANTIC_BRANCHY[kind](f, rng)) return null;
+    h.__metadata__['branchy.graph'] = f.graphText ?? stringifyHostile(graph, rng);
+    return joinSafetensors(f.headerText ?? stringifyHostile(h, rng), f.data);
+  }
   if (part === 'graph' && kind in GRAPH_MUTATIONS) {
     if (!GRAPH_MUTATIONS[kind](graph, rng)) return null;
     h.__metadata__['branchy.graph'] = JSON.stringify(graph);
