@@ -23,6 +23,8 @@ export interface Limits {
   memoryCap: number;
   /** LoadOptions.macsCap: a legitimate-looking model too slow to fuzz is refused, not run. */
   macsCap: number;
+  /** LoadOptions.workCap: bounds the element work MACs do not count (pools, activations, copies). */
+  workCap: number;
   /** A case (one build's load and runs) that takes longer is a finding: unbounded work. */
   caseMs: number;
   /** The case runner kills a case process after this long: a hang. */
@@ -31,7 +33,7 @@ export interface Limits {
   rssCap: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { memoryCap: 64 << 20, macsCap: 50_000_000, caseMs: 5_000, hangMs: 20_000, rssCap: 1536 << 20 };
+export const DEFAULT_LIMITS: Limits = { memoryCap: 64 << 20, macsCap: 50_000_000, workCap: 100_000_000, caseMs: 5_000, hangMs: 20_000, rssCap: 1536 << 20 };
 
 /** Compiled once: every case instantiates a fresh module (its own memory) from these. */
 const modules = new Map<Build, WebAssembly.Module>();
@@ -56,7 +58,7 @@ export interface CaseResult {
 type Loaded = { model: Model; refused?: undefined } | { model?: undefined; refused: string; message: string };
 
 async function tryLoad(bytes: Uint8Array, kind: FileKind, build: Build, limits: Limits): Promise<Loaded> {
-  const opts: LoadOptions = { build, source: { [build]: source(build) }, memoryCap: limits.memoryCap, macsCap: limits.macsCap };
+  const opts: LoadOptions = { build, source: { [build]: source(build) }, memoryCap: limits.memoryCap, macsCap: limits.macsCap, workCap: limits.workCap };
   try {
     return { model: kind === 'branchy' ? await load(bytes, opts) : await fromOnnx(bytes, opts) };
   } catch (e) {
