@@ -10,7 +10,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { importOnnx } from '../../src/convert/index.js';
-import { writeBranchy } from '../../src/format/index.js';
+import { readBranchy, writeBranchy } from '../../src/format/index.js';
+import { nodeMacs } from '../../src/ir/macs.js';
+import type { Graph } from '../../src/ir/types.js';
 import { Rng } from '../helpers/rng.js';
 import { BYTE_MUTATIONS, BYTE_MUTATION_NAMES } from './mutate-bytes.js';
 import { BRANCHY_MUTATION_NAMES, BRANCHY_SEMANTIC_NAMES, COSTLY_BRANCHY_NAMES, mutateBranchy } from './mutate-branchy.js';
@@ -22,28 +24,33 @@ export interface Seed {
   name: string;
   kind: FileKind;
   bytes: Uint8Array;
-  /** Large files get cheap mutations only. */
+  /** Large files, and models of many MACs, are a small share of the cases and get cheap mutations only. */
   large: boolean;
 }
 
 const ROOT = new URL('../../', import.meta.url);
 const LARGE = 256 << 10;
+/** A model past this many MACs per sample runs for tens of ms in the scalar build (the CIFAR binary nets: 39 M). */
+const HEAVY_MACS = 10_000_000;
+
+const macsOf = (graph: Graph): number => graph.nodes.reduce((a, n) => a + nodeMacs(graph, n), 0);
 
 /** Every seed file, plus a .branchy conversion of each ONNX fixture. */
 export function loadSeeds(): Seed[] {
   const seeds: Seed[] = [];
-  const add = (name: string, kind: FileKind, bytes: Uint8Array) => seeds.push({ name, kind, bytes, large: bytes.length > LARGE });
+  const add = (name: string, kind: FileKind, bytes: Uint8Array, graph?: Graph) =>
+    seeds.push({ name, kind, bytes, large: bytes.length > LARGE || macsOf(graph ?? readBranchy(bytes).graph) > HEAVY_MACS });
   const dir = (d: string) => readdirSync(fileURLToPath(new URL(d, ROOT))).sort().map((f) => `${d}/${f}`);
   const read = (p: string) => new Uint8Array(readFileSync(fileURLToPath(new URL(p, ROOT))));
   for (const p of dir('models')) {
     if (p.endsWith('.branchy')) add(p, 'branchy', read(p));
-    else if (p.endsWith('.onnx')) add(p, 'onnx', read(p));
+    else if (p.endsWith('.onnx')) add(p, 'onnx', read(p)); // over LARGE bytes: never parsed here
   }
   for (const p of dir('test/fixtures').filter((f) => f.endsWith('.onnx'))) {
     const bytes = read(p);
-    add(p, 'onnx', bytes);
     const { graph, weights } = importOnnx(bytes);
-    add(p.replace(/\.onnx$/, '.branchy (converted)'), 'branchy', writeBranchy(graph, weights));
+    add(p, 'onnx', bytes, graph);
+    add(p.replace(/\.onnx$/, '.branchy (converted)'), 'branchy', writeBranchy(graph, weights), graph);
   }
   return seeds;
 }
@@ -59,7 +66,7 @@ export const FAMILIES = {
 
 const COSTLY = new Set([...COSTLY_BRANCHY_NAMES, ...COSTLY_ONNX_NAMES]);
 
-/** A family from `names`; the costly ones (huge JSON, 20,000 nodes) a fifth as often. */
+/** A family from `names`; the costly ones (JSON nested 10^5 deep, 10^6-entry arrays, 5,000 nodes) a fifth as often. */
 function pickFamily(names: string[], rng: Rng, costly: boolean): string {
   const cheap = names.filter((n) => !COSTLY.has(n));
   const name = rng.pick(names);
