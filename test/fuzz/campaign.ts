@@ -168,6 +168,8 @@ export interface Report {
   badInputs: number;
   findings: CaseRecord[];
   maxCaseMs: number;
+  /** The slowest case that was not a finding. */
+  slowest?: CaseRecord;
   totalMs: number;
 }
 
@@ -186,7 +188,10 @@ export function tally(report: Report, r: CaseRecord): void {
   if (r.compared) report.compared++;
   report.badInputs += r.badInputs;
   if (r.outcome.startsWith('finding:')) report.findings.push(r);
-  else report.maxCaseMs = Math.max(report.maxCaseMs, r.ms);
+  else if (r.ms > report.maxCaseMs) {
+    report.maxCaseMs = r.ms;
+    report.slowest = r;
+  }
 }
 
 /** The finding kinds, as the report's outcome keys. */
