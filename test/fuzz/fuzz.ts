@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { caseRng, emptyReport, FINDING_OUTCOMES, loadSeeds, makeCase, runOne, tally, type CaseRecord, type Report } from './campaign.js';
 import { runIsolated } from './pool.js';
 
+/** The last --name (npm run fuzz passes --iterations 100000 first; the user's own comes after). */
 function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
+  const i = process.argv.lastIndexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 

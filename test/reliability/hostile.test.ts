@@ -15,7 +15,7 @@ import type { Graph, TensorData } from '../../src/ir/types.js';
 import { TEST_BUILDS } from '../helpers/wasm.js';
 import { loadIsolated } from '../fuzz/pool.js';
 import { joinSafetensors, splitSafetensors } from '../fuzz/mutate-branchy.js';
-import { branchyOf, editGraph, editScales, tensor } from './edit.js';
+import { branchyOf, editGraph, editScales, repoFile, tensor } from './edit.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -296,5 +296,47 @@ describe('issue 17, "arguably": values ONNX Runtime refuses', () => {
       const { graph, weights } = importOnnx(bytes);
       writeBranchy(graph, weights);
     }).toThrow(/pad 2 is not smaller than the window/);
+  });
+});
+
+describe('found by the structure-aware fuzzer (test/fuzz): values rendered whole, a quadratic walk', () => {
+  const MAX_MESSAGE = 4096;
+  const big = new Array(100_000).fill(1);
+  async function shortRefusal(attempt: () => unknown, cls: new (...a: never[]) => Error): Promise<void> {
+    const err = await (async () => attempt())().then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(cls);
+    expect((err as Error).message.length, (err as Error).message.slice(0, 200)).toBeLessThan(MAX_MESSAGE);
+  }
+
+  it('a 10^5-axis shape or list in a .branchy file: a typed error of a few lines, not the list (campaign 20261123 cases 3959, 4545)', async () => {
+    const { header, data } = splitSafetensors(f32Conv());
+    header.w.shape = big;
+    await shortRefusal(() => load(joinSafetensors(JSON.stringify(header), data)), BranchyFormatError);
+    await shortRefusal(() => load(editGraph(f32Conv(), (g) => (g.inputs = new Array(100_000).fill('x')))), BranchyFormatError);
+  });
+
+  it('a 10^5-axis input shape or attribute in an ONNX file: a typed error of a few lines (campaign 20261123 cases 796, 2159)', async () => {
+    const pool = (edit: (m: onnx.ModelProto) => void) => {
+      const m = ONNX.ModelProto.decode(onnxModel({ opType: 'MaxPool', attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }] }));
+      edit(m);
+      return ONNX.ModelProto.encode(m).finish();
+    };
+    await shortRefusal(() => importOnnx(pool((m) => (m.graph!.input![0].type!.tensorType!.shape!.dim = big.map(() => ({ dimValue: 1 }))))), BranchyError);
+    await shortRefusal(() => importOnnx(pool((m) => (m.graph!.node![0].attribute![0].ints = big))), BranchyError);
+  });
+
+  it('an ONNX node reading one tensor 20,000 times imports (or is refused) in linear time (campaign 5 case 442: 10^6 reads never finished)', () => {
+    // src/convert/onnx/qdq.ts lowerQuantizedOps built each tensor's reader list by copying it per read.
+    const m = ONNX.ModelProto.decode(repoFile('test/fixtures/quant_integer.onnx'));
+    const cast = m.graph!.node!.find((n) => n.opType === 'Cast')!;
+    cast.input = new Array(20_000).fill(cast.input![0]);
+    const bytes = ONNX.ModelProto.encode(m).finish();
+    const t = performance.now();
+    try {
+      importOnnx(bytes);
+    } catch (e) {
+      expect(e).toBeInstanceOf(BranchyError);
+    }
+    expect(performance.now() - t).toBeLessThan(2000);
   });
 });
