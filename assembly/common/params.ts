@@ -4,277 +4,515 @@
 // through these names only; the host writes the blocks by field name (writeParams).
 
 // b1_conv: binary conv (assembly/b1/conv.ts): the binary GEMM's block, then the geometry
-export const B1_CONV_MODE: usize = 0; // i32: 0: int8 out, 1: bits out, 2: f32 out
-export const B1_CONV_ZP_OUT: usize = 4; // i32: output zero point (int8 out)
-export const B1_CONV_QMIN: usize = 8; // i32: lower clamp of the int8 output
-export const B1_CONV_QMAX: usize = 12; // i32: upper clamp of the int8 output
-export const B1_CONV_FMIN: usize = 8; // f32 (as qmin): f32 out: lower clamp
-export const B1_CONV_FMAX: usize = 12; // f32 (as qmax): f32 out: upper clamp
-export const B1_CONV_BASE: usize = 16; // ptr: base table, i32 [classes][ceil(C_out/8)*8] (FC: K for every channel)
-export const B1_CONV_N: usize = 20; // i32: batch
-export const B1_CONV_H: usize = 24; // i32: input height
-export const B1_CONV_W: usize = 28; // i32: input width
-export const B1_CONV_CW: usize = 32; // i32: input words per pixel (ceil(C_in/32))
-export const B1_CONV_OH: usize = 36; // i32: output height
-export const B1_CONV_OW: usize = 40; // i32: output width
-export const B1_CONV_C_OUT: usize = 44; // i32: output channels
-export const B1_CONV_KH: usize = 48; // i32: kernel height
-export const B1_CONV_KW: usize = 52; // i32: kernel width
-export const B1_CONV_SH: usize = 56; // i32: stride along H
-export const B1_CONV_SW: usize = 60; // i32: stride along W
-export const B1_CONV_DH: usize = 64; // i32: dilation along H
-export const B1_CONV_DW: usize = 68; // i32: dilation along W
-export const B1_CONV_PT: usize = 72; // i32: top padding
-export const B1_CONV_PL: usize = 76; // i32: left padding
-export const B1_CONV_BLOCK_M: usize = 80; // i32: output pixels per im2col block (>= 1)
-export const B1_CONV_ROW_CLASS: usize = 84; // ptr: i32 [H_out]: each output row's border class
-export const B1_CONV_COL_CLASS: usize = 88; // ptr: i32 [W_out]: each output column's border class
-export const B1_CONV_COL_CLASSES: usize = 92; // i32: column classes (class = row_class * col_classes + col_class)
-export const B1_CONV_C_STRIDE: usize = 96; // i32: output bytes per pixel
-export const B1_CONV_BYTES: usize = 100;
+// @ts-ignore: decorator
+@inline export const B1_CONV_MODE: usize = 0; // i32: 0: int8 out, 1: bits out, 2: f32 out
+// @ts-ignore: decorator
+@inline export const B1_CONV_ZP_OUT: usize = 4; // i32: output zero point (int8 out)
+// @ts-ignore: decorator
+@inline export const B1_CONV_QMIN: usize = 8; // i32: lower clamp of the int8 output
+// @ts-ignore: decorator
+@inline export const B1_CONV_QMAX: usize = 12; // i32: upper clamp of the int8 output
+// @ts-ignore: decorator
+@inline export const B1_CONV_FMIN: usize = 8; // f32 (as qmin): f32 out: lower clamp
+// @ts-ignore: decorator
+@inline export const B1_CONV_FMAX: usize = 12; // f32 (as qmax): f32 out: upper clamp
+// @ts-ignore: decorator
+@inline export const B1_CONV_BASE: usize = 16; // ptr: base table, i32 [classes][ceil(C_out/8)*8] (FC: K for every channel)
+// @ts-ignore: decorator
+@inline export const B1_CONV_N: usize = 20; // i32: batch
+// @ts-ignore: decorator
+@inline export const B1_CONV_H: usize = 24; // i32: input height
+// @ts-ignore: decorator
+@inline export const B1_CONV_W: usize = 28; // i32: input width
+// @ts-ignore: decorator
+@inline export const B1_CONV_CW: usize = 32; // i32: input words per pixel (ceil(C_in/32))
+// @ts-ignore: decorator
+@inline export const B1_CONV_OH: usize = 36; // i32: output height
+// @ts-ignore: decorator
+@inline export const B1_CONV_OW: usize = 40; // i32: output width
+// @ts-ignore: decorator
+@inline export const B1_CONV_C_OUT: usize = 44; // i32: output channels
+// @ts-ignore: decorator
+@inline export const B1_CONV_KH: usize = 48; // i32: kernel height
+// @ts-ignore: decorator
+@inline export const B1_CONV_KW: usize = 52; // i32: kernel width
+// @ts-ignore: decorator
+@inline export const B1_CONV_SH: usize = 56; // i32: stride along H
+// @ts-ignore: decorator
+@inline export const B1_CONV_SW: usize = 60; // i32: stride along W
+// @ts-ignore: decorator
+@inline export const B1_CONV_DH: usize = 64; // i32: dilation along H
+// @ts-ignore: decorator
+@inline export const B1_CONV_DW: usize = 68; // i32: dilation along W
+// @ts-ignore: decorator
+@inline export const B1_CONV_PT: usize = 72; // i32: top padding
+// @ts-ignore: decorator
+@inline export const B1_CONV_PL: usize = 76; // i32: left padding
+// @ts-ignore: decorator
+@inline export const B1_CONV_BLOCK_M: usize = 80; // i32: output pixels per im2col block (>= 1)
+// @ts-ignore: decorator
+@inline export const B1_CONV_ROW_CLASS: usize = 84; // ptr: i32 [H_out]: each output row's border class
+// @ts-ignore: decorator
+@inline export const B1_CONV_COL_CLASS: usize = 88; // ptr: i32 [W_out]: each output column's border class
+// @ts-ignore: decorator
+@inline export const B1_CONV_COL_CLASSES: usize = 92; // i32: column classes (class = row_class * col_classes + col_class)
+// @ts-ignore: decorator
+@inline export const B1_CONV_C_STRIDE: usize = 96; // i32: output bytes per pixel
+// @ts-ignore: decorator
+@inline export const B1_CONV_BYTES: usize = 100;
 
 // b1_gemm: binary GEMM (assembly/b1/gemm.ts)
-export const B1_GEMM_MODE: usize = 0; // i32: 0: int8 out, 1: bits out, 2: f32 out
-export const B1_GEMM_ZP_OUT: usize = 4; // i32: output zero point (int8 out)
-export const B1_GEMM_QMIN: usize = 8; // i32: lower clamp of the int8 output
-export const B1_GEMM_QMAX: usize = 12; // i32: upper clamp of the int8 output
-export const B1_GEMM_FMIN: usize = 8; // f32 (as qmin): f32 out: lower clamp
-export const B1_GEMM_FMAX: usize = 12; // f32 (as qmax): f32 out: upper clamp
-export const B1_GEMM_BASE: usize = 16; // ptr: base table, i32 [classes][ceil(C_out/8)*8] (FC: K for every channel)
-export const B1_GEMM_BYTES: usize = 20;
+// @ts-ignore: decorator
+@inline export const B1_GEMM_MODE: usize = 0; // i32: 0: int8 out, 1: bits out, 2: f32 out
+// @ts-ignore: decorator
+@inline export const B1_GEMM_ZP_OUT: usize = 4; // i32: output zero point (int8 out)
+// @ts-ignore: decorator
+@inline export const B1_GEMM_QMIN: usize = 8; // i32: lower clamp of the int8 output
+// @ts-ignore: decorator
+@inline export const B1_GEMM_QMAX: usize = 12; // i32: upper clamp of the int8 output
+// @ts-ignore: decorator
+@inline export const B1_GEMM_FMIN: usize = 8; // f32 (as qmin): f32 out: lower clamp
+// @ts-ignore: decorator
+@inline export const B1_GEMM_FMAX: usize = 12; // f32 (as qmax): f32 out: upper clamp
+// @ts-ignore: decorator
+@inline export const B1_GEMM_BASE: usize = 16; // ptr: base table, i32 [classes][ceil(C_out/8)*8] (FC: K for every channel)
+// @ts-ignore: decorator
+@inline export const B1_GEMM_BYTES: usize = 20;
 
 // f32_conv: f32 conv (assembly/f32/conv.ts)
-export const F32_CONV_N: usize = 0; // i32: batch
-export const F32_CONV_H: usize = 4; // i32: input height
-export const F32_CONV_W: usize = 8; // i32: input width
-export const F32_CONV_C: usize = 12; // i32: input channels
-export const F32_CONV_OH: usize = 16; // i32: output height
-export const F32_CONV_OW: usize = 20; // i32: output width
-export const F32_CONV_KH: usize = 24; // i32: kernel height
-export const F32_CONV_KW: usize = 28; // i32: kernel width
-export const F32_CONV_SH: usize = 32; // i32: stride along H
-export const F32_CONV_SW: usize = 36; // i32: stride along W
-export const F32_CONV_DH: usize = 40; // i32: dilation along H
-export const F32_CONV_DW: usize = 44; // i32: dilation along W
-export const F32_CONV_PT: usize = 48; // i32: top padding
-export const F32_CONV_PL: usize = 52; // i32: left padding (bottom and right are implicit in OH, OW)
-export const F32_CONV_C_OUT: usize = 56; // i32: output channels
-export const F32_CONV_FMIN: usize = 60; // f32: lower clamp (-Infinity: none)
-export const F32_CONV_FMAX: usize = 64; // f32: upper clamp (+Infinity: none)
-export const F32_CONV_BYTES: usize = 68;
+// @ts-ignore: decorator
+@inline export const F32_CONV_N: usize = 0; // i32: batch
+// @ts-ignore: decorator
+@inline export const F32_CONV_H: usize = 4; // i32: input height
+// @ts-ignore: decorator
+@inline export const F32_CONV_W: usize = 8; // i32: input width
+// @ts-ignore: decorator
+@inline export const F32_CONV_C: usize = 12; // i32: input channels
+// @ts-ignore: decorator
+@inline export const F32_CONV_OH: usize = 16; // i32: output height
+// @ts-ignore: decorator
+@inline export const F32_CONV_OW: usize = 20; // i32: output width
+// @ts-ignore: decorator
+@inline export const F32_CONV_KH: usize = 24; // i32: kernel height
+// @ts-ignore: decorator
+@inline export const F32_CONV_KW: usize = 28; // i32: kernel width
+// @ts-ignore: decorator
+@inline export const F32_CONV_SH: usize = 32; // i32: stride along H
+// @ts-ignore: decorator
+@inline export const F32_CONV_SW: usize = 36; // i32: stride along W
+// @ts-ignore: decorator
+@inline export const F32_CONV_DH: usize = 40; // i32: dilation along H
+// @ts-ignore: decorator
+@inline export const F32_CONV_DW: usize = 44; // i32: dilation along W
+// @ts-ignore: decorator
+@inline export const F32_CONV_PT: usize = 48; // i32: top padding
+// @ts-ignore: decorator
+@inline export const F32_CONV_PL: usize = 52; // i32: left padding (bottom and right are implicit in OH, OW)
+// @ts-ignore: decorator
+@inline export const F32_CONV_C_OUT: usize = 56; // i32: output channels
+// @ts-ignore: decorator
+@inline export const F32_CONV_FMIN: usize = 60; // f32: lower clamp (-Infinity: none)
+// @ts-ignore: decorator
+@inline export const F32_CONV_FMAX: usize = 64; // f32: upper clamp (+Infinity: none)
+// @ts-ignore: decorator
+@inline export const F32_CONV_BYTES: usize = 68;
 
 // f32_dwconv: f32 depthwise conv (assembly/f32/dwconv.ts)
-export const F32_DWCONV_N: usize = 0; // i32: batch
-export const F32_DWCONV_H: usize = 4; // i32: input height
-export const F32_DWCONV_W: usize = 8; // i32: input width
-export const F32_DWCONV_C: usize = 12; // i32: input channels
-export const F32_DWCONV_OH: usize = 16; // i32: output height
-export const F32_DWCONV_OW: usize = 20; // i32: output width
-export const F32_DWCONV_KH: usize = 24; // i32: kernel height
-export const F32_DWCONV_KW: usize = 28; // i32: kernel width
-export const F32_DWCONV_SH: usize = 32; // i32: stride along H
-export const F32_DWCONV_SW: usize = 36; // i32: stride along W
-export const F32_DWCONV_DH: usize = 40; // i32: dilation along H
-export const F32_DWCONV_DW: usize = 44; // i32: dilation along W
-export const F32_DWCONV_PT: usize = 48; // i32: top padding
-export const F32_DWCONV_PL: usize = 52; // i32: left padding (bottom and right are implicit in OH, OW)
-export const F32_DWCONV_FMIN: usize = 56; // f32: lower clamp (-Infinity: none)
-export const F32_DWCONV_FMAX: usize = 60; // f32: upper clamp (+Infinity: none)
-export const F32_DWCONV_BYTES: usize = 64;
+// @ts-ignore: decorator
+@inline export const F32_DWCONV_N: usize = 0; // i32: batch
+// @ts-ignore: decorator
+@inline export const F32_DWCONV_H: usize = 4; // i32: input height
+// @ts-ignore: decorator
+@inline export const F32_DWCONV_W: usize = 8; // i32: input width
+// @ts-ignore: decorator
+@inline export const F32_DWCONV_C: usize = 12; // i32: input channels
+// @ts-ignore: decorator
+@inline export const F32_DWCONV_OH: usize = 16; // i32: output height
+// @ts-ignore: decorator
+@inline export const F32_DWCONV_OW: usize = 20; // i32: output width
+// @ts-ignore: decorator
+@inline export const F32_DWCONV_KH: usize = 24; // i32: kernel height
+// @ts-ignore: decorator
+@inline export const F32_DWCONV_KW: usize = 28; // i32: kernel width
+// @ts-ignore: decorator
+@inline export const F32_DWCONV_SH: usize = 32; // i32: stride along H
+// @ts-ignore: decorator
+@inline export const F32_DWCONV_SW: usize = 36; // i32: stride along W
+// @ts-ignore: decorator
+@inline export const F32_DWCONV_DH: usize = 40; // i32: dilation along H
+// @ts-ignore: decorator
+@inline export const F32_DWCONV_DW: usize = 44; // i32: dilation along W
+// @ts-ignore: decorator
+@inline export const F32_DWCONV_PT: usize = 48; // i32: top padding
+// @ts-ignore: decorator
+@inline export const F32_DWCONV_PL: usize = 52; // i32: left padding (bottom and right are implicit in OH, OW)
+// @ts-ignore: decorator
+@inline export const F32_DWCONV_FMIN: usize = 56; // f32: lower clamp (-Infinity: none)
+// @ts-ignore: decorator
+@inline export const F32_DWCONV_FMAX: usize = 60; // f32: upper clamp (+Infinity: none)
+// @ts-ignore: decorator
+@inline export const F32_DWCONV_BYTES: usize = 64;
 
 // f32_gavgpool: f32 global average pool (assembly/pool/f32_pool.ts)
-export const F32_GAVGPOOL_N: usize = 0; // i32: batch
-export const F32_GAVGPOOL_HW: usize = 4; // i32: pixels per image
-export const F32_GAVGPOOL_C: usize = 8; // i32: channels
-export const F32_GAVGPOOL_X_STRIDE: usize = 12; // i32: input pixel stride, elements
-export const F32_GAVGPOOL_Y_STRIDE: usize = 16; // i32: output row stride, elements
-export const F32_GAVGPOOL_FMIN: usize = 20; // f32: lower clamp (-Infinity: none)
-export const F32_GAVGPOOL_FMAX: usize = 24; // f32: upper clamp (+Infinity: none)
-export const F32_GAVGPOOL_BYTES: usize = 28;
+// @ts-ignore: decorator
+@inline export const F32_GAVGPOOL_N: usize = 0; // i32: batch
+// @ts-ignore: decorator
+@inline export const F32_GAVGPOOL_HW: usize = 4; // i32: pixels per image
+// @ts-ignore: decorator
+@inline export const F32_GAVGPOOL_C: usize = 8; // i32: channels
+// @ts-ignore: decorator
+@inline export const F32_GAVGPOOL_X_STRIDE: usize = 12; // i32: input pixel stride, elements
+// @ts-ignore: decorator
+@inline export const F32_GAVGPOOL_Y_STRIDE: usize = 16; // i32: output row stride, elements
+// @ts-ignore: decorator
+@inline export const F32_GAVGPOOL_FMIN: usize = 20; // f32: lower clamp (-Infinity: none)
+// @ts-ignore: decorator
+@inline export const F32_GAVGPOOL_FMAX: usize = 24; // f32: upper clamp (+Infinity: none)
+// @ts-ignore: decorator
+@inline export const F32_GAVGPOOL_BYTES: usize = 28;
 
 // f32_minmax: f32 output clamp: the f32 GEMM, add and per-channel multiply-add (assembly/f32/gemm.ts, assembly/eltwise/f32_eltwise.ts)
-export const F32_MINMAX_FMIN: usize = 0; // f32: lower clamp (-Infinity: none)
-export const F32_MINMAX_FMAX: usize = 4; // f32: upper clamp (+Infinity: none)
-export const F32_MINMAX_BYTES: usize = 8;
+// @ts-ignore: decorator
+@inline export const F32_MINMAX_FMIN: usize = 0; // f32: lower clamp (-Infinity: none)
+// @ts-ignore: decorator
+@inline export const F32_MINMAX_FMAX: usize = 4; // f32: upper clamp (+Infinity: none)
+// @ts-ignore: decorator
+@inline export const F32_MINMAX_BYTES: usize = 8;
 
 // f32_pool: f32 max and average pools (assembly/pool/f32_pool.ts)
-export const F32_POOL_N: usize = 0; // i32: batch
-export const F32_POOL_H: usize = 4; // i32: input height
-export const F32_POOL_W: usize = 8; // i32: input width
-export const F32_POOL_C: usize = 12; // i32: channels
-export const F32_POOL_OH: usize = 16; // i32: output height
-export const F32_POOL_OW: usize = 20; // i32: output width
-export const F32_POOL_KH: usize = 24; // i32: window height
-export const F32_POOL_KW: usize = 28; // i32: window width
-export const F32_POOL_SH: usize = 32; // i32: stride along H
-export const F32_POOL_SW: usize = 36; // i32: stride along W
-export const F32_POOL_DH: usize = 40; // i32: dilation along H
-export const F32_POOL_DW: usize = 44; // i32: dilation along W
-export const F32_POOL_PT: usize = 48; // i32: top padding
-export const F32_POOL_PL: usize = 52; // i32: left padding
-export const F32_POOL_PB: usize = 56; // i32: bottom padding (average pool with count_include_pad only)
-export const F32_POOL_PR: usize = 60; // i32: right padding (average pool with count_include_pad only)
-export const F32_POOL_X_STRIDE: usize = 64; // i32: input pixel stride, elements (>= c: a channel slice)
-export const F32_POOL_Y_STRIDE: usize = 68; // i32: output pixel stride, elements (>= c: a concat slice)
-export const F32_POOL_FLAGS: usize = 72; // i32: bit 0: count_include_pad (average pool)
-export const F32_POOL_FMIN: usize = 80; // f32: lower clamp (-Infinity: none)
-export const F32_POOL_FMAX: usize = 84; // f32: upper clamp (+Infinity: none)
-export const F32_POOL_BYTES: usize = 88;
+// @ts-ignore: decorator
+@inline export const F32_POOL_N: usize = 0; // i32: batch
+// @ts-ignore: decorator
+@inline export const F32_POOL_H: usize = 4; // i32: input height
+// @ts-ignore: decorator
+@inline export const F32_POOL_W: usize = 8; // i32: input width
+// @ts-ignore: decorator
+@inline export const F32_POOL_C: usize = 12; // i32: channels
+// @ts-ignore: decorator
+@inline export const F32_POOL_OH: usize = 16; // i32: output height
+// @ts-ignore: decorator
+@inline export const F32_POOL_OW: usize = 20; // i32: output width
+// @ts-ignore: decorator
+@inline export const F32_POOL_KH: usize = 24; // i32: window height
+// @ts-ignore: decorator
+@inline export const F32_POOL_KW: usize = 28; // i32: window width
+// @ts-ignore: decorator
+@inline export const F32_POOL_SH: usize = 32; // i32: stride along H
+// @ts-ignore: decorator
+@inline export const F32_POOL_SW: usize = 36; // i32: stride along W
+// @ts-ignore: decorator
+@inline export const F32_POOL_DH: usize = 40; // i32: dilation along H
+// @ts-ignore: decorator
+@inline export const F32_POOL_DW: usize = 44; // i32: dilation along W
+// @ts-ignore: decorator
+@inline export const F32_POOL_PT: usize = 48; // i32: top padding
+// @ts-ignore: decorator
+@inline export const F32_POOL_PL: usize = 52; // i32: left padding
+// @ts-ignore: decorator
+@inline export const F32_POOL_PB: usize = 56; // i32: bottom padding (average pool with count_include_pad only)
+// @ts-ignore: decorator
+@inline export const F32_POOL_PR: usize = 60; // i32: right padding (average pool with count_include_pad only)
+// @ts-ignore: decorator
+@inline export const F32_POOL_X_STRIDE: usize = 64; // i32: input pixel stride, elements (>= c: a channel slice)
+// @ts-ignore: decorator
+@inline export const F32_POOL_Y_STRIDE: usize = 68; // i32: output pixel stride, elements (>= c: a concat slice)
+// @ts-ignore: decorator
+@inline export const F32_POOL_FLAGS: usize = 72; // i32: bit 0: count_include_pad (average pool)
+// @ts-ignore: decorator
+@inline export const F32_POOL_FMIN: usize = 80; // f32: lower clamp (-Infinity: none)
+// @ts-ignore: decorator
+@inline export const F32_POOL_FMAX: usize = 84; // f32: upper clamp (+Infinity: none)
+// @ts-ignore: decorator
+@inline export const F32_POOL_BYTES: usize = 88;
 
 // f32_qs8_cvt: QuantizeLinear f32 -> int8 (assembly/eltwise/qs8_eltwise.ts)
-export const F32_QS8_CVT_ZP_OUT: usize = 0; // i32: output zero point
-export const F32_QS8_CVT_QMIN: usize = 4; // i32: output clamp
-export const F32_QS8_CVT_QMAX: usize = 8; // i32: output clamp
-export const F32_QS8_CVT_SCALE: usize = 12; // f32: output scale (y = round(x / scale) + zp)
-export const F32_QS8_CVT_BYTES: usize = 16;
+// @ts-ignore: decorator
+@inline export const F32_QS8_CVT_ZP_OUT: usize = 0; // i32: output zero point
+// @ts-ignore: decorator
+@inline export const F32_QS8_CVT_QMIN: usize = 4; // i32: output clamp
+// @ts-ignore: decorator
+@inline export const F32_QS8_CVT_QMAX: usize = 8; // i32: output clamp
+// @ts-ignore: decorator
+@inline export const F32_QS8_CVT_SCALE: usize = 12; // f32: output scale (y = round(x / scale) + zp)
+// @ts-ignore: decorator
+@inline export const F32_QS8_CVT_BYTES: usize = 16;
 
 // qs8_add: int8 add (assembly/eltwise/qs8_eltwise.ts)
-export const QS8_ADD_A_ZP: usize = 0; // i32: zero point of a
-export const QS8_ADD_B_ZP: usize = 4; // i32: zero point of b
-export const QS8_ADD_Y_ZP: usize = 8; // i32: zero point of y
-export const QS8_ADD_QMIN: usize = 12; // i32: output clamp
-export const QS8_ADD_QMAX: usize = 16; // i32: output clamp
-export const QS8_ADD_A_MUL: usize = 20; // f32: fround(s_a / s_y)
-export const QS8_ADD_B_MUL: usize = 24; // f32: fround(s_b / s_y)
-export const QS8_ADD_BYTES: usize = 28;
+// @ts-ignore: decorator
+@inline export const QS8_ADD_A_ZP: usize = 0; // i32: zero point of a
+// @ts-ignore: decorator
+@inline export const QS8_ADD_B_ZP: usize = 4; // i32: zero point of b
+// @ts-ignore: decorator
+@inline export const QS8_ADD_Y_ZP: usize = 8; // i32: zero point of y
+// @ts-ignore: decorator
+@inline export const QS8_ADD_QMIN: usize = 12; // i32: output clamp
+// @ts-ignore: decorator
+@inline export const QS8_ADD_QMAX: usize = 16; // i32: output clamp
+// @ts-ignore: decorator
+@inline export const QS8_ADD_A_MUL: usize = 20; // f32: fround(s_a / s_y)
+// @ts-ignore: decorator
+@inline export const QS8_ADD_B_MUL: usize = 24; // f32: fround(s_b / s_y)
+// @ts-ignore: decorator
+@inline export const QS8_ADD_BYTES: usize = 28;
 
 // qs8_conv: int8 im2col + GEMM conv (assembly/qs8/conv_scalar.ts); also the binary-weight conv
-export const QS8_CONV_ZP_OUT: usize = 0; // i32: output zero point
-export const QS8_CONV_QMIN: usize = 4; // i32: lower clamp of the int8 output (fused activation), >= -128
-export const QS8_CONV_QMAX: usize = 8; // i32: upper clamp of the int8 output, <= 127
-export const QS8_CONV_ZP_IN: usize = 12; // i32: input zero point (what padding reads)
-export const QS8_CONV_N: usize = 16; // i32: batch
-export const QS8_CONV_H: usize = 20; // i32: input height
-export const QS8_CONV_W: usize = 24; // i32: input width
-export const QS8_CONV_C: usize = 28; // i32: input channels
-export const QS8_CONV_OH: usize = 32; // i32: output height
-export const QS8_CONV_OW: usize = 36; // i32: output width
-export const QS8_CONV_C_OUT: usize = 40; // i32: output channels
-export const QS8_CONV_KH: usize = 44; // i32: kernel height
-export const QS8_CONV_KW: usize = 48; // i32: kernel width
-export const QS8_CONV_SH: usize = 52; // i32: stride along H
-export const QS8_CONV_SW: usize = 56; // i32: stride along W
-export const QS8_CONV_DH: usize = 60; // i32: dilation along H
-export const QS8_CONV_DW: usize = 64; // i32: dilation along W
-export const QS8_CONV_PT: usize = 68; // i32: top padding
-export const QS8_CONV_PL: usize = 72; // i32: left padding
-export const QS8_CONV_PB: usize = 76; // i32: bottom padding
-export const QS8_CONV_PR: usize = 80; // i32: right padding
-export const QS8_CONV_BLOCK_M: usize = 84; // i32: output pixels per im2col block (>= 1)
-export const QS8_CONV_BYTES: usize = 88;
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ZP_OUT: usize = 0; // i32: output zero point
+// @ts-ignore: decorator
+@inline export const QS8_CONV_QMIN: usize = 4; // i32: lower clamp of the int8 output (fused activation), >= -128
+// @ts-ignore: decorator
+@inline export const QS8_CONV_QMAX: usize = 8; // i32: upper clamp of the int8 output, <= 127
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ZP_IN: usize = 12; // i32: input zero point (what padding reads)
+// @ts-ignore: decorator
+@inline export const QS8_CONV_N: usize = 16; // i32: batch
+// @ts-ignore: decorator
+@inline export const QS8_CONV_H: usize = 20; // i32: input height
+// @ts-ignore: decorator
+@inline export const QS8_CONV_W: usize = 24; // i32: input width
+// @ts-ignore: decorator
+@inline export const QS8_CONV_C: usize = 28; // i32: input channels
+// @ts-ignore: decorator
+@inline export const QS8_CONV_OH: usize = 32; // i32: output height
+// @ts-ignore: decorator
+@inline export const QS8_CONV_OW: usize = 36; // i32: output width
+// @ts-ignore: decorator
+@inline export const QS8_CONV_C_OUT: usize = 40; // i32: output channels
+// @ts-ignore: decorator
+@inline export const QS8_CONV_KH: usize = 44; // i32: kernel height
+// @ts-ignore: decorator
+@inline export const QS8_CONV_KW: usize = 48; // i32: kernel width
+// @ts-ignore: decorator
+@inline export const QS8_CONV_SH: usize = 52; // i32: stride along H
+// @ts-ignore: decorator
+@inline export const QS8_CONV_SW: usize = 56; // i32: stride along W
+// @ts-ignore: decorator
+@inline export const QS8_CONV_DH: usize = 60; // i32: dilation along H
+// @ts-ignore: decorator
+@inline export const QS8_CONV_DW: usize = 64; // i32: dilation along W
+// @ts-ignore: decorator
+@inline export const QS8_CONV_PT: usize = 68; // i32: top padding
+// @ts-ignore: decorator
+@inline export const QS8_CONV_PL: usize = 72; // i32: left padding
+// @ts-ignore: decorator
+@inline export const QS8_CONV_PB: usize = 76; // i32: bottom padding
+// @ts-ignore: decorator
+@inline export const QS8_CONV_PR: usize = 80; // i32: right padding
+// @ts-ignore: decorator
+@inline export const QS8_CONV_BLOCK_M: usize = 84; // i32: output pixels per im2col block (>= 1)
+// @ts-ignore: decorator
+@inline export const QS8_CONV_BYTES: usize = 88;
 
 // qs8_conv_cin4: direct int8 conv (assembly/qs8/conv_cin4_scalar.ts): the im2col conv's block with a fused pool in place of block_m
-export const QS8_CONV_CIN4_ZP_OUT: usize = 0; // i32: output zero point
-export const QS8_CONV_CIN4_QMIN: usize = 4; // i32: lower clamp of the int8 output (fused activation), >= -128
-export const QS8_CONV_CIN4_QMAX: usize = 8; // i32: upper clamp of the int8 output, <= 127
-export const QS8_CONV_CIN4_ZP_IN: usize = 12; // i32: input zero point (what padding reads)
-export const QS8_CONV_CIN4_N: usize = 16; // i32: batch
-export const QS8_CONV_CIN4_H: usize = 20; // i32: input height
-export const QS8_CONV_CIN4_W: usize = 24; // i32: input width
-export const QS8_CONV_CIN4_C: usize = 28; // i32: input channels
-export const QS8_CONV_CIN4_OH: usize = 32; // i32: output height
-export const QS8_CONV_CIN4_OW: usize = 36; // i32: output width
-export const QS8_CONV_CIN4_C_OUT: usize = 40; // i32: output channels
-export const QS8_CONV_CIN4_KH: usize = 44; // i32: kernel height
-export const QS8_CONV_CIN4_KW: usize = 48; // i32: kernel width
-export const QS8_CONV_CIN4_SH: usize = 52; // i32: stride along H
-export const QS8_CONV_CIN4_SW: usize = 56; // i32: stride along W
-export const QS8_CONV_CIN4_DH: usize = 60; // i32: dilation along H
-export const QS8_CONV_CIN4_DW: usize = 64; // i32: dilation along W
-export const QS8_CONV_CIN4_PT: usize = 68; // i32: top padding
-export const QS8_CONV_CIN4_PL: usize = 72; // i32: left padding
-export const QS8_CONV_CIN4_PB: usize = 76; // i32: bottom padding
-export const QS8_CONV_CIN4_PR: usize = 80; // i32: right padding
-export const QS8_CONV_CIN4_POOL: usize = 84; // i32: 0, or 2: a fused 2x2 stride-2 max pool after the conv
-export const QS8_CONV_CIN4_BYTES: usize = 88;
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_ZP_OUT: usize = 0; // i32: output zero point
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_QMIN: usize = 4; // i32: lower clamp of the int8 output (fused activation), >= -128
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_QMAX: usize = 8; // i32: upper clamp of the int8 output, <= 127
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_ZP_IN: usize = 12; // i32: input zero point (what padding reads)
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_N: usize = 16; // i32: batch
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_H: usize = 20; // i32: input height
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_W: usize = 24; // i32: input width
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_C: usize = 28; // i32: input channels
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_OH: usize = 32; // i32: output height
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_OW: usize = 36; // i32: output width
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_C_OUT: usize = 40; // i32: output channels
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_KH: usize = 44; // i32: kernel height
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_KW: usize = 48; // i32: kernel width
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_SH: usize = 52; // i32: stride along H
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_SW: usize = 56; // i32: stride along W
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_DH: usize = 60; // i32: dilation along H
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_DW: usize = 64; // i32: dilation along W
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_PT: usize = 68; // i32: top padding
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_PL: usize = 72; // i32: left padding
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_PB: usize = 76; // i32: bottom padding
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_PR: usize = 80; // i32: right padding
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_POOL: usize = 84; // i32: 0, or 2: a fused 2x2 stride-2 max pool after the conv
+// @ts-ignore: decorator
+@inline export const QS8_CONV_CIN4_BYTES: usize = 88;
 
 // qs8_cvt: int8 requantize (assembly/eltwise/qs8_eltwise.ts)
-export const QS8_CVT_ZP_IN: usize = 0; // i32: input zero point
-export const QS8_CVT_ZP_OUT: usize = 4; // i32: output zero point
-export const QS8_CVT_QMIN: usize = 8; // i32: output clamp
-export const QS8_CVT_QMAX: usize = 12; // i32: output clamp
-export const QS8_CVT_M: usize = 16; // f32: fround(s_in / s_out)
-export const QS8_CVT_BYTES: usize = 20;
+// @ts-ignore: decorator
+@inline export const QS8_CVT_ZP_IN: usize = 0; // i32: input zero point
+// @ts-ignore: decorator
+@inline export const QS8_CVT_ZP_OUT: usize = 4; // i32: output zero point
+// @ts-ignore: decorator
+@inline export const QS8_CVT_QMIN: usize = 8; // i32: output clamp
+// @ts-ignore: decorator
+@inline export const QS8_CVT_QMAX: usize = 12; // i32: output clamp
+// @ts-ignore: decorator
+@inline export const QS8_CVT_M: usize = 16; // f32: fround(s_in / s_out)
+// @ts-ignore: decorator
+@inline export const QS8_CVT_BYTES: usize = 20;
 
 // qs8_dwconv: int8 depthwise conv (assembly/qs8/dwconv.ts)
-export const QS8_DWCONV_N: usize = 0; // i32: batch
-export const QS8_DWCONV_H: usize = 4; // i32: input height
-export const QS8_DWCONV_W: usize = 8; // i32: input width
-export const QS8_DWCONV_C: usize = 12; // i32: input channels
-export const QS8_DWCONV_OH: usize = 16; // i32: output height
-export const QS8_DWCONV_OW: usize = 20; // i32: output width
-export const QS8_DWCONV_KH: usize = 24; // i32: kernel height
-export const QS8_DWCONV_KW: usize = 28; // i32: kernel width
-export const QS8_DWCONV_SH: usize = 32; // i32: stride along H
-export const QS8_DWCONV_SW: usize = 36; // i32: stride along W
-export const QS8_DWCONV_DH: usize = 40; // i32: dilation along H
-export const QS8_DWCONV_DW: usize = 44; // i32: dilation along W
-export const QS8_DWCONV_PT: usize = 48; // i32: top padding
-export const QS8_DWCONV_PL: usize = 52; // i32: left padding (bottom and right are implicit in OH, OW)
-export const QS8_DWCONV_ZP_OUT: usize = 56; // i32: output zero point
-export const QS8_DWCONV_QMIN: usize = 60; // i32: lower clamp of the int8 output
-export const QS8_DWCONV_QMAX: usize = 64; // i32: upper clamp of the int8 output
-export const QS8_DWCONV_BYTES: usize = 68;
+// @ts-ignore: decorator
+@inline export const QS8_DWCONV_N: usize = 0; // i32: batch
+// @ts-ignore: decorator
+@inline export const QS8_DWCONV_H: usize = 4; // i32: input height
+// @ts-ignore: decorator
+@inline export const QS8_DWCONV_W: usize = 8; // i32: input width
+// @ts-ignore: decorator
+@inline export const QS8_DWCONV_C: usize = 12; // i32: input channels
+// @ts-ignore: decorator
+@inline export const QS8_DWCONV_OH: usize = 16; // i32: output height
+// @ts-ignore: decorator
+@inline export const QS8_DWCONV_OW: usize = 20; // i32: output width
+// @ts-ignore: decorator
+@inline export const QS8_DWCONV_KH: usize = 24; // i32: kernel height
+// @ts-ignore: decorator
+@inline export const QS8_DWCONV_KW: usize = 28; // i32: kernel width
+// @ts-ignore: decorator
+@inline export const QS8_DWCONV_SH: usize = 32; // i32: stride along H
+// @ts-ignore: decorator
+@inline export const QS8_DWCONV_SW: usize = 36; // i32: stride along W
+// @ts-ignore: decorator
+@inline export const QS8_DWCONV_DH: usize = 40; // i32: dilation along H
+// @ts-ignore: decorator
+@inline export const QS8_DWCONV_DW: usize = 44; // i32: dilation along W
+// @ts-ignore: decorator
+@inline export const QS8_DWCONV_PT: usize = 48; // i32: top padding
+// @ts-ignore: decorator
+@inline export const QS8_DWCONV_PL: usize = 52; // i32: left padding (bottom and right are implicit in OH, OW)
+// @ts-ignore: decorator
+@inline export const QS8_DWCONV_ZP_OUT: usize = 56; // i32: output zero point
+// @ts-ignore: decorator
+@inline export const QS8_DWCONV_QMIN: usize = 60; // i32: lower clamp of the int8 output
+// @ts-ignore: decorator
+@inline export const QS8_DWCONV_QMAX: usize = 64; // i32: upper clamp of the int8 output
+// @ts-ignore: decorator
+@inline export const QS8_DWCONV_BYTES: usize = 68;
 
 // qs8_exit_head: int8 exit head (assembly/head/exit_head.ts)
-export const QS8_EXIT_HEAD_ZP_IN: usize = 0; // i32: the logits' zero point
-export const QS8_EXIT_HEAD_SCALE: usize = 4; // f32: the logits' scale
-export const QS8_EXIT_HEAD_BYTES: usize = 8;
+// @ts-ignore: decorator
+@inline export const QS8_EXIT_HEAD_ZP_IN: usize = 0; // i32: the logits' zero point
+// @ts-ignore: decorator
+@inline export const QS8_EXIT_HEAD_SCALE: usize = 4; // f32: the logits' scale
+// @ts-ignore: decorator
+@inline export const QS8_EXIT_HEAD_BYTES: usize = 8;
 
 // qs8_f32_cvt: DequantizeLinear int8 -> f32 (assembly/eltwise/qs8_eltwise.ts)
-export const QS8_F32_CVT_ZP_IN: usize = 0; // i32: input zero point
-export const QS8_F32_CVT_SCALE: usize = 4; // f32: input scale (y = (x - zp) * scale)
-export const QS8_F32_CVT_BYTES: usize = 8;
+// @ts-ignore: decorator
+@inline export const QS8_F32_CVT_ZP_IN: usize = 0; // i32: input zero point
+// @ts-ignore: decorator
+@inline export const QS8_F32_CVT_SCALE: usize = 4; // f32: input scale (y = (x - zp) * scale)
+// @ts-ignore: decorator
+@inline export const QS8_F32_CVT_BYTES: usize = 8;
 
 // qs8_gavgpool: int8 global average pool (assembly/pool/qs8_pool.ts)
-export const QS8_GAVGPOOL_N: usize = 0; // i32: batch
-export const QS8_GAVGPOOL_HW: usize = 4; // i32: pixels per image
-export const QS8_GAVGPOOL_C: usize = 8; // i32: channels
-export const QS8_GAVGPOOL_X_STRIDE: usize = 12; // i32: input pixel stride, elements
-export const QS8_GAVGPOOL_Y_STRIDE: usize = 16; // i32: output row stride, elements
-export const QS8_GAVGPOOL_ZP_IN: usize = 20; // i32: input zero point
-export const QS8_GAVGPOOL_ZP_OUT: usize = 24; // i32: output zero point
-export const QS8_GAVGPOOL_QMIN: usize = 28; // i32: output clamp
-export const QS8_GAVGPOOL_QMAX: usize = 32; // i32: output clamp
-export const QS8_GAVGPOOL_M: usize = 36; // f32: fround(s_in / (s_out * hw))
-export const QS8_GAVGPOOL_BYTES: usize = 40;
+// @ts-ignore: decorator
+@inline export const QS8_GAVGPOOL_N: usize = 0; // i32: batch
+// @ts-ignore: decorator
+@inline export const QS8_GAVGPOOL_HW: usize = 4; // i32: pixels per image
+// @ts-ignore: decorator
+@inline export const QS8_GAVGPOOL_C: usize = 8; // i32: channels
+// @ts-ignore: decorator
+@inline export const QS8_GAVGPOOL_X_STRIDE: usize = 12; // i32: input pixel stride, elements
+// @ts-ignore: decorator
+@inline export const QS8_GAVGPOOL_Y_STRIDE: usize = 16; // i32: output row stride, elements
+// @ts-ignore: decorator
+@inline export const QS8_GAVGPOOL_ZP_IN: usize = 20; // i32: input zero point
+// @ts-ignore: decorator
+@inline export const QS8_GAVGPOOL_ZP_OUT: usize = 24; // i32: output zero point
+// @ts-ignore: decorator
+@inline export const QS8_GAVGPOOL_QMIN: usize = 28; // i32: output clamp
+// @ts-ignore: decorator
+@inline export const QS8_GAVGPOOL_QMAX: usize = 32; // i32: output clamp
+// @ts-ignore: decorator
+@inline export const QS8_GAVGPOOL_M: usize = 36; // f32: fround(s_in / (s_out * hw))
+// @ts-ignore: decorator
+@inline export const QS8_GAVGPOOL_BYTES: usize = 40;
 
 // qs8_gemm: int8 GEMM (assembly/qs8/gemm_scalar.ts); also the block-sparse and binary-weight GEMMs
-export const QS8_GEMM_ZP_OUT: usize = 0; // i32: output zero point
-export const QS8_GEMM_QMIN: usize = 4; // i32: lower clamp of the int8 output (fused activation), >= -128
-export const QS8_GEMM_QMAX: usize = 8; // i32: upper clamp of the int8 output, <= 127
-export const QS8_GEMM_BYTES: usize = 12;
+// @ts-ignore: decorator
+@inline export const QS8_GEMM_ZP_OUT: usize = 0; // i32: output zero point
+// @ts-ignore: decorator
+@inline export const QS8_GEMM_QMIN: usize = 4; // i32: lower clamp of the int8 output (fused activation), >= -128
+// @ts-ignore: decorator
+@inline export const QS8_GEMM_QMAX: usize = 8; // i32: upper clamp of the int8 output, <= 127
+// @ts-ignore: decorator
+@inline export const QS8_GEMM_BYTES: usize = 12;
 
 // qs8_pool: int8 max and average pools (assembly/pool/qs8_pool.ts)
-export const QS8_POOL_N: usize = 0; // i32: batch
-export const QS8_POOL_H: usize = 4; // i32: input height
-export const QS8_POOL_W: usize = 8; // i32: input width
-export const QS8_POOL_C: usize = 12; // i32: channels
-export const QS8_POOL_OH: usize = 16; // i32: output height
-export const QS8_POOL_OW: usize = 20; // i32: output width
-export const QS8_POOL_KH: usize = 24; // i32: window height
-export const QS8_POOL_KW: usize = 28; // i32: window width
-export const QS8_POOL_SH: usize = 32; // i32: stride along H
-export const QS8_POOL_SW: usize = 36; // i32: stride along W
-export const QS8_POOL_DH: usize = 40; // i32: dilation along H
-export const QS8_POOL_DW: usize = 44; // i32: dilation along W
-export const QS8_POOL_PT: usize = 48; // i32: top padding
-export const QS8_POOL_PL: usize = 52; // i32: left padding
-export const QS8_POOL_PB: usize = 56; // i32: bottom padding (average pool with count_include_pad only)
-export const QS8_POOL_PR: usize = 60; // i32: right padding (average pool with count_include_pad only)
-export const QS8_POOL_X_STRIDE: usize = 64; // i32: input pixel stride, elements (>= c: a channel slice)
-export const QS8_POOL_Y_STRIDE: usize = 68; // i32: output pixel stride, elements (>= c: a concat slice)
-export const QS8_POOL_FLAGS: usize = 72; // i32: bit 0: count_include_pad (average pool)
-export const QS8_POOL_ZP_IN: usize = 80; // i32: input zero point (average pool; 0 for max)
-export const QS8_POOL_ZP_OUT: usize = 84; // i32: output zero point (average pool; 0 for max)
-export const QS8_POOL_QMIN: usize = 88; // i32: output clamp (fused activation)
-export const QS8_POOL_QMAX: usize = 92; // i32: output clamp
-export const QS8_POOL_M: usize = 96; // f32[]: average pool: m[count] = fround(s_in / (s_out * count)), m[0] = 0, for count 0..kh*kw (max pool: empty)
-export const QS8_POOL_BYTES: usize = 96;
+// @ts-ignore: decorator
+@inline export const QS8_POOL_N: usize = 0; // i32: batch
+// @ts-ignore: decorator
+@inline export const QS8_POOL_H: usize = 4; // i32: input height
+// @ts-ignore: decorator
+@inline export const QS8_POOL_W: usize = 8; // i32: input width
+// @ts-ignore: decorator
+@inline export const QS8_POOL_C: usize = 12; // i32: channels
+// @ts-ignore: decorator
+@inline export const QS8_POOL_OH: usize = 16; // i32: output height
+// @ts-ignore: decorator
+@inline export const QS8_POOL_OW: usize = 20; // i32: output width
+// @ts-ignore: decorator
+@inline export const QS8_POOL_KH: usize = 24; // i32: window height
+// @ts-ignore: decorator
+@inline export const QS8_POOL_KW: usize = 28; // i32: window width
+// @ts-ignore: decorator
+@inline export const QS8_POOL_SH: usize = 32; // i32: stride along H
+// @ts-ignore: decorator
+@inline export const QS8_POOL_SW: usize = 36; // i32: stride along W
+// @ts-ignore: decorator
+@inline export const QS8_POOL_DH: usize = 40; // i32: dilation along H
+// @ts-ignore: decorator
+@inline export const QS8_POOL_DW: usize = 44; // i32: dilation along W
+// @ts-ignore: decorator
+@inline export const QS8_POOL_PT: usize = 48; // i32: top padding
+// @ts-ignore: decorator
+@inline export const QS8_POOL_PL: usize = 52; // i32: left padding
+// @ts-ignore: decorator
+@inline export const QS8_POOL_PB: usize = 56; // i32: bottom padding (average pool with count_include_pad only)
+// @ts-ignore: decorator
+@inline export const QS8_POOL_PR: usize = 60; // i32: right padding (average pool with count_include_pad only)
+// @ts-ignore: decorator
+@inline export const QS8_POOL_X_STRIDE: usize = 64; // i32: input pixel stride, elements (>= c: a channel slice)
+// @ts-ignore: decorator
+@inline export const QS8_POOL_Y_STRIDE: usize = 68; // i32: output pixel stride, elements (>= c: a concat slice)
+// @ts-ignore: decorator
+@inline export const QS8_POOL_FLAGS: usize = 72; // i32: bit 0: count_include_pad (average pool)
+// @ts-ignore: decorator
+@inline export const QS8_POOL_ZP_IN: usize = 80; // i32: input zero point (average pool; 0 for max)
+// @ts-ignore: decorator
+@inline export const QS8_POOL_ZP_OUT: usize = 84; // i32: output zero point (average pool; 0 for max)
+// @ts-ignore: decorator
+@inline export const QS8_POOL_QMIN: usize = 88; // i32: output clamp (fused activation)
+// @ts-ignore: decorator
+@inline export const QS8_POOL_QMAX: usize = 92; // i32: output clamp
+// @ts-ignore: decorator
+@inline export const QS8_POOL_M: usize = 96; // f32[]: average pool: m[count] = fround(s_in / (s_out * count)), m[0] = 0, for count 0..kh*kw (max pool: empty)
+// @ts-ignore: decorator
+@inline export const QS8_POOL_BYTES: usize = 96;
 
 // qs8_vmulcaddc: int8 per-channel multiply-add (assembly/eltwise/qs8_eltwise.ts)
-export const QS8_VMULCADDC_ZP_IN: usize = 0; // i32: input zero point
-export const QS8_VMULCADDC_ZP_OUT: usize = 4; // i32: output zero point
-export const QS8_VMULCADDC_QMIN: usize = 8; // i32: output clamp
-export const QS8_VMULCADDC_QMAX: usize = 12; // i32: output clamp
-export const QS8_VMULCADDC_BYTES: usize = 16;
+// @ts-ignore: decorator
+@inline export const QS8_VMULCADDC_ZP_IN: usize = 0; // i32: input zero point
+// @ts-ignore: decorator
+@inline export const QS8_VMULCADDC_ZP_OUT: usize = 4; // i32: output zero point
+// @ts-ignore: decorator
+@inline export const QS8_VMULCADDC_QMIN: usize = 8; // i32: output clamp
+// @ts-ignore: decorator
+@inline export const QS8_VMULCADDC_QMAX: usize = 12; // i32: output clamp
+// @ts-ignore: decorator
+@inline export const QS8_VMULCADDC_BYTES: usize = 16;

@@ -32,11 +32,17 @@
 //   With b = 0 this is a per-channel requantization (requant_fp32 with m[c]).
 import { requant_fp32 } from '../common/requant';
 import { MAGIC_BITS, output_fp32 } from './output';
+import {
+  F32_QS8_CVT_QMAX, F32_QS8_CVT_QMIN, F32_QS8_CVT_SCALE, F32_QS8_CVT_ZP_OUT, QS8_ADD_A_MUL, QS8_ADD_A_ZP,
+  QS8_ADD_B_MUL, QS8_ADD_B_ZP, QS8_ADD_QMAX, QS8_ADD_QMIN, QS8_ADD_Y_ZP, QS8_CVT_M, QS8_CVT_QMAX,
+  QS8_CVT_QMIN, QS8_CVT_ZP_IN, QS8_CVT_ZP_OUT, QS8_F32_CVT_SCALE, QS8_F32_CVT_ZP_IN, QS8_VMULCADDC_QMAX,
+  QS8_VMULCADDC_QMIN, QS8_VMULCADDC_ZP_IN, QS8_VMULCADDC_ZP_OUT
+} from '../common/params';
 
 export function qs8_vadd_x1__scalar(n: usize, a: usize, b: usize, y: usize, params: usize): void {
-  const a_zp = load<i32>(params, 0), b_zp = load<i32>(params, 4), y_zp = load<i32>(params, 8);
-  const lo = <f32>(load<i32>(params, 12) - y_zp), hi = <f32>(load<i32>(params, 16) - y_zp);
-  const a_mul = load<f32>(params, 20), b_mul = load<f32>(params, 24);
+  const a_zp = load<i32>(params, QS8_ADD_A_ZP), b_zp = load<i32>(params, QS8_ADD_B_ZP), y_zp = load<i32>(params, QS8_ADD_Y_ZP);
+  const lo = <f32>(load<i32>(params, QS8_ADD_QMIN) - y_zp), hi = <f32>(load<i32>(params, QS8_ADD_QMAX) - y_zp);
+  const a_mul = load<f32>(params, QS8_ADD_A_MUL), b_mul = load<f32>(params, QS8_ADD_B_MUL);
   const mz = MAGIC_BITS - y_zp;
   for (let i: usize = 0; i < n; i++) {
     const ta = <f32>(<i32>load<i8>(a + i) - a_zp) * a_mul;
@@ -46,25 +52,25 @@ export function qs8_vadd_x1__scalar(n: usize, a: usize, b: usize, y: usize, para
 }
 
 export function qs8_vcvt_x1__scalar(n: usize, x: usize, y: usize, params: usize): void {
-  const zp_in = load<i32>(params, 0), zp_out = load<i32>(params, 4);
-  const lo = <f32>(load<i32>(params, 8) - zp_out), hi = <f32>(load<i32>(params, 12) - zp_out);
-  const m = load<f32>(params, 16);
+  const zp_in = load<i32>(params, QS8_CVT_ZP_IN), zp_out = load<i32>(params, QS8_CVT_ZP_OUT);
+  const lo = <f32>(load<i32>(params, QS8_CVT_QMIN) - zp_out), hi = <f32>(load<i32>(params, QS8_CVT_QMAX) - zp_out);
+  const m = load<f32>(params, QS8_CVT_M);
   for (let i: usize = 0; i < n; i++) {
     store<i8>(y + i, requant_fp32(<i32>load<i8>(x + i) - zp_in, m, zp_out, lo, hi));
   }
 }
 
 export function f32_qs8_vcvt_x1__scalar(n: usize, x: usize, y: usize, params: usize): void {
-  const zp = load<i32>(params, 0);
-  const lo = <f32>(load<i32>(params, 4) - zp), hi = <f32>(load<i32>(params, 8) - zp);
-  const scale = load<f32>(params, 12), mz = MAGIC_BITS - zp;
+  const zp = load<i32>(params, F32_QS8_CVT_ZP_OUT);
+  const lo = <f32>(load<i32>(params, F32_QS8_CVT_QMIN) - zp), hi = <f32>(load<i32>(params, F32_QS8_CVT_QMAX) - zp);
+  const scale = load<f32>(params, F32_QS8_CVT_SCALE), mz = MAGIC_BITS - zp;
   for (let i: usize = 0; i < n; i++) {
     store<i8>(y + i, output_fp32(load<f32>(x + (i << 2)) / scale, lo, hi, mz));
   }
 }
 
 export function qs8_f32_vcvt_x1__scalar(n: usize, x: usize, y: usize, params: usize): void {
-  const zp = load<i32>(params, 0), scale = load<f32>(params, 4);
+  const zp = load<i32>(params, QS8_F32_CVT_ZP_IN), scale = load<f32>(params, QS8_F32_CVT_SCALE);
   for (let i: usize = 0; i < n; i++) {
     store<f32>(y + (i << 2), <f32>(<i32>load<i8>(x + i) - zp) * scale);
   }
@@ -88,8 +94,8 @@ export function qs8_vmulcaddc_pack_c16(channels: usize, m_ptr: usize, b_ptr: usi
 export function qs8_vmulcaddc_c16__scalar(
   rows: usize, channels: usize, x: usize, x_stride: usize, w: usize, y: usize, y_stride: usize, params: usize,
 ): void {
-  const zp_in = load<i32>(params, 0), zp_out = load<i32>(params, 4);
-  const lo = <f32>(load<i32>(params, 8) - zp_out), hi = <f32>(load<i32>(params, 12) - zp_out);
+  const zp_in = load<i32>(params, QS8_VMULCADDC_ZP_IN), zp_out = load<i32>(params, QS8_VMULCADDC_ZP_OUT);
+  const lo = <f32>(load<i32>(params, QS8_VMULCADDC_QMIN) - zp_out), hi = <f32>(load<i32>(params, QS8_VMULCADDC_QMAX) - zp_out);
   const mz = MAGIC_BITS - zp_out;
   for (let r: usize = 0; r < rows; r++) {
     for (let c: usize = 0; c < channels; c++) {

@@ -3,6 +3,11 @@
 // channels use one vector, 5..7 two; loads read at most 12 bytes past a pixel.
 // Signature, params and packed layout: dwconv.ts.
 import { dw_indirection } from '../qs8/dwconv_indirection';
+import {
+  F32_DWCONV_C, F32_DWCONV_DH, F32_DWCONV_DW, F32_DWCONV_FMAX, F32_DWCONV_FMIN, F32_DWCONV_H, F32_DWCONV_KH,
+  F32_DWCONV_KW, F32_DWCONV_N, F32_DWCONV_OH, F32_DWCONV_OW, F32_DWCONV_PL, F32_DWCONV_PT, F32_DWCONV_SH,
+  F32_DWCONV_SW, F32_DWCONV_W
+} from '../common/params';
 
 // @ts-ignore: decorator
 @inline
@@ -24,12 +29,12 @@ function store_f32_partial(p: usize, v: v128, n: i32): void {
 function dw8_simd(
   input: usize, packed: usize, output: usize, zero: usize, scratch: usize, params: usize, KH: i32, KW: i32,
 ): void {
-  const N = load<i32>(params, 0), H = load<i32>(params, 4), W = load<i32>(params, 8);
-  const C = load<i32>(params, 12), OH = load<i32>(params, 16), OW = load<i32>(params, 20);
-  const SH = load<i32>(params, 32), SW = load<i32>(params, 36);
-  const DH = load<i32>(params, 40), DW = load<i32>(params, 44);
-  const PT = load<i32>(params, 48), PL = load<i32>(params, 52);
-  const lo = v128.load32_splat(params, 56), hi = v128.load32_splat(params, 60);
+  const N = load<i32>(params, F32_DWCONV_N), H = load<i32>(params, F32_DWCONV_H), W = load<i32>(params, F32_DWCONV_W);
+  const C = load<i32>(params, F32_DWCONV_C), OH = load<i32>(params, F32_DWCONV_OH), OW = load<i32>(params, F32_DWCONV_OW);
+  const SH = load<i32>(params, F32_DWCONV_SH), SW = load<i32>(params, F32_DWCONV_SW);
+  const DH = load<i32>(params, F32_DWCONV_DH), DW = load<i32>(params, F32_DWCONV_DW);
+  const PT = load<i32>(params, F32_DWCONV_PT), PL = load<i32>(params, F32_DWCONV_PL);
+  const lo = v128.load32_splat(params, F32_DWCONV_FMIN), hi = v128.load32_splat(params, F32_DWCONV_FMAX);
   const T = KH * KW;
   const gb = <usize>(32 + 32 * T);
   const C8 = C & ~7;
@@ -97,5 +102,5 @@ export function f32_dwconv_3x3_8c__wasmsimd(
 export function f32_dwconv_generic_8c__wasmsimd(
   input: usize, packed: usize, output: usize, zero: usize, scratch: usize, params: usize,
 ): void {
-  dw8_simd(input, packed, output, zero, scratch, params, load<i32>(params, 24), load<i32>(params, 28));
+  dw8_simd(input, packed, output, zero, scratch, params, load<i32>(params, F32_DWCONV_KH), load<i32>(params, F32_DWCONV_KW));
 }

@@ -11,6 +11,7 @@
 // Accumulation order (bias first, then k = 0, 1, ...; multiply then add, never fused) is
 // the same in both twins, so their outputs are bit-identical.
 // The clamp is `x < lo ? lo : x`, then `hi < y ? hi : y` (f32x4.pmax / pmin): a NaN passes through.
+import { F32_MINMAX_FMAX, F32_MINMAX_FMIN } from '../common/params';
 
 /** Bytes of the packed weights for N outputs and K inputs. */
 // @ts-ignore: decorator
@@ -78,5 +79,5 @@ export function gemm_scalar_core(
 export function f32_gemm_4x8__scalar(
   M: i32, N: i32, K: i32, a: usize, a_stride: usize, w: usize, c: usize, c_stride: usize, params: usize,
 ): void {
-  gemm_scalar_core(M, N, K, a, a_stride, w, c, c_stride, load<f32>(params, 0), load<f32>(params, 4));
+  gemm_scalar_core(M, N, K, a, a_stride, w, c, c_stride, load<f32>(params, F32_MINMAX_FMIN), load<f32>(params, F32_MINMAX_FMAX));
 }

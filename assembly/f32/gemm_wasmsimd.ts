@@ -1,6 +1,7 @@
 // f32 GEMM, WASM SIMD128: 4 rows x 8 columns per step, A broadcast with load32_splat,
 // f32x4.mul then f32x4.add (no relaxed madd: results must not depend on the engine).
 // Signature, params and packed layout: gemm.ts (the scalar twin gives the same bits).
+import { F32_MINMAX_FMAX, F32_MINMAX_FMIN } from '../common/params';
 
 // @ts-ignore: decorator
 @inline
@@ -98,5 +99,5 @@ export function gemm_4x8_core(
 export function f32_gemm_4x8__wasmsimd(
   M: i32, N: i32, K: i32, a: usize, a_stride: usize, w: usize, c: usize, c_stride: usize, params: usize,
 ): void {
-  gemm_4x8_core(M, N, K, a, a_stride, w, c, c_stride, v128.load32_splat(params, 0), v128.load32_splat(params, 4));
+  gemm_4x8_core(M, N, K, a, a_stride, w, c, c_stride, v128.load32_splat(params, F32_MINMAX_FMIN), v128.load32_splat(params, F32_MINMAX_FMAX));
 }

@@ -33,6 +33,7 @@
 //          [..][n][1][t] = w- = max(-w,0), so the relaxed dot's i7 operand is always in 0..127.
 
 import { requant_fp32 } from '../common/requant';
+import { QS8_GEMM_QMAX, QS8_GEMM_QMIN, QS8_GEMM_ZP_OUT } from '../common/params';
 
 /** A weight as every packer reads it: -128 becomes -127 (symmetric int8). */
 // @ts-ignore: decorator
@@ -118,9 +119,9 @@ export function qs8_gemm_2x4c8__scalar(
 ): void {
   const kp = (k + 7) & ~7;
   const wblock = <usize>packed_block_bytes(kp);
-  const zp = load<i32>(params);
-  const lo = <f32>(load<i32>(params, 4) - zp);
-  const hi = <f32>(load<i32>(params, 8) - zp);
+  const zp = load<i32>(params, QS8_GEMM_ZP_OUT);
+  const lo = <f32>(load<i32>(params, QS8_GEMM_QMIN) - zp);
+  const hi = <f32>(load<i32>(params, QS8_GEMM_QMAX) - zp);
   for (let nb = 0; nb * 4 < n; nb++) {
     const wb = w + <usize>nb * wblock;
     const nr = min<i32>(4, n - nb * 4);
@@ -159,9 +160,9 @@ export function qs8_gemm_2x4c16s__scalar(
 ): void {
   const kp = (k + 15) & ~15;
   const wblock = <usize>packed_block_bytes(kp);
-  const zp = load<i32>(params);
-  const lo = <f32>(load<i32>(params, 4) - zp);
-  const hi = <f32>(load<i32>(params, 8) - zp);
+  const zp = load<i32>(params, QS8_GEMM_ZP_OUT);
+  const lo = <f32>(load<i32>(params, QS8_GEMM_QMIN) - zp);
+  const hi = <f32>(load<i32>(params, QS8_GEMM_QMAX) - zp);
   for (let nb = 0; nb * 4 < n; nb++) {
     const wb = w + <usize>nb * wblock;
     const nr = min<i32>(4, n - nb * 4);

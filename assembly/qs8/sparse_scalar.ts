@@ -22,6 +22,7 @@
 // channels have zero bias, scale and weights.
 
 import { requant_fp32 } from '../common/requant';
+import { QS8_GEMM_QMAX, QS8_GEMM_QMIN, QS8_GEMM_ZP_OUT } from '../common/params';
 
 // @ts-ignore: decorator
 @inline
@@ -128,9 +129,9 @@ export function qs8_spgemm_pack_4c8(w: usize, bias: usize, scale: usize, zp_in: 
 export function qs8_spgemm_2x4c8__scalar(
   m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
 ): void {
-  const zp = load<i32>(params);
-  const lo = <f32>(load<i32>(params, 4) - zp);
-  const hi = <f32>(load<i32>(params, 8) - zp);
+  const zp = load<i32>(params, QS8_GEMM_ZP_OUT);
+  const lo = <f32>(load<i32>(params, QS8_GEMM_QMIN) - zp);
+  const hi = <f32>(load<i32>(params, QS8_GEMM_QMAX) - zp);
   for (let g = 0; g * 4 < n; g++) {
     const wb = w + <usize>load<i32>(w + <usize>g * 4);
     const nb = load<i32>(wb, 32);
