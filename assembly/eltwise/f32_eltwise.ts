@@ -12,7 +12,7 @@
 //   w (written by f32_vmulcaddc_pack_c4): per block of 4 channels, 4 f32 scales s[c]
 //   then 4 f32 biases b[c] (32 bytes; the last block zero-padded).
 //   y = clamp(x * s[c] + b[c], fmin, fmax)   (product rounded, then the sum: no FMA)
-import { clamp_f32 } from './output';
+import { clamp_f32 } from '../common/clamp';
 import { F32_MINMAX_FMAX, F32_MINMAX_FMIN } from '../common/params';
 
 export function f32_vadd_x1__scalar(n: usize, a: usize, b: usize, y: usize, params: usize): void {

@@ -1,7 +1,8 @@
 // f32 element-wise kernels, WASM SIMD. Same signatures, params and numerics as the
 // scalar twins in f32_eltwise.ts (read its header). Tails load one full vector
 // (at most 12 bytes past the input, which the host pads) and store what exists.
-import { clamp_f32x4, store_f32_tail } from './output_wasmsimd';
+import { clamp_f32x4 } from '../common/clamp_wasmsimd';
+import { store_f32_tail } from './output_wasmsimd';
 import { F32_MINMAX_FMAX, F32_MINMAX_FMIN } from '../common/params';
 
 export function f32_vadd_x16__wasmsimd(n: usize, a: usize, b: usize, y: usize, params: usize): void {

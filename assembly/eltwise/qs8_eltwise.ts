@@ -30,8 +30,8 @@
 //   m[c] = Math.fround(s_in * k[c] / s_out), b[c] = Math.fround(bias[c] / s_out).
 //   y = round_half_even(clamp(f32(x - zp_in) * m[c] + b[c], qmin - zp_out, qmax - zp_out)) + zp_out
 //   With b = 0 this is a per-channel requantization (requant_fp32 with m[c]).
-import { requant_fp32 } from '../common/requant';
-import { MAGIC_BITS, output_fp32 } from './output';
+import { MAGIC_BITS, requant_fp32 } from '../common/requant';
+import { output_fp32 } from './output';
 import {
   F32_QS8_CVT_QMAX, F32_QS8_CVT_QMIN, F32_QS8_CVT_SCALE, F32_QS8_CVT_ZP_OUT, QS8_ADD_A_MUL, QS8_ADD_A_ZP,
   QS8_ADD_B_MUL, QS8_ADD_B_ZP, QS8_ADD_QMAX, QS8_ADD_QMIN, QS8_ADD_Y_ZP, QS8_CVT_M, QS8_CVT_QMAX,

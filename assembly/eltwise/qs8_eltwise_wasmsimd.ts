@@ -4,7 +4,7 @@
 // full vector (reading at most 15 bytes past the input, which the host pads) and
 // store only the elements that exist.
 import { narrow_i32x16_i8, requant_fp32x4 } from '../common/requant_wasmsimd';
-import { MAGIC, MAGIC_BITS } from './output';
+import { MAGIC, MAGIC_BITS } from '../common/requant';
 import { output_fp32x4, store_bytes_tail, store_f32_tail } from './output_wasmsimd';
 import {
   F32_QS8_CVT_QMAX, F32_QS8_CVT_QMIN, F32_QS8_CVT_SCALE, F32_QS8_CVT_ZP_OUT, QS8_ADD_A_MUL, QS8_ADD_A_ZP,

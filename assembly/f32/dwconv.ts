@@ -11,7 +11,7 @@
 // 32 + 32*T bytes: f32 bias[8], then for each tap k = ky*KW + kx: f32 w[k][c0..c0+7].
 // Both twins compute bias, + x*w for k = 0, 1, ... (mul then add), then clamp: same bits.
 import { dw_indirection } from '../qs8/dwconv_indirection';
-import { clamp_f32 } from './gemm';
+import { clamp_f32 } from '../common/clamp';
 import {
   F32_DWCONV_C, F32_DWCONV_DH, F32_DWCONV_DW, F32_DWCONV_FMAX, F32_DWCONV_FMIN, F32_DWCONV_H, F32_DWCONV_KH,
   F32_DWCONV_KW, F32_DWCONV_N, F32_DWCONV_OH, F32_DWCONV_OW, F32_DWCONV_PL, F32_DWCONV_PT, F32_DWCONV_SH,

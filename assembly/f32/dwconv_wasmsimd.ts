@@ -2,6 +2,7 @@
 // tap pointers from dw_indirection, f32x4.mul then f32x4.add. Tails: C % 8 of 1..4
 // channels use one vector, 5..7 two; loads read at most 12 bytes past a pixel.
 // Signature, params and packed layout: dwconv.ts.
+import { clamp_f32x4 } from '../common/clamp_wasmsimd';
 import { dw_indirection } from '../qs8/dwconv_indirection';
 import {
   F32_DWCONV_C, F32_DWCONV_DH, F32_DWCONV_DW, F32_DWCONV_FMAX, F32_DWCONV_FMIN, F32_DWCONV_H, F32_DWCONV_KH,
@@ -57,8 +58,8 @@ function dw8_simd(
             v1 = f32x4.add(v1, f32x4.mul(v128.load(x, 16), v128.load(wp, 16)));
             wp += 32;
           }
-          v128.store(out + co, f32x4.pmin(f32x4.pmax(v0, lo), hi));
-          v128.store(out + co, f32x4.pmin(f32x4.pmax(v1, lo), hi), 16);
+          v128.store(out + co, clamp_f32x4(v0, lo, hi));
+          v128.store(out + co, clamp_f32x4(v1, lo, hi), 16);
           wg += gb;
         }
         const rem = C - c;
@@ -74,15 +75,15 @@ function dw8_simd(
               v1 = f32x4.add(v1, f32x4.mul(v128.load(x, 16), v128.load(wp, 16)));
               wp += 32;
             }
-            v128.store(out + co, f32x4.pmin(f32x4.pmax(v0, lo), hi));
-            store_f32_partial(out + co + 16, f32x4.pmin(f32x4.pmax(v1, lo), hi), rem - 4);
+            v128.store(out + co, clamp_f32x4(v0, lo, hi));
+            store_f32_partial(out + co + 16, clamp_f32x4(v1, lo, hi), rem - 4);
           } else {
             for (let k = 0; k < T; k++) {
               const x = load<usize>(scratch + (<usize>k << 2)) + co;
               v0 = f32x4.add(v0, f32x4.mul(v128.load(x, 0), v128.load(wp, 0)));
               wp += 32;
             }
-            store_f32_partial(out + co, f32x4.pmin(f32x4.pmax(v0, lo), hi), rem);
+            store_f32_partial(out + co, clamp_f32x4(v0, lo, hi), rem);
           }
         }
         out += <usize>C << 2;

@@ -11,6 +11,7 @@
 // Accumulation order (bias first, then k = 0, 1, ...; multiply then add, never fused) is
 // the same in both twins, so their outputs are bit-identical.
 // The clamp is `x < lo ? lo : x`, then `hi < y ? hi : y` (f32x4.pmax / pmin): a NaN passes through.
+import { clamp_f32 } from '../common/clamp';
 import { F32_MINMAX_FMAX, F32_MINMAX_FMIN } from '../common/params';
 
 /** Bytes of the packed weights for N outputs and K inputs. */
@@ -38,14 +39,6 @@ export function f32_gemm_pack_4x8(N: i32, K: i32, b: usize, bias: usize, out: us
       p += 32;
     }
   }
-}
-
-/** The scalar clamp, bit-identical to pmax-then-pmin. */
-// @ts-ignore: decorator
-@inline
-export function clamp_f32(x: f32, lo: f32, hi: f32): f32 {
-  const y = x < lo ? lo : x;
-  return hi < y ? hi : y;
 }
 
 /** Scalar core: rows [0, M) against all N columns. Shared with the scalar conv. */

@@ -14,7 +14,7 @@
 // Global average pool params (byte offset): 0 n, 4 hw, 8 c, 12 x_stride, 16 y_stride
 // (i32), 20 fmin, 24 fmax (f32). y[b, c] = clamp((sum over pixels in order) / f32(hw)).
 // The twins add in the same order, so they agree bit for bit.
-import { clamp_f32, pmax_f32 } from '../eltwise/output';
+import { clamp_f32, pmax_f32 } from '../common/clamp';
 import { win_hi, win_len, win_lo } from './window';
 import {
   F32_GAVGPOOL_C, F32_GAVGPOOL_FMAX, F32_GAVGPOOL_FMIN, F32_GAVGPOOL_HW, F32_GAVGPOOL_N,

@@ -3,7 +3,8 @@
 // twins in f32_pool.ts (read its header); the same additions in the same order, so
 // the twins agree bit for bit. The last 1..3 channels use one full vector whose loads
 // may run past the pixel (the host pads buffers by 16 bytes) and a partial store.
-import { clamp_f32x4, store_f32_tail } from '../eltwise/output_wasmsimd';
+import { clamp_f32x4 } from '../common/clamp_wasmsimd';
+import { store_f32_tail } from '../eltwise/output_wasmsimd';
 import { win_hi, win_len, win_lo } from './window';
 import {
   F32_GAVGPOOL_C, F32_GAVGPOOL_FMAX, F32_GAVGPOOL_FMIN, F32_GAVGPOOL_HW, F32_GAVGPOOL_N,

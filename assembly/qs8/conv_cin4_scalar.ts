@@ -54,6 +54,7 @@
 // Requantization: requant_fp32 (round half to even, clamp); max after requantization
 // (int8 max equals the pool's on the conv's int8 output, whatever the scales' signs).
 
+import { clamp_w, folded_bias } from '../common/clamp';
 import { requant_fp32 } from '../common/requant';
 import {
   QS8_CONV_CIN4_C, QS8_CONV_CIN4_C_OUT, QS8_CONV_CIN4_DH, QS8_CONV_CIN4_DW, QS8_CONV_CIN4_H, QS8_CONV_CIN4_KH,
@@ -61,12 +62,6 @@ import {
   QS8_CONV_CIN4_PR, QS8_CONV_CIN4_PT, QS8_CONV_CIN4_QMAX, QS8_CONV_CIN4_QMIN, QS8_CONV_CIN4_SH,
   QS8_CONV_CIN4_SW, QS8_CONV_CIN4_W, QS8_CONV_CIN4_ZP_IN, QS8_CONV_CIN4_ZP_OUT
 } from '../common/params';
-
-// @ts-ignore: decorator
-@inline
-function clamp_w(x: i32): i32 {
-  return x < -127 ? -127 : x;
-}
 
 /** Pair slots of a kernel (see the header). */
 // @ts-ignore: decorator
@@ -116,10 +111,7 @@ export function qs8_conv_cin4_pack_16c2(
       let b: i32 = 0;
       let s: f32 = 0;
       if (nn < n) {
-        let sum: i32 = 0;
-        const row = w + <usize>nn * <usize>k;
-        for (let t = 0; t < k; t++) sum += clamp_w(<i32>load<i8>(row + <usize>t));
-        b = (bias != 0 ? load<i32>(bias + <usize>nn * 4) : 0) - zp_in * sum;
+        b = folded_bias(w, bias, zp_in, nn, k);
         s = load<f32>(scale + <usize>nn * 4);
       }
       store<i32>(o + <usize>j * 4, b);

@@ -32,15 +32,9 @@
 //          each weight split in two 7-bit halves: [..][n][0][t] = w+ = max(w,0),
 //          [..][n][1][t] = w- = max(-w,0), so the relaxed dot's i7 operand is always in 0..127.
 
+import { clamp_w, folded_bias } from '../common/clamp';
 import { requant_fp32 } from '../common/requant';
 import { QS8_GEMM_QMAX, QS8_GEMM_QMIN, QS8_GEMM_ZP_OUT } from '../common/params';
-
-/** A weight as every packer reads it: -128 becomes -127 (symmetric int8). */
-// @ts-ignore: decorator
-@inline
-export function clamp_w(x: i32): i32 {
-  return x < -127 ? -127 : x;
-}
 
 /** Bytes of a packed "4c8" or "4c16s" weight buffer (both are 2 bytes per padded weight). */
 // @ts-ignore: decorator
@@ -56,10 +50,7 @@ function pack_block_head(w: usize, bias: usize, scale: usize, zp_in: i32, n: i32
     let b: i32 = 0;
     let s: f32 = 0;
     if (nn < n) {
-      let sum: i32 = 0;
-      const row = w + <usize>nn * <usize>k;
-      for (let t = 0; t < k; t++) sum += clamp_w(<i32>load<i8>(row + <usize>t));
-      b = (bias != 0 ? load<i32>(bias + <usize>nn * 4) : 0) - zp_in * sum;
+      b = folded_bias(w, bias, zp_in, nn, k);
       s = load<f32>(scale + <usize>nn * 4);
     }
     store<i32>(out + <usize>j * 4, b);
