@@ -6,7 +6,7 @@
 // -zp * sum_k s[o][k] into a per-channel bias, so the kernels sum s*a only.
 //
 // GEMM signature and params are the qs8 GEMM's (assembly/qs8/gemm_scalar.ts):
-//   (m, n, k, a, a_stride, w_packed, c, c_stride, params), params +0 zp_out +4 qmin +8 qmax;
+//   (m, n, k, a, a_stride, w_packed, c, c_stride, params), params QS8_GEMM (zp_out, qmin, qmax);
 // the conv is the qs8 conv driver (assembly/qs8/conv_scalar.ts: same params block and
 // im2col, padded taps = zp, which contribute 0) around these GEMMs.
 //

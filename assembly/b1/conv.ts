@@ -14,13 +14,9 @@
 //   input [batch][H][W][CW] u32, output [batch][H_out][W_out] rows of c_stride bytes
 //   (int8: C_out bytes; f32: 4*C_out bytes; bits: ceil(C_out/32) words), scratch block_m * KH*KW*CW words
 //   (unused, may be 0, in the 1x1 case).
-// Params (100 bytes; the first 20 are the GEMM params, gemm.ts):
-//   +0 mode  +4 zp_out  +8 qmin  +12 qmax  +16 base table i32 [classes][ceil(C_out/8)*8]
-//   +20 batch  +24 H  +28 W  +32 CW  +36 H_out  +40 W_out  +44 C_out  +48 KH  +52 KW
-//   +56 stride_h  +60 stride_w  +64 dilation_h  +68 dilation_w  +72 pad_top  +76 pad_left
-//   +80 block_m  +84 row_class i32 [H_out]  +88 col_class i32 [W_out]  +92 column classes
-//   +96 c_stride (bytes per output pixel)
-// class(oy, ox) = row_class[oy] * column_classes + col_class[ox].
+// Params: B1_CONV (src/runtime/param-blocks.ts; offsets: common/params.ts): the GEMM's block (B1_GEMM, gemm.ts), then the
+// geometry, block_m, the row and column class tables and the output pixel stride.
+// class(oy, ox) = row_class[oy] * col_classes + col_class[ox].
 import { B1RowsFn, b1_rows_4x8__scalar } from './gemm';
 import {
   B1_CONV_BASE, B1_CONV_BLOCK_M, B1_CONV_COL_CLASS, B1_CONV_COL_CLASSES, B1_CONV_CW, B1_CONV_C_OUT,

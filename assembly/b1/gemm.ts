@@ -10,8 +10,9 @@
 //                               bits  bit = (acc*flip[o] < thr[o]).
 //
 // Kernel signature: (m, n, kw, a, a_stride, w_packed, c, c_stride, params), strides in bytes.
-// Params (20 bytes): +0 mode (0 = int8 out, 1 = bits out, 2 = f32 out)  +4 zp_out  +8 qmin  +12 qmax
-//   (f32 out: +8 and +12 hold the clamp bounds as f32)  +16 base: i32 [ceil(n/8)*8] (row's base table; FC: K for every channel).
+// Params: B1_GEMM (src/runtime/param-blocks.ts; offsets: common/params.ts): mode (0 = int8 out, 1 = bits out, 2 = f32 out),
+//   zp_out, qmin / qmax (f32 out: the same bytes read as fmin / fmax), base: i32 [ceil(n/8)*8]
+//   (the row's base table; FC: K for every channel).
 // Bits out: each row gets ceil(n/32) words, bits past n are written 0.
 //
 // Packed weights ("x8": 8 output channels per block), from canonical bits w[N][kw] u32:

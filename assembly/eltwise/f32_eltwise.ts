@@ -3,12 +3,12 @@
 // f32x4.pmax then f32x4.pmin, so the twins agree bit for bit. In place is allowed.
 //
 // f32_vadd (Add, then the fused Clip/ReLU):
-//   signature (n, a, b, y, params); params: 0 fmin f32, 4 fmax f32
+//   signature (n, a, b, y, params); params F32_MINMAX: fmin, fmax
 //   y = clamp(a + b, fmin, fmax)     (±Infinity for no clamp)
 //
 // f32_vmulcaddc_c4 (Mul, or Mul then Add, by per-channel constants on NHWC rows):
 //   signature (rows, channels, x, x_stride, w, y, y_stride, params), strides in
-//   elements; params: 0 fmin f32, 4 fmax f32
+//   elements; params F32_MINMAX: fmin, fmax
 //   w (written by f32_vmulcaddc_pack_c4): per block of 4 channels, 4 f32 scales s[c]
 //   then 4 f32 biases b[c] (32 bytes; the last block zero-padded).
 //   y = clamp(x * s[c] + b[c], fmin, fmax)   (product rounded, then the sum: no FMA)

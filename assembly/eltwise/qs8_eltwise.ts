@@ -1,9 +1,9 @@
 // int8 element-wise kernels, scalar twins; SIMD twins with the same signatures in
 // qs8_eltwise_wasmsimd.ts. n counts elements; every kernel may run in place (y == x,
-// or y == a / y == b for the add). Params (byte offset; i32 unless marked f32):
+// or y == a / y == b for the add). Params: one block per kernel (src/runtime/param-blocks.ts; offsets: common/params.ts):
 //
 // qs8_vadd (residual add, its own scale/zp per input):
-//    0 a_zp   4 b_zp   8 y_zp   12 qmin   16 qmax   20 a_mul f32   24 b_mul f32
+//   QS8_ADD: a_zp, b_zp, y_zp, qmin, qmax, a_mul, b_mul (f32)
 //   a_mul = Math.fround(s_a / s_y), b_mul = Math.fround(s_b / s_y) (host, in double).
 //   t = f32(a - a_zp) * a_mul + f32(b - b_zp) * b_mul   (each product rounded to f32,
 //       then the sum rounded to f32: no fused multiply-add anywhere, in any build)
@@ -11,20 +11,20 @@
 //       output.ts; a NaN would give qmin)
 //
 // qs8_vcvt (requantize int8 -> int8, a scale/zp change):
-//    0 zp_in   4 zp_out   8 qmin   12 qmax   16 m f32 = Math.fround(s_in / s_out)
+//   QS8_CVT: zp_in, zp_out, qmin, qmax, m = Math.fround(s_in / s_out) (f32)
 //   y = requant_fp32(x - zp_in, m, zp_out, qmin - zp_out, qmax - zp_out)
 //
 // f32_qs8_vcvt (QuantizeLinear f32 -> int8):
-//    0 zp   4 qmin   8 qmax   12 scale f32
+//   F32_QS8_CVT: zp_out (zp below), qmin, qmax, scale (f32)
 //   y = round_half_even(clamp(x / scale, qmin - zp, qmax - zp)) + zp  (a true division, as ONNX
 //       Runtime's MLAS does; qmin/qmax = -128/127 for plain QuantizeLinear; NaN gives qmin)
 //
 // qs8_f32_vcvt (DequantizeLinear int8 -> f32):
-//    0 zp   4 scale f32          y = f32(x - zp) * scale
+//   QS8_F32_CVT: zp_in (zp below), scale (f32)          y = f32(x - zp) * scale
 //
 // qs8_vmulcaddc_c16 (Mul / Mul+Add by per-channel constants, NHWC rows of pixels):
 //   signature (rows, channels, x, x_stride, w, y, y_stride, params), strides in bytes
-//   params: 0 zp_in   4 zp_out   8 qmin   12 qmax
+//   params QS8_VMULCADDC: zp_in, zp_out, qmin, qmax
 //   w (written by qs8_vmulcaddc_pack_c16): per block of 16 channels, 16 f32
 //   multipliers m[c] then 16 f32 biases b[c] (128 bytes; the last block zero-padded).
 //   m[c] = Math.fround(s_in * k[c] / s_out), b[c] = Math.fround(bias[c] / s_out).

@@ -8,8 +8,7 @@
 //            k = (ky*KW + kx)*C + c, exactly the im2col row order
 //   output   f32 [N][OH][OW][OC]
 //   scratch  16 * K bytes (4 rows of K floats)
-//   params   i32 unless noted:  0 N   4 H   8 W   12 C   16 OH   20 OW   24 KH   28 KW
-//            32 SH   36 SW   40 DH   44 DW   48 PT   52 PL   56 OC   60 fmin f32   64 fmax f32
+//   params   F32_CONV (src/runtime/param-blocks.ts; offsets: common/params.ts): the geometry, C_out, fmin, fmax
 // A 1x1, stride 1, unpadded conv is a plain GEMM over the input: the host calls the GEMM.
 import { gemm_scalar_core } from './gemm';
 import {

@@ -5,8 +5,7 @@
 //   input    f32 [N][H][W][C];  output f32 [N][OH][OW][C]
 //   zero     C floats (rounded up to 4) of 0.0: what a padded tap reads
 //   scratch  4 * ((KH*KW + 1) & ~1) bytes: tap pointers (see qs8/dwconv_indirection.ts)
-//   params   i32 unless noted: 0 N   4 H   8 W   12 C   16 OH   20 OW   24 KH   28 KW
-//            32 SH   36 SW   40 DH   44 DW   48 PT   52 PL   56 fmin f32   60 fmax f32
+//   params   F32_DWCONV (src/runtime/param-blocks.ts; offsets: common/params.ts): the geometry, fmin, fmax
 // Packed weights (f32_dwconv_pack_8c), per group of 8 channels (last one zero-padded),
 // 32 + 32*T bytes: f32 bias[8], then for each tap k = ky*KW + kx: f32 w[k][c0..c0+7].
 // Both twins compute bias, + x*w for k = 0, 1, ... (mul then add), then clamp: same bits.

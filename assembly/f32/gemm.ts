@@ -5,7 +5,7 @@
 //   (M, N, K, a, a_stride, packed, c, c_stride, params)
 //   a        f32 rows of K, a_stride bytes apart
 //   c        f32 rows of N, c_stride bytes apart
-//   params   f32 fmin at +0, f32 fmax at +4 (-Infinity / +Infinity for no clamp)
+//   params   F32_MINMAX (src/runtime/param-blocks.ts; offsets: common/params.ts): fmin, fmax (-Infinity / +Infinity for no clamp)
 // Packed weights (f32_gemm_pack_4x8), per block of 8 output columns (last one zero-padded),
 // (K + 1) * 32 bytes each:  f32 bias[8], then for k = 0..K-1: f32 B[n0..n0+7][k].
 // Accumulation order (bias first, then k = 0, 1, ...; multiply then add, never fused) is

@@ -7,7 +7,7 @@
 //   x       logits, rows x classes, row-major (f32, or int8 for the qs8 head)
 //   y       f32, rows x (classes + 2): per row [p_0 .. p_{classes-1}, entropy, top1]
 //   argmax  i32[rows]: index of the largest logit, the lowest index on ties
-//   params  qs8 head: 0 zp i32, 4 scale f32 (the logits' quantization); f32 head: unused
+//   params  qs8 head: QS8_EXIT_HEAD (src/runtime/param-blocks.ts; offsets: common/params.ts): the logits' zp_in and scale; f32 head: unused
 // classes >= 1; at least one logit per row finite; -Infinity logits get p = 0.
 //
 // Per row, with logits l_i (for int8: l_i = f32(q_i - zp) * scale, DequantizeLinear):

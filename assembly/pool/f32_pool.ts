@@ -1,9 +1,6 @@
 // f32 pooling over NHWC, scalar twins (one channel at a time). SIMD twins with the
-// same signatures: f32_pool_wasmsimd.ts. Geometry params (bytes 0..79): window.ts.
-//
-// f32 params after the geometry (byte offset):
-//   80 fmin f32   output clamp (fused activation; -Infinity / +Infinity for none)
-//   84 fmax f32
+// same signatures: f32_pool_wasmsimd.ts. Params: F32_POOL, F32_GAVGPOOL (geometry: window.ts):
+// after the geometry, fmin and fmax, the output clamp (fused activation; ±Infinity for none).
 //
 // Max pool:     y = min(max(fmin, x over the in-image positions), fmax), each max as
 //               f32x4.pmax does it (a < b ? b : a): a NaN input is ignored; an empty
@@ -11,8 +8,8 @@
 // Average pool: s = sum over in-image positions, in window order (ky, then kx);
 //               y = clamp(s / f32(count), fmin, fmax), count as in qs8_pool.ts
 //               (count_include_pad); an empty count divides by 1 (y = 0).
-// Global average pool params (byte offset): 0 n, 4 hw, 8 c, 12 x_stride, 16 y_stride
-// (i32), 20 fmin, 24 fmax (f32). y[b, c] = clamp((sum over pixels in order) / f32(hw)).
+// Global average pool params (F32_GAVGPOOL): n, hw, c, x_stride, y_stride, fmin, fmax.
+// y[b, c] = clamp((sum over pixels in order) / f32(hw)).
 // The twins add in the same order, so they agree bit for bit.
 import { clamp_f32, pmax_f32 } from '../common/clamp';
 import { win_hi, win_len, win_lo } from './window';

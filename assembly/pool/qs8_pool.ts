@@ -1,12 +1,10 @@
 // int8 pooling over NHWC, scalar twins (one channel at a time). SIMD twins with the
-// same signatures: qs8_pool_wasmsimd.ts. Geometry params (bytes 0..79): window.ts.
+// same signatures: qs8_pool_wasmsimd.ts. Params: QS8_POOL, QS8_GAVGPOOL (geometry: window.ts).
 //
-// int8 params after the geometry (byte offset):
-//   80 zp_in  i32   input zero point (average pools)
-//   84 zp_out i32   output zero point (average pools)
-//   88 qmin   i32   output clamp, the fused activation (max and average pools)
-//   92 qmax   i32
-//   96 m[0..kh*kw]  f32, average pool only: the multiplier for a window of `count`
+// int8 fields after the geometry:
+//   zp_in, zp_out   input and output zero points (average pools)
+//   qmin, qmax      output clamp, the fused activation (max and average pools)
+//   m[0..kh*kw]     f32, average pool only: the multiplier for a window of `count`
 //                   counted positions, m[count] = Math.fround(s_in / (s_out * count))
 //                   computed by the host in double precision, m[0] = 0.
 //
@@ -24,10 +22,9 @@
 // twin reads the same f32. (With ceil_mode a window may run past the padded extent;
 // those positions are never counted, as PyTorch and the ONNX reference do.)
 //
-// Global average pool params (byte offset, i32 unless noted):
-//    0 n   4 hw (pixels per image)   8 c   12 x_stride (elements per pixel)
-//   16 y_stride (elements per output row)   20 zp_in   24 zp_out   28 qmin   32 qmax
-//   36 m  f32 = Math.fround(s_in / (s_out * hw))
+// Global average pool params (QS8_GAVGPOOL): n, hw (pixels per image), c, x_stride (elements
+// per pixel), y_stride (elements per output row), zp_in, zp_out, qmin, qmax,
+// m = Math.fround(s_in / (s_out * hw))
 //   y[b, c] = requant_fp32(sum_p (x[b, p, c] - zp_in), m, zp_out, qmin - zp_out, qmax - zp_out)
 import { requant_fp32 } from '../common/requant';
 import { win_hi, win_len, win_lo } from './window';

@@ -44,9 +44,9 @@
 // with bias'[n] = bias[n] - zp_in * sum_k w[n,k] (padding reads zp_in, which cancels),
 // weights in [-127, 127] (-128 is read as -127, as every qs8 packer does).
 //
-// Kernel signature and params: those of the im2col conv (conv_scalar.ts), so the host
-// hands the same 88-byte block to either: (input, w_packed, output, scratch, params);
-// block_m (+84) is read as `pool` instead: 0, or 2 for a fused 2x2 stride-2 max pool
+// Kernel signature: the im2col conv's (conv_scalar.ts), (input, w_packed, output, scratch,
+// params). Params: QS8_CONV_CIN4 (src/runtime/param-blocks.ts; offsets: common/params.ts), the im2col conv's
+// block with `pool` where that one has block_m: 0, or 2 for a fused 2x2 stride-2 max pool
 // (floor mode, no padding): the output is then the pooled [H_out/2][W_out/2][C_out] tensor
 // (the conv's own output is never written; an odd last row or column is dropped, as the
 // pool drops it), and the scratch ends with a row buffer of floor(W_out/2) * C_out_pad

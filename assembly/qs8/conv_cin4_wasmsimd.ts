@@ -17,7 +17,7 @@
 // x 4 channels per tile; LeNet's 20-channel conv1 15.6 -> 14.4 us), else with 4x8 and 4x4
 // channel tiles. Pixel tails: missing pixels repeat the last pixel's window and are not
 // stored; stores write only real channels.
-// Fused 2x2/2 max pool (params +84 = 2, see the scalar header): the main tile pairs conv
+// Fused 2x2/2 max pool (params `pool` = 2, see the scalar header): the main tile pairs conv
 // pixels (oy, 2k), (oy, 2k+1) and takes their max; even rows leave it in the row buffer at
 // the scratch's end, odd rows max it with the buffer and store the pooled pixel. The
 // pixel-lane pass does the same on its 8 lanes (4 pooled pixels). The 4x8/4x4 channel tiles

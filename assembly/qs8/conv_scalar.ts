@@ -12,13 +12,9 @@
 //   input  [batch][H][W][C_in] int8, output [batch][H_out][W_out][C_out] int8,
 //   scratch block_m * K bytes (+ the usual 16 read-past bytes); unused (may be 0) in the 1x1 case.
 //
-// Params (22 x i32, 88 bytes, little endian). The first 12 bytes are the GEMM params,
-// so the conv hands its params pointer straight to the GEMM:
-//   +0 zp_out   +4 qmin   +8 qmax   +12 zp_in   +16 batch
-//   +20 H   +24 W   +28 C_in   +32 H_out   +36 W_out   +40 C_out
-//   +44 KH  +48 KW  +52 stride_h  +56 stride_w  +60 dilation_h  +64 dilation_w
-//   +68 pad_top  +72 pad_left  +76 pad_bottom  +80 pad_right
-//   +84 block_m  output pixels per im2col block (>= 1)
+// Params: QS8_CONV (src/runtime/param-blocks.ts; offsets: common/params.ts). It starts with the GEMM's block
+// (QS8_GEMM), so the conv hands its params pointer straight to the GEMM; then zp_in, the
+// geometry and block_m, the output pixels per im2col block (>= 1).
 // The host computes H_out = floor((H + pad_top + pad_bottom - dil_h*(KH-1) - 1) / stride_h) + 1
 // (same for W); the kernel only uses pad_top / pad_left.
 

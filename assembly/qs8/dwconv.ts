@@ -7,10 +7,8 @@
 //   output  int8 [N][OH][OW][C]
 //   zero    C bytes (rounded up to 16) all equal to zp_in: what a padded tap reads
 //   scratch 4 * ((KH*KW + 1) & ~1) bytes: the kernel writes its tap pointers there
-//   params  17 x i32, little endian:
-//     0 N   4 H   8 W   12 C   16 OH   20 OW   24 KH   28 KW   32 SH   36 SW
-//     40 DH   44 DW   48 PT (top pad)   52 PL (left pad)   56 zp_out   60 qmin   64 qmax
-//   The host derives OH, OW from the pads; bottom/right pads are implicit in them.
+//   params  QS8_DWCONV (src/runtime/param-blocks.ts; offsets: common/params.ts): the geometry (top and left pads;
+//           the host derives OH, OW, so bottom and right pads are implicit), zp_out, qmin, qmax.
 //
 // Packed weights (qs8_dwconv_pack_16c), per group of 16 channels (the last one
 // zero-padded), TE = KH*KW rounded up to even, group size 128 + 32*TE bytes:

@@ -10,10 +10,8 @@
 //   w: packed weights (one of the layouts below); c: row i at c + i*c_stride, N bytes
 //      written per row, nothing past them.
 //
-// Params (12 bytes, little endian):
-//   +0 i32 zp_out    output zero point
-//   +4 i32 qmin      lower clamp of the int8 output (fused activation), >= -128
-//   +8 i32 qmax      upper clamp of the int8 output, <= 127
+// Params: QS8_GEMM (src/runtime/param-blocks.ts; offsets: common/params.ts): zp_out, and qmin / qmax, the int8 output's
+// clamp (fused activation).
 //
 // Packed layouts. Both fold the input zero point into the bias, so the kernels
 // multiply raw int8 activations:  bias'[n] = bias[n] - zp_in * sum_k w[n,k].
