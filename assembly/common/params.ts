@@ -33,9 +33,9 @@
 // @ts-ignore: decorator
 @inline export const B1_CONV_C_OUT: usize = 44; // i32: output channels
 // @ts-ignore: decorator
-@inline export const B1_CONV_KH: usize = 48; // i32: kernel height
+@inline export const B1_CONV_KH: usize = 48; // i32: kernel (window) height
 // @ts-ignore: decorator
-@inline export const B1_CONV_KW: usize = 52; // i32: kernel width
+@inline export const B1_CONV_KW: usize = 52; // i32: kernel (window) width
 // @ts-ignore: decorator
 @inline export const B1_CONV_SH: usize = 56; // i32: stride along H
 // @ts-ignore: decorator
@@ -93,9 +93,9 @@
 // @ts-ignore: decorator
 @inline export const F32_CONV_OW: usize = 20; // i32: output width
 // @ts-ignore: decorator
-@inline export const F32_CONV_KH: usize = 24; // i32: kernel height
+@inline export const F32_CONV_KH: usize = 24; // i32: kernel (window) height
 // @ts-ignore: decorator
-@inline export const F32_CONV_KW: usize = 28; // i32: kernel width
+@inline export const F32_CONV_KW: usize = 28; // i32: kernel (window) width
 // @ts-ignore: decorator
 @inline export const F32_CONV_SH: usize = 32; // i32: stride along H
 // @ts-ignore: decorator
@@ -107,7 +107,7 @@
 // @ts-ignore: decorator
 @inline export const F32_CONV_PT: usize = 48; // i32: top padding
 // @ts-ignore: decorator
-@inline export const F32_CONV_PL: usize = 52; // i32: left padding (bottom and right are implicit in OH, OW)
+@inline export const F32_CONV_PL: usize = 52; // i32: left padding
 // @ts-ignore: decorator
 @inline export const F32_CONV_C_OUT: usize = 56; // i32: output channels
 // @ts-ignore: decorator
@@ -131,9 +131,9 @@
 // @ts-ignore: decorator
 @inline export const F32_DWCONV_OW: usize = 20; // i32: output width
 // @ts-ignore: decorator
-@inline export const F32_DWCONV_KH: usize = 24; // i32: kernel height
+@inline export const F32_DWCONV_KH: usize = 24; // i32: kernel (window) height
 // @ts-ignore: decorator
-@inline export const F32_DWCONV_KW: usize = 28; // i32: kernel width
+@inline export const F32_DWCONV_KW: usize = 28; // i32: kernel (window) width
 // @ts-ignore: decorator
 @inline export const F32_DWCONV_SH: usize = 32; // i32: stride along H
 // @ts-ignore: decorator
@@ -145,7 +145,7 @@
 // @ts-ignore: decorator
 @inline export const F32_DWCONV_PT: usize = 48; // i32: top padding
 // @ts-ignore: decorator
-@inline export const F32_DWCONV_PL: usize = 52; // i32: left padding (bottom and right are implicit in OH, OW)
+@inline export const F32_DWCONV_PL: usize = 52; // i32: left padding
 // @ts-ignore: decorator
 @inline export const F32_DWCONV_FMIN: usize = 56; // f32: lower clamp (-Infinity: none)
 // @ts-ignore: decorator
@@ -187,15 +187,15 @@
 // @ts-ignore: decorator
 @inline export const F32_POOL_W: usize = 8; // i32: input width
 // @ts-ignore: decorator
-@inline export const F32_POOL_C: usize = 12; // i32: channels
+@inline export const F32_POOL_C: usize = 12; // i32: input channels
 // @ts-ignore: decorator
 @inline export const F32_POOL_OH: usize = 16; // i32: output height
 // @ts-ignore: decorator
 @inline export const F32_POOL_OW: usize = 20; // i32: output width
 // @ts-ignore: decorator
-@inline export const F32_POOL_KH: usize = 24; // i32: window height
+@inline export const F32_POOL_KH: usize = 24; // i32: kernel (window) height
 // @ts-ignore: decorator
-@inline export const F32_POOL_KW: usize = 28; // i32: window width
+@inline export const F32_POOL_KW: usize = 28; // i32: kernel (window) width
 // @ts-ignore: decorator
 @inline export const F32_POOL_SH: usize = 32; // i32: stride along H
 // @ts-ignore: decorator
@@ -209,15 +209,15 @@
 // @ts-ignore: decorator
 @inline export const F32_POOL_PL: usize = 52; // i32: left padding
 // @ts-ignore: decorator
-@inline export const F32_POOL_PB: usize = 56; // i32: bottom padding (average pool with count_include_pad only)
+@inline export const F32_POOL_PB: usize = 56; // i32: bottom padding
 // @ts-ignore: decorator
-@inline export const F32_POOL_PR: usize = 60; // i32: right padding (average pool with count_include_pad only)
+@inline export const F32_POOL_PR: usize = 60; // i32: right padding
 // @ts-ignore: decorator
 @inline export const F32_POOL_X_STRIDE: usize = 64; // i32: input pixel stride, elements (>= c: a channel slice)
 // @ts-ignore: decorator
 @inline export const F32_POOL_Y_STRIDE: usize = 68; // i32: output pixel stride, elements (>= c: a concat slice)
 // @ts-ignore: decorator
-@inline export const F32_POOL_FLAGS: usize = 72; // i32: bit 0: count_include_pad (average pool)
+@inline export const F32_POOL_FLAGS: usize = 72; // i32: bit 0: count_include_pad (average pool; the only reader of pb, pr)
 // @ts-ignore: decorator
 @inline export const F32_POOL_FMIN: usize = 80; // f32: lower clamp (-Infinity: none)
 // @ts-ignore: decorator
@@ -279,9 +279,9 @@
 // @ts-ignore: decorator
 @inline export const QS8_CONV_C_OUT: usize = 40; // i32: output channels
 // @ts-ignore: decorator
-@inline export const QS8_CONV_KH: usize = 44; // i32: kernel height
+@inline export const QS8_CONV_KH: usize = 44; // i32: kernel (window) height
 // @ts-ignore: decorator
-@inline export const QS8_CONV_KW: usize = 48; // i32: kernel width
+@inline export const QS8_CONV_KW: usize = 48; // i32: kernel (window) width
 // @ts-ignore: decorator
 @inline export const QS8_CONV_SH: usize = 52; // i32: stride along H
 // @ts-ignore: decorator
@@ -327,9 +327,9 @@
 // @ts-ignore: decorator
 @inline export const QS8_CONV_CIN4_C_OUT: usize = 40; // i32: output channels
 // @ts-ignore: decorator
-@inline export const QS8_CONV_CIN4_KH: usize = 44; // i32: kernel height
+@inline export const QS8_CONV_CIN4_KH: usize = 44; // i32: kernel (window) height
 // @ts-ignore: decorator
-@inline export const QS8_CONV_CIN4_KW: usize = 48; // i32: kernel width
+@inline export const QS8_CONV_CIN4_KW: usize = 48; // i32: kernel (window) width
 // @ts-ignore: decorator
 @inline export const QS8_CONV_CIN4_SH: usize = 52; // i32: stride along H
 // @ts-ignore: decorator
@@ -379,9 +379,9 @@
 // @ts-ignore: decorator
 @inline export const QS8_DWCONV_OW: usize = 20; // i32: output width
 // @ts-ignore: decorator
-@inline export const QS8_DWCONV_KH: usize = 24; // i32: kernel height
+@inline export const QS8_DWCONV_KH: usize = 24; // i32: kernel (window) height
 // @ts-ignore: decorator
-@inline export const QS8_DWCONV_KW: usize = 28; // i32: kernel width
+@inline export const QS8_DWCONV_KW: usize = 28; // i32: kernel (window) width
 // @ts-ignore: decorator
 @inline export const QS8_DWCONV_SH: usize = 32; // i32: stride along H
 // @ts-ignore: decorator
@@ -393,13 +393,13 @@
 // @ts-ignore: decorator
 @inline export const QS8_DWCONV_PT: usize = 48; // i32: top padding
 // @ts-ignore: decorator
-@inline export const QS8_DWCONV_PL: usize = 52; // i32: left padding (bottom and right are implicit in OH, OW)
+@inline export const QS8_DWCONV_PL: usize = 52; // i32: left padding
 // @ts-ignore: decorator
 @inline export const QS8_DWCONV_ZP_OUT: usize = 56; // i32: output zero point
 // @ts-ignore: decorator
-@inline export const QS8_DWCONV_QMIN: usize = 60; // i32: lower clamp of the int8 output
+@inline export const QS8_DWCONV_QMIN: usize = 60; // i32: lower clamp of the int8 output (fused activation), >= -128
 // @ts-ignore: decorator
-@inline export const QS8_DWCONV_QMAX: usize = 64; // i32: upper clamp of the int8 output
+@inline export const QS8_DWCONV_QMAX: usize = 64; // i32: upper clamp of the int8 output, <= 127
 // @ts-ignore: decorator
 @inline export const QS8_DWCONV_BYTES: usize = 68;
 
@@ -461,15 +461,15 @@
 // @ts-ignore: decorator
 @inline export const QS8_POOL_W: usize = 8; // i32: input width
 // @ts-ignore: decorator
-@inline export const QS8_POOL_C: usize = 12; // i32: channels
+@inline export const QS8_POOL_C: usize = 12; // i32: input channels
 // @ts-ignore: decorator
 @inline export const QS8_POOL_OH: usize = 16; // i32: output height
 // @ts-ignore: decorator
 @inline export const QS8_POOL_OW: usize = 20; // i32: output width
 // @ts-ignore: decorator
-@inline export const QS8_POOL_KH: usize = 24; // i32: window height
+@inline export const QS8_POOL_KH: usize = 24; // i32: kernel (window) height
 // @ts-ignore: decorator
-@inline export const QS8_POOL_KW: usize = 28; // i32: window width
+@inline export const QS8_POOL_KW: usize = 28; // i32: kernel (window) width
 // @ts-ignore: decorator
 @inline export const QS8_POOL_SH: usize = 32; // i32: stride along H
 // @ts-ignore: decorator
@@ -483,15 +483,15 @@
 // @ts-ignore: decorator
 @inline export const QS8_POOL_PL: usize = 52; // i32: left padding
 // @ts-ignore: decorator
-@inline export const QS8_POOL_PB: usize = 56; // i32: bottom padding (average pool with count_include_pad only)
+@inline export const QS8_POOL_PB: usize = 56; // i32: bottom padding
 // @ts-ignore: decorator
-@inline export const QS8_POOL_PR: usize = 60; // i32: right padding (average pool with count_include_pad only)
+@inline export const QS8_POOL_PR: usize = 60; // i32: right padding
 // @ts-ignore: decorator
 @inline export const QS8_POOL_X_STRIDE: usize = 64; // i32: input pixel stride, elements (>= c: a channel slice)
 // @ts-ignore: decorator
 @inline export const QS8_POOL_Y_STRIDE: usize = 68; // i32: output pixel stride, elements (>= c: a concat slice)
 // @ts-ignore: decorator
-@inline export const QS8_POOL_FLAGS: usize = 72; // i32: bit 0: count_include_pad (average pool)
+@inline export const QS8_POOL_FLAGS: usize = 72; // i32: bit 0: count_include_pad (average pool; the only reader of pb, pr)
 // @ts-ignore: decorator
 @inline export const QS8_POOL_ZP_IN: usize = 80; // i32: input zero point (average pool; 0 for max)
 // @ts-ignore: decorator

@@ -13,27 +13,41 @@ export const QS8_GEMM = block('qs8_gemm', 'int8 GEMM (assembly/qs8/gemm_scalar.t
   qmax: i32('upper clamp of the int8 output, <= 127'),
 });
 
-/** The int8 conv's geometry after QS8_GEMM and zp_in (H_out etc. computed by the host). */
-const QS8_CONV_GEOMETRY = {
-  ...QS8_GEMM.fields,
-  zp_in: i32('input zero point (what padding reads)'),
+/** Input and output sizes of an NHWC image op (H_out, W_out computed by the host). */
+const IMAGE = {
   n: i32('batch'),
   h: i32('input height'),
   w: i32('input width'),
   c: i32('input channels'),
   oh: i32('output height'),
   ow: i32('output width'),
-  c_out: i32('output channels'),
-  kh: i32('kernel height'),
-  kw: i32('kernel width'),
+};
+
+/** A sliding window: size, strides, dilations, top and left padding. */
+const WINDOW = {
+  kh: i32('kernel (window) height'),
+  kw: i32('kernel (window) width'),
   sh: i32('stride along H'),
   sw: i32('stride along W'),
   dh: i32('dilation along H'),
   dw: i32('dilation along W'),
   pt: i32('top padding'),
   pl: i32('left padding'),
+};
+
+const BOTTOM_RIGHT = {
   pb: i32('bottom padding'),
   pr: i32('right padding'),
+};
+
+/** The int8 conv's fields after QS8_GEMM: zp_in and the geometry. */
+const QS8_CONV_GEOMETRY = {
+  ...QS8_GEMM.fields,
+  zp_in: i32('input zero point (what padding reads)'),
+  ...IMAGE,
+  c_out: i32('output channels'),
+  ...WINDOW,
+  ...BOTTOM_RIGHT,
 };
 
 export const QS8_CONV = block('qs8_conv', 'int8 im2col + GEMM conv (assembly/qs8/conv_scalar.ts); also the binary-weight conv', {
@@ -46,29 +60,12 @@ export const QS8_CONV_CIN4 = block('qs8_conv_cin4', 'direct int8 conv (assembly/
   pool: i32('0, or 2: a fused 2x2 stride-2 max pool after the conv'),
 });
 
-/** The geometry every depthwise and f32 conv block starts with. */
-const CONV_GEOMETRY = {
-  n: i32('batch'),
-  h: i32('input height'),
-  w: i32('input width'),
-  c: i32('input channels'),
-  oh: i32('output height'),
-  ow: i32('output width'),
-  kh: i32('kernel height'),
-  kw: i32('kernel width'),
-  sh: i32('stride along H'),
-  sw: i32('stride along W'),
-  dh: i32('dilation along H'),
-  dw: i32('dilation along W'),
-  pt: i32('top padding'),
-  pl: i32('left padding (bottom and right are implicit in OH, OW)'),
-};
+/** The geometry every depthwise and f32 conv block starts with (bottom and right pads are implicit in H_out, W_out). */
+const CONV_GEOMETRY = { ...IMAGE, ...WINDOW };
 
 export const QS8_DWCONV = block('qs8_dwconv', 'int8 depthwise conv (assembly/qs8/dwconv.ts)', {
   ...CONV_GEOMETRY,
-  zp_out: i32('output zero point'),
-  qmin: i32('lower clamp of the int8 output'),
-  qmax: i32('upper clamp of the int8 output'),
+  ...QS8_GEMM.fields,
 });
 
 // ------------------------------------------------------------------ f32
@@ -81,39 +78,24 @@ export const F32_MINMAX = block('f32_minmax', 'f32 output clamp: the f32 GEMM, a
 export const F32_CONV = block('f32_conv', 'f32 conv (assembly/f32/conv.ts)', {
   ...CONV_GEOMETRY,
   c_out: i32('output channels'),
-  fmin: bound('lower clamp (-Infinity: none)'),
-  fmax: bound('upper clamp (+Infinity: none)'),
+  ...F32_MINMAX.fields,
 });
 
 export const F32_DWCONV = block('f32_dwconv', 'f32 depthwise conv (assembly/f32/dwconv.ts)', {
   ...CONV_GEOMETRY,
-  fmin: bound('lower clamp (-Infinity: none)'),
-  fmax: bound('upper clamp (+Infinity: none)'),
+  ...F32_MINMAX.fields,
 });
 
 // ------------------------------------------------------------------ pooling
 
 /** Windowed pools (assembly/pool/window.ts): the geometry, then per data type. */
 const POOL_WINDOW = {
-  n: i32('batch'),
-  h: i32('input height'),
-  w: i32('input width'),
-  c: i32('channels'),
-  oh: i32('output height'),
-  ow: i32('output width'),
-  kh: i32('window height'),
-  kw: i32('window width'),
-  sh: i32('stride along H'),
-  sw: i32('stride along W'),
-  dh: i32('dilation along H'),
-  dw: i32('dilation along W'),
-  pt: i32('top padding'),
-  pl: i32('left padding'),
-  pb: i32('bottom padding (average pool with count_include_pad only)'),
-  pr: i32('right padding (average pool with count_include_pad only)'),
+  ...IMAGE,
+  ...WINDOW,
+  ...BOTTOM_RIGHT,
   x_stride: i32('input pixel stride, elements (>= c: a channel slice)'),
   y_stride: i32('output pixel stride, elements (>= c: a concat slice)'),
-  flags: i32('bit 0: count_include_pad (average pool)'),
+  flags: i32('bit 0: count_include_pad (average pool; the only reader of pb, pr)'),
   reserved: pad('0'),
 };
 
@@ -128,8 +110,7 @@ export const QS8_POOL = block('qs8_pool', 'int8 max and average pools (assembly/
 
 export const F32_POOL = block('f32_pool', 'f32 max and average pools (assembly/pool/f32_pool.ts)', {
   ...POOL_WINDOW,
-  fmin: bound('lower clamp (-Infinity: none)'),
-  fmax: bound('upper clamp (+Infinity: none)'),
+  ...F32_MINMAX.fields,
 });
 
 export const QS8_GAVGPOOL = block('qs8_gavgpool', 'int8 global average pool (assembly/pool/qs8_pool.ts)', {
@@ -151,8 +132,7 @@ export const F32_GAVGPOOL = block('f32_gavgpool', 'f32 global average pool (asse
   c: i32('channels'),
   x_stride: i32('input pixel stride, elements'),
   y_stride: i32('output row stride, elements'),
-  fmin: bound('lower clamp (-Infinity: none)'),
-  fmax: bound('upper clamp (+Infinity: none)'),
+  ...F32_MINMAX.fields,
 });
 
 // ------------------------------------------------------------------ element-wise, head
@@ -220,14 +200,7 @@ export const B1_CONV = block('b1_conv', 'binary conv (assembly/b1/conv.ts): the 
   oh: i32('output height'),
   ow: i32('output width'),
   c_out: i32('output channels'),
-  kh: i32('kernel height'),
-  kw: i32('kernel width'),
-  sh: i32('stride along H'),
-  sw: i32('stride along W'),
-  dh: i32('dilation along H'),
-  dw: i32('dilation along W'),
-  pt: i32('top padding'),
-  pl: i32('left padding'),
+  ...WINDOW,
   block_m: i32('output pixels per im2col block (>= 1)'),
   row_class: ptr('i32 [H_out]: each output row\'s border class'),
   col_class: ptr('i32 [W_out]: each output column\'s border class'),
