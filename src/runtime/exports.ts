@@ -79,9 +79,6 @@ export type KernelExports = { readonly memory: WebAssembly.Memory } & {
   readonly [name: string]: unknown;
 };
 
-/** An export's name. */
-export type KernelName = Entry['name'];
-
 /** Look up an export by name and check it is a function. */
 export function kernelFn(exports: KernelExports, name: string): (...args: number[]) => void {
   const f = exports[name];
