@@ -125,7 +125,8 @@ export function preparePool2d(mem: LinearMemory, build: Build, s: Pool2dSpec): P
       write = () => writeParams(mem, QS8_POOL, { ...window, zp_in: 0, zp_out: 0, qmin, qmax, m: [] });
     } else {
       const inp = checkQuant(`${what} input`, s.input), out = checkQuant(`${what} output`, s.output);
-      const m = qs8AvgPoolMultipliers(inp.scale, out.scale, s.kh * s.kw);
+      // A window counts at most the taps that land on the padded input along each axis.
+      const m = qs8AvgPoolMultipliers(inp.scale, out.scale, Math.min(s.kh, s.h + pt + pb) * Math.min(s.kw, s.w + pl + pr));
       write = () => writeParams(mem, QS8_POOL, { ...window, zp_in: inp.zeroPoint, zp_out: out.zeroPoint, qmin, qmax, m });
     }
   } else if (s.dtype === 'f32') {
