@@ -8,10 +8,14 @@
 //            k = (ky*KW + kx)*C + c, exactly the im2col row order
 //   output   f32 [N][OH][OW][OC]
 //   scratch  16 * K bytes (4 rows of K floats)
-//   params   i32 unless noted:  0 N   4 H   8 W   12 C   16 OH   20 OW   24 KH   28 KW
-//            32 SH   36 SW   40 DH   44 DW   48 PT   52 PL   56 OC   60 fmin f32   64 fmax f32
+//   params   F32_CONV (src/runtime/param-blocks.ts; offsets: common/params.ts): the geometry, C_out, fmin, fmax
 // A 1x1, stride 1, unpadded conv is a plain GEMM over the input: the host calls the GEMM.
 import { gemm_scalar_core } from './gemm';
+import {
+  F32_CONV_C, F32_CONV_C_OUT, F32_CONV_DH, F32_CONV_DW, F32_CONV_FMAX, F32_CONV_FMIN, F32_CONV_H, F32_CONV_KH,
+  F32_CONV_KW, F32_CONV_N, F32_CONV_OH, F32_CONV_OW, F32_CONV_PL, F32_CONV_PT, F32_CONV_SH, F32_CONV_SW,
+  F32_CONV_W
+} from '../common/params';
 
 /** One im2col row (K floats) for the output pixel whose window starts at (iy0, ix0). */
 // @ts-ignore: decorator
@@ -38,13 +42,13 @@ export function im2col_row_scalar(
 }
 
 export function f32_conv_4x8__scalar(input: usize, packed: usize, output: usize, scratch: usize, params: usize): void {
-  const N = load<i32>(params, 0), H = load<i32>(params, 4), W = load<i32>(params, 8);
-  const C = load<i32>(params, 12), OH = load<i32>(params, 16), OW = load<i32>(params, 20);
-  const KH = load<i32>(params, 24), KW = load<i32>(params, 28);
-  const SH = load<i32>(params, 32), SW = load<i32>(params, 36);
-  const DH = load<i32>(params, 40), DW = load<i32>(params, 44);
-  const PT = load<i32>(params, 48), PL = load<i32>(params, 52), OC = load<i32>(params, 56);
-  const lo = load<f32>(params, 60), hi = load<f32>(params, 64);
+  const N = load<i32>(params, F32_CONV_N), H = load<i32>(params, F32_CONV_H), W = load<i32>(params, F32_CONV_W);
+  const C = load<i32>(params, F32_CONV_C), OH = load<i32>(params, F32_CONV_OH), OW = load<i32>(params, F32_CONV_OW);
+  const KH = load<i32>(params, F32_CONV_KH), KW = load<i32>(params, F32_CONV_KW);
+  const SH = load<i32>(params, F32_CONV_SH), SW = load<i32>(params, F32_CONV_SW);
+  const DH = load<i32>(params, F32_CONV_DH), DW = load<i32>(params, F32_CONV_DW);
+  const PT = load<i32>(params, F32_CONV_PT), PL = load<i32>(params, F32_CONV_PL), OC = load<i32>(params, F32_CONV_C_OUT);
+  const lo = load<f32>(params, F32_CONV_FMIN), hi = load<f32>(params, F32_CONV_FMAX);
   const K = KH * KW * C;
   const rowBytes = <usize>K << 2;
   const M = OH * OW;

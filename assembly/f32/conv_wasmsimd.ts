@@ -1,6 +1,11 @@
 // f32 convolution, NHWC, WASM SIMD128: im2col of 4 output pixels into the host scratch
 // (v128 copies), then the 4x8 GEMM core. Signature, params, layout: conv.ts.
 import { gemm_4x8_core } from './gemm_wasmsimd';
+import {
+  F32_CONV_C, F32_CONV_C_OUT, F32_CONV_DH, F32_CONV_DW, F32_CONV_FMAX, F32_CONV_FMIN, F32_CONV_H, F32_CONV_KH,
+  F32_CONV_KW, F32_CONV_N, F32_CONV_OH, F32_CONV_OW, F32_CONV_PL, F32_CONV_PT, F32_CONV_SH, F32_CONV_SW,
+  F32_CONV_W
+} from '../common/params';
 
 // @ts-ignore: decorator
 @inline
@@ -32,13 +37,13 @@ function im2col_row_simd(
 }
 
 export function f32_conv_4x8__wasmsimd(input: usize, packed: usize, output: usize, scratch: usize, params: usize): void {
-  const N = load<i32>(params, 0), H = load<i32>(params, 4), W = load<i32>(params, 8);
-  const C = load<i32>(params, 12), OH = load<i32>(params, 16), OW = load<i32>(params, 20);
-  const KH = load<i32>(params, 24), KW = load<i32>(params, 28);
-  const SH = load<i32>(params, 32), SW = load<i32>(params, 36);
-  const DH = load<i32>(params, 40), DW = load<i32>(params, 44);
-  const PT = load<i32>(params, 48), PL = load<i32>(params, 52), OC = load<i32>(params, 56);
-  const lo = v128.load32_splat(params, 60), hi = v128.load32_splat(params, 64);
+  const N = load<i32>(params, F32_CONV_N), H = load<i32>(params, F32_CONV_H), W = load<i32>(params, F32_CONV_W);
+  const C = load<i32>(params, F32_CONV_C), OH = load<i32>(params, F32_CONV_OH), OW = load<i32>(params, F32_CONV_OW);
+  const KH = load<i32>(params, F32_CONV_KH), KW = load<i32>(params, F32_CONV_KW);
+  const SH = load<i32>(params, F32_CONV_SH), SW = load<i32>(params, F32_CONV_SW);
+  const DH = load<i32>(params, F32_CONV_DH), DW = load<i32>(params, F32_CONV_DW);
+  const PT = load<i32>(params, F32_CONV_PT), PL = load<i32>(params, F32_CONV_PL), OC = load<i32>(params, F32_CONV_C_OUT);
+  const lo = v128.load32_splat(params, F32_CONV_FMIN), hi = v128.load32_splat(params, F32_CONV_FMAX);
   const K = KH * KW * C;
   const rowBytes = <usize>K << 2;
   const M = OH * OW;

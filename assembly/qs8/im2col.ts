@@ -5,6 +5,10 @@
 // layers over 20..64 channels spent ~45% of their time in the byte-wise copies). The branch on V
 // is resolved when the walk is compiled, so the scalar build never sees a v128 instruction.
 import { copy_run, fill_run } from '../common/copy_wasmsimd';
+import {
+  QS8_CONV_C, QS8_CONV_DH, QS8_CONV_DW, QS8_CONV_H, QS8_CONV_KH, QS8_CONV_KW, QS8_CONV_OW, QS8_CONV_PL,
+  QS8_CONV_PT, QS8_CONV_SH, QS8_CONV_SW, QS8_CONV_W, QS8_CONV_ZP_IN
+} from '../common/params';
 
 /** Copies n bytes; short runs (a few channels) without the call into memory.copy. */
 // @ts-ignore: decorator
@@ -63,19 +67,19 @@ function fill<V>(dst: usize, zp: i32, n: i32): void {
 // @ts-ignore: decorator
 @inline
 export function im2col_walk<V>(inb: usize, dst: usize, params: usize, p0: i32, rows: i32): void {
-  const zp = load<i32>(params, 12);
-  const H = load<i32>(params, 20);
-  const W = load<i32>(params, 24);
-  const C = load<i32>(params, 28);
-  const W_out = load<i32>(params, 36);
-  const KH = load<i32>(params, 44);
-  const KW = load<i32>(params, 48);
-  const sh = load<i32>(params, 52);
-  const sw = load<i32>(params, 56);
-  const dh = load<i32>(params, 60);
-  const dw = load<i32>(params, 64);
-  const pt = load<i32>(params, 68);
-  const pl = load<i32>(params, 72);
+  const zp = load<i32>(params, QS8_CONV_ZP_IN);
+  const H = load<i32>(params, QS8_CONV_H);
+  const W = load<i32>(params, QS8_CONV_W);
+  const C = load<i32>(params, QS8_CONV_C);
+  const W_out = load<i32>(params, QS8_CONV_OW);
+  const KH = load<i32>(params, QS8_CONV_KH);
+  const KW = load<i32>(params, QS8_CONV_KW);
+  const sh = load<i32>(params, QS8_CONV_SH);
+  const sw = load<i32>(params, QS8_CONV_SW);
+  const dh = load<i32>(params, QS8_CONV_DH);
+  const dw = load<i32>(params, QS8_CONV_DW);
+  const pt = load<i32>(params, QS8_CONV_PT);
+  const pl = load<i32>(params, QS8_CONV_PL);
   const rowC = <usize>W * <usize>C;
   const kwC = KW * C;
   let oy = p0 / W_out;

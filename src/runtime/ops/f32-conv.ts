@@ -14,6 +14,8 @@ import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
 import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
+import { writeParams } from '../params.js';
+import { F32_CONV, F32_DWCONV, F32_MINMAX } from '../param-blocks.js';
 import { type ConvGeometry, type ResolvedGeometry, resolveGeometry, geometryFields } from './qs8-dwconv.js';
 
 export interface F32Clamp {
@@ -71,7 +73,8 @@ export function prepareF32Gemm(mem: LinearMemory, build: Build, spec: F32GemmSpe
   const kernel = spec.kernel ?? choice.kernel;
   kernelFn(mem.mod.exports, kernel);
   const packed = packGemm(mem, choice.packer!, spec.n, spec.k, spec.weights, spec.bias);
-  const params = mem.putParams(clampRange(spec), new Set([0, 1]));
+  const [fmin, fmax] = clampRange(spec);
+  const params = writeParams(mem, F32_MINMAX, { fmin, fmax });
   return { n: spec.n, k: spec.k, kernel, packed, params };
 }
 
@@ -119,11 +122,11 @@ export function prepareF32Conv(mem: LinearMemory, build: Build, spec: F32ConvSpe
   kernelFn(mem.mod.exports, kernel);
   const packed = packGemm(mem, choice.packer!, oc, k, spec.weights, spec.bias);
   if (path === 'gemm') {
-    const params = mem.putParams([lo, hi], new Set([0, 1]));
+    const params = writeParams(mem, F32_MINMAX, { fmin: lo, fmax: hi });
     return { geom: g, outChannels: oc, path, kernel, packed, scratch: 0, params, outputFloats: g.n * g.oh * g.ow * oc };
   }
   const scratch = mem.alloc(16 * k);
-  const params = mem.putParams([...geometryFields(g), oc, lo, hi], new Set([15, 16]));
+  const params = writeParams(mem, F32_CONV, { ...geometryFields(g), c_out: oc, fmin: lo, fmax: hi });
   return { geom: g, outChannels: oc, path, kernel, packed, scratch, params, outputFloats: g.n * g.oh * g.ow * oc };
 }
 
@@ -172,7 +175,7 @@ export function prepareF32Dwconv(mem: LinearMemory, build: Build, spec: F32Dwcon
   const zero = mem.alloc(zeroFloats * 4);
   mem.f32(zero, zeroFloats).fill(0);
   const scratch = mem.alloc(4 * ((taps + 1) & ~1));
-  const params = mem.putParams([...geometryFields(g), lo, hi], new Set([14, 15]));
+  const params = writeParams(mem, F32_DWCONV, { ...geometryFields(g), fmin: lo, fmax: hi });
   return { geom: g, kernel, packed, zero, scratch, params, outputFloats: g.n * g.oh * g.ow * g.c };
 }
 
