@@ -136,10 +136,14 @@ export interface CaseRecord {
   stack?: string;
 }
 
-/** Runs case i of campaign `seed` in this process. Hangs and aborts are the caller's (pool.ts). */
-export async function runOne(seeds: Seed[], seed: number, i: number, limits: Limits = DEFAULT_LIMITS): Promise<CaseRecord> {
+/**
+ * Runs case i of campaign `seed` in this process; `started` hears which file it is before it
+ * runs. Hangs and aborts are the caller's (pool.ts).
+ */
+export async function runOne(seeds: Seed[], seed: number, i: number, limits: Limits = DEFAULT_LIMITS, started?: (c: CaseSpec) => void): Promise<CaseRecord> {
   const rng = caseRng(seed, i);
   const c = makeCase(seeds, rng);
+  started?.(c);
   const build = FUZZ_BUILDS[i % FUZZ_BUILDS.length];
   const base = { index: i, seed: c.seed.name, mutations: c.mutations, build };
   const t = performance.now();

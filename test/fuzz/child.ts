@@ -5,7 +5,7 @@
 // and the next case gets a fresh one (the peak only grows).
 import { BranchyError } from '../../src/errors.js';
 import { load, type LoadOptions } from '../../src/runtime/model.js';
-import { caseRng, loadSeeds, makeCase, runOne, type Seed } from './campaign.js';
+import { loadSeeds, runOne, type Seed } from './campaign.js';
 import type { Limits } from './harness.js';
 
 export interface CaseTask {
@@ -35,9 +35,9 @@ let seeds: Seed[] | null = null;
 
 async function runCaseTask(task: CaseTask): Promise<void> {
   seeds ??= loadSeeds();
-  const c = makeCase(seeds, caseRng(task.seed, task.index));
-  process.send!({ type: 'start', index: task.index, seed: c.seed.name, mutations: c.mutations });
-  const r = await runOne(seeds, task.seed, task.index, task.limits);
+  const r = await runOne(seeds, task.seed, task.index, task.limits, (c) => {
+    process.send!({ type: 'start', index: task.index, seed: c.seed.name, mutations: c.mutations });
+  });
   const peak = process.resourceUsage().maxRSS * 1024;
   const over = peak > task.limits.rssCap;
   if (over && !r.outcome.startsWith('finding:')) {
