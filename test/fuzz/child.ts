@@ -67,3 +67,6 @@ process.on('message', (task: CaseTask | FileTask) => {
   if (task.type === 'case') void runCaseTask(task);
   else void runFileTask(task).then((r) => process.send!({ type: 'done', record: r }));
 });
+
+// The campaign is gone (killed, or done): nothing more will come.
+process.on('disconnect', () => process.exit(0));
