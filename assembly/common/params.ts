@@ -115,7 +115,11 @@
 // @ts-ignore: decorator
 @inline export const F32_CONV_FMAX: usize = 64; // f32: upper clamp (+Infinity: none)
 // @ts-ignore: decorator
-@inline export const F32_CONV_BYTES: usize = 68;
+@inline export const F32_CONV_X_STRIDE: usize = 68; // i32: input pixel stride in elements (>= c)
+// @ts-ignore: decorator
+@inline export const F32_CONV_Y_STRIDE: usize = 72; // i32: output pixel stride in elements (>= c_out)
+// @ts-ignore: decorator
+@inline export const F32_CONV_BYTES: usize = 76;
 
 // f32_dwconv: f32 depthwise conv (assembly/f32/dwconv.ts)
 // @ts-ignore: decorator
@@ -301,7 +305,11 @@
 // @ts-ignore: decorator
 @inline export const QS8_CONV_BLOCK_M: usize = 84; // i32: output pixels per im2col block (>= 1)
 // @ts-ignore: decorator
-@inline export const QS8_CONV_BYTES: usize = 88;
+@inline export const QS8_CONV_X_STRIDE: usize = 88; // i32: input pixel stride in elements (>= c)
+// @ts-ignore: decorator
+@inline export const QS8_CONV_Y_STRIDE: usize = 92; // i32: output pixel stride in elements (>= c_out)
+// @ts-ignore: decorator
+@inline export const QS8_CONV_BYTES: usize = 96;
 
 // qs8_conv_cin4: direct int8 conv (assembly/qs8/conv_cin4_scalar.ts): the im2col conv's block with a fused pool in place of block_m
 // @ts-ignore: decorator

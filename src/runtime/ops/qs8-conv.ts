@@ -25,6 +25,9 @@ export interface Qs8ConvSpec extends Qs8WeightsSpec {
   geom: ConvGeometry;
   /** Output channels. */
   cOut: number;
+  /** Pixel strides of the input and output in elements (default: geom.c and cOut): one group of a grouped conv (im2col kernel only). */
+  xStride?: number;
+  yStride?: number;
   /** Canonical int8 weights OHWI [C_out][KH][KW][C_in]. */
   weights: Int8Array;
   /** Output pixels per im2col block (default: about 32 KiB of scratch); ignored by the direct kernel. */
@@ -89,7 +92,13 @@ export function prepareQs8Conv(mem: LinearMemory, build: Build, spec: Qs8ConvSpe
   const g = resolveGeometry(spec.geom);
   if (!Number.isInteger(spec.cOut) || spec.cOut < 1) throw new RangeError(`conv cOut must be a positive integer, got ${spec.cOut}`);
   const k = g.kh * g.kw * g.c;
-  const kernel = spec.kernel ?? convKernel(g, spec.cOut, build);
+  const xStride = spec.xStride ?? g.c, yStride = spec.yStride ?? spec.cOut;
+  if (!Number.isInteger(xStride) || xStride < g.c || !Number.isInteger(yStride) || yStride < spec.cOut) {
+    throw new RangeError(`conv: pixel strides ${xStride}, ${yStride} must be integers >= ${g.c}, ${spec.cOut}`);
+  }
+  const strided = xStride !== g.c || yStride !== spec.cOut;
+  const kernel = spec.kernel ?? (strided ? chooseKernel('qs8_conv', build).kernel : convKernel(g, spec.cOut, build));
+  if (strided && isCin4Kernel(kernel)) throw new RangeError(`conv: the direct kernel ${kernel} reads whole tensors; a group (strides ${xStride}, ${yStride}) runs on the im2col kernel`);
   if (spec.fuseMaxPool2x2 && !canFuseMaxPool2x2(spec.geom, spec.cOut, build, kernel)) {
     throw new RangeError(`conv ${g.kh}×${g.kw} ${g.c}→${spec.cOut} (${kernel}) cannot fuse a 2×2 max pool; check canFuseMaxPool2x2 first`);
   }
@@ -103,7 +112,7 @@ export function prepareQs8Conv(mem: LinearMemory, build: Build, spec: Qs8ConvSpe
   blockM = Math.min(blockM, pixels);
   const scratchBytes = pointwise ? 0 : blockM * k;
   const scratch = !pointwise && spec.allocScratch !== false ? mem.alloc(scratchBytes) : 0;
-  const params = writeParams(mem, QS8_CONV, { ...convFields(spec, g), block_m: blockM });
+  const params = writeParams(mem, QS8_CONV, { ...convFields(spec, g), block_m: blockM, x_stride: xStride, y_stride: yStride });
   return {
     geom: g, cOut: spec.cOut, kernel, tile, packed, params, pointwise, direct: false, blockM, scratchBytes, scratch,
     inputBytes: g.n * g.h * g.w * g.c,
