@@ -3,10 +3,12 @@
 // is optional here and the kernel table never selects it there.
 // Pointers and sizes are plain numbers (wasm i32); every kernel returns nothing.
 
+import type { WasmMemoryLike } from './host-types.js';
+
 type Ptr = number;
 
 export interface KernelExports {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemoryLike;
   heap_base(): Ptr;
 
   // --- qs8 gemm / conv ---
