@@ -41,8 +41,7 @@ export interface KernelModule {
   readonly heapBase: number;
 }
 
-const SUPPLY_HINT =
-  "supply the builds as modules: load(bytes, { wasm: { simd, scalar } }) with WebAssembly.Modules (or bytes, or URLs), or use the entry that binds them ('branchy-wasm/workerd' on Cloudflare, 'branchy-wasm/deno'; README: Every runtime)";
+const BIND_HINT = "or use an entry that binds them ('branchy-wasm/workerd', 'branchy-wasm/deno'; README: Every runtime)";
 
 /** This package's copy of a build, next to the compiled module. Throws a BranchyWasmError where the runtime gives modules no URL. */
 export function defaultWasmUrl(build: Build): UrlLike {
@@ -50,7 +49,10 @@ export function defaultWasmUrl(build: Build): UrlLike {
   try {
     return new URL(`../../build/branchy.${build}.wasm`, base as string);
   } catch {
-    throw new BranchyWasmError(`cannot find the '${build}' kernels: this runtime gives branchy's module no URL (import.meta.url is ${String(base)}); ${SUPPLY_HINT}`);
+    throw new BranchyWasmError(
+      `cannot find branchy's kernels (the '${build}' build): this runtime gives branchy's module no URL (import.meta.url is ${String(base)}); ` +
+        `pass the builds in options.wasm ({ scalar, simd, relaxed }: WebAssembly.Modules, bytes or URLs), ${BIND_HINT}`,
+    );
   }
 }
 
@@ -77,7 +79,7 @@ async function compileSource(build: Build, src: WasmSource): Promise<WebAssembly
     return await WebAssembly.compile(bytes as BufferSource);
   } catch (e) {
     const msg = (e as Error).message;
-    const hint = /disallow/i.test(msg) ? `: this host runs only wasm bound at deploy time; ${SUPPLY_HINT}` : '';
+    const hint = /disallow/i.test(msg) ? `: this host runs only wasm bound at deploy time; pass WebAssembly.Modules (the .wasm files imported as modules), ${BIND_HINT}` : '';
     throw new BranchyWasmError(`cannot compile the '${build}' kernels (${msg})${hint}`);
   }
 }
