@@ -80,10 +80,10 @@ export interface Run {
   stderr: string;
 }
 
-/** Run a command to its end (killed after `timeoutMs`), from the repository root. */
-export function run(cmd: string, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<Run> {
+/** Run a command to its end (killed after `timeoutMs`), from the repository root or `cwd`. */
+export function run(cmd: string, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000, cwd = root): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
