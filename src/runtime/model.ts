@@ -124,8 +124,9 @@ export class Model {
   }
 
   /**
-   * Classify a batch with early exits: each sample runs only as deep as `policy` needs.
-   * Returns one result per sample (batch results equal one-by-one results).
+   * Classify a batch with early exits: each sample runs only as deep as `policy` needs (a model
+   * with one output of logits answers at its only exit). Returns one result per sample (batch
+   * results equal one-by-one results).
    */
   classify(input: ModelInput, options: ClassifyOptions = {}): ExitResult[] {
     const scheduler = this.exitScheduler();

@@ -3,7 +3,7 @@
 // wasm may only come from modules bound at deploy time, fails only with typed errors.
 import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { answerOf, comparable, freePort, needBuilt, nodeAnswer, root, workerdBin, type Answer } from './helpers.js';
+import { comparable, freePort, needBuilt, nodeAnswer, root, workerdBin, type Answer } from './helpers.js';
 
 const stops: (() => Promise<void>)[] = [];
 afterAll(() => Promise.all(stops.map((s) => s())));
@@ -34,14 +34,19 @@ async function serve(config: string): Promise<{ url: string; log: () => string }
   throw new Error(`workerd did not listen on ${url} within 20 s:\n${log}`);
 }
 
+/** Serve a config and GET / from it: the worker's JSON answer. */
+async function answerOf(config: string): Promise<Record<string, unknown>> {
+  const { url, log } = await serve(config);
+  const res = await fetch(`${url}/`);
+  const text = await res.text();
+  expect(res.status, `${text.slice(0, 2000)}\n${log()}`).toBe(200);
+  return JSON.parse(text);
+}
+
 describe('workerd (Cloudflare Workers runtime)', () => {
   it('examples/workerd: the digits through the workerd entry (kernels as wasm modules), bit-identical to Node', async () => {
     needBuilt('dist/bundle/workerd.js');
-    const { url, log } = await serve('examples/workerd/config.capnp');
-    const res = await fetch(`${url}/`);
-    const text = await res.text();
-    expect(res.status, `${text.slice(0, 2000)}\n${log()}`).toBe(200);
-    const got = answerOf({ code: 0, stdout: text, stderr: log() }, 'workerd') as Answer;
+    const got = (await answerOf('examples/workerd/config.capnp')) as unknown as Answer;
     expect(got.runtime).toBe('workerd');
     expect(['simd', 'relaxed']).toContain(got.build);
     expect(got.accuracy).toBeGreaterThan(0.98);
@@ -50,11 +55,7 @@ describe('workerd (Cloudflare Workers runtime)', () => {
 
   it('the plain runtime there: typed errors without wasm modules (no import.meta.url, no code generation), one module is enough', async () => {
     needBuilt('dist/bundle/branchy.js');
-    const { url, log } = await serve('test/runtimes/workerd-probe.capnp');
-    const res = await fetch(`${url}/`);
-    const text = await res.text();
-    expect(res.status, `${text.slice(0, 2000)}\n${log()}`).toBe(200);
-    const r = JSON.parse(text);
+    const r = (await answerOf('test/runtimes/workerd-probe.capnp')) as Record<string, { message: string }>;
     expect(r.importMetaUrl).toBe('undefined');
     expect(r.noWasm).toMatchObject({ ok: false, name: 'BranchyWasmError', typed: true });
     expect(r.noWasm.message).toMatch(/no URL \(import\.meta\.url is undefined\).*options\.wasm/);
