@@ -9,7 +9,7 @@
 import { BranchyInputError } from '../errors.js';
 import type { ClassifyOptions, LoadOptions, ModelInfo, ModelInput, ModelSource, OutputTensor, RunOptions } from '../runtime/model.js';
 import type { ExitPolicy } from '../exit/policy.js';
-import type { ExitResult } from '../exit/scheduler.js';
+import type { ExitResult } from '../runtime/scheduler.js';
 import type { WasmBuilds, WasmSource } from '../runtime/wasm.js';
 import { asBytes, isBody, isUrl, readBody } from '../runtime/bytes.js';
 import { spawn, type Endpoint, type SpawnOptions } from './endpoint.js';
