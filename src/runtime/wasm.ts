@@ -79,7 +79,7 @@ async function compileSource(build: Build, src: WasmSource): Promise<WebAssembly
     return await WebAssembly.compile(bytes as BufferSource);
   } catch (e) {
     const msg = (e as Error).message;
-    const hint = /disallow/i.test(msg) ? `: this host runs only wasm bound at deploy time; pass WebAssembly.Modules (the .wasm files imported as modules), ${BIND_HINT}` : '';
+    const hint = /disallow/i.test(msg) ? `: this host runs only wasm bound at deploy time; pass WebAssembly.Modules (the .wasm files bound as modules), ${BIND_HINT}` : '';
     throw new BranchyWasmError(`cannot compile the '${build}' kernels (${msg})${hint}`);
   }
 }
