@@ -16,10 +16,14 @@ export function at<T>(name: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    const m = e instanceof Malformed ? e : new Malformed(e instanceof Error ? e.message : String(e));
-    m.path.unshift(name);
-    throw m;
+    throw labelled(e, name);
   }
+}
+
+function labelled(e: unknown, name: string): Malformed {
+  const m = e instanceof Malformed ? e : new Malformed(e instanceof Error ? e.message : String(e));
+  m.path.unshift(name);
+  return m;
 }
 
 export function fail(message: string): never {
@@ -32,14 +36,23 @@ export function int(v: number, lo: number, hi: number): number {
   return v;
 }
 
-/** Reads n items of `name` ([i] labels each failure). */
-export function list<T>(name: string, n: number, get: (i: number) => T): T[] {
-  return at(name, () => Array.from({ length: n }, (_, i) => at(`[${i}]`, () => get(i))));
+/** Reads the vector `name`: its length, then each item ([i] labels each failure). */
+export function list<T>(name: string, length: () => number, get: (i: number) => T): T[] {
+  return at(name, () => {
+    const out: T[] = new Array(length());
+    let i = 0;
+    try {
+      for (; i < out.length; i++) out[i] = get(i);
+    } catch (e) {
+      throw labelled(e, `[${i}]`);
+    }
+    return out;
+  });
 }
 
-/** Reads n integers of `name`, each in [lo, hi]. */
-export function ints(name: string, n: number, get: (i: number) => number | null, lo: number, hi: number): number[] {
-  return list(name, n, (i) => int(get(i) ?? NaN, lo, hi));
+/** Reads the vector of integers `name`, each in [lo, hi]. */
+export function ints(name: string, length: () => number, get: (i: number) => number | null, lo: number, hi: number): number[] {
+  return list(name, length, (i) => int(get(i) ?? NaN, lo, hi));
 }
 
 export class CheckedByteBuffer extends ByteBuffer {

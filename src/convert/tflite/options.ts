@@ -214,7 +214,7 @@ export const CODECS: { [K in Exclude<TfliteOptions['type'], 'undecoded'>]: Codec
       const t = new fb.ReshapeOptions().__init(pos, bb);
       // Absent and present are different files (TFLite then takes the shape from input 1).
       const present = bb.__offset(pos, 4) !== 0;
-      return present ? { type: 'ReshapeOptions', newShape: ints('new_shape', t.newShapeLength(), (i) => t.newShape(i), -1, I32) } : { type: 'ReshapeOptions' };
+      return present ? { type: 'ReshapeOptions', newShape: ints('new_shape', () => t.newShapeLength(), (i) => t.newShape(i), -1, I32) } : { type: 'ReshapeOptions' };
     },
     write: (b, o) =>
       fb.ReshapeOptions.createReshapeOptions(b, o.newShape === undefined ? 0 : fb.ReshapeOptions.createNewShapeVector(b, o.newShape)),
@@ -228,7 +228,7 @@ export const CODECS: { [K in Exclude<TfliteOptions['type'], 'undecoded'>]: Codec
     union: fb.BuiltinOptions.SqueezeOptions,
     read(bb, pos, ctx) {
       const t = new fb.SqueezeOptions().__init(pos, bb);
-      const dims = list('squeeze_dims', t.squeezeDimsLength(), (i) => axisIn(t.squeezeDims(i) ?? NaN, ctx.inputRank));
+      const dims = list('squeeze_dims', () => t.squeezeDimsLength(), (i) => axisIn(t.squeezeDims(i) ?? NaN, ctx.inputRank));
       return { type: 'SqueezeOptions', squeezeDims: dims };
     },
     write: (b, o) =>

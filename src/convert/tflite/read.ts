@@ -30,25 +30,24 @@ function readModel(bytes: Uint8Array, bb: CheckedByteBuffer): TfliteModel {
   const m = fb.Model.getRootAsModel(bb);
   const version = at('version', () => m.version());
   if (version !== TFLITE_SCHEMA_VERSION) at('version', () => fail(`schema version ${version}; TFLite files have version ${TFLITE_SCHEMA_VERSION}`));
-  const buffers = list('buffers', m.buffersLength(), (i) => readBuffer(m.buffers(i)!, bytes));
-  const operatorCodes = list('operator_codes', m.operatorCodesLength(), (i) => readOperatorCode(m.operatorCodes(i)!));
-  const nSub = at('subgraphs', () => int(m.subgraphsLength(), 1, I32));
-  const subgraphs = list('subgraphs', nSub, (i) => readSubgraph(m.subgraphs(i)!, bb, bytes, buffers, operatorCodes.length));
+  const buffers = list('buffers', () => m.buffersLength(), (i) => readBuffer(m.buffers(i)!, bytes));
+  const operatorCodes = list('operator_codes', () => m.operatorCodesLength(), (i) => readOperatorCode(m.operatorCodes(i)!));
+  const subgraphs = list('subgraphs', () => int(m.subgraphsLength(), 1, I32), (i) => readSubgraph(m.subgraphs(i)!, bb, bytes, buffers, operatorCodes.length));
   const model: TfliteModel = {
     version,
     operatorCodes,
     subgraphs,
     buffers,
-    metadata: list('metadata', m.metadataLength(), (i) => {
+    metadata: list('metadata', () => m.metadataLength(), (i) => {
       const md = m.metadata(i)!;
       const name = md.name();
       return { ...(name !== null && { name }), buffer: at('buffer', () => int(md.buffer(), 0, buffers.length - 1)) };
     }),
-    signatureDefs: list('signature_defs', m.signatureDefsLength(), (i) => readSignature(m.signatureDefs(i)!, subgraphs)),
+    signatureDefs: list('signature_defs', () => m.signatureDefsLength(), (i) => readSignature(m.signatureDefs(i)!, subgraphs)),
   };
   const description = at('description', () => m.description());
   if (description !== null) model.description = description;
-  if (m.metadataBufferLength() > 0) model.metadataBuffer = ints('metadata_buffer', m.metadataBufferLength(), (i) => m.metadataBuffer(i), 0, buffers.length - 1);
+  if (m.metadataBufferLength() > 0) model.metadataBuffer = ints('metadata_buffer', () => m.metadataBufferLength(), (i) => m.metadataBuffer(i), 0, buffers.length - 1);
   return model;
 }
 
@@ -77,20 +76,20 @@ function readOperatorCode(c: fb.OperatorCode): TfliteOperatorCode {
 }
 
 function readSubgraph(g: fb.SubGraph, bb: CheckedByteBuffer, bytes: Uint8Array, buffers: Uint8Array[], nCodes: number): TfliteSubgraph {
-  const tensors = list('tensors', g.tensorsLength(), (i) => readTensor(g.tensors(i)!, buffers));
+  const tensors = list('tensors', () => g.tensorsLength(), (i) => readTensor(g.tensors(i)!, buffers));
   const n = tensors.length;
   const sub: TfliteSubgraph = {
     tensors,
-    inputs: ints('inputs', g.inputsLength(), (i) => g.inputs(i), 0, n - 1),
-    outputs: ints('outputs', g.outputsLength(), (i) => g.outputs(i), 0, n - 1),
-    operators: list('operators', g.operatorsLength(), (i) => readOperator(g.operators(i)!, bb, bytes, tensors, nCodes)),
+    inputs: ints('inputs', () => g.inputsLength(), (i) => g.inputs(i), 0, n - 1),
+    outputs: ints('outputs', () => g.outputsLength(), (i) => g.outputs(i), 0, n - 1),
+    operators: list('operators', () => g.operatorsLength(), (i) => readOperator(g.operators(i)!, bb, bytes, tensors, nCodes)),
   };
   const name = at('name', () => g.name());
   return name === null ? sub : { name, ...sub };
 }
 
 function readTensor(t: fb.Tensor, buffers: Uint8Array[]): TfliteTensor {
-  const shape = ints('shape', t.shapeLength(), (i) => t.shape(i), 0, I32);
+  const shape = ints('shape', () => t.shapeLength(), (i) => t.shape(i), 0, I32);
   const count = shape.reduce((a, d) => a * d, 1);
   if (count > I32) at('shape', () => fail(`[${shape}] has ${count} elements, more than TFLite's 2^31 - 1`));
   const tensor: TfliteTensor = {
@@ -102,7 +101,7 @@ function readTensor(t: fb.Tensor, buffers: Uint8Array[]): TfliteTensor {
     hasRank: t.hasRank(),
   };
   if (t.shapeSignatureLength() > 0) {
-    tensor.shapeSignature = ints('shape_signature', t.shapeSignatureLength(), (i) => t.shapeSignature(i), -1, I32);
+    tensor.shapeSignature = ints('shape_signature', () => t.shapeSignatureLength(), (i) => t.shapeSignature(i), -1, I32);
     if (tensor.shapeSignature.length !== shape.length) at('shape_signature', () => fail(`rank ${tensor.shapeSignature!.length}, the shape's is ${shape.length}`));
   }
   const q = at('quantization', () => readQuantization(t.quantization(), shape));
@@ -128,18 +127,18 @@ function checkData(tensor: TfliteTensor, data: Uint8Array): void {
 
 function readQuantization(q: fb.QuantizationParameters | null, shape: number[]): TfliteQuantization | undefined {
   if (q === null) return undefined;
-  const floats = (name: string, n: number, get: (i: number) => number | null, ok: (v: number) => boolean) =>
+  const floats = (name: string, n: () => number, get: (i: number) => number | null, ok: (v: number) => boolean) =>
     list(name, n, (i) => {
       const v = get(i) ?? NaN;
       return ok(v) ? v : fail(`${v} is not a valid value`);
     });
-  const scale = floats('scale', q.scaleLength(), (i) => q.scale(i), (v) => Number.isFinite(v) && v >= 0);
-  const zeroPoint = list('zero_point', q.zeroPointLength(), (i) => {
+  const scale = floats('scale', () => q.scaleLength(), (i) => q.scale(i), (v) => Number.isFinite(v) && v >= 0);
+  const zeroPoint = list('zero_point', () => q.zeroPointLength(), (i) => {
     const z = q.zeroPoint(i) ?? 0n;
     return z >= -(2n ** 31n) && z <= 2n ** 31n - 1n ? Number(z) : fail(`${z} is out of the int32 range`);
   });
-  const min = floats('min', q.minLength(), (i) => q.min(i), (v) => !Number.isNaN(v));
-  const max = floats('max', q.maxLength(), (i) => q.max(i), (v) => !Number.isNaN(v));
+  const min = floats('min', () => q.minLength(), (i) => q.min(i), (v) => !Number.isNaN(v));
+  const max = floats('max', () => q.maxLength(), (i) => q.max(i), (v) => !Number.isNaN(v));
   const detailsType = q.detailsType();
   if (!scale.length && !zeroPoint.length && !min.length && !max.length && detailsType === 0) return undefined;
   if (zeroPoint.length !== scale.length) at('zero_point', () => fail(`${zeroPoint.length} zero point(s) for ${scale.length} scale(s)`));
@@ -162,8 +161,8 @@ function readOperator(op: fb.Operator, bb: CheckedByteBuffer, bytes: Uint8Array,
   const n = tensors.length;
   const out: TfliteOperator = {
     opcodeIndex: at('opcode_index', () => int(op.opcodeIndex(), 0, nCodes - 1)),
-    inputs: ints('inputs', op.inputsLength(), (i) => op.inputs(i), -1, n - 1),
-    outputs: ints('outputs', op.outputsLength(), (i) => op.outputs(i), -1, n - 1),
+    inputs: ints('inputs', () => op.inputsLength(), (i) => op.inputs(i), -1, n - 1),
+    outputs: ints('outputs', () => op.outputsLength(), (i) => op.outputs(i), -1, n - 1),
   };
   const unionType = at('builtin_options_type', () => op.builtinOptionsType());
   if (unionType !== 0) {
@@ -186,10 +185,10 @@ function readOperator(op: fb.Operator, bb: CheckedByteBuffer, bytes: Uint8Array,
     out.customOptionsFormat = at('custom_options_format', () => int(op.customOptionsFormat(), 0, 0));
   }
   if (op.mutatingVariableInputsLength() > 0) {
-    out.mutatingVariableInputs = list('mutating_variable_inputs', op.mutatingVariableInputsLength(), (i) => op.mutatingVariableInputs(i)!);
+    out.mutatingVariableInputs = list('mutating_variable_inputs', () => op.mutatingVariableInputsLength(), (i) => op.mutatingVariableInputs(i)!);
     if (out.mutatingVariableInputs.length !== out.inputs.length) at('mutating_variable_inputs', () => fail(`${out.mutatingVariableInputs!.length} flags for ${out.inputs.length} inputs`));
   }
-  if (op.intermediatesLength() > 0) out.intermediates = ints('intermediates', op.intermediatesLength(), (i) => op.intermediates(i), 0, n - 1);
+  if (op.intermediatesLength() > 0) out.intermediates = ints('intermediates', () => op.intermediatesLength(), (i) => op.intermediates(i), 0, n - 1);
   return out;
 }
 
@@ -201,8 +200,8 @@ function readSignature(s: fb.SignatureDef, subgraphs: TfliteSubgraph[]): TfliteS
     return { ...(name !== null && { name }), tensorIndex: at('tensor_index', () => int(t.tensorIndex(), 0, n - 1)) };
   };
   const out: TfliteSignatureDef = {
-    inputs: list('inputs', s.inputsLength(), (i) => map(s.inputs(i)!)),
-    outputs: list('outputs', s.outputsLength(), (i) => map(s.outputs(i)!)),
+    inputs: list('inputs', () => s.inputsLength(), (i) => map(s.inputs(i)!)),
+    outputs: list('outputs', () => s.outputsLength(), (i) => map(s.outputs(i)!)),
     subgraphIndex,
   };
   const key = at('signature_key', () => s.signatureKey());
