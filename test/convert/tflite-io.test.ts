@@ -260,17 +260,20 @@ describe('writeTflite', () => {
 });
 
 /** A hand-built file (the generated builders, not writeTflite): one GATHER whose options
- *  table `options` writes, and whatever `operator` adds to the Operator table. */
-function handBuilt(options: (b: Builder) => number, operator: (b: Builder) => void = () => {}): Uint8Array {
+ *  table `options` writes, and whatever `operator` adds to the Operator table; `input` builds
+ *  what the input tensor's table refers to and returns what adds it. */
+function handBuilt(options: (b: Builder) => number, operator: (b: Builder) => void = () => {}, input: (b: Builder) => () => void = () => () => {}): Uint8Array {
   const b = new Builder(256);
   fb.Buffer.startBuffer(b);
   const buffers = fb.Model.createBuffersVector(b, [fb.Buffer.endBuffer(b)]);
   const tensor = (name: string) => {
     const n = b.createString(name);
     const shape = fb.Tensor.createShapeVector(b, [2]);
+    const extra = name === 'x' ? input(b) : () => {};
     fb.Tensor.startTensor(b);
     fb.Tensor.addName(b, n);
     fb.Tensor.addShape(b, shape);
+    extra();
     return fb.Tensor.endTensor(b);
   };
   const tensors = fb.SubGraph.createTensorsVector(b, [tensor('x'), tensor('y')]);
@@ -329,6 +332,21 @@ describe('readTflite: what it keeps without decoding', () => {
       fb.Operator.addLargeCustomOptionsSize(b, 4n);
     });
     expect(() => readTflite(past)).toThrow(/operators\[0\]\.large_custom_options_offset: custom options at offset 1000, 4 bytes, runs past the end/);
+  });
+
+  it('keeps tensors whose data are not embedded and dense; the view and the writer refuse them by name', () => {
+    const external = readTflite(handBuilt(gatherOptions(0), () => {}, (b) => () => fb.Tensor.addExternalBuffer(b, 3)));
+    expect(external.subgraphs[0].tensors[0].externalBuffer).toBe(3);
+    expect(() => tfliteGraph(external)).toThrow(BranchyUnsupportedError);
+    expect(() => tfliteGraph(external)).toThrow(/tensor "x" stores its data in an external file/);
+    expect(() => writeTflite(external)).toThrow(/tensor "x" of subgraph 0 keeps its data in an external file/);
+    const sparse = readTflite(handBuilt(gatherOptions(0), () => {}, (b) => {
+      fb.SparsityParameters.startSparsityParameters(b);
+      const table = fb.SparsityParameters.endSparsityParameters(b);
+      return () => fb.Tensor.addSparsity(b, table);
+    }));
+    expect(sparse.subgraphs[0].tensors[0].sparse).toBe(true);
+    expect(() => tfliteGraph(sparse)).toThrow(/tensor "x" stores its data sparse/);
   });
 });
 

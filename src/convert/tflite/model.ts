@@ -60,6 +60,9 @@ export interface TfliteTensor {
   sparse?: true;
   /** The tensor has nested VARIANT subtypes (kept for refusal, like sparse). */
   variant?: true;
+  /** Its constant data lie in a separate file (Tensor.external_buffer, an id into the newest
+   *  schema's Model.external_buffers): kept for refusal, like sparse. */
+  externalBuffer?: number;
 }
 
 /** real = scale * (q - zeroPoint), per tensor (one entry) or per slice along quantizedDimension. */

@@ -108,6 +108,8 @@ function readTensor(t: fb.Tensor, buffers: Uint8Array[]): TfliteTensor {
   if (q) tensor.quantization = q;
   if (at('sparsity', () => t.sparsity()) !== null) tensor.sparse = true;
   if (t.variantTensorsLength() > 0) tensor.variant = true;
+  const external = at('external_buffer', () => t.externalBuffer());
+  if (external !== 0) tensor.externalBuffer = external;
   at('buffer', () => checkData(tensor, buffers[tensor.buffer]));
   return tensor;
 }

@@ -833,8 +833,13 @@ variantTensorsLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+externalBuffer():number {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
 static startTensor(builder:flatbuffers.Builder) {
-  builder.startObject(10);
+  builder.startObject(11);
 }
 
 static addShape(builder:flatbuffers.Builder, shapeOffset:flatbuffers.Offset) {
@@ -921,6 +926,10 @@ static createVariantTensorsVector(builder:flatbuffers.Builder, data:flatbuffers.
 
 static startVariantTensorsVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(4, numElems, 4);
+}
+
+static addExternalBuffer(builder:flatbuffers.Builder, externalBuffer:number) {
+  builder.addFieldInt32(10, externalBuffer, 0);
 }
 
 static endTensor(builder:flatbuffers.Builder):flatbuffers.Offset {

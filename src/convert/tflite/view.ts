@@ -1,8 +1,9 @@
 // tfliteGraph: one subgraph of a TfliteModel as an importer wants to walk it: each operator
 // with its builtin name, its resolved input and output tensors (undefined for an omitted
 // optional one) and its decoded options; each constant tensor with its data as a typed array
-// of its type (a view of the file's bytes when aligned, else a copy).
-import { BranchyFormatError } from '../../errors.js';
+// of its type (a view of the file's bytes when aligned, else a copy). A tensor whose data are
+// not dense and embedded (sparse, external file) makes it throw BranchyUnsupportedError.
+import { BranchyFormatError, BranchyUnsupportedError } from '../../errors.js';
 import { builtinName, CUSTOM_CODE, type TensorTypeName, type TfliteModel, type TfliteOperator, type TfliteOptions, type TfliteTensor } from './model.js';
 
 export type TensorArray =
@@ -97,8 +98,11 @@ export interface TfliteGraphView {
   ops: TfliteOpView[];
 }
 
-/** A constant tensor's data as a typed array of its type; undefined for a tensor without data. */
+/** A constant tensor's data as a typed array of its type; undefined for a tensor without data.
+ *  A tensor stored sparse or in an external file is refused (its buffer is not its dense data). */
 export function tensorData(model: TfliteModel, tensor: TfliteTensor): TensorArray | undefined {
+  const how = tensor.sparse ? 'sparse (SparsityParameters)' : tensor.externalBuffer !== undefined ? `in an external file (external_buffer ${tensor.externalBuffer})` : undefined;
+  if (how) throw new BranchyUnsupportedError(`TFLite tensor "${tensor.name}" stores its data ${how}; branchy reads dense data embedded in the file only`);
   const bytes = model.buffers[tensor.buffer];
   if (!bytes || bytes.length === 0) return undefined;
   const A = ARRAY[tensor.type] ?? Uint8Array;

@@ -66,6 +66,7 @@ function refuseUnwritable(m: TfliteModel): void {
       const what = `tensor "${t.name}" of subgraph ${gi}`;
       if (t.sparse) throw new BranchyUnsupportedError(`writeTflite: ${what} is sparse; branchy writes dense tensors only (densify it first)`);
       if (t.variant) throw new BranchyUnsupportedError(`writeTflite: ${what} has VARIANT subtypes, which branchy does not write`);
+      if (t.externalBuffer !== undefined) throw new BranchyUnsupportedError(`writeTflite: ${what} keeps its data in an external file (external_buffer ${t.externalBuffer}), which branchy does not write`);
       const d = t.quantization?.details;
       if (d && d.type !== fb.QuantizationDetails.CustomQuantization) {
         throw new BranchyUnsupportedError(`writeTflite: ${what} has quantization details of type ${d.type} (blockwise or multi-axis), which branchy does not write`);
