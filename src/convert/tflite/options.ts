@@ -19,6 +19,12 @@ const activation = (v: number): Activation => named(fb.ActivationFunctionType, v
 const padding = (v: number): PaddingName => named(fb.Padding, v, 'padding');
 const positive = (v: number, field: string) => at(field, () => int(v, 1, I32));
 const finite = (v: number, field: string) => (Number.isFinite(v) ? v : at(field, () => fail(`${v} is not finite`)));
+/** padding, stride_w and stride_h: the fields every windowed op's table starts with. */
+const window = (t: { padding(): number; strideW(): number; strideH(): number }) => ({
+  padding: padding(t.padding()),
+  strideW: positive(t.strideW(), 'stride_w'),
+  strideH: positive(t.strideH(), 'stride_h'),
+});
 /** quantized_bias_type: 0 (FLOAT32) means "not set" and reads as absent. */
 const biasType = (v: number): { quantizedBiasType?: TensorTypeName } =>
   v === 0 ? {} : { quantizedBiasType: named(fb.TensorType, v, 'quantized_bias_type') };
@@ -84,9 +90,7 @@ export const CODECS: { [K in Exclude<TfliteOptions['type'], 'undecoded'>]: Codec
       const t = new fb.Conv2DOptions().__init(pos, bb);
       return {
         type: 'Conv2DOptions',
-        padding: padding(t.padding()),
-        strideW: positive(t.strideW(), 'stride_w'),
-        strideH: positive(t.strideH(), 'stride_h'),
+        ...window(t),
         activation: activation(t.fusedActivationFunction()),
         dilationW: positive(t.dilationWFactor(), 'dilation_w_factor'),
         dilationH: positive(t.dilationHFactor(), 'dilation_h_factor'),
@@ -111,9 +115,7 @@ export const CODECS: { [K in Exclude<TfliteOptions['type'], 'undecoded'>]: Codec
       const t = new fb.DepthwiseConv2DOptions().__init(pos, bb);
       return {
         type: 'DepthwiseConv2DOptions',
-        padding: padding(t.padding()),
-        strideW: positive(t.strideW(), 'stride_w'),
-        strideH: positive(t.strideH(), 'stride_h'),
+        ...window(t),
         // Redundant since TF 2.0 (the filter's shape says it); 0 occurs in files.
         depthMultiplier: at('depth_multiplier', () => int(t.depthMultiplier(), 0, I32)),
         activation: activation(t.fusedActivationFunction()),
@@ -139,9 +141,7 @@ export const CODECS: { [K in Exclude<TfliteOptions['type'], 'undecoded'>]: Codec
       const t = new fb.Pool2DOptions().__init(pos, bb);
       return {
         type: 'Pool2DOptions',
-        padding: padding(t.padding()),
-        strideW: positive(t.strideW(), 'stride_w'),
-        strideH: positive(t.strideH(), 'stride_h'),
+        ...window(t),
         filterWidth: positive(t.filterWidth(), 'filter_width'),
         filterHeight: positive(t.filterHeight(), 'filter_height'),
         activation: activation(t.fusedActivationFunction()),
@@ -240,9 +240,7 @@ export const CODECS: { [K in Exclude<TfliteOptions['type'], 'undecoded'>]: Codec
       const t = new fb.TransposeConvOptions().__init(pos, bb);
       return {
         type: 'TransposeConvOptions',
-        padding: padding(t.padding()),
-        strideW: positive(t.strideW(), 'stride_w'),
-        strideH: positive(t.strideH(), 'stride_h'),
+        ...window(t),
         activation: activation(t.fusedActivationFunction()),
         ...biasType(t.quantizedBiasType()),
       };
