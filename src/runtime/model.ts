@@ -14,7 +14,7 @@ import { LinearMemory } from './memory.js';
 import { loadKernels, type KernelModule, type LoadKernelsOptions, type WasmSource } from './wasm.js';
 import type { Build } from './features.js';
 import { checkExitPlan, exitOrder, findExits, isMultiExit, type ExitPlan } from '../ir/exits.js';
-import { ExitScheduler, type ExitResult } from '../exit/scheduler.js';
+import { ExitScheduler, type ExitResult } from './scheduler.js';
 import type { ExitPolicy } from '../exit/policy.js';
 import { BranchyUnsupportedError } from '../errors.js';
 

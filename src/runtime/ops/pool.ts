@@ -11,6 +11,7 @@ import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
 import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
+import { windowOut } from '../../ir/window.js';
 
 export type PoolDType = 'qs8' | 'f32';
 
@@ -65,13 +66,9 @@ export interface Pool2dLayer {
   readonly outputBytes: number;
 }
 
-/** ONNX pool output size along one axis (ceil_mode as ONNX Runtime / PyTorch: a window must start inside the input or the leading pad). */
-export function poolOutputSize(size: number, k: number, stride: number, dilation: number, padBegin: number, padEnd: number, ceilMode = false): number {
-  const span = size + padBegin + padEnd - dilation * (k - 1) - 1;
-  let out = (ceilMode ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
-  if (ceilMode && (out - 1) * stride >= size + padBegin) out--;
-  return out;
-}
+/** ONNX pool output size along one axis (src/ir/window.ts, ceil mode as ONNX Runtime / PyTorch). */
+export const poolOutputSize = (size: number, k: number, stride: number, dilation: number, padBegin: number, padEnd: number, ceilMode = false): number =>
+  windowOut(size, k, stride, dilation, padBegin, padEnd, ceilMode);
 
 const isInt8 = (v: number): boolean => Number.isInteger(v) && v >= -128 && v <= 127;
 
