@@ -74,9 +74,13 @@ export const CALIB_COUNT = 32;
 
 export type Outputs = Record<string, Float32Array>;
 
-/** ONNX Runtime (onnxruntime-node, CPU): one run per sample (the zoo's models take batch 1), outputs joined. */
-export async function ortRun(bytes: Uint8Array, m: ZooModel, xs: Float32Array[]): Promise<Outputs> {
-  const sess = await ort.InferenceSession.create(bytes);
+/**
+ * ONNX Runtime (onnxruntime-node, CPU): one run per sample (the zoo's models take batch 1), outputs
+ * joined. `exact`: graph optimisation off, so a QDQ model runs as its ONNX definition says
+ * (dequantize, float op, quantize) instead of through ONNX Runtime's fused int8 kernels.
+ */
+export async function ortRun(bytes: Uint8Array, m: ZooModel, xs: Float32Array[], exact = false): Promise<Outputs> {
+  const sess = await ort.InferenceSession.create(bytes, exact ? { graphOptimizationLevel: 'disabled' } : {});
   try {
     const runs: Outputs[] = [];
     for (const x of xs) {
