@@ -132,6 +132,11 @@ export function relL2(got: ArrayLike<number>, want: ArrayLike<number>): number {
   return Math.sqrt(d / Math.max(w, 1e-30));
 }
 
+/** Samples [from, to) of outputs that hold `of` samples each. */
+export function samples(o: Outputs, from: number, to: number, of: number): Outputs {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.subarray((v.length / of) * from, (v.length / of) * to)]));
+}
+
 /** The worst of `measure` over every output of a model. */
 export function worst(got: Outputs, want: Outputs, measure: (g: ArrayLike<number>, w: ArrayLike<number>) => number): number {
   return Math.max(...Object.keys(want).map((k) => (got[k] ? measure(got[k], want[k]) : Infinity)));
