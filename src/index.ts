@@ -13,7 +13,7 @@ export type { Graph, TensorInfo, Node, Weights } from './ir/types.js';
 export { parsePolicy } from './exit/parse.js';
 export { checkPolicy } from './exit/policy.js';
 export type { ExitPolicy, ConfidencePolicy } from './exit/policy.js';
-export type { ExitResult } from './exit/scheduler.js';
+export type { ExitResult } from './runtime/scheduler.js';
 export type { ClassifyOptions } from './runtime/model.js';
 export { exitStats, replay, replayPredicted, sweep, calibrateMaxDrop, calibrateMeanMacs, calibrateGates, dropUpperBound, normalQuantile } from './exit/calibrate.js';
 export type { ExitStats, Replay, Rule } from './exit/calibrate.js';

@@ -8,7 +8,7 @@
 import { BranchyFormatError } from '../errors.js';
 import { storageOf, validateGraph } from '../ir/graph.js';
 import type { DType, Graph, TensorData, Weights } from '../ir/types.js';
-import { OP_TYPES } from '../ir/types.js';
+import { OP_TYPES } from '../ir/ops/index.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 import type { SafeDType, SafeTensorIn } from './safetensors.js';
 

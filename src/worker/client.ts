@@ -9,7 +9,7 @@
 import { BranchyInputError } from '../errors.js';
 import type { ClassifyOptions, LoadOptions, ModelInfo, ModelInput, OutputTensor, RunOptions } from '../runtime/model.js';
 import type { ExitPolicy } from '../exit/policy.js';
-import type { ExitResult } from '../exit/scheduler.js';
+import type { ExitResult } from '../runtime/scheduler.js';
 import type { WasmSource } from '../runtime/wasm.js';
 import { spawn, type Endpoint, type SpawnOptions } from './endpoint.js';
 import { decodeError, inputArrays, ownedBuffers, type ModelSource, type Reply, type Request, type RequestBody } from './protocol.js';

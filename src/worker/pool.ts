@@ -4,7 +4,7 @@
 import { BranchyInputError } from '../errors.js';
 import type { ModelInfo, ModelInput, OutputTensor, RunOptions } from '../runtime/model.js';
 import type { ExitPolicy } from '../exit/policy.js';
-import type { ExitResult } from '../exit/scheduler.js';
+import type { ExitResult } from '../runtime/scheduler.js';
 import { loadInWorker, type WorkerLoadOptions, type WorkerModel, type WorkerRunOptions } from './client.js';
 
 export interface PoolOptions extends Omit<WorkerLoadOptions, 'transfer'> {

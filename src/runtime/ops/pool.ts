@@ -11,6 +11,7 @@ import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
 import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
+import { windowOut } from '../../ir/window.js';
 
 export type PoolDType = 'qs8' | 'f32';
 
@@ -65,13 +66,9 @@ export interface Pool2dLayer {
   readonly outputBytes: number;
 }
 
-/** ONNX pool output size along one axis (ceil_mode as ONNX Runtime / PyTorch: a window must start inside the input or the leading pad). */
-export function poolOutputSize(size: number, k: number, stride: number, dilation: number, padBegin: number, padEnd: number, ceilMode = false): number {
-  const span = size + padBegin + padEnd - dilation * (k - 1) - 1;
-  let out = (ceilMode ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
-  if (ceilMode && (out - 1) * stride >= size + padBegin) out--;
-  return out;
-}
+/** ONNX pool output size along one axis (src/ir/window.ts, ceil mode as ONNX Runtime / PyTorch). */
+export const poolOutputSize = (size: number, k: number, stride: number, dilation: number, padBegin: number, padEnd: number, ceilMode = false): number =>
+  windowOut(size, k, stride, dilation, padBegin, padEnd, ceilMode);
 
 const isInt8 = (v: number): boolean => Number.isInteger(v) && v >= -128 && v <= 127;
 
@@ -124,7 +121,8 @@ export function preparePool2d(mem: LinearMemory, build: Build, s: Pool2dSpec): P
       fields = [...geometry, 0, 0, qmin, qmax];
     } else {
       const inp = checkQuant(`${what} input`, s.input), out = checkQuant(`${what} output`, s.output);
-      const table = qs8AvgPoolMultipliers(inp.scale, out.scale, s.kh * s.kw);
+      // A window counts at most the taps that land on the padded input along each axis.
+      const table = qs8AvgPoolMultipliers(inp.scale, out.scale, Math.min(s.kh, s.h + pt + pb) * Math.min(s.kw, s.w + pl + pr));
       fields = [...geometry, inp.zeroPoint, out.zeroPoint, qmin, qmax, ...table];
       for (let i = 0; i < table.length; i++) floats.add(24 + i);
     }
