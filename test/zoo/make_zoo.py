@@ -235,12 +235,11 @@ def nontrivial_bn(model, shape, gen):
     variance the mean square of what reaches it (per channel, over 16 seeded inputs uniform in [-1.5, 1.5],
     the range the tests feed), running mean a small random offset (within +-0.1 of that RMS).
 
-    Why not data-centred statistics (train-mode BN): a random network whose every BN subtracts the
-    channel's mean over the data amplifies small differences layer after layer (any two int8
-    implementations of mobilenet_v2 then disagree by 40%); why not statistics unrelated to the data
-    (random mean and variance alone): the outputs stop depending on the input (googlenet's differ by
-    < 1e-3 between two inputs), and a wrong kernel would still match. Scaling by the uncentred RMS keeps
-    activations near unit size and the outputs input-dependent (zoo.test.ts checks that)."""
+    Why not statistics unrelated to the data (random mean and variance alone): the outputs stop
+    depending on the input (googlenet's differ by < 1e-3 between two inputs), and a wrong kernel would
+    still match. Why not data-centred statistics (train-mode BN): these random networks then amplify
+    rounding more (int8 googlenet 26% from f32, against 12% here). docs/zoo.md has the numbers; the
+    test checks that every model's outputs depend on its input."""
     def measure(bn, inputs):
         x = inputs[0].transpose(0, 1).reshape(bn.num_features, -1)
         rms2 = (x * x).mean(1)
