@@ -43,7 +43,7 @@ export const DEFAULT_LIMITS: Limits = { memoryCap: 64 << 20, macsCap: 50_000_000
 const modules = new Map<Build, WebAssembly.Module>();
 function source(build: Build): WebAssembly.Module {
   let m = modules.get(build);
-  if (!m) modules.set(build, (m = new WebAssembly.Module(readFileSync(fileURLToPath(defaultWasmUrl(build))))));
+  if (!m) modules.set(build, (m = new WebAssembly.Module(readFileSync(fileURLToPath(defaultWasmUrl(build).href)))));
   return m;
 }
 
