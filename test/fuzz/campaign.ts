@@ -1,6 +1,6 @@
 // A seeded fuzz campaign over the repository's real model files: the committed
-// models/*.branchy and *.onnx, test/fixtures/*.onnx, and small .branchy files converted
-// from those fixtures. Case i is reproducible on its own: its Rng is seeded from
+// models/*.branchy and *.onnx, test/fixtures/*.onnx, small .branchy files converted from
+// those fixtures, and small made graphs for the ops no file has (made-seeds.ts). Case i is reproducible on its own: its Rng is seeded from
 // (campaign seed, i). Each case applies one family of mutations (sometimes a byte mutation on
 // top): byte mutations (mutate-bytes.ts), structural ones of the safetensors header, graph
 // JSON and ONNX protobuf (mutate-branchy.ts, mutate-onnx.ts), and semantic ones that put
@@ -18,6 +18,7 @@ import { BYTE_MUTATIONS, BYTE_MUTATION_NAMES } from './mutate-bytes.js';
 import { BRANCHY_MUTATION_NAMES, BRANCHY_SEMANTIC_NAMES, COSTLY_BRANCHY_NAMES, mutateBranchy } from './mutate-branchy.js';
 import { COSTLY_ONNX_NAMES, ONNX_MUTATION_NAMES, ONNX_SEMANTIC_NAMES, mutateOnnx } from './mutate-onnx.js';
 import { DEFAULT_LIMITS, FUZZ_BUILDS, runCase, type FileKind, type Limits } from './harness.js';
+import { madeSeeds } from './made-seeds.js';
 import { FINDING_KINDS, FuzzFailure, type FindingKind } from './findings.js';
 
 export interface Seed {
@@ -35,7 +36,7 @@ const HEAVY_MACS = 10_000_000;
 
 const macsOf = (graph: Graph): number => graph.nodes.reduce((a, n) => a + nodeMacs(graph, n), 0);
 
-/** Every seed file, plus a .branchy conversion of each ONNX fixture. */
+/** Every seed file, a .branchy conversion of each ONNX fixture, and the made seeds (ops no file has). */
 export function loadSeeds(): Seed[] {
   const seeds: Seed[] = [];
   const add = (name: string, kind: FileKind, bytes: Uint8Array, graph?: Graph) =>
@@ -52,6 +53,7 @@ export function loadSeeds(): Seed[] {
     add(p, 'onnx', bytes, graph);
     add(p.replace(/\.onnx$/, '.branchy (converted)'), 'branchy', writeBranchy(graph, weights), graph);
   }
+  for (const [name, bytes] of madeSeeds()) add(name, 'branchy', bytes);
   return seeds;
 }
 

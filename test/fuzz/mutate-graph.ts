@@ -32,7 +32,7 @@ const nodes = (g: Json): Json[] => g.nodes as Json[];
 const tensors = (g: Json): Json[] => g.tensors as Json[];
 const tensorOf = (g: Json, name: string): Json | undefined => tensors(g).find((t) => t.name === name);
 const computed = (g: Json): Set<string> => new Set(nodes(g).flatMap((n) => n.outputs as string[]));
-const WINDOW_OPS = new Set(['conv2d', 'dwconv2d', 'maxpool', 'avgpool']);
+const WINDOW_OPS = new Set(['conv2d', 'dwconv2d', 'convtranspose2d', 'maxpool', 'avgpool']);
 const POOLS = new Set(['maxpool', 'avgpool']);
 const DTYPES = ['f32', 'i8', 'u8', 'i32', 'b1'];
 

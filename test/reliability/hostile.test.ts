@@ -11,53 +11,30 @@ import { importOnnx } from '../../src/convert/index.js';
 import { BranchyError, BranchyFormatError, BranchyLimitError } from '../../src/errors.js';
 import { load, fromGraph, type LoadOptions } from '../../src/runtime/model.js';
 import { readBranchy, writeBranchy } from '../../src/format/index.js';
-import type { Graph, TensorData } from '../../src/ir/types.js';
 import { TEST_BUILDS } from '../helpers/wasm.js';
 import { loadIsolated } from '../fuzz/pool.js';
 import { joinSafetensors, splitSafetensors } from '../fuzz/mutate-branchy.js';
+import { f32, graphFile, i8, int8Around, win } from '../fuzz/graphs.js';
 import { branchyOf, editGraph, editScales, repoFile, tensor } from './edit.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const win = (kernel: number[], pads = [0, 0, 0, 0], dilations = [1, 1], strides = [1, 1]) => ({ kernel, strides, dilations, pads });
-const f32 = (name: string, shape: number[], extra: Json = {}) => ({ name, shape, dtype: 'f32', ...extra });
-const i8 = (name: string, shape: number[], scale = 1 / 64, zeroPoint = 0) => ({ name, shape, dtype: 'i8', quant: { kind: 'tensor', scale, zeroPoint } });
 const X = [1, 4, 4, 1];
 /** 16 values of the [1,4,4,1] input (NCHW = NHWC for one channel), exact in int8 at scale 1/64. */
 const input = Float32Array.from({ length: 16 }, (_, i) => (i - 7) / 8);
-
-/** A valid .branchy file from a graph and its constants (writeBranchy validates it). */
-function file(tensors: Json[], nodes: Json[], weights: Record<string, TensorData> = {}, extra: Json = {}): Uint8Array {
-  const graph = { tensors, nodes, inputs: ['x'], outputs: ['y'], ...extra } as unknown as Graph;
-  return writeBranchy(graph, new Map(Object.entries(weights)));
-}
-
 /** x -> one f32 pool -> y. */
 const f32Pool = (op: 'maxpool' | 'avgpool', attrs: Json) =>
-  file([f32('x', X), f32('y', X)], [{ name: 'pool', op, inputs: ['x'], outputs: ['y'], attrs: { ...attrs, ceilMode: false, ...(op === 'avgpool' ? { countIncludePad: false } : {}) } }]);
-
-/** x -> quantize -> one int8 op -> dequantize -> y. */
-function int8Around(node: Json, outShape: number[], outScale: number, consts: Json[] = [], weights: Record<string, TensorData> = {}): Uint8Array {
-  return file(
-    [f32('x', X), i8('xq', X), i8('yq', outShape, outScale), f32('y', outShape), ...consts],
-    [
-      { name: 'q', op: 'quantize', inputs: ['x'], outputs: ['xq'], attrs: {} },
-      { ...node, outputs: ['yq'] },
-      { name: 'dq', op: 'dequantize', inputs: ['yq'], outputs: ['y'], attrs: {} },
-    ],
-    weights,
-  );
-}
+  graphFile([f32('x', X), f32('y', X)], [{ name: 'pool', op, inputs: ['x'], outputs: ['y'], attrs: { ...attrs, ceilMode: false, ...(op === 'avgpool' ? { countIncludePad: false } : {}) } }]);
 
 /** An int8 conv of weights [1,2,1,1] (values 7 and 1, scale 1) over x. */
 const int8Conv = (outScale = 1 / 64) => int8Around(
-  { name: 'conv', op: 'conv2d', inputs: ['xq', 'w'], attrs: win([2, 1], [1, 0, 0, 0]) }, X, outScale,
+  { name: 'conv', op: 'conv2d', inputs: ['xq', 'w'], attrs: win([2, 1], [1, 0, 0, 0]) }, X, X, outScale,
   [{ name: 'w', shape: [1, 2, 1, 1], dtype: 'i8', constant: true, quant: { kind: 'channel', axis: 0, scales: [1] } }],
   { w: Int8Array.of(7, 1) },
 );
 
 /** An f32 conv of weights [1,2,1,1] (values 7 and 1) over x. */
-const f32Conv = () => file([f32('x', X), f32('y', X), f32('w', [1, 2, 1, 1], { constant: true })],
+const f32Conv = () => graphFile([f32('x', X), f32('y', X), f32('w', [1, 2, 1, 1], { constant: true })],
   [{ name: 'conv', op: 'conv2d', inputs: ['x', 'w'], outputs: ['y'], attrs: win([2, 1], [1, 0, 0, 0]) }], { w: Float32Array.of(7, 1) });
 
 /** Kernel [2,1] with dilation d and top pad d: the first tap always lands on padding (output = the second tap). */
@@ -131,7 +108,7 @@ describe('issue 17, finding 1: window attributes of 2^31 and beyond', () => {
 describe('issue 17, finding 2: a table sized by the file', () => {
   it('an 880-byte int8 average pool with kernel [2^22,1] is refused or computes, under memoryCap, without a heap abort', async () => {
     const kh = 2 ** 22, top = kh / 2;
-    const bytes = editGraph(int8Around({ name: 'pool', op: 'avgpool', inputs: ['xq'], attrs: { ...win([2, 1], [1, 0, 0, 0]), ceilMode: false, countIncludePad: false } }, X, 1 / 64), (g) => {
+    const bytes = editGraph(int8Around({ name: 'pool', op: 'avgpool', inputs: ['xq'], attrs: { ...win([2, 1], [1, 0, 0, 0]), ceilMode: false, countIncludePad: false } }, X, X), (g) => {
       const a = g.nodes[1].attrs;
       a.kernel = [kh, 1];
       a.pads = [top, 0, kh - 1 - top, 0];
@@ -147,7 +124,7 @@ describe('issue 17, finding 2: a table sized by the file', () => {
 
 describe('issue 17, finding 3: load time set by the input table', () => {
   /** x [shape] with normalize -> quantize -> dequantize -> y: the input writer makes its uint8 -> int8 tables at load. */
-  const normalized = (shape: number[]) => file([f32('x', shape), i8('xq', shape), f32('y', shape)], [
+  const normalized = (shape: number[]) => graphFile([f32('x', shape), i8('xq', shape), f32('y', shape)], [
     { name: 'q', op: 'quantize', inputs: ['x'], outputs: ['xq'], attrs: {} },
     { name: 'dq', op: 'dequantize', inputs: ['xq'], outputs: ['y'], attrs: {} },
   ], {}, { normalize: { mean: [0.5], std: [0.25], scale: 255 } });
@@ -176,7 +153,7 @@ describe('issue 17, finding 4: scales positive in f64 but 0 or Infinity in f32',
   });
 
   it('an int8 global average pool with output scale 1e-310 is refused (was: -1 in scalar, -128 in simd/relaxed)', async () => {
-    const bytes = editGraph(int8Around({ name: 'gap', op: 'globalavgpool', inputs: ['xq'], attrs: {} }, [1, 1, 1, 1], 1 / 64), (g) => (tensor(g, 'yq').quant.scale = 1e-310));
+    const bytes = editGraph(int8Around({ name: 'gap', op: 'globalavgpool', inputs: ['xq'], attrs: {} }, X, [1, 1, 1, 1]), (g) => (tensor(g, 'yq').quant.scale = 1e-310));
     for (const build of TEST_BUILDS) await refused(bytes, BranchyFormatError, /tensor 'yq': quantization scale 1e-310 is outside/, { build });
   });
 
@@ -205,7 +182,7 @@ describe('issue 17, finding 5: deeply nested JSON', () => {
 
 describe('issue 17, finding 6: zero-size axes', () => {
   it('mul on a [1,2,2,0] tensor is refused naming the tensor (was: raw RangeError, rows = 0/0)', async () => {
-    const bytes = editGraph(file([f32('x', [1, 2, 2, 1]), f32('y', [1, 2, 2, 1]), f32('c', [1], { constant: true })],
+    const bytes = editGraph(graphFile([f32('x', [1, 2, 2, 1]), f32('y', [1, 2, 2, 1]), f32('c', [1], { constant: true })],
       [{ name: 'mul', op: 'mul', inputs: ['x', 'c'], outputs: ['y'], attrs: {} }], { c: Float32Array.of(2) }), (g) => {
       tensor(g, 'x').shape = [1, 2, 2, 0];
       tensor(g, 'y').shape = [1, 2, 2, 0];
@@ -222,7 +199,7 @@ describe('issue 17, finding 6: zero-size axes', () => {
 
 describe('issue 17, finding 7: bitpack with a non-binary output', () => {
   it('bitpack i8 -> f32 is refused (was: loads and returns leftover memory)', async () => {
-    const bytes = editGraph(file([f32('x', X), i8('xq', X), i8('b', X), f32('y', X)], [
+    const bytes = editGraph(graphFile([f32('x', X), i8('xq', X), i8('b', X), f32('y', X)], [
       { name: 'q', op: 'quantize', inputs: ['x'], outputs: ['xq'], attrs: {} },
       { name: 'r', op: 'requantize', inputs: ['xq'], outputs: ['b'], attrs: {} },
       { name: 'dq', op: 'dequantize', inputs: ['b'], outputs: ['y'], attrs: {} },
@@ -245,7 +222,7 @@ describe('issue 17, finding 8: work that MACs do not count, load time in the nod
     const nodes = Array.from({ length: n }, (_, i) => ({
       name: `a${i}`, op: 'activation', inputs: [i ? `t${i - 1}` : 'x'], outputs: [i === n - 1 ? 'y' : `t${i}`], attrs: {}, act: { kind },
     }));
-    return file(tensors, nodes);
+    return graphFile(tensors, nodes);
   };
 
   it('2,000 sigmoids over a 1M-element tensor pass macsCap: 1 but not workCap (was: one run took 22.5 s)', async () => {

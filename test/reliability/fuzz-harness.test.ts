@@ -1,11 +1,14 @@
 // The fuzzer's own machinery on real files: a case process (test/fuzz/pool.ts) that does not
 // answer in time is a hang, one that dies is an abort, and an answer is the same as in-process;
-// one campaign case loads, compares two builds and refuses bad inputs.
+// one campaign case loads, compares two builds and refuses bad inputs; the seeds hold every op.
 import { describe, expect, it } from 'vitest';
 import { load } from '../../src/runtime/model.js';
 import { loadIsolated } from '../fuzz/pool.js';
 import { runCase, FUZZ_BUILDS } from '../fuzz/harness.js';
 import { Rng } from '../helpers/rng.js';
+import { loadSeeds } from '../fuzz/campaign.js';
+import { readBranchy } from '../../src/format/index.js';
+import { OP_TYPES } from '../../src/ir/ops/index.js';
 import { repoFile } from './edit.js';
 
 const lenet = repoFile('models/mnist-lenet.int8.branchy');
@@ -31,5 +34,10 @@ describe('fuzz case processes', () => {
     expect(r.outcome).toBe('ok');
     expect(r.compared).toBe(FUZZ_BUILDS.length > 1);
     expect(r.badInputs).toBeGreaterThan(0);
+  });
+
+  it('the seeds hold every op of the registry (a new op needs a seed: test/fuzz/made-seeds.ts)', () => {
+    const ops = new Set(loadSeeds().filter((s) => s.kind === 'branchy').flatMap((s) => readBranchy(s.bytes).graph.nodes.map((n) => n.op as string)));
+    expect(OP_TYPES.filter((op) => !ops.has(op))).toEqual([]);
   });
 });
