@@ -276,7 +276,7 @@ describe('issue 17, "arguably": values ONNX Runtime refuses', () => {
   });
 });
 
-describe('found by the structure-aware fuzzer (test/fuzz): values rendered whole, a quadratic walk', () => {
+describe('found by the structure-aware fuzzer (test/fuzz), open', () => {
   const MAX_MESSAGE = 4096;
   const big = new Array(100_000).fill(1);
   async function shortRefusal(attempt: () => unknown, cls: new (...a: never[]) => Error): Promise<void> {
@@ -315,5 +315,15 @@ describe('found by the structure-aware fuzzer (test/fuzz): values rendered whole
       expect(e).toBeInstanceOf(BranchyError);
     }
     expect(performance.now() - t).toBeLessThan(2000);
+  });
+
+  it('a binary conv writing int8 with a fused leaky relu is refused (was: the f32 activation pass ran over the int8 output, a RangeError or a write past it; seed 1 case 25291)', async () => {
+    // src/runtime/executor.ts refuses a non-clamp fused activation on an int8 input only; here the input is b1.
+    const bytes = editGraph(repoFile('models/bnn-kd-mnist.branchy'), (g) => {
+      g.nodes.find((n: Json) => n.name === '/blocks.0/blocks.0.0/Conv').act = { kind: 'leakyrelu', alpha: 0.1 };
+    });
+    const err = await refusal(bytes);
+    expect(err).toBeInstanceOf(BranchyError);
+    expect((err as Error).message).toMatch(/blocks\.0\.0\/Conv.*leakyrelu/);
   });
 });
