@@ -2,8 +2,8 @@
 // each lives in the IR (its layout), the constants, aliases and reader counts, naming,
 // emission of IR nodes (their output shapes come from the op registry), and typed errors.
 import type { onnx } from 'onnx-proto';
-import { BranchyUnsupportedError } from '../../errors.js';
-import { inferNode } from '../../ir/shapes.js';
+import { BranchyFormatError, BranchyUnsupportedError } from '../../errors.js';
+import { checkNode, inferNode } from '../../ir/shapes.js';
 import { opDef } from '../../ir/ops/index.js';
 import type { Activation, Node, OpAttrs, OpType, TensorInfo, Weights } from '../../ir/types.js';
 import { toNum, type Const } from './proto.js';
@@ -34,7 +34,7 @@ export interface Value {
   shape: number[];
   layout: 'nchw' | 'plain' | 'hwc-flat';
   chw?: [number, number, number];
-  /** This handle is the IR tensor's only one and has exactly one reader (the HardSwish pattern asks). */
+  /** This handle is the IR tensor's only one and has exactly one reader: its reader may fuse into its producer. */
   sole: boolean;
 }
 
@@ -68,6 +68,11 @@ export class ImportContext {
   readonly signNodes = new Map<Node, number>();
   /** BatchNormalization scales (mul nodes) that fold together with their shift (foldAffine's `joint`). */
   readonly jointAffine = new Set<Node>();
+  /**
+   * Activations and per-channel mul / add emitted on a value other ONNX nodes read too (a
+   * Shape of it, say, which leaves no IR reader): the passes leave them in place (`keep`).
+   */
+  readonly keep = new Set<Node>();
   private readonly taken = new Set<string>();
 
   constructor(readonly model: onnx.ModelProto, readonly opts: ImportOptions, readonly q: QdqState) {
@@ -115,11 +120,14 @@ export class ImportContext {
     return n;
   }
 
-  /** Appends an IR node writing `out`, whose shape the op registry infers from the inputs. */
+  /** Appends an IR node writing `out`; the op registry checks its attributes and infers the output's shape. */
   emit<K extends OpType>(op: K, name: string, inputs: string[], out: string, attrs: OpAttrs[K], act?: Activation): Node {
     let nn = name || `${op}_${this.nodes.length}`;
     while (this.nodes.some((n) => n.name === nn)) nn = `${nn}_`;
     const node = { name: nn, op, inputs, outputs: [out], attrs, ...(act ? { act } : {}) } as Node;
+    const prev = this.producer.get(out);
+    if (prev) throw new BranchyFormatError(`tensor '${out}' is written by both node '${prev.name}' and node '${nn}'`);
+    checkNode(node);
     const [shape] = inferNode(node, inputs.map((i) => this.tensorByName.get(i)));
     this.addTensor(out, shape);
     this.int8Through(node);

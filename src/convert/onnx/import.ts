@@ -66,8 +66,8 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
   for (const name of inputs) if (ctx.values.get(name)!.layout === 'nchw') ctx.tensorByName.get(name)!.sourceLayout = 'NCHW';
 
   // The passes (src/ir/passes and qdq.ts), in this order.
-  foldAffine(graph, ctx.weights, { joint: ctx.jointAffine });
-  fuseActivations(graph);
+  foldAffine(graph, ctx.weights, { joint: ctx.jointAffine, keep: ctx.keep });
+  fuseActivations(graph, { keep: ctx.keep });
   foldQdq(graph, ctx.weights, ctx.q.weightScales, ctx.q.warnings);
   fusePoolActivation(graph);
   const binarized = binarizeMarked(ctx, graph);

@@ -8,15 +8,17 @@
 // between them has no other reader and is not a graph output, and the layer's weights and
 // bias are f32 constants only it reads. Each fold rounds the bias to f32, as two layers
 // would. A `mul` named in `joint` (an importer's BatchNormalization: its scale, whose only
-// reader is its shift) folds with that `add` in one step, b' = fround(b * s + t): the
-// affine map the BN means, one rounding. The importers emit BN as mul then add and leave the
-// folding to this pass (src/convert/onnx/ops/normalization.ts).
+// reader is its shift) folds with that `add` in one step, b' = fround(b * s + t): the affine
+// map the BN means, one rounding. Nodes in `keep` stay. The importers emit BN as mul then add
+// and leave the folding to this pass (src/convert/onnx/ops/normalization.ts).
 import type { Graph, Node, Weights } from '../types.js';
 import { Links, dropUnreferenced, freshName } from './edit.js';
 
 export interface FoldAffineOptions {
   /** `mul` nodes that fold together with the `add` reading them (one rounding of the bias). */
   joint?: ReadonlySet<Node>;
+  /** mul / add nodes to leave in place (their input has a reader outside the graph). */
+  keep?: ReadonlySet<Node>;
 }
 
 const INTO = new Set(['conv2d', 'dwconv2d', 'gemm']);
@@ -40,7 +42,7 @@ export function foldAffine(graph: Graph, weights: Weights, opts: FoldAffineOptio
   const own = (name: string): boolean => info.get(name)?.constant === true && weights.get(name) instanceof Float32Array && links.readersOf(name) <= 1;
 
   for (const n of graph.nodes) {
-    if (gone.has(n) || (n.op !== 'mul' && n.op !== 'add')) continue;
+    if (gone.has(n) || (n.op !== 'mul' && n.op !== 'add') || opts.keep?.has(n)) continue;
     const x = n.inputs[0];
     const p = links.producer.get(x);
     if (!p || !INTO.has(p.op) || (p.act && p.act.kind !== 'none') || !links.sole(x)) continue;
@@ -55,7 +57,7 @@ export function foldAffine(graph: Graph, weights: Weights, opts: FoldAffineOptio
     if (n.op === 'mul' && opts.joint?.has(n) && links.sole(n.outputs[0])) {
       const [a] = graph.nodes.filter((m) => m.inputs[0] === n.outputs[0]);
       const shift = a ? operand(a, O) : null;
-      if (a && a.op === 'add' && shift) {
+      if (a && a.op === 'add' && shift && !opts.keep?.has(a)) {
         t = shift;
         last = a;
       }

@@ -5,8 +5,8 @@
 //     registry; a standalone activation does not take another), or
 //   - both are clamps (relu, relu6, clip): two clamps in a row are one clamp, their ranges
 //     intersected (PyTorch exports relu6 after an add as Relu then Clip).
-// The producer then writes the activation's output tensor. The importers emit every
-// activation standalone and leave the fusing to this pass.
+// The producer then writes the activation's output tensor; nodes in `keep` stay. The
+// importers emit every activation standalone and leave the fusing to this pass.
 import type { Activation, Graph, Node } from '../types.js';
 import { F32_MAX, asClamp } from '../numerics.js';
 import { FUSES_ACTIVATION } from '../ops/index.js';
@@ -29,13 +29,18 @@ function range(act: Activation | undefined): [number, number] | null {
 
 const hasAct = (n: Node): boolean => n.act !== undefined && n.act.kind !== 'none';
 
+export interface FuseActivationOptions {
+  /** Activation nodes to leave in place (their input has a reader outside the graph). */
+  keep?: ReadonlySet<Node>;
+}
+
 /** Fuses what it can (see the file comment); returns how many activation nodes it removed. */
-export function fuseActivations(graph: Graph): number {
+export function fuseActivations(graph: Graph, opts: FuseActivationOptions = {}): number {
   const links = new Links(graph);
   const gone = new Set<Node>();
   const orphans: string[] = [];
   for (const a of graph.nodes) {
-    if (a.op !== 'activation' || !a.act) continue;
+    if (a.op !== 'activation' || !a.act || opts.keep?.has(a)) continue;
     const x = a.inputs[0];
     const p = links.producer.get(x);
     if (!p || !links.sole(x)) continue;

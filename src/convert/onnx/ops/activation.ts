@@ -10,11 +10,12 @@ import type { ImportContext, Value } from '../context.js';
 import type { Exporter } from '../../onnx-export/export.js';
 import type { OnnxFamily } from './family.js';
 
-/** A standalone activation of input 0 (or of `input`) into `out`. */
+/** A standalone activation of input 0 (or of `input`) into `out`; fuse-activation fuses it where it can. */
 export function activation(ctx: ImportContext, n: onnx.INodeProto, out: string, act: Activation, input?: Value): void {
   const x = input ?? ctx.valueIn(n, 0);
   if (x.layout === 'hwc-flat') throw new Error('internal: hwc-flat read by an activation');
-  ctx.emit('activation', n.name ?? '', [x.ir], out, {}, act);
+  const node = ctx.emit('activation', n.name ?? '', [x.ir], out, {}, act);
+  if (!x.sole) ctx.keep.add(node);
   ctx.define(out, { ir: out, shape: x.shape.slice(), layout: x.layout });
 }
 

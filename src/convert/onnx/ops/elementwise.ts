@@ -23,10 +23,10 @@ function channelVector(v: Value, c: Const): Float32Array | undefined {
   return undefined;
 }
 
-/** y = x * s[c] + t[c] as mul then add (either may be absent); returns the mul, if any. */
+/** y = x * s[c] + t[c] as mul then add (either may be absent; fold-affine folds them where it can); returns the mul, if any. */
 export function perChannel(ctx: ImportContext, n: onnx.INodeProto, x: Value, out: string, s: Float32Array | undefined, t: Float32Array | undefined): Node | undefined {
   let cur = x.ir;
-  let mul: Node | undefined;
+  let mul: Node | undefined, add: Node | undefined;
   if (s) {
     const st = ctx.addTensor(`${n.name || out}.scale`, [s.length], s);
     const mid = t ? ctx.fresh(`${out}.scaled`) : out;
@@ -35,8 +35,9 @@ export function perChannel(ctx: ImportContext, n: onnx.INodeProto, x: Value, out
   }
   if (t) {
     const tt = ctx.addTensor(`${n.name || out}.shift`, [t.length], t);
-    ctx.emit('add', n.name ?? '', [cur, tt], out, {});
+    add = ctx.emit('add', n.name ?? '', [cur, tt], out, {});
   }
+  if (!x.sole) ctx.keep.add((mul ?? add)!);
   ctx.define(out, { ir: out, shape: x.shape.slice(), layout: x.layout, chw: x.chw });
   return mul;
 }
@@ -51,7 +52,8 @@ function hardswish(ctx: ImportContext, n: onnx.INodeProto, out: string): boolean
     if (a.kind !== 'hardsigmoid' || Math.abs(a.alpha! - 1 / 6) > 1e-6 || Math.abs(a.beta! - 0.5) > 1e-6) continue;
     ctx.nodes.splice(ctx.nodes.indexOf(p), 1);
     ctx.producer.delete(h.ir);
-    activation(ctx, n, out, { kind: 'hardswish' }, x);
+    // x is read by exactly these two nodes: it may fuse into its producer.
+    activation(ctx, n, out, { kind: 'hardswish' }, { ...x, sole: ctx.uses.get(ctx.inputName(n, 1 - k)) === 2 });
     return true;
   }
   return false;
