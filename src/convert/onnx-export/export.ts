@@ -228,10 +228,12 @@ export class Exporter {
   private node(node: Node): void {
     const where = `node '${node.name}' (${node.op})`;
     const write = ONNX_EXPORTS[node.op];
-    if (!write) throw new BranchyUnsupportedError(`${where}: the ONNX export does not write this op`);
     const out = node.outputs[0];
-    if (opDef(node.op)?.int8 === 'convert') return void write(this, node, where, out, '');
-    const body = (y: string): string => write(this, node, where, y, this.b.fresh(node.name));
+    if (write && opDef(node.op)?.int8 === 'convert') return void write(this, node, where, out, '');
+    const body = (y: string): string => {
+      if (!write) throw new BranchyUnsupportedError(`${where}: the ONNX export does not write this op`);
+      return write(this, node, where, y, this.b.fresh(node.name));
+    };
     const outT = this.t(out);
     const hasAct = node.act !== undefined && node.act.kind !== 'none';
     if (outT.dtype === 'f32') {
