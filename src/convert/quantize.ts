@@ -10,7 +10,7 @@
 // graph, and the time spent.
 import { BranchyUnsupportedError } from '../errors.js';
 import { consumers, topoSort, validateGraph } from '../ir/graph.js';
-import type { Activation, Graph, Node, Quant, TensorInfo, Weights } from '../ir/types.js';
+import type { Graph, Node, Quant, TensorInfo, Weights } from '../ir/types.js';
 import { RunRecord, type Observe, type RunnableGraph, type Visit } from './calib-error.js';
 import { TensorStats, type RangeMethod } from './quant-stats.js';
 import { quantizeWeights, type WeightQuant } from './quant-weights.js';

@@ -6,7 +6,8 @@
 // DequantizeLinear (axis 0, zero point 0), biases int32 behind DequantizeLinear at s_in·s_w.
 // ONNX Runtime fuses these groups into its int8 kernels; our importer folds them back into
 // the same int8 graph. f32 layers are written as plain ONNX ops. Graph inputs and outputs
-// keep their names and the layout the source model had (`sourceLayout`).
+// keep their names and the layout the source model had (`sourceLayout`). Each IR op's ONNX
+// form is written by its entry in the op table, beside its import (src/convert/onnx/ops).
 import { BranchyUnsupportedError } from '../../errors.js';
 import { consumers, tensorMap, validateGraph } from '../../ir/graph.js';
 import type { Graph, Node, TensorData, TensorInfo, Weights } from '../../ir/types.js';
