@@ -26,7 +26,7 @@ function checkActivation(node: Node, def: OpDef<unknown>, act: unknown): void {
   const a = act as Record<string, unknown>;
   if (typeof a.kind !== 'string' || !ACT_KINDS.has(a.kind)) fail(node, `unknown activation kind ${show(a.kind)}`);
   for (const k of ['min', 'max', 'alpha', 'beta']) {
-    if (a[k] !== undefined && typeof a[k] !== 'number') fail(node, `act.${k} must be a number`);
+    if (a[k] !== undefined && !(typeof a[k] === 'number' && Number.isFinite(a[k]))) fail(node, `act.${k} must be a finite number`);
   }
   if (a.kind === 'clip' && (typeof a.min !== 'number' || typeof a.max !== 'number')) fail(node, 'clip needs act.min and act.max');
   if (a.kind === 'clip' && !((a.min as number) <= (a.max as number))) fail(node, `clip range [${a.min}, ${a.max}] is empty`);
@@ -61,6 +61,18 @@ export function checkDTypes(node: Node, ins: TensorInfo[], outs: TensorInfo[]): 
   const def = defOf(node);
   if (checkBinary(node as OpNode<unknown>, def.binary, ins, outs)) return;
   def.dtypes?.(node as OpNode<unknown>, ins, outs);
+}
+
+/**
+ * Element operations of one sample through a node: its MACs, every element of its computed
+ * inputs and outputs, and its op's extra work (a pool's taps). What `workCap` bounds.
+ */
+export function workOf(node: Node, ins: TensorInfo[], outs: TensorInfo[]): number {
+  const def = defOf(node);
+  const n = node as OpNode<unknown>;
+  const elements = (t: TensorInfo) => t.shape.slice(1).reduce((a, b) => a * b, 1);
+  return (def.macs?.(n, ins, outs) ?? 0) + (def.work?.(n, ins, outs) ?? 0) +
+    ins.filter((t) => !t.constant).reduce((a, t) => a + elements(t), 0) + outs.reduce((a, t) => a + elements(t), 0);
 }
 
 /** Multiply-accumulates of one sample through a node, from its tensors (0 for data movement). */

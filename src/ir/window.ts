@@ -7,11 +7,10 @@ export function windowOut(
   size: number, k: number, stride: number, dilation: number, padBegin: number, padEnd: number, ceil: boolean,
 ): number {
   const span = size + padBegin + padEnd - dilation * (k - 1) - 1;
-  if (span < 0) return 0;
   let out = (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
   // The last window must start inside the input or the leading padding (PyTorch, ONNX >= 1.16).
   if (ceil && (out - 1) * stride >= size + padBegin) out--;
-  return out;
+  return Math.max(0, out);
 }
 
 /** One sample's geometry of a window op from its attributes and its NHWC input (batch 1). */

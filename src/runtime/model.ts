@@ -4,7 +4,7 @@
 //   const out = model.run(input);                 // Float32Array NCHW (as ONNX), or uint8 pixels
 //   out.logits.data; out.logits.dims;
 import { BranchyInputError, BranchyFormatError, BranchyLimitError } from '../errors.js';
-import { nodeMacs } from '../ir/macs.js';
+import { nodeMacs, nodeWork } from '../ir/macs.js';
 import { readBranchy } from '../format/branchy.js';
 import type { Graph, TensorInfo, Weights } from '../ir/types.js';
 import { validateGraph } from '../ir/graph.js';
@@ -28,6 +28,12 @@ export interface LoadOptions extends LoadKernelsOptions {
    * For services that load untrusted files: the memory cap bounds memory, this bounds work.
    */
   macsCap?: number;
+  /**
+   * Refuse models whose one sample takes more element operations than this (MACs, plus every
+   * element each op reads and writes, plus a pool's window taps; default: no limit). Unlike
+   * macsCap it bounds pools, activations and copies too: with macsCap, the bound on a run's time.
+   */
+  workCap?: number;
 }
 
 export interface RunOptions {
@@ -296,9 +302,16 @@ async function compileModel(graph: Graph, weights: Weights, options: LoadOptions
     const t = graph.tensors.find((x) => x.name === name)!;
     if (t.dtype !== 'f32') throw new BranchyFormatError(`input '${name}' is ${t.dtype}; branchy models take f32 inputs (quantize inside the graph)`);
   }
-  const macs = graph.nodes.reduce((a, n) => a + nodeMacs(graph, n), 0);
+  const infos = new Map(graph.tensors.map((t) => [t.name, t]));
+  const macs = graph.nodes.reduce((a, n) => a + nodeMacs(graph, n, infos), 0);
   if (options.macsCap !== undefined && !(macs <= options.macsCap)) {
     throw new BranchyLimitError(`the model needs ${macs} multiply-accumulates per sample, above macsCap ${options.macsCap}; raise macsCap to run it`);
+  }
+  if (options.workCap !== undefined) {
+    const work = graph.nodes.reduce((a, n) => a + nodeWork(graph, n, infos), 0);
+    if (!(work <= options.workCap)) {
+      throw new BranchyLimitError(`the model needs ${work} element operations per sample, above workCap ${options.workCap}; raise workCap to run it`);
+    }
   }
   const kernels = await kernelsLoading;
   const mem = new LinearMemory(kernels, options.memoryCap);

@@ -2,7 +2,7 @@
 // OpDef in its own file under src/ir/ops/, listed once in ./index.ts. The graph checks
 // (src/ir/graph.ts), the MAC count, the int8 converter and the executor all read the op's
 // definition from the registry instead of restating it.
-import { BranchyFormatError } from '../../errors.js';
+import { BranchyFormatError, BranchyLimitError } from '../../errors.js';
 import type { LinearMemory } from '../../runtime/memory.js';
 import type { Build } from '../../runtime/features.js';
 import type { Activation, Graph, Node, TensorData, TensorInfo, Weights, Window } from '../types.js';
@@ -93,6 +93,11 @@ export interface OpDef<A> {
   dtypes?(node: OpNode<A>, ins: TensorInfo[], outs: TensorInfo[]): void;
   /** Multiply-accumulates of one sample (default 0: data movement). */
   macs?(node: OpNode<A>, ins: TensorInfo[], outs: TensorInfo[]): number;
+  /**
+   * Work of one sample beyond its MACs and the elements it reads and writes (the default
+   * count), e.g. a pool's window taps; what `workCap` bounds (src/ir/shapes.ts workOf).
+   */
+  work?(node: OpNode<A>, ins: TensorInfo[], outs: TensorInfo[]): number;
   /** The reader this node can take into its own kernel in this build, if any (a conv's max pool). */
   absorbs?(node: OpNode<A>, ctx: AbsorbContext): Node | null;
   /** Prepare the step at load (pack weights, write params); returns the call made per sample. */
@@ -140,12 +145,28 @@ export function checkBool(node: OpNode<unknown>, attrs: Record<string, unknown>,
   if (typeof attrs[key] !== 'boolean') fail(node, `attrs.${key} must be a boolean`);
 }
 
+/**
+ * The largest window attribute, and padded input extent, a window op may have: 2^24. Every
+ * position a kernel computes from them (oy * stride - pad + ky * dilation, ...) then fits an int32.
+ */
+export const WINDOW_MAX = 2 ** 24;
+
 export function checkWindow(node: OpNode<Window>): void {
   const a = node.attrs as unknown as Record<string, unknown>;
-  intTuple(node, a, 'kernel', 2, 1);
-  intTuple(node, a, 'strides', 2, 1);
-  intTuple(node, a, 'dilations', 2, 1);
-  intTuple(node, a, 'pads', 4, 0);
+  intTuple(node, a, 'kernel', 2, 1, WINDOW_MAX);
+  intTuple(node, a, 'strides', 2, 1, WINDOW_MAX);
+  intTuple(node, a, 'dilations', 2, 1, WINDOW_MAX);
+  intTuple(node, a, 'pads', 4, 0, WINDOW_MAX);
+}
+
+/** A pool's padding is smaller than its (dilated) window, as ONNX Runtime requires: else whole windows would read only padding. */
+export function checkPoolPads(node: OpNode<Window>): void {
+  const w = node.attrs;
+  for (let i = 0; i < 4; i++) {
+    const axis = i % 2;
+    const extent = w.dilations[axis] * (w.kernel[axis] - 1) + 1;
+    if (w.pads[i] >= extent) fail(node, `pads ${fmt(w.pads)}: pad ${w.pads[i]} is not smaller than the window (${extent} along ${axis ? 'width' : 'height'}); a pool's padding must be smaller than its window`);
+  }
 }
 
 export const numel = (s: readonly number[]): number => s.reduce((p, d) => p * d, 1);
@@ -160,6 +181,11 @@ export function rank(node: OpNode<unknown>, t: TensorInfo, r: number, what: stri
 /** Output height and width of a window op over an NHWC input; fails when the window does not fit. */
 export function spatial(node: OpNode<Window>, x: readonly number[], ceil: boolean): [number, number] {
   const w = node.attrs;
+  for (const [i, size, p0, p1] of [[0, x[1], w.pads[0], w.pads[2]], [1, x[2], w.pads[1], w.pads[3]]] as const) {
+    if (size + p0 + p1 > WINDOW_MAX || w.dilations[i] * (w.kernel[i] - 1) + 1 > WINDOW_MAX) {
+      throw new BranchyLimitError(`${where(node)}: window ${fmt(w.kernel)} (dilations ${fmt(w.dilations)}, pads ${fmt(w.pads)}) over input ${fmt(x)} spans more than ${WINDOW_MAX} positions, the most branchy's kernels address`);
+    }
+  }
   const oh = windowOut(x[1], w.kernel[0], w.strides[0], w.dilations[0], w.pads[0], w.pads[2], ceil);
   const ow = windowOut(x[2], w.kernel[1], w.strides[1], w.dilations[1], w.pads[1], w.pads[3], ceil);
   if (oh < 1 || ow < 1) fail(node, `window ${fmt(w.kernel)} does not fit input ${fmt(x)} (output ${oh}x${ow})`);

@@ -121,7 +121,8 @@ export function preparePool2d(mem: LinearMemory, build: Build, s: Pool2dSpec): P
       fields = [...geometry, 0, 0, qmin, qmax];
     } else {
       const inp = checkQuant(`${what} input`, s.input), out = checkQuant(`${what} output`, s.output);
-      const table = qs8AvgPoolMultipliers(inp.scale, out.scale, s.kh * s.kw);
+      // A window counts at most the taps that land on the padded input along each axis.
+      const table = qs8AvgPoolMultipliers(inp.scale, out.scale, Math.min(s.kh, s.h + pt + pb) * Math.min(s.kw, s.w + pl + pr));
       fields = [...geometry, inp.zeroPoint, out.zeroPoint, qmin, qmax, ...table];
       for (let i = 0; i < table.length; i++) floats.add(24 + i);
     }
