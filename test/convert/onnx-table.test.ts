@@ -3,7 +3,10 @@
 // eager importer did (a BatchNormalization's bias rounds once, a Mul then an Add twice; a
 // value another ONNX node reads, a Shape say, keeps its reader).
 import { describe, expect, it } from 'vitest';
-import { importOnnx } from '../../src/convert/index.js';
+import * as ort from 'onnxruntime-node';
+import { exportOnnx, importOnnx } from '../../src/convert/index.js';
+import type { Graph, Weights } from '../../src/ir/types.js';
+import { evalGraph } from '../reference/ir-eval.js';
 import { ONNX_EXPORTS, ONNX_IMPORTS, SUPPORTED, minInputs } from '../../src/convert/onnx/ops/index.js';
 import { LOWERED } from '../../src/convert/onnx/qdq.js';
 import { OP_TYPES } from '../../src/ir/ops/index.js';
@@ -28,6 +31,21 @@ describe('the ONNX op table', () => {
     expect(SUPPORTED).not.toContain('BipolarQuant'); // QONNX domains only
     // bitpack (binary values) has no standard ONNX form.
     expect(OP_TYPES.filter((op) => !ONNX_EXPORTS[op])).toEqual(['bitpack']);
+  });
+
+  it('a grouped conv2d exports as Conv with its group: ONNX Runtime computes what the reference evaluator does', async () => {
+    const weights: Weights = new Map([['w', rng.f32(6 * 3 * 3 * 2)], ['b', rng.f32(6)]]);
+    const graph: Graph = {
+      inputs: ['x'], outputs: ['y'],
+      tensors: [{ name: 'x', shape: [1, 5, 4, 4], dtype: 'f32' }, { name: 'w', shape: [6, 3, 3, 2], dtype: 'f32', constant: true },
+        { name: 'b', shape: [6], dtype: 'f32', constant: true }, { name: 'y', shape: [1, 5, 4, 6], dtype: 'f32' }],
+      nodes: [{ name: 'g', op: 'conv2d', inputs: ['x', 'w', 'b'], outputs: ['y'], attrs: { kernel: [3, 3], strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1], groups: 2 } }],
+    };
+    const x = rng.f32(80, -2, 2);
+    const s = await ort.InferenceSession.create(exportOnnx(graph, weights));
+    const y = (await s.run({ x: new ort.Tensor('float32', x, [1, 5, 4, 4]) })).y.data as Float32Array;
+    const want = evalGraph(graph, weights, { x }).get('y')!;
+    for (let i = 0; i < want.length; i++) expect(Math.abs(y[i] - want[i])).toBeLessThan(1e-5);
   });
 });
 

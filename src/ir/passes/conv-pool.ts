@@ -14,7 +14,7 @@ export type PoolPairContext = Pick<AbsorbContext, 'graph' | 'info' | 'readersOf'
 
 /**
  * The max pool that could run inside int8 conv `node`, by structure, or null: the conv is i8
- * in and out, neither binary nor sparse, its activation a clamp; its output is not a graph
+ * in and out, one group, neither binary nor sparse, its activation a clamp; its output is not a graph
  * output and its only reader is a 2x2, stride 2 max pool without padding, dilation or
  * activation whose i8 output is half the conv's size rounded down.
  */
@@ -22,7 +22,7 @@ export function poolAfterConv(node: Node, ctx: PoolPairContext): NodeOf<'maxpool
   if (node.op !== 'conv2d') return null;
   const x = ctx.info(node.inputs[0]);
   const y = ctx.info(node.outputs[0]);
-  if (x.dtype !== 'i8' || y.dtype !== 'i8' || isBinaryNode(node, ctx.info) || sparseShape(node, x, y)) return null;
+  if ((node.attrs.groups ?? 1) > 1 || x.dtype !== 'i8' || y.dtype !== 'i8' || isBinaryNode(node, ctx.info) || sparseShape(node, x, y)) return null;
   if (!isClampAct(node.act)) return null;
   const out = node.outputs[0];
   if (ctx.graph.outputs.includes(out)) return null;

@@ -10,6 +10,8 @@ import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
 import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
+import { writeParams } from '../params.js';
+import { QS8_GEMM } from '../param-blocks.js';
 import type { Qs8GemmSpec } from './qs8-gemm.js';
 import { zeroBlockFraction } from '../../ir/ops/sparse.js';
 
@@ -84,7 +86,7 @@ export function prepareQs8Sparse(mem: LinearMemory, build: Build, spec: Qs8GemmS
   const packed = mem.alloc(packedBytes);
   const wrote = mem.temporary(() => pack(mem.put(spec.weights), spec.bias ? mem.put(spec.bias) : 0, mem.put(spec.scale), spec.zpIn, n, k, packed));
   if (wrote !== packedBytes) throw new Error(`sparse gemm packer wrote ${wrote} bytes, the host planned ${packedBytes}`);
-  const params = mem.putParams([spec.zpOut, qmin, qmax]);
+  const params = writeParams(mem, QS8_GEMM, { zp_out: spec.zpOut, qmin, qmax });
   const blocks = groupBlocks.reduce((a, b) => a + b, 0);
   return { kernel, n, k, packed, packedBytes, blocks, totalBlocks: groupBlocks.length * Math.ceil(k / 8), params };
 }

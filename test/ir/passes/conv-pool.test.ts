@@ -34,7 +34,7 @@ describe('conv + max pool pairs', () => {
     expect(absorbed).toBeGreaterThan(0);
   });
 
-  it('no pair: f32 convs, a pool that is not 2x2/2 or pads, a conv output read twice or a graph output, a non-clamp activation', () => {
+  it('no pair: f32 convs, a pool that is not 2x2/2 or pads, a conv output read twice or a graph output, a non-clamp activation, groups', () => {
     expect(convPoolPairs(model('mnist-lenet.branchy')).size).toBe(0);
     const edits: [string, (g: Graph, conv: Node, pool: Node) => void][] = [
       ['3x3 pool', (_g, _c, p) => void ((p.attrs as { kernel: number[] }).kernel = [3, 3])],
@@ -43,6 +43,7 @@ describe('conv + max pool pairs', () => {
       ['read twice', (g, c) => void g.nodes.push({ name: 'extra', op: 'flatten', inputs: [c.outputs[0]], outputs: ['extra'], attrs: { order: 'nhwc' } })],
       ['graph output', (g, c) => void g.outputs.push(c.outputs[0])],
       ['sigmoid', (_g, c) => void (c.act = { kind: 'sigmoid' })],
+      ['grouped', (_g, c) => void ((c.attrs as { groups?: number }).groups = 2)],
     ];
     for (const [what, edit] of edits) {
       const g = model('mnist-lenet.int8.branchy');

@@ -1,5 +1,5 @@
-// Conv <-> conv2d (group 1) and dwconv2d (group = channels). Weights move from OIHW to OHWI
-// (conv2d) or HWC (dwconv2d) at import and back at export.
+// Conv <-> conv2d (group 1; `groups` g exports as group g) and dwconv2d (group = channels).
+// Weights move from OIHW to OHWI (conv2d) or HWC (dwconv2d) at import and back at export.
 import type { NodeOf } from '../../../ir/types.js';
 import type { ImportContext } from '../context.js';
 import { dwToOnnx, nchw, nhwcToNchw } from '../../onnx-export/layout.js';
@@ -58,7 +58,7 @@ export const convFamily: OnnxFamily = {
       const [wName, bName] = [node.inputs[1], node.inputs[2]];
       const wt = ex.t(wName);
       const w = ex.weight(wName, nchw(wt.shape), nhwcToNchw(ex.weights.get(wName)!, wt.shape));
-      ex.b.node('Conv', [ex.float(node.inputs[0], where), w, ...ex.bias(bName)], [y], { ...windowAttrs((node as NodeOf<'conv2d'>).attrs), group: 1 }, name);
+      ex.b.node('Conv', [ex.float(node.inputs[0], where), w, ...ex.bias(bName)], [y], { ...windowAttrs((node as NodeOf<'conv2d'>).attrs), group: (node as NodeOf<'conv2d'>).attrs.groups ?? 1 }, name);
       return y;
     },
     dwconv2d(ex, node, where, y, name) {
