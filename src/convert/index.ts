@@ -11,3 +11,4 @@ export { pruneGraph } from './prune.js';
 export type { PruneOptions, PruneResult } from './prune.js';
 export { lowRankGraph } from './lowrank.js';
 export type { LowRankOptions, LowRankResult, LowRankRule } from './lowrank.js';
+export * from './tflite/index.js';
