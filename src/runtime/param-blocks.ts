@@ -48,6 +48,7 @@ const BOTTOM_RIGHT = {
  */
 const PIXEL_STRIDES = {
   x_stride: i32('input pixel stride in elements (>= c)'),
+  x_row_stride: i32('elements from one input row to the next (w * x_stride: dense; more: a window of a wider input)'),
   y_stride: i32('output pixel stride in elements (>= c_out)'),
   y_row_stride: i32('elements from one output row to the next (ow * y_stride: dense; more: a phase of a transposed conv)'),
 };

@@ -14,6 +14,7 @@ import type { Node, TensorInfo, Window } from '../types.js';
 import { prepareQs8Conv, runQs8Conv, type Qs8ConvLayer } from '../../runtime/ops/qs8-conv.js';
 import { prepareF32Conv, runF32Conv, type F32ConvLayer } from '../../runtime/ops/f32-conv.js';
 import { f32Range, int8Range } from '../../runtime/ops/activation.js';
+import { roundHalfEven } from '../numerics.js';
 import { checkBias, checkWindow, fail, fmt, intTuple, isInt, numel, rank, where, type OpDef, type OpNode, type StepContext } from './def.js';
 import { denseDTypes } from './dense.js';
 import { int8Params } from './quant-params.js';
@@ -100,7 +101,11 @@ function axisPhases(size: number, k: number, s: number, pad: number, out: number
     const p0 = nj - 1 - qa;
     const start = Math.max(0, -p0), padBegin = Math.max(0, p0);
     let len = Math.min(size - start, qa + count - start);
-    if (len < 1) throw new Error(`internal: transposed conv phase ${r} reads no input row`);
+    if (len < 1) {
+      // Every tap of these outputs falls past the input (an output padding's rows): bias only.
+      phases.push({ r, nj, o0: qa * s + r - pad, count, start: 0, len: 0, padBegin: 0, padEnd: 0 });
+      continue;
+    }
     let padEnd = count + nj - 1 - len - padBegin;
     if (padEnd < 0) (len += padEnd, (padEnd = 0));
     phases.push({ r, nj, o0: qa * s + r - pad, count, start, len, padBegin, padEnd });
@@ -140,13 +145,19 @@ function createPhases(ctx: StepContext, node: OpNode<Convtranspose2dAttrs>): () 
   const wf = int8 ? null : ctx.constant(node as Node, 1, Float32Array)!, bf = int8 ? null : ctx.constant(node as Node, 2, Float32Array);
   const el = int8 ? 1 : 4;
   const calls: { layer: Qs8ConvLayer | F32ConvLayer; xOff: number; yOff: number }[] = [];
+  // Outputs no input reaches (py or px reads no row): their value is the bias, per channel.
+  const fills: { py: AxisPhase; px: AxisPhase }[] = [];
   for (let gi = 0; gi < g; gi++) {
     for (const py of rows) {
       for (const px of cols) {
+        if (py.len === 0 || px.len === 0) {
+          if (gi === 0) fills.push({ py, px });
+          continue;
+        }
         const geom = {
           n: 1, h: py.len, w: px.len, c: cg, kh: py.nj, kw: px.nj, pads: [py.padBegin, px.padBegin, py.padEnd, px.padEnd] as [number, number, number, number],
         };
-        const strides = { xStride: C, yStride: s[1] * O, yRowStride: s[0] * OW * O };
+        const strides = { xStride: C, xRowStride: W * C, yStride: s[1] * O, yRowStride: s[0] * OW * O };
         const layer = int8
           ? prepareQs8Conv(ctx.mem, ctx.build, {
             geom, cOut: og, weights: subKernel(w8!, py, px, s, a.kernel[0], a.kernel[1], cg, gi * og, og), bias: b32 ? b32.subarray(gi * og, (gi + 1) * og) : null,
@@ -162,14 +173,48 @@ function createPhases(ctx: StepContext, node: OpNode<Convtranspose2dAttrs>): () 
     }
   }
   const [X, Y] = [ctx.x[0], ctx.y[0]];
+  const fill = fills.length ? biasFill(ctx, fills, { OW, O, s, int8, q, range, b32, bf }) : () => {};
   if (int8) {
     const bytes = Math.max(0, ...calls.map((c) => (c.layer as Qs8ConvLayer).scratchBytes));
     const S = bytes ? ctx.scratch(bytes) : null;
     return () => {
       for (const c of calls) runQs8Conv(ctx.mem, c.layer as Qs8ConvLayer, X.ptr + c.xOff, Y.ptr + c.yOff, S ? S.ptr : 0);
+      fill(Y.ptr);
     };
   }
   return () => {
     for (const c of calls) runF32Conv(ctx.mem, c.layer as F32ConvLayer, X.ptr + c.xOff, Y.ptr + c.yOff);
+    fill(Y.ptr);
+  };
+}
+
+/**
+ * Writes the bias-only outputs: int8 requant(bias) as the kernels compute it (f32 product with
+ * the channel's multiplier, round half to even, zero point, clamp), f32 the clamped bias.
+ */
+function biasFill(
+  ctx: StepContext, fills: { py: AxisPhase; px: AxisPhase }[],
+  o: { OW: number; O: number; s: [number, number]; int8: boolean; q: ReturnType<typeof int8Params> | null; range: { qmin: number; qmax: number } | null; b32: Int32Array | null; bf: Float32Array | null },
+): (y: number) => void {
+  const vec = o.int8 ? new Int8Array(o.O) : new Float32Array(o.O);
+  const { fmin, fmax } = f32Range(ctx.clamp);
+  for (let c = 0; c < o.O; c++) {
+    if (o.int8) {
+      const v = roundHalfEven(Math.fround(Math.fround(o.b32 ? o.b32[c] : 0) * o.q!.scale[c])) + o.q!.out.zeroPoint;
+      vec[c] = Math.min(o.range!.qmax, Math.max(o.range!.qmin, v));
+    } else {
+      vec[c] = Math.min(fmax, Math.max(fmin, o.bf ? o.bf[c] : 0));
+    }
+  }
+  const el = o.int8 ? 1 : 4;
+  const pixels: number[] = [];
+  for (const { py, px } of fills) {
+    for (let i = 0; i < py.count; i++) for (let j = 0; j < px.count; j++) pixels.push(((py.o0 + i * o.s[0]) * o.OW + px.o0 + j * o.s[1]) * o.O * el);
+  }
+  const bytes = new Uint8Array(vec.buffer);
+  const end = Math.max(...pixels) + o.O * el;
+  return (y) => {
+    const out = ctx.mem.u8(y, end);
+    for (const p of pixels) out.set(bytes, p);
   };
 }
