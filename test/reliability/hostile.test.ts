@@ -276,7 +276,7 @@ describe('issue 17, "arguably": values ONNX Runtime refuses', () => {
   });
 });
 
-describe('found by the structure-aware fuzzer (test/fuzz), open', () => {
+describe('found by the structure-aware fuzzer (test/fuzz)', () => {
   const MAX_MESSAGE = 4096;
   const big = new Array(100_000).fill(1);
   async function shortRefusal(attempt: () => unknown, cls: new (...a: never[]) => Error): Promise<void> {
