@@ -1,8 +1,8 @@
 // The long fuzz run (not part of the test suite):
 //
-//   npm run fuzz -- [--seed S] [--iterations N] [--jobs J] [--case I,J,...] [--out DIR] [--inline]
+//   npm run fuzz -- [--seed S] [--iterations N] [--from F] [--jobs J] [--case I,J,...] [--out DIR] [--inline]
 //
-// Runs the cases in case processes (pool.ts: a hang or an abort is a finding, not the end of the
+// Runs cases F … F+N-1 (default 0 … N-1) in case processes (pool.ts: a hang or an abort is a finding, not the end of the
 // run), prints outcomes by class, by family and by seed file, writes each finding's bytes to DIR
 // (default fuzz-findings/) as <seed>-<index>.<seed file>.bin and exits 1 when there is any.
 // --inline runs the cases in this process instead (stack traces; a hang hangs).
@@ -19,16 +19,17 @@ function arg(name: string): string | undefined {
 
 const iterations = Number(arg('iterations') ?? 10_000);
 const seed = Number(arg('seed') ?? 1);
+const from = Number(arg('from') ?? 0);
 const jobs = Number(arg('jobs') ?? 1);
 const only = arg('case')?.split(',').map(Number);
 const outDir = arg('out') ?? 'fuzz-findings';
 const inline = process.argv.includes('--inline');
-if (!Number.isSafeInteger(iterations) || iterations < 1 || !Number.isSafeInteger(seed) || !(jobs >= 1)) {
-  console.error('usage: fuzz.ts [--seed S] [--iterations N] [--jobs J] [--case I,J] [--out DIR] [--inline]');
+if (!Number.isSafeInteger(iterations) || iterations < 1 || !Number.isSafeInteger(seed) || !Number.isSafeInteger(from) || from < 0 || !(jobs >= 1)) {
+  console.error('usage: fuzz.ts [--seed S] [--iterations N] [--from F] [--jobs J] [--case I,J] [--out DIR] [--inline]');
   process.exit(2);
 }
 
-const indices = only ?? Array.from({ length: iterations }, (_, i) => i);
+const indices = only ?? Array.from({ length: iterations }, (_, i) => from + i);
 const step = Math.max(1, Math.floor(indices.length / 20));
 const progress = (r: CaseRecord, rep: Report) => {
   if (rep.cases % step === 0) console.log(`${rep.cases}/${indices.length} cases, ${rep.findings.length} findings, ${(performance.now() / 1000).toFixed(0)} s`);
@@ -64,7 +65,7 @@ if (report.findings.length) {
 
 function print(r: Report): void {
   const slow = r.slowest ? `: #${r.slowest.index} ${r.slowest.seed} [${r.slowest.mutations.join(' + ')}]` : '';
-  console.log(`\n${r.cases} cases in ${(r.totalMs / 1000).toFixed(1)} s (slowest case ${r.maxCaseMs.toFixed(0)} ms${slow}), seed ${seed}`);
+  console.log(`\n${r.cases} cases in ${(r.totalMs / 1000).toFixed(1)} s (slowest case ${r.maxCaseMs.toFixed(0)} ms${slow}), seed ${seed}${only ? "" : `, cases ${from}…${from + iterations - 1}`}`);
   console.log(`outcomes: ${JSON.stringify(r.outcomes)}`);
   console.log(`loaded cases compared with a second build: ${r.compared}; bad inputs refused with BranchyInputError: ${r.badInputs}`);
   console.log('\nfile'.padEnd(56) + 'cases'.padStart(8) + 'ms'.padStart(10));
