@@ -65,7 +65,7 @@ if (report.findings.length) {
 
 function print(r: Report): void {
   const slow = r.slowest ? `: #${r.slowest.index} ${r.slowest.seed} [${r.slowest.mutations.join(' + ')}]` : '';
-  console.log(`\n${r.cases} cases in ${(r.totalMs / 1000).toFixed(1)} s (slowest case ${r.maxCaseMs.toFixed(0)} ms${slow}), seed ${seed}${only ? "" : `, cases ${from}…${from + iterations - 1}`}`);
+  console.log(`\n${r.cases} cases in ${(r.totalMs / 1000).toFixed(1)} s (slowest case ${r.maxCaseMs.toFixed(0)} ms${slow}), seed ${seed}${only ? '' : `, cases ${from}…${from + iterations - 1}`}`);
   console.log(`outcomes: ${JSON.stringify(r.outcomes)}`);
   console.log(`loaded cases compared with a second build: ${r.compared}; bad inputs refused with BranchyInputError: ${r.badInputs}`);
   console.log('\nfile'.padEnd(56) + 'cases'.padStart(8) + 'ms'.padStart(10));
