@@ -31,7 +31,7 @@ export interface Limits {
    * does not make findings.
    */
   caseMs: number;
-  /** The case runner kills a case process that has not answered after this long (wall time): a hang. */
+  /** The case runner kills a case process that has used this much CPU time (or 10x it in wall time) without answering: a hang. */
   hangMs: number;
   /** Peak RSS of a case process past this is a finding (host allocations sized by the file). */
   rssCap: number;

@@ -1,9 +1,11 @@
 // Runs campaign cases in child processes (child.ts), so that a case that hangs (an endless
 // loop cannot be interrupted in-process) or kills its process (heap out of memory) becomes a
-// finding instead of ending the campaign: a case still running after limits.hangMs is killed
-// and recorded as `finding:hang`, a process that dies during a case as `finding:abort`. The
-// next case gets a fresh process. `jobs` processes run cases side by side.
+// finding instead of ending the campaign: a case that has used limits.hangMs of CPU time
+// without answering (or HANG_WALL_FACTOR times that in wall time) is killed and recorded as
+// `finding:hang`, a process that dies during a case as `finding:abort`. The next case gets a
+// fresh process. `jobs` processes run cases side by side.
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { emptyReport, tally, type CaseRecord, type Report } from './campaign.js';
 import { DEFAULT_LIMITS, FUZZ_BUILDS, type Limits } from './harness.js';
@@ -30,6 +32,24 @@ interface Started {
   mutations: string[];
 }
 
+/**
+ * A hang is counted in the case process's CPU time, so that a busy machine (a wall clock 15x
+ * slower than the CPU a process gets) makes no findings; past this many times the limit in wall
+ * time the process is killed all the same (a process that waits forever uses no CPU).
+ */
+const HANG_WALL_FACTOR = 10;
+
+/** CPU time (user + system) of a process in ms, from /proc (Linux); null where it cannot be read. */
+export function cpuMsOf(pid: number | undefined): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10; // clock ticks of 10 ms (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
 /** One case process; restarted after a hang, an abort or a planned exit. */
 class Runner {
   private child: ChildProcess | null = null;
@@ -54,13 +74,14 @@ class Runner {
 
   /**
    * Sends one task and waits for its answer: `done` with the child's record, or a `hang` after
-   * timeoutMs (the process is killed), or an `abort` when the process dies (its fatal message).
+   * timeoutMs of the process's CPU time (where /proc has none, of wall time; the process is
+   * killed), or an `abort` when the process dies (its fatal message).
    */
   private call<R>(task: CaseTask | FileTask, timeoutMs: number, onStart?: (m: Started) => void): Promise<{ done: R } | { hang: string } | { abort: string }> {
     const c = (this.child ??= this.spawn());
     return new Promise((resolve) => {
       const finish = (r: { done: R } | { hang: string } | { abort: string }) => {
-        clearTimeout(timer);
+        clearInterval(timer);
         c.off('message', onMessage);
         c.off('exit', onExit);
         resolve(r);
@@ -73,12 +94,16 @@ class Runner {
         const fatal = /FATAL ERROR[^\n]*|Fatal[^\n]*|RangeError[^\n]*/.exec(this.stderr)?.[0] ?? this.stderr.trim().split('\n').slice(-3).join(' | ');
         finish({ abort: `the case process died (${signal ?? `exit code ${code}`}): ${fatal.slice(0, 300)}` });
       };
-      const timer = setTimeout(() => {
+      const t0 = performance.now(), cpu0 = cpuMsOf(c.pid);
+      const timer = setInterval(() => {
+        const wall = performance.now() - t0, cpu = cpu0 === null ? null : cpuMsOf(c.pid);
+        if (cpu === null ? wall < timeoutMs : cpu - cpu0! < timeoutMs && wall < HANG_WALL_FACTOR * timeoutMs) return;
         c.off('exit', onExit);
         c.kill('SIGKILL');
         if (this.child === c) this.child = null;
-        finish({ hang: `no answer after ${timeoutMs} ms: the case process was killed` });
-      }, timeoutMs);
+        const used = cpu === null ? '' : `${cpu - cpu0!} ms of CPU, `;
+        finish({ hang: `no answer after ${used}${wall.toFixed(0)} ms: the case process was killed` });
+      }, Math.min(250, timeoutMs));
       c.on('message', onMessage);
       c.on('exit', onExit);
       c.send(task);

@@ -3,7 +3,7 @@
 // one campaign case loads, compares two builds and refuses bad inputs; the seeds hold every op.
 import { describe, expect, it } from 'vitest';
 import { load } from '../../src/runtime/model.js';
-import { loadIsolated } from '../fuzz/pool.js';
+import { cpuMsOf, loadIsolated } from '../fuzz/pool.js';
 import { runCase, FUZZ_BUILDS } from '../fuzz/harness.js';
 import { Rng } from '../helpers/rng.js';
 import { loadSeeds } from '../fuzz/campaign.js';
@@ -28,6 +28,15 @@ describe('fuzz case processes', () => {
     expect(r.outcome).toBe('abort');
     expect(r.message).toMatch(/died/);
   }, 60_000);
+
+  it("a hang is counted in the process's CPU time, so that a busy machine makes none (seed 1 case 57777 took 32 s of wall time and 2 s of CPU)", () => {
+    const before = cpuMsOf(process.pid);
+    if (before === null) return; // no /proc: the pool counts wall time
+    const c = process.cpuUsage();
+    while (process.cpuUsage(c).user < 300_000); // busy for 300 ms of CPU, however long that takes
+    expect(cpuMsOf(process.pid)! - before).toBeGreaterThanOrEqual(200);
+    expect(cpuMsOf(2 ** 30)).toBeNull();
+  });
 
   it('a case that loads is compared with a second build and given bad inputs', async () => {
     const r = await runCase(lenet, 'branchy', FUZZ_BUILDS[0], new Rng(7));
