@@ -5,7 +5,7 @@
 // zero points.
 import { BranchyFormatError, BranchyUnsupportedError } from '../../errors.js';
 import { checkNode, inferNode } from '../../ir/shapes.js';
-import type { Activation, DType, Node, OpAttrs, OpType, Quant, TensorData, TensorInfo, Weights } from '../../ir/types.js';
+import type { Activation, DType, Node, Normalize, OpAttrs, OpType, Quant, TensorData, TensorInfo, Weights } from '../../ir/types.js';
 import type { TfliteGraphView, TfliteOpView, TfliteTensorView } from './view.js';
 
 export interface TfliteImportOptions {
@@ -14,6 +14,12 @@ export interface TfliteImportOptions {
    * that run() returns floats and classify() works; `int8` keeps TFLite's int8 values.
    */
   outputs?: 'float' | 'int8';
+  /**
+   * How uint8 pixels become the model's input, which a .tflite file does not say:
+   * (pixel / scale − mean[c]) / std[c]. E.g. { mean: [0], std: [1], scale: 1 } for a model that
+   * takes raw 0–255 values (MLPerf Tiny's ResNet-8), scale 255 for one that takes 0–1.
+   */
+  normalize?: Normalize;
 }
 
 /** What an emitted node's output is: its dtype and quantization, and its name when it has one. */

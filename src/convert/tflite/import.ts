@@ -75,7 +75,7 @@ export function importTflite(bytes: Uint8Array, opts: TfliteImportOptions = {}):
     ctx.nodes.push({ name: `output_dequantize_${t.index}`, op: 'dequantize', inputs: [q], outputs: [y], attrs: {} });
     return y;
   });
-  const graph: Graph = { tensors: ctx.tensors, nodes: ctx.nodes, inputs, outputs };
+  const graph: Graph = { tensors: ctx.tensors, nodes: ctx.nodes, inputs, outputs, ...(opts.normalize && { normalize: opts.normalize }) };
   fuseActivations(graph);
   validateGraph(graph, { weights: ctx.weights });
   return { graph, weights: ctx.weights, warnings: ctx.warnings };
