@@ -5,6 +5,8 @@ export type { WriteTfliteOptions } from './write.js';
 export { withFloatEdges } from './float-io.js';
 export { tfliteGraph, tensorData, OPTIONS_OF } from './view.js';
 export { importTflite } from './import.js';
+export { exportTflite } from './export.js';
+export type { TfliteExportOptions } from './export.js';
 export type { TfliteImportOptions, TfliteImportResult } from './import.js';
 export { TFLITE_SUPPORTED } from './ops/index.js';
 export type { TfliteGraphView, TfliteOpView, TfliteTensorView, TensorArray } from './view.js';

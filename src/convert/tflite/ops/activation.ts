@@ -1,6 +1,7 @@
 // Fused activations (the `fused_activation_function` of CONV_2D, ADD, ...) <-> branchy's `act`,
 // and the standalone RELU, RELU6 and RELU_N1_TO_1 operators.
-import type { Activation } from '../../../ir/types.js';
+import type { Activation, Node } from '../../../ir/types.js';
+import type { TfliteExporter } from '../export.js';
 import { asClamp } from '../../../ir/numerics.js';
 import type { TfliteImportContext } from '../context.js';
 import type { Activation as TfliteActivation } from '../model.js';
@@ -50,4 +51,19 @@ const standalone = (fused: TfliteActivation): TfliteImportFn => (ctx, op) => {
 
 export const activationFamily: TfliteFamily = {
   import: { RELU: standalone('RELU'), RELU6: standalone('RELU6'), RELU_N1_TO_1: standalone('RELU_N1_TO_1') },
+  export: { activation: exportStandalone },
 };
+
+/** A node's fused activation as TFLite's, or a typed error. */
+export function exportActivation(ex: TfliteExporter, node: Node): TfliteActivation {
+  const a = tfliteActivation(node.act);
+  if (a === null) ex.unsupported(node, `fused activation ${node.act?.kind}${node.act?.kind === 'clip' ? ` [${node.act.min}, ${node.act.max}]` : ''}`, 'TFLite fuses RELU, RELU6 and RELU_N1_TO_1 only');
+  return a;
+}
+
+/** A standalone activation: RELU, RELU6, RELU_N1_TO_1 on float values. */
+function exportStandalone(ex: TfliteExporter, node: Node): void {
+  const a = exportActivation(ex, node);
+  if (a === 'NONE') ex.unsupported(node, 'an activation node without an activation', 'the graph is malformed');
+  ex.op(a, [ex.tensor(node.inputs[0])], [ex.tensor(node.outputs[0])]);
+}

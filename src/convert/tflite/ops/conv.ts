@@ -5,9 +5,11 @@ import type { Conv2DOptions, DepthwiseConv2DOptions } from '../model.js';
 import type { TfliteImportContext } from '../context.js';
 import type { TfliteOpView } from '../view.js';
 import type { TfliteFamily } from './family.js';
-import { fusedActivation } from './activation.js';
+import { exportActivation, fusedActivation } from './activation.js';
+import type { NodeOf } from '../../../ir/types.js';
+import type { TfliteExporter } from '../export.js';
 import { layerConstants } from './weights.js';
-import { tfliteWindow } from './window.js';
+import { exportPadding, tfliteWindow } from './window.js';
 
 /** The input, its quantization and the output spec of a conv / FC whose input is float or int8. */
 export function layerIo(ctx: TfliteImportContext, op: TfliteOpView) {
@@ -46,6 +48,28 @@ function dwconv(ctx: TfliteImportContext, op: TfliteOpView): void {
   ctx.emit(op, 'dwconv2d', [x, ...consts], { ...win, multiplier }, { ...yq, tflite: out }, fusedActivation(ctx, op, o.activation));
 }
 
+/** The optional bias (input 2) of an IR layer as a TFLite input, -1 when absent. */
+export const biasInput = (ex: TfliteExporter, inputs: string[]): number => (inputs[2] ? ex.tensor(inputs[2]) : -1);
+
+function exportConv(ex: TfliteExporter, node: NodeOf<'conv2d'>): void {
+  const a = node.attrs;
+  if ((a.groups ?? 1) !== 1) ex.unsupported(node, `${a.groups} groups`, 'TFLite-Micro and LiteRT run CONV_2D without groups; split the layer');
+  ex.op('CONV_2D', [ex.tensor(node.inputs[0]), ex.tensor(node.inputs[1]), biasInput(ex, node.inputs)], [ex.tensor(node.outputs[0])], {
+    type: 'Conv2DOptions', padding: exportPadding(ex, node, a), strideH: a.strides[0], strideW: a.strides[1],
+    dilationH: a.dilations[0], dilationW: a.dilations[1], activation: exportActivation(ex, node),
+  });
+}
+
+function exportDwconv(ex: TfliteExporter, node: NodeOf<'dwconv2d'>): void {
+  const a = node.attrs;
+  const w = ex.info(node.inputs[1]);
+  ex.op('DEPTHWISE_CONV_2D', [ex.tensor(node.inputs[0]), ex.tensor(node.inputs[1], [1, ...w.shape], 3), biasInput(ex, node.inputs)], [ex.tensor(node.outputs[0])], {
+    type: 'DepthwiseConv2DOptions', padding: exportPadding(ex, node, a), strideH: a.strides[0], strideW: a.strides[1],
+    dilationH: a.dilations[0], dilationW: a.dilations[1], depthMultiplier: a.multiplier, activation: exportActivation(ex, node),
+  });
+}
+
 export const convFamily: TfliteFamily = {
   import: { CONV_2D: conv, DEPTHWISE_CONV_2D: dwconv },
+  export: { conv2d: (ex, n) => exportConv(ex, n as NodeOf<'conv2d'>), dwconv2d: (ex, n) => exportDwconv(ex, n as NodeOf<'dwconv2d'>) },
 };

@@ -4,12 +4,13 @@
 import type { Node } from '../../../ir/types.js';
 import type { TfliteImportContext } from '../context.js';
 import type { TfliteOpView } from '../view.js';
+import type { TfliteExporter } from '../export.js';
 
 /** Translates TFLite operator `op` into IR nodes; its outputs' values are recorded in the context. */
 export type TfliteImportFn = (ctx: TfliteImportContext, op: TfliteOpView) => void;
 
 /** Writes IR node `node` as TFLite operator(s). */
-export type TfliteExportFn = (ex: unknown, node: Node) => void;
+export type TfliteExportFn = (ex: TfliteExporter, node: Node) => void;
 
 export interface TfliteFamily {
   import: Record<string, TfliteImportFn>;

@@ -6,8 +6,8 @@ import type { TfliteImportContext } from '../context.js';
 import { numel } from '../context.js';
 import type { TfliteOpView } from '../view.js';
 import type { TfliteFamily } from './family.js';
-import { fusedActivation } from './activation.js';
-import { layerIo } from './conv.js';
+import { exportActivation, fusedActivation } from './activation.js';
+import { biasInput, layerIo } from './conv.js';
 import { layerConstants } from './weights.js';
 
 function fullyConnected(ctx: TfliteImportContext, op: TfliteOpView): void {
@@ -30,4 +30,11 @@ function fullyConnected(ctx: TfliteImportContext, op: TfliteOpView): void {
 
 export const gemmFamily: TfliteFamily = {
   import: { FULLY_CONNECTED: fullyConnected },
+  export: {
+    gemm(ex, node) {
+      ex.op('FULLY_CONNECTED', [ex.tensor(node.inputs[0]), ex.tensor(node.inputs[1]), biasInput(ex, node.inputs)], [ex.tensor(node.outputs[0])], {
+        type: 'FullyConnectedOptions', activation: exportActivation(ex, node), weightsFormat: 'DEFAULT', keepNumDims: false, asymmetricQuantizeInputs: false,
+      });
+    },
+  },
 };

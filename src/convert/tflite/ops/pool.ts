@@ -5,8 +5,10 @@ import type { Pool2DOptions } from '../model.js';
 import type { TfliteImportContext } from '../context.js';
 import type { TfliteOpView } from '../view.js';
 import type { TfliteFamily } from './family.js';
-import { fusedActivation } from './activation.js';
-import { tfliteWindow } from './window.js';
+import { exportActivation, fusedActivation } from './activation.js';
+import type { Node, NodeOf, Window } from '../../../ir/types.js';
+import type { TfliteExporter } from '../export.js';
+import { exportPadding, tfliteWindow } from './window.js';
 
 function pool(ctx: TfliteImportContext, op: TfliteOpView): void {
   const o = op.options as Pool2DOptions;
@@ -29,6 +31,24 @@ function pool(ctx: TfliteImportContext, op: TfliteOpView): void {
   }
 }
 
+/** A pool as TFLite's: undilated, floor mode, an average over the positions inside the input only. */
+function exportPool(ex: TfliteExporter, node: Node, op: 'AVERAGE_POOL_2D' | 'MAX_POOL_2D', win: Window, countIncludePad = false): void {
+  if (win.dilations[0] !== 1 || win.dilations[1] !== 1) ex.unsupported(node, 'a dilated pool', 'TFLite pools are not dilated');
+  if (countIncludePad && win.pads.some((p) => p > 0)) ex.unsupported(node, 'padded positions count in the average (countIncludePad)', 'TFLite averages over the positions inside the input only');
+  ex.op(op, [ex.tensor(node.inputs[0])], [ex.tensor(node.outputs[0])], {
+    type: 'Pool2DOptions', padding: exportPadding(ex, node, win), strideH: win.strides[0], strideW: win.strides[1],
+    filterHeight: win.kernel[0], filterWidth: win.kernel[1], activation: exportActivation(ex, node),
+  });
+}
+
 export const poolFamily: TfliteFamily = {
   import: { AVERAGE_POOL_2D: pool, MAX_POOL_2D: pool },
+  export: {
+    maxpool: (ex, node) => exportPool(ex, node, 'MAX_POOL_2D', (node as NodeOf<'maxpool'>).attrs),
+    avgpool: (ex, node) => exportPool(ex, node, 'AVERAGE_POOL_2D', (node as NodeOf<'avgpool'>).attrs, (node as NodeOf<'avgpool'>).attrs.countIncludePad),
+    globalavgpool(ex, node) {
+      const [, H, W] = ex.info(node.inputs[0]).shape;
+      exportPool(ex, node, 'AVERAGE_POOL_2D', { kernel: [H, W], strides: [H, W], dilations: [1, 1], pads: [0, 0, 0, 0] });
+    },
+  },
 };

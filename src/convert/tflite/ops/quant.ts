@@ -27,4 +27,9 @@ function dequantize(ctx: TfliteImportContext, op: TfliteOpView): void {
 
 export const quantFamily: TfliteFamily = {
   import: { QUANTIZE: quantize, DEQUANTIZE: dequantize },
+  export: {
+    quantize: (ex, node) => ex.op('QUANTIZE', [ex.tensor(node.inputs[0])], [ex.tensor(node.outputs[0])]),
+    requantize: (ex, node) => ex.op('QUANTIZE', [ex.tensor(node.inputs[0])], [ex.tensor(node.outputs[0])]),
+    dequantize: (ex, node) => ex.op('DEQUANTIZE', [ex.tensor(node.inputs[0])], [ex.tensor(node.outputs[0])]),
+  },
 };

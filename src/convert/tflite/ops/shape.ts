@@ -3,6 +3,8 @@
 import type { TfliteImportContext } from '../context.js';
 import type { TfliteOpView } from '../view.js';
 import type { TfliteFamily } from './family.js';
+import type { Node } from '../../../ir/types.js';
+import type { TfliteExporter } from '../export.js';
 
 function reshape(ctx: TfliteImportContext, op: TfliteOpView): void {
   const x = ctx.value(op, 0);
@@ -17,6 +19,16 @@ function reshape(ctx: TfliteImportContext, op: TfliteOpView): void {
   ctx.emit(op, 'reshape', [x], { shape: out.shape.slice() }, { ...yq, tflite: out });
 }
 
+/** reshape, and flatten in NHWC order: RESHAPE to the output's shape (given as operand and option). */
+function exportReshape(ex: TfliteExporter, node: Node): void {
+  if (node.op === 'flatten' && node.attrs.order !== 'nhwc') {
+    ex.unsupported(node, 'flattens in ONNX\'s C, H, W order', 'TFLite flattens NHWC tensors in H, W, C order; permute the next layer\'s weights (branchy\'s ONNX import does so when it can)');
+  }
+  const shape = ex.info(node.outputs[0]).shape;
+  ex.op('RESHAPE', [ex.tensor(node.inputs[0]), ex.constant(`${node.name}/shape`, Int32Array.from(shape))], [ex.tensor(node.outputs[0])], { type: 'ReshapeOptions', newShape: shape.slice() });
+}
+
 export const shapeFamily: TfliteFamily = {
   import: { RESHAPE: reshape },
+  export: { reshape: exportReshape, flatten: exportReshape },
 };

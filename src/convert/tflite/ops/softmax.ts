@@ -25,4 +25,9 @@ function softmax(ctx: TfliteImportContext, op: TfliteOpView): void {
 
 export const softmaxFamily: TfliteFamily = {
   import: { SOFTMAX: softmax },
+  export: {
+    softmax(ex, node) {
+      ex.op('SOFTMAX', [ex.tensor(node.inputs[0])], [ex.tensor(node.outputs[0])], { type: 'SoftmaxOptions', beta: 1 });
+    },
+  },
 };

@@ -1,6 +1,7 @@
 // TFLite's padding rules <-> branchy's explicit pads: SAME gives out = ceil(in / stride) with
 // the padding split floor(total / 2) before, the rest after; VALID pads nothing.
-import type { Window } from '../../../ir/types.js';
+import type { Node, Window } from '../../../ir/types.js';
+import type { TfliteExporter } from '../export.js';
 import { windowOut } from '../../../ir/window.js';
 import type { PaddingName } from '../model.js';
 
@@ -31,4 +32,16 @@ export function paddingOf(win: Window, h: number, w: number): PaddingName | null
   if (win.pads[0] === 0 && win.pads[1] === 0 && oh === windowOut(h, win.kernel[0], win.strides[0], win.dilations[0], 0, 0, false) &&
     ow === windowOut(w, win.kernel[1], win.strides[1], win.dilations[1], 0, 0, false)) return 'VALID';
   return null;
+}
+
+/** The TFLite padding of a window node over its input, checked to give the node's output shape; a typed error otherwise. */
+export function exportPadding(ex: TfliteExporter, node: Node, win: Window): PaddingName {
+  const [x, y] = [ex.info(node.inputs[0]), ex.info(node.outputs[0])];
+  const p = paddingOf(win, x.shape[1], x.shape[2]);
+  const t = p && tfliteWindow(p, x.shape[1], x.shape[2], win.kernel, win.strides, win.dilations);
+  const fits = t && [0, 1].every((a) => windowOut(x.shape[1 + a], win.kernel[a], win.strides[a], win.dilations[a], t.pads[a], t.pads[a + 2], false) === y.shape[1 + a]);
+  if (!p || !fits) {
+    ex.unsupported(node, `pads [${win.pads.join(', ')}] over input [${x.shape.join(', ')}] are neither TFLite's SAME nor VALID padding`, 'pad the input explicitly, or use SAME (out = ceil(in / stride)) or VALID padding');
+  }
+  return p;
 }
