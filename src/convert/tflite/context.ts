@@ -45,6 +45,8 @@ export class TfliteImportContext {
   readonly warnings: string[] = [];
   /** TFLite tensor index -> the IR tensor holding its value. */
   readonly values = new Map<number, string>();
+  /** Outputs of PAD operators, which only a convolution may read (it takes the pads): tensor index -> the unpadded value and pads [top, left, bottom, right]. */
+  readonly padded = new Map<number, { pad: TfliteOpView; x: string; pads: [number, number, number, number] }>();
 
   constructor(readonly view: TfliteGraphView, readonly opts: TfliteImportOptions) {}
 
@@ -90,6 +92,8 @@ export class TfliteImportContext {
   value(op: TfliteOpView, i: number): string {
     const t = op.inputs[i];
     if (!t) this.unsupported(op, `input ${i} is omitted`, 'the model is malformed');
+    const p = this.padded.get(t.index);
+    if (p) this.unsupported(p.pad, `its output is read by ${op.op} (operator ${op.index})`, 'branchy imports PAD only before CONV_2D and DEPTHWISE_CONV_2D, which take its padding');
     const v = this.values.get(t.index);
     if (v !== undefined) return v;
     if (t.data) this.unsupported(op, `input ${i} ("${t.name}") is a constant where branchy expects a computed tensor`, 'fold the constant expression in the converter');

@@ -23,7 +23,7 @@ const TYPES: Partial<Record<DType, TensorTypeName>> = { f32: 'FLOAT32', i8: 'INT
 /** The operator versions written for int8 operators (TFLite's op_version rules; float ones are version 1). */
 const INT8_VERSION: Record<string, number> = {
   CONV_2D: 3, DEPTHWISE_CONV_2D: 3, FULLY_CONNECTED: 4, ADD: 2, AVERAGE_POOL_2D: 2, MAX_POOL_2D: 2, SOFTMAX: 2, QUANTIZE: 2,
-  DEQUANTIZE: 2, RESHAPE: 1, RELU: 2, RELU6: 2,
+  DEQUANTIZE: 2, RESHAPE: 1, RELU: 2, RELU6: 2, PAD: 2,
 };
 
 /** Writes IR tensors and nodes into one TFLite subgraph; the op table's export functions call it. */
@@ -74,10 +74,16 @@ export class TfliteExporter {
     return this.push(key, out);
   }
 
+  /** A new computed tensor of IR tensor `like`'s type and quantization, of another shape (a padded input, a value before its activation). */
+  intermediate(like: string, shape: number[], suffix: string): number {
+    const t = this.model.subgraphs[0].tensors[this.tensor(like)];
+    return this.push(`@tmp${this.model.subgraphs[0].tensors.length}`, { ...t, name: `${t.name}/${suffix}`, shape: shape.slice(), buffer: 0 });
+  }
+
   /** A new constant tensor (a reshape's shape operand...). */
-  constant(name: string, data: Int32Array): number {
+  constant(name: string, data: Int32Array, shape = [data.length]): number {
     return this.push(`@const${this.model.subgraphs[0].tensors.length}`, {
-      name, shape: [data.length], type: 'INT32', buffer: this.buffer(data), isVariable: false, hasRank: true,
+      name, shape, type: 'INT32', buffer: this.buffer(data), isVariable: false, hasRank: true,
     });
   }
 

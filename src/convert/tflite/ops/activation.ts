@@ -54,16 +54,33 @@ export const activationFamily: TfliteFamily = {
   export: { activation: exportStandalone },
 };
 
-/** A node's fused activation as TFLite's, or a typed error. */
-export function exportActivation(ex: TfliteExporter, node: Node): TfliteActivation {
-  const a = tfliteActivation(node.act);
-  if (a === null) ex.unsupported(node, `fused activation ${node.act?.kind}${node.act?.kind === 'clip' ? ` [${node.act.min}, ${node.act.max}]` : ''}`, 'TFLite fuses RELU, RELU6 and RELU_N1_TO_1 only');
-  return a;
+/** The TFLite operators of the f32 activations that are not clamps. */
+const OPERATORS: Partial<Record<Activation['kind'], string>> = { sigmoid: 'LOGISTIC', hardswish: 'HARD_SWISH', leakyrelu: 'LEAKY_RELU' };
+
+/** Writes activation `act` as its own TFLite operator from tensor `x` to tensor `y`. */
+function activationOp(ex: TfliteExporter, node: Node, act: Activation | undefined, x: number, y: number): void {
+  const clamp = tfliteActivation(act);
+  const op = clamp && clamp !== 'NONE' ? clamp : act && OPERATORS[act.kind];
+  if (!op || (act?.kind !== 'leakyrelu' && clamp === null && ex.info(node.outputs[0]).dtype !== 'f32')) {
+    ex.unsupported(node, `activation ${act?.kind ?? 'none'}${act?.kind === 'clip' ? ` [${act.min}, ${act.max}]` : ''} on ${ex.info(node.outputs[0]).dtype} values`, 'TFLite has RELU, RELU6, RELU_N1_TO_1, LOGISTIC, HARD_SWISH and LEAKY_RELU');
+  }
+  ex.op(op, [x], [y], act?.kind === 'leakyrelu' ? { type: 'LeakyReluOptions', alpha: act.alpha ?? 0 } : op === 'HARD_SWISH' ? { type: 'HardSwishOptions' } : undefined);
 }
 
-/** A standalone activation: RELU, RELU6, RELU_N1_TO_1 on float values. */
+/**
+ * A node's output and fused activation as TFLite writes them: a clamp fuses (RELU, RELU6,
+ * RELU_N1_TO_1); an f32 sigmoid, hardswish or leaky ReLU follows as its own operator, written by
+ * `finish` after the node.
+ */
+export function exportOutput(ex: TfliteExporter, node: Node): { output: number; activation: TfliteActivation; finish: () => void } {
+  const fused = tfliteActivation(node.act);
+  if (fused !== null) return { output: ex.tensor(node.outputs[0]), activation: fused, finish: () => {} };
+  const y = ex.info(node.outputs[0]);
+  const before = ex.intermediate(node.outputs[0], y.shape, 'pre_activation');
+  return { output: before, activation: 'NONE', finish: () => activationOp(ex, node, node.act, before, ex.tensor(node.outputs[0])) };
+}
+
+/** A standalone activation node. */
 function exportStandalone(ex: TfliteExporter, node: Node): void {
-  const a = exportActivation(ex, node);
-  if (a === 'NONE') ex.unsupported(node, 'an activation node without an activation', 'the graph is malformed');
-  ex.op(a, [ex.tensor(node.inputs[0])], [ex.tensor(node.outputs[0])]);
+  activationOp(ex, node, node.act, ex.tensor(node.inputs[0]), ex.tensor(node.outputs[0]));
 }

@@ -5,7 +5,7 @@ import type { TfliteImportContext } from '../context.js';
 import { numel } from '../context.js';
 import type { TfliteOpView } from '../view.js';
 import type { TfliteFamily } from './family.js';
-import { exportActivation, fusedActivation } from './activation.js';
+import { exportOutput, fusedActivation } from './activation.js';
 
 function add(ctx: TfliteImportContext, op: TfliteOpView): void {
   const o = op.options as AddSubOptions;
@@ -40,7 +40,9 @@ export const elementwiseFamily: TfliteFamily = {
   import: { ADD: add },
   export: {
     add(ex, node) {
-      ex.op('ADD', node.inputs.map((i) => ex.tensor(i)), [ex.tensor(node.outputs[0])], { type: 'AddOptions', activation: exportActivation(ex, node), potScaleInt16: true });
+      const y = exportOutput(ex, node);
+      ex.op('ADD', node.inputs.map((i) => ex.tensor(i)), [y.output], { type: 'AddOptions', activation: y.activation, potScaleInt16: true });
+      y.finish();
     },
   },
 };

@@ -6,7 +6,7 @@ import type { TfliteImportContext } from '../context.js';
 import { numel } from '../context.js';
 import type { TfliteOpView } from '../view.js';
 import type { TfliteFamily } from './family.js';
-import { exportActivation, fusedActivation } from './activation.js';
+import { exportOutput, fusedActivation } from './activation.js';
 import { biasInput, layerIo } from './conv.js';
 import { layerConstants } from './weights.js';
 
@@ -32,9 +32,11 @@ export const gemmFamily: TfliteFamily = {
   import: { FULLY_CONNECTED: fullyConnected },
   export: {
     gemm(ex, node) {
-      ex.op('FULLY_CONNECTED', [ex.tensor(node.inputs[0]), ex.tensor(node.inputs[1]), biasInput(ex, node.inputs)], [ex.tensor(node.outputs[0])], {
-        type: 'FullyConnectedOptions', activation: exportActivation(ex, node), weightsFormat: 'DEFAULT', keepNumDims: false, asymmetricQuantizeInputs: false,
+      const y = exportOutput(ex, node);
+      ex.op('FULLY_CONNECTED', [ex.tensor(node.inputs[0]), ex.tensor(node.inputs[1]), biasInput(ex, node.inputs)], [y.output], {
+        type: 'FullyConnectedOptions', activation: y.activation, weightsFormat: 'DEFAULT', keepNumDims: false, asymmetricQuantizeInputs: false,
       });
+      y.finish();
     },
   },
 };

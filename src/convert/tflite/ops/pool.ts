@@ -5,10 +5,10 @@ import type { Pool2DOptions } from '../model.js';
 import type { TfliteImportContext } from '../context.js';
 import type { TfliteOpView } from '../view.js';
 import type { TfliteFamily } from './family.js';
-import { exportActivation, fusedActivation } from './activation.js';
+import { exportOutput, fusedActivation } from './activation.js';
 import type { Node, NodeOf, Window } from '../../../ir/types.js';
 import type { TfliteExporter } from '../export.js';
-import { exportPadding, tfliteWindow } from './window.js';
+import { exportWindow, tfliteWindow } from './window.js';
 
 function pool(ctx: TfliteImportContext, op: TfliteOpView): void {
   const o = op.options as Pool2DOptions;
@@ -35,10 +35,18 @@ function pool(ctx: TfliteImportContext, op: TfliteOpView): void {
 function exportPool(ex: TfliteExporter, node: Node, op: 'AVERAGE_POOL_2D' | 'MAX_POOL_2D', win: Window, countIncludePad = false): void {
   if (win.dilations[0] !== 1 || win.dilations[1] !== 1) ex.unsupported(node, 'a dilated pool', 'TFLite pools are not dilated');
   if (countIncludePad && win.pads.some((p) => p > 0)) ex.unsupported(node, 'padded positions count in the average (countIncludePad)', 'TFLite averages over the positions inside the input only');
-  ex.op(op, [ex.tensor(node.inputs[0])], [ex.tensor(node.outputs[0])], {
-    type: 'Pool2DOptions', padding: exportPadding(ex, node, win), strideH: win.strides[0], strideW: win.strides[1],
-    filterHeight: win.kernel[0], filterWidth: win.kernel[1], activation: exportActivation(ex, node),
+  const { input, padding } = exportWindow(ex, node, win, false);
+  const y = exportOutput(ex, node);
+  // TFLite's int8 pools write at their input's scale and zero point: a QUANTIZE moves the result to the output's.
+  const [qx, qy] = [ex.info(node.inputs[0]).quant, ex.info(node.outputs[0]).quant];
+  const requant = qx?.kind === 'tensor' && qy?.kind === 'tensor' && (qx.scale !== qy.scale || qx.zeroPoint !== qy.zeroPoint);
+  if (requant && node.act) ex.unsupported(node, 'an int8 pool that changes the scale and has a fused activation', 'keep the pool\'s scale, or put the activation before it');
+  const pooled = requant ? ex.intermediate(node.inputs[0], ex.info(node.outputs[0]).shape, 'pooled') : y.output;
+  ex.op(op, [input], [pooled], {
+    type: 'Pool2DOptions', padding, strideH: win.strides[0], strideW: win.strides[1], filterHeight: win.kernel[0], filterWidth: win.kernel[1], activation: y.activation,
   });
+  if (requant) ex.op('QUANTIZE', [pooled], [y.output]);
+  y.finish();
 }
 
 export const poolFamily: TfliteFamily = {

@@ -34,14 +34,27 @@ export function paddingOf(win: Window, h: number, w: number): PaddingName | null
   return null;
 }
 
-/** The TFLite padding of a window node over its input, checked to give the node's output shape; a typed error otherwise. */
-export function exportPadding(ex: TfliteExporter, node: Node, win: Window): PaddingName {
+/** Whether TFLite padding p over an input of height h, width w gives the output shape y. */
+function fits(p: PaddingName | null, win: Window, h: number, w: number, y: number[]): p is PaddingName {
+  const t = p && tfliteWindow(p, h, w, win.kernel, win.strides, win.dilations);
+  return !!t && [0, 1].every((a) => windowOut(a ? w : h, win.kernel[a], win.strides[a], win.dilations[a], t.pads[a], t.pads[a + 2], false) === y[1 + a]);
+}
+
+/**
+ * The input and TFLite padding of a window node: SAME or VALID when one of them is the node's
+ * pads; else, for a conv (`pad`: padding reads as 0, which PAD writes, as the zero point of an
+ * int8 tensor), a PAD operator before the node and VALID. A pool's padding is not 0: refused.
+ */
+export function exportWindow(ex: TfliteExporter, node: Node, win: Window, pad: boolean): { input: number; padding: PaddingName } {
   const [x, y] = [ex.info(node.inputs[0]), ex.info(node.outputs[0])];
   const p = paddingOf(win, x.shape[1], x.shape[2]);
-  const t = p && tfliteWindow(p, x.shape[1], x.shape[2], win.kernel, win.strides, win.dilations);
-  const fits = t && [0, 1].every((a) => windowOut(x.shape[1 + a], win.kernel[a], win.strides[a], win.dilations[a], t.pads[a], t.pads[a + 2], false) === y.shape[1 + a]);
-  if (!p || !fits) {
-    ex.unsupported(node, `pads [${win.pads.join(', ')}] over input [${x.shape.join(', ')}] are neither TFLite's SAME nor VALID padding`, 'pad the input explicitly, or use SAME (out = ceil(in / stride)) or VALID padding');
+  if (fits(p, win, x.shape[1], x.shape[2], y.shape)) return { input: ex.tensor(node.inputs[0]), padding: p };
+  const [t, l, b, r] = win.pads;
+  const [n, h, w, c] = x.shape;
+  if (!pad || !fits('VALID', win, h + t + b, w + l + r, y.shape)) {
+    ex.unsupported(node, `pads [${win.pads.join(', ')}] over input [${x.shape.join(', ')}] are neither TFLite's SAME nor VALID padding`, 'use SAME (out = ceil(in / stride), the extra row and column after) or VALID padding');
   }
-  return p;
+  const padded = ex.intermediate(node.inputs[0], [n, h + t + b, w + l + r, c], 'padded');
+  ex.op('PAD', [ex.tensor(node.inputs[0]), ex.constant(`${node.name}/paddings`, Int32Array.from([0, 0, t, b, l, r, 0, 0]), [4, 2])], [padded]);
+  return { input: padded, padding: 'VALID' };
 }
