@@ -130,6 +130,7 @@ export function exportTflite(graph: Graph, weights: Weights, opts: TfliteExportO
       ex.alias.set(x, r[0].outputs[0]);
     }
     for (const y of graph.outputs) {
+      if (ex.info(y).dtype === 'i8') continue;
       const p = graph.nodes.find((n) => n.outputs[0] === y);
       if (p?.op !== 'dequantize') throw new BranchyUnsupportedError(`TFLite export --io int8: output '${y}' is not written by a dequantize node; export with --io float`);
       skip.add(p);
