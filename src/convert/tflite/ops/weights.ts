@@ -41,6 +41,8 @@ function layerWeights(ctx: TfliteImportContext, op: TfliteOpView, i: number, int
   const scales = weightScales(ctx, op, w, dim);
   const data = w.data as Int8Array;
   if (int8) {
+    const clamped = data.reduce((n, v) => n + +(v === -128), 0);
+    if (clamped) ctx.warnings.push(`${op.op} operator ${op.index}: ${clamped} weight(s) of -128 in "${w.name}" read as -127 (branchy's int8 weights are symmetric, in [-127, 127]); outputs may differ from TFLite's by a step`);
     const quant: Quant = w.quantization!.scale.length === 1 ? { kind: 'tensor', scale: scales[0], zeroPoint: 0 } : { kind: 'channel', axis, scales: scales.slice() };
     return { name: ctx.declare(base, shape, 'i8', quant, data), scales };
   }
