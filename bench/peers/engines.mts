@@ -151,7 +151,7 @@ async function openLitertEngine(file: string, m: ModelFiles, s: Samples): Promis
   const out = model.outputs.findIndex((o) => o.name === m.final);
   if (out < 0) throw new Error(`${file}: no output ${m.final}`);
   return {
-    info: `public API, 1 thread (cpuOptions.numThreads 1), float edges (the int8 file quantizes inside), NHWC input`,
+    info: `public API, 1 thread (cpuOptions.numThreads 1), NHWC float input${file === m.tfliteInt8 ? ' (the int8 file quantizes it inside: float edges)' : ''}`,
     // LiteRT runs the whole graph (every exit), as ORT does.
     run: async (i) => ({ label: argmax((await model.run([s.nhwc[i]]))[out]), macs: m.graphMacs }),
   };
