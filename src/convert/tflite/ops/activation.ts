@@ -4,7 +4,7 @@ import type { Activation, Node } from '../../../ir/types.js';
 import type { TfliteExporter } from '../export.js';
 import { asClamp } from '../../../ir/numerics.js';
 import type { TfliteImportContext } from '../context.js';
-import type { Activation as TfliteActivation } from '../model.js';
+import type { LeakyReluOptions, Activation as TfliteActivation } from '../model.js';
 import type { TfliteOpView } from '../view.js';
 import type { TfliteFamily, TfliteImportFn } from './family.js';
 
@@ -34,11 +34,11 @@ export function tfliteActivation(act: Activation | undefined): TfliteActivation 
   return null;
 }
 
-/** RELU, RELU6, RELU_N1_TO_1: an f32 activation node; int8 runs it in f32 between a dequantize and a quantize. */
-const standalone = (fused: TfliteActivation): TfliteImportFn => (ctx, op) => {
+/** An element-wise activation operator: an f32 activation node; int8 runs it in f32 between a dequantize and a quantize. */
+const standalone = (actOf: (ctx: TfliteImportContext, op: TfliteOpView) => Activation): TfliteImportFn => (ctx, op) => {
   const x = ctx.value(op, 0);
   const out = op.outputs[0]!;
-  const act = fusedActivation(ctx, op, fused)!;
+  const act = actOf(ctx, op);
   const yq = ctx.activationOf(op, out);
   if (yq.dtype === 'f32') {
     ctx.emit(op, 'activation', [x], {}, { ...yq, tflite: out }, act);
@@ -50,7 +50,14 @@ const standalone = (fused: TfliteActivation): TfliteImportFn => (ctx, op) => {
 };
 
 export const activationFamily: TfliteFamily = {
-  import: { RELU: standalone('RELU'), RELU6: standalone('RELU6'), RELU_N1_TO_1: standalone('RELU_N1_TO_1') },
+  import: {
+    RELU: standalone((ctx, op) => fusedActivation(ctx, op, 'RELU')!),
+    RELU6: standalone((ctx, op) => fusedActivation(ctx, op, 'RELU6')!),
+    RELU_N1_TO_1: standalone((ctx, op) => fusedActivation(ctx, op, 'RELU_N1_TO_1')!),
+    LOGISTIC: standalone(() => ({ kind: 'sigmoid' })),
+    HARD_SWISH: standalone(() => ({ kind: 'hardswish' })),
+    LEAKY_RELU: standalone((_ctx, op) => ({ kind: 'leakyrelu', alpha: (op.options as LeakyReluOptions).alpha })),
+  },
   export: { activation: exportStandalone },
 };
 

@@ -19,6 +19,7 @@ function fullyConnected(ctx: TfliteImportContext, op: TfliteOpView): void {
   const [N, K] = wt.shape;
   const rows = numel(xt.shape) / K;
   if (!Number.isInteger(rows)) ctx.unsupported(op, `input of shape [${xt.shape.join(', ')}] does not split into rows of K = ${K}`, 'the model is malformed');
+  if (rows !== xt.shape[0]) ctx.unsupported(op, `input [${xt.shape.join(', ')}] makes ${rows} rows of K = ${K}, not one per sample`, 'branchy\'s first axis is the batch: flatten each sample into one row (keep_num_dims false, input [batch, ...])');
   const consts = layerConstants(ctx, op, [N, K], 0, 0, q);
   const flat = xt.shape.length === 2 && xt.shape[1] === K ? x
     : ctx.emit(op, 'reshape', [x], { shape: [rows, K] }, { name: `${xt.name}/rows`, dtype: xt.dtype, quant: xt.quant }, undefined, '_rows');

@@ -17,18 +17,21 @@ function pool(ctx: TfliteImportContext, op: TfliteOpView): void {
   const out = op.outputs[0]!;
   const yq = ctx.activationOf(op, out);
   if (yq.dtype !== xt.dtype) ctx.unsupported(op, `input is ${xt.dtype} and output "${out.name}" ${yq.dtype}`, 'the model is malformed');
+  // branchy's pools carry no activation: a float one follows as its own node (the passes may move a clamp before a max pool).
   const act = fusedActivation(ctx, op, o.activation);
-  if (act && xt.dtype === 'i8' && op.op === 'MAX_POOL_2D') ctx.unsupported(op, `fused ${o.activation} on an int8 max pool`, 'put the activation before the pool');
+  if (act && xt.dtype === 'i8') ctx.unsupported(op, `fused ${o.activation} on an int8 pool`, 'put the activation before the pool');
   const win = tfliteWindow(o.padding, xt.shape[1], xt.shape[2], [o.filterHeight, o.filterWidth], [o.strideH, o.strideW], [1, 1]);
   if (op.op === 'MAX_POOL_2D') {
     const [a, b] = [xt.quant, yq.quant];
     if (a?.kind === 'tensor' && b?.kind === 'tensor' && (a.scale !== b.scale || a.zeroPoint !== b.zeroPoint)) {
       ctx.unsupported(op, `int8 output "${out.name}" has another scale or zero point than its input`, 'TFLite requires the same quantization on both sides of MAX_POOL_2D; the model is malformed');
     }
-    ctx.emit(op, 'maxpool', [x], { ...win, ceilMode: false }, { ...yq, tflite: out }, act);
-  } else {
-    ctx.emit(op, 'avgpool', [x], { ...win, ceilMode: false, countIncludePad: false }, { ...yq, tflite: out }, act);
   }
+  const pooled = act ? { ...yq, name: `${out.name}/pooled` } : { ...yq, tflite: out };
+  const y = op.op === 'MAX_POOL_2D'
+    ? ctx.emit(op, 'maxpool', [x], { ...win, ceilMode: false }, pooled)
+    : ctx.emit(op, 'avgpool', [x], { ...win, ceilMode: false, countIncludePad: false }, pooled);
+  if (act) ctx.emit(op, 'activation', [y], {}, { ...yq, tflite: out }, act, '_activation');
 }
 
 /** A pool as TFLite's: undilated, floor mode, an average over the positions inside the input only. */

@@ -20,24 +20,15 @@ export function tfliteWindow(padding: PaddingName, h: number, w: number, kernel:
   return { kernel, strides, dilations, pads: [t, l, b, r] };
 }
 
-/** The TFLite padding that is this IR window over an input of height h, width w (floor mode), or null when neither is. */
-export function paddingOf(win: Window, h: number, w: number): PaddingName | null {
-  for (const p of ['VALID', 'SAME'] as const) {
-    const t = tfliteWindow(p, h, w, win.kernel, win.strides, win.dilations);
-    if (t.pads.every((v, i) => v === win.pads[i])) return p;
-  }
-  // Padding on the far side that no output reads is no padding: VALID when the outputs agree.
-  const oh = windowOut(h, win.kernel[0], win.strides[0], win.dilations[0], win.pads[0], win.pads[2], false);
-  const ow = windowOut(w, win.kernel[1], win.strides[1], win.dilations[1], win.pads[1], win.pads[3], false);
-  if (win.pads[0] === 0 && win.pads[1] === 0 && oh === windowOut(h, win.kernel[0], win.strides[0], win.dilations[0], 0, 0, false) &&
-    ow === windowOut(w, win.kernel[1], win.strides[1], win.dilations[1], 0, 0, false)) return 'VALID';
-  return null;
-}
-
-/** Whether TFLite padding p over an input of height h, width w gives the output shape y. */
+/**
+ * Whether TFLite padding p over an input of height h, width w is the IR window: the same
+ * leading pads and the same output size, so the same windows (what lies past the input reads
+ * as 0 in a convolution and is left out of a pool in both).
+ */
 function fits(p: PaddingName | null, win: Window, h: number, w: number, y: number[]): p is PaddingName {
   const t = p && tfliteWindow(p, h, w, win.kernel, win.strides, win.dilations);
-  return !!t && [0, 1].every((a) => windowOut(a ? w : h, win.kernel[a], win.strides[a], win.dilations[a], t.pads[a], t.pads[a + 2], false) === y[1 + a]);
+  return !!t && [0, 1].every((a) => t.pads[a] === win.pads[a] &&
+    windowOut(a ? w : h, win.kernel[a], win.strides[a], win.dilations[a], t.pads[a], t.pads[a + 2], false) === y[1 + a]);
 }
 
 /**
@@ -47,11 +38,10 @@ function fits(p: PaddingName | null, win: Window, h: number, w: number, y: numbe
  */
 export function exportWindow(ex: TfliteExporter, node: Node, win: Window, pad: boolean): { input: number; padding: PaddingName } {
   const [x, y] = [ex.info(node.inputs[0]), ex.info(node.outputs[0])];
-  const p = paddingOf(win, x.shape[1], x.shape[2]);
-  if (fits(p, win, x.shape[1], x.shape[2], y.shape)) return { input: ex.tensor(node.inputs[0]), padding: p };
+  for (const p of ['VALID', 'SAME'] as const) if (fits(p, win, x.shape[1], x.shape[2], y.shape)) return { input: ex.tensor(node.inputs[0]), padding: p };
   const [t, l, b, r] = win.pads;
   const [n, h, w, c] = x.shape;
-  if (!pad || !fits('VALID', win, h + t + b, w + l + r, y.shape)) {
+  if (!pad || !fits('VALID', { ...win, pads: [0, 0, 0, 0] }, h + t + b, w + l + r, y.shape)) {
     ex.unsupported(node, `pads [${win.pads.join(', ')}] over input [${x.shape.join(', ')}] are neither TFLite's SAME nor VALID padding`, 'use SAME (out = ceil(in / stride), the extra row and column after) or VALID padding');
   }
   const padded = ex.intermediate(node.inputs[0], [n, h + t + b, w + l + r, c], 'padded');
