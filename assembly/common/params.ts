@@ -79,6 +79,80 @@
 // @ts-ignore: decorator
 @inline export const B1_GEMM_BYTES: usize = 20;
 
+// bcast: element-wise binary ops with broadcasting (assembly/eltwise/binary.ts): the geometry
+// @ts-ignore: decorator
+@inline export const BCAST_OP: usize = 0; // i32: 0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min
+// @ts-ignore: decorator
+@inline export const BCAST_A_INC: usize = 4; // i32: a's stride inside a run, elements: 0 (broadcast) or 1
+// @ts-ignore: decorator
+@inline export const BCAST_B_INC: usize = 8; // i32: b's stride inside a run, elements: 0 or 1 (not both 0)
+// @ts-ignore: decorator
+@inline export const BCAST_N1: usize = 12; // i32: runs of the innermost outer loop (>= 1)
+// @ts-ignore: decorator
+@inline export const BCAST_N2: usize = 16; // i32: iterations of the middle outer loop (>= 1)
+// @ts-ignore: decorator
+@inline export const BCAST_N3: usize = 20; // i32: iterations of the outermost loop (>= 1)
+// @ts-ignore: decorator
+@inline export const BCAST_A_S1: usize = 24; // i32: a's stride per run, elements
+// @ts-ignore: decorator
+@inline export const BCAST_A_S2: usize = 28; // i32: a's stride of the middle loop, elements
+// @ts-ignore: decorator
+@inline export const BCAST_A_S3: usize = 32; // i32: a's stride of the outermost loop, elements
+// @ts-ignore: decorator
+@inline export const BCAST_B_S1: usize = 36; // i32: b's stride per run, elements
+// @ts-ignore: decorator
+@inline export const BCAST_B_S2: usize = 40; // i32: b's stride of the middle loop, elements
+// @ts-ignore: decorator
+@inline export const BCAST_B_S3: usize = 44; // i32: b's stride of the outermost loop, elements
+// @ts-ignore: decorator
+@inline export const BCAST_BYTES: usize = 48;
+
+// f32_act: f32 activation (assembly/eltwise/act.ts)
+// @ts-ignore: decorator
+@inline export const F32_ACT_OP: usize = 0; // i32: 0 clamp, 1 leakyrelu, 2 hardsigmoid, 3 hardswish, 4 sigmoid, 5 silu, 6 tanh, 7 elu, 8 gelu, 9 erf
+// @ts-ignore: decorator
+@inline export const F32_ACT_ALPHA: usize = 4; // f32: leakyrelu, elu: alpha; hardsigmoid: alpha (0 otherwise)
+// @ts-ignore: decorator
+@inline export const F32_ACT_BETA: usize = 8; // f32: hardsigmoid: beta (0 otherwise)
+// @ts-ignore: decorator
+@inline export const F32_ACT_FMIN: usize = 12; // f32: lower clamp (-Infinity: none)
+// @ts-ignore: decorator
+@inline export const F32_ACT_FMAX: usize = 16; // f32: upper clamp (+Infinity: none)
+// @ts-ignore: decorator
+@inline export const F32_ACT_BYTES: usize = 20;
+
+// f32_binary: f32 element-wise binary op (assembly/eltwise/binary.ts)
+// @ts-ignore: decorator
+@inline export const F32_BINARY_OP: usize = 0; // i32: 0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min
+// @ts-ignore: decorator
+@inline export const F32_BINARY_A_INC: usize = 4; // i32: a's stride inside a run, elements: 0 (broadcast) or 1
+// @ts-ignore: decorator
+@inline export const F32_BINARY_B_INC: usize = 8; // i32: b's stride inside a run, elements: 0 or 1 (not both 0)
+// @ts-ignore: decorator
+@inline export const F32_BINARY_N1: usize = 12; // i32: runs of the innermost outer loop (>= 1)
+// @ts-ignore: decorator
+@inline export const F32_BINARY_N2: usize = 16; // i32: iterations of the middle outer loop (>= 1)
+// @ts-ignore: decorator
+@inline export const F32_BINARY_N3: usize = 20; // i32: iterations of the outermost loop (>= 1)
+// @ts-ignore: decorator
+@inline export const F32_BINARY_A_S1: usize = 24; // i32: a's stride per run, elements
+// @ts-ignore: decorator
+@inline export const F32_BINARY_A_S2: usize = 28; // i32: a's stride of the middle loop, elements
+// @ts-ignore: decorator
+@inline export const F32_BINARY_A_S3: usize = 32; // i32: a's stride of the outermost loop, elements
+// @ts-ignore: decorator
+@inline export const F32_BINARY_B_S1: usize = 36; // i32: b's stride per run, elements
+// @ts-ignore: decorator
+@inline export const F32_BINARY_B_S2: usize = 40; // i32: b's stride of the middle loop, elements
+// @ts-ignore: decorator
+@inline export const F32_BINARY_B_S3: usize = 44; // i32: b's stride of the outermost loop, elements
+// @ts-ignore: decorator
+@inline export const F32_BINARY_FMIN: usize = 48; // f32: lower clamp (-Infinity: none)
+// @ts-ignore: decorator
+@inline export const F32_BINARY_FMAX: usize = 52; // f32: upper clamp (+Infinity: none)
+// @ts-ignore: decorator
+@inline export const F32_BINARY_BYTES: usize = 56;
+
 // f32_conv: f32 conv (assembly/f32/conv.ts)
 // @ts-ignore: decorator
 @inline export const F32_CONV_N: usize = 0; // i32: batch
@@ -237,23 +311,47 @@
 // @ts-ignore: decorator
 @inline export const F32_QS8_CVT_BYTES: usize = 16;
 
-// qs8_add: int8 add (assembly/eltwise/qs8_eltwise.ts)
+// qs8_binary: int8 element-wise binary op (assembly/eltwise/binary.ts)
 // @ts-ignore: decorator
-@inline export const QS8_ADD_A_ZP: usize = 0; // i32: zero point of a
+@inline export const QS8_BINARY_OP: usize = 0; // i32: 0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min
 // @ts-ignore: decorator
-@inline export const QS8_ADD_B_ZP: usize = 4; // i32: zero point of b
+@inline export const QS8_BINARY_A_INC: usize = 4; // i32: a's stride inside a run, elements: 0 (broadcast) or 1
 // @ts-ignore: decorator
-@inline export const QS8_ADD_Y_ZP: usize = 8; // i32: zero point of y
+@inline export const QS8_BINARY_B_INC: usize = 8; // i32: b's stride inside a run, elements: 0 or 1 (not both 0)
 // @ts-ignore: decorator
-@inline export const QS8_ADD_QMIN: usize = 12; // i32: output clamp
+@inline export const QS8_BINARY_N1: usize = 12; // i32: runs of the innermost outer loop (>= 1)
 // @ts-ignore: decorator
-@inline export const QS8_ADD_QMAX: usize = 16; // i32: output clamp
+@inline export const QS8_BINARY_N2: usize = 16; // i32: iterations of the middle outer loop (>= 1)
 // @ts-ignore: decorator
-@inline export const QS8_ADD_A_MUL: usize = 20; // f32: fround(s_a / s_y)
+@inline export const QS8_BINARY_N3: usize = 20; // i32: iterations of the outermost loop (>= 1)
 // @ts-ignore: decorator
-@inline export const QS8_ADD_B_MUL: usize = 24; // f32: fround(s_b / s_y)
+@inline export const QS8_BINARY_A_S1: usize = 24; // i32: a's stride per run, elements
 // @ts-ignore: decorator
-@inline export const QS8_ADD_BYTES: usize = 28;
+@inline export const QS8_BINARY_A_S2: usize = 28; // i32: a's stride of the middle loop, elements
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_A_S3: usize = 32; // i32: a's stride of the outermost loop, elements
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_B_S1: usize = 36; // i32: b's stride per run, elements
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_B_S2: usize = 40; // i32: b's stride of the middle loop, elements
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_B_S3: usize = 44; // i32: b's stride of the outermost loop, elements
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_A_ZP: usize = 48; // i32: zero point of a
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_B_ZP: usize = 52; // i32: zero point of b
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_Y_ZP: usize = 56; // i32: zero point of y
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_QMIN: usize = 60; // i32: output clamp
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_QMAX: usize = 64; // i32: output clamp
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_M_A: usize = 68; // f32: add, sub, max, min: fround(s_a / s_y); mul: fround(s_a * s_b / s_y); div: fround(s_a / (s_b * s_y))
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_M_B: usize = 72; // f32: add, sub, max, min: fround(s_b / s_y); mul, div: 0 (unused)
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_BYTES: usize = 76;
 
 // qs8_conv: int8 im2col + GEMM conv (assembly/qs8/conv_scalar.ts); also the binary-weight conv
 // @ts-ignore: decorator

@@ -137,16 +137,6 @@ export const F32_GAVGPOOL = block('f32_gavgpool', 'f32 global average pool (asse
 
 // ------------------------------------------------------------------ element-wise, head
 
-export const QS8_ADD = block('qs8_add', 'int8 add (assembly/eltwise/qs8_eltwise.ts)', {
-  a_zp: i32('zero point of a'),
-  b_zp: i32('zero point of b'),
-  y_zp: i32('zero point of y'),
-  qmin: i32('output clamp'),
-  qmax: i32('output clamp'),
-  a_mul: f32('fround(s_a / s_y)'),
-  b_mul: f32('fround(s_b / s_y)'),
-});
-
 export const QS8_CVT = block('qs8_cvt', 'int8 requantize (assembly/eltwise/qs8_eltwise.ts)', {
   zp_in: i32('input zero point'),
   zp_out: i32('output zero point'),
@@ -172,6 +162,45 @@ export const QS8_VMULCADDC = block('qs8_vmulcaddc', 'int8 per-channel multiply-a
   zp_out: i32('output zero point'),
   qmin: i32('output clamp'),
   qmax: i32('output clamp'),
+});
+
+/** The broadcast geometry every element-wise binary block starts with (assembly/eltwise/binary.ts). */
+export const BCAST = block('bcast', 'element-wise binary ops with broadcasting (assembly/eltwise/binary.ts): the geometry', {
+  op: i32('0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min'),
+  a_inc: i32('a\'s stride inside a run, elements: 0 (broadcast) or 1'),
+  b_inc: i32('b\'s stride inside a run, elements: 0 or 1 (not both 0)'),
+  n1: i32('runs of the innermost outer loop (>= 1)'),
+  n2: i32('iterations of the middle outer loop (>= 1)'),
+  n3: i32('iterations of the outermost loop (>= 1)'),
+  a_s1: i32('a\'s stride per run, elements'),
+  a_s2: i32('a\'s stride of the middle loop, elements'),
+  a_s3: i32('a\'s stride of the outermost loop, elements'),
+  b_s1: i32('b\'s stride per run, elements'),
+  b_s2: i32('b\'s stride of the middle loop, elements'),
+  b_s3: i32('b\'s stride of the outermost loop, elements'),
+});
+
+export const F32_BINARY = block('f32_binary', 'f32 element-wise binary op (assembly/eltwise/binary.ts)', {
+  ...BCAST.fields,
+  ...F32_MINMAX.fields,
+});
+
+export const QS8_BINARY = block('qs8_binary', 'int8 element-wise binary op (assembly/eltwise/binary.ts)', {
+  ...BCAST.fields,
+  a_zp: i32('zero point of a'),
+  b_zp: i32('zero point of b'),
+  y_zp: i32('zero point of y'),
+  qmin: i32('output clamp'),
+  qmax: i32('output clamp'),
+  m_a: f32('add, sub, max, min: fround(s_a / s_y); mul: fround(s_a * s_b / s_y); div: fround(s_a / (s_b * s_y))'),
+  m_b: f32('add, sub, max, min: fround(s_b / s_y); mul, div: 0 (unused)'),
+});
+
+export const F32_ACT = block('f32_act', 'f32 activation (assembly/eltwise/act.ts)', {
+  op: i32('0 clamp, 1 leakyrelu, 2 hardsigmoid, 3 hardswish, 4 sigmoid, 5 silu, 6 tanh, 7 elu, 8 gelu, 9 erf'),
+  alpha: f32('leakyrelu, elu: alpha; hardsigmoid: alpha (0 otherwise)'),
+  beta: f32('hardsigmoid: beta (0 otherwise)'),
+  ...F32_MINMAX.fields,
 });
 
 export const QS8_EXIT_HEAD = block('qs8_exit_head', 'int8 exit head (assembly/head/exit_head.ts)', {
