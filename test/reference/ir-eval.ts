@@ -4,23 +4,16 @@
 import type { Activation, Graph, Node, TensorInfo, Weights, Window } from '../../src/ir/types.js';
 import { binaryLayerRef, bitpackRef, clampOf, isBinaryRef, realWeights, unpackB1 } from './b1-graph.js';
 import type { RefOut } from './b1.js';
+import { applyAct as applyDef } from '../../src/ir/activations.js';
+import { broadcastRef, qs8BinaryRef, sourceIndex, type BinaryOpName } from './broadcast.js';
+import { qs8ActRef, qs8PreluRef } from './activation.js';
 
 export type Values = Map<string, Float32Array>;
 
 const f32 = Math.fround;
 
 export function applyAct(x: number, a: Activation | undefined): number {
-  if (!a) return x;
-  switch (a.kind) {
-    case 'none': return x;
-    case 'relu': return Math.max(0, x);
-    case 'relu6': return Math.min(6, Math.max(0, x));
-    case 'clip': return Math.min(a.max!, Math.max(a.min!, x));
-    case 'leakyrelu': return x < 0 ? f32(a.alpha! * x) : x;
-    case 'hardsigmoid': return Math.max(0, Math.min(1, f32(a.alpha! * x + a.beta!)));
-    case 'hardswish': return f32(x * Math.max(0, Math.min(1, x / 6 + 0.5)));
-    case 'sigmoid': return f32(1 / (1 + Math.exp(-x)));
-  }
+  return a ? applyDef(x, a) : x;
 }
 
 /** One spatial window op: calls visit(ih, iw) for every in-bounds tap, counts padded taps. */
@@ -85,6 +78,10 @@ function pool(x: Float32Array, xs: number[], a: Window & { ceilMode: boolean; co
   return [y, [N, OH, OW, C]];
 }
 
+const BINARY: Record<BinaryOpName, (a: number, b: number) => number> = {
+  add: (a, b) => a + b, sub: (a, b) => a - b, mul: (a, b) => a * b, div: (a, b) => a / b, max: Math.max, min: Math.min,
+};
+
 /** Runs the graph on `inputs` (IR layout: NHWC) and returns every computed tensor. */
 export function evalGraph(graph: Graph, weights: Weights, inputs: Record<string, Float32Array>): Values {
   const info = new Map<string, TensorInfo>(graph.tensors.map((t) => [t.name, t]));
@@ -134,10 +131,18 @@ function evalNode(node: Node, ins: Float32Array[], shapes: number[][], _get: (n:
       return [y, [N, 1, 1, C]];
     }
     case 'add':
-    case 'mul': {
-      const b = ins[1], C = xs[xs.length - 1];
-      const pick = (i: number): number => (b.length === x.length ? b[i] : b.length === 1 ? b[0] : b[i % C]);
-      return [x.map((v, i) => (node.op === 'add' ? v + pick(i) : v * pick(i))), xs.slice()];
+    case 'sub':
+    case 'mul':
+    case 'div':
+    case 'max':
+    case 'min': {
+      const ys = broadcastRef(xs, shapes[1]);
+      const ia = sourceIndex(ys, xs), ib = sourceIndex(ys, shapes[1]);
+      return [Float32Array.from(ia, (_, i) => BINARY[node.op as BinaryOpName](x[ia[i]], ins[1][ib[i]])), ys];
+    }
+    case 'prelu': {
+      const s = ins[1], C = xs[xs.length - 1];
+      return [x.map((v, i) => (v < 0 ? v * s[s.length === 1 ? 0 : i % C] : v)), xs.slice()];
     }
     case 'concat': {
       const outer = x.length / xs[xs.length - 1];
@@ -384,13 +389,19 @@ function evalI8(node: Node, ins: TensorInfo[], outT: TensorInfo, vs: (Float32Arr
       }
       return y;
     }
-    case 'add': {
-      const qb = tq(ins[1], 'input b');
-      const bv = vs[1] as Int8Array;
-      const ma = f32(qi.scale / qo.scale), mb = f32(qb.scale / qo.scale);
+    case 'add':
+    case 'sub':
+    case 'mul':
+    case 'div':
+    case 'max':
+    case 'min': {
       const [lo, hi] = actRangeQ(node.act, qo.scale, qo.zeroPoint);
-      return Int8Array.from(x, (v, i) => clampI(rhe(f32(f32((v - qi.zeroPoint) * ma) + f32((bv[i] - qb.zeroPoint) * mb))) + qo.zeroPoint, lo, hi));
+      return qs8BinaryRef(node.op, x, xs, qi, vs[1] as Int8Array, ins[1].shape, tq(ins[1], 'input b'), qo, lo, hi);
     }
+    case 'activation':
+      return qs8ActRef(x, node.act!, qi, qo);
+    case 'prelu':
+      return qs8PreluRef(x, xs[xs.length - 1], vs[1] as Float32Array, qi, qo);
     case 'concat':
     case 'reshape':
     case 'flatten': {

@@ -4,17 +4,12 @@ import { BranchyUnsupportedError } from '../../errors.js';
 import type { TensorInfo } from '../types.js';
 import { prepareMulChannel, runMulChannel } from '../../runtime/ops/eltwise.js';
 import { f32Range, int8Range } from '../../runtime/ops/activation.js';
-import { fail, fmt, numel, where, type OpNode, type StepContext } from './def.js';
+import { numel, where, type OpNode, type StepContext } from './def.js';
 import { tensorQuant } from './quant-params.js';
 
 /** Whether b may be the constant operand of x's per-channel op: shape [C] (last axis) or [1]. */
 export function isChannelConst(b: TensorInfo, out: readonly number[]): boolean {
   return b.constant === true && b.shape.length === 1 && (b.shape[0] === 1 || b.shape[0] === out[out.length - 1]);
-}
-
-export function checkChannelOperand(node: OpNode<unknown>, a: TensorInfo, b: TensorInfo, alsoSameShape: boolean): void {
-  const ok = isChannelConst(b, a.shape) || (alsoSameShape && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]));
-  if (!ok) fail(node, `operand '${b.name}' ${fmt(b.shape)} must be ${alsoSameShape ? `of shape ${fmt(a.shape)} or ` : ''}a constant of shape [${a.shape[a.shape.length - 1]}] or [1]`);
 }
 
 /** The step of x (op) constant: mul scales, add shifts, each channel. */

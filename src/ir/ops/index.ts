@@ -8,6 +8,11 @@ import { avgpool } from './avgpool.js';
 import { globalavgpool } from './globalavgpool.js';
 import { add } from './add.js';
 import { mul } from './mul.js';
+import { sub } from './sub.js';
+import { div } from './div.js';
+import { max } from './max.js';
+import { min } from './min.js';
+import { prelu } from './prelu.js';
 import { concat } from './concat.js';
 import { reshape } from './reshape.js';
 import { flatten } from './flatten.js';
@@ -20,8 +25,8 @@ import { bitpack } from './bitpack.js';
 import type { OpDef } from './def.js';
 
 export const OPS = {
-  conv2d, dwconv2d, gemm, maxpool, avgpool, globalavgpool, add, mul, concat, reshape, flatten, softmax,
-  activation, quantize, dequantize, requantize, bitpack,
+  conv2d, dwconv2d, gemm, maxpool, avgpool, globalavgpool, add, mul, sub, div, max, min, concat, reshape, flatten, softmax,
+  activation, prelu, quantize, dequantize, requantize, bitpack,
 } as const;
 
 /** Every op's name, in the registry's order. */
