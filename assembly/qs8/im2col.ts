@@ -7,7 +7,7 @@
 import { copy_run, fill_run } from '../common/copy_wasmsimd';
 import {
   QS8_CONV_C, QS8_CONV_DH, QS8_CONV_DW, QS8_CONV_H, QS8_CONV_KH, QS8_CONV_KW, QS8_CONV_OW, QS8_CONV_PL,
-  QS8_CONV_PT, QS8_CONV_SH, QS8_CONV_SW, QS8_CONV_W, QS8_CONV_ZP_IN
+  QS8_CONV_PT, QS8_CONV_SH, QS8_CONV_SW, QS8_CONV_W, QS8_CONV_X_ROW_STRIDE, QS8_CONV_X_STRIDE, QS8_CONV_ZP_IN
 } from '../common/params';
 
 /** Copies n bytes; short runs (a few channels) without the call into memory.copy. */
@@ -80,7 +80,8 @@ export function im2col_walk<V>(inb: usize, dst: usize, params: usize, p0: i32, r
   const dw = load<i32>(params, QS8_CONV_DW);
   const pt = load<i32>(params, QS8_CONV_PT);
   const pl = load<i32>(params, QS8_CONV_PL);
-  const rowC = <usize>W * <usize>C;
+  const XS = load<i32>(params, QS8_CONV_X_STRIDE);
+  const rowC = <usize>load<i32>(params, QS8_CONV_X_ROW_STRIDE);
   const kwC = KW * C;
   let oy = p0 / W_out;
   let ox = p0 - oy * W_out;
@@ -88,7 +89,7 @@ export function im2col_walk<V>(inb: usize, dst: usize, params: usize, p0: i32, r
     const iy0 = oy * sh - pt;
     const ix0 = ox * sw - pl;
     // The kw run is contiguous in the input when dilation_w is 1 and it lies inside the row.
-    const run = dw == 1 && ix0 >= 0 && ix0 + KW <= W;
+    const run = dw == 1 && XS == C && ix0 >= 0 && ix0 + KW <= W;
     for (let kh = 0; kh < KH; kh++) {
       const iy = iy0 + kh * dh;
       if (<u32>iy >= <u32>H) {
@@ -98,11 +99,11 @@ export function im2col_walk<V>(inb: usize, dst: usize, params: usize, p0: i32, r
       }
       const src = inb + <usize>iy * rowC;
       if (run) {
-        move<V>(dst, src + <usize>ix0 * <usize>C, kwC);
+        move<V>(dst, src + <usize>ix0 * <usize>XS, kwC);
         dst += <usize>kwC;
         continue;
       }
-      if (dw == 1) {
+      if (dw == 1 && XS == C) {
         // A run cut by the padding: zp before, the inside part, zp after.
         const lo = min<i32>(KW, max<i32>(0, -ix0));
         const hi = min<i32>(KW, W - ix0);
@@ -115,7 +116,7 @@ export function im2col_walk<V>(inb: usize, dst: usize, params: usize, p0: i32, r
       for (let kw = 0; kw < KW; kw++) {
         const ix = ix0 + kw * dw;
         if (<u32>ix >= <u32>W) fill<V>(dst, zp, C);
-        else move<V>(dst, src + <usize>ix * <usize>C, C);
+        else move<V>(dst, src + <usize>ix * <usize>XS, C);
         dst += <usize>C;
       }
     }

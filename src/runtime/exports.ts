@@ -4,6 +4,7 @@
 // (a SIMD kernel in the scalar build) are optional here; the kernel table never selects them
 // there. Pointers and sizes are plain numbers (wasm i32).
 import type { MANIFEST } from './manifest.js';
+import type { WasmMemoryLike } from './host-types.js';
 
 /**
  * Signature kinds: the arguments (as the AssemblyScript functions name them) and the result.
@@ -70,7 +71,7 @@ type Entry = (typeof MANIFEST)[number];
 type Always = Exclude<Entry, { readonly name: `${string}__wasmsimd` | `${string}__wasmrelaxed` }>;
 
 /** Every export of a build: the scalar build's always, the SIMD builds' optional. */
-export type KernelExports = { readonly memory: WebAssembly.Memory } & {
+export type KernelExports = { readonly memory: WasmMemoryLike } & {
   readonly [E in Always as E['name']]: FnOf<(typeof SIGNATURES)[E['sig']]>;
 } & {
   readonly [E in Exclude<Entry, Always> as E['name']]?: FnOf<(typeof SIGNATURES)[E['sig']]>;

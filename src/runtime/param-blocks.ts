@@ -40,6 +40,19 @@ const BOTTOM_RIGHT = {
   pr: i32('right padding'),
 };
 
+/**
+ * Pixel strides of a conv's input and output in elements: c and c_out for a conv over whole
+ * tensors; a group of a grouped conv reads c of x_stride input channels and writes c_out of
+ * y_stride output channels (the host offsets the pointers per group); a phase of a transposed
+ * conv writes every s-th pixel of every s-th row (y_stride = s * c_out, y_row_stride = s * row).
+ */
+const PIXEL_STRIDES = {
+  x_stride: i32('input pixel stride in elements (>= c)'),
+  x_row_stride: i32('elements from one input row to the next (w * x_stride: dense; more: a window of a wider input)'),
+  y_stride: i32('output pixel stride in elements (>= c_out)'),
+  y_row_stride: i32('elements from one output row to the next (ow * y_stride: dense; more: a phase of a transposed conv)'),
+};
+
 /** The int8 conv's fields after QS8_GEMM: zp_in and the geometry. */
 const QS8_CONV_GEOMETRY = {
   ...QS8_GEMM.fields,
@@ -53,6 +66,7 @@ const QS8_CONV_GEOMETRY = {
 export const QS8_CONV = block('qs8_conv', 'int8 im2col + GEMM conv (assembly/qs8/conv_scalar.ts); also the binary-weight conv', {
   ...QS8_CONV_GEOMETRY,
   block_m: i32('output pixels per im2col block (>= 1)'),
+  ...PIXEL_STRIDES,
 });
 
 export const QS8_CONV_CIN4 = block('qs8_conv_cin4', 'direct int8 conv (assembly/qs8/conv_cin4_scalar.ts): the im2col conv\'s block with a fused pool in place of block_m', {
@@ -79,6 +93,7 @@ export const F32_CONV = block('f32_conv', 'f32 conv (assembly/f32/conv.ts)', {
   ...CONV_GEOMETRY,
   c_out: i32('output channels'),
   ...F32_MINMAX.fields,
+  ...PIXEL_STRIDES,
 });
 
 export const F32_DWCONV = block('f32_dwconv', 'f32 depthwise conv (assembly/f32/dwconv.ts)', {

@@ -1,4 +1,5 @@
-// conv2d: [x NHWC, w OHWI, b? [O]] -> [N, OH, OW, O], groups 1. Binary weights (b1 w with
+// conv2d: [x NHWC, w OHWI, b? [O]] -> [N, OH, OW, O]; with `groups` g, w is [O][KH][KW][C/g]
+// and output channels o*O/g.. read input channels o*C/g.. (ONNX Conv's group). Binary weights (b1 w with
 // per-channel alpha, f32 bias) run on the b1 kernels; `sparse` int8 1x1 layers on the
 // block-sparse kernel; int8 layers with small K on the direct kernel, which can also take a
 // following 2x2 stride-2 max pool into its own output (absorbs).
@@ -9,7 +10,8 @@ import { canFuseMaxPool2x2, prepareQs8Conv, runQs8Conv } from '../../runtime/ops
 import { prepareF32Conv, runF32Conv } from '../../runtime/ops/f32-conv.js';
 import { f32Range, int8Range } from '../../runtime/ops/activation.js';
 import { prepareBinaryNode } from '../../runtime/ops/b1-layer.js';
-import { checkBias, checkWindow, fail, fmt, intTuple, rank, spatial, type AbsorbContext, type OpNode, type OpDef } from './def.js';
+import { BranchyUnsupportedError } from '../../errors.js';
+import { checkBias, checkWindow, fail, fmt, intTuple, isInt, rank, spatial, where, type AbsorbContext, type OpNode, type OpDef, type StepContext } from './def.js';
 import { denseDTypes } from './dense.js';
 import { isBinaryNode } from './binary.js';
 import { int8Params } from './quant-params.js';
@@ -17,7 +19,11 @@ import { createSparse, sparseShape, type SparseAttr } from './sparse.js';
 
 export interface Conv2dAttrs extends Window {
   sparse?: SparseAttr;
+  /** Channel groups (default 1): each group of C/groups inputs makes O/groups outputs. Depthwise convs are dwconv2d. */
+  groups?: number;
 }
+
+const groupsOf = (node: OpNode<Conv2dAttrs>): number => node.attrs.groups ?? 1;
 
 export const conv2d: OpDef<Conv2dAttrs> = {
   inputs: [2, 3],
@@ -27,6 +33,7 @@ export const conv2d: OpDef<Conv2dAttrs> = {
   binary: 'weights',
   check(node) {
     checkWindow(node);
+    if (node.attrs.groups !== undefined && !isInt(node.attrs.groups, 1)) fail(node, 'attrs.groups must be an integer >= 1');
     const sp = node.attrs.sparse as unknown;
     if (sp !== undefined) {
       if (typeof sp !== 'object' || sp === null) fail(node, 'attrs.sparse must be an object {block: [channels, k]}');
@@ -39,13 +46,15 @@ export const conv2d: OpDef<Conv2dAttrs> = {
     rank(node, w, 4, 'weights');
     const [O, KH, KW, I] = w.shape;
     if (KH !== node.attrs.kernel[0] || KW !== node.attrs.kernel[1]) fail(node, `weights ${fmt(w.shape)} disagree with kernel ${fmt(node.attrs.kernel)}`);
-    if (I !== x.shape[3]) fail(node, `weights expect ${I} input channels, input has ${x.shape[3]}`);
+    const g = groupsOf(node);
+    if (I * g !== x.shape[3]) fail(node, `weights expect ${I} input channels${g > 1 ? ` per group (${g} groups)` : ''}, input has ${x.shape[3]}`);
+    if (O % g !== 0) fail(node, `${O} output channels do not split into ${g} groups`);
     checkBias(node, ins, O);
     const [oh, ow] = spatial(node, x.shape, false);
     return [[x.shape[0], oh, ow, O]];
   },
   dtypes: denseDTypes,
-  macs: (node, [x], [y]) => y.shape.slice(1).reduce((a, b) => a * b, 1) * node.attrs.kernel[0] * node.attrs.kernel[1] * x.shape[3],
+  macs: (node, [, w], [y]) => y.shape.slice(1).reduce((a, b) => a * b, 1) * node.attrs.kernel[0] * node.attrs.kernel[1] * w.shape[3],
   absorbs: (node, ctx) => fusablePool(node, ctx),
   create(ctx, node) {
     const x = ctx.info(node.inputs[0]), y = ctx.info(node.outputs[0]);
@@ -57,6 +66,7 @@ export const conv2d: OpDef<Conv2dAttrs> = {
     }
     const geom = windowGeometry(node.attrs, x);
     const cOut = y.shape[3];
+    if (groupsOf(node) > 1) return createGrouped(ctx, node);
     if (x.dtype === 'i8') {
       if (sparseShape(node, x, y)) return createSparse(ctx, node);
       const q = int8Params(node, x, y, ctx.info(node.inputs[1]), cOut);
@@ -83,7 +93,7 @@ export const conv2d: OpDef<Conv2dAttrs> = {
 function fusablePool(node: OpNode<Conv2dAttrs>, ctx: AbsorbContext): Node | null {
   const x = ctx.info(node.inputs[0]);
   const y = ctx.info(node.outputs[0]);
-  if (x.dtype !== 'i8' || y.dtype !== 'i8' || isBinaryNode(node as Node, ctx.info) || sparseShape(node, x, y)) return null;
+  if (groupsOf(node) > 1 || x.dtype !== 'i8' || y.dtype !== 'i8' || isBinaryNode(node as Node, ctx.info) || sparseShape(node, x, y)) return null;
   if (!isClampAct(node.act)) return null;
   const out = node.outputs[0];
   if (ctx.graph.outputs.includes(out)) return null;
@@ -95,4 +105,40 @@ function fusablePool(node: OpNode<Conv2dAttrs>, ctx: AbsorbContext): Node | null
   if (a.kernel.join() !== '2,2' || a.strides.join() !== '2,2' || a.pads.some((v) => v !== 0) || a.dilations.join() !== '1,1') return null;
   if ((p.act && p.act.kind !== 'none') || z.dtype !== 'i8' || z.shape[1] !== y.shape[1] >> 1 || z.shape[2] !== y.shape[2] >> 1) return null;
   return canFuseMaxPool2x2(windowGeometry(node.attrs, x), y.shape[3], ctx.build) ? p : null;
+}
+
+/**
+ * A grouped conv: one im2col + GEMM layer per group over its channel slices, in place (the
+ * kernels read and write with the whole tensors' pixel strides). No expansion to
+ * block-diagonal weights: the MACs are the conv's own.
+ */
+function createGrouped(ctx: StepContext, node: OpNode<Conv2dAttrs>): () => void {
+  const x = ctx.info(node.inputs[0]), y = ctx.info(node.outputs[0]);
+  const [X, Y] = [ctx.x[0], ctx.y[0]];
+  const g = groupsOf(node), C = x.shape[3], O = y.shape[3], cg = C / g, og = O / g;
+  if (isBinaryNode(node as Node, ctx.info)) throw new BranchyUnsupportedError(`${where(node)}: binary weights in a grouped conv are not supported; use groups 1`);
+  const geom = { ...windowGeometry(node.attrs, x), c: cg };
+  const k = og * node.attrs.kernel[0] * node.attrs.kernel[1] * cg;
+  const slice = <T extends Int8Array | Int32Array | Float32Array | Float32Array>(a: T | null, i: number, n: number): T | null => (a ? (a.subarray(i * n, (i + 1) * n) as T) : null);
+  if (x.dtype === 'i8') {
+    const q = int8Params(node, x, y, ctx.info(node.inputs[1]), O);
+    const { qmin, qmax } = int8Range(ctx.clamp, q.out.scale, q.out.zeroPoint);
+    const w = ctx.constant(node as Node, 1, Int8Array)!, b = ctx.constant(node as Node, 2, Int32Array);
+    const layers = Array.from({ length: g }, (_, i) => prepareQs8Conv(ctx.mem, ctx.build, {
+      geom, cOut: og, weights: slice(w, i, k)!, bias: slice(b, i, og), scale: q.scale.subarray(i * og, (i + 1) * og),
+      zpIn: q.in.zeroPoint, zpOut: q.out.zeroPoint, qmin, qmax, allocScratch: false, xStride: C, yStride: O,
+    }));
+    const bytes = Math.max(...layers.map((l) => l.scratchBytes));
+    const S = bytes ? ctx.scratch(bytes) : null;
+    return () => {
+      for (let i = 0; i < g; i++) runQs8Conv(ctx.mem, layers[i], X.ptr + i * cg, Y.ptr + i * og, S ? S.ptr : 0);
+    };
+  }
+  const w = ctx.constant(node as Node, 1, Float32Array)!, b = ctx.constant(node as Node, 2, Float32Array);
+  const layers = Array.from({ length: g }, (_, i) => prepareF32Conv(ctx.mem, ctx.build, {
+    geom, outChannels: og, weights: slice(w, i, k)!, bias: slice(b, i, og), ...f32Range(ctx.clamp), xStride: C, yStride: O,
+  }));
+  return () => {
+    for (let i = 0; i < g; i++) runF32Conv(ctx.mem, layers[i], X.ptr + 4 * i * cg, Y.ptr + 4 * i * og);
+  };
 }
