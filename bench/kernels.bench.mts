@@ -1,6 +1,8 @@
 // Kernel benchmarks on real layer shapes (MobileNet-v1 CIFAR-10, ResNet-18), every
-// build, GMAC/s at the median, beside the measured peak of the dot instruction mix.
-//   npm run bench:kernels            (prints a Markdown table; paste it into bench/RESULTS.md)
+// build, GMAC/s at the median, beside the measured peak of the dot instruction mix; then the
+// element-wise kernels (./eltwise.ts) in ns per element.
+//   npm run bench:kernels               (prints Markdown tables; paste them into bench/RESULTS.md)
+//   npm run bench:kernels -- --eltwise  (the element-wise table only)
 import { Bench } from 'tinybench';
 import { loadKernels } from '../src/runtime/wasm.js';
 import { LinearMemory } from '../src/runtime/memory.js';
@@ -12,6 +14,7 @@ import { prepareQs8Dwconv, runQs8Dwconv } from '../src/runtime/ops/qs8-dwconv.js
 import { prepareF32Conv, runF32Conv } from '../src/runtime/ops/f32-conv.js';
 import { peaks } from './peak.js';
 import { machine } from './machine.js';
+import { benchEltwise, ELT_CASES } from './eltwise.js';
 
 interface Shape {
   name: string;
@@ -74,12 +77,16 @@ function layer(mem: LinearMemory, build: Build, s: Shape): (() => void) | null {
 }
 
 const builds = BUILDS.filter((b) => supportedBuilds().includes(b));
+const eltOnly = process.argv.includes('--eltwise');
+const elt = new Map<string, Partial<Record<Build, number>>>();
 const gmacs = new Map<string, Partial<Record<Build, number>>>();
 const peak: Partial<Record<Build, ReturnType<typeof peaks>>> = {};
 for (const build of builds) {
   const mod = await loadKernels({ build });
   // One allocator per instance: every layer's buffers live side by side.
   const mem = new LinearMemory(mod);
+  for (const [key, ns] of await benchEltwise(mem, build)) elt.set(key, { ...elt.get(key), [build]: ns });
+  if (eltOnly) continue;
   peak[build] = peaks(mem);
   const bench = new Bench({ time: 400, warmupTime: 100, iterations: 30 });
   for (const s of SHAPES) {
@@ -100,7 +107,15 @@ for (const build of builds) {
 const fmt = (v?: number) => (v === undefined ? '—' : v.toFixed(2));
 const dotPeak = peak.simd?.dot_i16x8;
 console.log(`\n${machine()}\n`);
-console.log(`measured peak: i32x4.dot_i16x8_s loop ${fmt(dotPeak)} GMAC/s (simd), ${fmt(peak.relaxed?.dot_i16x8)} (relaxed build); relaxed i8×i7 dot loop ${fmt(peak.relaxed?.relaxed_dot_i8x16)} GMAC/s\n`);
+console.log(`| element-wise (ns per output element) | kernel | ${builds.join(' | ')} |`);
+console.log(`|---|---|${builds.map(() => '---:').join('|')}|`);
+for (const c of ELT_CASES) {
+  for (const [key, row] of elt) {
+    if (key.startsWith(`${c.name}|`)) console.log(`| ${c.name} | ${key.slice(c.name.length + 1)} | ${builds.map((b) => (row[b] === undefined ? '—' : row[b]!.toFixed(3))).join(' | ')} |`);
+  }
+}
+if (eltOnly) process.exit(0);
+console.log(`\nmeasured peak: i32x4.dot_i16x8_s loop ${fmt(dotPeak)} GMAC/s (simd), ${fmt(peak.relaxed?.dot_i16x8)} (relaxed build); relaxed i8×i7 dot loop ${fmt(peak.relaxed?.relaxed_dot_i8x16)} GMAC/s\n`);
 console.log(`| layer | MACs | ${builds.join(' GMAC/s | ')} GMAC/s | simd % of dot peak |`);
 console.log(`|---|---:|${builds.map(() => '---:').join('|')}|---:|`);
 for (const s of SHAPES) {

@@ -2,21 +2,22 @@
 //
 // f32_vact (f32 -> f32, every ONNX activation branchy runs): signature (n, x, y, params),
 // params F32_ACT: op (ACT_* below), alpha, beta (f32), fmin, fmax. In place is allowed.
-// x is widened to f64, the activation computed in f64 in the order written here, and the
-// result rounded once to f32 (math.ts); alpha and beta are read as f32:
-//   clamp        min(fmax, max(fmin, x))                   (in f32: relu, relu6, clip)
-//   leakyrelu    x < 0 ? x * alpha : x                     (in f32: one rounding either way)
-//   hardsigmoid  max(0, min(1, alpha * x + beta))
-//   hardswish    x * max(0, min(1, x / 6 + 0.5))
-//   sigmoid      1 / (1 + exp(-x))
-//   silu         x * (1 / (1 + exp(-x)))
-//   tanh         s = |x|: s < 0.0004 ? s - s*s*s / 3 : 1 - 2 / (exp(2s) + 1), with x's sign
-//   elu          x < 0 ? alpha * (x > -0.001 ? x + x*x * (0.5 + x / 6) : exp(x) - 1) : x
-//   gelu         0.5 * x * (z < 0 ? erfc(-z) : 2 - erfc(z)), z = x / sqrt(2)
-//   erf          s = |x|: s < 0.5 ? series(s) : 1 - erfc(s), with x's sign
-// max / min are wasm's (NaN in, NaN out; max(+0, -0) = +0), as JavaScript's Math.max / min:
-// clamp, leakyrelu, hardsigmoid and hardswish give exactly what the double-precision
-// definitions in src/ir/activations.ts give; the others are within 2e-7 relative of them.
+// Each op in the order written (math.ts has exp_f32, erfc_f64):
+//   in f32, exactly the double-precision definitions of src/ir/activations.ts rounded to f32:
+//     clamp        min(fmax, max(fmin, x))                   (relu, relu6, clip)
+//     leakyrelu    x < 0 ? x * alpha : x
+//   in f64 (x widened, one rounding to f32 at the end), the same exactly:
+//     hardsigmoid  max(0, min(1, alpha * x + beta))
+//     hardswish    x * max(0, min(1, x / 6 + 0.5))
+//   in f32 from exp_f32 (within 1e-6 relative of the definition; outputs below 2^-126 may flush to 0):
+//     sigmoid      e = exp(-|x|): (x < 0 ? e : 1) / (1 + e)
+//     silu         x * sigmoid(x)
+//     tanh         m = expm1(-2|x|): -m / (2 + m), with x's sign
+//     elu          x < 0 ? alpha * expm1(x) : x
+//   in f64 (within 2e-7 relative):
+//     gelu         0.5 * x * (z < 0 ? erfc(-z) : 2 - erfc(z)), z = x / sqrt(2)
+//     erf          s = |x|: s < 0.5 ? series(s) : 1 - erfc(s), with x's sign
+// max / min are wasm's (NaN in, NaN out; max(+0, -0) = +0), as JavaScript's Math.max / min.
 //
 // x8_lut (int8 -> int8 through a 256-byte table): signature (n, x, y, table),
 // y[i] = table[x[i] & 255] (the host builds the table: src/ir/ops/activation.ts). In place is allowed.
@@ -30,7 +31,7 @@
 import { clamp_f32 } from '../common/clamp';
 import { MAGIC_BITS } from '../common/requant';
 import { output_fp32 } from './output';
-import { erf_series_f64, erfc_f64, exp_f64 } from './math';
+import { erf_series_f64, erfc_f64, exp_f32 } from './math';
 import {
   F32_ACT_ALPHA, F32_ACT_BETA, F32_ACT_FMAX, F32_ACT_FMIN, F32_ACT_OP, F32_MINMAX_FMAX, F32_MINMAX_FMIN, QS8_VMULCADDC_QMAX,
   QS8_VMULCADDC_QMIN, QS8_VMULCADDC_ZP_IN, QS8_VMULCADDC_ZP_OUT,
@@ -57,28 +58,15 @@ import {
 @inline export const ACT_GELU: i32 = 8;
 // @ts-ignore: decorator
 @inline export const ACT_ERF: i32 = 9;
-/** Below this |x| tanh is its two-term series (error < 4e-15 relative). */
-// @ts-ignore: decorator
-@inline export const TANH_SMALL: f64 = 0.0004;
-/** Above this x < 0, elu's exp(x) - 1 is its three-term series (error < 5e-11 relative). */
-// @ts-ignore: decorator
-@inline export const ELU_SMALL: f64 = -0.001;
 // @ts-ignore: decorator
 @inline export const SQRT1_2: f64 = 0.7071067811865476;
 
-/** The activations computed in f64 (every op but clamp and leakyrelu). */
+/** The ops computed in f64. */
 // @ts-ignore: decorator
 @inline
 function act_f64(op: i32, x: f64, alpha: f64, beta: f64): f64 {
   if (op == ACT_HARDSIGMOID) return max<f64>(0.0, min<f64>(1.0, alpha * x + beta));
   if (op == ACT_HARDSWISH) return x * max<f64>(0.0, min<f64>(1.0, x / 6.0 + 0.5));
-  if (op == ACT_SIGMOID) return 1.0 / (1.0 + exp_f64(-x));
-  if (op == ACT_SILU) return x * (1.0 / (1.0 + exp_f64(-x)));
-  if (op == ACT_TANH) {
-    const s = abs<f64>(x);
-    return copysign<f64>(s < TANH_SMALL ? s - (s * s * s) / 3.0 : 1.0 - 2.0 / (exp_f64(2.0 * s) + 1.0), x);
-  }
-  if (op == ACT_ELU) return x < 0 ? alpha * (x > ELU_SMALL ? x + x * x * (0.5 + x / 6.0) : exp_f64(x) - 1.0) : x;
   if (op == ACT_GELU) {
     const z = x * SQRT1_2;
     const e = erfc_f64(abs<f64>(z));
@@ -93,6 +81,16 @@ function act_f64(op: i32, x: f64, alpha: f64, beta: f64): f64 {
 function act_f32(op: i32, x: f32, alpha: f32, beta: f32, fmin: f32, fmax: f32): f32 {
   if (op == ACT_CLAMP) return min<f32>(fmax, max<f32>(fmin, x));
   if (op == ACT_LEAKYRELU) return x < 0 ? x * alpha : x;
+  if (op == ACT_SIGMOID || op == ACT_SILU) {
+    const e = exp_f32(-abs<f32>(x), false);
+    const y = (x < 0 ? e : <f32>1.0) / (<f32>1.0 + e);
+    return op == ACT_SIGMOID ? y : x * y;
+  }
+  if (op == ACT_TANH) {
+    const m = exp_f32(<f32>-2.0 * abs<f32>(x), true);
+    return copysign<f32>(-m / (<f32>2.0 + m), x);
+  }
+  if (op == ACT_ELU) return x < 0 ? alpha * exp_f32(x, true) : x;
   return <f32>act_f64(op, <f64>x, <f64>alpha, <f64>beta);
 }
 

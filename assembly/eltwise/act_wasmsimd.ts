@@ -6,10 +6,9 @@ import { clamp_f32x4 } from '../common/clamp_wasmsimd';
 import { narrow_i32x16_i8 } from '../common/requant_wasmsimd';
 import { MAGIC, MAGIC_BITS } from '../common/requant';
 import { output_fp32x4, store_bytes_tail, store_f32_tail } from './output_wasmsimd';
-import { erf_series_f64x2, erfc_f64x2, exp_f64x2 } from './math_wasmsimd';
+import { erf_series_f64x2, erfc_f64x2, exp_f32x4 } from './math_wasmsimd';
 import {
-  ACT_CLAMP, ACT_ELU, ACT_ERF, ACT_GELU, ACT_HARDSIGMOID, ACT_HARDSWISH, ACT_LEAKYRELU, ACT_SIGMOID, ACT_SILU, ACT_TANH,
-  ELU_SMALL, SQRT1_2, TANH_SMALL,
+  ACT_CLAMP, ACT_ELU, ACT_ERF, ACT_GELU, ACT_HARDSIGMOID, ACT_HARDSWISH, ACT_LEAKYRELU, ACT_SIGMOID, ACT_SILU, ACT_TANH, SQRT1_2,
 } from './act';
 import {
   F32_ACT_ALPHA, F32_ACT_BETA, F32_ACT_FMAX, F32_ACT_FMIN, F32_ACT_OP, F32_MINMAX_FMAX, F32_MINMAX_FMIN, QS8_VMULCADDC_QMAX,
@@ -22,77 +21,67 @@ function c(v: f64): v128 {
   return f64x2.splat(v);
 }
 
-/** copysign(r, x) lane by lane. */
+/** copysign(r, x) lane by lane (f32 or f64 lanes: `sign` is the sign bits' mask). */
 // @ts-ignore: decorator
 @inline
-function copysign2(r: v128, x: v128): v128 {
-  return v128.bitselect(x, r, f64x2.splat(-0.0));
+function copysign4(r: v128, x: v128, sign: v128): v128 {
+  return v128.bitselect(x, r, sign);
 }
 
-/** Twin of act_f64. */
+/** Twin of act_f64 (two lanes). */
 // @ts-ignore: decorator
 @inline
 function act_f64x2(op: i32, x: v128, alpha: v128, beta: v128): v128 {
   const zero = c(0.0), one = c(1.0);
   if (op == ACT_HARDSIGMOID) return f64x2.max(zero, f64x2.min(one, f64x2.add(f64x2.mul(alpha, x), beta)));
   if (op == ACT_HARDSWISH) return f64x2.mul(x, f64x2.max(zero, f64x2.min(one, f64x2.add(f64x2.div(x, c(6.0)), c(0.5)))));
-  if (op == ACT_SIGMOID) return f64x2.div(one, f64x2.add(one, exp_f64x2(f64x2.neg(x))));
-  if (op == ACT_SILU) return f64x2.mul(x, f64x2.div(one, f64x2.add(one, exp_f64x2(f64x2.neg(x)))));
-  if (op == ACT_TANH) {
-    const s = f64x2.abs(x);
-    const small = f64x2.sub(s, f64x2.div(f64x2.mul(f64x2.mul(s, s), s), c(3.0)));
-    const big = f64x2.sub(one, f64x2.div(c(2.0), f64x2.add(exp_f64x2(f64x2.mul(c(2.0), s)), one)));
-    return copysign2(v128.bitselect(small, big, f64x2.lt(s, c(TANH_SMALL))), x);
-  }
-  if (op == ACT_ELU) {
-    const poly = f64x2.add(x, f64x2.mul(f64x2.mul(x, x), f64x2.add(c(0.5), f64x2.div(x, c(6.0)))));
-    const em1 = v128.bitselect(poly, f64x2.sub(exp_f64x2(x), one), f64x2.gt(x, c(ELU_SMALL)));
-    return v128.bitselect(f64x2.mul(alpha, em1), x, f64x2.lt(x, zero));
-  }
   if (op == ACT_GELU) {
     const z = f64x2.mul(x, c(SQRT1_2));
     const e = erfc_f64x2(f64x2.abs(z));
     return f64x2.mul(f64x2.mul(c(0.5), x), v128.bitselect(e, f64x2.sub(c(2.0), e), f64x2.lt(z, zero)));
   }
   const s = f64x2.abs(x);
-  return copysign2(v128.bitselect(erf_series_f64x2(s), f64x2.sub(one, erfc_f64x2(s)), f64x2.lt(s, c(0.5))), x);
+  return copysign4(v128.bitselect(erf_series_f64x2(s), f64x2.sub(one, erfc_f64x2(s)), f64x2.lt(s, c(0.5))), x, c(-0.0));
 }
 
-/**
- * The activation over n values: clamp and leakyrelu four f32 lanes a step, the others two (one
- * f64x2), widened, computed and rounded back to f32 (twin of act_f32).
- */
+/** Twin of act_f32 (four lanes; the f64 ops two lanes at a time). */
+// @ts-ignore: decorator
+@inline
+function act_f32x4(op: i32, x: v128, alpha: v128, beta: v128, fmin: v128, fmax: v128): v128 {
+  const one = f32x4.splat(1.0), neg = f32x4.lt(x, f32x4.splat(0));
+  if (op == ACT_CLAMP) return f32x4.min(fmax, f32x4.max(fmin, x));
+  if (op == ACT_LEAKYRELU) return v128.bitselect(f32x4.mul(x, alpha), x, neg);
+  if (op == ACT_SIGMOID || op == ACT_SILU) {
+    const e = exp_f32x4(f32x4.neg(f32x4.abs(x)), false);
+    const y = f32x4.div(v128.bitselect(e, one, neg), f32x4.add(one, e));
+    return op == ACT_SIGMOID ? y : f32x4.mul(x, y);
+  }
+  if (op == ACT_TANH) {
+    const m = exp_f32x4(f32x4.mul(f32x4.splat(-2.0), f32x4.abs(x)), true);
+    return copysign4(f32x4.div(f32x4.neg(m), f32x4.add(f32x4.splat(2.0), m)), x, f32x4.splat(-0.0));
+  }
+  if (op == ACT_ELU) return v128.bitselect(f32x4.mul(alpha, exp_f32x4(x, true)), x, neg);
+  const a = f64x2.promote_low_f32x4(alpha), b = f64x2.promote_low_f32x4(beta);
+  const lo = act_f64x2(op, f64x2.promote_low_f32x4(x), a, b);
+  const hi = act_f64x2(op, f64x2.promote_low_f32x4(v128.shuffle<i32>(x, x, 2, 3, 2, 3)), a, b);
+  return v128.shuffle<i32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+}
+
+/** The activation over n values, four a step (the tail stores only what exists). */
 // @ts-ignore: decorator
 @inline
 function act_loop(op: i32, n: usize, x: usize, y: usize, alpha: v128, beta: v128, fmin: v128, fmax: v128): void {
-  if (op == ACT_CLAMP || op == ACT_LEAKYRELU) {
-    while (n > 0) {
-      const v = v128.load(x);
-      const r = op == ACT_CLAMP ? f32x4.min(fmax, f32x4.max(fmin, v)) : v128.bitselect(f32x4.mul(v, alpha), v, f32x4.lt(v, f32x4.splat(0)));
-      if (n >= 4) {
-        v128.store(y, r);
-        n -= 4;
-      } else {
-        store_f32_tail(y, r, n);
-        n = 0;
-      }
-      x += 16;
-      y += 16;
-    }
-    return;
-  }
-  const a = f64x2.promote_low_f32x4(alpha), b = f64x2.promote_low_f32x4(beta);
   while (n > 0) {
-    const r = f32x4.demote_f64x2_zero(act_f64x2(op, f64x2.promote_low_f32x4(v128.load64_zero(x)), a, b));
-    if (n >= 2) {
-      v128.store64_lane(y, r, 0);
-      n -= 2;
+    const r = act_f32x4(op, v128.load(x), alpha, beta, fmin, fmax);
+    if (n >= 4) {
+      v128.store(y, r);
+      n -= 4;
     } else {
-      v128.store32_lane(y, r, 0);
+      store_f32_tail(y, r, n);
       n = 0;
     }
-    x += 8;
-    y += 8;
+    x += 16;
+    y += 16;
   }
 }
 

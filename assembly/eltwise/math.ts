@@ -1,8 +1,62 @@
-// Double-precision exp and erfc for the f32 activation kernels (act.ts); math_wasmsimd.ts is the
-// two-lane twin, the same f64 operations in the same order, so the two agree bit for bit. No
-// fused multiply-add anywhere. An f32 activation computed from these in f64 and rounded once to
-// f32 is the correctly rounded f32 result except when the true value lies within ~1e-15 of a
-// rounding boundary (about one input in 10^7), well inside ONNX's tolerance.
+// exp and expm1 for the f32 activation kernels (act.ts): in f32 for z <= 0 (sigmoid, silu, tanh,
+// elu), and double-precision exp and erfc (gelu, erf). math_wasmsimd.ts is the SIMD twin, the
+// same operations in the same order, so the two agree bit for bit. No fused multiply-add
+// anywhere. An activation computed in f64 and rounded once to f32 is the correctly rounded f32
+// result except when the true value lies within ~1e-15 of a rounding boundary.
+
+// ---- f32: e^z = 2^n e^t, z = n ln2 + t, |t| <= ln2/2; e^t - 1 = t + t^2 q(t) (Taylor to t^7,
+// error below 5e-8 relative); 2^n = s1 s2 built in two exponents (n = n - h + h, h = n >> 1), so
+// e^z keeps full precision down to 2^-126 and rounds once into the denormals below it. z is
+// clamped to >= -104, where e^z rounds to 0 in f32.
+// @ts-ignore: decorator
+@inline export const MAGIC_F: f32 = 12582912.0;
+/** The bits of MAGIC_F: reinterpret<i32>(v + MAGIC_F) - MAGIC_F_BITS = round_half_even(v). */
+// @ts-ignore: decorator
+@inline export const MAGIC_F_BITS: i32 = 0x4b400000;
+// @ts-ignore: decorator
+@inline export const LOG2E_F: f32 = 1.4426950216293335;
+/** ln 2 split: LN2_HI_F has 9 trailing zero bits, so n * LN2_HI_F is exact for |n| <= 2^9. */
+// @ts-ignore: decorator
+@inline export const LN2_HI_F: f32 = 0.693145751953125;
+// @ts-ignore: decorator
+@inline export const LN2_LO_F: f32 = 1.428606765330187e-06;
+// @ts-ignore: decorator
+@inline export const Z_MIN_F: f32 = -104.0;
+// @ts-ignore: decorator
+@inline export const Q2: f32 = 0.5;
+// @ts-ignore: decorator
+@inline export const Q3: f32 = 0.1666666716337204;
+// @ts-ignore: decorator
+@inline export const Q4: f32 = 0.0416666679084301;
+// @ts-ignore: decorator
+@inline export const Q5: f32 = 0.008333333767950535;
+// @ts-ignore: decorator
+@inline export const Q6: f32 = 0.0013888889225199819;
+// @ts-ignore: decorator
+@inline export const Q7: f32 = 0.00019841270113829523;
+
+/**
+ * e^z - 1 (`m1` true) or e^z (false), z <= 0, in f32: u = e^t - 1;
+ * e^z = (s1 + s1 u) s2, e^z - 1 = (s - 1) + s u with s = s1 s2 (s - 1 is exact: no cancellation near 0).
+ */
+// @ts-ignore: decorator
+@inline
+export function exp_f32(z: f32, m1: bool): f32 {
+  z = max<f32>(z, Z_MIN_F);
+  const nm = z * LOG2E_F + MAGIC_F;
+  const n = nm - MAGIC_F;
+  const ni = reinterpret<i32>(nm) - MAGIC_F_BITS, h = ni >> 1;
+  const s1 = reinterpret<f32>((ni - h + 127) << 23), s2 = reinterpret<f32>((h + 127) << 23);
+  const t = (z - n * LN2_HI_F) - n * LN2_LO_F;
+  const u = t + (t * t) * (Q2 + t * (Q3 + t * (Q4 + t * (Q5 + t * (Q6 + t * Q7)))));
+  if (m1) {
+    const s = s1 * s2;
+    return (s - 1.0) + s * u;
+  }
+  return (s1 + s1 * u) * s2;
+}
+
+// ---- f64
 
 /** 1.5 * 2^52: x + RND rounds x to an integer (half to even) in the low bits, for |x| < 2^51. */
 // @ts-ignore: decorator

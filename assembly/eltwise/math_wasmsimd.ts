@@ -1,7 +1,38 @@
 // Two-lane twins of math.ts (read its header): the same f64 operations in the same order.
 import {
-  E0, E1, E2, E3, E4, E5, E6, E7, E8, E9, EXP_HI, EXP_LO, INV_LN2, LN2_HI, LN2_LO, P1, P2, P3, P4, P5, RND, TWO_OVER_SQRT_PI,
+  E0, E1, E2, E3, E4, E5, E6, E7, E8, E9, EXP_HI, EXP_LO, INV_LN2, LN2_HI, LN2_HI_F, LN2_LO, LN2_LO_F, LOG2E_F, MAGIC_F, MAGIC_F_BITS, P1, P2, P3,
+  P4, P5, Q2, Q3, Q4, Q5, Q6, Q7, RND, TWO_OVER_SQRT_PI, Z_MIN_F,
 } from './math';
+
+// @ts-ignore: decorator
+@inline
+function f(v: f32): v128 {
+  return f32x4.splat(v);
+}
+
+/** Twin of exp_f32 (four lanes). */
+// @ts-ignore: decorator
+@inline
+export function exp_f32x4(z: v128, m1: bool): v128 {
+  z = f32x4.max(z, f(Z_MIN_F));
+  const nm = f32x4.add(f32x4.mul(z, f(LOG2E_F)), f(MAGIC_F));
+  const n = f32x4.sub(nm, f(MAGIC_F));
+  const ni = i32x4.sub(nm, i32x4.splat(MAGIC_F_BITS)), h = i32x4.shr_s(ni, 1);
+  const bias = i32x4.splat(127);
+  const s1 = i32x4.shl(i32x4.add(i32x4.sub(ni, h), bias), 23), s2 = i32x4.shl(i32x4.add(h, bias), 23);
+  const t = f32x4.sub(f32x4.sub(z, f32x4.mul(n, f(LN2_HI_F))), f32x4.mul(n, f(LN2_LO_F)));
+  let q = f32x4.add(f(Q6), f32x4.mul(t, f(Q7)));
+  q = f32x4.add(f(Q5), f32x4.mul(t, q));
+  q = f32x4.add(f(Q4), f32x4.mul(t, q));
+  q = f32x4.add(f(Q3), f32x4.mul(t, q));
+  q = f32x4.add(f(Q2), f32x4.mul(t, q));
+  const u = f32x4.add(t, f32x4.mul(f32x4.mul(t, t), q));
+  if (m1) {
+    const s = f32x4.mul(s1, s2);
+    return f32x4.add(f32x4.sub(s, f(1.0)), f32x4.mul(s, u));
+  }
+  return f32x4.mul(f32x4.add(s1, f32x4.mul(s1, u)), s2);
+}
 
 // @ts-ignore: decorator
 @inline
