@@ -1,8 +1,10 @@
-// fuseActivationPatterns: x·sigmoid(x) becomes silu and PyTorch's Erf form of GELU becomes gelu
-// (both halving orders), also in the other operand order; near misses stay; the graph computes
-// the same (reference evaluator, within 1e-6 of the largest value).
+// The activation passes. fuseActivationPatterns: x·sigmoid(x) becomes silu and PyTorch's Erf
+// form of GELU becomes gelu (both halving orders), also in the other operand order; near misses
+// stay. splitActivations: fused non-clamp activations become standalone (the int8 converter's
+// first step). The graph computes the same (reference evaluator, within 1e-6 of the largest value).
 import { describe, expect, it } from 'vitest';
 import { fuseActivationPatterns } from '../../../src/ir/passes/activation-patterns.js';
+import { splitActivations } from '../../../src/ir/passes/split-activation.js';
 import { validateGraph } from '../../../src/ir/graph.js';
 import { evalGraph } from '../../reference/ir-eval.js';
 import { G, ops, win } from './build.js';
@@ -77,5 +79,23 @@ describe('fuseActivationPatterns', () => {
     const before = g.clone();
     expect(fuseActivationPatterns(g.graph, g.weights)).toBe(0);
     expect(g.graph).toEqual(before.graph);
+  });
+});
+
+describe('splitActivations', () => {
+  it('splits non-clamp fused activations into standalone ones (same values), leaves clamps and kept nodes', () => {
+    const g = new G();
+    const x = g.input('x', S);
+    const c = g.node('conv2d', 'conv', [x, g.const('w', [6, 3, 3, 6]), g.const('b', [6])], win(3, 1, 1), { kind: 'hardswish' });
+    const r = g.node('conv2d', 'conv_relu', [c, g.const('w2', [6, 1, 1, 6])], win(1), { kind: 'relu' });
+    const k = g.node('conv2d', 'kept', [r, g.const('w3', [6, 1, 1, 6])], win(1), { kind: 'sigmoid' });
+    g.node('add', 'add', [k, c], {}, { kind: 'leakyrelu', alpha: 0.25 }, 'y');
+    g.output('y');
+    const before = g.clone();
+    expect(splitActivations(g.graph, (n) => n.name === 'kept')).toBe(2);
+    expect(ops(g.graph)).toEqual(['conv2d', 'activation+hardswish', 'conv2d+relu', 'conv2d+sigmoid', 'add', 'activation+leakyrelu']);
+    expect(g.graph.nodes[0].outputs).toEqual(['conv_out_pre']);
+    expect(g.graph.nodes[1]).toMatchObject({ name: 'conv_hardswish', inputs: ['conv_out_pre'], outputs: ['conv_out'] });
+    same(g, before, ['y']);
   });
 });
