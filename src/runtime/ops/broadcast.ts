@@ -9,10 +9,10 @@
 import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
 import { kernelFn } from '../exports.js';
-import { chooseKernel } from '../kernel-table.js';
 import { writeParams } from '../params.js';
 import { F32_BINARY, QS8_BINARY } from '../param-blocks.js';
 import type { PoolDType, QuantParams } from './pool.js';
+import { checkQuant, isInt8, pick } from './eltwise.js';
 
 /** The operations, in the kernels' order (OP_* in assembly/eltwise/binary.ts). */
 export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'max', 'min'] as const;
@@ -102,14 +102,6 @@ export interface BinaryLayer {
   readonly el: number;
 }
 
-const isInt8 = (v: number): boolean => Number.isInteger(v) && v >= -128 && v <= 127;
-
-function quant(what: string, q: QuantParams | undefined): QuantParams {
-  if (!q || !(q.scale > 0) || !Number.isFinite(q.scale) || !isInt8(q.zeroPoint)) {
-    throw new RangeError(`binary ${what}: quantization (scale > 0, int8 zero point) required, got ${q ? `${q.scale}, ${q.zeroPoint}` : 'none'}`);
-  }
-  return q;
-}
 
 /** The multipliers m_a, m_b of the int8 kernel (assembly/eltwise/binary.ts), in double. */
 export function binaryMultipliers(op: BinaryOp, a: QuantParams, b: QuantParams, y: QuantParams): { m_a: number; m_b: number } {
@@ -139,7 +131,7 @@ export function prepareBinary(mem: LinearMemory, build: Build, s: BinarySpec): B
   }
   let params: number;
   if (s.dtype === 'qs8') {
-    const qa = quant('a', s.qa), qb = quant('b', s.qb), qy = quant('y', s.qy);
+    const qa = checkQuant('binary a', s.qa), qb = checkQuant('binary b', s.qb), qy = checkQuant('binary y', s.qy);
     const qmin = s.qmin ?? -128, qmax = s.qmax ?? 127;
     if (!isInt8(qmin) || !isInt8(qmax) || qmin > qmax) throw new RangeError(`binary: bad clamp [${qmin}, ${qmax}]`);
     params = writeParams(mem, QS8_BINARY, {
@@ -152,8 +144,7 @@ export function prepareBinary(mem: LinearMemory, build: Build, s: BinarySpec): B
   } else {
     throw new TypeError(`binary: unknown dtype '${String(s.dtype)}'`);
   }
-  const kernel = s.kernel ?? chooseKernel(`${s.dtype}_binary`, build).kernel;
-  kernelFn(mem.mod.exports, kernel); // throws now if this build lacks it
+  const kernel = pick(mem, build, `${s.dtype}_binary`, s.kernel);
   return { kernel, params, n: inner.n, outer, el: s.dtype === 'f32' ? 4 : 1 };
 }
 

@@ -17,9 +17,9 @@ import type { PoolDType, QuantParams } from './pool.js';
 
 export type EltDType = PoolDType;
 
-const isInt8 = (v: number): boolean => Number.isInteger(v) && v >= -128 && v <= 127;
+export const isInt8 = (v: number): boolean => Number.isInteger(v) && v >= -128 && v <= 127;
 
-function checkQuant(what: string, q: QuantParams | undefined): QuantParams {
+export function checkQuant(what: string, q: QuantParams | undefined): QuantParams {
   if (!q) throw new RangeError(`${what}: quantization (scale, zeroPoint) required`);
   if (!(q.scale > 0) || !Number.isFinite(q.scale)) throw new RangeError(`${what}: scale must be positive and finite, got ${q.scale}`);
   if (!isInt8(q.zeroPoint)) throw new RangeError(`${what}: zero point must be an int8, got ${q.zeroPoint}`);
@@ -36,12 +36,13 @@ function f32Clamp(what: string, fmin = -Infinity, fmax = Infinity): [number, num
   return [fmin, fmax];
 }
 
-function count(what: string, v: number): number {
+export function count(what: string, v: number): number {
   if (!Number.isInteger(v) || v < 0) throw new RangeError(`${what} must be a non-negative integer, got ${v}`);
   return v;
 }
 
-function pick(mem: LinearMemory, build: Build, op: string, override?: string): string {
+/** The kernel of `op` for the build (or `override`), checked to exist in the loaded build. */
+export function pick(mem: LinearMemory, build: Build, op: string, override?: string): string {
   const kernel = override ?? chooseKernel(op, build).kernel;
   kernelFn(mem.mod.exports, kernel); // throws now if this build lacks it
   return kernel;

@@ -12,28 +12,14 @@ import { chooseKernel } from '../kernel-table.js';
 import { writeParams } from '../params.js';
 import { F32_ACT, F32_MINMAX, QS8_VMULCADDC } from '../param-blocks.js';
 import type { PoolDType, QuantParams } from './pool.js';
+import { checkQuant, count, pick, runConvert, type ConvertLayer } from './eltwise.js';
 
 /** The f32 activation kernel's ops, in its order (ACT_* in assembly/eltwise/act.ts). */
 export const ACT_OPS = ['clamp', 'leakyrelu', 'hardsigmoid', 'hardswish', 'sigmoid', 'silu', 'tanh', 'elu', 'gelu', 'erf'] as const;
 export type ActOp = (typeof ACT_OPS)[number];
 
-export interface UnaryLayer {
-  readonly kernel: string;
-  /** The params block, or the table (x8_lut). */
-  readonly params: number;
-  readonly n: number;
-}
-
-function count(what: string, v: number): number {
-  if (!Number.isInteger(v) || v < 0) throw new RangeError(`${what} must be a non-negative integer, got ${v}`);
-  return v;
-}
-
-function pick(mem: LinearMemory, build: Build, op: string, override?: string): string {
-  const kernel = override ?? chooseKernel(op, build).kernel;
-  kernelFn(mem.mod.exports, kernel); // throws now if this build lacks it
-  return kernel;
-}
+/** A layer of an elementwise kernel (n, x, y, params): params is the table for x8_lut. */
+export type UnaryLayer = ConvertLayer;
 
 /** An f32 activation of n values (act.ts's header gives each op's arithmetic); alpha and beta are read as f32. */
 export function prepareF32Act(
@@ -53,9 +39,7 @@ export function prepareLut(mem: LinearMemory, build: Build, s: { n: number; tabl
 }
 
 /** Runs an f32 activation or a table lookup (y may be x). */
-export function runUnary(mem: LinearMemory, L: UnaryLayer, x: number, y: number): void {
-  kernelFn(mem.mod.exports, L.kernel)(L.n, x, y, L.params);
-}
+export const runUnary = runConvert;
 
 export interface PreluSpec {
   dtype: PoolDType;
@@ -93,8 +77,7 @@ export function preparePrelu(mem: LinearMemory, build: Build, s: PreluSpec): Pre
   const neg = new Float32Array(channels), pos = new Float32Array(channels);
   let params: number, packedBytes: number;
   if (s.dtype === 'qs8') {
-    const inp = s.input, out = s.output;
-    if (!inp || !out || !(inp.scale > 0) || !(out.scale > 0)) throw new RangeError('prelu: int8 needs input and output quantization');
+    const inp = checkQuant('prelu input', s.input), out = checkQuant('prelu output', s.output);
     for (let c = 0; c < channels; c++) {
       neg[c] = (inp.scale * slope(c)) / out.scale;
       pos[c] = inp.scale / out.scale;
