@@ -7,9 +7,9 @@ import { f32Range, int8Range } from '../../runtime/ops/activation.js';
 import { numel, where, type OpNode, type StepContext } from './def.js';
 import { tensorQuant } from './quant-params.js';
 
-/** Whether b may be the constant operand of x's per-channel op: shape [C] (last axis) or [1]. */
+/** Whether b may be the constant operand of x's per-channel op: shape [C] (the last axis, not the batch) or [1]. */
 export function isChannelConst(b: TensorInfo, out: readonly number[]): boolean {
-  return b.constant === true && b.shape.length === 1 && (b.shape[0] === 1 || b.shape[0] === out[out.length - 1]);
+  return b.constant === true && b.shape.length === 1 && out.length >= 2 && (b.shape[0] === 1 || b.shape[0] === out[out.length - 1]);
 }
 
 /** The step of x (op) constant: mul scales, add shifts, each channel. */

@@ -13,23 +13,26 @@ import { fail, fmt, want, where, type OpDef, type OpNode, type StepContext } fro
 import { createChannel, isChannelConst } from './channel.js';
 import { tensorQuant } from './quant-params.js';
 
-/** The output shape of a op b, or a typed error naming the node. */
+/**
+ * The output shape of a op b, or a typed error naming the node. The first axis is the batch,
+ * which the runtime steps through one sample at a time: a computed operand has the output's rank
+ * and batch, a constant one of that rank has batch 1 (one of lower rank broadcasts over it).
+ */
 export function broadcastOf(node: OpNode<unknown>, a: TensorInfo, b: TensorInfo): number[] {
   const y = broadcastShape(a.shape, b.shape);
   if (!y) fail(node, `operands '${a.name}' ${fmt(a.shape)} and '${b.name}' ${fmt(b.shape)} do not broadcast`);
   for (const t of [a, b]) {
-    if (!t.constant && (t.shape.length !== y.length || t.shape[0] !== y[0])) {
-      fail(node, `computed operand '${t.name}' ${fmt(t.shape)} must have the output's rank and batch (${fmt(y)}): the batch axis does not broadcast`);
-    }
-    if (t.constant && t.shape.length === y.length && y.length > 1 && t.shape[0] !== 1) {
-      fail(node, `constant operand '${t.name}' ${fmt(t.shape)} must have batch 1`);
+    const batched = t.constant ? t.shape.length === y.length && t.shape[0] !== 1 : t.shape.length !== y.length || t.shape[0] !== y[0];
+    if (batched) {
+      throw new BranchyUnsupportedError(`${where(node)}: ${t.constant ? 'constant' : 'computed'} operand '${t.name}' ${fmt(t.shape)} against ${fmt(y)}: ` +
+        'the first axis is the batch, which branchy runs one sample at a time; a constant must not vary along it and a computed operand must have it in full (give both operands the output\'s rank)');
     }
   }
   return y;
 }
 
-/** A's shape within one sample: computed tensors and full-rank constants lose the batch axis. */
-const perSample = (t: TensorInfo, rank: number): number[] => (t.shape.length === rank && rank > 1 ? t.shape.slice(1) : t.shape.slice());
+/** An operand's shape within one sample: computed tensors and full-rank constants lose the batch axis. */
+const perSample = (t: TensorInfo, rank: number): number[] => (t.shape.length === rank ? t.shape.slice(1) : t.shape.slice());
 
 /** The step of y = a op b through the broadcasting kernels (constants put in memory once). */
 export function createBinary(ctx: StepContext, node: OpNode<unknown>, op: BinaryOp): () => void {
