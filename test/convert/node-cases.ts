@@ -21,14 +21,21 @@ export const PASS = [
   'test_gemm_default_single_elem_vector_bias', 'test_gemm_default_vector_bias', 'test_gemm_default_zero_bias', 'test_gemm_transposeB',
   'test_matmul_2d', 'test_softmax_default_axis', 'test_softmax_example', 'test_softmax_large_number',
   'test_add_bcast', 'test_identity', 'test_dropout_default', 'test_unsqueeze_axis_0',
+  // Element-wise ops with broadcasting and activations (issue 16).
+  'test_sub_bcast', 'test_mul_bcast', 'test_div_bcast', 'test_max_one_input', 'test_min_one_input',
+  'test_tanh', 'test_tanh_example', 'test_erf', 'test_hardswish_expanded', 'test_prelu_broadcast',
 ];
 
 // Old opsets (1, 6), transA, softmax across a non-last axis, squeezing the batch of an image,
-// 1-D and 3-D windows, transposed convolution, products of two computed tensors.
+// 1-D and 3-D windows, transposed convolution; a constant operand that varies along the first
+// axis (the batch: these tests give every input but the first as an initializer), a slope per element.
 export const REJECT = [
   'test_globalaveragepool', 'test_globalmaxpool', 'test_hardsigmoid', 'test_gemm_all_attributes', 'test_softmax_axis_1',
   'test_squeeze',
   'test_averagepool_3d_default', 'test_averagepool_1d_default', 'test_convtranspose', 'test_gemm_transposeA', 'test_flatten_axis0',
-  'test_mul', 'test_flatten_axis2',
+  'test_flatten_axis2',
+  'test_add', 'test_sub', 'test_sub_example', 'test_mul', 'test_mul_example', 'test_div', 'test_div_example',
+  'test_max_example', 'test_max_two_inputs', 'test_min_example', 'test_min_two_inputs', 'test_elu', 'test_elu_example',
+  'test_hardsigmoid_example', 'test_prelu_example',
 ];
 

@@ -256,8 +256,9 @@ describe('ONNX import: errors name the op, the node and a way out', () => {
     fails(one({ op: 'Concat', inputs: ['x', 'x'], outputs: ['y'], attrs: { axis: int(2) } }), /channel axis only/);
     fails(one({ op: 'Reshape', inputs: ['x', 's'], outputs: ['y'] }, { s: { dims: [4], data: [1, 2, 10, 5], int64: true } }), /mixes channels and space/);
     fails(one({ op: 'Transpose', inputs: ['x'], outputs: ['y'], attrs: { perm: ints([0, 1, 3, 2]) } }), /perm=\[0, 1, 3, 2\]/);
-    fails(one({ op: 'Mul', inputs: ['x', 'x'], outputs: ['y'] }), /two computed tensors/);
-    fails(one({ op: 'Add', inputs: ['x', 'c'], outputs: ['y'] }, { c: { dims: [5], data: rand(5) } }), /per channel/);
+    fails(one({ op: 'Add', inputs: ['x', 'c'], outputs: ['y'] }, { c: { dims: [3], data: rand(3) } }), /Add node.*shapes \[1, 4, 5, 5\] and \[3\] do not broadcast/);
+    fails(one({ op: 'PRelu', inputs: ['x', 'c'], outputs: ['y'] }, { c: { dims: [5], data: rand(5) } }), /slope of shape \[5\]/, /a slope per channel/);
+    fails(one({ op: 'Gelu', inputs: ['x'], outputs: ['y'], attrs: { approximate: str('tanh') } }, {}, 20), /approximate=tanh/);
   });
 
   it('is not fooled by garbage bytes', () => {

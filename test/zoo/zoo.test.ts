@@ -30,12 +30,8 @@ const refused = (message: string, error = BranchyUnsupportedError): NotYet => ({
 
 /** What branchy cannot run yet, by zoo model: one line per model, the first failure only. */
 export const NOT_YET: Record<string, NotYet> = {
-  // Squeeze-excitation gating (x * HardSigmoid(...)), HardSwish as x * HardSigmoid(x) at opset 13.
-  mobilenet_v3_small: refused('Mul of two computed tensors'),
-  mobilenet_v3_large: refused('Mul of two computed tensors'),
-  // SiLU exported as x * Sigmoid(x), and squeeze-excitation.
-  efficientnet_b0: refused('Mul of two computed tensors'),
-  yolov8n: refused('Mul of two computed tensors'),
+  // C2f's chunk (its SiLU, x * Sigmoid(x), imports since issue 16's element-wise ops).
+  yolov8n: refused('operator Slice is not supported'),
   // x.mean([2, 3]) before the classifier.
   mnasnet0_5: refused('operator ReduceMean is not supported'),
   // channel_shuffle: view to rank 5, transpose, view back.
@@ -44,7 +40,7 @@ export const NOT_YET: Record<string, NotYet> = {
   tiny_yolov2: refused('operator Slice is not supported'),
   audio_conv1d: refused('is not an NCHW image'),
   // Pre-activation BatchNorm after each Concat stays a float multiply-add.
-  densenet121: { float: 'mul has no int8 form' },
+  densenet121: { float: 'mul of a constant has no int8 form' },
   // int8 runs every layer, but minmax int8 is further than 10% from f32 (relative L2 over the four
   // test inputs: mobilenet_v2 0.37, googlenet 0.14, fc_autoencoder 0.14, regnet_x_400mf 0.103). ONNX Runtime on the QDQ
   // export of the same int8 graph is further still (docs/zoo.md): these random-weight networks
@@ -53,6 +49,13 @@ export const NOT_YET: Record<string, NotYet> = {
   // not an op.
   mobilenet_v2: { int8Error: true },
   regnet_x_400mf: { int8Error: true },
+  // The same for the squeeze-excitation / HardSwish / SiLU nets (every layer int8, f32 within 1e-4;
+  // relative L2 over the four test inputs: mobilenet_v3_small 0.15-0.21, mobilenet_v3_large
+  // 0.22-0.45, efficientnet_b0 0.39-0.56; ONNX Runtime on the QDQ export of the same int8 graph:
+  // 0.29-0.54, 0.40-0.56, 0.47-0.59).
+  mobilenet_v3_small: { int8Error: true },
+  mobilenet_v3_large: { int8Error: true },
+  efficientnet_b0: { int8Error: true },
   googlenet: { int8Error: true },
   fc_autoencoder: { int8Error: true },
 };

@@ -13,6 +13,7 @@ import { BranchyUnsupportedError } from '../../errors.js';
 import { validateGraph } from '../../ir/graph.js';
 import type { Graph, Normalize, Weights } from '../../ir/types.js';
 import { foldAffine } from '../../ir/passes/fold-affine.js';
+import { fuseActivationPatterns } from '../../ir/passes/activation-patterns.js';
 import { fuseActivations } from '../../ir/passes/fuse-activation.js';
 import { fusePoolActivation } from '../../ir/passes/pool-activation.js';
 import { Attrs, decodeTensor, toNum } from './proto.js';
@@ -66,6 +67,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
   for (const name of inputs) if (ctx.values.get(name)!.layout === 'nchw') ctx.tensorByName.get(name)!.sourceLayout = 'NCHW';
 
   // The passes (src/ir/passes and qdq.ts), in this order.
+  fuseActivationPatterns(graph, ctx.weights);
   foldAffine(graph, ctx.weights, { joint: ctx.jointAffine, keep: ctx.keep });
   fuseActivations(graph, { keep: ctx.keep });
   foldQdq(graph, ctx.weights, ctx.q.weightScales, ctx.q.warnings);
