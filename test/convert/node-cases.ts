@@ -24,15 +24,18 @@ export const PASS = [
   // Element-wise ops with broadcasting and activations (issue 16).
   'test_sub_bcast', 'test_mul_bcast', 'test_div_bcast', 'test_max_one_input', 'test_min_one_input',
   'test_tanh', 'test_tanh_example', 'test_erf', 'test_hardswish_expanded', 'test_prelu_broadcast',
+  'test_convtranspose', 'test_convtranspose_autopad_same', 'test_convtranspose_kernel_shape',
+  'test_convtranspose_pad', 'test_convtranspose_pads', 'test_convtranspose_with_kernel',
 ];
 
 // Old opsets (1, 6), transA, softmax across a non-last axis, squeezing the batch of an image,
-// 1-D and 3-D windows, transposed convolution; a constant operand that varies along the first
-// axis (the batch: these tests give every input but the first as an initializer), a slope per element.
+// 1-D and 3-D windows, an output_shape past the transposed convolution's extent; a constant operand
+// that varies along the first axis (the batch: these tests give every input but the first as an
+// initializer), a slope per element.
 export const REJECT = [
   'test_globalaveragepool', 'test_globalmaxpool', 'test_hardsigmoid', 'test_gemm_all_attributes', 'test_softmax_axis_1',
   'test_squeeze',
-  'test_averagepool_3d_default', 'test_averagepool_1d_default', 'test_convtranspose', 'test_gemm_transposeA', 'test_flatten_axis0',
+  'test_averagepool_3d_default', 'test_averagepool_1d_default', 'test_convtranspose_1d', 'test_convtranspose_3d', 'test_convtranspose_output_shape', 'test_convtranspose_dilations', 'test_gemm_transposeA', 'test_flatten_axis0',
   'test_flatten_axis2',
   'test_add', 'test_sub', 'test_sub_example', 'test_mul', 'test_mul_example', 'test_div', 'test_div_example',
   'test_max_example', 'test_max_two_inputs', 'test_min_example', 'test_min_two_inputs', 'test_elu', 'test_elu_example',

@@ -100,6 +100,11 @@ function link(ctx: ImportContext): void {
     }
     if (e?.alias) {
       if (n.output?.[1] && ctx.isRead(n.output[1])) ctx.unsupported(n, 'its mask output is used', 'export the model in eval mode (model.eval())');
+      // Dropout's training_mode (opset 12+): an identity only when it is a constant false.
+      const training = n.opType === 'Dropout' ? n.input?.[2] : undefined;
+      if (training && Number(ctx.consts.get(training)?.data[0] ?? 1) !== 0) {
+        ctx.unsupported(n, 'training_mode is true (or computed): it drops values at random', 'export the model in eval mode (model.eval())');
+      }
       ctx.alias.set(n.output![0], n.input![0]);
     }
   }
