@@ -17,7 +17,7 @@ import {
 export function xx_resize_nearest_x16__wasmsimd(x: usize, y: usize, params: usize): void {
   const oh = load<i32>(params, XX_RESIZE_NEAREST_OH), ow = load<i32>(params, XX_RESIZE_NEAREST_OW);
   const run = load<i32>(params, XX_RESIZE_NEAREST_C) * load<i32>(params, XX_RESIZE_NEAREST_EL);
-  const rows = load<usize>(params, XX_RESIZE_NEAREST_ROWS), cols = load<usize>(params, XX_RESIZE_NEAREST_COLS);
+  const rows = <usize>load<i32>(params, XX_RESIZE_NEAREST_ROWS), cols = <usize>load<i32>(params, XX_RESIZE_NEAREST_COLS);
   for (let oy = 0; oy < oh; oy++) {
     const row = x + <usize>load<i32>(rows + (<usize>oy << 2));
     for (let ox = 0; ox < ow; ox++) {
@@ -35,7 +35,7 @@ function lerp2x4(a: v128, b: v128, c: v128, d: v128, wx0: v128, wx1: v128, wy0: 
 
 export function f32_resize_linear_x4__wasmsimd(x: usize, y: usize, params: usize): void {
   const oh = load<i32>(params, F32_RESIZE_LINEAR_OH), ow = load<i32>(params, F32_RESIZE_LINEAR_OW), c = load<i32>(params, F32_RESIZE_LINEAR_C);
-  const rows = load<usize>(params, F32_RESIZE_LINEAR_ROWS), cols = load<usize>(params, F32_RESIZE_LINEAR_COLS);
+  const rows = <usize>load<i32>(params, F32_RESIZE_LINEAR_ROWS), cols = <usize>load<i32>(params, F32_RESIZE_LINEAR_COLS);
   for (let oy = 0; oy < oh; oy++) {
     const rt = rows + (<usize>oy << 4);
     const r0 = x + <usize>load<i32>(rt), r1 = x + <usize>load<i32>(rt, 4), wy0 = load<f32>(rt, 8), wy1 = load<f32>(rt, 12);
@@ -71,7 +71,7 @@ function widen(v: v128, zp: v128, i: i32): v128 {
 
 export function qs8_resize_linear_x16__wasmsimd(x: usize, y: usize, params: usize): void {
   const oh = load<i32>(params, QS8_RESIZE_LINEAR_OH), ow = load<i32>(params, QS8_RESIZE_LINEAR_OW), c = load<i32>(params, QS8_RESIZE_LINEAR_C);
-  const rows = load<usize>(params, QS8_RESIZE_LINEAR_ROWS), cols = load<usize>(params, QS8_RESIZE_LINEAR_COLS);
+  const rows = <usize>load<i32>(params, QS8_RESIZE_LINEAR_ROWS), cols = <usize>load<i32>(params, QS8_RESIZE_LINEAR_COLS);
   const zp_in = load<i32>(params, QS8_RESIZE_LINEAR_ZP_IN), zp = load<i32>(params, QS8_RESIZE_LINEAR_ZP_OUT);
   const lo = <f32>(load<i32>(params, QS8_RESIZE_LINEAR_QMIN) - zp), hi = <f32>(load<i32>(params, QS8_RESIZE_LINEAR_QMAX) - zp);
   const m = load<f32>(params, QS8_RESIZE_LINEAR_M);
