@@ -3,6 +3,8 @@
 // ReduceMean / ReduceMax, Resize) over row-major N-d arrays of any layout, not from any kernel.
 // Plain and slow: index arithmetic per output element, f64 where ONNX computes in real numbers.
 
+import { f32, requantRef, type Quant } from './eltwise.js';
+
 export type Arr = Float32Array | Int8Array;
 
 const strides = (shape: readonly number[]): number[] => {
@@ -231,6 +233,52 @@ export function resizeRef(x: ArrayLike<number>, shape: readonly number[], out: r
     };
     walk(0, 0, 1);
     y[i] = s;
+  }
+  return y;
+}
+
+// ---- int8 (docs/ir.md "int8": the arithmetic the kernels must reproduce bit for bit) ----------
+
+
+/** int8 ReduceSum / ReduceMean / ReduceMax of [outer, n, inner] along n: the average pools' rule. */
+export function qs8ReduceRef(x: Int8Array, outer: number, n: number, inner: number, kind: ReduceKind, qi: Quant, qo: Quant): Int8Array {
+  const m = f32(qi.scale / (qo.scale * (kind === 'mean' ? n : 1)));
+  const y = new Int8Array(outer * inner);
+  for (let o = 0; o < outer; o++) for (let k = 0; k < inner; k++) {
+    let acc = kind === 'max' ? -Infinity : 0;
+    for (let i = 0; i < n; i++) {
+      const v = x[(o * n + i) * inner + k] - qi.zeroPoint;
+      acc = kind === 'max' ? Math.max(acc, v) : acc + v;
+    }
+    y[o * inner + k] = requantRef(acc, m, qo.zeroPoint, -128, 127);
+  }
+  return y;
+}
+
+/**
+ * int8 bilinear Resize of NHWC [h, w, c] to [oh, ow, c]: the coordinates as ONNX defines them
+ * (clamped into the input), weights fround(1 - r), fround(r), then in f32 and in this order
+ * ((a wx0 + b wx1) wy0 + (c wx0 + d wx1) wy1) of values minus zp_in, requantized with
+ * m = fround(s_in / s_out).
+ */
+export function qs8ResizeLinearRef(x: Int8Array, [h, w, c]: readonly number[], [oh, ow]: readonly number[], scales: readonly number[], coord: CoordMode, qi: Quant, qo: Quant): Int8Array {
+  const tap = (o: number, inLen: number, outLen: number, scale: number): [number, number, number, number] => {
+    const v = Math.min(Math.max(originalCoord(o, scale, inLen, outLen, coord), 0), inLen - 1);
+    const i0 = Math.floor(v), r = v - i0;
+    return [i0, Math.min(i0 + 1, inLen - 1), f32(1 - r), f32(r)];
+  };
+  const m = f32(qi.scale / qo.scale);
+  const y = new Int8Array(oh * ow * c);
+  for (let oy = 0; oy < oh; oy++) {
+    const [r0, r1, wy0, wy1] = tap(oy, h, oh, scales[0]);
+    for (let ox = 0; ox < ow; ox++) {
+      const [c0, c1, wx0, wx1] = tap(ox, w, ow, scales[1]);
+      for (let ch = 0; ch < c; ch++) {
+        const v = (iy: number, ix: number): number => x[(iy * w + ix) * c + ch] - qi.zeroPoint;
+        const top = f32(f32(v(r0, c0) * wx0) + f32(v(r0, c1) * wx1)), bot = f32(f32(v(r1, c0) * wx0) + f32(v(r1, c1) * wx1));
+        y[(oy * ow + ox) * c + ch] = requantRef(f32(f32(top * wy0) + f32(bot * wy1)), m, qo.zeroPoint, -128, 127);
+      }
+    }
   }
   return y;
 }
