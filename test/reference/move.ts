@@ -217,6 +217,8 @@ export function resizeRef(x: ArrayLike<number>, shape: readonly number[], out: r
     const o = unravel(i, out);
     // Per axis: a list of (index, weight).
     const taps = o.map((v, a) => {
+      // An axis of scale 1 is not resized: ONNX Runtime's reading (the formula alone would move
+      // tf_half_pixel_for_nearest with a ceil nearest_mode by one; every other mode maps it to itself).
       if (shape[a] === out[a] && scales[a] === 1) return [[v, 1]];
       const c = originalCoord(v, scales[a], shape[a], out[a], coord);
       if (mode === 'nearest') return [[nearestIndex(c, nearest, shape[a]), 1]];

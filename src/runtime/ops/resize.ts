@@ -74,7 +74,8 @@ function table(mem: LinearMemory, s: ResizeSpec, inLen: number, outLen: number, 
   for (let o = 0; o < outLen; o++) {
     const c = inputCoord(o, scale, inLen, outLen, s.coord);
     if (s.mode === 'nearest') {
-      dv.setInt32(o * 4, nearestOf(c, s.nearest ?? 'round_prefer_floor', inLen) * unit, true);
+      // An axis of scale 1 is not resized (ONNX Runtime; tf_half_pixel_for_nearest would move it half a pixel).
+      dv.setInt32(o * 4, (scale === 1 && inLen === outLen ? o : nearestOf(c, s.nearest ?? 'round_prefer_floor', inLen)) * unit, true);
     } else {
       const [i0, i1, w0, w1] = linearOf(c, inLen);
       dv.setInt32(o * 16, i0 * unit, true);
