@@ -10,7 +10,8 @@ import { BranchyUnsupportedError } from '../../src/errors.js';
 import { evalGraph, evalQuantGraph } from '../reference/ir-eval.js';
 import { TEST_BUILDS } from '../helpers/wasm.js';
 import { Rng } from '../helpers/rng.js';
-import { inferNode } from '../../src/ir/shapes.js';
+import { checkNode, inferNode } from '../../src/ir/shapes.js';
+import { BranchyFormatError } from '../../src/errors.js';
 
 interface Case {
   name: string;
@@ -161,5 +162,57 @@ describe('data movement, softmax, reduce, resize (IR graphs)', () => {
     const c: Case = { name: 'batch', op: 'transpose', attrs: { perm: [1, 0, 2, 3] }, shapes: [[2, 3, 4, 5]] };
     await expect(fromGraph(graphOf(c, rng, false), weights)).rejects.toThrow(BranchyUnsupportedError);
     await expect(fromGraph(graphOf(c, rng, false), weights)).rejects.toThrow(/node 'n' \(transpose\): moves data across the batch axis/);
+  });
+});
+
+describe('shape inference and attribute checks of the data-movement ops', () => {
+  const t = (name: string, shape: number[]): TensorInfo => ({ name, shape, dtype: 'f32' });
+  const x = t('x', [1, 6, 8, 12]);
+  const node = (op: Node['op'], attrs: object, inputs = ['x']): Node => ({ name: 'n', op, inputs, outputs: ['y'], attrs } as Node);
+  const infer = (n: Node, ins: TensorInfo[] = [x]): number[] => {
+    checkNode(n);
+    return inferNode(n, ins)[0];
+  };
+
+  it('infers the output shapes', () => {
+    expect(infer(node('transpose', { perm: [0, 3, 1, 2] }))).toEqual([1, 12, 6, 8]);
+    expect(infer(node('transpose', { view: [1, 6, 8, 3, 4], perm: [0, 1, 2, 4, 3], shape: [1, 6, 8, 12] }))).toEqual([1, 6, 8, 12]);
+    expect(infer(node('slice', { starts: [0, 5, 0, 1], ends: [1, -1, 8, 12], steps: [1, -2, 3, 4] }))).toEqual([1, 3, 3, 3]);
+    expect(infer(node('pad', { pads: [0, 1, -1, 2, 0, 1, 0, 0], mode: 'constant', value: 0 }))).toEqual([1, 8, 7, 14]);
+    expect(infer(node('concat', { axis: 1 }, ['x', 'z']), [x, t('z', [1, 2, 8, 12])])).toEqual([1, 8, 8, 12]);
+    expect(infer(node('reduce', { kind: 'mean', axes: [1, 2], keepdims: true }))).toEqual([1, 1, 1, 12]);
+    expect(infer(node('reduce', { kind: 'max', axes: [3], keepdims: false }))).toEqual([1, 6, 8]);
+    expect(infer(node('resize', { mode: 'linear', coord: 'half_pixel', scales: [2, 1.5], size: [12, 12] }))).toEqual([1, 12, 12, 12]);
+    expect(infer(node('softmax', { axis: 1 }))).toEqual([1, 6, 8, 12]);
+  });
+
+  it('refuses malformed attributes with BranchyFormatError naming the node', () => {
+    const bad: [Node, RegExp][] = [
+      [node('transpose', { perm: [0, 1, 1, 2] }), /not a permutation/],
+      [node('transpose', { perm: [0, 1, 2] }), /does not permute/],
+      [node('transpose', { perm: [0, 1], view: [5, 5] }), /does not hold input/],
+      [node('slice', { starts: [0, 0, 0, 0], ends: [1, 6, 8, 12], steps: [1, 0, 1, 1] }), /non-zero/],
+      [node('slice', { starts: [0, 6, 0, 0], ends: [1, 7, 8, 12], steps: [1, 1, 1, 1] }), /axis 1 .*empty slices/],
+      [node('slice', { starts: [0, 2, 0, 0], ends: [1, 3, 8, 12], steps: [1, -1, 1, 1] }), /axis 1/],
+      [node('pad', { pads: [0, 0, 0, 0], mode: 'constant', value: 0 }), /want 8/],
+      [node('pad', { pads: [0, 6, 0, 0, 0, 0, 0, 0], mode: 'reflect', value: 0 }), /smaller than axis 1/],
+      [node('pad', { pads: [0, -3, 0, 0, 0, -3, 0, 0], mode: 'edge', value: 0 }), /to nothing/],
+      [node('pad', { pads: [0, 0, 0, 0, 0, 0, 0, 0], mode: 'wrap', value: 0 }), /attrs.mode/],
+      [node('pad', { pads: [0, 0, 0, 0, 0, 0, 0, 0], mode: 'constant', value: 1e999 }), /finite/],
+      [node('concat', { axis: 4 }), /attrs.axis/],
+      [node('softmax', { axis: -5 }), /attrs.axis/],
+      [node('reduce', { kind: 'mean', axes: [2, 1], keepdims: true }), /ascending/],
+      [node('reduce', { kind: 'prod', axes: [1], keepdims: true }), /attrs.kind/],
+      [node('reduce', { kind: 'sum', axes: [0, 1, 2, 3], keepdims: false }), /no axis/],
+      [node('reduce', { kind: 'sum', axes: [4], keepdims: false }), /outside input/],
+      [node('resize', { mode: 'cubic', coord: 'half_pixel', scales: [2, 2], size: [12, 16] }), /attrs.mode/],
+      [node('resize', { mode: 'linear', coord: 'tf_crop_and_resize', scales: [2, 2], size: [12, 16] }), /attrs.coord/],
+      [node('resize', { mode: 'linear', coord: 'half_pixel', scales: [NaN, 2], size: [12, 16] }), /attrs.scales/],
+      [node('resize', { mode: 'linear', coord: 'half_pixel', scales: [2, 2], size: [0, 16] }), /attrs.size/],
+    ];
+    for (const [n, msg] of bad) {
+      expect(() => infer(n), JSON.stringify(n.attrs)).toThrow(BranchyFormatError);
+      expect(() => infer(n), JSON.stringify(n.attrs)).toThrow(msg);
+    }
   });
 });
