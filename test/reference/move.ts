@@ -178,18 +178,24 @@ export function reduceRef(x: ArrayLike<number>, shape: readonly number[], axes: 
 export type CoordMode = 'half_pixel' | 'half_pixel_symmetric' | 'pytorch_half_pixel' | 'align_corners' | 'asymmetric' | 'tf_half_pixel_for_nearest';
 export type NearestMode = 'round_prefer_floor' | 'round_prefer_ceil' | 'floor' | 'ceil';
 
-/** ONNX Resize's coordinate_transformation_mode: the input coordinate of output coordinate o. */
+/**
+ * ONNX Resize's coordinate_transformation_mode: the input coordinate of output coordinate o, in
+ * f32 arithmetic (ONNX Runtime's precision: it decides which way a coordinate at a tie rounds).
+ */
 export function originalCoord(o: number, scale: number, inLen: number, outLen: number, mode: CoordMode): number {
+  const s = f32(scale);
+  const halfPixel = (): number => f32(f32(f32(o + 0.5) / s) - 0.5);
   switch (mode) {
-    case 'half_pixel': return (o + 0.5) / scale - 0.5;
+    case 'half_pixel': return halfPixel();
     case 'half_pixel_symmetric': {
-      const adj = outLen / (scale * inLen), offset = (inLen / 2) * (1 - adj);
-      return offset + (o + 0.5) / scale - 0.5;
+      // offset = (inLen / 2) * (1 - outLen / (scale * inLen)), then as half_pixel.
+      const adj = f32(outLen / f32(s * inLen));
+      return f32(f32(f32(f32(inLen / 2) * f32(1 - adj)) + f32(f32(o + 0.5) / s)) - 0.5);
     }
-    case 'pytorch_half_pixel': return outLen > 1 ? (o + 0.5) / scale - 0.5 : 0;
-    case 'align_corners': return outLen === 1 ? 0 : (o * (inLen - 1)) / (outLen - 1);
-    case 'asymmetric': return o / scale;
-    case 'tf_half_pixel_for_nearest': return (o + 0.5) / scale;
+    case 'pytorch_half_pixel': return outLen > 1 ? halfPixel() : 0;
+    case 'align_corners': return outLen === 1 ? 0 : f32(f32(o * (inLen - 1)) / (outLen - 1));
+    case 'asymmetric': return f32(o / s);
+    case 'tf_half_pixel_for_nearest': return f32(f32(o + 0.5) / s);
   }
 }
 

@@ -1,5 +1,5 @@
 // Resize of NHWC images (ONNX Resize / Upsample): ONNX's coordinate transformation and nearest
-// modes, evaluated once here in double precision into the row and column tables the kernels
+// modes, evaluated once here (in f32, as ONNX Runtime does) into the row and column tables the kernels
 // read (assembly/move/resize.ts has the kernels' arithmetic).
 //
 //   const r = prepareResize(mem, build, { dtype: 'f32', mode: 'linear', coord: 'half_pixel', h, w, c, oh, ow, scales: [2, 2] });
@@ -18,15 +18,25 @@ export type CoordMode = (typeof COORD_MODES)[number];
 export const NEAREST_MODES = ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'] as const;
 export type NearestMode = (typeof NEAREST_MODES)[number];
 
-/** The input coordinate of output coordinate o along an axis (ONNX's formulas, in double). */
+const f = Math.fround;
+
+/**
+ * The input coordinate of output coordinate o along an axis: ONNX's formulas, evaluated in f32
+ * operation by operation as ONNX Runtime does (so a coordinate that lands on a tie, x.5, rounds
+ * as there); the scale is the f32 one.
+ */
 export function inputCoord(o: number, scale: number, inLen: number, outLen: number, mode: CoordMode): number {
+  const s = f(scale);
   switch (mode) {
-    case 'half_pixel': return (o + 0.5) / scale - 0.5;
-    case 'half_pixel_symmetric': return (inLen / 2) * (1 - outLen / (scale * inLen)) + (o + 0.5) / scale - 0.5;
-    case 'pytorch_half_pixel': return outLen > 1 ? (o + 0.5) / scale - 0.5 : 0;
-    case 'align_corners': return outLen === 1 ? 0 : (o * (inLen - 1)) / (outLen - 1);
-    case 'asymmetric': return o / scale;
-    case 'tf_half_pixel_for_nearest': return (o + 0.5) / scale;
+    case 'half_pixel': return f(f(f(o + 0.5) / s) - 0.5);
+    case 'half_pixel_symmetric': {
+      const adj = f(outLen / f(s * inLen)), offset = f(f(inLen / 2) * f(1 - adj));
+      return f(f(offset + f(f(o + 0.5) / s)) - 0.5);
+    }
+    case 'pytorch_half_pixel': return outLen > 1 ? f(f(f(o + 0.5) / s) - 0.5) : 0;
+    case 'align_corners': return outLen === 1 ? 0 : f(f(o * (inLen - 1)) / (outLen - 1));
+    case 'asymmetric': return f(o / s);
+    case 'tf_half_pixel_for_nearest': return f(f(o + 0.5) / s);
   }
 }
 
