@@ -48,6 +48,7 @@ export const concat: OpDef<ConcatAttrs> = {
       at += s[axis];
       const c = ctx.weights.has(name) ? ctx.constant(node as Node, i, Float32Array) : null;
       if (c && y.dtype !== 'f32') throw new BranchyUnsupportedError(`${where(node)}: an int8 concat of a constant ('${name}'); keep it in f32`);
+      if (c && s[0] !== 1) throw new BranchyUnsupportedError(`${where(node)}: constant '${name}' ${fmt(s)} differs from sample to sample (axis 0 is the batch, which branchy runs one sample at a time); give it batch 1`);
       const src = c ? ctx.mem.put(c) : -1, buf = c ? null : ctx.x[k++];
       return { layer: prepareCopy(ctx.mem, ctx.build, loops, el, where(node)), yOff: yOff * el, from: () => (buf ? buf.ptr : src) };
     });
