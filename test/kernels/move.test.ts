@@ -10,7 +10,8 @@ import { kernelsOf } from '../../src/runtime/manifest.js';
 import type { Build } from '../../src/runtime/features.js';
 import type { LinearMemory } from '../../src/runtime/memory.js';
 import { prepareReduce, prepareSoftmax, runMove, type ReduceKind } from '../../src/runtime/ops/reduce.js';
-import { COORD_MODES, NEAREST_MODES, prepareResize, runResize, type ResizeSpec } from '../../src/runtime/ops/resize.js';
+import { prepareResize, runResize, type ResizeSpec } from '../../src/runtime/ops/resize.js';
+import { COORD_MODES, NEAREST_MODES } from '../../src/ir/ops/resize.js';
 import { qs8ReduceRef, qs8ResizeLinearRef, reduceRef, resizeRef, softmaxRef } from '../reference/move.js';
 import { f32, requantRef, type Quant } from '../reference/eltwise.js';
 

@@ -6,6 +6,8 @@
 // count for a mean, else 1).
 import { prepareCopy, runCopy, transposeLoops } from '../../runtime/ops/copy.js';
 import { prepareReduce, runMove, type ReduceKind } from '../../runtime/ops/reduce.js';
+
+export type { ReduceKind };
 import { checkBool, fail, fmt, numel, where, type OpDef } from './def.js';
 import { sameDTypes } from './dense.js';
 import { elOf, intList, perSample, sampleOf } from './move.js';

@@ -5,10 +5,17 @@
 // tables (src/runtime/ops/resize.ts). int8: its own output quantization; nearest copies values
 // (then requantizes them when the output's quantization differs), linear interpolates in f32 and
 // requantizes (assembly/move/resize.ts has the exact arithmetic).
-import { COORD_MODES, NEAREST_MODES, prepareResize, runResize, type CoordMode, type NearestMode } from '../../runtime/ops/resize.js';
+import { prepareResize, runResize } from '../../runtime/ops/resize.js';
 import { fail, intTuple, rank, type OpDef } from './def.js';
 import { sameDTypes } from './dense.js';
 import { tensorQuant } from './quant-params.js';
+
+/** ONNX Resize's coordinate_transformation_mode values branchy runs (not tf_crop_and_resize). */
+export const COORD_MODES = ['half_pixel', 'half_pixel_symmetric', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_half_pixel_for_nearest'] as const;
+export type CoordMode = (typeof COORD_MODES)[number];
+/** ONNX Resize's nearest_mode values. */
+export const NEAREST_MODES = ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'] as const;
+export type NearestMode = (typeof NEAREST_MODES)[number];
 
 export interface ResizeAttrs {
   mode: 'nearest' | 'linear';

@@ -12,11 +12,9 @@ import { moveKernel, runMove, type MoveLayer } from './reduce.js';
 import { prepareRequantize, runConvert, type ConvertLayer } from './eltwise.js';
 import type { QuantParams } from './pool.js';
 
-/** ONNX Resize's coordinate_transformation_mode values branchy runs (not tf_crop_and_resize). */
-export const COORD_MODES = ['half_pixel', 'half_pixel_symmetric', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_half_pixel_for_nearest'] as const;
-export type CoordMode = (typeof COORD_MODES)[number];
-export const NEAREST_MODES = ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'] as const;
-export type NearestMode = (typeof NEAREST_MODES)[number];
+import type { CoordMode, NearestMode } from '../../ir/ops/resize.js';
+
+export type { CoordMode, NearestMode };
 
 const f = Math.fround;
 
