@@ -46,3 +46,13 @@ export { b1_bitpack_qs8_x16__wasmsimd, b1_bitpack_f32_x16__wasmsimd } from '../b
 export { b1_gemm_4x8__wasmsimd } from '../b1/gemm_wasmsimd';
 export { b1_conv_4x8__wasmsimd } from '../b1/conv_wasmsimd';
 export { qs8_b1w_gemm_2x4c8__wasmsimd, qs8_b1w_conv_2x4c8__wasmsimd } from '../b1/b1w_wasmsimd';
+export { xx_copy_nd_x1__scalar } from '../move/copy_nd';
+export { f32_softmax_x1__scalar } from '../move/softmax';
+export { f32_reduce_x1__scalar } from '../move/f32_reduce';
+export { qs8_reduce_x1__scalar } from '../move/qs8_reduce';
+export { xx_resize_nearest_x1__scalar, f32_resize_linear_x1__scalar, qs8_resize_linear_x1__scalar } from '../move/resize';
+export { xx_copy_nd_x16__wasmsimd } from '../move/copy_nd_wasmsimd';
+export { f32_softmax_x4__wasmsimd } from '../move/softmax_wasmsimd';
+export { f32_reduce_x4__wasmsimd } from '../move/f32_reduce_wasmsimd';
+export { qs8_reduce_x16__wasmsimd } from '../move/qs8_reduce_wasmsimd';
+export { xx_resize_nearest_x16__wasmsimd, f32_resize_linear_x4__wasmsimd, qs8_resize_linear_x16__wasmsimd } from '../move/resize_wasmsimd';

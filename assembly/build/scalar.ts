@@ -22,3 +22,8 @@ export { b1_bitpack_qs8_x1__scalar, b1_bitpack_f32_x1__scalar } from '../b1/bitp
 export { b1_gemm_pack_x8, b1_gemm_4x8__scalar } from '../b1/gemm';
 export { b1_conv_4x8__scalar } from '../b1/conv';
 export { qs8_b1w_gemm_pack_4c8, qs8_b1w_gemm_2x4c8__scalar, qs8_b1w_conv_2x4c8__scalar } from '../b1/b1w';
+export { xx_copy_nd_x1__scalar } from '../move/copy_nd';
+export { f32_softmax_x1__scalar } from '../move/softmax';
+export { f32_reduce_x1__scalar } from '../move/f32_reduce';
+export { qs8_reduce_x1__scalar } from '../move/qs8_reduce';
+export { xx_resize_nearest_x1__scalar, f32_resize_linear_x1__scalar, qs8_resize_linear_x1__scalar } from '../move/resize';

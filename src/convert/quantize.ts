@@ -218,6 +218,14 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
   const int8 = new Set<Node>();
   const isI8 = new Set<string>();
   const float: QuantizeResult['float'] = [];
+  // Data movement on a graph input read only by layers with weights (the transpose before a 1-D
+  // conv): the input is quantized first and the bytes move as int8.
+  const readersOf = consumers(g);
+  const movesInputToLayers = (n: Node): boolean => {
+    const rd = readersOf.get(n.outputs[0]) ?? [];
+    return opDef(n.op)!.int8 === 'passthrough' && g.inputs.includes(n.inputs[0]) && !g.outputs.includes(n.outputs[0]) &&
+      rd.length > 0 && rd.every((r) => opDef(r.op)!.int8When === 'weights' && !keep.has(r.name));
+  };
   for (const n of order) {
     const def = opDef(n.op)!;
     const ins = n.inputs.filter((i) => !isConst(i));
@@ -232,7 +240,7 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
       if (!why && def.int8When === 'weights') {
         if (!isConst(n.inputs[1]) || (n.inputs[2] && !isConst(n.inputs[2]))) why = 'weights are computed';
         else yes = true;
-      } else if (!why) yes = def.int8When === 'any-input' ? ins.some((i) => isI8.has(i)) : isI8.has(n.inputs[0]);
+      } else if (!why) yes = def.int8When === 'any-input' ? ins.some((i) => isI8.has(i)) : isI8.has(n.inputs[0]) || movesInputToLayers(n);
     }
     if (yes) {
       int8.add(n);
@@ -342,7 +350,7 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
       if (!int8.has(n)) continue;
       const ins = n.inputs.filter((i) => !isConst(i));
       const ok = follows(n.op)
-        ? out.has(ins[0])
+        ? out.has(ins[0]) || (!isI8.has(ins[0]) && quantOf.has(ins[0]))
         : quantOf.has(n.outputs[0]) && ins.every((i) => out.has(i) || isBits(i) || (!isI8.has(i) && quantOf.has(i)));
       if (!ok) continue;
       P.add(n);

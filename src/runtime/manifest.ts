@@ -22,6 +22,7 @@ import {
   B1_CONV, B1_GEMM, F32_ACT, F32_BINARY, F32_CONV, F32_DWCONV, F32_GAVGPOOL, F32_MINMAX, F32_POOL, F32_QS8_CVT, QS8_BINARY, QS8_CONV,
   QS8_CONV_CIN4, QS8_CVT, QS8_DWCONV, QS8_EXIT_HEAD, QS8_F32_CVT, QS8_GAVGPOOL, QS8_GEMM, QS8_POOL, QS8_VMULCADDC,
 } from './param-blocks.js';
+import { F32_REDUCE, F32_RESIZE_LINEAR, F32_SOFTMAX, QS8_REDUCE, QS8_RESIZE_LINEAR, XX_COPY_ND, XX_RESIZE_NEAREST } from './param-blocks.js';
 
 export interface ManifestEntry {
   readonly name: string;
@@ -156,6 +157,22 @@ export const MANIFEST = [
   { name: 'b1_conv_4x8__wasmsimd', from: 'b1/conv_wasmsimd', sig: 'conv', op: 'b1_conv', packer: 'b1_gemm_pack_x8', params: B1_CONV, twin: 'b1_conv_4x8__scalar' },
   { name: 'qs8_b1w_gemm_2x4c8__wasmsimd', from: 'b1/b1w_wasmsimd', sig: 'gemm', op: 'qs8_b1w_gemm', packer: 'qs8_b1w_gemm_pack_4c8', params: QS8_GEMM, twin: 'qs8_b1w_gemm_2x4c8__scalar' },
   { name: 'qs8_b1w_conv_2x4c8__wasmsimd', from: 'b1/b1w_wasmsimd', sig: 'conv', op: 'qs8_b1w_conv', packer: 'qs8_b1w_gemm_pack_4c8', params: QS8_CONV, twin: 'qs8_b1w_conv_2x4c8__scalar' },
+
+  // --- data movement, reduce, resize, softmax (assembly/move) ---
+  { name: 'xx_copy_nd_x1__scalar', from: 'move/copy_nd', sig: 'move', op: 'xx_copy_nd', params: XX_COPY_ND },
+  { name: 'f32_softmax_x1__scalar', from: 'move/softmax', sig: 'move', op: 'f32_softmax', params: F32_SOFTMAX },
+  { name: 'f32_reduce_x1__scalar', from: 'move/f32_reduce', sig: 'move', op: 'f32_reduce', params: F32_REDUCE },
+  { name: 'qs8_reduce_x1__scalar', from: 'move/qs8_reduce', sig: 'move', op: 'qs8_reduce', params: QS8_REDUCE },
+  { name: 'xx_resize_nearest_x1__scalar', from: 'move/resize', sig: 'move', op: 'xx_resize_nearest', params: XX_RESIZE_NEAREST },
+  { name: 'f32_resize_linear_x1__scalar', from: 'move/resize', sig: 'move', op: 'f32_resize_linear', params: F32_RESIZE_LINEAR },
+  { name: 'qs8_resize_linear_x1__scalar', from: 'move/resize', sig: 'move', op: 'qs8_resize_linear', params: QS8_RESIZE_LINEAR },
+  { name: 'xx_copy_nd_x16__wasmsimd', from: 'move/copy_nd_wasmsimd', sig: 'move', op: 'xx_copy_nd', params: XX_COPY_ND, twin: 'xx_copy_nd_x1__scalar' },
+  { name: 'f32_softmax_x4__wasmsimd', from: 'move/softmax_wasmsimd', sig: 'move', op: 'f32_softmax', params: F32_SOFTMAX, twin: 'f32_softmax_x1__scalar' },
+  { name: 'f32_reduce_x4__wasmsimd', from: 'move/f32_reduce_wasmsimd', sig: 'move', op: 'f32_reduce', params: F32_REDUCE, twin: 'f32_reduce_x1__scalar' },
+  { name: 'qs8_reduce_x16__wasmsimd', from: 'move/qs8_reduce_wasmsimd', sig: 'move', op: 'qs8_reduce', params: QS8_REDUCE, twin: 'qs8_reduce_x1__scalar' },
+  { name: 'xx_resize_nearest_x16__wasmsimd', from: 'move/resize_wasmsimd', sig: 'move', op: 'xx_resize_nearest', params: XX_RESIZE_NEAREST, twin: 'xx_resize_nearest_x1__scalar' },
+  { name: 'f32_resize_linear_x4__wasmsimd', from: 'move/resize_wasmsimd', sig: 'move', op: 'f32_resize_linear', params: F32_RESIZE_LINEAR, twin: 'f32_resize_linear_x1__scalar' },
+  { name: 'qs8_resize_linear_x16__wasmsimd', from: 'move/resize_wasmsimd', sig: 'move', op: 'qs8_resize_linear', params: QS8_RESIZE_LINEAR, twin: 'qs8_resize_linear_x1__scalar' },
 ] as const satisfies readonly ManifestEntry[];
 
 const LEVEL: Record<Build, number> = { scalar: 0, simd: 1, relaxed: 2 };

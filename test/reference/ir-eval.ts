@@ -7,6 +7,7 @@ import type { RefOut } from './b1.js';
 import { applyAct as applyDef } from '../../src/ir/activations.js';
 import { broadcastRef, qs8BinaryRef, sourceIndex, type BinaryOpName } from './broadcast.js';
 import { qs8ActRef, qs8PreluRef } from './activation.js';
+import { concatRef, padRef, qs8ResizeLinearRef, reduceRef, resizeRef, sliceRef, softmaxRef, transposeRef } from './move.js';
 
 export type Values = Map<string, Float32Array>;
 
@@ -153,18 +154,8 @@ function evalNode(node: Node, ins: Float32Array[], shapes: number[][], _get: (n:
       return [x.map((v, i) => (v < 0 ? v * s[s.length === 1 ? 0 : i % C] : v)), xs.slice()];
     }
     case 'concat': {
-      const outer = x.length / xs[xs.length - 1];
-      const cs = shapes.map((s) => s[s.length - 1]);
-      const C = cs.reduce((a, b) => a + b, 0);
-      const y = new Float32Array(outer * C);
-      for (let o = 0; o < outer; o++) {
-        let off = 0;
-        ins.forEach((t, k) => {
-          y.set(t.subarray(o * cs[k], (o + 1) * cs[k]), o * C + off);
-          off += cs[k];
-        });
-      }
-      return [y, [...xs.slice(0, -1), C]];
+      const r = concatRef(ins, shapes, node.attrs.axis === undefined ? xs.length - 1 : (node.attrs.axis + xs.length) % xs.length);
+      return [r.y, r.shape];
     }
     case 'reshape': return [x.slice(), node.attrs.shape.slice()];
     case 'flatten': {
@@ -177,17 +168,27 @@ function evalNode(node: Node, ins: Float32Array[], shapes: number[][], _get: (n:
       }
       return [y, [N, K]];
     }
-    case 'softmax': {
-      const C = xs[xs.length - 1];
-      const y = new Float32Array(x.length);
-      for (let o = 0; o < x.length; o += C) {
-        let m = -Infinity;
-        for (let c = 0; c < C; c++) m = Math.max(m, x[o + c]);
-        let s = 0;
-        for (let c = 0; c < C; c++) s += (y[o + c] = Math.exp(x[o + c] - m));
-        for (let c = 0; c < C; c++) y[o + c] /= s;
-      }
-      return [y, xs.slice()];
+    case 'softmax': return [softmaxRef(x, xs, node.attrs.axis === undefined ? xs.length - 1 : (node.attrs.axis + xs.length) % xs.length), xs.slice()];
+    case 'transpose': {
+      const r = transposeRef(x, node.attrs.view ?? xs, node.attrs.perm);
+      return [r.y, node.attrs.shape ?? r.shape];
+    }
+    case 'slice': {
+      // The IR's resolved ends (-1: before the first element) in ONNX's terms.
+      const a = node.attrs, r = sliceRef(x, xs, a.starts, a.ends.map((e, i) => (e < 0 ? e - xs[i] : e)), xs.map((_, i) => i), a.steps);
+      return [r.y, r.shape];
+    }
+    case 'pad': {
+      const r = padRef(x, xs, node.attrs.pads, node.attrs.mode, node.attrs.value);
+      return [r.y, r.shape];
+    }
+    case 'reduce': {
+      const r = reduceRef(x, xs, node.attrs.axes, node.attrs.keepdims, node.attrs.kind);
+      return [Float32Array.from(r.y), r.shape];
+    }
+    case 'resize': {
+      const a = node.attrs, ys = [xs[0], a.size[0], a.size[1], xs[3]];
+      return [Float32Array.from(resizeRef(x, xs, ys, [1, a.scales[0], a.scales[1], 1], a.mode, a.coord, a.nearest)), ys];
     }
     case 'activation': return [x.slice(), xs.slice()];
     case 'quantize':
@@ -415,13 +416,36 @@ function evalI8(node: Node, ins: TensorInfo[], outT: TensorInfo, vs: (Float32Arr
       return qs8PreluRef(x, xs[xs.length - 1], vs[1] as Float32Array, qi, qo);
     case 'concat':
     case 'reshape':
-    case 'flatten': {
+    case 'flatten':
+    case 'transpose':
+    case 'slice':
+    case 'pad': {
       for (const t of ins) {
         const q = tq(t, 'input');
         if (q.scale !== qo.scale || q.zeroPoint !== qo.zeroPoint) throw new Error(`ir-eval: int8 ${node.op} '${node.name}': input '${t.name}' has another quantization than the output`);
       }
-      const [y] = evalNode(node, vs.map((v) => Float32Array.from(v)), ins.map((t) => t.shape), () => new Float32Array());
+      // Pad's constant is its value quantized with the tensor's scale and zero point.
+      const n = node.op === 'pad' ? { ...node, attrs: { ...node.attrs, value: quantizeValue(node.attrs.value, qi.scale, qi.zeroPoint) } } : node;
+      const [y] = evalNode(n, vs.map((v) => Float32Array.from(v)), ins.map((t) => t.shape), () => new Float32Array());
       return Int8Array.from(y);
+    }
+    case 'reduce': {
+      // The average pools' rule: acc = sum of (x - zp_in), or max - zp_in; m = s_in / (s_out * k).
+      const a = node.attrs, k = a.kind === 'mean' ? a.axes.reduce((p, i) => p * xs[i], 1) : 1;
+      const acc = reduceRef(Float32Array.from(x, (v) => v - qi.zeroPoint), xs, a.axes, a.keepdims, a.kind === 'max' ? 'max' : 'sum').y;
+      return Int8Array.from(acc, (v) => requant(v, f32(qi.scale / (qo.scale * k)), qo.zeroPoint, -128, 127));
+    }
+    case 'resize': {
+      const a = node.attrs, [N, H, W, C] = xs, per = H * W * C, out = a.size[0] * a.size[1] * C;
+      const y = new Int8Array(N * out);
+      for (let b = 0; b < N; b++) {
+        const xb = x.subarray(b * per, (b + 1) * per);
+        y.set(a.mode === 'linear'
+          ? qs8ResizeLinearRef(xb, [H, W, C], a.size, a.scales, a.coord, qi, qo)
+          : Int8Array.from(resizeRef(xb, [H, W, C], [a.size[0], a.size[1], C], [a.scales[0], a.scales[1], 1], 'nearest', a.coord, a.nearest),
+            (v) => (qi.scale === qo.scale && qi.zeroPoint === qo.zeroPoint ? v : requant(v - qi.zeroPoint, f32(qi.scale / qo.scale), qo.zeroPoint, -128, 127))), b * out);
+      }
+      return y;
     }
     default:
       throw new Error(`ir-eval: ${node.op} has no int8 form`);

@@ -8,6 +8,7 @@ import { opDef } from '../../ir/ops/index.js';
 import type { Activation, Node, OpAttrs, OpType, TensorInfo, Weights } from '../../ir/types.js';
 import { toNum, type Const } from './proto.js';
 import { sameQuant, type QdqState } from './qdq.js';
+import { asImage } from './ops/axes.js';
 
 export const MIN_OPSET = 7;
 export const MAX_OPSET = 21;
@@ -73,6 +74,8 @@ export class ImportContext {
    * Shape of it, say, which leaves no IR reader): the passes leave them in place (`keep`).
    */
   readonly keep = new Set<Node>();
+  /** ONNX nodes a pattern translated with an earlier node (the channel shuffle's Transpose and Reshape): skipped. */
+  readonly consumed = new Set<onnx.INodeProto>();
   private readonly taken = new Set<string>();
 
   constructor(readonly model: onnx.ModelProto, readonly opts: ImportOptions, readonly q: QdqState) {
@@ -247,6 +250,8 @@ export class ImportContext {
 
   image(n: onnx.INodeProto, i: number): Value {
     const v = this.valueIn(n, i);
+    // A rank-4 value in ONNX's order (after a reshape that mixed channels and space): one transpose to NHWC.
+    if (v.layout === 'plain' && v.shape.length === 4) return asImage(this, n, v);
     if (v.layout !== 'nchw') {
       this.unsupported(n, `input '${this.inputName(n, i)}' of shape [${v.shape.join(', ')}] is not an NCHW image`,
         'branchy runs 2-D convolutions and pools on rank-4 NCHW tensors');

@@ -4,7 +4,7 @@ import { BranchyUnsupportedError } from '../../errors.js';
 import type { TensorInfo } from '../types.js';
 import { prepareMulChannel, runMulChannel } from '../../runtime/ops/eltwise.js';
 import { f32Range, int8Range } from '../../runtime/ops/activation.js';
-import { numel, where, type OpNode, type StepContext } from './def.js';
+import { fmt, numel, where, type OpNode, type StepContext } from './def.js';
 import { tensorQuant } from './quant-params.js';
 
 /** Whether b may be the constant operand of x's per-channel op: shape [C] (the last axis, not the batch) or [1]. */
@@ -21,6 +21,9 @@ export function createChannel(ctx: StepContext, node: OpNode<unknown>, op: 'add'
   }
   const n = numel(y.shape.slice(1));
   const channels = x.shape[x.shape.length - 1];
+  if (bConst.length !== 1 && bConst.length !== channels) {
+    throw new BranchyUnsupportedError(`${where(node)}: constant '${node.inputs[1]}' ${fmt(ctx.info(node.inputs[1]).shape)} is not per channel or scalar; branchy runs a batch sample by sample and adds or multiplies constants of shape [${channels}] or [1]`);
+  }
   const rows = n / channels;
   const expand = (v: Float32Array) => (v.length === 1 ? new Float32Array(channels).fill(v[0]) : v);
   const scale = op === 'mul' ? expand(bConst) : new Float32Array(channels).fill(1);

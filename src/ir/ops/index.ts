@@ -23,11 +23,16 @@ import { quantize } from './quantize.js';
 import { dequantize } from './dequantize.js';
 import { requantize } from './requantize.js';
 import { bitpack } from './bitpack.js';
+import { transpose } from './transpose.js';
+import { slice } from './slice.js';
+import { pad } from './pad.js';
+import { reduce } from './reduce.js';
+import { resize } from './resize.js';
 import type { OpDef } from './def.js';
 
 export const OPS = {
   conv2d, dwconv2d, gemm, maxpool, avgpool, globalavgpool, add, mul, sub, div, max, min, concat, reshape, flatten, softmax,
-  activation, prelu, quantize, dequantize, requantize, bitpack, convtranspose2d,
+  activation, prelu, quantize, dequantize, requantize, bitpack, convtranspose2d, transpose, slice, pad, reduce, resize,
 } as const;
 
 /** Every op's name, in the registry's order. */
