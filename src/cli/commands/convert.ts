@@ -1,6 +1,7 @@
 // branchy convert MODEL.onnx -o OUT.branchy [--quant none|int8 --calib SRC ...]
 import { parse, intOption } from '../args.js';
 import { readModelFile } from '../model-file.js';
+import { parseInputShapes } from '../input-shapes.js';
 import { loadCifar10Split, loadMnist, type Dataset } from '../datasets.js';
 import { readInput, writeOutput } from '../files.js';
 import { readNpy } from '../npy.js';
@@ -14,7 +15,7 @@ import path from 'node:path';
 const USAGE =
   'branchy convert MODEL.onnx -o OUT.branchy [--quant none|int8] [--calib mnist|cifar10|FILE.npy] [--calib-count N] ' +
   '[--method minmax|percentile|sigma|kmeans] [--percentile P] [--clusters K] [--sequential] [--keep-float NODE,NODE] ' +
-  '[--prune SPARSITY[,global]] [--lowrank energy:F|macs:F] [--binarize NODE,NODE] [--data-dir DIR]';
+  '[--prune SPARSITY[,global]] [--lowrank energy:F|macs:F] [--binarize NODE,NODE] [--input-shape NAME=D0,D1,...] [--data-dir DIR]';
 
 /** Calibration images: a training split (never the test split), or a user's .npy batch. */
 async function calibrationSet(src: string, count: number, dataDir?: string): Promise<Float32Array[] | Uint8Array[]> {
@@ -53,12 +54,13 @@ export async function convert(argv: string[]): Promise<void> {
     prune: { type: 'string' },
     lowrank: { type: 'string' },
     binarize: { type: 'string' },
+    'input-shape': { type: 'string', multiple: true },
   }, USAGE);
   if (positionals.length !== 1) throw new BranchyInputError(`convert takes one model file\nusage: ${USAGE}`);
   const src = positionals[0];
   const out = values.out ?? src.replace(/\.onnx$/, '') + '.branchy';
   const binarize = values.binarize?.split(',').map((s) => s.trim()).filter(Boolean);
-  const { graph, weights, binarized } = await readModelFile(src, { binarize });
+  const { graph, weights, binarized } = await readModelFile(src, { binarize, inputShapes: parseInputShapes(values['input-shape']) });
   for (const b of binarized) {
     console.log(`binarize ${b.node} (${b.op}, ${b.input === 'bits' ? 'binary activations' : 'float/int8 activations'}) ${b.channels} channels, ` +
       `alpha ${b.alpha[0].toPrecision(3)}..${b.alpha[1].toPrecision(3)}, weights ${b.bytesBefore} -> ${b.bytesAfter} bytes`);
