@@ -122,7 +122,8 @@ export interface NodeCase {
  * needs constant weights; the ONNX tests feed them as inputs).
  */
 export function loadNodeTest(name: string): NodeCase {
-  const dir = join(NODE_TESTS, name);
+  // The node tests, then the PyTorch-converted module tests beside them (test_Conv2d, opset 6).
+  const dir = [join(NODE_TESTS, name), join(NODE_TESTS, '..', 'pytorch-converted', name)].find((d) => existsSync(d)) ?? join(NODE_TESTS, name);
   const m = ONNX.ModelProto.decode(readFileSync(join(dir, 'model.onnx')));
   const data = join(dir, 'test_data_set_0');
   const files = readdirSync(data);

@@ -30,8 +30,6 @@ const refused = (message: string, error = BranchyUnsupportedError): NotYet => ({
 
 /** What branchy cannot run yet, by zoo model: one line per model, the first failure only. */
 export const NOT_YET: Record<string, NotYet> = {
-  // C2f's chunk (its SiLU, x * Sigmoid(x), imports since issue 16's element-wise ops).
-  yolov8n: refused('operator Slice is not supported'),
   // Pre-activation BatchNorm after each Concat stays a float multiply-add.
   densenet121: { float: 'mul of a constant has no int8 form' },
   // int8 runs every layer, but minmax int8 is further than 10% from f32 (relative L2 over the four

@@ -6,11 +6,12 @@ import { BranchyFormatError, BranchyUnsupportedError } from '../../errors.js';
 import { checkNode, inferNode } from '../../ir/shapes.js';
 import { opDef } from '../../ir/ops/index.js';
 import type { Activation, Node, OpAttrs, OpType, TensorInfo, Weights } from '../../ir/types.js';
-import { toNum, type Const } from './proto.js';
+import type { Const } from './proto.js';
 import { sameQuant, type QdqState } from './qdq.js';
 import { asImage } from './ops/axes.js';
+import { defaultOpset } from './legacy.js';
 
-export const MIN_OPSET = 7;
+export const MIN_OPSET = 1;
 export const MAX_OPSET = 21;
 
 export interface ImportOptions {
@@ -81,11 +82,7 @@ export class ImportContext {
   constructor(readonly model: onnx.ModelProto, readonly opts: ImportOptions, readonly q: QdqState) {
     const g = model.graph;
     if (!g) throw new BranchyUnsupportedError('the ONNX model has no graph');
-    let opset = -1;
-    for (const o of model.opsetImport ?? []) {
-      if (!o.domain || o.domain === 'ai.onnx') opset = toNum(o.version);
-    }
-    if (opset < 0) opset = 1;
+    const opset = defaultOpset(model);
     if (opset < MIN_OPSET || opset > MAX_OPSET) {
       throw new BranchyUnsupportedError(
         `the model uses opset ${opset}; branchy reads opsets ${MIN_OPSET}-${MAX_OPSET}: re-export with opset_version between ${MIN_OPSET} and ${MAX_OPSET}`,

@@ -13,6 +13,7 @@ import { BranchyUnsupportedError } from '../../errors.js';
 import { validateGraph } from '../../ir/graph.js';
 import type { Graph, Normalize, Weights } from '../../ir/types.js';
 import { foldAffine } from '../../ir/passes/fold-affine.js';
+import { upgradeLegacy } from './legacy.js';
 import { fuseActivationPatterns } from '../../ir/passes/activation-patterns.js';
 import { cancelMoves } from '../../ir/passes/cancel-moves.js';
 import { fuseActivations } from '../../ir/passes/fuse-activation.js';
@@ -45,6 +46,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
   } catch (e) {
     throw new BranchyUnsupportedError(`not an ONNX model: ${(e as Error).message}`);
   }
+  upgradeLegacy(model);
   checkArity(model);
   const ctx = new ImportContext(model, opts, new QdqState(model));
   const g = model.graph!;

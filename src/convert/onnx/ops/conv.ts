@@ -40,15 +40,16 @@ function conv2d(ctx: ImportContext, n: onnx.INodeProto, a: Attrs, x: Value, w: C
     }
     const wt = ctx.addTensor(wname, [O, KH, KW, C], ohwi);
     ctx.emit('conv2d', n.name ?? '', bias ? [x.ir, wt, bias] : [x.ir, wt], out, win);
-  } else if (group === C && Ig === 1 && O % C === 0) {
+  } else if (group === C && Ig === 1 && O === C) {
     const hwc = new Float32Array(wd.length);
     for (let o = 0; o < O; o++) for (let h = 0; h < KH; h++) for (let q = 0; q < KW; q++) {
       hwc[(h * KW + q) * O + o] = wd[(o * KH + h) * KW + q];
     }
     const wt = ctx.addTensor(wname, [KH, KW, O], hwc);
-    ctx.emit('dwconv2d', n.name ?? '', bias ? [x.ir, wt, bias] : [x.ir, wt], out, { ...win, multiplier: O / C });
+    ctx.emit('dwconv2d', n.name ?? '', bias ? [x.ir, wt, bias] : [x.ir, wt], out, { ...win, multiplier: 1 });
   } else {
-    // A grouped conv: OIHW with I = C / group -> OHWI [O][KH][KW][C/group].
+    // A grouped conv (a depthwise one with a channel multiplier too, which the depthwise kernels
+    // do not run): OIHW with I = C / group -> OHWI [O][KH][KW][C/group].
     if (group < 1 || C % group !== 0 || O % group !== 0 || Ig * group !== C) {
       ctx.unsupported(n, `attribute group=${group} with W [${w.dims.join(', ')}] and ${C} input channels`, 'the model is malformed: group must divide the input and output channels');
     }

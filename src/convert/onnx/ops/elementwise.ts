@@ -116,9 +116,15 @@ function general(ctx: ImportContext, n: onnx.INodeProto, out: string, op: (typeo
   ctx.define(out, { ir: out, shape: y, layout: nchw ? 'nchw' : 'plain' });
 }
 
-const binary: ImportFn = (ctx, n, _a, out) => {
+const binary: ImportFn = (ctx, n, a, out) => {
   const op = n.opType as keyof typeof IR_OF;
   const c0 = ctx.isConst(n, 0), c1 = ctx.isConst(n, 1);
+  // Opset < 7: broadcast=1 with `axis` aligns B at that axis of A; numpy's alignment is the last.
+  if (ctx.opset < 7 && a.int('broadcast', 0) === 1 && a.has('axis')) {
+    const rank = (i: number) => (ctx.isConst(n, i) ? ctx.constIn(n, i, `input ${i}`).dims : ctx.valueIn(n, i).shape).length;
+    const axis = a.int('axis', 0), ra = rank(0), rb = rank(1);
+    if ((axis + ra) % ra !== ra - rb) ctx.unsupported(n, `broadcast=1 with axis=${axis} (opset ${ctx.opset}: B's axes start at A's axis ${axis})`, 'give B trailing size-1 axes (numpy broadcasting) and re-export with opset 7 or later');
+  }
   if (!c0 && !c1) {
     if (op === 'Mul' && hardswish(ctx, n, out)) return;
     return general(ctx, n, out, IR_OF[op]);
