@@ -236,7 +236,7 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
       why = 'binary values (a bitpack reads int8 when its input is)';
     } else if (!def.int8When) why = `${n.op} has no int8 form`;
     else {
-      why = def.int8Refusal?.(n as OpNode<unknown>, isConst) ?? (def.fusesActivation && n.op !== 'activation' && !isClampAct(n.act) ? `fused ${n.act!.kind} has no int8 form` : undefined);
+      why = def.int8Refusal?.(n as OpNode<unknown>, isConst, (t) => info.get(t)!) ?? (def.fusesActivation && n.op !== 'activation' && !isClampAct(n.act) ? `fused ${n.act!.kind} has no int8 form` : undefined);
       if (!why && def.int8When === 'weights') {
         if (!isConst(n.inputs[1]) || (n.inputs[2] && !isConst(n.inputs[2]))) why = 'weights are computed';
         else yes = true;

@@ -7,6 +7,7 @@ import type { RefOut } from './b1.js';
 import { applyAct as applyDef } from '../../src/ir/activations.js';
 import { broadcastRef, qs8BinaryRef, sourceIndex, type BinaryOpName } from './broadcast.js';
 import { qs8ActRef, qs8PreluRef } from './activation.js';
+import { qs8MulChannelRef } from './eltwise.js';
 import { concatRef, padRef, qs8ResizeLinearRef, reduceRef, resizeRef, sliceRef, softmaxRef, transposeRef } from './move.js';
 
 export type Values = Map<string, Float32Array>;
@@ -408,6 +409,13 @@ function evalI8(node: Node, ins: TensorInfo[], outT: TensorInfo, vs: (Float32Arr
     case 'max':
     case 'min': {
       const [lo, hi] = actRangeQ(node.act, qo.scale, qo.zeroPoint);
+      if (ins[1].constant) {
+        // By a per-channel (or scalar) f32 constant: mul scales, add shifts each channel.
+        const C = xs[xs.length - 1], k = vs[1] as Float32Array;
+        const v = Float32Array.from({ length: C }, (_, c) => k[k.length === 1 ? 0 : c]);
+        const mul = node.op === 'mul';
+        return qs8MulChannelRef(x, x.length / C, C, mul ? v : new Float32Array(C).fill(1), mul ? null : v, qi, qo, lo, hi);
+      }
       return qs8BinaryRef(node.op, x, xs, qi, vs[1] as Int8Array, ins[1].shape, tq(ins[1], 'input b'), qo, lo, hi);
     }
     case 'activation':

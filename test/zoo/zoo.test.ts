@@ -30,8 +30,6 @@ const refused = (message: string, error = BranchyUnsupportedError): NotYet => ({
 
 /** What branchy cannot run yet, by zoo model: one line per model, the first failure only. */
 export const NOT_YET: Record<string, NotYet> = {
-  // Pre-activation BatchNorm after each Concat stays a float multiply-add.
-  densenet121: { float: 'mul of a constant has no int8 form' },
   // int8 runs every layer, but minmax int8 is further than 10% from f32 (relative L2 over the four
   // test inputs: mobilenet_v2 0.37, googlenet 0.14, fc_autoencoder 0.14, regnet_x_400mf 0.103,
   // mnasnet0_5 0.34, shufflenet_v2_x0_5 0.42; the last two the same with their ReduceMean, and the

@@ -68,7 +68,10 @@ export function elementwise(op: BinaryOp, channel?: 'add' | 'mul'): OpDef<Record
     fusesActivation: true,
     int8: 'requantize',
     int8When: 'any-input',
-    int8Refusal: (node, isConst) => (node.inputs.some(isConst) ? `${op} of a constant has no int8 form` : undefined),
+    // By a constant: int8 on the per-channel multiply-add kernel (BatchNorm after a Concat), the
+    // constant in f32; any other constant shape stays f32.
+    int8Refusal: (node, isConst, info) => (node.inputs.some(isConst) && !(channel && isChannelConst(info(node.inputs[1]), info(node.inputs[0]).shape))
+      ? `${op} of a constant${channel ? ' other than per channel' : ''} has no int8 form` : undefined),
     check() {},
     infer(node, [a, b]) {
       if (channel && isChannelConst(b, a.shape)) return [a.shape.slice()];
