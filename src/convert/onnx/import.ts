@@ -14,6 +14,7 @@ import { validateGraph } from '../../ir/graph.js';
 import type { Graph, Normalize, Weights } from '../../ir/types.js';
 import { foldAffine } from '../../ir/passes/fold-affine.js';
 import { upgradeLegacy } from './legacy.js';
+import { uint8Inputs } from './uint8-inputs.js';
 import { fuseActivationPatterns } from '../../ir/passes/activation-patterns.js';
 import { cancelMoves } from '../../ir/passes/cancel-moves.js';
 import { fuseActivations } from '../../ir/passes/fuse-activation.js';
@@ -47,6 +48,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
     throw new BranchyUnsupportedError(`not an ONNX model: ${(e as Error).message}`);
   }
   upgradeLegacy(model);
+  uint8Inputs(model);
   checkArity(model);
   const ctx = new ImportContext(model, opts, new QdqState(model));
   const g = model.graph!;
