@@ -1,6 +1,10 @@
 // Kernel benchmarks on real layer shapes (MobileNet-v1 CIFAR-10, ResNet-18), every
 // build, GMAC/s at the median, beside the measured peak of the dot instruction mix.
 //   npm run bench:kernels            (prints a Markdown table; paste it into bench/RESULTS.md)
+//   npm run bench:kernels -- --builds simd --only 'dw|1×1' --stat min --time 2000
+// --stat min reports the fastest call (on a shared, loaded machine the least disturbed one:
+// compare builds of the code by alternating runs and taking the best of each).
+import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
 import { loadKernels } from '../src/runtime/wasm.js';
 import { LinearMemory } from '../src/runtime/memory.js';
@@ -73,7 +77,15 @@ function layer(mem: LinearMemory, build: Build, s: Shape): (() => void) | null {
   return () => runQs8Conv(mem, L, x, y);
 }
 
-const builds = BUILDS.filter((b) => supportedBuilds().includes(b));
+const { values: opt } = parseArgs({
+  options: {
+    builds: { type: 'string' }, only: { type: 'string' }, stat: { type: 'string', default: 'p50' }, time: { type: 'string', default: '400' },
+  },
+});
+const stat = opt.stat as 'p50' | 'min';
+if (stat !== 'p50' && stat !== 'min') throw new Error('--stat is p50 or min');
+const only = opt.only ? new RegExp(opt.only) : null;
+const builds = BUILDS.filter((b) => supportedBuilds().includes(b) && (!opt.builds || opt.builds.split(',').includes(b)));
 const gmacs = new Map<string, Partial<Record<Build, number>>>();
 const peak: Partial<Record<Build, ReturnType<typeof peaks>>> = {};
 for (const build of builds) {
@@ -81,18 +93,19 @@ for (const build of builds) {
   // One allocator per instance: every layer's buffers live side by side.
   const mem = new LinearMemory(mod);
   peak[build] = peaks(mem);
-  const bench = new Bench({ time: 400, warmupTime: 100, iterations: 30 });
+  const bench = new Bench({ time: Number(opt.time), warmupTime: 100, iterations: 30 });
   for (const s of SHAPES) {
+    if (only && !only.test(s.name)) continue;
     const fn = layer(mem, build, s);
     if (fn) bench.add(s.name, fn);
   }
   await bench.run();
   for (const t of bench.tasks) {
-    const r = t.result as unknown as { latency?: { p50: number } };
+    const r = t.result as unknown as { latency?: { p50: number; min: number } };
     if (!r.latency) continue;
     const s = SHAPES.find((x) => x.name === t.name)!;
     const row = gmacs.get(s.name) ?? {};
-    row[build] = macs(s) / (r.latency.p50 * 1e6);
+    row[build] = macs(s) / (r.latency[stat] * 1e6);
     gmacs.set(s.name, row);
   }
 }
@@ -101,9 +114,11 @@ const fmt = (v?: number) => (v === undefined ? '—' : v.toFixed(2));
 const dotPeak = peak.simd?.dot_i16x8;
 console.log(`\n${machine()}\n`);
 console.log(`measured peak: i32x4.dot_i16x8_s loop ${fmt(dotPeak)} GMAC/s (simd), ${fmt(peak.relaxed?.dot_i16x8)} (relaxed build); relaxed i8×i7 dot loop ${fmt(peak.relaxed?.relaxed_dot_i8x16)} GMAC/s\n`);
+console.log(`GMAC/s at the ${stat === 'min' ? 'fastest call' : 'median'}\n`);
 console.log(`| layer | MACs | ${builds.join(' GMAC/s | ')} GMAC/s | simd % of dot peak |`);
 console.log(`|---|---:|${builds.map(() => '---:').join('|')}|---:|`);
 for (const s of SHAPES) {
+  if (only && !only.test(s.name)) continue;
   const row = gmacs.get(s.name) ?? {};
   const pct = row.simd !== undefined && dotPeak ? `${((100 * row.simd) / dotPeak).toFixed(0)}%` : '—';
   console.log(`| ${s.name} | ${macs(s)} | ${builds.map((b) => fmt(row[b])).join(' | ')} | ${s.kind === 'f32_conv' ? 'n/a (f32)' : pct} |`);

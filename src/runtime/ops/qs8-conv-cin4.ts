@@ -53,7 +53,7 @@ export function isCin4Kernel(kernel: string): boolean {
 export function cin4Tile(kernel: string): Qs8GemmTile {
   const t = CIN4_NAME.exec(kernel);
   if (!t) throw new TypeError(`'${kernel}' is not a direct small-C_in conv kernel name`);
-  return { mr: +t[1], nr: +t[2], kr: +t[3], packer: packerOf(kernel) };
+  return { mr: +t[1], nr: +t[2], kr: +t[3], wbytes: 2, packer: packerOf(kernel) };
 }
 
 /** Pair slots of a kernel: KH*floor(KW*C/2), plus ceil(KH/2) when KW*C is odd (mirror of cin4_slots). */
