@@ -26,7 +26,7 @@
 // Scratch (SIMD kernel; the scalar twin ignores it): a ring of R = 2*dh + 2 pair rows,
 // ring slot of V(r) = r mod R, with the input row each slot holds in R i32 tags in front:
 //   tags: roundup(4R, 16) bytes | R rows of Wn * Cp * 4 bytes
-//   Wn = (OW-1)*sw + 2*dw + 1 (the padded columns the windows read), Cp = roundup(C, 16).
+//   Wn = (OW-1)*sw + 2*dw + 1 (the padded columns the windows read), Cp = roundup(C, 8).
 // qs8_dwconv_3x3r_scratch_bytes(params) says how much.
 import { requant_fp32 } from '../common/requant';
 import {
@@ -78,7 +78,7 @@ export function dw3r_ring(params: usize): i32 {
 @inline
 export function dw3r_row_bytes(params: usize): i32 {
   const wn = (load<i32>(params, QS8_DWCONV_OW) - 1) * load<i32>(params, QS8_DWCONV_SW) + 2 * load<i32>(params, QS8_DWCONV_DW) + 1;
-  return wn * ((load<i32>(params, QS8_DWCONV_C) + 15) & ~15) * 4;
+  return wn * ((load<i32>(params, QS8_DWCONV_C) + 7) & ~7) * 4;
 }
 
 /** Bytes of the tags in front of the ring. */

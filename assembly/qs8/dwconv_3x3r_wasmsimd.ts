@@ -3,12 +3,12 @@
 //
 // Per output row: make sure the ring holds the pair rows V(r0) and V(r0 + 2dh) (r0 = oy*sh - pt;
 // each pair row is built once and read by the output rows that need it), then tiles of
-// 2 output pixels x 16 channels: per kernel column kx and group of 4 channels, the two weight
+// 2 output pixels x 16 channels (a last tail of 8 or fewer channels: x 8): per kernel column kx and group of 4 channels, the two weight
 // vectors (w0, w1) and (w2, 0) are loaded once for both pixels, each pixel loads its two pair
 // entries, and four i32x4.dot_i16x8_s + add update its accumulator: 8 accumulators, no
 // shuffles, no tap pointers. The accumulators start at bias'; the fp32 requantization
-// follows per pixel. A channel tail computes 16 lanes (entries past C come from bytes past a
-// pixel, at most 15, against zero weights) and stores the live ones.
+// follows per pixel. A channel tail of 9..15 computes 16 lanes (entries past C come from bytes past a
+// pixel, at most 7, against zero weights), one of 1..8 computes 8; both store the live ones.
 //
 // A pair row: entry (x, c) at x*Cp*4 + c*4 = (i16 x[r][x - pl][c], i16 x[r + dh][x - pl][c]),
 // where a row or column outside the image reads the zero row (zp_in); built 8 channels at a
@@ -89,6 +89,16 @@ function finish(a0: v128, a1: v128, a2: v128, a3: v128, wg: usize, o: usize, rem
   else store_i8_partial(o, y, rem);
 }
 
+/** finish for 8 accumulators (channels 0..7 of a group); rem (1..8) live. */
+// @ts-ignore: decorator
+@inline
+function finish8(a0: v128, a1: v128, wg: usize, o: usize, rem: i32, vzm: v128, vlo: v128, vhi: v128): void {
+  const h = i16x8.narrow_i32x4_s(requant_fp32x4_zm(a0, v128.load(wg, 448), vzm, vlo, vhi), requant_fp32x4_zm(a1, v128.load(wg, 464), vzm, vlo, vhi));
+  const y = i8x16.narrow_i16x8_s(h, h);
+  if (rem >= 8) v128.store64_lane(o, y, 0);
+  else store_i8_partial(o, y, rem);
+}
+
 export function qs8_dwconv_3x3r_2x16c__wasmsimd(
   input: usize, packed: usize, output: usize, zero: usize, scratch: usize, params: usize,
 ): void {
@@ -100,7 +110,7 @@ export function qs8_dwconv_3x3r_2x16c__wasmsimd(
   const vzm = zp_magic(zp);
   const vlo = f32x4.splat(<f32>(load<i32>(params, QS8_DWCONV_QMIN) - zp));
   const vhi = f32x4.splat(<f32>(load<i32>(params, QS8_DWCONV_QMAX) - zp));
-  const cp = (C + 15) & ~15;
+  const cp = (C + 7) & ~7;
   const wn = (OW - 1) * SW + 2 * DW + 1;
   const ring = dw3r_ring(params);
   const rowBytes = <usize>dw3r_row_bytes(params);
@@ -124,7 +134,8 @@ export function qs8_dwconv_3x3r_2x16c__wasmsimd(
         const qa = two ? pa + pxStep : pa;
         const qb = two ? pb + pxStep : pb;
         let wg = packed;
-        for (let c = 0; c < C; c += 16) {
+        let c = 0;
+        for (; c + 8 < C; c += 16) {
           const cb = <usize>c << 2;
           let a0 = v128.load(wg, 0);
           let a1 = v128.load(wg, 16);
@@ -154,6 +165,31 @@ export function qs8_dwconv_3x3r_2x16c__wasmsimd(
           finish(a0, a1, a2, a3, wg, out + <usize>c, rem, vzm, vlo, vhi);
           if (two) finish(b0, b1, b2, b3, wg, out + <usize>(C + c), rem, vzm, vlo, vhi);
           wg += DW3R_GROUP_BYTES;
+        }
+        if (c < C) {
+          // A tail of 1..8 channels: the group's first 8 lanes only (a pair row holds Cp = C
+          // rounded up to 8 channels, so 16 lanes would read the next pixel's entry).
+          let a0 = v128.load(wg, 0);
+          let a1 = v128.load(wg, 16);
+          let b0 = a0, b1 = a1;
+          let wk = wg + 64;
+          let col: usize = <usize>c << 2;
+          for (let kx = 0; kx < 3; kx++) {
+            for (let j: usize = 0; j < 32; j += 16) {
+              const w01 = v128.load(wk + j);
+              const w2 = v128.load(wk + j, 64);
+              const at = col + j;
+              const na = i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(v128.load(pa + at), w01), i32x4.dot_i16x8_s(v128.load(pb + at), w2)));
+              const nb = i32x4.add(b0, i32x4.add(i32x4.dot_i16x8_s(v128.load(qa + at), w01), i32x4.dot_i16x8_s(v128.load(qb + at), w2)));
+              a0 = a1; a1 = na;
+              b0 = b1; b1 = nb;
+            }
+            wk += 128;
+            col += kxStep;
+          }
+          const rem = C - c;
+          finish8(a0, a1, wg, out + <usize>c, rem, vzm, vlo, vhi);
+          if (two) finish8(b0, b1, wg, out + <usize>(C + c), rem, vzm, vlo, vhi);
         }
         out += <usize>(two ? 2 * C : C);
       }
