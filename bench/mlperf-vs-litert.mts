@@ -8,15 +8,22 @@
 // --quant int8` does (minmax, 32 seeded calibration inputs), in the simd and relaxed builds.
 // The MACs of both sides are printed: they must agree. One process, one thread, batch 1,
 // seeded inputs; every round runs each engine on each model for ~20 ms, in turn (interleaved);
-// medians and 25th percentiles per call. branchy's time includes quantizing the float input
-// (LiteRT's is handed int8). --steps: branchy's per-step times (relaxed build) with GMAC/s.
+// medians and 25th percentiles per call. branchy is handed the float input in NHWC, the
+// layout the .tflite takes (run(x, { layout: 'NHWC' })); its time includes quantizing it
+// (LiteRT's is handed int8).
+// --layers: per layer, branchy's step (relaxed build, run alone) beside LiteRT.js running a
+// one-operator .tflite cut from the model (that operator with its own tensors and weights,
+// int8 in and out); LiteRT's column has its per-call cost in it, shown apart as the time of
+// the cheapest such one-operator model (RESHAPE or SOFTMAX on a few values), and the
+// difference. Each layer runs 5 calls per round, 200 rounds, layers interleaved; 25th
+// percentiles (the machine is shared: a low quantile is what the code costs).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { importOnnx, quantizeGraph, readTflite, tfliteGraph, type TfliteModel } from '../src/convert/index.js';
+import { importOnnx, quantizeGraph, readTflite, tfliteGraph, writeTflite, type TfliteModel } from '../src/convert/index.js';
 import { runtimeObserve } from '../src/cli/compress.js';
 import { nodeMacs } from '../src/ir/macs.js';
 import { fromGraph, type Model } from '../src/runtime/model.js';
@@ -35,7 +42,7 @@ const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '30' },
     models: { type: 'string', default: 'ic_resnet8,vww_mobilenet,kws_dscnn,ad_autoencoder' },
-    steps: { type: 'boolean', default: false },
+    layers: { type: 'boolean', default: false },
   },
 });
 const BUILDS: Build[] = ['simd', 'relaxed'];
@@ -78,7 +85,7 @@ function seeded(count: number, seed: number, int8: boolean): Float32Array | Int8
 }
 
 interface Engine { label: string; run: () => unknown; times: number[] }
-interface Row { name: string; macs: number; branchyMacs: number; engines: Engine[]; models: Model[]; litert: LitertModel }
+interface Row { name: string; tfl: TfliteModel; macs: number; branchyMacs: number; engines: Engine[]; models: Model[]; litert: LitertModel }
 
 const { build: litertWasm } = await loadLitert();
 const mem = new LinearMemory(await loadKernels({ build: 'simd' }));
@@ -106,9 +113,9 @@ for (const name of values.models.split(',')) {
   for (const build of BUILDS) {
     const model = await fromGraph(q.graph, q.weights, { build });
     models.push(model);
-    engines.push({ label: `branchy int8 ${build}`, run: () => model.run(xf), times: [] });
+    engines.push({ label: `branchy int8 ${build}`, run: () => model.run(xf, { layout: 'NHWC' }), times: [] });
   }
-  rows.push({ name, macs: tfliteMacs(tfl), branchyMacs, engines, models, litert });
+  rows.push({ name, tfl, macs: tfliteMacs(tfl), branchyMacs, engines, models, litert });
 }
 
 // Warm-up: V8 tiers wasm up after many calls.
@@ -153,26 +160,65 @@ for (const r of rows) {
 console.log(`\ndot peak: ${peakBefore.toFixed(1)} before, ${peaksSeen.map((p) => p.toFixed(1)).join(', ')} during (every 10 rounds); % of the highest, ${peak.toFixed(1)} GMAC/s`);
 console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
-if (values.steps) {
+/** The model with only operator i (its tensors, the same buffers): LiteRT runs that layer alone. */
+function oneOperator(m: TfliteModel, i: number): TfliteModel {
+  const sg = m.subgraphs[0];
+  const op = sg.operators[i];
+  const used = [...new Set([...op.inputs, ...op.outputs].filter((t) => t >= 0))];
+  const at = new Map(used.map((t, k) => [t, k]));
+  const runtime = op.inputs.filter((t) => t >= 0 && !(m.buffers[sg.tensors[t].buffer]?.length > 0));
+  return {
+    ...m, metadata: [], signatureDefs: [], metadataBuffer: undefined,
+    subgraphs: [{
+      name: 'layer', tensors: used.map((t) => sg.tensors[t]),
+      inputs: [...new Set(runtime)].map((t) => at.get(t)!), outputs: op.outputs.map((t) => at.get(t)!),
+      operators: [{ ...op, inputs: op.inputs.map((t) => (t < 0 ? -1 : at.get(t)!)), outputs: op.outputs.map((t) => at.get(t)!) }],
+    }],
+  };
+}
+
+if (values.layers) {
+  const p25 = (xs: number[]) => quant(xs, 0.25) * 1000;
   for (const r of rows) {
     const program = (r.models[r.models.length - 1] as unknown as { program: Program }).program; // internal: the compiled steps
-    const ts = program.steps.map(() => [] as number[]);
-    for (let round = 0; round < 300; round++) {
-      program.steps.forEach((s, i) => {
-        const t = performance.now();
-        for (let c = 0; c < 5; c++) s.run();
-        ts[i].push((performance.now() - t) / 5);
-      });
+    const g = tfliteGraph(r.tfl);
+    // TFLite op i <-> the twin's node "/mods.i/..." (its conv, depthwise, gemm or pool), else
+    // the next step of the same kind (ADD, RESHAPE, SOFTMAX: "/Add_k", "/Flatten", "/Softmax").
+    const KIND: Record<string, string> = { ADD: 'add', RESHAPE: 'reshape', SOFTMAX: 'softmax' };
+    const taken = new Set<unknown>();
+    const layers = await Promise.all(g.ops.map(async (op, i) => {
+      const one = await openLitertRaw(writeTflite(oneOperator(r.tfl, i)));
+      const xs = one.inputs.map((t, k) => seeded(t.shape.reduce((a, d) => a * d, 1), 40 + k, true) as Int8Array);
+      const step = program.steps.find((s) => s.node.name.startsWith(`/mods.${i}/`)) ??
+        program.steps.find((s) => !taken.has(s) && s.node.op === KIND[op.op] && !s.node.name.startsWith('/mods.'));
+      taken.add(step);
+      return { op, one, xs, step, lt: [] as number[], br: [] as number[] };
+    }));
+    for (const l of layers) for (let c = 0; c < 200; c++) { await l.one.run(l.xs); l.step?.run(); } // warm-up
+    for (let round = 0; round < 200; round++) {
+      for (const l of layers) {
+        let t = performance.now();
+        for (let c = 0; c < 5; c++) await l.one.run(l.xs);
+        l.lt.push((performance.now() - t) / 5);
+        if (l.step) {
+          t = performance.now();
+          for (let c = 0; c < 5; c++) l.step.run();
+          l.br.push((performance.now() - t) / 5);
+        }
+      }
     }
-    console.log(`\n### ${r.name}: branchy relaxed, per step (25th percentile of 300 rounds × 5 calls)\n`);
-    console.log('| µs (p25) | op | node | MACs | GMAC/s |\n|---:|---|---|---:|---:|');
-    let total = 0;
-    program.steps.forEach((s, i) => {
-      const t = quant(ts[i], 0.25);
-      total += t;
-      console.log(`| ${(t * 1000).toFixed(1)} | ${s.node.op} | ${s.node.name} | ${s.macs} | ${s.macs ? (s.macs / t / 1e6).toFixed(2) : ''} |`);
-    });
-    console.log(`\ntotal ${(total * 1000).toFixed(0)} µs`);
+    const floor = Math.min(...layers.map((l) => p25(l.lt)));
+    console.log(`\n### ${r.name}: per layer, µs (25th percentile; LiteRT's per-call floor ${floor.toFixed(1)} µs, the cheapest one-operator model)\n`);
+    console.log('| # | op | shape in → out | MACs | LiteRT.js | LiteRT − floor | branchy relaxed | branchy GMAC/s | branchy ÷ (LiteRT − floor) |\n|---:|---|---|---:|---:|---:|---:|---:|---:|');
+    let sums = [0, 0, 0];
+    for (const l of layers) {
+      const lt = p25(l.lt), br = l.step ? p25(l.br) : NaN;
+      const macs = l.step?.macs ?? 0;
+      if (l.step) sums = [sums[0] + lt, sums[1] + lt - floor, sums[2] + br];
+      console.log(`| ${l.op.index} | ${l.op.op} | ${l.op.inputs[0]!.shape.join('×')} → ${l.op.outputs[0]!.shape.join('×')} | ${macs} | ${lt.toFixed(1)} | ${(lt - floor).toFixed(1)} | ${l.step ? br.toFixed(1) : '—'} | ${macs ? (macs / br / 1000).toFixed(1) : ''} | ${l.step ? (br / (lt - floor)).toFixed(2) : ''} |`);
+      l.one.delete();
+    }
+    console.log(`\nlayers with a branchy step: LiteRT ${sums[0].toFixed(0)} µs (${sums[1].toFixed(0)} without the per-call floor), branchy ${sums[2].toFixed(0)} µs`);
   }
 }
 for (const r of rows) {
