@@ -47,6 +47,8 @@ const SHAPES: Shape[] = [
   // MLPerf Tiny: VWW's first depthwise (8 channels) and DS-CNN's (25×5×64).
   { name: 'dw 3×3 48×48×8 (VWW)', kind: 'qs8_dw', h: 48, w: 48, c: 8, cOut: 8, k: 3, stride: 1, pad: 1 },
   { name: 'dw 3×3 25×5×64 (DS-CNN)', kind: 'qs8_dw', h: 25, w: 5, c: 64, cOut: 64, k: 3, stride: 1, pad: 1 },
+  { name: 'conv 3×3/2 96×96×3→8 (VWW first)', kind: 'qs8_conv', h: 96, w: 96, c: 3, cOut: 8, k: 3, stride: 2, pad: 1 },
+  { name: 'conv 3×3/2 96×96×3→16', kind: 'qs8_conv', h: 96, w: 96, c: 3, cOut: 16, k: 3, stride: 2, pad: 1 },
   { name: 'conv 3×3/2 224×224×3→32 (MobileNetV2 first)', kind: 'qs8_conv', h: 224, w: 224, c: 3, cOut: 32, k: 3, stride: 2, pad: 1 },
   { name: '1×1 16×16×128→256', kind: 'qs8_conv', h: 16, w: 16, c: 128, cOut: 256, k: 1, stride: 1, pad: 0 },
   { name: '1×1 4×4×512→1024', kind: 'qs8_conv', h: 4, w: 4, c: 512, cOut: 1024, k: 1, stride: 1, pad: 0 },

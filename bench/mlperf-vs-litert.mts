@@ -1,8 +1,10 @@
 // branchy int8 against LiteRT.js int8 (TFLite + XNNPACK, one thread) on the MLPerf Tiny
 // architectures (issue 21), until branchy imports TFLite itself:
-//   node --experimental-wasm-relaxed-simd --import tsx bench/mlperf-vs-litert.mts [--rounds 30] [--models a,b] [--steps]
+//   node --experimental-wasm-relaxed-simd --import tsx bench/mlperf-vs-litert.mts [--rounds 30] [--models a,b] [--layers]
 // LiteRT.js runs the int8 .tflite files of ../shared/models/mlperf-tiny as they are (int8 in and
-// out through its wasm bindings, as bench/mlperf-litert.mts). branchy runs each one's ONNX twin
+// out through its wasm bindings, as bench/mlperf-litert.mts), and with float edges
+// (withFloatEdges: QUANTIZE / DEQUANTIZE operators added, float in and out through the public
+// API), which is what branchy is handed and returns. branchy runs each one's ONNX twin
 // (bench/mlperf_twin.py, written from the .tflite's own op list: the same layers, shapes,
 // strides and fused ReLUs; seeded random weights), quantized to int8 as `branchy convert
 // --quant int8` does (minmax, 32 seeded calibration inputs), in the simd and relaxed builds.
@@ -23,7 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { importOnnx, quantizeGraph, readTflite, tfliteGraph, writeTflite, type TfliteModel } from '../src/convert/index.js';
+import { importOnnx, quantizeGraph, readTflite, tfliteGraph, withFloatEdges, writeTflite, type TfliteModel } from '../src/convert/index.js';
 import { runtimeObserve } from '../src/cli/compress.js';
 import { nodeMacs } from '../src/ir/macs.js';
 import { fromGraph, type Model } from '../src/runtime/model.js';
@@ -33,7 +35,7 @@ import type { Build } from '../src/runtime/features.js';
 import type { Program } from '../src/runtime/executor.js';
 import { machine } from './machine.js';
 import { peaks } from './peak.js';
-import { loadLitert, openLitertRaw, type LitertModel } from './peers/litert.mjs';
+import { loadLitert, openLitert, openLitertRaw, type LitertModel } from './peers/litert.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DIR = path.join(ROOT, '../shared/models/mlperf-tiny');
@@ -85,7 +87,7 @@ function seeded(count: number, seed: number, int8: boolean): Float32Array | Int8
 }
 
 interface Engine { label: string; run: () => unknown; times: number[] }
-interface Row { name: string; tfl: TfliteModel; macs: number; branchyMacs: number; engines: Engine[]; models: Model[]; litert: LitertModel }
+interface Row { name: string; tfl: TfliteModel; macs: number; branchyMacs: number; engines: Engine[]; models: Model[]; litert: LitertModel[] }
 
 const { build: litertWasm } = await loadLitert();
 const mem = new LinearMemory(await loadKernels({ build: 'simd' }));
@@ -105,11 +107,14 @@ for (const name of values.models.split(',')) {
   const calib = Array.from({ length: 32 }, (_, i) => seeded(count, 300 + i, false) as Float32Array);
   const q = await quantizeGraph(graph, weights, { method: 'minmax', observe: runtimeObserve(calib, ''), outputError: false });
   const branchyMacs = q.graph.nodes.reduce((a, n) => a + nodeMacs(q.graph, n), 0);
-  const litert = await openLitertRaw(bytes);
+  const litert = [await openLitertRaw(bytes), await openLitert(writeTflite(withFloatEdges(tfl)))];
   const xi = seeded(count, 18, true) as Int8Array;
   const xf = seeded(count, 18, false) as Float32Array;
   const models: Model[] = [];
-  const engines: Engine[] = [{ label: 'LiteRT.js int8', run: () => litert.run([xi]), times: [] }];
+  const engines: Engine[] = [
+    { label: 'LiteRT.js int8', run: () => litert[0].run([xi]), times: [] },
+    { label: 'LiteRT.js int8, float edges', run: () => litert[1].run([xf]), times: [] },
+  ];
   for (const build of BUILDS) {
     const model = await fromGraph(q.graph, q.weights, { build });
     models.push(model);
@@ -221,6 +226,4 @@ if (values.layers) {
     console.log(`\nlayers with a branchy step: LiteRT ${sums[0].toFixed(0)} µs (${sums[1].toFixed(0)} without the per-call floor), branchy ${sums[2].toFixed(0)} µs`);
   }
 }
-for (const r of rows) {
-  r.litert.delete();
-}
+for (const r of rows) for (const m of r.litert) m.delete();
