@@ -50,6 +50,11 @@ const SHAPES: Shape[] = [
   { name: 'conv 3×3/2 96×96×3→8 (VWW first)', kind: 'qs8_conv', h: 96, w: 96, c: 3, cOut: 8, k: 3, stride: 2, pad: 1 },
   { name: 'conv 3×3/2 96×96×3→16', kind: 'qs8_conv', h: 96, w: 96, c: 3, cOut: 16, k: 3, stride: 2, pad: 1 },
   { name: 'conv 3×3/2 224×224×3→32 (MobileNetV2 first)', kind: 'qs8_conv', h: 224, w: 224, c: 3, cOut: 32, k: 3, stride: 2, pad: 1 },
+  // MobileNetV2-224's first expand (K = 16 on 112×112: the direct kernel's pair image is 800 KB) and VWW's 8→16.
+  { name: '1×1 112×112×16→96', kind: 'qs8_conv', h: 112, w: 112, c: 16, cOut: 96, k: 1, stride: 1, pad: 0 },
+  { name: '1×1 112×112×16→96, im2col GEMM', kind: 'qs8_conv', h: 112, w: 112, c: 16, cOut: 96, k: 1, stride: 1, pad: 0, kernel: IM2COL },
+  { name: '1×1 48×48×8→16', kind: 'qs8_conv', h: 48, w: 48, c: 8, cOut: 16, k: 1, stride: 1, pad: 0 },
+  { name: '1×1 48×48×8→16, im2col GEMM', kind: 'qs8_conv', h: 48, w: 48, c: 8, cOut: 16, k: 1, stride: 1, pad: 0, kernel: IM2COL },
   { name: '1×1 16×16×128→256', kind: 'qs8_conv', h: 16, w: 16, c: 128, cOut: 256, k: 1, stride: 1, pad: 0 },
   { name: '1×1 4×4×512→1024', kind: 'qs8_conv', h: 4, w: 4, c: 512, cOut: 1024, k: 1, stride: 1, pad: 0 },
   { name: '1×1 16×16×128→256 (relaxed dot)', kind: 'qs8_conv', h: 16, w: 16, c: 128, cOut: 256, k: 1, stride: 1, pad: 0, kernel: RELAXED_DOT },

@@ -190,7 +190,7 @@ function window_at(scratch: usize, oy: i32, ox: i32, params: usize, stride: usiz
 @inline
 function tile_2x16(
   x0: usize, x1: usize, wb: usize, tab: usize, tabEnd: usize, vzp: v128, vlo: v128, vhi: v128,
-  mode: i32, d0: usize, d1: usize, two: bool, rb: usize, nc: i32,
+  mode: i32, d0: usize, d1: usize, two: bool, rb: usize, nc: i32, bytes: bool = false,
 ): void {
   // The accumulators start at bias'.
   let acc00 = v128.load(wb);
@@ -204,8 +204,10 @@ function tile_2x16(
   let pw = wb + 128;
   for (let t = tab; t < tabEnd; t += 4) {
     const o = <usize>load<u32>(t);
-    const a0 = v128.load32_splat(x0 + o);
-    const a1 = v128.load32_splat(x1 + o);
+    // bytes: x0, x1 are input pixels and a pair image offset 4e is input byte e; the two
+    // bytes splat and sign-extended give the pair image's (i16 x[e], i16 x[e+1]) x 4.
+    const a0 = bytes ? i16x8.extend_low_i8x16_s(v128.load16_splat(x0 + (o >> 2))) : v128.load32_splat(x0 + o);
+    const a1 = bytes ? i16x8.extend_low_i8x16_s(v128.load16_splat(x1 + (o >> 2))) : v128.load32_splat(x1 + o);
     const w0 = v128.load8x8_s(pw);
     acc00 = i32x4.add(acc00, i32x4.dot_i16x8_s(a0, w0));
     acc10 = i32x4.add(acc10, i32x4.dot_i16x8_s(a1, w0));
@@ -402,9 +404,32 @@ export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: u
   const PH = OH >> 1, PW = OW >> 1;
   const poolbuf = scratch + cin4_poolbuf(params);
   const pixelLanes = C == 1 && load<i32>(params, QS8_CONV_CIN4_SW) == 1 && load<i32>(params, QS8_CONV_CIN4_DW) == 1;
+  // A 1x1, stride-1, unpadded conv with even C_in and whole 16-channel blocks reads its
+  // activation pairs from the input itself (pair j of pixel p: bytes 2j, 2j+1 of p's C_in), so
+  // no pair image is built: on MobileNetV2-224's 112x112x16 expand that image is 800 KB, four
+  // times the input, written and read back through L3 under load. (Its scratch stays allocated.)
+  const pointwise = KH == 1 && KW == 1 && (C & 1) == 0 && nw == 0 && !pooled &&
+    load<i32>(params, QS8_CONV_CIN4_SH) == 1 && load<i32>(params, QS8_CONV_CIN4_SW) == 1 &&
+    load<i32>(params, QS8_CONV_CIN4_PT) == 0 && load<i32>(params, QS8_CONV_CIN4_PL) == 0 &&
+    load<i32>(params, QS8_CONV_CIN4_PR) == 0 && H == OH && W == OW;
   for (let b = 0; b < batch; b++) {
-    build_pairs__wasmsimd(input + <usize>b * <usize>(H * W * C), scratch, params);
+    const inb = input + <usize>b * <usize>(H * W * C);
     const outb = output + <usize>b * <usize>((pooled ? PH * PW : P) * N);
+    if (pointwise) {
+      for (let p = 0; p < P; p += 2) {
+        const two = p + 1 < P;
+        const x0 = inb + <usize>p * <usize>C;
+        const x1 = two ? x0 + <usize>C : x0;
+        const c0 = outb + <usize>p * <usize>N;
+        const c1 = c0 + <usize>N;
+        for (let nb = 0; nb < nfull; nb++) {
+          const off = <usize>nb * 16;
+          tile_2x16(x0, x1, w + <usize>nb * bb, tab, tabEnd, vzp, vlo, vhi, 0, c0 + off, c1 + off, two, 0, min<i32>(16, N - nb * 16), true);
+        }
+      }
+      continue;
+    }
+    build_pairs__wasmsimd(inb, scratch, params);
 
     if (pooled) {
       // Fused 2x2/2 max pool: conv pixels (oy, 2k) and (oy, 2k + 1) per tile; even rows leave
