@@ -23,7 +23,7 @@
 // old layout took 20 bytes per channel and this one 24 (the 3x3 depthwise weights are ~2% of
 // MobileNetV2's).
 //
-// Scratch (SIMD kernel; the scalar twin ignores it): a ring of R = 2*dh + 2 pair rows,
+// Scratch (SIMD kernel; the scalar twin uses its first 36 bytes for tap pointers): a ring of R = 2*dh + 2 pair rows,
 // ring slot of V(r) = r mod R, with the input row each slot holds in R i32 tags in front:
 //   tags: roundup(4R, 16) bytes | R rows of Wn * Cp * 4 bytes
 //   Wn = (OW-1)*sw + 2*dw + 1 (the padded columns the windows read), Cp = roundup(C, 8).
@@ -93,7 +93,11 @@ export function qs8_dwconv_3x3r_scratch_bytes(params: usize): i32 {
   return dw3r_tag_bytes(params) + dw3r_ring(params) * dw3r_row_bytes(params);
 }
 
-/** Scalar twin of qs8_dwconv_3x3r_2x16c__wasmsimd: the same sums straight from the input. */
+/**
+ * Scalar twin of qs8_dwconv_3x3r_2x16c__wasmsimd: the same sums straight from the input. Per
+ * output pixel the 9 taps' pixel pointers (the zero row where a tap is padding) go to the
+ * scratch's first 36 bytes; then per channel, 9 multiply-adds.
+ */
 export function qs8_dwconv_3x3r_2x16c__scalar(
   input: usize, packed: usize, output: usize, zero: usize, scratch: usize, params: usize,
 ): void {
@@ -104,27 +108,36 @@ export function qs8_dwconv_3x3r_2x16c__scalar(
   const PT = load<i32>(params, QS8_DWCONV_PT), PL = load<i32>(params, QS8_DWCONV_PL);
   const zp = load<i32>(params, QS8_DWCONV_ZP_OUT);
   const lo = <f32>(load<i32>(params, QS8_DWCONV_QMIN) - zp), hi = <f32>(load<i32>(params, QS8_DWCONV_QMAX) - zp);
-  const zpIn = <i32>load<i8>(zero);
   let out = output;
   for (let n = 0; n < N; n++) {
     const img = input + <usize>(n * H * W * C);
     for (let oy = 0; oy < OH; oy++) {
       for (let ox = 0; ox < OW; ox++) {
+        // tap k = 3*kx + ky (the packed order below)
+        for (let kx = 0; kx < 3; kx++) {
+          const ix = ox * SW - PL + kx * DW;
+          for (let ky = 0; ky < 3; ky++) {
+            const iy = oy * SH - PT + ky * DH;
+            const at = <u32>iy < <u32>H && <u32>ix < <u32>W ? img + <usize>((iy * W + ix) * C) : zero;
+            store<u32>(scratch + (<usize>(3 * kx + ky) << 2), <u32>at);
+          }
+        }
         for (let c = 0; c < C; c++) {
           const g = packed + <usize>((c >> 4) * DW3R_GROUP_BYTES);
-          const l = c & 15;
-          let acc = load<i32>(g + (<usize>l << 2));
-          for (let kx = 0; kx < 3; kx++) {
-            const ix = ox * SW - PL + kx * DW;
-            const p = g + <usize>(64 + 128 * kx + 4 * l);
-            for (let ky = 0; ky < 3; ky++) {
-              const iy = oy * SH - PT + ky * DH;
-              const x = <u32>iy < <u32>H && <u32>ix < <u32>W ? <i32>load<i8>(img + <usize>((iy * W + ix) * C + c)) : zpIn;
-              // ky 0, 1: the halves of the (w0, w1) pair; ky 2: the low half of (w2, 0)
-              acc += x * <i32>load<i16>(p + <usize>(ky == 2 ? 64 : ky * 2));
-            }
-          }
-          store<i8>(out + <usize>c, <i8>requant_fp32(acc, load<f32>(g + <usize>(448 + l * 4)), zp, lo, hi));
+          const l = <usize>(c & 15);
+          const p = g + 64 + (l << 2); // (w0, w1) pairs of column kx at p + 128 kx, (w2, 0) at + 64
+          const cc = <usize>c;
+          let acc = load<i32>(g + (l << 2));
+          acc += <i32>load<i8>(<usize>load<u32>(scratch) + cc) * <i32>load<i16>(p);
+          acc += <i32>load<i8>(<usize>load<u32>(scratch, 4) + cc) * <i32>load<i16>(p, 2);
+          acc += <i32>load<i8>(<usize>load<u32>(scratch, 8) + cc) * <i32>load<i16>(p, 64);
+          acc += <i32>load<i8>(<usize>load<u32>(scratch, 12) + cc) * <i32>load<i16>(p, 128);
+          acc += <i32>load<i8>(<usize>load<u32>(scratch, 16) + cc) * <i32>load<i16>(p, 130);
+          acc += <i32>load<i8>(<usize>load<u32>(scratch, 20) + cc) * <i32>load<i16>(p, 192);
+          acc += <i32>load<i8>(<usize>load<u32>(scratch, 24) + cc) * <i32>load<i16>(p, 256);
+          acc += <i32>load<i8>(<usize>load<u32>(scratch, 28) + cc) * <i32>load<i16>(p, 258);
+          acc += <i32>load<i8>(<usize>load<u32>(scratch, 32) + cc) * <i32>load<i16>(p, 320);
+          store<i8>(out + cc, <i8>requant_fp32(acc, load<f32>(g + 448 + (l << 2)), zp, lo, hi));
         }
         out += <usize>C;
       }
