@@ -53,6 +53,7 @@ const SHAPES: Shape[] = [
   // MobileNetV2-224's first expand (K = 16 on 112×112: the direct kernel's pair image is 800 KB) and VWW's 8→16.
   { name: '1×1 112×112×16→96', kind: 'qs8_conv', h: 112, w: 112, c: 16, cOut: 96, k: 1, stride: 1, pad: 0 },
   { name: '1×1 112×112×16→96, im2col GEMM', kind: 'qs8_conv', h: 112, w: 112, c: 16, cOut: 96, k: 1, stride: 1, pad: 0, kernel: IM2COL },
+  { name: '1×1 25×5×64→64 (DS-CNN)', kind: 'qs8_conv', h: 25, w: 5, c: 64, cOut: 64, k: 1, stride: 1, pad: 0 },
   { name: '1×1 48×48×8→16', kind: 'qs8_conv', h: 48, w: 48, c: 8, cOut: 16, k: 1, stride: 1, pad: 0 },
   { name: '1×1 48×48×8→16, im2col GEMM', kind: 'qs8_conv', h: 48, w: 48, c: 8, cOut: 16, k: 1, stride: 1, pad: 0, kernel: IM2COL },
   { name: '1×1 16×16×128→256', kind: 'qs8_conv', h: 16, w: 16, c: 128, cOut: 256, k: 1, stride: 1, pad: 0 },

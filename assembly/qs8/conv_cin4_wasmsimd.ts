@@ -408,7 +408,10 @@ export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: u
   // activation pairs from the input itself (pair j of pixel p: bytes 2j, 2j+1 of p's C_in), so
   // no pair image is built: on MobileNetV2-224's 112x112x16 expand that image is 800 KB, four
   // times the input, written and read back through L3 under load. (Its scratch stays allocated.)
+  // Each 16-channel block widens the pairs again, so with several blocks this runs only when the
+  // image would not stay in L2 (DS-CNN's 25x5x64->64, 4 blocks, 32 KB image: 29.5 -> 27.0 GMAC/s).
   const pointwise = KH == 1 && KW == 1 && (C & 1) == 0 && nw == 0 && !pooled &&
+    (nfull == 1 || cin4_rowbuf(params) > <usize>(256 << 10)) &&
     load<i32>(params, QS8_CONV_CIN4_SH) == 1 && load<i32>(params, QS8_CONV_CIN4_SW) == 1 &&
     load<i32>(params, QS8_CONV_CIN4_PT) == 0 && load<i32>(params, QS8_CONV_CIN4_PL) == 0 &&
     load<i32>(params, QS8_CONV_CIN4_PR) == 0 && H == OH && W == OW;
