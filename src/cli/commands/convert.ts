@@ -1,11 +1,12 @@
 // branchy convert MODEL.onnx -o OUT.branchy [--quant none|int8 --calib SRC ...]
 import { parse, intOption } from '../args.js';
 import { readModelFile } from '../model-file.js';
+import { parseInputShapes } from '../input-shapes.js';
 import { loadCifar10Split, loadMnist, type Dataset } from '../datasets.js';
 import { readInput, writeOutput } from '../files.js';
 import { readNpy } from '../npy.js';
 import { writeBranchy } from '../../format/index.js';
-import { lowRankForCli, parseLowRank, parseMethod, parsePrune, pruneForCli, quantizeForCli, runtimeObserve } from '../compress.js';
+import { floatReport, lowRankForCli, parseLowRank, parseMethod, parsePrune, pruneForCli, quantizeForCli, runtimeObserve } from '../compress.js';
 import { BranchyInputError } from '../../errors.js';
 import type { Graph, Weights } from '../../ir/types.js';
 import { findExits, isMultiExit } from '../../ir/exits.js';
@@ -14,7 +15,7 @@ import path from 'node:path';
 const USAGE =
   'branchy convert MODEL.onnx -o OUT.branchy [--quant none|int8] [--calib mnist|cifar10|FILE.npy] [--calib-count N] ' +
   '[--method minmax|percentile|sigma|kmeans] [--percentile P] [--clusters K] [--sequential] [--keep-float NODE,NODE] ' +
-  '[--prune SPARSITY[,global]] [--lowrank energy:F|macs:F] [--binarize NODE,NODE] [--data-dir DIR]';
+  '[--prune SPARSITY[,global]] [--lowrank energy:F|macs:F] [--binarize NODE,NODE] [--input-shape NAME=D0,D1,...] [--data-dir DIR]';
 
 /** Calibration images: a training split (never the test split), or a user's .npy batch. */
 async function calibrationSet(src: string, count: number, dataDir?: string): Promise<Float32Array[] | Uint8Array[]> {
@@ -53,12 +54,13 @@ export async function convert(argv: string[]): Promise<void> {
     prune: { type: 'string' },
     lowrank: { type: 'string' },
     binarize: { type: 'string' },
+    'input-shape': { type: 'string', multiple: true },
   }, USAGE);
   if (positionals.length !== 1) throw new BranchyInputError(`convert takes one model file\nusage: ${USAGE}`);
   const src = positionals[0];
   const out = values.out ?? src.replace(/\.onnx$/, '') + '.branchy';
   const binarize = values.binarize?.split(',').map((s) => s.trim()).filter(Boolean);
-  const { graph, weights, binarized } = await readModelFile(src, { binarize });
+  const { graph, weights, binarized } = await readModelFile(src, { binarize, inputShapes: parseInputShapes(values['input-shape']) });
   for (const b of binarized) {
     console.log(`binarize ${b.node} (${b.op}, ${b.input === 'bits' ? 'binary activations' : 'float/int8 activations'}) ${b.channels} channels, ` +
       `alpha ${b.alpha[0].toPrecision(3)}..${b.alpha[1].toPrecision(3)}, weights ${b.bytesBefore} -> ${b.bytesAfter} bytes`);
@@ -75,6 +77,7 @@ export async function convert(argv: string[]): Promise<void> {
   const observe = images ? runtimeObserve(images) : undefined;
   if (lowrank) ({ graph: g, weights: w } = await lowRankForCli(g, w, lowrank, observe));
   if (prune) ({ graph: g, weights: w } = await pruneForCli(g, w, prune, observe));
+  let floatLeft: string | undefined;
   if (values.quant === 'int8') {
     const percentile = values.percentile === undefined ? undefined : Number(values.percentile);
     const keepFloat = values['keep-float']?.split(',').map((s) => s.trim()).filter(Boolean);
@@ -82,9 +85,12 @@ export async function convert(argv: string[]): Promise<void> {
     const r = await quantizeForCli(g, w, images!, { method, percentile, keepFloat, sequential: values.sequential, clusters });
     g = r.graph;
     w = r.weights;
+    floatLeft = floatReport(r.float);
   }
   if (isMultiExit(g)) g = { ...g, exits: findExits(g) };
   const bytes = writeBranchy(g, w);
   await writeOutput(out, bytes, 'the model');
   console.log(`wrote ${out} (${bytes.length} bytes, ${values.quant})`);
+  // Last, so no layer stays in float unseen: each node int8 left in float, and why.
+  if (floatLeft) console.log(floatLeft);
 }
