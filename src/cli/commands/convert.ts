@@ -1,20 +1,29 @@
-// branchy convert MODEL.onnx -o OUT.branchy [--quant none|int8 --calib SRC ...]
+// branchy convert MODEL.(onnx|tflite) -o OUT.branchy [--quant none|int8 --calib SRC ...]
 import { parse, intOption } from '../args.js';
 import { readModelFile } from '../model-file.js';
+import { parseInputShapes } from '../input-shapes.js';
 import { loadCifar10Split, loadMnist, type Dataset } from '../datasets.js';
 import { readInput, writeOutput } from '../files.js';
 import { readNpy } from '../npy.js';
 import { writeBranchy } from '../../format/index.js';
-import { lowRankForCli, parseLowRank, parseMethod, parsePrune, pruneForCli, quantizeForCli, runtimeObserve } from '../compress.js';
+import { floatReport, lowRankForCli, parseLowRank, parseMethod, parsePrune, pruneForCli, quantizeForCli, runtimeObserve } from '../compress.js';
 import { BranchyInputError } from '../../errors.js';
-import type { Graph, Weights } from '../../ir/types.js';
+import type { Graph, Normalize, Weights } from '../../ir/types.js';
 import { findExits, isMultiExit } from '../../ir/exits.js';
 import path from 'node:path';
 
 const USAGE =
-  'branchy convert MODEL.onnx -o OUT.branchy [--quant none|int8] [--calib mnist|cifar10|FILE.npy] [--calib-count N] ' +
+  'branchy convert MODEL.(onnx|tflite) -o OUT.branchy [--quant none|int8] [--calib mnist|cifar10|FILE.npy] [--calib-count N] ' +
   '[--method minmax|percentile|sigma|kmeans] [--percentile P] [--clusters K] [--sequential] [--keep-float NODE,NODE] ' +
-  '[--prune SPARSITY[,global]] [--lowrank energy:F|macs:F] [--binarize NODE,NODE] [--data-dir DIR]';
+  '[--prune SPARSITY[,global]] [--lowrank energy:F|macs:F] [--binarize NODE,NODE] [--input-shape NAME=D0,D1,...] [--data-dir DIR] ' +
+  '[--pixels raw|unit (TFLite: the model takes pixels 0-255 or 0-1)]';
+
+/** --pixels: how uint8 pixels become a TFLite model's input (the file does not say). */
+function pixels(v: string | undefined): Normalize | undefined {
+  if (v === undefined) return undefined;
+  if (v !== 'raw' && v !== 'unit') throw new BranchyInputError(`--pixels wants raw (0-255) or unit (0-1), got '${v}'`);
+  return { mean: [0], std: [1], scale: v === 'raw' ? 1 : 255 };
+}
 
 /** Calibration images: a training split (never the test split), or a user's .npy batch. */
 async function calibrationSet(src: string, count: number, dataDir?: string): Promise<Float32Array[] | Uint8Array[]> {
@@ -53,17 +62,22 @@ export async function convert(argv: string[]): Promise<void> {
     prune: { type: 'string' },
     lowrank: { type: 'string' },
     binarize: { type: 'string' },
+    pixels: { type: 'string' },
+    'input-shape': { type: 'string', multiple: true },
   }, USAGE);
   if (positionals.length !== 1) throw new BranchyInputError(`convert takes one model file\nusage: ${USAGE}`);
   const src = positionals[0];
-  const out = values.out ?? src.replace(/\.onnx$/, '') + '.branchy';
+  const out = values.out ?? src.replace(/\.(onnx|tflite)$/, '') + '.branchy';
   const binarize = values.binarize?.split(',').map((s) => s.trim()).filter(Boolean);
-  const { graph, weights, binarized } = await readModelFile(src, { binarize });
+  if (values.pixels !== undefined && !src.endsWith('.tflite')) throw new BranchyInputError('--pixels is for .tflite models (ONNX models carry their normalisation in their metadata)');
+  const { graph, weights, binarized } = await readModelFile(src, { binarize, inputShapes: parseInputShapes(values['input-shape']), normalize: pixels(values.pixels) });
   for (const b of binarized) {
     console.log(`binarize ${b.node} (${b.op}, ${b.input === 'bits' ? 'binary activations' : 'float/int8 activations'}) ${b.channels} channels, ` +
       `alpha ${b.alpha[0].toPrecision(3)}..${b.alpha[1].toPrecision(3)}, weights ${b.bytesBefore} -> ${b.bytesAfter} bytes`);
   }
   let g = graph, w = weights;
+  const int8 = g.tensors.some((t) => t.dtype === 'i8' && !t.constant);
+  if (int8 && values.quant === 'int8') throw new BranchyInputError(`${src} is already int8 (its own scales are kept); convert it without --quant int8`);
   // Passes run in this order: low rank, prune, quantize (each on the previous one's output).
   const lowrank = values.lowrank === undefined ? undefined : parseLowRank(values.lowrank);
   const prune = values.prune === undefined ? undefined : parsePrune(values.prune);
@@ -75,6 +89,7 @@ export async function convert(argv: string[]): Promise<void> {
   const observe = images ? runtimeObserve(images) : undefined;
   if (lowrank) ({ graph: g, weights: w } = await lowRankForCli(g, w, lowrank, observe));
   if (prune) ({ graph: g, weights: w } = await pruneForCli(g, w, prune, observe));
+  let floatLeft: string | undefined;
   if (values.quant === 'int8') {
     const percentile = values.percentile === undefined ? undefined : Number(values.percentile);
     const keepFloat = values['keep-float']?.split(',').map((s) => s.trim()).filter(Boolean);
@@ -82,9 +97,12 @@ export async function convert(argv: string[]): Promise<void> {
     const r = await quantizeForCli(g, w, images!, { method, percentile, keepFloat, sequential: values.sequential, clusters });
     g = r.graph;
     w = r.weights;
+    floatLeft = floatReport(r.float);
   }
   if (isMultiExit(g)) g = { ...g, exits: findExits(g) };
   const bytes = writeBranchy(g, w);
   await writeOutput(out, bytes, 'the model');
-  console.log(`wrote ${out} (${bytes.length} bytes, ${values.quant})`);
+  console.log(`wrote ${out} (${bytes.length} bytes, ${int8 ? 'int8 as imported' : values.quant})`);
+  // Last, so no layer stays in float unseen: each node int8 left in float, and why.
+  if (floatLeft) console.log(floatLeft);
 }
