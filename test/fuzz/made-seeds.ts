@@ -28,6 +28,23 @@ export function madeSeeds(): [string, Uint8Array][] {
     ['made: int8 block-sparse 1x1 conv2d', int8Around({ name: 'conv', op: 'conv2d', inputs: ['xq', 'w', 'b'], attrs: { ...win([1, 1]), sparse: { block: [4, 8] } } }, [1, 5, 5, 16], [1, 5, 5, 8], 1 / 16,
       [i8w('w', [8, 1, 1, 16]), { name: 'b', shape: [8], dtype: 'i32', constant: true }],
       { w: Int8Array.from(q(128), (v, i) => ((i >> 3) % 3 === 0 ? 0 : v)), b: rng.i32(8, -100, 100) })],
+    // The data-movement and element-wise ops (no fixture has them yet): one f32 chain, and an int8 one.
+    ['made: f32 movement and element-wise chain', graphFile([
+      f32('x', X), f32('t', [1, 5, 5, 4]), f32('s', [1, 4, 4, 4]), f32('p', [1, 6, 6, 4]), f32('r', [1, 12, 12, 4]),
+      f32('m', [1, 1, 1, 4]), f32('c', [4], { constant: true }), f32('k', [4], { constant: true }),
+      f32('e1', [1, 1, 1, 4]), f32('e2', [1, 1, 1, 4]), f32('e3', [1, 1, 1, 4]), f32('e4', [1, 1, 1, 4]), f32('y', [1, 1, 1, 4]),
+    ], [
+      { name: 'transpose', op: 'transpose', inputs: ['x'], outputs: ['t'], attrs: { perm: [0, 2, 1, 3] } },
+      { name: 'slice', op: 'slice', inputs: ['t'], outputs: ['s'], attrs: { starts: [0, 1, 0, 0], ends: [1, 5, 4, 4], steps: [1, 1, 1, 1] } },
+      { name: 'pad', op: 'pad', inputs: ['s'], outputs: ['p'], attrs: { pads: [0, 1, 1, 0, 0, 1, 1, 0], mode: 'reflect', value: 0 } },
+      { name: 'resize', op: 'resize', inputs: ['p'], outputs: ['r'], attrs: { mode: 'linear', coord: 'half_pixel', scales: [2, 2], size: [12, 12] } },
+      { name: 'reduce', op: 'reduce', inputs: ['r'], outputs: ['m'], attrs: { kind: 'mean', axes: [1, 2], keepdims: true } },
+      { name: 'sub', op: 'sub', inputs: ['m', 'c'], outputs: ['e1'], attrs: {} },
+      { name: 'div', op: 'div', inputs: ['e1', 'k'], outputs: ['e2'], attrs: {} },
+      { name: 'min', op: 'min', inputs: ['e2', 'c'], outputs: ['e3'], attrs: {} },
+      { name: 'max', op: 'max', inputs: ['e3', 'k'], outputs: ['e4'], attrs: {} },
+      { name: 'prelu', op: 'prelu', inputs: ['e4', 'c'], outputs: ['y'], attrs: {} },
+    ], { c: w(4), k: Float32Array.of(0.5, -2, 3, 0.25) })],
     ['made: int8 mul', int8Around({ name: 'mul', op: 'mul', inputs: ['xq', 'c'], attrs: {} }, X, X, 1 / 32,
       [f32('c', [4], { constant: true })], { c: w(4) })],
   ];
