@@ -1,3 +1,4 @@
+import type { DetectSpec } from './detect.js';
 import type { ExitPlan } from './exits.js';
 // The graph IR: plain JSON-serialisable data. A Graph says what runs; the weight bytes
 // live beside it (a Map from tensor name to typed array), never inside the JSON.
@@ -148,6 +149,8 @@ export interface Graph {
   normalize?: Normalize;
   /** Early-exit structure of a multi-exit graph (outputs exit0 … exitN), see exits.ts. */
   exits?: ExitPlan;
+  /** How a detector's outputs decode into boxes (detect.ts; checked by checkDetect). */
+  detect?: DetectSpec;
 }
 
 /** The bytes of constant tensors, by name. b1 constants are stored as u8 (see storageOf). */

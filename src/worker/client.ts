@@ -11,6 +11,7 @@ import type { ClassifyOptions, LoadOptions, ModelInfo, ModelInput, OutputTensor,
 import type { ExitPolicy } from '../exit/policy.js';
 import type { ExitResult } from '../exit/scheduler.js';
 import type { WasmSource } from '../runtime/wasm.js';
+import type { Detection, DetectOptions } from '../runtime/detect/index.js';
 import { spawn, type Endpoint, type SpawnOptions } from './endpoint.js';
 import { decodeError, inputArrays, ownedBuffers, type ModelSource, type Reply, type Request, type RequestBody } from './protocol.js';
 
@@ -99,6 +100,12 @@ export class WorkerModel {
   classify(input: ModelInput, options: WorkerRunOptions = {}): Promise<ExitResult[]> {
     const { transfer, ...rest } = options;
     return this.request({ type: 'classify', input, options: rest }, transfer ? ownedBuffers(inputArrays(input)) : []);
+  }
+
+  /** The boxes a detector finds in one image (as Model.detect). */
+  detect(input: ModelInput, options: DetectOptions & RunOptions & { transfer?: boolean } = {}): Promise<Detection[]> {
+    const { transfer, ...rest } = options;
+    return this.request({ type: 'detect', input, options: rest }, transfer ? ownedBuffers(inputArrays(input)) : []);
   }
 
   /** Stop the worker; pending and later calls reject. */
