@@ -1,7 +1,7 @@
 // `branchy convert --detect yolov2|yolov8 --classes a,b [--anchors w,h,...] [--reg-max N]`:
 // the graph's `detect` field from the options and the graph's outputs (docs/detection.md).
 import { BranchyInputError } from '../errors.js';
-import { checkDetect, imageInput, type DetectSpec, type YoloV8Level } from '../ir/detect.js';
+import { checkDetect, DETECT_LIMITS, imageInput, type DetectSpec, type YoloV8Level } from '../ir/detect.js';
 import type { Graph, TensorInfo } from '../ir/types.js';
 
 export interface DetectArgs {
@@ -51,6 +51,7 @@ export function detectSpecFor(graph: Graph, a: DetectArgs): DetectSpec {
     if (decoded && !a.regMax) spec = { format: 'yolov8', classes, layout: 'decoded', output: a.output ?? decoded.name };
     else {
       const regMax = a.regMax === undefined ? 16 : Number(a.regMax);
+      if (!Number.isInteger(regMax) || regMax < 1 || regMax > DETECT_LIMITS.regMax) fail(`--reg-max wants an integer in [1, ${DETECT_LIMITS.regMax}] (16 in ultralytics; 1: plain distances), got '${a.regMax}'`);
       spec = { format: 'yolov8', classes, layout: 'raw', regMax, levels: levelsOf(graph, outputs, regMax, nc) };
     }
   } else fail(`--detect wants yolov2 or yolov8, got '${a.detect}'`);
