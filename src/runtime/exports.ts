@@ -138,6 +138,10 @@ export interface KernelExports {
   qs8_b1w_gemm_2x4c8__wasmsimd?(m: number, n: number, k: number, a: Ptr, aStride: number, w: Ptr, c: Ptr, cStride: number, params: Ptr): void;
   qs8_b1w_conv_2x4c8__scalar(input: Ptr, w: Ptr, output: Ptr, scratch: Ptr, params: Ptr): void;
   qs8_b1w_conv_2x4c8__wasmsimd?(input: Ptr, w: Ptr, output: Ptr, scratch: Ptr, params: Ptr): void;
+  /** The same weights widened to i16 at load ("4c8w16", SIMD builds); assembly/b1/b1w.ts. */
+  qs8_b1w_gemm_pack_4c8w16?(n: number, taps: number, channels: number, w: Ptr, mul: Ptr, add: Ptr, zpIn: number, out: Ptr): void;
+  qs8_b1w_gemm_2x4c8__wasmsimd_w16?(m: number, n: number, k: number, a: Ptr, aStride: number, w: Ptr, c: Ptr, cStride: number, params: Ptr): void;
+  qs8_b1w_conv_2x4c8__wasmsimd_w16?(input: Ptr, w: Ptr, output: Ptr, scratch: Ptr, params: Ptr): void;
 
   /** Any other export, looked up by name (tests use this for twins that are not in the table). */
   readonly [name: string]: unknown;

@@ -198,13 +198,13 @@ export const KERNEL_TABLE: KernelTable = {
   },
   qs8_b1w_gemm: {
     scalar: { kernel: 'qs8_b1w_gemm_2x4c8__scalar', packer: 'qs8_b1w_gemm_pack_4c8' },
-    simd: { kernel: 'qs8_b1w_gemm_2x4c8__wasmsimd', packer: 'qs8_b1w_gemm_pack_4c8' },
-    relaxed: { kernel: 'qs8_b1w_gemm_2x4c8__wasmsimd', packer: 'qs8_b1w_gemm_pack_4c8' },
+    simd: { kernel: 'qs8_b1w_gemm_2x4c8__wasmsimd_w16', packer: 'qs8_b1w_gemm_pack_4c8w16' },
+    relaxed: { kernel: 'qs8_b1w_gemm_2x4c8__wasmsimd_w16', packer: 'qs8_b1w_gemm_pack_4c8w16' },
   },
   qs8_b1w_conv: {
     scalar: { kernel: 'qs8_b1w_conv_2x4c8__scalar', packer: 'qs8_b1w_gemm_pack_4c8' },
-    simd: { kernel: 'qs8_b1w_conv_2x4c8__wasmsimd', packer: 'qs8_b1w_gemm_pack_4c8' },
-    relaxed: { kernel: 'qs8_b1w_conv_2x4c8__wasmsimd', packer: 'qs8_b1w_gemm_pack_4c8' },
+    simd: { kernel: 'qs8_b1w_conv_2x4c8__wasmsimd_w16', packer: 'qs8_b1w_gemm_pack_4c8w16' },
+    relaxed: { kernel: 'qs8_b1w_conv_2x4c8__wasmsimd_w16', packer: 'qs8_b1w_gemm_pack_4c8w16' },
   },
 };
 

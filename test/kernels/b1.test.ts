@@ -20,8 +20,8 @@ import type { LinearMemory } from '../../src/runtime/memory.js';
 const SENTINEL = 0x5a;
 const simd = (build: Build): boolean => build !== 'scalar';
 
-function kernelsOf(build: Build, scalar: string, wasmsimd: string): string[] {
-  return simd(build) ? [scalar, wasmsimd] : [scalar];
+function kernelsOf(build: Build, scalar: string, ...wasmsimd: string[]): string[] {
+  return simd(build) ? [scalar, ...wasmsimd] : [scalar];
 }
 
 /** Allocates `bytes` of output followed by 16 sentinel bytes; check() throws if any was overwritten. */
@@ -375,7 +375,7 @@ describe('binary weights x int8 activations', () => {
       const want = qs8B1wConvRef(c.a, c.xq, c.zpIn, c.w, c.mul, c.add, c.out);
       const wantB = new Uint8Array(want.buffer);
       for (const build of TEST_BUILDS) {
-        for (const kernel of kernelsOf(build, 'qs8_b1w_conv_2x4c8__scalar', 'qs8_b1w_conv_2x4c8__wasmsimd')) {
+        for (const kernel of kernelsOf(build, 'qs8_b1w_conv_2x4c8__scalar', 'qs8_b1w_conv_2x4c8__wasmsimd', 'qs8_b1w_conv_2x4c8__wasmsimd_w16')) {
           expectEqual(await runB1wConv(build, kernel, c), wantB, `${kernel} (${build}) ${describeConv(c)} zpIn=${c.zpIn}`);
         }
       }
@@ -397,7 +397,7 @@ describe('binary weights x int8 activations', () => {
       const add = Float32Array.from({ length: N }, () => Math.fround(rng.next() - 0.5));
       const want = new Uint8Array(qs8B1wConvRef(fcArgs(M, K, N), x, zpIn, w, mul, add, out).buffer);
       for (const build of TEST_BUILDS) {
-        for (const kernel of kernelsOf(build, 'qs8_b1w_gemm_2x4c8__scalar', 'qs8_b1w_gemm_2x4c8__wasmsimd')) {
+        for (const kernel of kernelsOf(build, 'qs8_b1w_gemm_2x4c8__scalar', 'qs8_b1w_gemm_2x4c8__wasmsimd', 'qs8_b1w_gemm_2x4c8__wasmsimd_w16')) {
           const mem = await memoryFor(build);
           const layer = prepareQs8B1wGemm(mem, build, { n: N, k: K, weights: w, mul, add, zpIn, out, kernel });
           const a = mem.put(x);
@@ -420,7 +420,7 @@ describe('b1 kernel table', () => {
         const ch = chooseKernel(op, build);
         expect(typeof mem.mod.exports[ch.kernel], `${op} ${build}`).toBe('function');
         if (ch.packer) expect(typeof mem.mod.exports[ch.packer]).toBe('function');
-        expect(ch.kernel.endsWith(build === 'scalar' ? '__scalar' : '__wasmsimd')).toBe(true);
+        expect(ch.kernel).toMatch(build === 'scalar' ? /__scalar$/ : /__wasmsimd(_w16)?$/);
       }
     }
   });

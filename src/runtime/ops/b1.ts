@@ -323,14 +323,18 @@ export interface Qs8B1wGemmLayer {
   readonly params: number;
 }
 
-const blockBytes4c8 = (k: number): number => 48 + 4 * Math.ceil(k / 8);
+/** Bytes of one packed block of 4 channels over depth k: bits ("4c8") or widened to i16 ("4c8w16"). */
+const blockBytesB1w = (packer: string, k: number): number => 48 + (packer.endsWith('w16') ? 64 : 4) * Math.ceil(k / 8);
+/** The packer whose layout a binary-weight kernel reads (the table's, or the one an explicit `kernel` needs). */
+const b1wPacker = (kernel: string | undefined, tablePacker: string): string =>
+  kernel === undefined ? tablePacker : kernel.endsWith('_w16') ? 'qs8_b1w_gemm_pack_4c8w16' : 'qs8_b1w_gemm_pack_4c8';
 
 function packB1w(mem: LinearMemory, kernel: string, packer: string, n: number, taps: number, c: number,
   bits: Uint32Array, mul: Uint32Array, add: Uint32Array, zpIn: number): number {
   if (!Number.isInteger(zpIn) || zpIn < -128 || zpIn > 127) throw new RangeError(`binary-weight layer zpIn must be an int8, got ${zpIn}`);
   kernelFn(mem.mod.exports, kernel);
   const pack = kernelFn(mem.mod.exports, packer);
-  const packed = mem.alloc(Math.ceil(n / 4) * blockBytes4c8(taps * c));
+  const packed = mem.alloc(Math.ceil(n / 4) * blockBytesB1w(packer, taps * c));
   mem.temporary(() => pack(n, taps, c, mem.put(bits), mem.put(mul), mem.put(add), zpIn, packed));
   return packed;
 }
@@ -345,7 +349,7 @@ export function prepareQs8B1wConv(mem: LinearMemory, build: Build, spec: Qs8B1wC
   const t = b1Transform(spec.mul, spec.add, spec.out, spec.cOut, k, 'binary-weight conv');
   const choice = chooseKernel('qs8_b1w_conv', build);
   const kernel = spec.kernel ?? choice.kernel;
-  const packed = packB1w(mem, kernel, choice.packer!, spec.cOut, taps, g.c, bits, t.p0, t.p1, spec.zpIn);
+  const packed = packB1w(mem, kernel, b1wPacker(spec.kernel, choice.packer!), spec.cOut, taps, g.c, bits, t.p0, t.p1, spec.zpIn);
   const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
   const pixels = g.oh * g.ow;
   let blockM = spec.blockM ?? Math.max(2, Math.floor((32 << 10) / k / 2) * 2);
@@ -380,7 +384,7 @@ export function prepareQs8B1wGemm(mem: LinearMemory, build: Build, spec: Qs8B1wG
   const t = b1Transform(spec.mul, spec.add, spec.out, spec.n, spec.k, 'binary-weight gemm');
   const choice = chooseKernel('qs8_b1w_gemm', build);
   const kernel = spec.kernel ?? choice.kernel;
-  const packed = packB1w(mem, kernel, choice.packer!, spec.n, 1, spec.k, bits, t.p0, t.p1, spec.zpIn);
+  const packed = packB1w(mem, kernel, b1wPacker(spec.kernel, choice.packer!), spec.n, 1, spec.k, bits, t.p0, t.p1, spec.zpIn);
   const params = mem.putParams([t.zpOut, t.qmin, t.qmax]);
   return { kernel, n: spec.n, k: spec.k, packed, params };
 }
