@@ -9,8 +9,9 @@ fonts-dejavu (Latin): apt-get install -y python3-pil python3-numpy fonts-noto-cj
 Frames are 256x144 RGB. Backgrounds are real photographs: CIFAR-10 training images
 (../shared/data/cifar10/train-jpg.tar.gz, read straight from the tar), upscaled and either
 stretched over the frame, tiled 2..4 across, or cropped from a zoomed copy, with a random
-brightness and contrast. The splits draw their backgrounds from disjoint images (train: the
-first 40,000 in the archive's sorted order, val: the next 5,000, test: the last 5,000).
+brightness and contrast. The splits draw their backgrounds from disjoint images of all ten
+classes (by the image's number within its class: last digit 0-7 train (40,000 images), 8 val,
+9 test (5,000 each)).
 
 On them:
   class 0 `subtitle`: one box per text line, Hangul or Latin (or mixed) text in Noto Sans CJK
@@ -45,8 +46,9 @@ CLASSES = ['subtitle', 'logo']
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TAR = os.path.join(REPO, '..', 'shared', 'data', 'cifar10', 'train-jpg.tar.gz')
 SPLITS = ['train', 'val', 'test']
-# background images per split, as [begin, end) in the archive's sorted name order
-BG_RANGES = {'train': (0, 40000), 'val': (40000, 45000), 'test': (45000, 50000)}
+# background images per split, by the image's number within its class (train/<class>/NNNN.jpg):
+# the last digit 0-7 train, 8 val, 9 test, so every split has all ten classes
+BG_DIGITS = {'train': range(0, 8), 'val': range(8, 9), 'test': range(9, 10)}
 
 NOTO = '/usr/share/fonts/opentype/noto/NotoSansCJK-{}.ttc'
 DEJAVU = '/usr/share/fonts/truetype/dejavu/{}.ttf'
@@ -80,14 +82,16 @@ SUB_COLOURS = [(255, 255, 255), (255, 255, 255), (255, 255, 255), (255, 235, 60)
 # ---------------------------------------------------------------- backgrounds
 
 def load_backgrounds():
-    """All 50,000 CIFAR-10 training images as uint8 [50000, 32, 32, 3], in sorted name order."""
+    """The 50,000 CIFAR-10 training images, uint8 [N, 32, 32, 3] per split (BG_DIGITS), each in
+    sorted name order."""
     items = []
     with tarfile.open(TAR, 'r:gz') as tar:
         for m in tar:
             if m.isfile() and m.name.endswith('.jpg'):
                 items.append((m.name, np.asarray(Image.open(io.BytesIO(tar.extractfile(m).read())).convert('RGB'))))
     items.sort(key=lambda it: it[0])
-    return np.stack([im for _, im in items])
+    digit = lambda name: int(os.path.basename(name).split('.')[0]) % 10  # noqa: E731
+    return {s: np.stack([im for name, im in items if digit(name) in BG_DIGITS[s]]) for s in SPLITS}
 
 
 def resized(im, w, h, rng):
@@ -379,8 +383,7 @@ def main():
                 f'path: {os.path.abspath(args.out)}\ntrain: train/images\nval: val/images\ntest: test/images\n'
                 f'nc: {len(CLASSES)}\nnames: [{", ".join(CLASSES)}]\n')
     for split in args.splits.split(','):
-        b0, b1 = BG_RANGES[split]
-        pool = all_bg[b0:b1]
+        pool = all_bg[split]
         d = os.path.join(args.out, split)
         os.makedirs(os.path.join(d, 'images'), exist_ok=True)
         os.makedirs(os.path.join(d, 'labels'), exist_ok=True)
