@@ -18,7 +18,8 @@ max pool (same output size, a window one pixel wider).
 --binary-weights: the convs between the first and the head have binary weights alpha * sign(w)
 (alpha = mean |w| per output channel, XNOR-Net; train/bnn_kd.py's BinConv2d) with ReLU (8-bit
 after `branchy convert --quant int8`); the first conv and the head stay float (int8). It
-distils the float teacher (--teacher, default checkpoints/yolo-subtitles/last.pt):
+starts from the teacher's weights (its float weights become the latent weights; --no-init:
+random) and distils it (--teacher, default checkpoints/yolo-subtitles/last.pt):
 loss = (1 - kd) * YOLO loss + kd * (BCE(obj, sigmoid(t_obj)) + sigmoid(t_obj) * (5 * box MSE
 + T^2 KL(classes))) per anchor and cell (Kim et al., Ajou 2020, distil a binary student
 from a float Tiny-YOLO teacher).
@@ -29,7 +30,7 @@ MSE of sigmoid(tx, ty) against the offset in the cell and of (tw, th) against lo
 BCE of the objectness against 1 and cross-entropy of the classes; elsewhere BCE of the
 objectness against 0, except for predictions that overlap a ground truth by IoU > 0.6.
 Anchors: k-means (1 - IoU) over the training boxes, in grid cells (stride 16), saved in the
-checkpoint and printed for `branchy convert --detect yolov2 --anchors`.
+checkpoint (the model's `anchors` buffer) and printed for `branchy convert --detect yolov2 --anchors`.
 
 Augmentation: brightness / contrast jitter and a random horizontal shift of up to 16 pixels
 (the frame wraps; boxes that wrap are dropped from the loss's targets, see shift()).
@@ -296,7 +297,7 @@ def voc_map50(dets, y):
 
 def load_teacher(path, channels):
     state = torch.load(os.path.join(common.REPO, path), map_location='cpu')
-    t = TinyYolo(channels, state['anchors'])
+    t = TinyYolo(channels, state['model']['anchors'].tolist())
     t.load_state_dict(state['model'])
     t.eval()
     for q in t.parameters():
@@ -312,6 +313,7 @@ def main():
     p.add_argument('--anchors', type=int, default=5, help='number of anchors (k-means on the training boxes)')
     p.add_argument('--teacher', default='checkpoints/yolo-subtitles/last.pt')
     p.add_argument('--kd', type=float, default=0.5, help='weight of the distillation term')
+    p.add_argument('--no-init', action='store_true', help='binary weights: start from random weights, not the teacher\'s')
     p.add_argument('--temperature', type=float, default=2.0)
     p.add_argument('--data', default=DATA)
     p.add_argument('--limit', type=int, default=0, help='train on the first N frames only (quick check)')
@@ -329,11 +331,13 @@ def main():
     teacher = None
     if args.binary_weights:
         teacher, tstate = load_teacher(args.teacher, channels)
-        anchors = tstate['anchors']
+        anchors = tstate['model']['anchors'].tolist()
     else:
         anchors = kmeans_anchors(train[1], args.anchors)
     print(json.dumps({'variant': variant, 'anchors': anchors, 'train': len(train[1]), 'val': len(val[1])}), flush=True)
     model = TinyYolo(channels, anchors, args.binary_weights)
+    if teacher is not None and not args.no_init:
+        model.load_state_dict(teacher.state_dict())  # the latent weights start at the teacher's
     a = model.anchors
 
     def loss_fn(model, x, y):
@@ -358,11 +362,6 @@ def main():
 
     history = common.train(variant, model, args, train, NORM, loss_fn, evaluate, augment=jitter, weight_decay=0.01,
                            channels_last=True)
-    ckpt = os.path.join(common.REPO, 'checkpoints', variant, 'last.pt')
-    state = torch.load(ckpt)
-    if 'anchors' not in state:
-        state['anchors'] = anchors
-        torch.save(state, ckpt)
 
     test = load_split('test', args.data)
     aps = voc_map50(detections(model, test[0]), test[1])
