@@ -224,8 +224,10 @@ def distill_loss(p, t, anchors, T):
 # ---------------------------------------------------------------- evaluation (monitoring; `branchy eval --task detect` is the reference)
 
 @torch.no_grad()
-def detections(model, x, score_thr=0.005, iou_thr=0.45, batch_size=100):
-    """Per image a list of (label, score, x0, y0, x1, y1) in pixels, best class per box, NMS per class."""
+def detections(model, x, score_thr=0.005, iou_thr=0.45, batch_size=100, max_det=100):
+    """Per image a list of (label, score, x0, y0, x1, y1) in pixels: best class per box, NMS per
+    class (torchvision's batched_nms), the best max_det."""
+    from torchvision.ops import batched_nms
     model.eval()
     out = []
     for b in range(0, len(x), batch_size):
@@ -233,25 +235,13 @@ def detections(model, x, score_thr=0.005, iou_thr=0.45, batch_size=100):
         box, obj, cls = decode(p, model.anchors)
         prob, label = F.softmax(cls, -1).max(-1)
         score = torch.sigmoid(obj) * prob
-        s = torch.tensor([STRIDE, STRIDE, STRIDE, STRIDE], dtype=torch.float32)
         for i in range(p.shape[0]):
             keep = score[i] > score_thr
-            bx, sc, lb = box[i][keep] * s, score[i][keep], label[i][keep]
+            bx, sc, lb = box[i][keep] * STRIDE, score[i][keep], label[i][keep]
             xyxy = torch.stack([bx[:, 0] - bx[:, 2] / 2, bx[:, 1] - bx[:, 3] / 2, bx[:, 0] + bx[:, 2] / 2, bx[:, 1] + bx[:, 3] / 2], -1)
-            dets = []
-            for c in range(len(CLASSES)):
-                m = lb == c
-                order = sc[m].argsort(descending=True)
-                cb, cs = xyxy[m][order], sc[m][order]
-                alive = torch.ones(len(cs), dtype=torch.bool)
-                for k in range(len(cs)):
-                    if not alive[k]:
-                        continue
-                    dets.append((c, float(cs[k]), *cb[k].tolist()))
-                    if k + 1 < len(cs):
-                        ov = iou_cxcywh(xyxy_to_cxcywh(cb[k]), xyxy_to_cxcywh(cb[k + 1:]))
-                        alive[k + 1:] &= ov <= iou_thr
-            out.append(dets)
+            xyxy = torch.stack([xyxy[:, 0].clamp(0, W), xyxy[:, 1].clamp(0, H), xyxy[:, 2].clamp(0, W), xyxy[:, 3].clamp(0, H)], -1)
+            kept = batched_nms(xyxy, sc, lb, iou_thr)[:max_det]
+            out.append([(int(lb[k]), float(sc[k]), *xyxy[k].tolist()) for k in kept])
     return out
 
 
