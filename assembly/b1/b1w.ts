@@ -6,7 +6,7 @@
 // -zp * sum_k s[o][k] into a per-channel bias, so the kernels sum s*a only.
 //
 // GEMM signature and params are the qs8 GEMM's (assembly/qs8/gemm_scalar.ts):
-//   (m, n, k, a, a_stride, w_packed, c, c_stride, params), params +0 zp_out +4 qmin +8 qmax;
+//   (m, n, k, a, a_stride, w_packed, c, c_stride, params), params QS8_GEMM (zp_out, qmin, qmax);
 // the conv is the qs8 conv driver (assembly/qs8/conv_scalar.ts: same params block and
 // im2col, padded taps = zp, which contribute 0) around these GEMMs.
 //
@@ -19,6 +19,7 @@
 // Missing channels and k past K have bit 0; the kernels never count k >= K.
 import { b1_out_i8 } from './output';
 import { qs8_conv_driver } from '../qs8/conv_scalar';
+import { QS8_GEMM_QMAX, QS8_GEMM_QMIN, QS8_GEMM_ZP_OUT } from '../common/params';
 
 /** Bytes of one packed block of 4 channels over depth k. */
 // @ts-ignore: decorator
@@ -78,7 +79,7 @@ export function b1w16_block_bytes(k: i32): usize {
 }
 
 /**
- * The same weights as qs8_b1w_gemm_pack_4c8, widened at load for qs8_b1w_gemm_2x4c8__wasmsimd_w16:
+ * The same weights as qs8_b1w_gemm_pack_4c8, widened at load for qs8_b1w_gemm_2x4c8w16__wasmsimd:
  * "4c8w16" blocks of 4 channels, the 4c8 header (bias, mul, add), then per step of 8 K the
  * signs of channel 0's 8 k as i16 +-1, then channel 1's, 2's, 3's (64 bytes; 0 past K and for
  * missing channels), the qs8 "4c8" GEMM's weight layout. 16x the bits' memory, no expansion
@@ -111,13 +112,13 @@ export function qs8_b1w_gemm_pack_4c8w16(n: i32, taps: i32, channels: i32, w: us
   }
 }
 
-/** Scalar twin of qs8_b1w_gemm_2x4c8__wasmsimd (and of its _w16 variant, which reads the same weights widened). */
+/** Scalar twin of qs8_b1w_gemm_2x4c8__wasmsimd. */
 export function qs8_b1w_gemm_2x4c8__scalar(
   m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
 ): void {
-  const zp = load<i32>(params);
-  const lo = <f32>(load<i32>(params, 4) - zp);
-  const hi = <f32>(load<i32>(params, 8) - zp);
+  const zp = load<i32>(params, QS8_GEMM_ZP_OUT);
+  const lo = <f32>(load<i32>(params, QS8_GEMM_QMIN) - zp);
+  const hi = <f32>(load<i32>(params, QS8_GEMM_QMAX) - zp);
   const bb = b1w_block_bytes(k);
   for (let i = 0; i < m; i++) {
     const ar = a + <usize>i * <usize>a_stride;
@@ -136,7 +137,36 @@ export function qs8_b1w_gemm_2x4c8__scalar(
   }
 }
 
-/** Scalar twin of qs8_b1w_conv_2x4c8__wasmsimd (and of qs8_b1w_conv_2x4c8__wasmsimd_w16). */
+/** Scalar twin of qs8_b1w_conv_2x4c8__wasmsimd. */
 export function qs8_b1w_conv_2x4c8__scalar(input: usize, w: usize, output: usize, scratch: usize, params: usize): void {
   qs8_conv_driver(input, w, output, scratch, params, qs8_b1w_gemm_2x4c8__scalar);
+}
+
+/** Scalar twin of qs8_b1w_gemm_2x4c8w16__wasmsimd (the "4c8w16" layout). */
+export function qs8_b1w_gemm_2x4c8w16__scalar(
+  m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
+): void {
+  const zp = load<i32>(params, QS8_GEMM_ZP_OUT);
+  const lo = <f32>(load<i32>(params, QS8_GEMM_QMIN) - zp);
+  const hi = <f32>(load<i32>(params, QS8_GEMM_QMAX) - zp);
+  const bb = b1w16_block_bytes(k);
+  for (let i = 0; i < m; i++) {
+    const ar = a + <usize>i * <usize>a_stride;
+    const cr = c + <usize>i * <usize>c_stride;
+    for (let o = 0; o < n; o++) {
+      const j = o & 3;
+      const wb = w + <usize>(o >> 2) * bb;
+      let acc = load<i32>(wb + (<usize>j << 2));
+      for (let kk = 0; kk < k; kk++) {
+        const s = <i32>load<i16>(wb + 48 + (<usize>(kk >> 3) << 6) + (<usize>j << 4) + (<usize>(kk & 7) << 1));
+        acc += s * <i32>load<i8>(ar + <usize>kk);
+      }
+      store<i8>(cr + <usize>o, <i8>b1_out_i8(acc, load<f32>(wb + 16 + (<usize>j << 2)), load<f32>(wb + 32 + (<usize>j << 2)), zp, lo, hi));
+    }
+  }
+}
+
+/** Scalar twin of qs8_b1w_conv_2x4c8w16__wasmsimd. */
+export function qs8_b1w_conv_2x4c8w16__scalar(input: usize, w: usize, output: usize, scratch: usize, params: usize): void {
+  qs8_conv_driver(input, w, output, scratch, params, qs8_b1w_gemm_2x4c8w16__scalar);
 }

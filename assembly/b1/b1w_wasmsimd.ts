@@ -12,6 +12,7 @@ import { narrow_i32x16_i8 } from '../common/requant_wasmsimd';
 import { hsum4, store_2x4 } from '../qs8/gemm_common_wasmsimd';
 import { qs8_conv_driver } from '../qs8/conv_scalar';
 import { qs8_im2col__wasmsimd } from '../qs8/im2col_wasmsimd';
+import { QS8_GEMM_QMAX, QS8_GEMM_QMIN, QS8_GEMM_ZP_OUT } from '../common/params';
 
 // @ts-ignore: decorator
 @inline
@@ -33,10 +34,10 @@ const LANE_BITS = memory.data<u16>([
 export function qs8_b1w_gemm_2x4c8__wasmsimd(
   m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
 ): void {
-  const zp = load<i32>(params);
+  const zp = load<i32>(params, QS8_GEMM_ZP_OUT);
   const vzp = i32x4.splat(zp);
-  const vlo = f32x4.splat(<f32>(load<i32>(params, 4) - zp));
-  const vhi = f32x4.splat(<f32>(load<i32>(params, 8) - zp));
+  const vlo = f32x4.splat(<f32>(load<i32>(params, QS8_GEMM_QMIN) - zp));
+  const vhi = f32x4.splat(<f32>(load<i32>(params, QS8_GEMM_QMAX) - zp));
   const rem = k & 7;
   const steps = <usize>(k >> 3);
   const bb = b1w_block_bytes(k);
@@ -113,19 +114,19 @@ export function qs8_b1w_conv_2x4c8__wasmsimd(input: usize, w: usize, output: usi
   qs8_conv_driver(input, w, output, scratch, params, qs8_b1w_gemm_2x4c8__wasmsimd, qs8_im2col__wasmsimd);
 }
 
-// qs8_b1w_gemm_2x4c8__wasmsimd_w16: the same product on the "4c8w16" layout (b1w.ts:
+// qs8_b1w_gemm_2x4c8w16__wasmsimd (twin: qs8_b1w_gemm_2x4c8w16__scalar): the same product on the "4c8w16" layout (b1w.ts:
 // qs8_b1w_gemm_pack_4c8w16), the signs widened to i16 +-1 at load. The inner loop is the qs8
 // 2x4c8 GEMM's (assembly/qs8/gemm_wasmsimd.ts: two activation loads, four weight loads, eight
 // dot + add per 8 K; 14 live vectors, no spill) instead of a splat and four AND / compare / OR
 // expansions per step, which the 2x4 tile could not hide (17 live vectors): 1.5x faster on
 // Zen 3 for the same output bits. K past the real depth has weight 0 (no tail masking).
-export function qs8_b1w_gemm_2x4c8__wasmsimd_w16(
+export function qs8_b1w_gemm_2x4c8w16__wasmsimd(
   m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
 ): void {
-  const zp = load<i32>(params);
+  const zp = load<i32>(params, QS8_GEMM_ZP_OUT);
   const vzp = i32x4.splat(zp);
-  const vlo = f32x4.splat(<f32>(load<i32>(params, 4) - zp));
-  const vhi = f32x4.splat(<f32>(load<i32>(params, 8) - zp));
+  const vlo = f32x4.splat(<f32>(load<i32>(params, QS8_GEMM_QMIN) - zp));
+  const vhi = f32x4.splat(<f32>(load<i32>(params, QS8_GEMM_QMAX) - zp));
   const steps = <usize>((k + 7) >> 3);
   const bb = b1w16_block_bytes(k);
   const blocks = (n + 3) >> 2;
@@ -172,6 +173,6 @@ export function qs8_b1w_gemm_2x4c8__wasmsimd_w16(
   }
 }
 
-export function qs8_b1w_conv_2x4c8__wasmsimd_w16(input: usize, w: usize, output: usize, scratch: usize, params: usize): void {
-  qs8_conv_driver(input, w, output, scratch, params, qs8_b1w_gemm_2x4c8__wasmsimd_w16, qs8_im2col__wasmsimd);
+export function qs8_b1w_conv_2x4c8w16__wasmsimd(input: usize, w: usize, output: usize, scratch: usize, params: usize): void {
+  qs8_conv_driver(input, w, output, scratch, params, qs8_b1w_gemm_2x4c8w16__wasmsimd, qs8_im2col__wasmsimd);
 }

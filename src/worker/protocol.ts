@@ -9,7 +9,7 @@ import {
   BranchyWasmError,
 } from '../errors.js';
 import type { ClassifyOptions, LoadOptions, ModelInfo, ModelInput, OutputTensor, RunOptions } from '../runtime/model.js';
-import type { ExitResult } from '../exit/scheduler.js';
+import type { ExitResult } from '../runtime/scheduler.js';
 import type { Detection, DetectOptions } from '../runtime/detect/index.js';
 
 /** A model's bytes, or where to fetch them (URL href, or a file path in Node). */

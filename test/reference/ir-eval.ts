@@ -32,7 +32,7 @@ function windowOut(size: number, k: number, s: number, d: number, p0: number, p1
 }
 
 function conv(x: Float32Array, xs: number[], w: Float32Array, b: Float32Array | undefined, win: Window,
-  outC: number, depthwise: number /* 0: full; m: multiplier */): [Float32Array, number[]] {
+  outC: number, depthwise: number /* 0: full; m: multiplier */, groups = 1): [Float32Array, number[]] {
   const [N, H, W, C] = xs;
   const [KH, KW] = win.kernel;
   const OH = windowOut(H, KH, win.strides[0], win.dilations[0], win.pads[0], win.pads[2], false);
@@ -48,7 +48,11 @@ function conv(x: Float32Array, xs: number[], w: Float32Array, b: Float32Array | 
         if (iw < 0 || iw >= W) continue;
         const base = ((n * H + ih) * W + iw) * C;
         if (depthwise) acc += x[base + Math.floor(o / depthwise)] * w[(kh * KW + kw) * outC + o];
-        else for (let i = 0; i < C; i++) acc += x[base + i] * w[((o * KH + kh) * KW + kw) * C + i];
+        else {
+          // ONNX Conv's group: output o reads the C/groups input channels of group floor(o / (outC/groups)).
+          const cg = C / groups, g0 = Math.floor(o / (outC / groups)) * cg;
+          for (let i = 0; i < cg; i++) acc += x[base + g0 + i] * w[((o * KH + kh) * KW + kw) * cg + i];
+        }
       }
     }
     y[((n * OH + oh) * OW + ow) * outC + o] = acc;
@@ -109,7 +113,7 @@ export function evalGraph(graph: Graph, weights: Weights, inputs: Record<string,
 function evalNode(node: Node, ins: Float32Array[], shapes: number[][], _get: (n: string) => Float32Array): [Float32Array, number[]] {
   const x = ins[0], xs = shapes[0];
   switch (node.op) {
-    case 'conv2d': return conv(x, xs, ins[1], ins[2], node.attrs, shapes[1][0], 0);
+    case 'conv2d': return conv(x, xs, ins[1], ins[2], node.attrs, shapes[1][0], 0, node.attrs.groups ?? 1);
     case 'dwconv2d': return conv(x, xs, ins[1], ins[2], node.attrs, shapes[1][2], node.attrs.multiplier);
     case 'gemm': {
       const [M, K] = xs, N = shapes[1][0];
@@ -344,7 +348,7 @@ function evalI8(node: Node, ins: TensorInfo[], outT: TensorInfo, vs: (Float32Arr
         }
         shape = [M, O];
       } else {
-        const r = convI(xc, xs, wf, b, node.attrs as Window, O, node.op === 'dwconv2d' ? (node.attrs as { multiplier: number }).multiplier : 0);
+        const r = convI(xc, xs, wf, b, node.attrs as Window, O, node.op === 'dwconv2d' ? (node.attrs as { multiplier: number }).multiplier : 0, (node.attrs as { groups?: number }).groups ?? 1);
         acc = r[0];
         shape = r[1];
       }
@@ -407,7 +411,7 @@ function evalI8(node: Node, ins: TensorInfo[], outT: TensorInfo, vs: (Float32Arr
 }
 
 /** Integer convolution on zero-point-corrected inputs; exact in doubles. */
-function convI(x: Float32Array, xs: number[], w: Float32Array, b: Int32Array | undefined, win: Window, outC: number, depthwise: number): [Float64Array, number[]] {
+function convI(x: Float32Array, xs: number[], w: Float32Array, b: Int32Array | undefined, win: Window, outC: number, depthwise: number, groups = 1): [Float64Array, number[]] {
   const [N, H, W, C] = xs;
   const [KH, KW] = win.kernel;
   const OH = windowOut(H, KH, win.strides[0], win.dilations[0], win.pads[0], win.pads[2], false);
@@ -423,7 +427,11 @@ function convI(x: Float32Array, xs: number[], w: Float32Array, b: Int32Array | u
         if (iw < 0 || iw >= W) continue;
         const base = ((n * H + ih) * W + iw) * C;
         if (depthwise) acc += x[base + Math.floor(o / depthwise)] * w[(kh * KW + kw) * outC + o];
-        else for (let i = 0; i < C; i++) acc += x[base + i] * w[((o * KH + kh) * KW + kw) * C + i];
+        else {
+          // ONNX Conv's group: output o reads the C/groups input channels of group floor(o / (outC/groups)).
+          const cg = C / groups, g0 = Math.floor(o / (outC / groups)) * cg;
+          for (let i = 0; i < cg; i++) acc += x[base + g0 + i] * w[((o * KH + kh) * KW + kw) * cg + i];
+        }
       }
     }
     y[((n * OH + oh) * OW + ow) * outC + o] = acc;

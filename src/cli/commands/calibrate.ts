@@ -1,10 +1,10 @@
 // branchy calibrate MODEL.branchy --data mnist|cifar10 (--max-drop P [--confidence C] | --mean-macs N):
 // choose per-exit thresholds on labelled data that is not the test split, and write them (and
 // the measured cost of every stage, head and predictor) into the file.
-import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, intOption } from '../args.js';
-import { loadCifar10, loadMnist, type Dataset } from '../datasets.js';
+import { CIFAR10_SPLITS, loadCifar10Split, loadMnist, type Dataset } from '../datasets.js';
+import { readInput, writeOutput } from '../files.js';
 import { collectExitStats } from '../exit-data.js';
 import { calibrateGates, calibrateMaxDrop, calibrateMeanMacs, type Rule } from '../../exit/calibrate.js';
 import { readBranchy, writeBranchy } from '../../format/index.js';
@@ -23,8 +23,8 @@ export async function calibrationData(name: string | undefined, dir?: string): P
     return { data, start: data.count - 10_000, what: 'MNIST training digits 50,000–59,999' };
   }
   if (name === 'cifar10') {
-    const file = path.join(dir ?? path.join('data', 'cifar10'), 'val.bin');
-    return { data: await loadCifar10(file), start: 0, what: `CIFAR-10 validation split (${file})` };
+    const d = dir ?? path.join('data', 'cifar10');
+    return { data: await loadCifar10Split(d, 'val'), start: 0, what: `CIFAR-10 validation split (${path.join(d, CIFAR10_SPLITS.val.file)})` };
   }
   throw new BranchyInputError(`--data wants mnist or cifar10, got '${name ?? ''}'`);
 }
@@ -63,7 +63,7 @@ export async function calibrate(argv: string[]): Promise<void> {
     );
   }
   const file = positionals[0];
-  const { graph, weights, metadata } = readBranchy(new Uint8Array(await readFile(file)));
+  const { graph, weights, metadata } = readBranchy(await readInput(file, 'the model'));
   const model = await fromGraph(graph, weights);
   const { data, start, what } = await calibrationData(values.data, values['data-dir']);
   const stats = collectExitStats(model, data, start, intOption(values.count, 'count', data.count - start));
@@ -80,7 +80,7 @@ export async function calibrate(argv: string[]): Promise<void> {
   });
   const out = values.out ?? file;
   const keep = Object.fromEntries(Object.entries(metadata).filter(([k]) => !k.startsWith('branchy.')));
-  await writeFile(out, writeBranchy({ ...graph, exits: plan }, weights, { metadata: keep }));
+  await writeOutput(out, writeBranchy({ ...graph, exits: plan }, weights, { metadata: keep }), 'the calibrated model');
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   console.log(`calibrated on ${stats.truth.length} samples of ${what}, rule ${rule}`);
   console.log(`thresholds ${c.thresholds.map((t) => t.toPrecision(4)).join(', ')}`);

@@ -1,10 +1,10 @@
 // branchy run MODEL --input NAME=file.npy ... --out DIR: one .npy per output, named after it.
 // With --detect (a detector): the boxes of one image (.npy, or a .png frame), one line each.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from '../args.js';
 import { readNpy, writeNpy } from '../npy.js';
 import { openModel } from './open.js';
+import { makeDir, readInput, writeOutput } from '../files.js';
 import { BranchyInputError } from '../../errors.js';
 import { readPng } from '../detect-data.js';
 
@@ -30,7 +30,7 @@ export async function run(argv: string[]): Promise<void> {
   for (const spec of values.input ?? []) {
     const eq = spec.indexOf('=');
     const [name, file] = eq > 0 ? [spec.slice(0, eq), spec.slice(eq + 1)] : [model.info.inputs[0]?.name, spec];
-    const arr = /\.png$/i.test(file) ? await readPng(file) : readNpy(new Uint8Array(await readFile(file)), file);
+    const arr = /\.png$/i.test(file) ? await readPng(file) : readNpy(await readInput(file, `input '${name}'`, 'save the array with numpy.save'), file);
     const data = arr.data instanceof Float64Array ? Float32Array.from(arr.data) : arr.data;
     if (!(data instanceof Float32Array) && !(data instanceof Uint8Array)) {
       throw new BranchyInputError(`${file}: input '${name}' must be float32 (or uint8 pixels), got ${data.constructor.name}`);
@@ -53,10 +53,10 @@ export async function run(argv: string[]): Promise<void> {
   }
   const outDir = values.out!;
   const out = model.run(feeds, { layout });
-  await mkdir(outDir, { recursive: true });
+  await makeDir(outDir, 'the output directory');
   for (const [name, t] of Object.entries(out)) {
     const file = path.join(outDir, `${name.replace(/[^\w.-]/g, '_')}.npy`);
-    await writeFile(file, writeNpy(t.data, t.dims));
+    await writeOutput(file, writeNpy(t.data, t.dims), `output '${name}'`);
     console.log(`${name} [${t.dims.join(', ')}] -> ${file}`);
   }
 }
