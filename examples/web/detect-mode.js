@@ -6,7 +6,7 @@
 import { load, loadInWorker } from '/dist/index.js';
 
 export const DETECT_MODEL = '/models/yolo-subtitles-bwn.branchy';
-export const FRAMES = ['frames/00000.png', 'frames/00001.png', 'frames/00002.png', 'frames/00003.png'];
+export const FRAMES = ['00000', '00001', '00002', '00003'].map((n) => `frames/images/${n}.png`);
 const COLOURS = ['#ffd400', '#19e6ff', '#ff4fa3', '#7dff5a'];
 const SCALE = 3; // the view shows the model input at 3×
 

@@ -19,7 +19,7 @@ import { startServer } from '../../examples/web/serve.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const modelFile = path.resolve(root, process.env.BRANCHY_DETECT_MODEL ?? 'models/yolo-subtitles-bwn.branchy');
-const framesDir = path.join(root, 'examples/web/frames');
+const framesDir = path.join(root, 'examples/web/frames/images');
 const why = !hasChromium ? `${CHROMIUM} is absent; apt-get install chromium`
   : !existsSync(modelFile) ? `${path.relative(root, modelFile)} is absent (set BRANCHY_DETECT_MODEL to a detector)` : null;
 
