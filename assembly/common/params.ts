@@ -117,9 +117,13 @@
 // @ts-ignore: decorator
 @inline export const F32_CONV_X_STRIDE: usize = 68; // i32: input pixel stride in elements (>= c)
 // @ts-ignore: decorator
-@inline export const F32_CONV_Y_STRIDE: usize = 72; // i32: output pixel stride in elements (>= c_out)
+@inline export const F32_CONV_X_ROW_STRIDE: usize = 72; // i32: elements from one input row to the next (w * x_stride: dense; more: a window of a wider input)
 // @ts-ignore: decorator
-@inline export const F32_CONV_BYTES: usize = 76;
+@inline export const F32_CONV_Y_STRIDE: usize = 76; // i32: output pixel stride in elements (>= c_out)
+// @ts-ignore: decorator
+@inline export const F32_CONV_Y_ROW_STRIDE: usize = 80; // i32: elements from one output row to the next (ow * y_stride: dense; more: a phase of a transposed conv)
+// @ts-ignore: decorator
+@inline export const F32_CONV_BYTES: usize = 84;
 
 // f32_dwconv: f32 depthwise conv (assembly/f32/dwconv.ts)
 // @ts-ignore: decorator
@@ -307,9 +311,13 @@
 // @ts-ignore: decorator
 @inline export const QS8_CONV_X_STRIDE: usize = 88; // i32: input pixel stride in elements (>= c)
 // @ts-ignore: decorator
-@inline export const QS8_CONV_Y_STRIDE: usize = 92; // i32: output pixel stride in elements (>= c_out)
+@inline export const QS8_CONV_X_ROW_STRIDE: usize = 92; // i32: elements from one input row to the next (w * x_stride: dense; more: a window of a wider input)
 // @ts-ignore: decorator
-@inline export const QS8_CONV_BYTES: usize = 96;
+@inline export const QS8_CONV_Y_STRIDE: usize = 96; // i32: output pixel stride in elements (>= c_out)
+// @ts-ignore: decorator
+@inline export const QS8_CONV_Y_ROW_STRIDE: usize = 100; // i32: elements from one output row to the next (ow * y_stride: dense; more: a phase of a transposed conv)
+// @ts-ignore: decorator
+@inline export const QS8_CONV_BYTES: usize = 104;
 
 // qs8_conv_cin4: direct int8 conv (assembly/qs8/conv_cin4_scalar.ts): the im2col conv's block with a fused pool in place of block_m
 // @ts-ignore: decorator

@@ -22,7 +22,7 @@ import { qs8_gemm_2x4c8__scalar, qs8_gemm_2x4c16s__scalar } from './gemm_scalar'
 import { qs8_im2col } from './im2col';
 import {
   QS8_CONV_BLOCK_M, QS8_CONV_C, QS8_CONV_C_OUT, QS8_CONV_H, QS8_CONV_KH, QS8_CONV_KW, QS8_CONV_N, QS8_CONV_OH,
-  QS8_CONV_OW, QS8_CONV_PB, QS8_CONV_X_STRIDE, QS8_CONV_Y_STRIDE, QS8_CONV_PL, QS8_CONV_PR, QS8_CONV_PT, QS8_CONV_SH, QS8_CONV_SW, QS8_CONV_W
+  QS8_CONV_OW, QS8_CONV_PB, QS8_CONV_X_ROW_STRIDE, QS8_CONV_X_STRIDE, QS8_CONV_Y_ROW_STRIDE, QS8_CONV_Y_STRIDE, QS8_CONV_PL, QS8_CONV_PR, QS8_CONV_PT, QS8_CONV_SH, QS8_CONV_SW, QS8_CONV_W
 } from '../common/params';
 
 export type Qs8GemmFn = (
@@ -52,20 +52,32 @@ export function qs8_conv_driver(
     load<i32>(params, QS8_CONV_PT) == 0 && load<i32>(params, QS8_CONV_PL) == 0 && load<i32>(params, QS8_CONV_PB) == 0 && load<i32>(params, QS8_CONV_PR) == 0;
   const XS = load<i32>(params, QS8_CONV_X_STRIDE);
   const YS = load<i32>(params, QS8_CONV_Y_STRIDE);
-  if (pointwise) {
+  const YR = load<i32>(params, QS8_CONV_Y_ROW_STRIDE);
+  const OW = load<i32>(params, QS8_CONV_OW);
+  // Output rows back to back (every conv but a transposed conv's phase): blocks may span rows.
+  const dense = YR == OW * YS && load<i32>(params, QS8_CONV_X_ROW_STRIDE) == W * XS;
+  if (pointwise && dense) {
     gemm(batch * P, N, C, input, XS, w, output, YS, params);
     return;
   }
   const block = max<i32>(1, load<i32>(params, QS8_CONV_BLOCK_M));
-  const inStride = <usize>H * <usize>W * <usize>XS;
-  const outStride = <usize>P * <usize>YS;
+  const XR = load<i32>(params, QS8_CONV_X_ROW_STRIDE);
+  const inStride = <usize>H * <usize>XR;
+  const outStride = <usize>(P / OW) * <usize>YR;
   for (let b = 0; b < batch; b++) {
     const inb = input + <usize>b * inStride;
     const outb = output + <usize>b * outStride;
-    for (let p0 = 0; p0 < P; p0 += block) {
-      const rows = min<i32>(block, P - p0);
+    if (pointwise) {
+      // Strided rows: one GEMM per output row, straight over the input row.
+      for (let oy = 0; oy < P / OW; oy++) gemm(OW, N, C, inb + <usize>oy * <usize>XR, XS, w, outb + <usize>oy * <usize>YR, YS, params);
+      continue;
+    }
+    for (let p0 = 0; p0 < P;) {
+      const oy = p0 / OW, ox = p0 - oy * OW;
+      const rows = dense ? min<i32>(block, P - p0) : min<i32>(block, OW - ox);
       im2col(inb, scratch, params, p0, rows);
-      gemm(rows, N, K, scratch, K, w, outb + <usize>p0 * <usize>YS, YS, params);
+      gemm(rows, N, K, scratch, K, w, outb + <usize>oy * <usize>YR + <usize>ox * <usize>YS, YS, params);
+      p0 += rows;
     }
   }
 }

@@ -7,7 +7,7 @@
 import { copy_run, fill_run } from '../common/copy_wasmsimd';
 import {
   QS8_CONV_C, QS8_CONV_DH, QS8_CONV_DW, QS8_CONV_H, QS8_CONV_KH, QS8_CONV_KW, QS8_CONV_OW, QS8_CONV_PL,
-  QS8_CONV_PT, QS8_CONV_SH, QS8_CONV_SW, QS8_CONV_W, QS8_CONV_X_STRIDE, QS8_CONV_ZP_IN
+  QS8_CONV_PT, QS8_CONV_SH, QS8_CONV_SW, QS8_CONV_W, QS8_CONV_X_ROW_STRIDE, QS8_CONV_X_STRIDE, QS8_CONV_ZP_IN
 } from '../common/params';
 
 /** Copies n bytes; short runs (a few channels) without the call into memory.copy. */
@@ -81,7 +81,7 @@ export function im2col_walk<V>(inb: usize, dst: usize, params: usize, p0: i32, r
   const pt = load<i32>(params, QS8_CONV_PT);
   const pl = load<i32>(params, QS8_CONV_PL);
   const XS = load<i32>(params, QS8_CONV_X_STRIDE);
-  const rowC = <usize>W * <usize>XS;
+  const rowC = <usize>load<i32>(params, QS8_CONV_X_ROW_STRIDE);
   const kwC = KW * C;
   let oy = p0 / W_out;
   let ox = p0 - oy * W_out;

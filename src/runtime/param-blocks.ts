@@ -43,11 +43,14 @@ const BOTTOM_RIGHT = {
 /**
  * Pixel strides of a conv's input and output in elements: c and c_out for a conv over whole
  * tensors; a group of a grouped conv reads c of x_stride input channels and writes c_out of
- * y_stride output channels (the host offsets the pointers per group).
+ * y_stride output channels (the host offsets the pointers per group); a phase of a transposed
+ * conv writes every s-th pixel of every s-th row (y_stride = s * c_out, y_row_stride = s * row).
  */
 const PIXEL_STRIDES = {
   x_stride: i32('input pixel stride in elements (>= c)'),
+  x_row_stride: i32('elements from one input row to the next (w * x_stride: dense; more: a window of a wider input)'),
   y_stride: i32('output pixel stride in elements (>= c_out)'),
+  y_row_stride: i32('elements from one output row to the next (ow * y_stride: dense; more: a phase of a transposed conv)'),
 };
 
 /** The int8 conv's fields after QS8_GEMM: zp_in and the geometry. */

@@ -115,6 +115,10 @@ function evalNode(node: Node, ins: Float32Array[], shapes: number[][], _get: (n:
   switch (node.op) {
     case 'conv2d': return conv(x, xs, ins[1], ins[2], node.attrs, shapes[1][0], 0, node.attrs.groups ?? 1);
     case 'dwconv2d': return conv(x, xs, ins[1], ins[2], node.attrs, shapes[1][2], node.attrs.multiplier);
+    case 'convtranspose2d': {
+      const [y, ys] = convTranspose(x, xs, ins[1], ins[2], node.attrs, shapes[1][0]);
+      return [Float32Array.from(y), ys];
+    }
     case 'gemm': {
       const [M, K] = xs, N = shapes[1][0];
       const y = new Float32Array(M * N);
@@ -325,6 +329,7 @@ function evalI8(node: Node, ins: TensorInfo[], outT: TensorInfo, vs: (Float32Arr
   switch (node.op) {
     case 'conv2d':
     case 'dwconv2d':
+    case 'convtranspose2d':
     case 'gemm': {
       const w = vs[1] as Int8Array, wt = ins[1];
       if (wt.dtype !== 'i8' || wt.quant?.kind !== 'channel') throw new Error(`ir-eval: '${node.name}' needs int8 per-channel weights`);
@@ -338,7 +343,9 @@ function evalI8(node: Node, ins: TensorInfo[], outT: TensorInfo, vs: (Float32Arr
       const wf = Float32Array.from(w);
       // Integer sums of products below 2^24 per term are exact in doubles; accumulate in JS numbers.
       let acc: Float64Array, shape: number[];
-      if (node.op === 'gemm') {
+      if (node.op === 'convtranspose2d') {
+        [acc, shape] = convTranspose(xc, xs, wf, b, node.attrs, O);
+      } else if (node.op === 'gemm') {
         const [M, K] = xs;
         acc = new Float64Array(M * O);
         for (let i = 0; i < M; i++) for (let n = 0; n < O; n++) {
@@ -411,6 +418,38 @@ function evalI8(node: Node, ins: TensorInfo[], outT: TensorInfo, vs: (Float32Arr
 }
 
 /** Integer convolution on zero-point-corrected inputs; exact in doubles. */
+/**
+ * ONNX ConvTranspose (NHWC, weights [O][KH][KW][C/groups]), by its definition: every input
+ * pixel scatters x * w into output (iy*s - pad + ky*d, ix*s - pad + kx*d); sums in doubles.
+ */
+function convTranspose(x: ArrayLike<number>, xs: number[], w: ArrayLike<number>, b: ArrayLike<number> | undefined,
+  a: Window & { outputPadding: [number, number]; groups?: number }, outC: number): [Float64Array, number[]] {
+  const [N, H, W, C] = xs;
+  const [KH, KW] = a.kernel, [SH, SW] = a.strides, [DH, DW] = a.dilations;
+  const OH = (H - 1) * SH - a.pads[0] - a.pads[2] + DH * (KH - 1) + 1 + a.outputPadding[0];
+  const OW = (W - 1) * SW - a.pads[1] - a.pads[3] + DW * (KW - 1) + 1 + a.outputPadding[1];
+  const G = a.groups ?? 1, cg = C / G, og = outC / G;
+  const y = new Float64Array(N * OH * OW * outC);
+  for (let n = 0; n < N; n++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) for (let o = 0; o < outC; o++) {
+    y[((n * OH + oy) * OW + ox) * outC + o] = b ? b[o] : 0;
+  }
+  for (let n = 0; n < N; n++) for (let iy = 0; iy < H; iy++) for (let ix = 0; ix < W; ix++) for (let o = 0; o < outC; o++) {
+    const g0 = Math.floor(o / og) * cg;
+    for (let ky = 0; ky < KH; ky++) {
+      const oy = iy * SH - a.pads[0] + ky * DH;
+      if (oy < 0 || oy >= OH) continue;
+      for (let kx = 0; kx < KW; kx++) {
+        const ox = ix * SW - a.pads[1] + kx * DW;
+        if (ox < 0 || ox >= OW) continue;
+        let acc = 0;
+        for (let c = 0; c < cg; c++) acc += x[((n * H + iy) * W + ix) * C + g0 + c] * w[((o * KH + ky) * KW + kx) * cg + c];
+        y[((n * OH + oy) * OW + ox) * outC + o] += acc;
+      }
+    }
+  }
+  return [y, [N, OH, OW, outC]];
+}
+
 function convI(x: Float32Array, xs: number[], w: Float32Array, b: Int32Array | undefined, win: Window, outC: number, depthwise: number, groups = 1): [Float64Array, number[]] {
   const [N, H, W, C] = xs;
   const [KH, KW] = win.kernel;

@@ -1,6 +1,7 @@
 // The op registry: every IR op, once. Adding an op = its file in this folder + one line here
 // (docs/architecture.md). OpType, OpAttrs and the graph checks derive from this table.
 import { conv2d } from './conv2d.js';
+import { convtranspose2d } from './convtranspose2d.js';
 import { dwconv2d } from './dwconv2d.js';
 import { gemm } from './gemm.js';
 import { maxpool } from './maxpool.js';
@@ -21,7 +22,7 @@ import type { OpDef } from './def.js';
 
 export const OPS = {
   conv2d, dwconv2d, gemm, maxpool, avgpool, globalavgpool, add, mul, concat, reshape, flatten, softmax,
-  activation, quantize, dequantize, requantize, bitpack,
+  activation, quantize, dequantize, requantize, bitpack, convtranspose2d,
 } as const;
 
 /** Every op's name, in the registry's order. */

@@ -367,7 +367,7 @@ export function prepareQs8B1wConv(mem: LinearMemory, build: Build, spec: Qs8B1wC
   // The qs8 conv params block: the b1w conv runs the int8 conv's driver.
   const params = writeParams(mem, QS8_CONV, {
     ...convFields({ zpOut: t.zpOut, qmin: t.qmin, qmax: t.qmax, zpIn: spec.zpIn, cOut: spec.cOut }, g), block_m: blockM,
-    x_stride: g.c, y_stride: spec.cOut,
+    x_stride: g.c, x_row_stride: g.w * g.c, y_stride: spec.cOut, y_row_stride: g.ow * spec.cOut,
   });
   return {
     geom: g, cOut: spec.cOut, kernel, packed, params, pointwise, blockM, scratchBytes, scratch,

@@ -94,6 +94,10 @@ export interface F32ConvSpec extends F32Clamp {
   /** Pixel strides of the input and output in elements (default: geom.c and outChannels): one group of a grouped conv. */
   xStride?: number;
   yStride?: number;
+  /** Elements from one output row to the next (default ow * yStride): one phase of a transposed conv. */
+  yRowStride?: number;
+  /** Elements from one input row to the next (default w * xStride): a window of a wider input. */
+  xRowStride?: number;
   /** Weights OHWI: [OC][KH][KW][C]. */
   weights: Float32Array;
   bias?: Float32Array | null;
@@ -124,8 +128,11 @@ export function prepareF32Conv(mem: LinearMemory, build: Build, spec: F32ConvSpe
   if (!Number.isInteger(xStride) || xStride < g.c || !Number.isInteger(yStride) || yStride < oc) {
     throw new RangeError(`f32 conv: pixel strides ${xStride}, ${yStride} must be integers >= ${g.c}, ${oc}`);
   }
+  const yRowStride = spec.yRowStride ?? g.ow * yStride, xRowStride = spec.xRowStride ?? g.w * xStride;
+  if (!Number.isInteger(xRowStride) || xRowStride < (g.w - 1) * xStride + g.c) throw new RangeError(`f32 conv: input row stride ${xRowStride} overlaps a row of ${g.w} pixels of stride ${xStride}`);
+  if (!Number.isInteger(yRowStride) || yRowStride < (g.ow - 1) * yStride + oc) throw new RangeError(`f32 conv: row stride ${yRowStride} overlaps a row of ${g.ow} pixels of stride ${yStride}`);
   const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
-  const path = pointwise && spec.kernel === undefined ? 'gemm' : 'conv';
+  const path = pointwise && spec.kernel === undefined && yRowStride === g.ow * yStride && xRowStride === g.w * xStride ? 'gemm' : 'conv';
   const choice = chooseKernel(path === 'gemm' ? 'f32_gemm' : 'f32_conv', build);
   const kernel = spec.kernel ?? choice.kernel;
   kernelFn(mem.mod.exports, kernel);
@@ -135,7 +142,7 @@ export function prepareF32Conv(mem: LinearMemory, build: Build, spec: F32ConvSpe
     return { geom: g, outChannels: oc, path, kernel, packed, scratch: 0, params, outputFloats: g.n * g.oh * g.ow * oc, xStride, yStride };
   }
   const scratch = mem.alloc(16 * k);
-  const params = writeParams(mem, F32_CONV, { ...geometryFields(g), c_out: oc, fmin: lo, fmax: hi, x_stride: xStride, y_stride: yStride });
+  const params = writeParams(mem, F32_CONV, { ...geometryFields(g), c_out: oc, fmin: lo, fmax: hi, x_stride: xStride, x_row_stride: xRowStride, y_stride: yStride, y_row_stride: yRowStride });
   return { geom: g, outChannels: oc, path, kernel, packed, scratch, params, outputFloats: g.n * g.oh * g.ow * oc, xStride, yStride };
 }
 

@@ -28,6 +28,10 @@ export interface Qs8ConvSpec extends Qs8WeightsSpec {
   /** Pixel strides of the input and output in elements (default: geom.c and cOut): one group of a grouped conv (im2col kernel only). */
   xStride?: number;
   yStride?: number;
+  /** Elements from one output row to the next (default ow * yStride): one phase of a transposed conv. */
+  yRowStride?: number;
+  /** Elements from one input row to the next (default w * xStride): a window of a wider input. */
+  xRowStride?: number;
   /** Canonical int8 weights OHWI [C_out][KH][KW][C_in]. */
   weights: Int8Array;
   /** Output pixels per im2col block (default: about 32 KiB of scratch); ignored by the direct kernel. */
@@ -96,7 +100,10 @@ export function prepareQs8Conv(mem: LinearMemory, build: Build, spec: Qs8ConvSpe
   if (!Number.isInteger(xStride) || xStride < g.c || !Number.isInteger(yStride) || yStride < spec.cOut) {
     throw new RangeError(`conv: pixel strides ${xStride}, ${yStride} must be integers >= ${g.c}, ${spec.cOut}`);
   }
-  const strided = xStride !== g.c || yStride !== spec.cOut;
+  const yRowStride = spec.yRowStride ?? g.ow * yStride, xRowStride = spec.xRowStride ?? g.w * xStride;
+  if (!Number.isInteger(xRowStride) || xRowStride < (g.w - 1) * xStride + g.c) throw new RangeError(`conv: input row stride ${xRowStride} overlaps a row of ${g.w} pixels of stride ${xStride}`);
+  if (!Number.isInteger(yRowStride) || yRowStride < (g.ow - 1) * yStride + spec.cOut) throw new RangeError(`conv: row stride ${yRowStride} overlaps a row of ${g.ow} pixels of stride ${yStride}`);
+  const strided = xStride !== g.c || yStride !== spec.cOut || yRowStride !== g.ow * yStride || xRowStride !== g.w * xStride;
   const kernel = spec.kernel ?? (strided ? chooseKernel('qs8_conv', build).kernel : convKernel(g, spec.cOut, build));
   if (strided && isCin4Kernel(kernel)) throw new RangeError(`conv: the direct kernel ${kernel} reads whole tensors; a group (strides ${xStride}, ${yStride}) runs on the im2col kernel`);
   if (spec.fuseMaxPool2x2 && !canFuseMaxPool2x2(spec.geom, spec.cOut, build, kernel)) {
@@ -107,12 +114,14 @@ export function prepareQs8Conv(mem: LinearMemory, build: Build, spec: Qs8ConvSpe
 
   const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
   const pixels = g.oh * g.ow;
+  // Strided output rows: im2col blocks stay within a row.
+  const rowsMax = yRowStride === g.ow * yStride && xRowStride === g.w * xStride ? pixels : g.ow;
   let blockM = spec.blockM ?? Math.max(tile.mr, Math.floor(SCRATCH_TARGET / k / tile.mr) * tile.mr);
   if (!Number.isInteger(blockM) || blockM < 1) throw new RangeError(`conv blockM must be a positive integer, got ${blockM}`);
-  blockM = Math.min(blockM, pixels);
+  blockM = Math.min(blockM, rowsMax);
   const scratchBytes = pointwise ? 0 : blockM * k;
   const scratch = !pointwise && spec.allocScratch !== false ? mem.alloc(scratchBytes) : 0;
-  const params = writeParams(mem, QS8_CONV, { ...convFields(spec, g), block_m: blockM, x_stride: xStride, y_stride: yStride });
+  const params = writeParams(mem, QS8_CONV, { ...convFields(spec, g), block_m: blockM, x_stride: xStride, x_row_stride: xRowStride, y_stride: yStride, y_row_stride: yRowStride });
   return {
     geom: g, cOut: spec.cOut, kernel, tile, packed, params, pointwise, direct: false, blockM, scratchBytes, scratch,
     inputBytes: g.n * g.h * g.w * g.c,
