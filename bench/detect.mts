@@ -28,7 +28,7 @@ const { values: opt } = parseArgs({
   },
 });
 const models = (opt.model ?? [
-  'branchy f32=bench/out/detect/yolo-subtitles.branchy', // convert models/yolo-subtitles.onnx --detect … (docs/detection.md)
+  'branchy f32=models/yolo-subtitles.branchy', // convert models/yolo-subtitles.onnx --detect … (docs/detection.md)
   'branchy int8=models/yolo-subtitles.int8.branchy',
   'branchy binary weights=models/yolo-subtitles-bwn.branchy',
 ]).map((s) => {
