@@ -60,10 +60,13 @@ export const MANIFEST = [
 
   // --- qs8 dwconv ---
   { name: 'qs8_dwconv_pack_16c', from: 'qs8/dwconv', sig: 'qs8_dwconv_pack' },
-  { name: 'qs8_dwconv_3x3_16c__scalar', from: 'qs8/dwconv', sig: 'dwconv', op: 'qs8_dwconv_3x3', packer: 'qs8_dwconv_pack_16c', params: QS8_DWCONV },
+  // 3x3: over pair rows built once per input row (dwconv_3x3r.ts), any stride, dilation and padding.
+  { name: 'qs8_dwconv_pack_3x3r', from: 'qs8/dwconv_3x3r', sig: 'qs8_dwconv_pack' },
+  { name: 'qs8_dwconv_3x3r_scratch_bytes', from: 'qs8/dwconv_3x3r', sig: 'scratch_bytes', params: QS8_DWCONV },
+  { name: 'qs8_dwconv_3x3r_2x16c__scalar', from: 'qs8/dwconv_3x3r', sig: 'dwconv', op: 'qs8_dwconv_3x3', packer: 'qs8_dwconv_pack_3x3r', params: QS8_DWCONV },
   { name: 'qs8_dwconv_5x5_16c__scalar', from: 'qs8/dwconv', sig: 'dwconv', op: 'qs8_dwconv_5x5', packer: 'qs8_dwconv_pack_16c', params: QS8_DWCONV },
   { name: 'qs8_dwconv_generic_16c__scalar', from: 'qs8/dwconv', sig: 'dwconv', op: 'qs8_dwconv', packer: 'qs8_dwconv_pack_16c', params: QS8_DWCONV },
-  { name: 'qs8_dwconv_3x3_16c__wasmsimd', from: 'qs8/dwconv_wasmsimd', sig: 'dwconv', op: 'qs8_dwconv_3x3', packer: 'qs8_dwconv_pack_16c', params: QS8_DWCONV, twin: 'qs8_dwconv_3x3_16c__scalar' },
+  { name: 'qs8_dwconv_3x3r_2x16c__wasmsimd', from: 'qs8/dwconv_3x3r_wasmsimd', sig: 'dwconv', op: 'qs8_dwconv_3x3', packer: 'qs8_dwconv_pack_3x3r', params: QS8_DWCONV, twin: 'qs8_dwconv_3x3r_2x16c__scalar' },
   { name: 'qs8_dwconv_5x5_16c__wasmsimd', from: 'qs8/dwconv_wasmsimd', sig: 'dwconv', op: 'qs8_dwconv_5x5', packer: 'qs8_dwconv_pack_16c', params: QS8_DWCONV, twin: 'qs8_dwconv_5x5_16c__scalar' },
   { name: 'qs8_dwconv_generic_16c__wasmsimd', from: 'qs8/dwconv_wasmsimd', sig: 'dwconv', op: 'qs8_dwconv', packer: 'qs8_dwconv_pack_16c', params: QS8_DWCONV, twin: 'qs8_dwconv_generic_16c__scalar' },
 

@@ -1,4 +1,4 @@
-// branchy convert MODEL.onnx -o OUT.branchy [--quant none|int8 --calib SRC ...]
+// branchy convert MODEL.(onnx|tflite) -o OUT.branchy [--quant none|int8 --calib SRC ...]
 import { stat } from 'node:fs/promises';
 import { parse, intOption } from '../args.js';
 import { readModelFile } from '../model-file.js';
@@ -9,17 +9,25 @@ import { readNpy } from '../npy.js';
 import { writeBranchy } from '../../format/index.js';
 import { floatReport, lowRankForCli, parseLowRank, parseMethod, parsePrune, pruneForCli, quantizeForCli, runtimeObserve } from '../compress.js';
 import { BranchyInputError } from '../../errors.js';
-import type { Graph, Weights } from '../../ir/types.js';
+import type { Graph, Normalize, Weights } from '../../ir/types.js';
 import { findExits, isMultiExit } from '../../ir/exits.js';
 import path from 'node:path';
 import { detectSpecFor } from '../detect-spec.js';
 import { loadDetection } from '../detect-data.js';
 
 const USAGE =
-  'branchy convert MODEL.onnx -o OUT.branchy [--quant none|int8] [--calib mnist|cifar10|FILE.npy] [--calib-count N] ' +
+  'branchy convert MODEL.(onnx|tflite) -o OUT.branchy [--quant none|int8] [--calib mnist|cifar10|FILE.npy] [--calib-count N] ' +
   '[--method minmax|percentile|sigma|kmeans] [--percentile P] [--clusters K] [--sequential] [--keep-float NODE,NODE] ' +
   '[--prune SPARSITY[,global]] [--lowrank energy:F|macs:F] [--binarize NODE,NODE] [--input-shape NAME=D0,D1,...] [--data-dir DIR] ' +
+  '[--pixels raw|unit (TFLite: the model takes pixels 0-255 or 0-1)] ' +
   '[--detect yolov2|yolov8 --classes A,B [--anchors W,H,...] [--reg-max N] [--detect-output NAME]]';
+
+/** --pixels: how uint8 pixels become a TFLite model's input (the file does not say). */
+function pixels(v: string | undefined): Normalize | undefined {
+  if (v === undefined) return undefined;
+  if (v !== 'raw' && v !== 'unit') throw new BranchyInputError(`--pixels wants raw (0-255) or unit (0-1), got '${v}'`);
+  return { mean: [0], std: [1], scale: v === 'raw' ? 1 : 255 };
+}
 
 /** Calibration images: a training split (never the test split), a detection data set's split (a directory), or a user's .npy batch. */
 async function calibrationSet(src: string, count: number, dataDir?: string): Promise<Float32Array[] | Uint8Array[]> {
@@ -59,6 +67,7 @@ export async function convert(argv: string[]): Promise<void> {
     prune: { type: 'string' },
     lowrank: { type: 'string' },
     binarize: { type: 'string' },
+    pixels: { type: 'string' },
     'input-shape': { type: 'string', multiple: true },
     detect: { type: 'string' },
     classes: { type: 'string' },
@@ -68,9 +77,10 @@ export async function convert(argv: string[]): Promise<void> {
   }, USAGE);
   if (positionals.length !== 1) throw new BranchyInputError(`convert takes one model file\nusage: ${USAGE}`);
   const src = positionals[0];
-  const out = values.out ?? src.replace(/\.onnx$/, '') + '.branchy';
+  const out = values.out ?? src.replace(/\.(onnx|tflite)$/, '') + '.branchy';
   const binarize = values.binarize?.split(',').map((s) => s.trim()).filter(Boolean);
-  const { graph, weights, binarized } = await readModelFile(src, { binarize, inputShapes: parseInputShapes(values['input-shape']) });
+  if (values.pixels !== undefined && !src.endsWith('.tflite')) throw new BranchyInputError('--pixels is for .tflite models (ONNX models carry their normalisation in their metadata)');
+  const { graph, weights, binarized } = await readModelFile(src, { binarize, inputShapes: parseInputShapes(values['input-shape']), normalize: pixels(values.pixels) });
   for (const b of binarized) {
     console.log(`binarize ${b.node} (${b.op}, ${b.input === 'bits' ? 'binary activations' : 'float/int8 activations'}) ${b.channels} channels, ` +
       `alpha ${b.alpha[0].toPrecision(3)}..${b.alpha[1].toPrecision(3)}, weights ${b.bytesBefore} -> ${b.bytesAfter} bytes`);
@@ -84,6 +94,8 @@ export async function convert(argv: string[]): Promise<void> {
     throw new BranchyInputError('--classes, --anchors, --reg-max and --detect-output go with --detect yolov2|yolov8');
   }
   let g = graph, w = weights;
+  const int8 = g.tensors.some((t) => t.dtype === 'i8' && !t.constant);
+  if (int8 && values.quant === 'int8') throw new BranchyInputError(`${src} is already int8 (its own scales are kept); convert it without --quant int8`);
   // Passes run in this order: low rank, prune, quantize (each on the previous one's output).
   const lowrank = values.lowrank === undefined ? undefined : parseLowRank(values.lowrank);
   const prune = values.prune === undefined ? undefined : parsePrune(values.prune);
@@ -109,7 +121,7 @@ export async function convert(argv: string[]): Promise<void> {
   if (detect) g = { ...g, detect };
   const bytes = writeBranchy(g, w);
   await writeOutput(out, bytes, 'the model');
-  console.log(`wrote ${out} (${bytes.length} bytes, ${values.quant})`);
+  console.log(`wrote ${out} (${bytes.length} bytes, ${int8 ? 'int8 as imported' : values.quant})`);
   // Last, so no layer stays in float unseen: each node int8 left in float, and why.
   if (floatLeft) console.log(floatLeft);
 }

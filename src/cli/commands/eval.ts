@@ -17,7 +17,7 @@ import { loadDetection } from '../detect-data.js';
 import { evaluateDetector, printDetectEval } from './eval-detect.js';
 
 const USAGE =
-  'branchy eval MODEL.(branchy|onnx) --data mnist|cifar10 [--data-dir DIR] [--limit N] [--build scalar|simd|relaxed] ' +
+  'branchy eval MODEL.(branchy|onnx|tflite) --data mnist|cifar10 [--data-dir DIR] [--limit N] [--build scalar|simd|relaxed] ' +
   '[--policy full|entropy[:T,…]|maxprob[:T,…]|predicted[:RULE[:T,…]]|budget-macs:N|budget-ms:N] [--gate G] [--sweep OUT.csv]\n' +
   '       branchy eval MODEL.branchy --task detect --data DIR [--limit N] [--score-threshold 0.001] [--iou-threshold 0.45] ' +
   '[--max-detections 100] [--json OUT.json] [--build B]   (DIR: images/*.png + labels/*.txt, YOLO format)';
@@ -45,8 +45,16 @@ export function evaluate(model: Model, data: Dataset, limit = data.count, onProg
   const outName = model.info.outputs.at(-1)!.name;
   const times: number[] = [];
   let correct = 0;
+  // The data sets are planar (NCHW); a model that takes NHWC images (a TFLite model) gets them transposed.
+  const d = model.info.inputs[0].dims;
+  const hwc = d.length === 4 && data.channels > 1 && d[1] === data.height && d[2] === data.width && d[3] === data.channels ? new Uint8Array(size) : null;
+  const hw = data.height * data.width;
   for (let i = 0; i < n; i++) {
-    const img = data.images.subarray(i * size, (i + 1) * size);
+    let img = data.images.subarray(i * size, (i + 1) * size);
+    if (hwc) {
+      for (let p = 0; p < hw; p++) for (let c = 0; c < data.channels; c++) hwc[p * data.channels + c] = img[c * hw + p];
+      img = hwc;
+    }
     const t0 = performance.now();
     const scores = model.run(img)[outName].data;
     times.push(performance.now() - t0);
