@@ -19,6 +19,8 @@ import { checkExitPlan, exitOrder, findExits, isMultiExit, type ExitPlan } from 
 import { ExitScheduler, type ExitResult } from './scheduler.js';
 import type { ExitPolicy } from '../exit/policy.js';
 import { BranchyUnsupportedError } from '../errors.js';
+import { checkDetect, imageInput, type DetectSpec } from '../ir/detect.js';
+import { detectOutputs, decodeDetections, type Detection, type DetectOptions } from './detect/index.js';
 
 export interface LoadOptions extends LoadKernelsOptions {
   /** Refuse models whose weights and arena need more wasm memory than this (default 1 GiB). */
@@ -75,6 +77,8 @@ export interface ModelInfo {
   normalize?: Graph['normalize'];
   /** Early exits of a multi-exit model: per exit its output, MACs and default thresholds. */
   exits?: { output: string; macs: { stage: number; head: number; predictor: number }; predictor: boolean; thresholds?: { entropy?: number; maxprob?: number; predictor?: number } }[];
+  /** A detector's decoding (format, classes, anchors or strides): what detect() uses. */
+  detect?: DetectSpec;
 }
 
 export type ModelInput = Float32Array | Uint8Array | Record<string, Float32Array | Uint8Array>;
@@ -126,7 +130,26 @@ export class Model {
       macs: program.steps.reduce((a, s) => a + s.macs, 0),
       normalize: graph.normalize,
       exits: plan?.exits.map((e, i) => ({ output: e.output, macs: this.scheduler!.costs(i), predictor: Boolean(e.predictor), thresholds: e.thresholds })),
+      detect: graph.detect && checkDetect(graph.detect, graph),
     };
+  }
+
+  /**
+   * The boxes a detector finds in one image (a model converted with `--detect`), in input
+   * pixels, best first (src/runtime/detect, docs/detection.md).
+   */
+  detect(image: ModelInput, options: DetectOptions & RunOptions = {}): Detection[] {
+    const spec = this.info.detect;
+    if (!spec) throw new BranchyUnsupportedError('this model has no detection decoding; convert it with --detect yolov2|yolov8 (docs/detection.md)');
+    const out = this.run(image, { layout: options.layout });
+    const f32: Record<string, { data: Float32Array; dims: number[] }> = {};
+    for (const name of detectOutputs(spec)) {
+      const o = out[name];
+      if (o.dims[0] !== 1) throw new BranchyInputError(`detect() takes one image, got a batch of ${o.dims[0]}`);
+      const q = this.graph.tensors.find((t) => t.name === name)!.quant;
+      f32[name] = { dims: o.dims, data: o.data instanceof Float32Array ? o.data : Float32Array.from(o.data, (v) => (q?.kind === 'tensor' ? (v - q.zeroPoint) * q.scale : v)) };
+    }
+    return decodeDetections(spec, f32, imageInput(this.graph), options);
   }
 
   /**

@@ -1,4 +1,5 @@
 // branchy convert MODEL.(onnx|tflite) -o OUT.branchy [--quant none|int8 --calib SRC ...]
+import { stat } from 'node:fs/promises';
 import { parse, intOption } from '../args.js';
 import { readModelFile } from '../model-file.js';
 import { parseInputShapes } from '../input-shapes.js';
@@ -11,12 +12,15 @@ import { BranchyInputError } from '../../errors.js';
 import type { Graph, Normalize, Weights } from '../../ir/types.js';
 import { findExits, isMultiExit } from '../../ir/exits.js';
 import path from 'node:path';
+import { detectSpecFor } from '../detect-spec.js';
+import { loadDetection } from '../detect-data.js';
 
 const USAGE =
   'branchy convert MODEL.(onnx|tflite) -o OUT.branchy [--quant none|int8] [--calib mnist|cifar10|FILE.npy] [--calib-count N] ' +
   '[--method minmax|percentile|sigma|kmeans] [--percentile P] [--clusters K] [--sequential] [--keep-float NODE,NODE] ' +
   '[--prune SPARSITY[,global]] [--lowrank energy:F|macs:F] [--binarize NODE,NODE] [--input-shape NAME=D0,D1,...] [--data-dir DIR] ' +
-  '[--pixels raw|unit (TFLite: the model takes pixels 0-255 or 0-1)]';
+  '[--pixels raw|unit (TFLite: the model takes pixels 0-255 or 0-1)] ' +
+  '[--detect yolov2|yolov8 --classes A,B [--anchors W,H,...] [--reg-max N] [--detect-output NAME]]';
 
 /** --pixels: how uint8 pixels become a TFLite model's input (the file does not say). */
 function pixels(v: string | undefined): Normalize | undefined {
@@ -25,10 +29,11 @@ function pixels(v: string | undefined): Normalize | undefined {
   return { mean: [0], std: [1], scale: v === 'raw' ? 1 : 255 };
 }
 
-/** Calibration images: a training split (never the test split), or a user's .npy batch. */
+/** Calibration images: a training split (never the test split), a detection data set's split (a directory), or a user's .npy batch. */
 async function calibrationSet(src: string, count: number, dataDir?: string): Promise<Float32Array[] | Uint8Array[]> {
   let ds: Dataset;
   if (src === 'mnist') ds = await loadMnist('train', dataDir);
+  else if (!src.endsWith('.npy') && (await stat(src).catch(() => null))?.isDirectory()) ds = await loadDetection(src, count);
   else if (src === 'cifar10') {
     ds = await loadCifar10Split(dataDir ?? path.join('data', 'cifar10'), 'train');
   } else {
@@ -64,6 +69,11 @@ export async function convert(argv: string[]): Promise<void> {
     binarize: { type: 'string' },
     pixels: { type: 'string' },
     'input-shape': { type: 'string', multiple: true },
+    detect: { type: 'string' },
+    classes: { type: 'string' },
+    anchors: { type: 'string' },
+    'reg-max': { type: 'string' },
+    'detect-output': { type: 'string' },
   }, USAGE);
   if (positionals.length !== 1) throw new BranchyInputError(`convert takes one model file\nusage: ${USAGE}`);
   const src = positionals[0];
@@ -74,6 +84,14 @@ export async function convert(argv: string[]): Promise<void> {
   for (const b of binarized) {
     console.log(`binarize ${b.node} (${b.op}, ${b.input === 'bits' ? 'binary activations' : 'float/int8 activations'}) ${b.channels} channels, ` +
       `alpha ${b.alpha[0].toPrecision(3)}..${b.alpha[1].toPrecision(3)}, weights ${b.bytesBefore} -> ${b.bytesAfter} bytes`);
+  }
+  // Checked before the passes run; they keep the outputs' names and shapes.
+  const detect = values.detect
+    ? detectSpecFor(graph, { detect: values.detect, classes: values.classes, anchors: values.anchors, regMax: values['reg-max'], output: values['detect-output'] })
+    : undefined;
+  if (detect) console.log(`detect ${JSON.stringify(detect)}`);
+  else if (values.classes || values.anchors || values['reg-max'] || values['detect-output']) {
+    throw new BranchyInputError('--classes, --anchors, --reg-max and --detect-output go with --detect yolov2|yolov8');
   }
   let g = graph, w = weights;
   const int8 = g.tensors.some((t) => t.dtype === 'i8' && !t.constant);
@@ -100,6 +118,7 @@ export async function convert(argv: string[]): Promise<void> {
     floatLeft = floatReport(r.float);
   }
   if (isMultiExit(g)) g = { ...g, exits: findExits(g) };
+  if (detect) g = { ...g, detect };
   const bytes = writeBranchy(g, w);
   await writeOutput(out, bytes, 'the model');
   console.log(`wrote ${out} (${bytes.length} bytes, ${int8 ? 'int8 as imported' : values.quant})`);

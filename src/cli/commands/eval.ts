@@ -13,10 +13,14 @@ import { parsePolicy } from '../../exit/parse.js';
 import { sweep, type Rule } from '../../exit/calibrate.js';
 import { collectExitStats } from '../exit-data.js';
 import { linePlot } from '../plot.js';
+import { loadDetection } from '../detect-data.js';
+import { evaluateDetector, printDetectEval } from './eval-detect.js';
 
 const USAGE =
   'branchy eval MODEL.(branchy|onnx|tflite) --data mnist|cifar10 [--data-dir DIR] [--limit N] [--build scalar|simd|relaxed] ' +
-  '[--policy full|entropy[:T,…]|maxprob[:T,…]|predicted[:RULE[:T,…]]|budget-macs:N|budget-ms:N] [--gate G] [--sweep OUT.csv]';
+  '[--policy full|entropy[:T,…]|maxprob[:T,…]|predicted[:RULE[:T,…]]|budget-macs:N|budget-ms:N] [--gate G] [--sweep OUT.csv]\n' +
+  '       branchy eval MODEL.branchy --task detect --data DIR [--limit N] [--score-threshold 0.001] [--iou-threshold 0.45] ' +
+  '[--max-detections 100] [--json OUT.json] [--build B]   (DIR: images/*.png + labels/*.txt, YOLO format)';
 
 export async function loadDataset(name: string | undefined, dir: string | undefined): Promise<Dataset> {
   if (name === 'mnist') return loadMnist('test', dir);
@@ -150,8 +154,27 @@ export async function evalCommand(argv: string[]): Promise<void> {
     gate: { type: 'string' },
     sweep: { type: 'string' },
     rule: { type: 'string', default: 'entropy' },
+    task: { type: 'string', default: 'classify' },
+    'score-threshold': { type: 'string', default: '0.001' },
+    'iou-threshold': { type: 'string', default: '0.45' },
+    'max-detections': { type: 'string', default: '100' },
+    json: { type: 'string' },
   }, USAGE);
   if (positionals.length !== 1) throw new BranchyInputError(`eval takes one model file\nusage: ${USAGE}`);
+  if (values.task === 'detect') {
+    if (!values.data) throw new BranchyInputError(`--task detect needs --data DIR (a split: DIR/images/*.png, DIR/labels/*.txt)\nusage: ${USAGE}`);
+    const model = await openModel(positionals[0], values.build);
+    const data = await loadDetection(values.data, intOption(values.limit, 'limit', Number.MAX_SAFE_INTEGER));
+    const bar = new Progress(`eval ${values.data}`, data.count);
+    const r = evaluateDetector(model, data, {
+      scoreThreshold: Number(values['score-threshold']), iouThreshold: Number(values['iou-threshold']),
+      maxDetections: Number(values['max-detections']),
+    }, (i) => bar.tick(i));
+    bar.end();
+    await printDetectEval(model, positionals[0], values.data, r, values.json);
+    return;
+  }
+  if (values.task !== 'classify') throw new BranchyInputError(`--task wants classify or detect, got '${values.task}'`);
   const data = await loadDataset(values.data, values['data-dir']);
   const model = await openModel(positionals[0], values.build);
   const limit = intOption(values.limit, 'limit', data.count);
