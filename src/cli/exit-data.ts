@@ -36,7 +36,7 @@ export function collectExitStats(model: Model, data: Dataset, start: number, cou
   const gate = predicted ? exits.slice(0, -1).map(() => new Float64Array(n).fill(NaN)) : undefined;
   const bar = new Progress('exits', n);
   for (let j = 0; j < n; j++) {
-    const out = model.run(data.images.subarray((start + j) * size, (start + j + 1) * size));
+    const out = model.run(data.images.subarray((start + j) * size, (start + j + 1) * size), { layout: 'NCHW' });
     rows.push(exits.map((e) => softmaxStats(out[e.output].data)));
     // Predictor i's output is the graph output predict<i> (src/ir/exits.ts).
     gate?.forEach((g, i) => exits[i].predictor && (g[j] = 1 / (1 + Math.exp(-out[`predict${i}`].data[0]))));

@@ -16,8 +16,11 @@ export interface GraphFile {
   binarized: BinarizeReport[];
 }
 
-/** `binarize`: ONNX Conv / Gemm / MatMul nodes to run as binary layers (branchy convert --binarize). */
-export async function readModelFile(file: string, opts: { binarize?: string[] } = {}): Promise<GraphFile> {
+/**
+ * `binarize`: ONNX Conv / Gemm / MatMul nodes to run as binary layers (branchy convert --binarize).
+ * `inputLayout`: the layout of an ONNX model's image input, when the importer's guess is wrong.
+ */
+export async function readModelFile(file: string, opts: { binarize?: string[]; inputLayout?: 'NCHW' | 'NHWC' } = {}): Promise<GraphFile> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(file));
@@ -25,7 +28,7 @@ export async function readModelFile(file: string, opts: { binarize?: string[] } 
     throw new BranchyInputError(`cannot read ${file}: ${(e as Error).message}`);
   }
   if (file.endsWith('.onnx')) {
-    const { graph, weights, binarized } = importOnnx(bytes, { binarize: opts.binarize });
+    const { graph, weights, binarized } = importOnnx(bytes, { binarize: opts.binarize, inputLayout: opts.inputLayout });
     return { graph, weights, metadata: {}, bytes: bytes.length, binarized };
   }
   if (opts.binarize?.length) throw new BranchyInputError(`${file}: --binarize works on the ONNX model (its layers are binarized at import); convert the .onnx file`);

@@ -11,10 +11,11 @@ import { readBranchy, writeBranchy } from '../../format/index.js';
 import { fromGraph } from '../../runtime/model.js';
 import { findExits } from '../../ir/exits.js';
 import { BranchyInputError } from '../../errors.js';
+import { applyPreprocess, parsePreprocess, PREPROCESS_OPTIONS, PREPROCESS_USAGE, requireNormalize } from '../preprocess.js';
 
 const USAGE =
   'branchy calibrate MODEL.branchy --data mnist|cifar10 (--max-drop POINTS [--confidence 0.95] | --mean-macs N) [--rule entropy|maxprob] ' +
-  '[--count N] [--data-dir DIR] [-o OUT.branchy]';
+  '[--count N] [--data-dir DIR] [-o OUT.branchy] ' + PREPROCESS_USAGE;
 
 /** Labelled calibration data: MNIST's last 10,000 training digits; CIFAR-10's validation split (data/cifar10/val.bin). */
 export async function calibrationData(name: string | undefined, dir?: string): Promise<{ data: Dataset; start: number; what: string }> {
@@ -39,7 +40,9 @@ export async function calibrate(argv: string[]): Promise<void> {
     rule: { type: 'string', default: 'entropy' },
     count: { type: 'string' },
     out: { type: 'string', short: 'o' },
+    ...PREPROCESS_OPTIONS,
   }, USAGE);
+  const pre = parsePreprocess(values);
   if (positionals.length !== 1 || !positionals[0].endsWith('.branchy')) throw new BranchyInputError(`calibrate takes one .branchy file\nusage: ${USAGE}`);
   const rule = values.rule as Rule;
   if (rule !== 'entropy' && rule !== 'maxprob') throw new BranchyInputError(`--rule wants entropy or maxprob, got '${rule}'`);
@@ -63,7 +66,10 @@ export async function calibrate(argv: string[]): Promise<void> {
     );
   }
   const file = positionals[0];
-  const { graph, weights, metadata } = readBranchy(new Uint8Array(await readFile(file)));
+  const read = readBranchy(new Uint8Array(await readFile(file)));
+  const { weights, metadata } = read;
+  const graph = applyPreprocess(read.graph, pre, file);
+  requireNormalize(graph, file);
   const model = await fromGraph(graph, weights);
   const { data, start, what } = await calibrationData(values.data, values['data-dir']);
   const stats = collectExitStats(model, data, start, intOption(values.count, 'count', data.count - start));
@@ -71,7 +77,7 @@ export async function calibrate(argv: string[]): Promise<void> {
   const c = md ?? calibrateMeanMacs(stats, rule, meanMacs!);
   // With predictors: the gates that save the most MACs at the accuracy of these thresholds.
   const g = stats.gate ? calibrateGates(stats, rule, c.thresholds) : null;
-  const ms = model.measureExits(data.images.subarray(start * data.channels * data.height * data.width, (start + 1) * data.channels * data.height * data.width));
+  const ms = model.measureExits(data.images.subarray(start * data.channels * data.height * data.width, (start + 1) * data.channels * data.height * data.width), { layout: 'NCHW' });
   const plan = graph.exits ?? findExits(graph);
   plan.exits.forEach((e, i) => {
     e.timeMs = ms[i];

@@ -10,14 +10,19 @@ import { BranchyInputError } from '../../errors.js';
 import type { Graph, Weights } from '../../ir/types.js';
 import { findExits, isMultiExit } from '../../ir/exits.js';
 import path from 'node:path';
+import { applyPreprocess, parsePreprocess, PREPROCESS_OPTIONS, PREPROCESS_USAGE, requireNormalize } from '../preprocess.js';
 
 const USAGE =
   'branchy convert MODEL.onnx -o OUT.branchy [--quant none|int8] [--calib mnist|cifar10|FILE.npy] [--calib-count N] ' +
   '[--method minmax|percentile|sigma|kmeans] [--percentile P] [--clusters K] [--sequential] [--keep-float NODE,NODE] ' +
-  '[--prune SPARSITY[,global]] [--lowrank energy:F|macs:F] [--binarize NODE,NODE] [--data-dir DIR]';
+  '[--prune SPARSITY[,global]] [--lowrank energy:F|macs:F] [--binarize NODE,NODE] [--data-dir DIR] ' + PREPROCESS_USAGE +
+  ' (--scale/--mean/--std are stored in the file as the model\'s normalisation)';
 
-/** Calibration images: a training split (never the test split), or a user's .npy batch. */
-async function calibrationSet(src: string, count: number, dataDir?: string): Promise<Float32Array[] | Uint8Array[]> {
+/**
+ * Calibration images: a training split (never the test split; its pixels are NCHW), or a user's
+ * .npy batch (in the model's own layout).
+ */
+async function calibrationSet(src: string, count: number, dataDir?: string): Promise<{ images: Float32Array[] | Uint8Array[]; layout?: 'NCHW' }> {
   let ds: Dataset;
   if (src === 'mnist') ds = await loadMnist('train', dataDir);
   else if (src === 'cifar10') {
@@ -31,12 +36,12 @@ async function calibrationSet(src: string, count: number, dataDir?: string): Pro
     if (!(data instanceof Float32Array) && !(data instanceof Uint8Array)) {
       throw new BranchyInputError(`${src}: calibration images must be float32 (or uint8 pixels)`);
     }
-    return Array.from({ length: Math.min(n, count) }, (_, i) => data.slice(i * per, (i + 1) * per)) as Float32Array[] | Uint8Array[];
+    return { images: Array.from({ length: Math.min(n, count) }, (_, i) => data.slice(i * per, (i + 1) * per)) as Float32Array[] | Uint8Array[] };
   }
   const size = ds.channels * ds.height * ds.width;
   // Spread the picks over the split so every class is represented.
   const step = Math.max(1, Math.floor(ds.count / count));
-  return Array.from({ length: Math.min(count, ds.count) }, (_, i) => ds.images.slice(i * step * size, (i * step + 1) * size));
+  return { images: Array.from({ length: Math.min(count, ds.count) }, (_, i) => ds.images.slice(i * step * size, (i * step + 1) * size)), layout: 'NCHW' };
 }
 
 export async function convert(argv: string[]): Promise<void> {
@@ -54,12 +59,16 @@ export async function convert(argv: string[]): Promise<void> {
     prune: { type: 'string' },
     lowrank: { type: 'string' },
     binarize: { type: 'string' },
+    ...PREPROCESS_OPTIONS,
   }, USAGE);
+  const pre = parsePreprocess(values);
   if (positionals.length !== 1) throw new BranchyInputError(`convert takes one model file\nusage: ${USAGE}`);
   const src = positionals[0];
   const out = values.out ?? src.replace(/\.onnx$/, '') + '.branchy';
   const binarize = values.binarize?.split(',').map((s) => s.trim()).filter(Boolean);
-  const { graph, weights, binarized } = await readModelFile(src, { binarize });
+  const read = await readModelFile(src, { binarize, inputLayout: pre.layout });
+  const { weights, binarized } = read;
+  const graph = applyPreprocess(read.graph, pre, src);
   for (const b of binarized) {
     console.log(`binarize ${b.node} (${b.op}, ${b.input === 'bits' ? 'binary activations' : 'float/int8 activations'}) ${b.channels} channels, ` +
       `alpha ${b.alpha[0].toPrecision(3)}..${b.alpha[1].toPrecision(3)}, weights ${b.bytesBefore} -> ${b.bytesAfter} bytes`);
@@ -71,16 +80,18 @@ export async function convert(argv: string[]): Promise<void> {
   if (values.quant !== 'int8' && values.quant !== 'none') throw new BranchyInputError(`--quant wants none or int8, got '${values.quant}'`);
   const method = parseMethod(values.method);
   if (values.quant === 'int8' && !values.calib) throw new BranchyInputError('--quant int8 needs calibration images: --calib mnist|cifar10|FILE.npy');
-  const images = values.calib ? await calibrationSet(values.calib, intOption(values['calib-count'], 'calib-count', 500), values['data-dir']) : undefined;
+  const calib = values.calib ? await calibrationSet(values.calib, intOption(values['calib-count'], 'calib-count', 500), values['data-dir']) : undefined;
+  if (calib && calib.images[0] instanceof Uint8Array) requireNormalize(graph, src);
+  const images = calib?.images;
   // Without --calib, --lowrank and --prune still run, just without the error report.
-  const observe = images ? runtimeObserve(images) : undefined;
+  const observe = calib ? runtimeObserve(calib.images, 'calibrate', calib.layout) : undefined;
   if (lowrank) ({ graph: g, weights: w } = await lowRankForCli(g, w, lowrank, observe));
   if (prune) ({ graph: g, weights: w } = await pruneForCli(g, w, prune, observe));
   if (values.quant === 'int8') {
     const percentile = values.percentile === undefined ? undefined : Number(values.percentile);
     const keepFloat = values['keep-float']?.split(',').map((s) => s.trim()).filter(Boolean);
     const clusters = intOption(values.clusters, 'clusters', 16);
-    const r = await quantizeForCli(g, w, images!, { method, percentile, keepFloat, sequential: values.sequential, clusters });
+    const r = await quantizeForCli(g, w, images!, { method, percentile, keepFloat, sequential: values.sequential, clusters, layout: calib!.layout });
     g = r.graph;
     w = r.weights;
   }

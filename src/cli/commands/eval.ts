@@ -13,10 +13,11 @@ import { parsePolicy } from '../../exit/parse.js';
 import { sweep, type Rule } from '../../exit/calibrate.js';
 import { collectExitStats } from '../exit-data.js';
 import { linePlot } from '../plot.js';
+import { parsePreprocess, PREPROCESS_OPTIONS, PREPROCESS_USAGE } from '../preprocess.js';
 
 const USAGE =
   'branchy eval MODEL.(branchy|onnx) --data mnist|cifar10 [--data-dir DIR] [--limit N] [--build scalar|simd|relaxed] ' +
-  '[--policy full|entropy[:T,…]|maxprob[:T,…]|predicted[:RULE[:T,…]]|budget-macs:N|budget-ms:N] [--gate G] [--sweep OUT.csv]';
+  '[--policy full|entropy[:T,…]|maxprob[:T,…]|predicted[:RULE[:T,…]]|budget-macs:N|budget-ms:N] [--gate G] [--sweep OUT.csv] ' + PREPROCESS_USAGE;
 
 export async function loadDataset(name: string | undefined, dir: string | undefined): Promise<Dataset> {
   if (name === 'mnist') return loadMnist('test', dir);
@@ -45,7 +46,7 @@ export function evaluate(model: Model, data: Dataset, limit = data.count, onProg
   for (let i = 0; i < n; i++) {
     const img = data.images.subarray(i * size, (i + 1) * size);
     const t0 = performance.now();
-    const scores = model.run(img)[outName].data;
+    const scores = model.run(img, { layout: 'NCHW' })[outName].data;
     times.push(performance.now() - t0);
     let best = 0;
     for (let c = 1; c < scores.length; c++) if (scores[c] > scores[best]) best = c;
@@ -85,11 +86,11 @@ export function evaluateExits(model: Model, data: Dataset, policy: ExitPolicy, l
   for (let i = 0; i < n; i++) {
     const img = data.images.subarray(i * size, (i + 1) * size);
     const f0 = performance.now();
-    const full = model.run(img, { policy: { kind: 'full' } });
+    const full = model.run(img, { policy: { kind: 'full' }, layout: 'NCHW' });
     fullMs += performance.now() - f0;
     fullMacs += full.macs;
     const t0 = performance.now();
-    const r = model.run(img, { policy });
+    const r = model.run(img, { policy, layout: 'NCHW' });
     times.push(performance.now() - t0);
     hist[r.exit]++;
     macs += r.macs;
@@ -113,7 +114,7 @@ export function evaluateExits(model: Model, data: Dataset, policy: ExitPolicy, l
 async function writeSweep(model: Model, data: Dataset, limit: number, rule: Rule, csvFile: string): Promise<void> {
   const stats = collectExitStats(model, data, 0, limit);
   const size = data.channels * data.height * data.width;
-  const ms = model.measureExits(data.images.subarray(0, size));
+  const ms = model.measureExits(data.images.subarray(0, size), { layout: 'NCHW' });
   // Latency of answering at exit i: its stages plus the heads that ran before it, from measured part times.
   let acc = 0;
   const msToExit = ms.map((m) => (acc += m.stage + m.head));
@@ -143,10 +144,12 @@ export async function evalCommand(argv: string[]): Promise<void> {
     gate: { type: 'string' },
     sweep: { type: 'string' },
     rule: { type: 'string', default: 'entropy' },
+    ...PREPROCESS_OPTIONS,
   }, USAGE);
   if (positionals.length !== 1) throw new BranchyInputError(`eval takes one model file\nusage: ${USAGE}`);
+  const pre = parsePreprocess(values);
   const data = await loadDataset(values.data, values['data-dir']);
-  const model = await openModel(positionals[0], values.build);
+  const model = await openModel(positionals[0], values.build, pre, true);
   const limit = intOption(values.limit, 'limit', data.count);
   if (values.policy || values.sweep) {
     if (!model.info.exits) throw new BranchyInputError('--policy and --sweep need a model with early exits (outputs exit0 … exitN)');

@@ -1,13 +1,23 @@
-// Open a model file for running: .branchy as it is, .onnx converted in memory (float).
+// Open a model file for running: .branchy as it is, .onnx converted in memory (float); with a
+// command line's preprocessing (--scale/--mean/--std/--layout) applied.
 import { fromGraph, type Model } from '../../runtime/model.js';
 import { readModelFile } from '../model-file.js';
 import { BranchyInputError } from '../../errors.js';
 import type { Build } from '../../runtime/features.js';
+import { applyPreprocess, requireNormalize, type Preprocess } from '../preprocess.js';
 
-export async function openModel(file: string, build?: string): Promise<Model> {
+export function checkBuild(build: string | undefined): Build | 'auto' {
   if (build !== undefined && !['scalar', 'simd', 'relaxed', 'auto'].includes(build)) {
     throw new BranchyInputError(`--build wants scalar, simd, relaxed or auto, got '${build}'`);
   }
-  const f = await readModelFile(file);
-  return fromGraph(f.graph, f.weights, { build: (build ?? 'auto') as Build | 'auto' });
+  return (build ?? 'auto') as Build | 'auto';
+}
+
+/** `pixels`: the caller feeds uint8 data-set images, so the model needs a normalisation. */
+export async function openModel(file: string, build?: string, pre: Preprocess = {}, pixels = false): Promise<Model> {
+  const b = checkBuild(build);
+  const f = await readModelFile(file, { inputLayout: pre.layout });
+  const graph = applyPreprocess(f.graph, pre, file);
+  if (pixels) requireNormalize(graph, file);
+  return fromGraph(graph, f.weights, { build: b });
 }

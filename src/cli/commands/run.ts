@@ -6,7 +6,7 @@ import { readNpy, writeNpy } from '../npy.js';
 import { openModel } from './open.js';
 import { BranchyInputError } from '../../errors.js';
 
-const USAGE = 'branchy run MODEL.(branchy|onnx) --input NAME=FILE.npy [--input ...] --out DIR [--build scalar|simd|relaxed]';
+const USAGE = 'branchy run MODEL.(branchy|onnx) --input NAME=FILE.npy [--input ...] --out DIR [--build scalar|simd|relaxed] [--layout NCHW|NHWC (of the .npy data; default the model\'s)]';
 
 export async function run(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {
@@ -29,7 +29,8 @@ export async function run(argv: string[]): Promise<void> {
     }
     feeds[name] = data;
   }
-  const layout = values.layout === 'NHWC' ? 'NHWC' : 'NCHW';
+  if (values.layout !== undefined && values.layout !== 'NCHW' && values.layout !== 'NHWC') throw new BranchyInputError(`--layout wants NCHW or NHWC, got '${values.layout}'`);
+  const layout = values.layout as 'NCHW' | 'NHWC' | undefined;
   const out = model.run(feeds, { layout });
   await mkdir(values.out, { recursive: true });
   for (const [name, t] of Object.entries(out)) {

@@ -32,6 +32,12 @@ export interface ImportOptions {
    * +-alpha per output channel; a Sign feeding them becomes bits (convert/binarize.ts).
    */
   binarize?: string[];
+  /**
+   * Layout of rank-4 graph inputs. Default: NHWC for an input read only through
+   * Transpose(0,3,1,2) (tf2onnx style), else NCHW. 'NHWC' also covers an NHWC input that other
+   * ops read before its transpose (e.g. a rescaling Mul).
+   */
+  inputLayout?: 'NCHW' | 'NHWC';
 }
 
 export interface ImportResult {
@@ -446,7 +452,8 @@ class Importer {
     }
     // A rank-4 input read only through Transpose(0,3,1,2) is NHWC already (tf2onnx style).
     const rd = this.readers.get(name) ?? [];
-    const nhwcInput = shape.length === 4 && rd.length > 0 && rd.every((m) => m.opType === 'Transpose' && this.perm(m)?.join() === '0,3,1,2');
+    const nhwcInput = shape.length === 4 && (this.opts.inputLayout ? this.opts.inputLayout === 'NHWC'
+      : rd.length > 0 && rd.every((m) => m.opType === 'Transpose' && this.perm(m)?.join() === '0,3,1,2'));
     if (shape.length === 4 && !nhwcInput) {
       this.addTensor(name, nhwc(shape));
       this.define(name, { ir: name, shape, layout: 'nchw' }, false);
@@ -1115,7 +1122,9 @@ class Importer {
     const moved = perm.filter((p) => x.shape[p] !== 1);
     if (x.layout === 'plain' && moved.every((p, i) => i === 0 || p > moved[i - 1])) return this.reshapeTo(n, shape, out);
     this.unsupported(n, `attribute perm=[${perm.join(', ')}] on [${x.shape.join(', ')}]`,
-      'branchy absorbs NCHW<->NHWC transposes only; remove other transposes before export');
+      x.layout === 'nchw' && perm.join() === '0,3,1,2'
+        ? 'the model input looks NHWC (ops read it before its Transpose): import with inputLayout: \'NHWC\' (branchy CLI: --layout NHWC)'
+        : 'branchy absorbs NCHW<->NHWC transposes only; remove other transposes before export');
   }
 
   /** Gemm weights [N][K] from ONNX B, permuted when the input is flattened in HWC order. */
