@@ -50,15 +50,26 @@ export async function loadMnist(split: 'test' | 'train', dir?: string): Promise<
 
 /** CIFAR-10 binary layout: per record 1 label byte then 3072 pixel bytes (R, G, B planes). */
 export async function loadCifar10(file: string): Promise<Dataset> {
-  const bytes = new Uint8Array(await readFile(file));
-  const rec = 1 + 3 * 32 * 32;
-  if (bytes.length % rec !== 0) throw new BranchyInputError(`${file}: size ${bytes.length} is not a multiple of ${rec} bytes`);
+  return loadLabelledBin(file, 3, 32, 32, 'cifar10');
+}
+
+/** The CIFAR-10 binary layout for any image size: per record 1 label byte then C·H·W pixel bytes (planes). */
+export async function loadLabelledBin(file: string, channels: number, height: number, width: number, name: string): Promise<Dataset> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(file));
+  } catch (e) {
+    throw new BranchyInputError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  const size = channels * height * width;
+  const rec = 1 + size;
+  if (bytes.length % rec !== 0) throw new BranchyInputError(`${file}: size ${bytes.length} is not a multiple of ${rec} bytes (1 label byte + ${channels}×${height}×${width} pixels per record)`);
   const count = bytes.length / rec;
-  const images = new Uint8Array(count * 3072);
+  const images = new Uint8Array(count * size);
   const labels = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
     labels[i] = bytes[i * rec];
-    images.set(bytes.subarray(i * rec + 1, (i + 1) * rec), i * 3072);
+    images.set(bytes.subarray(i * rec + 1, (i + 1) * rec), i * size);
   }
-  return { name: 'cifar10', images, labels, count, channels: 3, height: 32, width: 32 };
+  return { name, images, labels, count, channels, height, width };
 }

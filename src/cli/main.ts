@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// branchy command line: convert, inspect, run, eval, export.
+// branchy command line: convert, inspect, calibrate, attach, run, eval, export.
 import { BranchyError } from '../errors.js';
 
 const HELP = `branchy — compressed CNNs with early exits, in WebAssembly SIMD
@@ -7,6 +7,7 @@ const HELP = `branchy — compressed CNNs with early exits, in WebAssembly SIMD
   branchy convert MODEL.onnx -o OUT.branchy [--quant none|int8] [--calib mnist|cifar10|FILE.npy] ...
   branchy inspect MODEL.(branchy|onnx)
   branchy calibrate MODEL.branchy --data mnist|cifar10 (--max-drop POINTS [--confidence 0.95] | --mean-macs N) [--rule entropy|maxprob]
+  branchy attach MODEL.(onnx|branchy) --data mnist|cifar10|DIR -o OUT.branchy [--at auto|TENSOR,...] [--max-drop P] [--confidence C]
   branchy run MODEL.(branchy|onnx) --input NAME=FILE.npy --out DIR
   branchy export MODEL.branchy -o OUT.onnx      (int8 models as QDQ ONNX, for ONNX Runtime)
   branchy eval MODEL.(branchy|onnx) --data mnist|cifar10 [--data-dir DIR] [--policy P] [--sweep OUT.csv]
@@ -22,6 +23,8 @@ async function main(argv: string[]): Promise<void> {
       return (await import('./commands/inspect.js')).inspect(rest);
     case 'calibrate':
       return (await import('./commands/calibrate.js')).calibrate(rest);
+    case 'attach':
+      return (await import('./commands/attach.js')).attach(rest);
     case 'run':
       return (await import('./commands/run.js')).run(rest);
     case 'eval':
