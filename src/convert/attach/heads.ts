@@ -78,12 +78,11 @@ export class GapHead implements TrainableHead {
   private f = new Float32Array(0);
   private readonly cells: number;
 
-  constructor(readonly shape: FeatureShape, readonly classes: number, private readonly stats: { mean: Float32Array; inv: Float32Array }, rng: Rng) {
+  /** Starts from zero weights (the problem is convex: the loss starts at log K). */
+  constructor(readonly shape: FeatureShape, readonly classes: number, private readonly stats: { mean: Float32Array; inv: Float32Array }) {
     const C = shape.channels;
     this.cells = Math.max(1, shape.grid * shape.grid);
-    const w = new Float32Array(classes * C);
-    gaussian(rng, w, Math.sqrt(1 / C));
-    this.params = [w, new Float32Array(classes)];
+    this.params = [new Float32Array(classes * C), new Float32Array(classes)];
     this.grads = this.params.map((p) => new Float32Array(p.length));
   }
 

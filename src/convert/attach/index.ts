@@ -143,7 +143,7 @@ function score(hw: HeadWeights, f: PointFeatures, set: FeatureSet) {
 function makeHead(kind: HeadKind, f: PointFeatures, classes: number, hidden: number, seed: number): TrainableHead {
   const stats = channelStats((i, o) => f.row(i, o), f.n, f.d, f.channels);
   const shape = { grid: f.grid, channels: f.channels };
-  return kind === 'gap' ? new GapHead(shape, classes, stats, new Rng(seed)) : new ConvHead(shape, classes, hidden, stats, new Rng(seed));
+  return kind === 'gap' ? new GapHead(shape, classes, stats) : new ConvHead(shape, classes, hidden, stats, new Rng(seed));
 }
 
 /** Trains a head on the first n samples of the training features. */

@@ -14,7 +14,7 @@ export interface FitOptions {
   seed: number;
 }
 
-export const FIT_DEFAULTS: FitOptions = { epochs: 8, batch: 128, lr: 3e-3, weightDecay: 1e-4, seed: 1 };
+export const FIT_DEFAULTS: FitOptions = { epochs: 8, batch: 128, lr: 1e-2, weightDecay: 1e-4, seed: 1 };
 
 /** Writes the loss gradient of b samples (indices idx) with logits z into dz; returns the summed loss. */
 export type LossGrad = (z: Float32Array, idx: Int32Array, b: number, dz: Float32Array) => number;
