@@ -6,7 +6,7 @@ backbone frozen (docs/early-exit.md, "Attached exits"). Trains on the first 45,0
 training images (JPEG copy); the last 5,000 are the validation split (data/cifar10/val.bin).
 
     nohup nice -n 19 /usr/bin/python3 train/cifar_resnet.py >> checkpoints/resnet-cifar10.log 2>&1 &
-    (--seed 1 --epochs 30 --blocks 2; rerun the same command to resume after an interruption)
+    (--seed 1 --epochs 12 --blocks 2; rerun the same command to resume after an interruption)
 
 ResNet-v1 for CIFAR (He et al. 2016, section 4.2) at widths 16/32/64 with --blocks basic
 blocks per stage: 2 gives ResNet-14 (27 M MACs, 0.17 M parameters), 3 ResNet-20, 1 the
@@ -61,7 +61,7 @@ class ResNet(nn.Module):
 
 
 def main():
-    p = common.arg_parser(__doc__, epochs=30, batch_size=128, lr=0.1)
+    p = common.arg_parser(__doc__, epochs=12, batch_size=128, lr=0.1)
     p.add_argument('--blocks', type=int, default=2, help='basic blocks per stage (2: ResNet-14)')
     args = p.parse_args()
     common.setup(args)

@@ -183,6 +183,18 @@ describe('heads written into the graph', () => {
     }
   });
 
+  it('a backbone whose tensors already carry exit names (the stripped MobileNet keeps its int8 exit2_q): they move aside', async () => {
+    const r = readBranchy(file('models/mobilenet-exits-cifar10-light.int8.branchy'));
+    const s = stripExits(r.graph, r.weights);
+    expect(s.graph.tensors.some((t) => t.name === 'exit2_q')).toBe(true);
+    const pts = candidatePoints(s.graph).slice(2, 5);
+    const spliced = spliceExits(s.graph, s.weights, pts.map((p, i) => ({ point: p.tensor, head: randomHead(i % 2 ? 'gap' : 'conv', gridFor(p.info), p.info.shape[3], i), ranges: wide })));
+    expect(spliced.graph.outputs).toEqual(['exit0', 'exit1', 'exit2', 'exit3']);
+    const [a, b] = [await fromGraph(s.graph, s.weights), await fromGraph(spliced.graph, spliced.weights)];
+    const x = new Uint8Array(3072).map((_, i) => (i * 37) % 256);
+    expect(b.run(x).exit3.data).toEqual(a.run(x).logits.data);
+  });
+
   it('int8 backbone: the heads are int8 (weights per channel, int32 biases) and answer as the float heads do', async () => {
     const { graph, weights } = readBranchy(file('models/mnist-lenet.int8.branchy'));
     const train = await loadMnist('train');

@@ -105,6 +105,7 @@ export async function attach(argv: string[]): Promise<void> {
   console.log(`model      ${file}`);
   console.log(`data       ${data.what}${limit !== undefined ? ` (limited: ${data.train.count} + ${data.holdout.count})` : ''}`);
   let bar: Progress | null = null, phase = '';
+  const cpu0 = process.cpuUsage();
   const r = await attachExits(graph, read.weights, data.train, data.holdout, {
     at: values.at === 'auto' ? 'auto' : values.at.split(',').map((s) => s.trim()).filter(Boolean),
     maxDrop, confidence, heads: heads as HeadKind[],
@@ -136,7 +137,9 @@ export async function attach(argv: string[]): Promise<void> {
   console.log(`calibrated on ${r.holdoutCount} held-out images, rule entropy`);
   printCalibration(model, r.calibration, 'entropy', maxDrop, confidence);
   const s = r.seconds;
-  console.log(`time       ${s.total.toFixed(1)} s: features ${s.probe.toFixed(1)}, heads ${s.train.toFixed(1)}, choice ${s.select.toFixed(1)}, calibration ${s.calibrate.toFixed(1)}`);
+  const cpu = process.cpuUsage(cpu0);
+  console.log(`time       ${s.total.toFixed(1)} s: features ${s.probe.toFixed(1)}, heads ${s.train.toFixed(1)}, choice ${s.select.toFixed(1)}, calibration ${s.calibrate.toFixed(1)} ` +
+    `(CPU time ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s)`);
   const bytes = writeBranchy(r.graph, r.weights);
   await writeFile(values.out, bytes);
   console.log(`wrote ${values.out} (${bytes.length} bytes, ${r.graph.outputs.filter((o) => o.startsWith('exit')).length} exits)`);

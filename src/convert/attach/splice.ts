@@ -110,7 +110,7 @@ function headNodes(b: Builder, prefix: string, point: string, hw: HeadWeights, r
   const follow = () => b.info(x).quant as TQuant | undefined;
   const flat = (d: number) => (x = b.node(`${prefix}/flatten`, 'reshape', [x], [1, d], { shape: [1, d] }, follow()));
   const K = hw.classes;
-  const logits = (): string => (int8 ? `${name}_q` : name);
+  const logits = (): string => (int8 ? b.unique(`${name}_q`) : name);
   if (hw.kind === 'gap') {
     if (xi.shape.length === 4) {
       x = b.node(`${prefix}/gap`, 'globalavgpool', [x], [1, 1, 1, xi.shape[3]], {}, int8 ? rangeQuant(...r.features) : undefined);
@@ -146,18 +146,28 @@ export function spliceExits(graph: Graph, weights: Weights, exits: SplicedExit[]
   const N = exits.length;
   const last = `exit${N}`;
   const out = graph.outputs[0];
-  // The backbone's output becomes the last exit.
+  // The backbone's output becomes the last exit; its tensors that have an output's name move aside.
+  const taken = new Set(graph.tensors.map((t) => t.name));
+  const aside = (t: string): string => {
+    let s = `${t}_backbone`;
+    while (taken.has(s)) s += '_';
+    taken.add(s);
+    return s;
+  };
+  const moves = new Map<string, string>([[out, last]]);
+  for (const t of graph.tensors) if (t.name !== out && !t.constant && /^(exit|predict)\d+$/.test(t.name)) moves.set(t.name, aside(t.name));
+  const mv = (t: string) => moves.get(t) ?? t;
   const renamed: Graph = {
     ...graph,
-    tensors: graph.tensors.map((t) => (t.name === out ? { ...t, name: last } : t)),
-    nodes: graph.nodes.map((n) => ({ ...n, inputs: n.inputs.map((i) => (i === out ? last : i)), outputs: n.outputs.map((o) => (o === out ? last : o)) }) as Node),
+    tensors: graph.tensors.map((t) => ({ ...t, name: mv(t.name) })),
+    nodes: graph.nodes.map((n) => ({ ...n, inputs: n.inputs.map(mv), outputs: n.outputs.map(mv) }) as Node),
     outputs: [last],
   };
   delete renamed.exits;
   const b = new Builder(renamed, weights);
   exits.forEach((e, i) => {
-    headNodes(b, `attach/exit${i}`, e.point, e.head, e.ranges, `exit${i}`);
-    if (e.predictor) headNodes(b, `attach/predict${i}`, e.point, e.predictor.head, e.predictor.ranges, `predict${i}`);
+    headNodes(b, `attach/exit${i}`, mv(e.point), e.head, e.ranges, `exit${i}`);
+    if (e.predictor) headNodes(b, `attach/predict${i}`, mv(e.point), e.predictor.head, e.predictor.ranges, `predict${i}`);
   });
   const g: Graph = {
     ...renamed,
