@@ -70,6 +70,46 @@ const gaussian = (rng: Rng, a: Float32Array, sd: number) => {
   for (let i = 0; i < a.length; i++) a[i] = sd * rng.normal();
 };
 
+/** The cell (0..P²-1) of a P×P average pool of a G×G grid that grid cell p falls in. */
+const pooledCell = (p: number, G: number, P: number): number => Math.floor((Math.floor(p / G) * P) / G) * P + Math.floor(((p % G) * P) / G);
+
+/** A linear layer on one row: z[zo + k] = bias[k] + Σ_i w[k·d + i]·x[xo + i], for k < K. */
+function affine(w: Float32Array, bias: Float32Array, x: Float32Array, xo: number, d: number, K: number, z: Float32Array, zo: number): void {
+  for (let k = 0; k < K; k++) {
+    let a = bias[k];
+    const wo = k * d;
+    for (let i = 0; i < d; i++) a += w[wo + i] * x[xo + i];
+    z[zo + k] = a;
+  }
+}
+
+/** Its gradient for one row's output gradient g[go..go+K): gw += g ⊗ x, gb += g, and dx += Wᵀg when given. */
+function affineGrad(w: Float32Array, g: Float32Array, go: number, x: Float32Array, xo: number, d: number, K: number, gw: Float32Array, gb: Float32Array, dx?: Float32Array): void {
+  for (let k = 0; k < K; k++) {
+    const gk = g[go + k];
+    if (gk === 0) continue;
+    gb[k] += gk;
+    const wo = k * d;
+    for (let i = 0; i < d; i++) gw[wo + i] += gk * x[xo + i];
+    if (dx) for (let i = 0; i < d; i++) dx[i] += gk * w[wo + i];
+  }
+}
+
+/** A layer [O][C] that read standardised inputs, as one reading raw inputs: w·inv, b − Σ w·inv·mean. */
+function unstandardise(w: Float32Array, bias: Float32Array, { mean, inv }: { mean: Float32Array; inv: Float32Array }): [Float32Array, Float32Array] {
+  const C = mean.length, O = bias.length;
+  const w2 = new Float32Array(O * C), b2 = new Float32Array(O);
+  for (let o = 0; o < O; o++) {
+    let a = bias[o];
+    for (let c = 0; c < C; c++) {
+      w2[o * C + c] = w[o * C + c] * inv[c];
+      a -= w2[o * C + c] * mean[c];
+    }
+    b2[o] = a;
+  }
+  return [w2, b2];
+}
+
 /** gap: mean over the grid, standardise, linear. */
 export class GapHead implements TrainableHead {
   readonly kind = 'gap';
@@ -97,40 +137,17 @@ export class GapHead implements TrainableHead {
         for (let p = 0; p < cells; p++) a += x[xo + p * C + c];
         f[fo + c] = (a / cells - mean[c]) * inv[c];
       }
-      for (let k = 0; k < K; k++) {
-        let a = bias[k];
-        const wo = k * C;
-        for (let c = 0; c < C; c++) a += w[wo + c] * f[fo + c];
-        z[s * K + k] = a;
-      }
+      affine(w, bias, f, fo, C, K, z, s * K);
     }
   }
 
   backward(dz: Float32Array, b: number): void {
-    const C = this.shape.channels, K = this.classes, f = this.f, [gw, gb] = this.grads;
-    for (let s = 0; s < b; s++) {
-      for (let k = 0; k < K; k++) {
-        const g = dz[s * K + k];
-        if (g === 0) continue;
-        gb[k] += g;
-        const wo = k * C, fo = s * C;
-        for (let c = 0; c < C; c++) gw[wo + c] += g * f[fo + c];
-      }
-    }
+    const C = this.shape.channels, K = this.classes, [gw, gb] = this.grads;
+    for (let s = 0; s < b; s++) affineGrad(this.params[0], dz, s * K, this.f, s * C, C, K, gw, gb);
   }
 
   folded(): HeadWeights {
-    const C = this.shape.channels, K = this.classes, [w, bias] = this.params, { mean, inv } = this.stats;
-    const w2 = new Float32Array(K * C), b2 = new Float32Array(K);
-    for (let k = 0; k < K; k++) {
-      let a = bias[k];
-      for (let c = 0; c < C; c++) {
-        w2[k * C + c] = w[k * C + c] * inv[c];
-        a -= w[k * C + c] * inv[c] * mean[c];
-      }
-      b2[k] = a;
-    }
-    return { kind: 'gap', shape: this.shape, classes: K, tensors: [w2, b2] };
+    return { kind: 'gap', shape: this.shape, classes: this.classes, tensors: unstandardise(this.params[0], this.params[1], this.stats) };
   }
 }
 
@@ -157,11 +174,8 @@ export class ConvHead implements TrainableHead {
     this.grads = this.params.map((p) => new Float32Array(p.length));
   }
 
-  /** The pooled cell (0..P²-1) of grid cell p. */
   private cellOf(p: number): number {
-    const G = Math.max(1, this.shape.grid), P = this.pool;
-    const y = Math.floor(p / G), x = p % G;
-    return Math.floor((y * P) / G) * P + Math.floor((x * P) / G);
+    return pooledCell(p, Math.max(1, this.shape.grid), this.pool);
   }
 
   forward(x: Float32Array, b: number, z: Float32Array): void {
@@ -177,68 +191,36 @@ export class ConvHead implements TrainableHead {
     }
     for (let s = 0; s < b; s++) {
       for (let p = 0; p < cells; p++) {
-        const xo = (s * cells + p) * C, ho = (s * cells + p) * R, uo = (s * P2 + this.cellOf(p)) * R;
+        const ho = (s * cells + p) * R, uo = (s * P2 + this.cellOf(p)) * R;
+        affine(w1, b1, xs, (s * cells + p) * C, C, R, h, ho);
         for (let r = 0; r < R; r++) {
-          let a = b1[r];
-          const wo = r * C;
-          for (let c = 0; c < C; c++) a += w1[wo + c] * xs[xo + c];
-          a = a > 0 ? a : 0;
-          h[ho + r] = a;
-          u[uo + r] += a / per;
+          if (h[ho + r] < 0) h[ho + r] = 0;
+          u[uo + r] += h[ho + r] / per;
         }
       }
-      const D = P2 * R, uo = s * D;
-      for (let k = 0; k < K; k++) {
-        let a = b2[k];
-        const wo = k * D;
-        for (let i = 0; i < D; i++) a += w2[wo + i] * u[uo + i];
-        z[s * K + k] = a;
-      }
+      affine(w2, b2, u, s * P2 * R, P2 * R, K, z, s * K);
     }
   }
 
   backward(dz: Float32Array, b: number): void {
     const C = this.shape.channels, R = this.hidden, K = this.classes, cells = this.cells, P2 = this.pool * this.pool;
     const per = cells / P2, D = P2 * R;
-    const [gw1, gb1, gw2, gb2] = this.grads, w2 = this.params[2], h = this.h, u = this.u, xs = this.xs;
-    const du = new Float32Array(D);
+    const [gw1, gb1, gw2, gb2] = this.grads, [w1, , w2] = this.params, h = this.h;
+    const du = new Float32Array(D), dh = new Float32Array(R);
     for (let s = 0; s < b; s++) {
       du.fill(0);
-      for (let k = 0; k < K; k++) {
-        const g = dz[s * K + k];
-        if (g === 0) continue;
-        gb2[k] += g;
-        const wo = k * D, uo = s * D;
-        for (let i = 0; i < D; i++) {
-          gw2[wo + i] += g * u[uo + i];
-          du[i] += g * w2[wo + i];
-        }
-      }
+      affineGrad(w2, dz, s * K, this.u, s * D, D, K, gw2, gb2, du);
       for (let p = 0; p < cells; p++) {
-        const xo = (s * cells + p) * C, ho = (s * cells + p) * R, q = this.cellOf(p) * R;
-        for (let r = 0; r < R; r++) {
-          if (h[ho + r] <= 0) continue;
-          const g = du[q + r] / per;
-          gb1[r] += g;
-          const wo = r * C;
-          for (let c = 0; c < C; c++) gw1[wo + c] += g * xs[xo + c];
-        }
+        const ho = (s * cells + p) * R, q = this.cellOf(p) * R;
+        for (let r = 0; r < R; r++) dh[r] = h[ho + r] > 0 ? du[q + r] / per : 0;
+        affineGrad(w1, dh, 0, this.xs, (s * cells + p) * C, C, R, gw1, gb1);
       }
     }
   }
 
   folded(): HeadWeights {
-    const C = this.shape.channels, R = this.hidden, [w1, b1, w2, b2] = this.params, { mean, inv } = this.stats;
-    const f1 = new Float32Array(R * C), fb = new Float32Array(R);
-    for (let r = 0; r < R; r++) {
-      let a = b1[r];
-      for (let c = 0; c < C; c++) {
-        f1[r * C + c] = w1[r * C + c] * inv[c];
-        a -= w1[r * C + c] * inv[c] * mean[c];
-      }
-      fb[r] = a;
-    }
-    return { kind: 'conv', shape: this.shape, classes: this.classes, tensors: [f1, fb, w2.slice(), b2.slice()], hidden: R, pool: this.pool };
+    const [w1, b1, w2, b2] = this.params;
+    return { kind: 'conv', shape: this.shape, classes: this.classes, tensors: [...unstandardise(w1, b1, this.stats), w2.slice(), b2.slice()], hidden: this.hidden, pool: this.pool };
   }
 }
 
@@ -262,43 +244,31 @@ const seen = (r: [number, number] | undefined, v: number): void => {
 /** Logits of a folded head for one sample's features x (length G·G·C or C) into z; widens `ranges`. */
 export function headLogits(hw: HeadWeights, x: Float32Array, z: Float32Array, ranges?: ActivationRanges): Float32Array {
   const C = hw.shape.channels, K = hw.classes, cells = Math.max(1, hw.shape.grid * hw.shape.grid);
+  const span = (r: [number, number] | undefined, v: Float32Array) => r && v.forEach((a) => seen(r, a));
   if (hw.kind === 'gap') {
-    const [w, b] = hw.tensors;
     const f = new Float32Array(C);
     for (let c = 0; c < C; c++) {
-      let m = 0;
-      for (let p = 0; p < cells; p++) m += x[p * C + c];
-      f[c] = m / cells;
-      seen(ranges?.features, f[c]);
+      for (let p = 0; p < cells; p++) f[c] += x[p * C + c];
+      f[c] /= cells;
     }
-    for (let k = 0; k < K; k++) {
-      let a = b[k];
-      for (let c = 0; c < C; c++) a += w[k * C + c] * f[c];
-      z[k] = a;
-      seen(ranges?.logits, a);
-    }
+    span(ranges?.features, f);
+    affine(hw.tensors[0], hw.tensors[1], f, 0, C, K, z, 0);
+    span(ranges?.logits, z);
     return z;
   }
-  if (ranges) for (let i = 0; i < cells * C; i++) seen(ranges.features, x[i]);
+  span(ranges?.features, x.subarray(0, cells * C));
   const [w1, b1, w2, b2] = hw.tensors, R = hw.hidden!, P = hw.pool!, G = Math.max(1, hw.shape.grid), P2 = P * P, per = cells / P2;
-  const u = new Float32Array(P2 * R);
+  const u = new Float32Array(P2 * R), h = new Float32Array(R);
   for (let p = 0; p < cells; p++) {
-    const q = (Math.floor((Math.floor(p / G) * P) / G) * P + Math.floor(((p % G) * P) / G)) * R;
-    for (let r = 0; r < R; r++) {
-      let a = b1[r];
-      for (let c = 0; c < C; c++) a += w1[r * C + c] * x[p * C + c];
-      a = a > 0 ? a : 0;
-      seen(ranges?.hidden, a);
-      u[q + r] += a / per;
-    }
+    affine(w1, b1, x, p * C, C, R, h, 0);
+    for (let r = 0; r < R; r++) h[r] = Math.max(0, h[r]);
+    span(ranges?.hidden, h);
+    const q = pooledCell(p, G, P) * R;
+    for (let r = 0; r < R; r++) u[q + r] += h[r] / per;
   }
-  if (ranges) for (let i = 0; i < P2 * R; i++) seen(ranges.pooled, u[i]);
-  for (let k = 0; k < K; k++) {
-    let a = b2[k];
-    for (let i = 0; i < P2 * R; i++) a += w2[k * P2 * R + i] * u[i];
-    z[k] = a;
-    seen(ranges?.logits, a);
-  }
+  span(ranges?.pooled, u);
+  affine(w2, b2, u, 0, P2 * R, K, z, 0);
+  span(ranges?.logits, z);
   return z;
 }
 
