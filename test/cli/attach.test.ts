@@ -2,12 +2,13 @@
 // the multi-exit file it writes runs under `eval --policy`, exports to ONNX, and bad requests
 // end in typed errors that say what to do.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { readBranchy } from '../../src/format/index.js';
+import { loadMnist } from '../../src/cli/datasets.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const run = promisify(execFile);
@@ -37,6 +38,27 @@ describe('branchy attach', () => {
     expect(p.stdout).toMatch(/exit0 /);
     const x = await branchy('export', out, '-o', path.join(dir, 'lenet-exits.qdq.onnx'));
     expect(x.stdout).toMatch(/QDQ/);
+  }, 300_000);
+
+  it('--data DIR: train.bin in CIFAR-10\'s binary layout at the model\'s input size, the last 10% held out without val.bin', async () => {
+    const ds = await loadMnist('train');
+    const n = 1200, data = path.join(dir, 'digits');
+    mkdirSync(data, { recursive: true });
+    const bin = new Uint8Array(n * 785);
+    for (let i = 0; i < n; i++) {
+      bin[i * 785] = ds.labels[i];
+      bin.set(ds.images.subarray(i * 784, (i + 1) * 784), i * 785 + 1);
+    }
+    writeFileSync(path.join(data, 'train.bin'), bin);
+    const out = path.join(dir, 'dir.branchy');
+    const a = await branchy('attach', 'models/mnist-lenet.int8.branchy', '--data', data, '-o', out, '--epochs', '2', '--max-drop', '2', '--no-predictors');
+    expect(a.stdout).toMatch(/train\.bin: records 0–1079; held out the last 120/);
+    expect(a.stdout).toMatch(/calibrated on 120 held-out images/);
+    const { graph } = readBranchy(new Uint8Array(readFileSync(out)));
+    expect(graph.outputs.some((o) => o.startsWith('predict'))).toBe(false);
+    expect(await failure(branchy('attach', 'models/mobilenet-exits-cifar10-light.int8.branchy', '--data', data, '-o', out))).toMatch(/single-exit/);
+    writeFileSync(path.join(data, 'train.bin'), bin.subarray(0, 1000));
+    expect(await failure(branchy('attach', 'models/mnist-lenet.int8.branchy', '--data', data, '-o', out))).toMatch(/size 1000 is not a multiple of 785 bytes \(1 label byte \+ 1×28×28/);
   }, 300_000);
 
   it('refuses a multi-exit model, an unknown --at tensor and a model without normalisation, saying what to do', async () => {

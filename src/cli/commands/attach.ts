@@ -10,7 +10,7 @@ import { readModelFile } from '../model-file.js';
 import { Progress } from '../progress.js';
 import { applyPreprocess, parsePreprocess, PREPROCESS_OPTIONS, PREPROCESS_USAGE, requireNormalize } from '../preprocess.js';
 import { printCalibration } from './calibrate.js';
-import { attachExits, type LabelledImages } from '../../convert/attach/index.js';
+import { attachExits, logitsGraph, type LabelledImages } from '../../convert/attach/index.js';
 import type { HeadKind } from '../../convert/attach/heads.js';
 import { writeBranchy } from '../../format/index.js';
 import { fromGraph } from '../../runtime/model.js';
@@ -92,6 +92,7 @@ export async function attach(argv: string[]): Promise<void> {
   const read = await readModelFile(file, { inputLayout: pre.layout });
   const graph = applyPreprocess(read.graph, pre, file);
   requireNormalize(graph, file);
+  logitsGraph(graph); // a multi-exit model is refused before the data are read
   const data = await attachData(values.data, values['data-dir'], graph);
   const limit = values.limit === undefined ? undefined : intOption(values.limit, 'limit', 0);
   if (limit !== undefined) {

@@ -99,8 +99,8 @@ interface Trained extends Scored {
   agreement: number;
 }
 
-/** The graph with a final softmax removed (its input becomes the output): exits need logits. */
-function logitsGraph(graph: Graph): Graph {
+/** The graph with a final softmax removed (its input becomes the output): exits need logits. Throws for a multi-exit graph. */
+export function logitsGraph(graph: Graph): Graph {
   if (graph.outputs.length !== 1 || isMultiExit(graph)) {
     throw new BranchyInputError(`attach takes a single-exit model (one output, the class scores); this one has outputs ${graph.outputs.join(', ')}`);
   }
