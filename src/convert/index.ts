@@ -10,3 +10,5 @@ export { pruneGraph } from './prune.js';
 export type { PruneOptions, PruneResult } from './prune.js';
 export { lowRankGraph } from './lowrank.js';
 export type { LowRankOptions, LowRankResult, LowRankRule } from './lowrank.js';
+export { attachExits, stripExits, candidatePoints, cutPoints } from './attach/index.js';
+export type { AttachOptions, AttachResult, CandidateReport, LabelledImages } from './attach/index.js';
