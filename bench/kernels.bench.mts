@@ -6,6 +6,8 @@ import { loadKernels } from '../src/runtime/wasm.js';
 import { LinearMemory } from '../src/runtime/memory.js';
 import { BUILDS, supportedBuilds, type Build } from '../src/runtime/features.js';
 import { prepareQs8Conv, runQs8Conv } from '../src/runtime/ops/qs8-conv.js';
+import { chooseKernel } from '../src/runtime/kernel-table.js';
+import { buildOf, kernelsOf } from '../src/runtime/manifest.js';
 import { prepareQs8Dwconv, runQs8Dwconv } from '../src/runtime/ops/qs8-dwconv.js';
 import { prepareF32Conv, runF32Conv } from '../src/runtime/ops/f32-conv.js';
 import { peaks } from './peak.js';
@@ -19,8 +21,10 @@ interface Shape {
   kernel?: Partial<Record<Build, string>>;
 }
 
-/** The im2col + GEMM conv, to run head to head with the direct kernel that the table picks for C_in <= 4. */
-const IM2COL = { scalar: 'qs8_conv_2x4c8__scalar', simd: 'qs8_conv_2x4c8__wasmsimd', relaxed: 'qs8_conv_2x4c8__wasmsimd' };
+/** The im2col + GEMM conv (the table's 'qs8_conv'), to run head to head with the direct kernel that the conv op picks for C_in <= 4. */
+const IM2COL = Object.fromEntries(BUILDS.map((b) => [b, chooseKernel('qs8_conv', b).kernel])) as Record<Build, string>;
+/** The relaxed build's own conv variants (the manifest's __wasmrelaxed qs8 convs), beside the simd kernel it runs. */
+const RELAXED_DOT = { relaxed: kernelsOf('qs8_conv', 'relaxed').find((k) => buildOf(k) === 'relaxed') };
 
 const SHAPES: Shape[] = [
   { name: 'conv 3×3 32×32×3→32', kind: 'qs8_conv', h: 32, w: 32, c: 3, cOut: 32, k: 3, stride: 1, pad: 1 },
@@ -31,7 +35,7 @@ const SHAPES: Shape[] = [
   { name: 'dw 3×3 8×8×512', kind: 'qs8_dw', h: 8, w: 8, c: 512, cOut: 512, k: 3, stride: 1, pad: 1 },
   { name: '1×1 16×16×128→256', kind: 'qs8_conv', h: 16, w: 16, c: 128, cOut: 256, k: 1, stride: 1, pad: 0 },
   { name: '1×1 4×4×512→1024', kind: 'qs8_conv', h: 4, w: 4, c: 512, cOut: 1024, k: 1, stride: 1, pad: 0 },
-  { name: '1×1 16×16×128→256 (relaxed dot)', kind: 'qs8_conv', h: 16, w: 16, c: 128, cOut: 256, k: 1, stride: 1, pad: 0, kernel: { relaxed: 'qs8_conv_2x4c16s__wasmrelaxed' } },
+  { name: '1×1 16×16×128→256 (relaxed dot)', kind: 'qs8_conv', h: 16, w: 16, c: 128, cOut: 256, k: 1, stride: 1, pad: 0, kernel: RELAXED_DOT },
   { name: 'ResNet-18 3×3 56×56×64→64', kind: 'qs8_conv', h: 56, w: 56, c: 64, cOut: 64, k: 3, stride: 1, pad: 1 },
   { name: 'f32 conv 3×3 32×32×3→32', kind: 'f32_conv', h: 32, w: 32, c: 3, cOut: 32, k: 3, stride: 1, pad: 1 },
   { name: 'f32 1×1 16×16×128→256', kind: 'f32_conv', h: 16, w: 16, c: 128, cOut: 256, k: 1, stride: 1, pad: 0 },

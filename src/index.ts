@@ -1,9 +1,10 @@
 // branchy: the part that ships to browsers. No node: imports at the top level, no
 // protobuf, no converter. `branchy/convert` and the CLI are Node-side.
 export { load, fromGraph, Model } from './runtime/model.js';
-export type { LoadOptions, RunOptions, ModelInput, ModelInfo, OutputTensor, TensorDesc } from './runtime/model.js';
+export type { LoadOptions, RunOptions, ModelInput, ModelInfo, ModelSource, OutputTensor, TensorDesc } from './runtime/model.js';
 export { loadKernels } from './runtime/wasm.js';
-export type { LoadKernelsOptions, KernelModule, WasmSource } from './runtime/wasm.js';
+export type { LoadKernelsOptions, KernelModule, WasmSource, WasmBuilds } from './runtime/wasm.js';
+export type { BodyLike, BytesLike, UrlLike, WasmMemoryLike, WasmModuleLike } from './runtime/host-types.js';
 export { supportedBuilds, bestBuild } from './runtime/features.js';
 export type { Build } from './runtime/features.js';
 export { readBranchy, writeBranchy, FORMAT_VERSION } from './format/index.js';
@@ -13,7 +14,7 @@ export type { Graph, TensorInfo, Node, Weights } from './ir/types.js';
 export { parsePolicy } from './exit/parse.js';
 export { checkPolicy } from './exit/policy.js';
 export type { ExitPolicy, ConfidencePolicy } from './exit/policy.js';
-export type { ExitResult } from './exit/scheduler.js';
+export type { ExitResult } from './runtime/scheduler.js';
 export type { ClassifyOptions } from './runtime/model.js';
 export { exitStats, replay, replayPredicted, sweep, calibrateMaxDrop, calibrateMeanMacs, calibrateGates, dropUpperBound, normalQuantile } from './exit/calibrate.js';
 export type { ExitStats, Replay, Rule } from './exit/calibrate.js';

@@ -6,7 +6,7 @@
 // -zp * sum_k s[o][k] into a per-channel bias, so the kernels sum s*a only.
 //
 // GEMM signature and params are the qs8 GEMM's (assembly/qs8/gemm_scalar.ts):
-//   (m, n, k, a, a_stride, w_packed, c, c_stride, params), params +0 zp_out +4 qmin +8 qmax;
+//   (m, n, k, a, a_stride, w_packed, c, c_stride, params), params QS8_GEMM (zp_out, qmin, qmax);
 // the conv is the qs8 conv driver (assembly/qs8/conv_scalar.ts: same params block and
 // im2col, padded taps = zp, which contribute 0) around these GEMMs.
 //
@@ -19,6 +19,7 @@
 // Missing channels and k past K have bit 0; the kernels never count k >= K.
 import { b1_out_i8 } from './output';
 import { qs8_conv_driver } from '../qs8/conv_scalar';
+import { QS8_GEMM_QMAX, QS8_GEMM_QMIN, QS8_GEMM_ZP_OUT } from '../common/params';
 
 /** Bytes of one packed block of 4 channels over depth k. */
 // @ts-ignore: decorator
@@ -74,9 +75,9 @@ export function qs8_b1w_gemm_pack_4c8(n: i32, taps: i32, channels: i32, w: usize
 export function qs8_b1w_gemm_2x4c8__scalar(
   m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
 ): void {
-  const zp = load<i32>(params);
-  const lo = <f32>(load<i32>(params, 4) - zp);
-  const hi = <f32>(load<i32>(params, 8) - zp);
+  const zp = load<i32>(params, QS8_GEMM_ZP_OUT);
+  const lo = <f32>(load<i32>(params, QS8_GEMM_QMIN) - zp);
+  const hi = <f32>(load<i32>(params, QS8_GEMM_QMAX) - zp);
   const bb = b1w_block_bytes(k);
   for (let i = 0; i < m; i++) {
     const ar = a + <usize>i * <usize>a_stride;

@@ -12,6 +12,7 @@ import { narrow_i32x16_i8 } from '../common/requant_wasmsimd';
 import { hsum4, store_2x4 } from '../qs8/gemm_common_wasmsimd';
 import { qs8_conv_driver } from '../qs8/conv_scalar';
 import { qs8_im2col__wasmsimd } from '../qs8/im2col_wasmsimd';
+import { QS8_GEMM_QMAX, QS8_GEMM_QMIN, QS8_GEMM_ZP_OUT } from '../common/params';
 
 // @ts-ignore: decorator
 @inline
@@ -33,10 +34,10 @@ const LANE_BITS = memory.data<u16>([
 export function qs8_b1w_gemm_2x4c8__wasmsimd(
   m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
 ): void {
-  const zp = load<i32>(params);
+  const zp = load<i32>(params, QS8_GEMM_ZP_OUT);
   const vzp = i32x4.splat(zp);
-  const vlo = f32x4.splat(<f32>(load<i32>(params, 4) - zp));
-  const vhi = f32x4.splat(<f32>(load<i32>(params, 8) - zp));
+  const vlo = f32x4.splat(<f32>(load<i32>(params, QS8_GEMM_QMIN) - zp));
+  const vhi = f32x4.splat(<f32>(load<i32>(params, QS8_GEMM_QMAX) - zp));
   const rem = k & 7;
   const steps = <usize>(k >> 3);
   const bb = b1w_block_bytes(k);

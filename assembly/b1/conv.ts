@@ -14,14 +14,15 @@
 //   input [batch][H][W][CW] u32, output [batch][H_out][W_out] rows of c_stride bytes
 //   (int8: C_out bytes; f32: 4*C_out bytes; bits: ceil(C_out/32) words), scratch block_m * KH*KW*CW words
 //   (unused, may be 0, in the 1x1 case).
-// Params (100 bytes; the first 20 are the GEMM params, gemm.ts):
-//   +0 mode  +4 zp_out  +8 qmin  +12 qmax  +16 base table i32 [classes][ceil(C_out/8)*8]
-//   +20 batch  +24 H  +28 W  +32 CW  +36 H_out  +40 W_out  +44 C_out  +48 KH  +52 KW
-//   +56 stride_h  +60 stride_w  +64 dilation_h  +68 dilation_w  +72 pad_top  +76 pad_left
-//   +80 block_m  +84 row_class i32 [H_out]  +88 col_class i32 [W_out]  +92 column classes
-//   +96 c_stride (bytes per output pixel)
-// class(oy, ox) = row_class[oy] * column_classes + col_class[ox].
+// Params: B1_CONV (src/runtime/param-blocks.ts; offsets: common/params.ts): the GEMM's block (B1_GEMM, gemm.ts), then the
+// geometry, block_m, the row and column class tables and the output pixel stride.
+// class(oy, ox) = row_class[oy] * col_classes + col_class[ox].
 import { B1RowsFn, b1_rows_4x8__scalar } from './gemm';
+import {
+  B1_CONV_BASE, B1_CONV_BLOCK_M, B1_CONV_COL_CLASS, B1_CONV_COL_CLASSES, B1_CONV_CW, B1_CONV_C_OUT,
+  B1_CONV_C_STRIDE, B1_CONV_DH, B1_CONV_DW, B1_CONV_H, B1_CONV_KH, B1_CONV_KW, B1_CONV_N, B1_CONV_OH,
+  B1_CONV_OW, B1_CONV_PL, B1_CONV_PT, B1_CONV_ROW_CLASS, B1_CONV_SH, B1_CONV_SW, B1_CONV_W
+} from '../common/params';
 
 // Runs here are a few words: a loop beats V8's out-of-line memory.copy / memory.fill.
 // @ts-ignore: decorator
@@ -40,18 +41,18 @@ function zero_words(dst: usize, n: usize): void {
 
 /** im2col of `rows` output pixels starting at pixel p0 of one image into dst (row stride KH*KW*CW words). */
 export function b1_im2col(inb: usize, dst: usize, params: usize, p0: i32, rows: i32): void {
-  const H = load<i32>(params, 24);
-  const W = load<i32>(params, 28);
-  const CW = load<i32>(params, 32);
-  const W_out = load<i32>(params, 40);
-  const KH = load<i32>(params, 48);
-  const KW = load<i32>(params, 52);
-  const sh = load<i32>(params, 56);
-  const sw = load<i32>(params, 60);
-  const dh = load<i32>(params, 64);
-  const dw = load<i32>(params, 68);
-  const pt = load<i32>(params, 72);
-  const pl = load<i32>(params, 76);
+  const H = load<i32>(params, B1_CONV_H);
+  const W = load<i32>(params, B1_CONV_W);
+  const CW = load<i32>(params, B1_CONV_CW);
+  const W_out = load<i32>(params, B1_CONV_OW);
+  const KH = load<i32>(params, B1_CONV_KH);
+  const KW = load<i32>(params, B1_CONV_KW);
+  const sh = load<i32>(params, B1_CONV_SH);
+  const sw = load<i32>(params, B1_CONV_SW);
+  const dh = load<i32>(params, B1_CONV_DH);
+  const dw = load<i32>(params, B1_CONV_DW);
+  const pt = load<i32>(params, B1_CONV_PT);
+  const pl = load<i32>(params, B1_CONV_PL);
   const px = <usize>CW << 2;
   const kwWords = <usize>KW * <usize>CW;
   const rowBytes = <usize>W * px;
@@ -94,38 +95,38 @@ export function b1_im2col(inb: usize, dst: usize, params: usize, p0: i32, rows: 
 function class_base(params: usize, base: usize, cstride: usize, W_out: i32, p: i32): usize {
   const oy = p / W_out;
   const ox = p - oy * W_out;
-  const rc = load<i32>(<usize>load<i32>(params, 84) + (<usize>oy << 2));
-  const cc = load<i32>(<usize>load<i32>(params, 88) + (<usize>ox << 2));
-  return base + <usize>(rc * load<i32>(params, 92) + cc) * cstride;
+  const rc = load<i32>(<usize>load<i32>(params, B1_CONV_ROW_CLASS) + (<usize>oy << 2));
+  const cc = load<i32>(<usize>load<i32>(params, B1_CONV_COL_CLASS) + (<usize>ox << 2));
+  return base + <usize>(rc * load<i32>(params, B1_CONV_COL_CLASSES) + cc) * cstride;
 }
 
 /** The conv loop around a rows kernel (a compile-time constant at every use). */
 // @ts-ignore: decorator
 @inline
 export function b1_conv_driver(input: usize, w: usize, output: usize, scratch: usize, params: usize, rows_fn: B1RowsFn): void {
-  const base = <usize>load<i32>(params, 16);
-  const batch = load<i32>(params, 20);
-  const H = load<i32>(params, 24);
-  const W = load<i32>(params, 28);
-  const CW = load<i32>(params, 32);
-  const H_out = load<i32>(params, 36);
-  const W_out = load<i32>(params, 40);
-  const N = load<i32>(params, 44);
-  const KH = load<i32>(params, 48);
-  const KW = load<i32>(params, 52);
-  const c_stride = load<i32>(params, 96);
+  const base = <usize>load<i32>(params, B1_CONV_BASE);
+  const batch = load<i32>(params, B1_CONV_N);
+  const H = load<i32>(params, B1_CONV_H);
+  const W = load<i32>(params, B1_CONV_W);
+  const CW = load<i32>(params, B1_CONV_CW);
+  const H_out = load<i32>(params, B1_CONV_OH);
+  const W_out = load<i32>(params, B1_CONV_OW);
+  const N = load<i32>(params, B1_CONV_C_OUT);
+  const KH = load<i32>(params, B1_CONV_KH);
+  const KW = load<i32>(params, B1_CONV_KW);
+  const c_stride = load<i32>(params, B1_CONV_C_STRIDE);
   const cstride = <usize>((N + 7) & ~7) << 2;
   const P = H_out * W_out;
   const kw = KH * KW * CW;
-  if (KH == 1 && KW == 1 && load<i32>(params, 56) == 1 && load<i32>(params, 60) == 1 &&
-      load<i32>(params, 72) == 0 && load<i32>(params, 76) == 0 && H_out == H && W_out == W) {
+  if (KH == 1 && KW == 1 && load<i32>(params, B1_CONV_SH) == 1 && load<i32>(params, B1_CONV_SW) == 1 &&
+      load<i32>(params, B1_CONV_PT) == 0 && load<i32>(params, B1_CONV_PL) == 0 && H_out == H && W_out == W) {
     for (let i = 0; i < batch * P; i += 4) {
       rows_fn(min<i32>(4, batch * P - i), input + (<usize>i * <usize>CW << 2), CW << 2, CW, w, N,
         output + <usize>i * <usize>c_stride, c_stride, params, base, base, base, base);
     }
     return;
   }
-  const block = max<i32>(1, load<i32>(params, 80));
+  const block = max<i32>(1, load<i32>(params, B1_CONV_BLOCK_M));
   const inStride = <usize>H * <usize>W * (<usize>CW << 2);
   const outStride = <usize>P * <usize>c_stride;
   const a_stride = kw << 2;

@@ -10,8 +10,9 @@
 //                               bits  bit = (acc*flip[o] < thr[o]).
 //
 // Kernel signature: (m, n, kw, a, a_stride, w_packed, c, c_stride, params), strides in bytes.
-// Params (20 bytes): +0 mode (0 = int8 out, 1 = bits out, 2 = f32 out)  +4 zp_out  +8 qmin  +12 qmax
-//   (f32 out: +8 and +12 hold the clamp bounds as f32)  +16 base: i32 [ceil(n/8)*8] (row's base table; FC: K for every channel).
+// Params: B1_GEMM (src/runtime/param-blocks.ts; offsets: common/params.ts): mode (0 = int8 out, 1 = bits out, 2 = f32 out),
+//   zp_out, qmin / qmax (f32 out: the same bytes read as fmin / fmax), base: i32 [ceil(n/8)*8]
+//   (the row's base table; FC: K for every channel).
 // Bits out: each row gets ceil(n/32) words, bits past n are written 0.
 //
 // Packed weights ("x8": 8 output channels per block), from canonical bits w[N][kw] u32:
@@ -19,6 +20,9 @@
 //             +64 words [kw][8] u32 (word k of channels 8nb..8nb+7); missing channels are
 //             0 words with p0 = p1 = 0 (their outputs are never stored).
 import { b1_out_i8, b1_out_f32, b1_out_bit } from './output';
+import {
+  B1_GEMM_BASE, B1_GEMM_FMAX, B1_GEMM_FMIN, B1_GEMM_MODE, B1_GEMM_QMAX, B1_GEMM_QMIN, B1_GEMM_ZP_OUT
+} from '../common/params';
 
 export const B1_NR: i32 = 8;
 
@@ -56,11 +60,11 @@ export function b1_rows_4x8__scalar(
   rows: i32, a: usize, a_stride: i32, kw: i32, w: usize, n: i32, c: usize, c_stride: i32, params: usize,
   b0: usize, b1: usize, b2: usize, b3: usize,
 ): void {
-  const mode = load<i32>(params);
+  const mode = load<i32>(params, B1_GEMM_MODE);
   const bits = mode == 1;
-  const zp = load<i32>(params, 4);
-  const lo = mode == 2 ? load<f32>(params, 8) : <f32>(load<i32>(params, 8) - zp);
-  const hi = mode == 2 ? load<f32>(params, 12) : <f32>(load<i32>(params, 12) - zp);
+  const zp = load<i32>(params, B1_GEMM_ZP_OUT);
+  const lo = mode == 2 ? load<f32>(params, B1_GEMM_FMIN) : <f32>(load<i32>(params, B1_GEMM_QMIN) - zp);
+  const hi = mode == 2 ? load<f32>(params, B1_GEMM_FMAX) : <f32>(load<i32>(params, B1_GEMM_QMAX) - zp);
   const bb = b1_block_bytes(kw);
   for (let r = 0; r < rows; r++) {
     const ar = a + <usize>r * <usize>a_stride;
@@ -98,7 +102,7 @@ export function b1_rows_4x8__scalar(
 export function b1_gemm_driver(
   m: i32, n: i32, kw: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize, rows_fn: B1RowsFn,
 ): void {
-  const base = <usize>load<i32>(params, 16);
+  const base = <usize>load<i32>(params, B1_GEMM_BASE);
   for (let i = 0; i < m; i += 4) {
     rows_fn(min<i32>(4, m - i), a + <usize>i * <usize>a_stride, a_stride, kw, w, n,
       c + <usize>i * <usize>c_stride, c_stride, params, base, base, base, base);

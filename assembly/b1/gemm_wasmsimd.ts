@@ -11,6 +11,7 @@
 import { b1_block_bytes, b1_gemm_driver } from './gemm';
 import { b1_out_i8x4, b1_out_f32x4, b1_out_bits8, store_f32x8, store_low_bytes } from './output_wasmsimd';
 import { narrow_i32x16_i8 } from '../common/requant_wasmsimd';
+import { B1_GEMM_FMAX, B1_GEMM_FMIN, B1_GEMM_MODE, B1_GEMM_QMAX, B1_GEMM_QMIN, B1_GEMM_ZP_OUT } from '../common/params';
 
 const CHUNK: i32 = 31;
 
@@ -89,11 +90,11 @@ export function b1_rows_4x8__wasmsimd(
   rows: i32, a: usize, a_stride: i32, kw: i32, w: usize, n: i32, c: usize, c_stride: i32, params: usize,
   base0: usize, base1: usize, base2: usize, base3: usize,
 ): void {
-  const mode = load<i32>(params);
-  const zp = load<i32>(params, 4);
+  const mode = load<i32>(params, B1_GEMM_MODE);
+  const zp = load<i32>(params, B1_GEMM_ZP_OUT);
   const vzp = i32x4.splat(zp);
-  const vlo = f32x4.splat(mode == 2 ? load<f32>(params, 8) : <f32>(load<i32>(params, 8) - zp));
-  const vhi = f32x4.splat(mode == 2 ? load<f32>(params, 12) : <f32>(load<i32>(params, 12) - zp));
+  const vlo = f32x4.splat(mode == 2 ? load<f32>(params, B1_GEMM_FMIN) : <f32>(load<i32>(params, B1_GEMM_QMIN) - zp));
+  const vhi = f32x4.splat(mode == 2 ? load<f32>(params, B1_GEMM_FMAX) : <f32>(load<i32>(params, B1_GEMM_QMAX) - zp));
   if (rows < 4) {
     b1_rows_1x8(a, kw, w, n, c, base0, mode, vzp, vlo, vhi);
     if (rows > 1) b1_rows_1x8(a + <usize>a_stride, kw, w, n, c + <usize>c_stride, base1, mode, vzp, vlo, vhi);

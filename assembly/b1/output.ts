@@ -11,21 +11,20 @@
 //       is negative: mul > 0 gives flip 1 (bit when acc < thr), mul < 0 flips the
 //       comparison (flip -1: bit when -acc < thr, i.e. acc > -thr), mul = 0 gives flip 0 and
 //       a constant bit (thr 1: always, thr 0: never).
+// The rounding and the clamps are the shared ones (common/requant.ts, common/clamp.ts).
+import { clamp_f32 } from '../common/clamp';
+import { requant_f32 } from '../common/requant';
 
 // @ts-ignore: decorator
 @inline
 export function b1_out_i8(acc: i32, mul: f32, add: f32, zp: i32, lo: f32, hi: f32): i32 {
-  let x = nearest<f32>(<f32>acc * mul + add);
-  x = min<f32>(max<f32>(x, lo), hi);
-  return <i32>x + zp;
+  return requant_f32(<f32>acc * mul + add, zp, lo, hi);
 }
 
 // @ts-ignore: decorator
 @inline
 export function b1_out_f32(acc: i32, mul: f32, add: f32, lo: f32, hi: f32): f32 {
-  let x = <f32>acc * mul + add;
-  x = x < lo ? lo : x;
-  return hi < x ? hi : x;
+  return clamp_f32(<f32>acc * mul + add, lo, hi);
 }
 
 // @ts-ignore: decorator

@@ -1,22 +1,20 @@
 // Lane-wise twin of output.ts (bit-identical). The int8 rounding is the "magic number"
 // conversion of common/requant_wasmsimd.ts: after the clamp the value lies in
 // [-255, 255], where adding 1.5*2^23 rounds it half to even.
+import { clamp_f32x4 } from '../common/clamp_wasmsimd';
+import { requant_f32x4 } from '../common/requant_wasmsimd';
 
 // @ts-ignore: decorator
 @inline
 export function b1_out_i8x4(acc: v128, mul: v128, add: v128, zp: v128, lo: v128, hi: v128): v128 {
-  let x = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc), mul), add);
-  x = f32x4.pmin(f32x4.pmax(x, lo), hi);
-  x = f32x4.add(x, f32x4.splat(12582912.0));
-  return i32x4.add(i32x4.sub(x, i32x4.splat(0x4b400000)), zp);
+  return requant_f32x4(f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc), mul), add), zp, lo, hi);
 }
 
 /** f32 out (output.ts b1_out_f32): the same products and sums, pmax/pmin are its selects. */
 // @ts-ignore: decorator
 @inline
 export function b1_out_f32x4(acc: v128, mul: v128, add: v128, lo: v128, hi: v128): v128 {
-  const x = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc), mul), add);
-  return f32x4.pmin(f32x4.pmax(x, lo), hi);
+  return clamp_f32x4(f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc), mul), add), lo, hi);
 }
 
 /** Stores the first `count` (1..8) floats of y0:y1 at c. */

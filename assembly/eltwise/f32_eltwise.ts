@@ -3,19 +3,20 @@
 // f32x4.pmax then f32x4.pmin, so the twins agree bit for bit. In place is allowed.
 //
 // f32_vadd (Add, then the fused Clip/ReLU):
-//   signature (n, a, b, y, params); params: 0 fmin f32, 4 fmax f32
+//   signature (n, a, b, y, params); params F32_MINMAX: fmin, fmax
 //   y = clamp(a + b, fmin, fmax)     (±Infinity for no clamp)
 //
 // f32_vmulcaddc_c4 (Mul, or Mul then Add, by per-channel constants on NHWC rows):
 //   signature (rows, channels, x, x_stride, w, y, y_stride, params), strides in
-//   elements; params: 0 fmin f32, 4 fmax f32
+//   elements; params F32_MINMAX: fmin, fmax
 //   w (written by f32_vmulcaddc_pack_c4): per block of 4 channels, 4 f32 scales s[c]
 //   then 4 f32 biases b[c] (32 bytes; the last block zero-padded).
 //   y = clamp(x * s[c] + b[c], fmin, fmax)   (product rounded, then the sum: no FMA)
-import { clamp_f32 } from './output';
+import { clamp_f32 } from '../common/clamp';
+import { F32_MINMAX_FMAX, F32_MINMAX_FMIN } from '../common/params';
 
 export function f32_vadd_x1__scalar(n: usize, a: usize, b: usize, y: usize, params: usize): void {
-  const fmin = load<f32>(params, 0), fmax = load<f32>(params, 4);
+  const fmin = load<f32>(params, F32_MINMAX_FMIN), fmax = load<f32>(params, F32_MINMAX_FMAX);
   for (let i: usize = 0; i < n; i++) {
     const o = i << 2;
     store<f32>(y + o, clamp_f32(load<f32>(a + o) + load<f32>(b + o), fmin, fmax));
@@ -40,7 +41,7 @@ export function f32_vmulcaddc_pack_c4(channels: usize, s_ptr: usize, b_ptr: usiz
 export function f32_vmulcaddc_c4__scalar(
   rows: usize, channels: usize, x: usize, x_stride: usize, w: usize, y: usize, y_stride: usize, params: usize,
 ): void {
-  const fmin = load<f32>(params, 0), fmax = load<f32>(params, 4);
+  const fmin = load<f32>(params, F32_MINMAX_FMIN), fmax = load<f32>(params, F32_MINMAX_FMAX);
   for (let r: usize = 0; r < rows; r++) {
     for (let c: usize = 0; c < channels; c++) {
       const wp = w + ((c >> 2) << 5) + ((c & 3) << 2);

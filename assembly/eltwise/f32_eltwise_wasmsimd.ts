@@ -1,10 +1,12 @@
 // f32 element-wise kernels, WASM SIMD. Same signatures, params and numerics as the
 // scalar twins in f32_eltwise.ts (read its header). Tails load one full vector
 // (at most 12 bytes past the input, which the host pads) and store what exists.
-import { clamp_f32x4, store_f32_tail } from './output_wasmsimd';
+import { clamp_f32x4 } from '../common/clamp_wasmsimd';
+import { store_f32_tail } from './output_wasmsimd';
+import { F32_MINMAX_FMAX, F32_MINMAX_FMIN } from '../common/params';
 
 export function f32_vadd_x16__wasmsimd(n: usize, a: usize, b: usize, y: usize, params: usize): void {
-  const lo = f32x4.splat(load<f32>(params, 0)), hi = f32x4.splat(load<f32>(params, 4));
+  const lo = f32x4.splat(load<f32>(params, F32_MINMAX_FMIN)), hi = f32x4.splat(load<f32>(params, F32_MINMAX_FMAX));
   for (; n >= 16; n -= 16) {
     const s0 = f32x4.add(v128.load(a), v128.load(b));
     const s1 = f32x4.add(v128.load(a, 16), v128.load(b, 16));
@@ -30,7 +32,7 @@ export function f32_vadd_x16__wasmsimd(n: usize, a: usize, b: usize, y: usize, p
 export function f32_vmulcaddc_c4__wasmsimd(
   rows: usize, channels: usize, x: usize, x_stride: usize, w: usize, y: usize, y_stride: usize, params: usize,
 ): void {
-  const lo = f32x4.splat(load<f32>(params, 0)), hi = f32x4.splat(load<f32>(params, 4));
+  const lo = f32x4.splat(load<f32>(params, F32_MINMAX_FMIN)), hi = f32x4.splat(load<f32>(params, F32_MINMAX_FMAX));
   for (let r: usize = 0; r < rows; r++) {
     let xp = x, yp = y, wp = w;
     let left = channels;

@@ -9,8 +9,7 @@
 // even (IEEE default rounding), and its bit pattern is 0x4B400000 + round(v).
 // output_wasmsimd.ts is its four-lane twin; the two agree bit for bit on every input.
 
-export const MAGIC: f32 = 12582912.0; // 1.5 * 2^23, bits 0x4B400000
-export const MAGIC_BITS: i32 = 0x4b400000;
+import { MAGIC } from '../common/requant';
 
 /** round_half_even(clamp(t, lo, hi)) + zp; `magic_zp` = MAGIC_BITS - zp. */
 // @ts-ignore: decorator
@@ -19,19 +18,4 @@ export function output_fp32(t: f32, lo: f32, hi: f32, magic_zp: i32): i32 {
   t = lo < t ? t : lo;
   t = hi < t ? hi : t;
   return reinterpret<i32>(t + MAGIC) - magic_zp;
-}
-
-/** Float clamp with the semantics of f32x4.pmax(t, lo) then f32x4.pmin(t, hi) (a NaN t passes through). */
-// @ts-ignore: decorator
-@inline
-export function clamp_f32(x: f32, lo: f32, hi: f32): f32 {
-  x = x < lo ? lo : x;
-  return hi < x ? hi : x;
-}
-
-/** pmax semantics: a < b ? b : a (a NaN in b is ignored, a NaN in a is kept). */
-// @ts-ignore: decorator
-@inline
-export function pmax_f32(a: f32, b: f32): f32 {
-  return a < b ? b : a;
 }

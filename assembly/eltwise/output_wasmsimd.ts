@@ -9,13 +9,6 @@ export function output_fp32x4(t: v128, lo: v128, hi: v128, magic: v128, magic_zp
   return i32x4.sub(f32x4.add(t, magic), magic_zp);
 }
 
-/** Twin of clamp_f32. */
-// @ts-ignore: decorator
-@inline
-export function clamp_f32x4(x: v128, lo: v128, hi: v128): v128 {
-  return f32x4.pmin(f32x4.pmax(x, lo), hi);
-}
-
 /** Store the low `n` bytes of `v` (n in 0..15) at `p`. */
 // @ts-ignore: decorator
 @inline

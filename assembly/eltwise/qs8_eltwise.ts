@@ -1,9 +1,9 @@
 // int8 element-wise kernels, scalar twins; SIMD twins with the same signatures in
 // qs8_eltwise_wasmsimd.ts. n counts elements; every kernel may run in place (y == x,
-// or y == a / y == b for the add). Params (byte offset; i32 unless marked f32):
+// or y == a / y == b for the add). Params: one block per kernel (src/runtime/param-blocks.ts; offsets: common/params.ts):
 //
 // qs8_vadd (residual add, its own scale/zp per input):
-//    0 a_zp   4 b_zp   8 y_zp   12 qmin   16 qmax   20 a_mul f32   24 b_mul f32
+//   QS8_ADD: a_zp, b_zp, y_zp, qmin, qmax, a_mul, b_mul (f32)
 //   a_mul = Math.fround(s_a / s_y), b_mul = Math.fround(s_b / s_y) (host, in double).
 //   t = f32(a - a_zp) * a_mul + f32(b - b_zp) * b_mul   (each product rounded to f32,
 //       then the sum rounded to f32: no fused multiply-add anywhere, in any build)
@@ -11,32 +11,38 @@
 //       output.ts; a NaN would give qmin)
 //
 // qs8_vcvt (requantize int8 -> int8, a scale/zp change):
-//    0 zp_in   4 zp_out   8 qmin   12 qmax   16 m f32 = Math.fround(s_in / s_out)
+//   QS8_CVT: zp_in, zp_out, qmin, qmax, m = Math.fround(s_in / s_out) (f32)
 //   y = requant_fp32(x - zp_in, m, zp_out, qmin - zp_out, qmax - zp_out)
 //
 // f32_qs8_vcvt (QuantizeLinear f32 -> int8):
-//    0 zp   4 qmin   8 qmax   12 scale f32
+//   F32_QS8_CVT: zp_out (zp below), qmin, qmax, scale (f32)
 //   y = round_half_even(clamp(x / scale, qmin - zp, qmax - zp)) + zp  (a true division, as ONNX
 //       Runtime's MLAS does; qmin/qmax = -128/127 for plain QuantizeLinear; NaN gives qmin)
 //
 // qs8_f32_vcvt (DequantizeLinear int8 -> f32):
-//    0 zp   4 scale f32          y = f32(x - zp) * scale
+//   QS8_F32_CVT: zp_in (zp below), scale (f32)          y = f32(x - zp) * scale
 //
 // qs8_vmulcaddc_c16 (Mul / Mul+Add by per-channel constants, NHWC rows of pixels):
 //   signature (rows, channels, x, x_stride, w, y, y_stride, params), strides in bytes
-//   params: 0 zp_in   4 zp_out   8 qmin   12 qmax
+//   params QS8_VMULCADDC: zp_in, zp_out, qmin, qmax
 //   w (written by qs8_vmulcaddc_pack_c16): per block of 16 channels, 16 f32
 //   multipliers m[c] then 16 f32 biases b[c] (128 bytes; the last block zero-padded).
 //   m[c] = Math.fround(s_in * k[c] / s_out), b[c] = Math.fround(bias[c] / s_out).
 //   y = round_half_even(clamp(f32(x - zp_in) * m[c] + b[c], qmin - zp_out, qmax - zp_out)) + zp_out
 //   With b = 0 this is a per-channel requantization (requant_fp32 with m[c]).
-import { requant_fp32 } from '../common/requant';
-import { MAGIC_BITS, output_fp32 } from './output';
+import { MAGIC_BITS, requant_fp32 } from '../common/requant';
+import { output_fp32 } from './output';
+import {
+  F32_QS8_CVT_QMAX, F32_QS8_CVT_QMIN, F32_QS8_CVT_SCALE, F32_QS8_CVT_ZP_OUT, QS8_ADD_A_MUL, QS8_ADD_A_ZP,
+  QS8_ADD_B_MUL, QS8_ADD_B_ZP, QS8_ADD_QMAX, QS8_ADD_QMIN, QS8_ADD_Y_ZP, QS8_CVT_M, QS8_CVT_QMAX,
+  QS8_CVT_QMIN, QS8_CVT_ZP_IN, QS8_CVT_ZP_OUT, QS8_F32_CVT_SCALE, QS8_F32_CVT_ZP_IN, QS8_VMULCADDC_QMAX,
+  QS8_VMULCADDC_QMIN, QS8_VMULCADDC_ZP_IN, QS8_VMULCADDC_ZP_OUT
+} from '../common/params';
 
 export function qs8_vadd_x1__scalar(n: usize, a: usize, b: usize, y: usize, params: usize): void {
-  const a_zp = load<i32>(params, 0), b_zp = load<i32>(params, 4), y_zp = load<i32>(params, 8);
-  const lo = <f32>(load<i32>(params, 12) - y_zp), hi = <f32>(load<i32>(params, 16) - y_zp);
-  const a_mul = load<f32>(params, 20), b_mul = load<f32>(params, 24);
+  const a_zp = load<i32>(params, QS8_ADD_A_ZP), b_zp = load<i32>(params, QS8_ADD_B_ZP), y_zp = load<i32>(params, QS8_ADD_Y_ZP);
+  const lo = <f32>(load<i32>(params, QS8_ADD_QMIN) - y_zp), hi = <f32>(load<i32>(params, QS8_ADD_QMAX) - y_zp);
+  const a_mul = load<f32>(params, QS8_ADD_A_MUL), b_mul = load<f32>(params, QS8_ADD_B_MUL);
   const mz = MAGIC_BITS - y_zp;
   for (let i: usize = 0; i < n; i++) {
     const ta = <f32>(<i32>load<i8>(a + i) - a_zp) * a_mul;
@@ -46,25 +52,25 @@ export function qs8_vadd_x1__scalar(n: usize, a: usize, b: usize, y: usize, para
 }
 
 export function qs8_vcvt_x1__scalar(n: usize, x: usize, y: usize, params: usize): void {
-  const zp_in = load<i32>(params, 0), zp_out = load<i32>(params, 4);
-  const lo = <f32>(load<i32>(params, 8) - zp_out), hi = <f32>(load<i32>(params, 12) - zp_out);
-  const m = load<f32>(params, 16);
+  const zp_in = load<i32>(params, QS8_CVT_ZP_IN), zp_out = load<i32>(params, QS8_CVT_ZP_OUT);
+  const lo = <f32>(load<i32>(params, QS8_CVT_QMIN) - zp_out), hi = <f32>(load<i32>(params, QS8_CVT_QMAX) - zp_out);
+  const m = load<f32>(params, QS8_CVT_M);
   for (let i: usize = 0; i < n; i++) {
     store<i8>(y + i, requant_fp32(<i32>load<i8>(x + i) - zp_in, m, zp_out, lo, hi));
   }
 }
 
 export function f32_qs8_vcvt_x1__scalar(n: usize, x: usize, y: usize, params: usize): void {
-  const zp = load<i32>(params, 0);
-  const lo = <f32>(load<i32>(params, 4) - zp), hi = <f32>(load<i32>(params, 8) - zp);
-  const scale = load<f32>(params, 12), mz = MAGIC_BITS - zp;
+  const zp = load<i32>(params, F32_QS8_CVT_ZP_OUT);
+  const lo = <f32>(load<i32>(params, F32_QS8_CVT_QMIN) - zp), hi = <f32>(load<i32>(params, F32_QS8_CVT_QMAX) - zp);
+  const scale = load<f32>(params, F32_QS8_CVT_SCALE), mz = MAGIC_BITS - zp;
   for (let i: usize = 0; i < n; i++) {
     store<i8>(y + i, output_fp32(load<f32>(x + (i << 2)) / scale, lo, hi, mz));
   }
 }
 
 export function qs8_f32_vcvt_x1__scalar(n: usize, x: usize, y: usize, params: usize): void {
-  const zp = load<i32>(params, 0), scale = load<f32>(params, 4);
+  const zp = load<i32>(params, QS8_F32_CVT_ZP_IN), scale = load<f32>(params, QS8_F32_CVT_SCALE);
   for (let i: usize = 0; i < n; i++) {
     store<f32>(y + (i << 2), <f32>(<i32>load<i8>(x + i) - zp) * scale);
   }
@@ -88,8 +94,8 @@ export function qs8_vmulcaddc_pack_c16(channels: usize, m_ptr: usize, b_ptr: usi
 export function qs8_vmulcaddc_c16__scalar(
   rows: usize, channels: usize, x: usize, x_stride: usize, w: usize, y: usize, y_stride: usize, params: usize,
 ): void {
-  const zp_in = load<i32>(params, 0), zp_out = load<i32>(params, 4);
-  const lo = <f32>(load<i32>(params, 8) - zp_out), hi = <f32>(load<i32>(params, 12) - zp_out);
+  const zp_in = load<i32>(params, QS8_VMULCADDC_ZP_IN), zp_out = load<i32>(params, QS8_VMULCADDC_ZP_OUT);
+  const lo = <f32>(load<i32>(params, QS8_VMULCADDC_QMIN) - zp_out), hi = <f32>(load<i32>(params, QS8_VMULCADDC_QMAX) - zp_out);
   const mz = MAGIC_BITS - zp_out;
   for (let r: usize = 0; r < rows; r++) {
     for (let c: usize = 0; c < channels; c++) {

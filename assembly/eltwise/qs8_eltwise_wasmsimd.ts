@@ -4,8 +4,14 @@
 // full vector (reading at most 15 bytes past the input, which the host pads) and
 // store only the elements that exist.
 import { narrow_i32x16_i8, requant_fp32x4 } from '../common/requant_wasmsimd';
-import { MAGIC, MAGIC_BITS } from './output';
+import { MAGIC, MAGIC_BITS } from '../common/requant';
 import { output_fp32x4, store_bytes_tail, store_f32_tail } from './output_wasmsimd';
+import {
+  F32_QS8_CVT_QMAX, F32_QS8_CVT_QMIN, F32_QS8_CVT_SCALE, F32_QS8_CVT_ZP_OUT, QS8_ADD_A_MUL, QS8_ADD_A_ZP,
+  QS8_ADD_B_MUL, QS8_ADD_B_ZP, QS8_ADD_QMAX, QS8_ADD_QMIN, QS8_ADD_Y_ZP, QS8_CVT_M, QS8_CVT_QMAX,
+  QS8_CVT_QMIN, QS8_CVT_ZP_IN, QS8_CVT_ZP_OUT, QS8_F32_CVT_SCALE, QS8_F32_CVT_ZP_IN, QS8_VMULCADDC_QMAX,
+  QS8_VMULCADDC_QMIN, QS8_VMULCADDC_ZP_IN, QS8_VMULCADDC_ZP_OUT
+} from '../common/params';
 
 // @ts-ignore: decorator
 @inline
@@ -30,10 +36,10 @@ function add_16(va: v128, vb: v128, a_zp: v128, b_zp: v128, a_mul: v128, b_mul: 
 }
 
 export function qs8_vadd_x16__wasmsimd(n: usize, a: usize, b: usize, y: usize, params: usize): void {
-  const a_zp = i16x8.splat(<i16>load<i32>(params, 0)), b_zp = i16x8.splat(<i16>load<i32>(params, 4));
-  const zp = load<i32>(params, 8), magic = f32x4.splat(MAGIC), mz = i32x4.splat(MAGIC_BITS - zp);
-  const lo = f32x4.splat(<f32>(load<i32>(params, 12) - zp)), hi = f32x4.splat(<f32>(load<i32>(params, 16) - zp));
-  const a_mul = f32x4.splat(load<f32>(params, 20)), b_mul = f32x4.splat(load<f32>(params, 24));
+  const a_zp = i16x8.splat(<i16>load<i32>(params, QS8_ADD_A_ZP)), b_zp = i16x8.splat(<i16>load<i32>(params, QS8_ADD_B_ZP));
+  const zp = load<i32>(params, QS8_ADD_Y_ZP), magic = f32x4.splat(MAGIC), mz = i32x4.splat(MAGIC_BITS - zp);
+  const lo = f32x4.splat(<f32>(load<i32>(params, QS8_ADD_QMIN) - zp)), hi = f32x4.splat(<f32>(load<i32>(params, QS8_ADD_QMAX) - zp));
+  const a_mul = f32x4.splat(load<f32>(params, QS8_ADD_A_MUL)), b_mul = f32x4.splat(load<f32>(params, QS8_ADD_B_MUL));
   for (; n >= 16; n -= 16) {
     v128.store(y, add_16(v128.load(a), v128.load(b), a_zp, b_zp, a_mul, b_mul, lo, hi, magic, mz));
     a += 16;
@@ -55,10 +61,10 @@ function requant_16(v: v128, zp_in: v128, m: v128, zp_out: v128, lo: v128, hi: v
 }
 
 export function qs8_vcvt_x16__wasmsimd(n: usize, x: usize, y: usize, params: usize): void {
-  const zp_in = i16x8.splat(<i16>load<i32>(params, 0));
-  const zp = load<i32>(params, 4), zp_out = i32x4.splat(zp);
-  const lo = f32x4.splat(<f32>(load<i32>(params, 8) - zp)), hi = f32x4.splat(<f32>(load<i32>(params, 12) - zp));
-  const m = f32x4.splat(load<f32>(params, 16));
+  const zp_in = i16x8.splat(<i16>load<i32>(params, QS8_CVT_ZP_IN));
+  const zp = load<i32>(params, QS8_CVT_ZP_OUT), zp_out = i32x4.splat(zp);
+  const lo = f32x4.splat(<f32>(load<i32>(params, QS8_CVT_QMIN) - zp)), hi = f32x4.splat(<f32>(load<i32>(params, QS8_CVT_QMAX) - zp));
+  const m = f32x4.splat(load<f32>(params, QS8_CVT_M));
   for (; n >= 16; n -= 16) {
     v128.store(y, requant_16(v128.load(x), zp_in, m, zp_out, lo, hi));
     x += 16;
@@ -68,9 +74,9 @@ export function qs8_vcvt_x16__wasmsimd(n: usize, x: usize, y: usize, params: usi
 }
 
 export function f32_qs8_vcvt_x16__wasmsimd(n: usize, x: usize, y: usize, params: usize): void {
-  const zp = load<i32>(params, 0), magic = f32x4.splat(MAGIC), mz = i32x4.splat(MAGIC_BITS - zp);
-  const lo = f32x4.splat(<f32>(load<i32>(params, 4) - zp)), hi = f32x4.splat(<f32>(load<i32>(params, 8) - zp));
-  const scale = f32x4.splat(load<f32>(params, 12));
+  const zp = load<i32>(params, F32_QS8_CVT_ZP_OUT), magic = f32x4.splat(MAGIC), mz = i32x4.splat(MAGIC_BITS - zp);
+  const lo = f32x4.splat(<f32>(load<i32>(params, F32_QS8_CVT_QMIN) - zp)), hi = f32x4.splat(<f32>(load<i32>(params, F32_QS8_CVT_QMAX) - zp));
+  const scale = f32x4.splat(load<f32>(params, F32_QS8_CVT_SCALE));
   for (; n >= 16; n -= 16) {
     v128.store(y, narrow_i32x16_i8(
       output_fp32x4(f32x4.div(v128.load(x), scale), lo, hi, magic, mz),
@@ -100,7 +106,7 @@ function dequant_4(p: usize, zp: v128, scale: v128): v128 {
 }
 
 export function qs8_f32_vcvt_x16__wasmsimd(n: usize, x: usize, y: usize, params: usize): void {
-  const zp = i16x8.splat(<i16>load<i32>(params, 0)), scale = f32x4.splat(load<f32>(params, 4));
+  const zp = i16x8.splat(<i16>load<i32>(params, QS8_F32_CVT_ZP_IN)), scale = f32x4.splat(load<f32>(params, QS8_F32_CVT_SCALE));
   for (; n >= 16; n -= 16) {
     const v = v128.load(x);
     const l = i16x8.sub(i16x8.extend_low_i8x16_s(v), zp), h = i16x8.sub(i16x8.extend_high_i8x16_s(v), zp);
@@ -122,9 +128,9 @@ export function qs8_f32_vcvt_x16__wasmsimd(n: usize, x: usize, y: usize, params:
 export function qs8_vmulcaddc_c16__wasmsimd(
   rows: usize, channels: usize, x: usize, x_stride: usize, w: usize, y: usize, y_stride: usize, params: usize,
 ): void {
-  const zp_in = i16x8.splat(<i16>load<i32>(params, 0));
-  const zp = load<i32>(params, 4), magic = f32x4.splat(MAGIC), mz = i32x4.splat(MAGIC_BITS - zp);
-  const lo = f32x4.splat(<f32>(load<i32>(params, 8) - zp)), hi = f32x4.splat(<f32>(load<i32>(params, 12) - zp));
+  const zp_in = i16x8.splat(<i16>load<i32>(params, QS8_VMULCADDC_ZP_IN));
+  const zp = load<i32>(params, QS8_VMULCADDC_ZP_OUT), magic = f32x4.splat(MAGIC), mz = i32x4.splat(MAGIC_BITS - zp);
+  const lo = f32x4.splat(<f32>(load<i32>(params, QS8_VMULCADDC_QMIN) - zp)), hi = f32x4.splat(<f32>(load<i32>(params, QS8_VMULCADDC_QMAX) - zp));
   for (let r: usize = 0; r < rows; r++) {
     let xp = x, yp = y, wp = w;
     let left = channels;

@@ -8,16 +8,20 @@
 //            k = (ky*KW + kx)*C + c, exactly the im2col row order
 //   output   f32 [N][OH][OW][OC]
 //   scratch  16 * K bytes (4 rows of K floats)
-//   params   i32 unless noted:  0 N   4 H   8 W   12 C   16 OH   20 OW   24 KH   28 KW
-//            32 SH   36 SW   40 DH   44 DW   48 PT   52 PL   56 OC   60 fmin f32   64 fmax f32
+//   params   F32_CONV (src/runtime/param-blocks.ts; offsets: common/params.ts): the geometry, C_out, fmin, fmax
 // A 1x1, stride 1, unpadded conv is a plain GEMM over the input: the host calls the GEMM.
 import { gemm_scalar_core } from './gemm';
+import {
+  F32_CONV_C, F32_CONV_C_OUT, F32_CONV_DH, F32_CONV_DW, F32_CONV_FMAX, F32_CONV_FMIN, F32_CONV_H, F32_CONV_KH,
+  F32_CONV_KW, F32_CONV_N, F32_CONV_OH, F32_CONV_OW, F32_CONV_PL, F32_CONV_PT, F32_CONV_SH, F32_CONV_SW,
+  F32_CONV_W, F32_CONV_X_ROW_STRIDE, F32_CONV_X_STRIDE, F32_CONV_Y_ROW_STRIDE, F32_CONV_Y_STRIDE
+} from '../common/params';
 
 /** One im2col row (K floats) for the output pixel whose window starts at (iy0, ix0). */
 // @ts-ignore: decorator
 @inline
 export function im2col_row_scalar(
-  img: usize, dst: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, DH: i32, DW: i32, iy0: i32, ix0: i32,
+  img: usize, dst: usize, H: i32, W: i32, XR: i32, C: i32, XS: i32, KH: i32, KW: i32, DH: i32, DW: i32, iy0: i32, ix0: i32,
 ): void {
   const cb = <usize>C << 2;
   let d = dst;
@@ -27,7 +31,7 @@ export function im2col_row_scalar(
     for (let kx = 0; kx < KW; kx++) {
       const x = ix0 + kx * DW;
       if (yok && <u32>x < <u32>W) {
-        const s = img + (<usize>(y * W + x) * cb);
+        const s = img + ((<usize>y * <usize>XR + <usize>x * <usize>XS) << 2);
         for (let i: usize = 0; i < cb; i += 4) store<f32>(d + i, load<f32>(s + i));
       } else {
         for (let i: usize = 0; i < cb; i += 4) store<f32>(d + i, 0);
@@ -38,27 +42,33 @@ export function im2col_row_scalar(
 }
 
 export function f32_conv_4x8__scalar(input: usize, packed: usize, output: usize, scratch: usize, params: usize): void {
-  const N = load<i32>(params, 0), H = load<i32>(params, 4), W = load<i32>(params, 8);
-  const C = load<i32>(params, 12), OH = load<i32>(params, 16), OW = load<i32>(params, 20);
-  const KH = load<i32>(params, 24), KW = load<i32>(params, 28);
-  const SH = load<i32>(params, 32), SW = load<i32>(params, 36);
-  const DH = load<i32>(params, 40), DW = load<i32>(params, 44);
-  const PT = load<i32>(params, 48), PL = load<i32>(params, 52), OC = load<i32>(params, 56);
-  const lo = load<f32>(params, 60), hi = load<f32>(params, 64);
+  const N = load<i32>(params, F32_CONV_N), H = load<i32>(params, F32_CONV_H), W = load<i32>(params, F32_CONV_W);
+  const C = load<i32>(params, F32_CONV_C), OH = load<i32>(params, F32_CONV_OH), OW = load<i32>(params, F32_CONV_OW);
+  const KH = load<i32>(params, F32_CONV_KH), KW = load<i32>(params, F32_CONV_KW);
+  const SH = load<i32>(params, F32_CONV_SH), SW = load<i32>(params, F32_CONV_SW);
+  const DH = load<i32>(params, F32_CONV_DH), DW = load<i32>(params, F32_CONV_DW);
+  const PT = load<i32>(params, F32_CONV_PT), PL = load<i32>(params, F32_CONV_PL), OC = load<i32>(params, F32_CONV_C_OUT);
+  const lo = load<f32>(params, F32_CONV_FMIN), hi = load<f32>(params, F32_CONV_FMAX);
+  const XS = load<i32>(params, F32_CONV_X_STRIDE), YS = load<i32>(params, F32_CONV_Y_STRIDE), YR = load<i32>(params, F32_CONV_Y_ROW_STRIDE);
+  const XR = load<i32>(params, F32_CONV_X_ROW_STRIDE);
   const K = KH * KW * C;
   const rowBytes = <usize>K << 2;
   const M = OH * OW;
+  // Output rows back to back (every conv but a transposed conv's phase): 4-pixel blocks may span rows.
+  const dense = YR == OW * YS;
   for (let n = 0; n < N; n++) {
-    const img = input + <usize>(n * H * W * C) * 4;
-    const out = output + <usize>(n * M * OC) * 4;
-    for (let m = 0; m < M; m += 4) {
-      const mr = min<i32>(4, M - m);
+    const img = input + <usize>(n * H * XR) * 4;
+    const out = output + <usize>(n * OH * YR) * 4;
+    for (let m = 0; m < M;) {
+      const oy0 = m / OW, ox0 = m - oy0 * OW;
+      const mr = dense ? min<i32>(4, M - m) : min<i32>(4, OW - ox0);
       for (let r = 0; r < mr; r++) {
         const p = m + r;
         const oy = p / OW, ox = p % OW;
-        im2col_row_scalar(img, scratch + <usize>r * rowBytes, H, W, C, KH, KW, DH, DW, oy * SH - PT, ox * SW - PL);
+        im2col_row_scalar(img, scratch + <usize>r * rowBytes, H, W, XR, C, XS, KH, KW, DH, DW, oy * SH - PT, ox * SW - PL);
       }
-      gemm_scalar_core(mr, OC, K, scratch, rowBytes, packed, out + <usize>(m * OC) * 4, <usize>OC << 2, lo, hi);
+      gemm_scalar_core(mr, OC, K, scratch, rowBytes, packed, out + <usize>(oy0 * YR + ox0 * YS) * 4, <usize>YS << 2, lo, hi);
+      m += mr;
     }
   }
 }

@@ -5,13 +5,17 @@
 //   input    f32 [N][H][W][C];  output f32 [N][OH][OW][C]
 //   zero     C floats (rounded up to 4) of 0.0: what a padded tap reads
 //   scratch  4 * ((KH*KW + 1) & ~1) bytes: tap pointers (see qs8/dwconv_indirection.ts)
-//   params   i32 unless noted: 0 N   4 H   8 W   12 C   16 OH   20 OW   24 KH   28 KW
-//            32 SH   36 SW   40 DH   44 DW   48 PT   52 PL   56 fmin f32   60 fmax f32
+//   params   F32_DWCONV (src/runtime/param-blocks.ts; offsets: common/params.ts): the geometry, fmin, fmax
 // Packed weights (f32_dwconv_pack_8c), per group of 8 channels (last one zero-padded),
 // 32 + 32*T bytes: f32 bias[8], then for each tap k = ky*KW + kx: f32 w[k][c0..c0+7].
 // Both twins compute bias, + x*w for k = 0, 1, ... (mul then add), then clamp: same bits.
 import { dw_indirection } from '../qs8/dwconv_indirection';
-import { clamp_f32 } from './gemm';
+import { clamp_f32 } from '../common/clamp';
+import {
+  F32_DWCONV_C, F32_DWCONV_DH, F32_DWCONV_DW, F32_DWCONV_FMAX, F32_DWCONV_FMIN, F32_DWCONV_H, F32_DWCONV_KH,
+  F32_DWCONV_KW, F32_DWCONV_N, F32_DWCONV_OH, F32_DWCONV_OW, F32_DWCONV_PL, F32_DWCONV_PT, F32_DWCONV_SH,
+  F32_DWCONV_SW, F32_DWCONV_W
+} from '../common/params';
 
 /** Pack w[KH*KW][C] (f32) and bias[C] (f32, 0 = none). */
 export function f32_dwconv_pack_8c(taps: i32, channels: i32, w: usize, bias: usize, out: usize): void {
@@ -38,12 +42,12 @@ export function f32_dwconv_pack_8c(taps: i32, channels: i32, w: usize, bias: usi
 function dw8_scalar(
   input: usize, packed: usize, output: usize, zero: usize, scratch: usize, params: usize, KH: i32, KW: i32,
 ): void {
-  const N = load<i32>(params, 0), H = load<i32>(params, 4), W = load<i32>(params, 8);
-  const C = load<i32>(params, 12), OH = load<i32>(params, 16), OW = load<i32>(params, 20);
-  const SH = load<i32>(params, 32), SW = load<i32>(params, 36);
-  const DH = load<i32>(params, 40), DW = load<i32>(params, 44);
-  const PT = load<i32>(params, 48), PL = load<i32>(params, 52);
-  const lo = load<f32>(params, 56), hi = load<f32>(params, 60);
+  const N = load<i32>(params, F32_DWCONV_N), H = load<i32>(params, F32_DWCONV_H), W = load<i32>(params, F32_DWCONV_W);
+  const C = load<i32>(params, F32_DWCONV_C), OH = load<i32>(params, F32_DWCONV_OH), OW = load<i32>(params, F32_DWCONV_OW);
+  const SH = load<i32>(params, F32_DWCONV_SH), SW = load<i32>(params, F32_DWCONV_SW);
+  const DH = load<i32>(params, F32_DWCONV_DH), DW = load<i32>(params, F32_DWCONV_DW);
+  const PT = load<i32>(params, F32_DWCONV_PT), PL = load<i32>(params, F32_DWCONV_PL);
+  const lo = load<f32>(params, F32_DWCONV_FMIN), hi = load<f32>(params, F32_DWCONV_FMAX);
   const T = KH * KW;
   const gb = <usize>(32 + 32 * T);
   let out = output;
@@ -80,5 +84,5 @@ export function f32_dwconv_3x3_8c__scalar(
 export function f32_dwconv_generic_8c__scalar(
   input: usize, packed: usize, output: usize, zero: usize, scratch: usize, params: usize,
 ): void {
-  dw8_scalar(input, packed, output, zero, scratch, params, load<i32>(params, 24), load<i32>(params, 28));
+  dw8_scalar(input, packed, output, zero, scratch, params, load<i32>(params, F32_DWCONV_KH), load<i32>(params, F32_DWCONV_KW));
 }

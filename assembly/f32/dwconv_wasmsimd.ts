@@ -2,7 +2,13 @@
 // tap pointers from dw_indirection, f32x4.mul then f32x4.add. Tails: C % 8 of 1..4
 // channels use one vector, 5..7 two; loads read at most 12 bytes past a pixel.
 // Signature, params and packed layout: dwconv.ts.
+import { clamp_f32x4 } from '../common/clamp_wasmsimd';
 import { dw_indirection } from '../qs8/dwconv_indirection';
+import {
+  F32_DWCONV_C, F32_DWCONV_DH, F32_DWCONV_DW, F32_DWCONV_FMAX, F32_DWCONV_FMIN, F32_DWCONV_H, F32_DWCONV_KH,
+  F32_DWCONV_KW, F32_DWCONV_N, F32_DWCONV_OH, F32_DWCONV_OW, F32_DWCONV_PL, F32_DWCONV_PT, F32_DWCONV_SH,
+  F32_DWCONV_SW, F32_DWCONV_W
+} from '../common/params';
 
 // @ts-ignore: decorator
 @inline
@@ -24,12 +30,12 @@ function store_f32_partial(p: usize, v: v128, n: i32): void {
 function dw8_simd(
   input: usize, packed: usize, output: usize, zero: usize, scratch: usize, params: usize, KH: i32, KW: i32,
 ): void {
-  const N = load<i32>(params, 0), H = load<i32>(params, 4), W = load<i32>(params, 8);
-  const C = load<i32>(params, 12), OH = load<i32>(params, 16), OW = load<i32>(params, 20);
-  const SH = load<i32>(params, 32), SW = load<i32>(params, 36);
-  const DH = load<i32>(params, 40), DW = load<i32>(params, 44);
-  const PT = load<i32>(params, 48), PL = load<i32>(params, 52);
-  const lo = v128.load32_splat(params, 56), hi = v128.load32_splat(params, 60);
+  const N = load<i32>(params, F32_DWCONV_N), H = load<i32>(params, F32_DWCONV_H), W = load<i32>(params, F32_DWCONV_W);
+  const C = load<i32>(params, F32_DWCONV_C), OH = load<i32>(params, F32_DWCONV_OH), OW = load<i32>(params, F32_DWCONV_OW);
+  const SH = load<i32>(params, F32_DWCONV_SH), SW = load<i32>(params, F32_DWCONV_SW);
+  const DH = load<i32>(params, F32_DWCONV_DH), DW = load<i32>(params, F32_DWCONV_DW);
+  const PT = load<i32>(params, F32_DWCONV_PT), PL = load<i32>(params, F32_DWCONV_PL);
+  const lo = v128.load32_splat(params, F32_DWCONV_FMIN), hi = v128.load32_splat(params, F32_DWCONV_FMAX);
   const T = KH * KW;
   const gb = <usize>(32 + 32 * T);
   const C8 = C & ~7;
@@ -52,8 +58,8 @@ function dw8_simd(
             v1 = f32x4.add(v1, f32x4.mul(v128.load(x, 16), v128.load(wp, 16)));
             wp += 32;
           }
-          v128.store(out + co, f32x4.pmin(f32x4.pmax(v0, lo), hi));
-          v128.store(out + co, f32x4.pmin(f32x4.pmax(v1, lo), hi), 16);
+          v128.store(out + co, clamp_f32x4(v0, lo, hi));
+          v128.store(out + co, clamp_f32x4(v1, lo, hi), 16);
           wg += gb;
         }
         const rem = C - c;
@@ -69,15 +75,15 @@ function dw8_simd(
               v1 = f32x4.add(v1, f32x4.mul(v128.load(x, 16), v128.load(wp, 16)));
               wp += 32;
             }
-            v128.store(out + co, f32x4.pmin(f32x4.pmax(v0, lo), hi));
-            store_f32_partial(out + co + 16, f32x4.pmin(f32x4.pmax(v1, lo), hi), rem - 4);
+            v128.store(out + co, clamp_f32x4(v0, lo, hi));
+            store_f32_partial(out + co + 16, clamp_f32x4(v1, lo, hi), rem - 4);
           } else {
             for (let k = 0; k < T; k++) {
               const x = load<usize>(scratch + (<usize>k << 2)) + co;
               v0 = f32x4.add(v0, f32x4.mul(v128.load(x, 0), v128.load(wp, 0)));
               wp += 32;
             }
-            store_f32_partial(out + co, f32x4.pmin(f32x4.pmax(v0, lo), hi), rem);
+            store_f32_partial(out + co, clamp_f32x4(v0, lo, hi), rem);
           }
         }
         out += <usize>C << 2;
@@ -97,5 +103,5 @@ export function f32_dwconv_3x3_8c__wasmsimd(
 export function f32_dwconv_generic_8c__wasmsimd(
   input: usize, packed: usize, output: usize, zero: usize, scratch: usize, params: usize,
 ): void {
-  dw8_simd(input, packed, output, zero, scratch, params, load<i32>(params, 24), load<i32>(params, 28));
+  dw8_simd(input, packed, output, zero, scratch, params, load<i32>(params, F32_DWCONV_KH), load<i32>(params, F32_DWCONV_KW));
 }

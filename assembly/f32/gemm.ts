@@ -5,12 +5,14 @@
 //   (M, N, K, a, a_stride, packed, c, c_stride, params)
 //   a        f32 rows of K, a_stride bytes apart
 //   c        f32 rows of N, c_stride bytes apart
-//   params   f32 fmin at +0, f32 fmax at +4 (-Infinity / +Infinity for no clamp)
+//   params   F32_MINMAX (src/runtime/param-blocks.ts; offsets: common/params.ts): fmin, fmax (-Infinity / +Infinity for no clamp)
 // Packed weights (f32_gemm_pack_4x8), per block of 8 output columns (last one zero-padded),
 // (K + 1) * 32 bytes each:  f32 bias[8], then for k = 0..K-1: f32 B[n0..n0+7][k].
 // Accumulation order (bias first, then k = 0, 1, ...; multiply then add, never fused) is
 // the same in both twins, so their outputs are bit-identical.
 // The clamp is `x < lo ? lo : x`, then `hi < y ? hi : y` (f32x4.pmax / pmin): a NaN passes through.
+import { clamp_f32 } from '../common/clamp';
+import { F32_MINMAX_FMAX, F32_MINMAX_FMIN } from '../common/params';
 
 /** Bytes of the packed weights for N outputs and K inputs. */
 // @ts-ignore: decorator
@@ -37,14 +39,6 @@ export function f32_gemm_pack_4x8(N: i32, K: i32, b: usize, bias: usize, out: us
       p += 32;
     }
   }
-}
-
-/** The scalar clamp, bit-identical to pmax-then-pmin. */
-// @ts-ignore: decorator
-@inline
-export function clamp_f32(x: f32, lo: f32, hi: f32): f32 {
-  const y = x < lo ? lo : x;
-  return hi < y ? hi : y;
 }
 
 /** Scalar core: rows [0, M) against all N columns. Shared with the scalar conv. */
@@ -78,5 +72,5 @@ export function gemm_scalar_core(
 export function f32_gemm_4x8__scalar(
   M: i32, N: i32, K: i32, a: usize, a_stride: usize, w: usize, c: usize, c_stride: usize, params: usize,
 ): void {
-  gemm_scalar_core(M, N, K, a, a_stride, w, c, c_stride, load<f32>(params, 0), load<f32>(params, 4));
+  gemm_scalar_core(M, N, K, a, a_stride, w, c, c_stride, load<f32>(params, F32_MINMAX_FMIN), load<f32>(params, F32_MINMAX_FMAX));
 }

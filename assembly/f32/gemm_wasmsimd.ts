@@ -1,12 +1,8 @@
 // f32 GEMM, WASM SIMD128: 4 rows x 8 columns per step, A broadcast with load32_splat,
 // f32x4.mul then f32x4.add (no relaxed madd: results must not depend on the engine).
 // Signature, params and packed layout: gemm.ts (the scalar twin gives the same bits).
-
-// @ts-ignore: decorator
-@inline
-function clamp4(v: v128, lo: v128, hi: v128): v128 {
-  return f32x4.pmin(f32x4.pmax(v, lo), hi);
-}
+import { clamp_f32x4 } from '../common/clamp_wasmsimd';
+import { F32_MINMAX_FMAX, F32_MINMAX_FMIN } from '../common/params';
 
 /** Store the first n (1..3) f32 lanes of v at p. */
 // @ts-ignore: decorator
@@ -73,10 +69,10 @@ export function gemm_4x8_core(
         v30 = f32x4.add(v30, f32x4.mul(x3, b0));
         v31 = f32x4.add(v31, f32x4.mul(x3, b1));
       }
-      v00 = clamp4(v00, lo, hi); v01 = clamp4(v01, lo, hi);
-      v10 = clamp4(v10, lo, hi); v11 = clamp4(v11, lo, hi);
-      v20 = clamp4(v20, lo, hi); v21 = clamp4(v21, lo, hi);
-      v30 = clamp4(v30, lo, hi); v31 = clamp4(v31, lo, hi);
+      v00 = clamp_f32x4(v00, lo, hi); v01 = clamp_f32x4(v01, lo, hi);
+      v10 = clamp_f32x4(v10, lo, hi); v11 = clamp_f32x4(v11, lo, hi);
+      v20 = clamp_f32x4(v20, lo, hi); v21 = clamp_f32x4(v21, lo, hi);
+      v30 = clamp_f32x4(v30, lo, hi); v31 = clamp_f32x4(v31, lo, hi);
       const nc = N - n0;
       const off = <usize>n0 << 2;
       if (nc >= 8) {
@@ -98,5 +94,5 @@ export function gemm_4x8_core(
 export function f32_gemm_4x8__wasmsimd(
   M: i32, N: i32, K: i32, a: usize, a_stride: usize, w: usize, c: usize, c_stride: usize, params: usize,
 ): void {
-  gemm_4x8_core(M, N, K, a, a_stride, w, c, c_stride, v128.load32_splat(params, 0), v128.load32_splat(params, 4));
+  gemm_4x8_core(M, N, K, a, a_stride, w, c, c_stride, v128.load32_splat(params, F32_MINMAX_FMIN), v128.load32_splat(params, F32_MINMAX_FMAX));
 }

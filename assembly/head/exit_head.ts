@@ -7,7 +7,7 @@
 //   x       logits, rows x classes, row-major (f32, or int8 for the qs8 head)
 //   y       f32, rows x (classes + 2): per row [p_0 .. p_{classes-1}, entropy, top1]
 //   argmax  i32[rows]: index of the largest logit, the lowest index on ties
-//   params  qs8 head: 0 zp i32, 4 scale f32 (the logits' quantization); f32 head: unused
+//   params  qs8 head: QS8_EXIT_HEAD (src/runtime/param-blocks.ts; offsets: common/params.ts): the logits' zp_in and scale; f32 head: unused
 // classes >= 1; at least one logit per row finite; -Infinity logits get p = 0.
 //
 // Per row, with logits l_i (for int8: l_i = f32(q_i - zp) * scale, DequantizeLinear):
@@ -18,6 +18,7 @@
 //   entropy = -sum p_i ln p_i = ln S - sum p_i d_i = log1p(T) + (sum e_i (-d_i)) / S
 // (natural log). Both terms are >= 0, so there is no cancellation, and log1p keeps the
 // entropy of a confident row (T tiny) accurate to f32 precision; 0 ln 0 counts as 0.
+import { QS8_EXIT_HEAD_SCALE, QS8_EXIT_HEAD_ZP_IN } from '../common/params';
 
 // @ts-ignore: decorator
 @inline
@@ -61,7 +62,7 @@ export function f32_exit_head__scalar(rows: i32, classes: i32, x: usize, y: usiz
 }
 
 export function qs8_exit_head__scalar(rows: i32, classes: i32, x: usize, y: usize, argmax: usize, params: usize): void {
-  const zp = load<i32>(params, 0), scale = load<f32>(params, 4);
+  const zp = load<i32>(params, QS8_EXIT_HEAD_ZP_IN), scale = load<f32>(params, QS8_EXIT_HEAD_SCALE);
   const row_out = <usize>(classes + 2) << 2;
   for (let r = 0; r < rows; r++) {
     // Dequantize the row into y, then run the f32 row in place there.

@@ -1,9 +1,6 @@
 // f32 pooling over NHWC, scalar twins (one channel at a time). SIMD twins with the
-// same signatures: f32_pool_wasmsimd.ts. Geometry params (bytes 0..79): window.ts.
-//
-// f32 params after the geometry (byte offset):
-//   80 fmin f32   output clamp (fused activation; -Infinity / +Infinity for none)
-//   84 fmax f32
+// same signatures: f32_pool_wasmsimd.ts. Params: F32_POOL, F32_GAVGPOOL (geometry: window.ts):
+// after the geometry, fmin and fmax, the output clamp (fused activation; ±Infinity for none).
 //
 // Max pool:     y = min(max(fmin, x over the in-image positions), fmax), each max as
 //               f32x4.pmax does it (a < b ? b : a): a NaN input is ignored; an empty
@@ -11,21 +8,28 @@
 // Average pool: s = sum over in-image positions, in window order (ky, then kx);
 //               y = clamp(s / f32(count), fmin, fmax), count as in qs8_pool.ts
 //               (count_include_pad); an empty count divides by 1 (y = 0).
-// Global average pool params (byte offset): 0 n, 4 hw, 8 c, 12 x_stride, 16 y_stride
-// (i32), 20 fmin, 24 fmax (f32). y[b, c] = clamp((sum over pixels in order) / f32(hw)).
+// Global average pool params (F32_GAVGPOOL): n, hw, c, x_stride, y_stride, fmin, fmax.
+// y[b, c] = clamp((sum over pixels in order) / f32(hw)).
 // The twins add in the same order, so they agree bit for bit.
-import { clamp_f32, pmax_f32 } from '../eltwise/output';
+import { clamp_f32, pmax_f32 } from '../common/clamp';
 import { win_hi, win_len, win_lo } from './window';
+import {
+  F32_GAVGPOOL_C, F32_GAVGPOOL_FMAX, F32_GAVGPOOL_FMIN, F32_GAVGPOOL_HW, F32_GAVGPOOL_N,
+  F32_GAVGPOOL_X_STRIDE, F32_GAVGPOOL_Y_STRIDE, F32_POOL_C, F32_POOL_DH, F32_POOL_DW, F32_POOL_FLAGS,
+  F32_POOL_FMAX, F32_POOL_FMIN, F32_POOL_H, F32_POOL_KH, F32_POOL_KW, F32_POOL_N, F32_POOL_OH, F32_POOL_OW,
+  F32_POOL_PB, F32_POOL_PL, F32_POOL_PR, F32_POOL_PT, F32_POOL_SH, F32_POOL_SW, F32_POOL_W, F32_POOL_X_STRIDE,
+  F32_POOL_Y_STRIDE
+} from '../common/params';
 
 export function f32_maxpool_c1__scalar(x: usize, y: usize, params: usize): void {
-  const n = load<i32>(params, 0), ih = load<i32>(params, 4), iw = load<i32>(params, 8);
-  const c = load<i32>(params, 12), oh = load<i32>(params, 16), ow = load<i32>(params, 20);
-  const kh = load<i32>(params, 24), kw = load<i32>(params, 28);
-  const sh = load<i32>(params, 32), sw = load<i32>(params, 36);
-  const dh = load<i32>(params, 40), dw = load<i32>(params, 44);
-  const pt = load<i32>(params, 48), pl = load<i32>(params, 52);
-  const xs = load<i32>(params, 64), ys = load<i32>(params, 68);
-  const fmin = load<f32>(params, 80), fmax = load<f32>(params, 84);
+  const n = load<i32>(params, F32_POOL_N), ih = load<i32>(params, F32_POOL_H), iw = load<i32>(params, F32_POOL_W);
+  const c = load<i32>(params, F32_POOL_C), oh = load<i32>(params, F32_POOL_OH), ow = load<i32>(params, F32_POOL_OW);
+  const kh = load<i32>(params, F32_POOL_KH), kw = load<i32>(params, F32_POOL_KW);
+  const sh = load<i32>(params, F32_POOL_SH), sw = load<i32>(params, F32_POOL_SW);
+  const dh = load<i32>(params, F32_POOL_DH), dw = load<i32>(params, F32_POOL_DW);
+  const pt = load<i32>(params, F32_POOL_PT), pl = load<i32>(params, F32_POOL_PL);
+  const xs = load<i32>(params, F32_POOL_X_STRIDE), ys = load<i32>(params, F32_POOL_Y_STRIDE);
+  const fmin = load<f32>(params, F32_POOL_FMIN), fmax = load<f32>(params, F32_POOL_FMAX);
   const col_step = <usize>(dw * xs) << 2, row_step = <usize>(dh * iw * xs) << 2;
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < oh; oy++) {
@@ -60,16 +64,16 @@ export function f32_maxpool_c1__scalar(x: usize, y: usize, params: usize): void 
 }
 
 export function f32_avgpool_c1__scalar(x: usize, y: usize, params: usize): void {
-  const n = load<i32>(params, 0), ih = load<i32>(params, 4), iw = load<i32>(params, 8);
-  const c = load<i32>(params, 12), oh = load<i32>(params, 16), ow = load<i32>(params, 20);
-  const kh = load<i32>(params, 24), kw = load<i32>(params, 28);
-  const sh = load<i32>(params, 32), sw = load<i32>(params, 36);
-  const dh = load<i32>(params, 40), dw = load<i32>(params, 44);
-  const pt = load<i32>(params, 48), pl = load<i32>(params, 52);
-  const pb = load<i32>(params, 56), pr = load<i32>(params, 60);
-  const xs = load<i32>(params, 64), ys = load<i32>(params, 68);
-  const include_pad = (load<i32>(params, 72) & 1) != 0;
-  const fmin = load<f32>(params, 80), fmax = load<f32>(params, 84);
+  const n = load<i32>(params, F32_POOL_N), ih = load<i32>(params, F32_POOL_H), iw = load<i32>(params, F32_POOL_W);
+  const c = load<i32>(params, F32_POOL_C), oh = load<i32>(params, F32_POOL_OH), ow = load<i32>(params, F32_POOL_OW);
+  const kh = load<i32>(params, F32_POOL_KH), kw = load<i32>(params, F32_POOL_KW);
+  const sh = load<i32>(params, F32_POOL_SH), sw = load<i32>(params, F32_POOL_SW);
+  const dh = load<i32>(params, F32_POOL_DH), dw = load<i32>(params, F32_POOL_DW);
+  const pt = load<i32>(params, F32_POOL_PT), pl = load<i32>(params, F32_POOL_PL);
+  const pb = load<i32>(params, F32_POOL_PB), pr = load<i32>(params, F32_POOL_PR);
+  const xs = load<i32>(params, F32_POOL_X_STRIDE), ys = load<i32>(params, F32_POOL_Y_STRIDE);
+  const include_pad = (load<i32>(params, F32_POOL_FLAGS) & 1) != 0;
+  const fmin = load<f32>(params, F32_POOL_FMIN), fmax = load<f32>(params, F32_POOL_FMAX);
   const col_step = <usize>(dw * xs) << 2, row_step = <usize>(dh * iw * xs) << 2;
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < oh; oy++) {
@@ -104,9 +108,9 @@ export function f32_avgpool_c1__scalar(x: usize, y: usize, params: usize): void 
 }
 
 export function f32_gavgpool_c1__scalar(x: usize, y: usize, params: usize): void {
-  const n = load<i32>(params, 0), hw = load<i32>(params, 4), c = load<i32>(params, 8);
-  const xs = <usize>load<i32>(params, 12) << 2, ys = <usize>load<i32>(params, 16) << 2;
-  const fmin = load<f32>(params, 20), fmax = load<f32>(params, 24);
+  const n = load<i32>(params, F32_GAVGPOOL_N), hw = load<i32>(params, F32_GAVGPOOL_HW), c = load<i32>(params, F32_GAVGPOOL_C);
+  const xs = <usize>load<i32>(params, F32_GAVGPOOL_X_STRIDE) << 2, ys = <usize>load<i32>(params, F32_GAVGPOOL_Y_STRIDE) << 2;
+  const fmin = load<f32>(params, F32_GAVGPOOL_FMIN), fmax = load<f32>(params, F32_GAVGPOOL_FMAX);
   const div = <f32>max<i32>(hw, 1);
   for (let b = 0; b < n; b++) {
     const xb = x + <usize>b * <usize>hw * xs, yb = y + <usize>b * ys;

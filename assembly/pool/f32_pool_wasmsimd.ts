@@ -3,18 +3,26 @@
 // twins in f32_pool.ts (read its header); the same additions in the same order, so
 // the twins agree bit for bit. The last 1..3 channels use one full vector whose loads
 // may run past the pixel (the host pads buffers by 16 bytes) and a partial store.
-import { clamp_f32x4, store_f32_tail } from '../eltwise/output_wasmsimd';
+import { clamp_f32x4 } from '../common/clamp_wasmsimd';
+import { store_f32_tail } from '../eltwise/output_wasmsimd';
 import { win_hi, win_len, win_lo } from './window';
+import {
+  F32_GAVGPOOL_C, F32_GAVGPOOL_FMAX, F32_GAVGPOOL_FMIN, F32_GAVGPOOL_HW, F32_GAVGPOOL_N,
+  F32_GAVGPOOL_X_STRIDE, F32_GAVGPOOL_Y_STRIDE, F32_POOL_C, F32_POOL_DH, F32_POOL_DW, F32_POOL_FLAGS,
+  F32_POOL_FMAX, F32_POOL_FMIN, F32_POOL_H, F32_POOL_KH, F32_POOL_KW, F32_POOL_N, F32_POOL_OH, F32_POOL_OW,
+  F32_POOL_PB, F32_POOL_PL, F32_POOL_PR, F32_POOL_PT, F32_POOL_SH, F32_POOL_SW, F32_POOL_W, F32_POOL_X_STRIDE,
+  F32_POOL_Y_STRIDE
+} from '../common/params';
 
 export function f32_maxpool_c4__wasmsimd(x: usize, y: usize, params: usize): void {
-  const n = load<i32>(params, 0), ih = load<i32>(params, 4), iw = load<i32>(params, 8);
-  const c = <usize>load<i32>(params, 12), oh = load<i32>(params, 16), ow = load<i32>(params, 20);
-  const kh = load<i32>(params, 24), kw = load<i32>(params, 28);
-  const sh = load<i32>(params, 32), sw = load<i32>(params, 36);
-  const dh = load<i32>(params, 40), dw = load<i32>(params, 44);
-  const pt = load<i32>(params, 48), pl = load<i32>(params, 52);
-  const xs = load<i32>(params, 64), ys = load<i32>(params, 68);
-  const vmin = f32x4.splat(load<f32>(params, 80)), vmax = f32x4.splat(load<f32>(params, 84));
+  const n = load<i32>(params, F32_POOL_N), ih = load<i32>(params, F32_POOL_H), iw = load<i32>(params, F32_POOL_W);
+  const c = <usize>load<i32>(params, F32_POOL_C), oh = load<i32>(params, F32_POOL_OH), ow = load<i32>(params, F32_POOL_OW);
+  const kh = load<i32>(params, F32_POOL_KH), kw = load<i32>(params, F32_POOL_KW);
+  const sh = load<i32>(params, F32_POOL_SH), sw = load<i32>(params, F32_POOL_SW);
+  const dh = load<i32>(params, F32_POOL_DH), dw = load<i32>(params, F32_POOL_DW);
+  const pt = load<i32>(params, F32_POOL_PT), pl = load<i32>(params, F32_POOL_PL);
+  const xs = load<i32>(params, F32_POOL_X_STRIDE), ys = load<i32>(params, F32_POOL_Y_STRIDE);
+  const vmin = f32x4.splat(load<f32>(params, F32_POOL_FMIN)), vmax = f32x4.splat(load<f32>(params, F32_POOL_FMAX));
   const col_step = <usize>(dw * xs) << 2, row_step = <usize>(dh * iw * xs) << 2;
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < oh; oy++) {
@@ -77,16 +85,16 @@ export function f32_maxpool_c4__wasmsimd(x: usize, y: usize, params: usize): voi
 }
 
 export function f32_avgpool_c4__wasmsimd(x: usize, y: usize, params: usize): void {
-  const n = load<i32>(params, 0), ih = load<i32>(params, 4), iw = load<i32>(params, 8);
-  const c = <usize>load<i32>(params, 12), oh = load<i32>(params, 16), ow = load<i32>(params, 20);
-  const kh = load<i32>(params, 24), kw = load<i32>(params, 28);
-  const sh = load<i32>(params, 32), sw = load<i32>(params, 36);
-  const dh = load<i32>(params, 40), dw = load<i32>(params, 44);
-  const pt = load<i32>(params, 48), pl = load<i32>(params, 52);
-  const pb = load<i32>(params, 56), pr = load<i32>(params, 60);
-  const xs = load<i32>(params, 64), ys = load<i32>(params, 68);
-  const include_pad = (load<i32>(params, 72) & 1) != 0;
-  const vmin = f32x4.splat(load<f32>(params, 80)), vmax = f32x4.splat(load<f32>(params, 84));
+  const n = load<i32>(params, F32_POOL_N), ih = load<i32>(params, F32_POOL_H), iw = load<i32>(params, F32_POOL_W);
+  const c = <usize>load<i32>(params, F32_POOL_C), oh = load<i32>(params, F32_POOL_OH), ow = load<i32>(params, F32_POOL_OW);
+  const kh = load<i32>(params, F32_POOL_KH), kw = load<i32>(params, F32_POOL_KW);
+  const sh = load<i32>(params, F32_POOL_SH), sw = load<i32>(params, F32_POOL_SW);
+  const dh = load<i32>(params, F32_POOL_DH), dw = load<i32>(params, F32_POOL_DW);
+  const pt = load<i32>(params, F32_POOL_PT), pl = load<i32>(params, F32_POOL_PL);
+  const pb = load<i32>(params, F32_POOL_PB), pr = load<i32>(params, F32_POOL_PR);
+  const xs = load<i32>(params, F32_POOL_X_STRIDE), ys = load<i32>(params, F32_POOL_Y_STRIDE);
+  const include_pad = (load<i32>(params, F32_POOL_FLAGS) & 1) != 0;
+  const vmin = f32x4.splat(load<f32>(params, F32_POOL_FMIN)), vmax = f32x4.splat(load<f32>(params, F32_POOL_FMAX));
   const col_step = <usize>(dw * xs) << 2, row_step = <usize>(dh * iw * xs) << 2;
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < oh; oy++) {
@@ -153,9 +161,9 @@ export function f32_avgpool_c4__wasmsimd(x: usize, y: usize, params: usize): voi
 }
 
 export function f32_gavgpool_c4__wasmsimd(x: usize, y: usize, params: usize): void {
-  const n = load<i32>(params, 0), hw = load<i32>(params, 4), c = <usize>load<i32>(params, 8);
-  const xs = <usize>load<i32>(params, 12) << 2, ys = <usize>load<i32>(params, 16) << 2;
-  const vmin = f32x4.splat(load<f32>(params, 20)), vmax = f32x4.splat(load<f32>(params, 24));
+  const n = load<i32>(params, F32_GAVGPOOL_N), hw = load<i32>(params, F32_GAVGPOOL_HW), c = <usize>load<i32>(params, F32_GAVGPOOL_C);
+  const xs = <usize>load<i32>(params, F32_GAVGPOOL_X_STRIDE) << 2, ys = <usize>load<i32>(params, F32_GAVGPOOL_Y_STRIDE) << 2;
+  const vmin = f32x4.splat(load<f32>(params, F32_GAVGPOOL_FMIN)), vmax = f32x4.splat(load<f32>(params, F32_GAVGPOOL_FMAX));
   const vdiv = f32x4.splat(<f32>max<i32>(hw, 1));
   for (let b = 0; b < n; b++) {
     let x0 = x + <usize>b * <usize>hw * xs;

@@ -1,12 +1,10 @@
 // int8 pooling over NHWC, scalar twins (one channel at a time). SIMD twins with the
-// same signatures: qs8_pool_wasmsimd.ts. Geometry params (bytes 0..79): window.ts.
+// same signatures: qs8_pool_wasmsimd.ts. Params: QS8_POOL, QS8_GAVGPOOL (geometry: window.ts).
 //
-// int8 params after the geometry (byte offset):
-//   80 zp_in  i32   input zero point (average pools)
-//   84 zp_out i32   output zero point (average pools)
-//   88 qmin   i32   output clamp, the fused activation (max and average pools)
-//   92 qmax   i32
-//   96 m[0..kh*kw]  f32, average pool only: the multiplier for a window of `count`
+// int8 fields after the geometry:
+//   zp_in, zp_out   input and output zero points (average pools)
+//   qmin, qmax      output clamp, the fused activation (max and average pools)
+//   m[0..kh*kw]     f32, average pool only: the multiplier for a window of `count`
 //                   counted positions, m[count] = Math.fround(s_in / (s_out * count))
 //                   computed by the host in double precision, m[0] = 0.
 //
@@ -24,23 +22,29 @@
 // twin reads the same f32. (With ceil_mode a window may run past the padded extent;
 // those positions are never counted, as PyTorch and the ONNX reference do.)
 //
-// Global average pool params (byte offset, i32 unless noted):
-//    0 n   4 hw (pixels per image)   8 c   12 x_stride (elements per pixel)
-//   16 y_stride (elements per output row)   20 zp_in   24 zp_out   28 qmin   32 qmax
-//   36 m  f32 = Math.fround(s_in / (s_out * hw))
+// Global average pool params (QS8_GAVGPOOL): n, hw (pixels per image), c, x_stride (elements
+// per pixel), y_stride (elements per output row), zp_in, zp_out, qmin, qmax,
+// m = Math.fround(s_in / (s_out * hw))
 //   y[b, c] = requant_fp32(sum_p (x[b, p, c] - zp_in), m, zp_out, qmin - zp_out, qmax - zp_out)
 import { requant_fp32 } from '../common/requant';
 import { win_hi, win_len, win_lo } from './window';
+import {
+  QS8_GAVGPOOL_C, QS8_GAVGPOOL_HW, QS8_GAVGPOOL_M, QS8_GAVGPOOL_N, QS8_GAVGPOOL_QMAX, QS8_GAVGPOOL_QMIN,
+  QS8_GAVGPOOL_X_STRIDE, QS8_GAVGPOOL_Y_STRIDE, QS8_GAVGPOOL_ZP_IN, QS8_GAVGPOOL_ZP_OUT, QS8_POOL_C,
+  QS8_POOL_DH, QS8_POOL_DW, QS8_POOL_FLAGS, QS8_POOL_H, QS8_POOL_KH, QS8_POOL_KW, QS8_POOL_M, QS8_POOL_N,
+  QS8_POOL_OH, QS8_POOL_OW, QS8_POOL_PB, QS8_POOL_PL, QS8_POOL_PR, QS8_POOL_PT, QS8_POOL_QMAX, QS8_POOL_QMIN,
+  QS8_POOL_SH, QS8_POOL_SW, QS8_POOL_W, QS8_POOL_X_STRIDE, QS8_POOL_Y_STRIDE, QS8_POOL_ZP_IN, QS8_POOL_ZP_OUT
+} from '../common/params';
 
 export function qs8_maxpool_c1__scalar(x: usize, y: usize, params: usize): void {
-  const n = load<i32>(params, 0), ih = load<i32>(params, 4), iw = load<i32>(params, 8);
-  const c = load<i32>(params, 12), oh = load<i32>(params, 16), ow = load<i32>(params, 20);
-  const kh = load<i32>(params, 24), kw = load<i32>(params, 28);
-  const sh = load<i32>(params, 32), sw = load<i32>(params, 36);
-  const dh = load<i32>(params, 40), dw = load<i32>(params, 44);
-  const pt = load<i32>(params, 48), pl = load<i32>(params, 52);
-  const xs = load<i32>(params, 64), ys = load<i32>(params, 68);
-  const qmin = load<i32>(params, 88), qmax = load<i32>(params, 92);
+  const n = load<i32>(params, QS8_POOL_N), ih = load<i32>(params, QS8_POOL_H), iw = load<i32>(params, QS8_POOL_W);
+  const c = load<i32>(params, QS8_POOL_C), oh = load<i32>(params, QS8_POOL_OH), ow = load<i32>(params, QS8_POOL_OW);
+  const kh = load<i32>(params, QS8_POOL_KH), kw = load<i32>(params, QS8_POOL_KW);
+  const sh = load<i32>(params, QS8_POOL_SH), sw = load<i32>(params, QS8_POOL_SW);
+  const dh = load<i32>(params, QS8_POOL_DH), dw = load<i32>(params, QS8_POOL_DW);
+  const pt = load<i32>(params, QS8_POOL_PT), pl = load<i32>(params, QS8_POOL_PL);
+  const xs = load<i32>(params, QS8_POOL_X_STRIDE), ys = load<i32>(params, QS8_POOL_Y_STRIDE);
+  const qmin = load<i32>(params, QS8_POOL_QMIN), qmax = load<i32>(params, QS8_POOL_QMAX);
   const col_step = <usize>(dw * xs), row_step = <usize>(dh * iw * xs);
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < oh; oy++) {
@@ -71,17 +75,17 @@ export function qs8_maxpool_c1__scalar(x: usize, y: usize, params: usize): void 
 }
 
 export function qs8_avgpool_c1__scalar(x: usize, y: usize, params: usize): void {
-  const n = load<i32>(params, 0), ih = load<i32>(params, 4), iw = load<i32>(params, 8);
-  const c = load<i32>(params, 12), oh = load<i32>(params, 16), ow = load<i32>(params, 20);
-  const kh = load<i32>(params, 24), kw = load<i32>(params, 28);
-  const sh = load<i32>(params, 32), sw = load<i32>(params, 36);
-  const dh = load<i32>(params, 40), dw = load<i32>(params, 44);
-  const pt = load<i32>(params, 48), pl = load<i32>(params, 52);
-  const pb = load<i32>(params, 56), pr = load<i32>(params, 60);
-  const xs = load<i32>(params, 64), ys = load<i32>(params, 68);
-  const include_pad = (load<i32>(params, 72) & 1) != 0;
-  const zp_in = load<i32>(params, 80), zp_out = load<i32>(params, 84);
-  const lo = <f32>(load<i32>(params, 88) - zp_out), hi = <f32>(load<i32>(params, 92) - zp_out);
+  const n = load<i32>(params, QS8_POOL_N), ih = load<i32>(params, QS8_POOL_H), iw = load<i32>(params, QS8_POOL_W);
+  const c = load<i32>(params, QS8_POOL_C), oh = load<i32>(params, QS8_POOL_OH), ow = load<i32>(params, QS8_POOL_OW);
+  const kh = load<i32>(params, QS8_POOL_KH), kw = load<i32>(params, QS8_POOL_KW);
+  const sh = load<i32>(params, QS8_POOL_SH), sw = load<i32>(params, QS8_POOL_SW);
+  const dh = load<i32>(params, QS8_POOL_DH), dw = load<i32>(params, QS8_POOL_DW);
+  const pt = load<i32>(params, QS8_POOL_PT), pl = load<i32>(params, QS8_POOL_PL);
+  const pb = load<i32>(params, QS8_POOL_PB), pr = load<i32>(params, QS8_POOL_PR);
+  const xs = load<i32>(params, QS8_POOL_X_STRIDE), ys = load<i32>(params, QS8_POOL_Y_STRIDE);
+  const include_pad = (load<i32>(params, QS8_POOL_FLAGS) & 1) != 0;
+  const zp_in = load<i32>(params, QS8_POOL_ZP_IN), zp_out = load<i32>(params, QS8_POOL_ZP_OUT);
+  const lo = <f32>(load<i32>(params, QS8_POOL_QMIN) - zp_out), hi = <f32>(load<i32>(params, QS8_POOL_QMAX) - zp_out);
   const col_step = <usize>(dw * xs), row_step = <usize>(dh * iw * xs);
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < oh; oy++) {
@@ -94,7 +98,7 @@ export function qs8_avgpool_c1__scalar(x: usize, y: usize, params: usize): void 
         const kx0 = win_lo(ix0, dw), kx1 = win_hi(ix0, dw, iw, kw);
         const count_in = rows * win_len(kx0, kx1);
         const count = include_pad ? max<i32>(rows_p, 0) * max<i32>(win_hi(ix0, dw, iw + pr, kw), 0) : count_in;
-        const m = load<f32>(params + 96 + (<usize>count << 2));
+        const m = load<f32>(params + QS8_POOL_M + (<usize>count << 2));
         const bias = count_in * zp_in;
         const yp = y + <usize>(((b * oh + oy) * ow + ox) * ys);
         const x0 = x + <usize>(((b * ih + iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * xs);
@@ -117,11 +121,11 @@ export function qs8_avgpool_c1__scalar(x: usize, y: usize, params: usize): void 
 }
 
 export function qs8_gavgpool_c1__scalar(x: usize, y: usize, params: usize): void {
-  const n = load<i32>(params, 0), hw = load<i32>(params, 4), c = load<i32>(params, 8);
-  const xs = <usize>load<i32>(params, 12), ys = <usize>load<i32>(params, 16);
-  const zp_in = load<i32>(params, 20), zp_out = load<i32>(params, 24);
-  const lo = <f32>(load<i32>(params, 28) - zp_out), hi = <f32>(load<i32>(params, 32) - zp_out);
-  const m = load<f32>(params, 36);
+  const n = load<i32>(params, QS8_GAVGPOOL_N), hw = load<i32>(params, QS8_GAVGPOOL_HW), c = load<i32>(params, QS8_GAVGPOOL_C);
+  const xs = <usize>load<i32>(params, QS8_GAVGPOOL_X_STRIDE), ys = <usize>load<i32>(params, QS8_GAVGPOOL_Y_STRIDE);
+  const zp_in = load<i32>(params, QS8_GAVGPOOL_ZP_IN), zp_out = load<i32>(params, QS8_GAVGPOOL_ZP_OUT);
+  const lo = <f32>(load<i32>(params, QS8_GAVGPOOL_QMIN) - zp_out), hi = <f32>(load<i32>(params, QS8_GAVGPOOL_QMAX) - zp_out);
+  const m = load<f32>(params, QS8_GAVGPOOL_M);
   const bias = hw * zp_in;
   for (let b = 0; b < n; b++) {
     const xb = x + <usize>b * <usize>hw * xs, yb = y + <usize>b * ys;

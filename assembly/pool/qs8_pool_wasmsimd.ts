@@ -10,6 +10,13 @@
 import { narrow_i32x16_i8, requant_fp32x4 } from '../common/requant_wasmsimd';
 import { store_bytes_tail } from '../eltwise/output_wasmsimd';
 import { win_hi, win_len, win_lo } from './window';
+import {
+  QS8_GAVGPOOL_C, QS8_GAVGPOOL_HW, QS8_GAVGPOOL_M, QS8_GAVGPOOL_N, QS8_GAVGPOOL_QMAX, QS8_GAVGPOOL_QMIN,
+  QS8_GAVGPOOL_X_STRIDE, QS8_GAVGPOOL_Y_STRIDE, QS8_GAVGPOOL_ZP_IN, QS8_GAVGPOOL_ZP_OUT, QS8_POOL_C,
+  QS8_POOL_DH, QS8_POOL_DW, QS8_POOL_FLAGS, QS8_POOL_H, QS8_POOL_KH, QS8_POOL_KW, QS8_POOL_M, QS8_POOL_N,
+  QS8_POOL_OH, QS8_POOL_OW, QS8_POOL_PB, QS8_POOL_PL, QS8_POOL_PR, QS8_POOL_PT, QS8_POOL_QMAX, QS8_POOL_QMIN,
+  QS8_POOL_SH, QS8_POOL_SW, QS8_POOL_W, QS8_POOL_X_STRIDE, QS8_POOL_Y_STRIDE, QS8_POOL_ZP_IN, QS8_POOL_ZP_OUT
+} from '../common/params';
 
 /** Widen two i16x8 sums (16 channels) to i32, subtract the zero-point term, requantize, narrow. */
 // @ts-ignore: decorator
@@ -24,14 +31,14 @@ function requant_i16x16(s0: v128, s1: v128, bias: v128, m: v128, zp: v128, lo: v
 }
 
 export function qs8_maxpool_c16__wasmsimd(x: usize, y: usize, params: usize): void {
-  const n = load<i32>(params, 0), ih = load<i32>(params, 4), iw = load<i32>(params, 8);
-  const c = <usize>load<i32>(params, 12), oh = load<i32>(params, 16), ow = load<i32>(params, 20);
-  const kh = load<i32>(params, 24), kw = load<i32>(params, 28);
-  const sh = load<i32>(params, 32), sw = load<i32>(params, 36);
-  const dh = load<i32>(params, 40), dw = load<i32>(params, 44);
-  const pt = load<i32>(params, 48), pl = load<i32>(params, 52);
-  const xs = load<i32>(params, 64), ys = load<i32>(params, 68);
-  const vmin = i8x16.splat(<i8>load<i32>(params, 88)), vmax = i8x16.splat(<i8>load<i32>(params, 92));
+  const n = load<i32>(params, QS8_POOL_N), ih = load<i32>(params, QS8_POOL_H), iw = load<i32>(params, QS8_POOL_W);
+  const c = <usize>load<i32>(params, QS8_POOL_C), oh = load<i32>(params, QS8_POOL_OH), ow = load<i32>(params, QS8_POOL_OW);
+  const kh = load<i32>(params, QS8_POOL_KH), kw = load<i32>(params, QS8_POOL_KW);
+  const sh = load<i32>(params, QS8_POOL_SH), sw = load<i32>(params, QS8_POOL_SW);
+  const dh = load<i32>(params, QS8_POOL_DH), dw = load<i32>(params, QS8_POOL_DW);
+  const pt = load<i32>(params, QS8_POOL_PT), pl = load<i32>(params, QS8_POOL_PL);
+  const xs = load<i32>(params, QS8_POOL_X_STRIDE), ys = load<i32>(params, QS8_POOL_Y_STRIDE);
+  const vmin = i8x16.splat(<i8>load<i32>(params, QS8_POOL_QMIN)), vmax = i8x16.splat(<i8>load<i32>(params, QS8_POOL_QMAX));
   const col_step = <usize>(dw * xs), row_step = <usize>(dh * iw * xs);
   // Columns [in_lo, in_hi) whose 2x2 window lies inside the image: in rows whose window does
   // too, the unrolled path, no window arithmetic.
@@ -124,19 +131,19 @@ export function qs8_maxpool_c16__wasmsimd(x: usize, y: usize, params: usize): vo
 }
 
 export function qs8_avgpool_c16__wasmsimd(x: usize, y: usize, params: usize): void {
-  const n = load<i32>(params, 0), ih = load<i32>(params, 4), iw = load<i32>(params, 8);
-  const c = <usize>load<i32>(params, 12), oh = load<i32>(params, 16), ow = load<i32>(params, 20);
-  const kh = load<i32>(params, 24), kw = load<i32>(params, 28);
-  const sh = load<i32>(params, 32), sw = load<i32>(params, 36);
-  const dh = load<i32>(params, 40), dw = load<i32>(params, 44);
-  const pt = load<i32>(params, 48), pl = load<i32>(params, 52);
-  const pb = load<i32>(params, 56), pr = load<i32>(params, 60);
-  const xs = load<i32>(params, 64), ys = load<i32>(params, 68);
-  const include_pad = (load<i32>(params, 72) & 1) != 0;
-  const zp_in = load<i32>(params, 80), zp_out = load<i32>(params, 84);
+  const n = load<i32>(params, QS8_POOL_N), ih = load<i32>(params, QS8_POOL_H), iw = load<i32>(params, QS8_POOL_W);
+  const c = <usize>load<i32>(params, QS8_POOL_C), oh = load<i32>(params, QS8_POOL_OH), ow = load<i32>(params, QS8_POOL_OW);
+  const kh = load<i32>(params, QS8_POOL_KH), kw = load<i32>(params, QS8_POOL_KW);
+  const sh = load<i32>(params, QS8_POOL_SH), sw = load<i32>(params, QS8_POOL_SW);
+  const dh = load<i32>(params, QS8_POOL_DH), dw = load<i32>(params, QS8_POOL_DW);
+  const pt = load<i32>(params, QS8_POOL_PT), pl = load<i32>(params, QS8_POOL_PL);
+  const pb = load<i32>(params, QS8_POOL_PB), pr = load<i32>(params, QS8_POOL_PR);
+  const xs = load<i32>(params, QS8_POOL_X_STRIDE), ys = load<i32>(params, QS8_POOL_Y_STRIDE);
+  const include_pad = (load<i32>(params, QS8_POOL_FLAGS) & 1) != 0;
+  const zp_in = load<i32>(params, QS8_POOL_ZP_IN), zp_out = load<i32>(params, QS8_POOL_ZP_OUT);
   const vzp = i32x4.splat(zp_out);
-  const vlo = f32x4.splat(<f32>(load<i32>(params, 88) - zp_out));
-  const vhi = f32x4.splat(<f32>(load<i32>(params, 92) - zp_out));
+  const vlo = f32x4.splat(<f32>(load<i32>(params, QS8_POOL_QMIN) - zp_out));
+  const vhi = f32x4.splat(<f32>(load<i32>(params, QS8_POOL_QMAX) - zp_out));
   const col_step = <usize>(dw * xs), row_step = <usize>(dh * iw * xs);
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < oh; oy++) {
@@ -150,7 +157,7 @@ export function qs8_avgpool_c16__wasmsimd(x: usize, y: usize, params: usize): vo
         const cols = win_len(kx0, kx1);
         const count_in = rows * cols;
         const count = include_pad ? rows_p * max<i32>(win_hi(ix0, dw, iw + pr, kw), 0) : count_in;
-        const vm = f32x4.splat(load<f32>(params + 96 + (<usize>count << 2)));
+        const vm = f32x4.splat(load<f32>(params + QS8_POOL_M + (<usize>count << 2)));
         const vbias = i32x4.splat(count_in * zp_in);
         let yp = y + <usize>(((b * oh + oy) * ow + ox) * ys);
         let x0 = x + <usize>(((b * ih + iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * xs);
@@ -234,13 +241,13 @@ export function qs8_avgpool_c16__wasmsimd(x: usize, y: usize, params: usize): vo
 }
 
 export function qs8_gavgpool_c16__wasmsimd(x: usize, y: usize, params: usize): void {
-  const n = load<i32>(params, 0), hw = load<i32>(params, 4), c = <usize>load<i32>(params, 8);
-  const xs = <usize>load<i32>(params, 12), ys = <usize>load<i32>(params, 16);
-  const zp_in = load<i32>(params, 20), zp_out = load<i32>(params, 24);
+  const n = load<i32>(params, QS8_GAVGPOOL_N), hw = load<i32>(params, QS8_GAVGPOOL_HW), c = <usize>load<i32>(params, QS8_GAVGPOOL_C);
+  const xs = <usize>load<i32>(params, QS8_GAVGPOOL_X_STRIDE), ys = <usize>load<i32>(params, QS8_GAVGPOOL_Y_STRIDE);
+  const zp_in = load<i32>(params, QS8_GAVGPOOL_ZP_IN), zp_out = load<i32>(params, QS8_GAVGPOOL_ZP_OUT);
   const vzp = i32x4.splat(zp_out);
-  const vlo = f32x4.splat(<f32>(load<i32>(params, 28) - zp_out));
-  const vhi = f32x4.splat(<f32>(load<i32>(params, 32) - zp_out));
-  const vm = f32x4.splat(load<f32>(params, 36));
+  const vlo = f32x4.splat(<f32>(load<i32>(params, QS8_GAVGPOOL_QMIN) - zp_out));
+  const vhi = f32x4.splat(<f32>(load<i32>(params, QS8_GAVGPOOL_QMAX) - zp_out));
+  const vm = f32x4.splat(load<f32>(params, QS8_GAVGPOOL_M));
   const vbias = i32x4.splat(hw * zp_in);
   for (let b = 0; b < n; b++) {
     let x0 = x + <usize>b * <usize>hw * xs;

@@ -1,16 +1,10 @@
 // Pooling geometry shared by every pooling kernel (int8 and f32, scalar and SIMD).
 //
-// Params of the windowed pools (max and average), i32 words unless noted, byte offset:
-//    0 n          batch                      4 ih, 8 iw    input height, width
-//   12 c          channels                  16 oh, 20 ow   output height, width
-//   24 kh, 28 kw  window                    32 sh, 36 sw   strides
-//   40 dh, 44 dw  dilations                 48 pad_top, 52 pad_left
-//   56 pad_bottom, 60 pad_right             (average pool with count_include_pad only)
-//   64 x_stride   input pixel stride, elements (>= c; lets a pool read a channel slice)
-//   68 y_stride   output pixel stride, elements (>= c; lets a pool write a concat slice)
-//   72 flags      bit 0: count_include_pad (average pool)
-//   76 reserved   0
-// then per data type (see the kernel files).
+// Params of the windowed pools (max and average): QS8_POOL and F32_POOL (src/runtime/param-blocks.ts; offsets: common/params.ts),
+// which start with the same window geometry: sizes, window, strides, dilations, pads
+// (bottom and right: average pool with count_include_pad only), the input and output pixel
+// strides in elements (>= c: a pool may read a channel slice and write a concat slice) and
+// flags (bit 0: count_include_pad); then per data type (see the kernel files).
 //
 // Output pixel (oy, ox) looks at input rows iy = oy*sh - pad_top + ky*dh for ky in
 // [0, kh) and columns likewise. Rows outside [0, ih) are padding: ignored by max pool

@@ -44,9 +44,9 @@
 // with bias'[n] = bias[n] - zp_in * sum_k w[n,k] (padding reads zp_in, which cancels),
 // weights in [-127, 127] (-128 is read as -127, as every qs8 packer does).
 //
-// Kernel signature and params: those of the im2col conv (conv_scalar.ts), so the host
-// hands the same 88-byte block to either: (input, w_packed, output, scratch, params);
-// block_m (+84) is read as `pool` instead: 0, or 2 for a fused 2x2 stride-2 max pool
+// Kernel signature: the im2col conv's (conv_scalar.ts), (input, w_packed, output, scratch,
+// params). Params: QS8_CONV_CIN4 (src/runtime/param-blocks.ts; offsets: common/params.ts), the im2col conv's
+// block with `pool` where that one has block_m: 0, or 2 for a fused 2x2 stride-2 max pool
 // (floor mode, no padding): the output is then the pooled [H_out/2][W_out/2][C_out] tensor
 // (the conv's own output is never written; an odd last row or column is dropped, as the
 // pool drops it), and the scratch ends with a row buffer of floor(W_out/2) * C_out_pad
@@ -54,13 +54,14 @@
 // Requantization: requant_fp32 (round half to even, clamp); max after requantization
 // (int8 max equals the pool's on the conv's int8 output, whatever the scales' signs).
 
+import { clamp_w, folded_bias } from '../common/clamp';
 import { requant_fp32 } from '../common/requant';
-
-// @ts-ignore: decorator
-@inline
-function clamp_w(x: i32): i32 {
-  return x < -127 ? -127 : x;
-}
+import {
+  QS8_CONV_CIN4_C, QS8_CONV_CIN4_C_OUT, QS8_CONV_CIN4_DH, QS8_CONV_CIN4_DW, QS8_CONV_CIN4_H, QS8_CONV_CIN4_KH,
+  QS8_CONV_CIN4_KW, QS8_CONV_CIN4_N, QS8_CONV_CIN4_OH, QS8_CONV_CIN4_OW, QS8_CONV_CIN4_PL, QS8_CONV_CIN4_POOL,
+  QS8_CONV_CIN4_PR, QS8_CONV_CIN4_PT, QS8_CONV_CIN4_QMAX, QS8_CONV_CIN4_QMIN, QS8_CONV_CIN4_SH,
+  QS8_CONV_CIN4_SW, QS8_CONV_CIN4_W, QS8_CONV_CIN4_ZP_IN, QS8_CONV_CIN4_ZP_OUT
+} from '../common/params';
 
 /** Pair slots of a kernel (see the header). */
 // @ts-ignore: decorator
@@ -110,10 +111,7 @@ export function qs8_conv_cin4_pack_16c2(
       let b: i32 = 0;
       let s: f32 = 0;
       if (nn < n) {
-        let sum: i32 = 0;
-        const row = w + <usize>nn * <usize>k;
-        for (let t = 0; t < k; t++) sum += clamp_w(<i32>load<i8>(row + <usize>t));
-        b = (bias != 0 ? load<i32>(bias + <usize>nn * 4) : 0) - zp_in * sum;
+        b = folded_bias(w, bias, zp_in, nn, k);
         s = load<f32>(scale + <usize>nn * 4);
       }
       store<i32>(o + <usize>j * 4, b);
@@ -145,26 +143,26 @@ export function qs8_conv_cin4_pack_16c2(
 // @ts-ignore: decorator
 @inline
 export function padded_w(params: usize): i32 {
-  return load<i32>(params, 72) + load<i32>(params, 24) + load<i32>(params, 80);
+  return load<i32>(params, QS8_CONV_CIN4_PL) + load<i32>(params, QS8_CONV_CIN4_W) + load<i32>(params, QS8_CONV_CIN4_PR);
 }
 
 // @ts-ignore: decorator
 @inline
 export function pair_rows(params: usize): i32 {
-  return (load<i32>(params, 32) - 1) * load<i32>(params, 52) + (load<i32>(params, 44) - 1) * load<i32>(params, 60) + 1;
+  return (load<i32>(params, QS8_CONV_CIN4_OH) - 1) * load<i32>(params, QS8_CONV_CIN4_SH) + (load<i32>(params, QS8_CONV_CIN4_KH) - 1) * load<i32>(params, QS8_CONV_CIN4_DH) + 1;
 }
 
 // @ts-ignore: decorator
 @inline
 export function cin4_row_stride(params: usize): i32 {
-  return (padded_w(params) * load<i32>(params, 28) + 7) & ~7;
+  return (padded_w(params) * load<i32>(params, QS8_CONV_CIN4_C) + 7) & ~7;
 }
 
 /** True when the kernel has vertical slots (odd KW*C_in and KH > 1): the vertical pair image exists. */
 // @ts-ignore: decorator
 @inline
 export function cin4_vertical(params: usize): bool {
-  return ((load<i32>(params, 48) * load<i32>(params, 28)) & 1) != 0 && load<i32>(params, 44) > 1;
+  return ((load<i32>(params, QS8_CONV_CIN4_KW) * load<i32>(params, QS8_CONV_CIN4_C)) & 1) != 0 && load<i32>(params, QS8_CONV_CIN4_KH) > 1;
 }
 
 /** Byte offset of the row buffer in the scratch. */
@@ -179,7 +177,7 @@ export function cin4_rowbuf(params: usize): usize {
 // @ts-ignore: decorator
 @inline
 export function cin4_table(params: usize): usize {
-  const rowBytes = padded_w(params) * load<i32>(params, 28);
+  const rowBytes = padded_w(params) * load<i32>(params, QS8_CONV_CIN4_C);
   return cin4_rowbuf(params) + <usize>((rowBytes + 1 + 15) & ~15) + 16;
 }
 
@@ -187,24 +185,24 @@ export function cin4_table(params: usize): usize {
 // @ts-ignore: decorator
 @inline
 export function cin4_poolbuf(params: usize): usize {
-  const pt = cin4_slots(load<i32>(params, 44), load<i32>(params, 48), load<i32>(params, 28));
+  const pt = cin4_slots(load<i32>(params, QS8_CONV_CIN4_KH), load<i32>(params, QS8_CONV_CIN4_KW), load<i32>(params, QS8_CONV_CIN4_C));
   return cin4_table(params) + <usize>((pt * 4 + 15) & ~15);
 }
 
 /** Scratch bytes the cin4 kernels need for these params (without the 16 read-past bytes). */
 export function qs8_conv_cin4_scratch_bytes(params: usize): i32 {
-  const pooled = load<i32>(params, 84) == 2;
-  const rowbuf = pooled ? (((load<i32>(params, 36) >> 1) * ((load<i32>(params, 40) + 3) & ~3) + 15) & ~15) : 0;
+  const pooled = load<i32>(params, QS8_CONV_CIN4_POOL) == 2;
+  const rowbuf = pooled ? (((load<i32>(params, QS8_CONV_CIN4_OW) >> 1) * ((load<i32>(params, QS8_CONV_CIN4_C_OUT) + 3) & ~3) + 15) & ~15) : 0;
   return <i32>cin4_poolbuf(params) + rowbuf;
 }
 
 /** Writes each slot's byte offset from a window's start into the table (see the header). */
 export function cin4_build_table(scratch: usize, params: usize): void {
-  const C = load<i32>(params, 28);
-  const KH = load<i32>(params, 44);
-  const kwc = load<i32>(params, 48) * C;
+  const C = load<i32>(params, QS8_CONV_CIN4_C);
+  const KH = load<i32>(params, QS8_CONV_CIN4_KH);
+  const kwc = load<i32>(params, QS8_CONV_CIN4_KW) * C;
   const ph = kwc >> 1;
-  const rowStep = load<i32>(params, 60) * (cin4_row_stride(params) << 2);
+  const rowStep = load<i32>(params, QS8_CONV_CIN4_DH) * (cin4_row_stride(params) << 2);
   const vimage = pair_rows(params) * (cin4_row_stride(params) << 2);
   let tab = scratch + cin4_table(params);
   for (let r = 0; r < KH; r++) {
@@ -236,13 +234,13 @@ export function cin4_position(ix: i32, wp: i32, dw: i32): i32 {
  * rowBytes bytes plus one more zp_in byte (the partner of the last pair).
  */
 export function cin4_fill_row(inb: usize, rowbuf: usize, params: usize, y: i32): void {
-  const zp = <u8>load<i32>(params, 12);
-  const H = load<i32>(params, 20);
-  const W = load<i32>(params, 24);
-  const C = load<i32>(params, 28);
-  const dw = load<i32>(params, 64);
-  const pt = load<i32>(params, 68);
-  const pl = load<i32>(params, 72);
+  const zp = <u8>load<i32>(params, QS8_CONV_CIN4_ZP_IN);
+  const H = load<i32>(params, QS8_CONV_CIN4_H);
+  const W = load<i32>(params, QS8_CONV_CIN4_W);
+  const C = load<i32>(params, QS8_CONV_CIN4_C);
+  const dw = load<i32>(params, QS8_CONV_CIN4_DW);
+  const pt = load<i32>(params, QS8_CONV_CIN4_PT);
+  const pl = load<i32>(params, QS8_CONV_CIN4_PL);
   const wp = padded_w(params);
   const rowBytes = wp * C;
   const iy = y - pt;
@@ -268,7 +266,7 @@ export function cin4_fill_row(inb: usize, rowbuf: usize, params: usize, y: i32):
 function build_pairs__scalar(inb: usize, scratch: usize, params: usize): void {
   const rows = pair_rows(params);
   const stride = <usize>cin4_row_stride(params) << 2;
-  const rowBytes = padded_w(params) * load<i32>(params, 28);
+  const rowBytes = padded_w(params) * load<i32>(params, QS8_CONV_CIN4_C);
   const rowbuf = scratch + cin4_rowbuf(params);
   for (let y = 0; y < rows; y++) {
     cin4_fill_row(inb, rowbuf, params, y);
@@ -280,9 +278,9 @@ function build_pairs__scalar(inb: usize, scratch: usize, params: usize): void {
     }
   }
   if (!cin4_vertical(params)) return;
-  const down = <usize>load<i32>(params, 60) * stride;
+  const down = <usize>load<i32>(params, QS8_CONV_CIN4_DH) * stride;
   const vimage = scratch + <usize>rows * stride;
-  for (let y = 0; y + load<i32>(params, 60) < rows; y++) {
+  for (let y = 0; y + load<i32>(params, QS8_CONV_CIN4_DH) < rows; y++) {
     const src = scratch + <usize>y * stride;
     const dst = vimage + <usize>y * stride;
     for (let e = 0; e < rowBytes; e++) {
@@ -301,21 +299,21 @@ function put(o: usize, v: i32, first: bool): void {
 
 /** Scalar twin of qs8_conv_cin4_2x16c2__wasmsimd: same signature, same packed "16c2" layout. */
 export function qs8_conv_cin4_2x16c2__scalar(input: usize, w: usize, output: usize, scratch: usize, params: usize): void {
-  const zp = load<i32>(params);
-  const lo = <f32>(load<i32>(params, 4) - zp);
-  const hi = <f32>(load<i32>(params, 8) - zp);
-  const batch = load<i32>(params, 16);
-  const H = load<i32>(params, 20);
-  const W = load<i32>(params, 24);
-  const C = load<i32>(params, 28);
-  const OH = load<i32>(params, 32);
-  const OW = load<i32>(params, 36);
-  const N = load<i32>(params, 40);
-  const KH = load<i32>(params, 44);
-  const KW = load<i32>(params, 48);
-  const sh = load<i32>(params, 52);
-  const sw = load<i32>(params, 56);
-  const dw = load<i32>(params, 64);
+  const zp = load<i32>(params, QS8_CONV_CIN4_ZP_OUT);
+  const lo = <f32>(load<i32>(params, QS8_CONV_CIN4_QMIN) - zp);
+  const hi = <f32>(load<i32>(params, QS8_CONV_CIN4_QMAX) - zp);
+  const batch = load<i32>(params, QS8_CONV_CIN4_N);
+  const H = load<i32>(params, QS8_CONV_CIN4_H);
+  const W = load<i32>(params, QS8_CONV_CIN4_W);
+  const C = load<i32>(params, QS8_CONV_CIN4_C);
+  const OH = load<i32>(params, QS8_CONV_CIN4_OH);
+  const OW = load<i32>(params, QS8_CONV_CIN4_OW);
+  const N = load<i32>(params, QS8_CONV_CIN4_C_OUT);
+  const KH = load<i32>(params, QS8_CONV_CIN4_KH);
+  const KW = load<i32>(params, QS8_CONV_CIN4_KW);
+  const sh = load<i32>(params, QS8_CONV_CIN4_SH);
+  const sw = load<i32>(params, QS8_CONV_CIN4_SW);
+  const dw = load<i32>(params, QS8_CONV_CIN4_DW);
   const wp = padded_w(params);
   const pt = cin4_slots(KH, KW, C);
   const bb = <usize>cin4_block_bytes(KH, KW, C);
@@ -323,7 +321,7 @@ export function qs8_conv_cin4_2x16c2__scalar(input: usize, w: usize, output: usi
   const stride = <usize>cin4_row_stride(params) << 2;
   // Fused 2x2/2 max pool: only the conv pixels the pool reads; each store is a max into the
   // pooled pixel (its first, top-left conv pixel stores plainly).
-  const pooled = load<i32>(params, 84) == 2;
+  const pooled = load<i32>(params, QS8_CONV_CIN4_POOL) == 2;
   const PH = OH >> 1, PW = OW >> 1;
   const rows = pooled ? PH * 2 : OH, cols = pooled ? PW * 2 : OW;
   cin4_build_table(scratch, params);

@@ -17,7 +17,7 @@
 // x 4 channels per tile; LeNet's 20-channel conv1 15.6 -> 14.4 us), else with 4x8 and 4x4
 // channel tiles. Pixel tails: missing pixels repeat the last pixel's window and are not
 // stored; stores write only real channels.
-// Fused 2x2/2 max pool (params +84 = 2, see the scalar header): the main tile pairs conv
+// Fused 2x2/2 max pool (params `pool` = 2, see the scalar header): the main tile pairs conv
 // pixels (oy, 2k), (oy, 2k+1) and takes their max; even rows leave it in the row buffer at
 // the scratch's end, odd rows max it with the buffer and store the pooled pixel. The
 // pixel-lane pass does the same on its 8 lanes (4 pooled pixels). The 4x8/4x4 channel tiles
@@ -27,6 +27,12 @@ import { requant_fp32x4, narrow_i32x16_i8 } from '../common/requant_wasmsimd';
 import {
   cin4_block_bytes, cin4_build_table, cin4_poolbuf, cin4_position, cin4_row_stride, cin4_rowbuf, cin4_slots, cin4_table, cin4_vertical, padded_w, pair_rows,
 } from './conv_cin4_scalar';
+import {
+  QS8_CONV_CIN4_C, QS8_CONV_CIN4_C_OUT, QS8_CONV_CIN4_DH, QS8_CONV_CIN4_DW, QS8_CONV_CIN4_H, QS8_CONV_CIN4_KH,
+  QS8_CONV_CIN4_KW, QS8_CONV_CIN4_N, QS8_CONV_CIN4_OH, QS8_CONV_CIN4_OW, QS8_CONV_CIN4_PL, QS8_CONV_CIN4_POOL,
+  QS8_CONV_CIN4_PR, QS8_CONV_CIN4_PT, QS8_CONV_CIN4_QMAX, QS8_CONV_CIN4_QMIN, QS8_CONV_CIN4_SH,
+  QS8_CONV_CIN4_SW, QS8_CONV_CIN4_W, QS8_CONV_CIN4_ZP_IN, QS8_CONV_CIN4_ZP_OUT
+} from '../common/params';
 
 /** Stores the low n (1..8) bytes of x at dst. */
 // @ts-ignore: decorator
@@ -85,12 +91,12 @@ function store_n4(dst: usize, x: u32, n: i32): void {
  * and one more zp byte. Writes at most rowBytes + 16 bytes (the scratch row buffer's size).
  */
 function fill_row__wasmsimd(src: usize, rowbuf: usize, params: usize): void {
-  const zp = load<i32>(params, 12);
+  const zp = load<i32>(params, QS8_CONV_CIN4_ZP_IN);
   const vz = i8x16.splat(<i8>zp);
-  const W = load<i32>(params, 24);
-  const C = load<i32>(params, 28);
-  const dw = load<i32>(params, 64);
-  const pl = load<i32>(params, 72);
+  const W = load<i32>(params, QS8_CONV_CIN4_W);
+  const C = load<i32>(params, QS8_CONV_CIN4_C);
+  const dw = load<i32>(params, QS8_CONV_CIN4_DW);
+  const pl = load<i32>(params, QS8_CONV_CIN4_PL);
   const wp = padded_w(params);
   const rowBytes = wp * C;
   if (dw == 1) {
@@ -113,18 +119,18 @@ function fill_row__wasmsimd(src: usize, rowbuf: usize, params: usize): void {
 
 /** SIMD pair image (and vertical pair image) of one image: 8 byte positions -> 8 i32 pairs per step. */
 function build_pairs__wasmsimd(inb: usize, scratch: usize, params: usize): void {
-  const zp = load<i32>(params, 12);
-  const H = load<i32>(params, 20);
-  const W = load<i32>(params, 24);
-  const C = load<i32>(params, 28);
-  const pt = load<i32>(params, 68);
+  const zp = load<i32>(params, QS8_CONV_CIN4_ZP_IN);
+  const H = load<i32>(params, QS8_CONV_CIN4_H);
+  const W = load<i32>(params, QS8_CONV_CIN4_W);
+  const C = load<i32>(params, QS8_CONV_CIN4_C);
+  const pt = load<i32>(params, QS8_CONV_CIN4_PT);
   const rows = pair_rows(params);
   const stride = <usize>cin4_row_stride(params) << 2;
   const rowBytes = padded_w(params) * C;
   const rowbuf = scratch + cin4_rowbuf(params);
   // Without horizontal padding or dilation the rows are the input's own (the partner of a
   // row's last byte is whatever follows it: it meets a zero weight).
-  const direct = load<i32>(params, 72) == 0 && load<i32>(params, 80) == 0 && load<i32>(params, 64) == 1;
+  const direct = load<i32>(params, QS8_CONV_CIN4_PL) == 0 && load<i32>(params, QS8_CONV_CIN4_PR) == 0 && load<i32>(params, QS8_CONV_CIN4_DW) == 1;
   const zpair = i32x4.splat((zp & 0xffff) | (zp << 16));
   for (let y = 0; y < rows; y++) {
     const dst = scratch + <usize>y * stride;
@@ -151,7 +157,7 @@ function build_pairs__wasmsimd(inb: usize, scratch: usize, params: usize): void 
   }
   if (!cin4_vertical(params)) return;
   // Vertical pairs: the low halves of rows y and y + dilation_h, 4 entries per step.
-  const dh = load<i32>(params, 60);
+  const dh = load<i32>(params, QS8_CONV_CIN4_DH);
   const down = <usize>dh * stride;
   const vimage = scratch + <usize>rows * stride;
   for (let y = 0; y + dh < rows; y++) {
@@ -168,10 +174,10 @@ function build_pairs__wasmsimd(inb: usize, scratch: usize, params: usize): void 
 // @ts-ignore: decorator
 @inline
 function window_at(scratch: usize, oy: i32, ox: i32, params: usize, stride: usize, wp: i32): usize {
-  const C = load<i32>(params, 28);
-  const sh = load<i32>(params, 52);
-  const sw = load<i32>(params, 56);
-  const dw = load<i32>(params, 64);
+  const C = load<i32>(params, QS8_CONV_CIN4_C);
+  const sh = load<i32>(params, QS8_CONV_CIN4_SH);
+  const sw = load<i32>(params, QS8_CONV_CIN4_SW);
+  const dw = load<i32>(params, QS8_CONV_CIN4_DW);
   return scratch + <usize>(oy * sh) * stride + (<usize>(cin4_position(ox * sw, wp, dw) * C) << 2);
 }
 
@@ -251,15 +257,15 @@ function tile_2x16(
 function c1_pixel_lanes__wasmsimd(
   w: usize, outb: usize, scratch: usize, tab: usize, tabEnd: usize, params: usize, n_from: i32, pooled: bool, poolbuf: usize,
 ): void {
-  const zp = load<i32>(params);
+  const zp = load<i32>(params, QS8_CONV_CIN4_ZP_OUT);
   const vzp = i32x4.splat(zp);
-  const vlo = f32x4.splat(<f32>(load<i32>(params, 4) - zp));
-  const vhi = f32x4.splat(<f32>(load<i32>(params, 8) - zp));
-  const OH = load<i32>(params, 32);
-  const OW = load<i32>(params, 36);
-  const N = load<i32>(params, 40);
-  const sh = load<i32>(params, 52);
-  const bb = <usize>cin4_block_bytes(load<i32>(params, 44), load<i32>(params, 48), 1);
+  const vlo = f32x4.splat(<f32>(load<i32>(params, QS8_CONV_CIN4_QMIN) - zp));
+  const vhi = f32x4.splat(<f32>(load<i32>(params, QS8_CONV_CIN4_QMAX) - zp));
+  const OH = load<i32>(params, QS8_CONV_CIN4_OH);
+  const OW = load<i32>(params, QS8_CONV_CIN4_OW);
+  const N = load<i32>(params, QS8_CONV_CIN4_C_OUT);
+  const sh = load<i32>(params, QS8_CONV_CIN4_SH);
+  const bb = <usize>cin4_block_bytes(load<i32>(params, QS8_CONV_CIN4_KH), load<i32>(params, QS8_CONV_CIN4_KW), 1);
   const stride = <usize>cin4_row_stride(params) << 2;
   const npad = (N + 3) & ~3;
   for (let n = n_from; n < npad; n += 4) {
@@ -366,19 +372,19 @@ function c1_pixel_lanes__wasmsimd(
 }
 
 export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: usize, scratch: usize, params: usize): void {
-  const zp = load<i32>(params);
+  const zp = load<i32>(params, QS8_CONV_CIN4_ZP_OUT);
   const vzp = i32x4.splat(zp);
-  const vlo = f32x4.splat(<f32>(load<i32>(params, 4) - zp));
-  const vhi = f32x4.splat(<f32>(load<i32>(params, 8) - zp));
-  const batch = load<i32>(params, 16);
-  const H = load<i32>(params, 20);
-  const W = load<i32>(params, 24);
-  const C = load<i32>(params, 28);
-  const OH = load<i32>(params, 32);
-  const OW = load<i32>(params, 36);
-  const N = load<i32>(params, 40);
-  const KH = load<i32>(params, 44);
-  const KW = load<i32>(params, 48);
+  const vlo = f32x4.splat(<f32>(load<i32>(params, QS8_CONV_CIN4_QMIN) - zp));
+  const vhi = f32x4.splat(<f32>(load<i32>(params, QS8_CONV_CIN4_QMAX) - zp));
+  const batch = load<i32>(params, QS8_CONV_CIN4_N);
+  const H = load<i32>(params, QS8_CONV_CIN4_H);
+  const W = load<i32>(params, QS8_CONV_CIN4_W);
+  const C = load<i32>(params, QS8_CONV_CIN4_C);
+  const OH = load<i32>(params, QS8_CONV_CIN4_OH);
+  const OW = load<i32>(params, QS8_CONV_CIN4_OW);
+  const N = load<i32>(params, QS8_CONV_CIN4_C_OUT);
+  const KH = load<i32>(params, QS8_CONV_CIN4_KH);
+  const KW = load<i32>(params, QS8_CONV_CIN4_KW);
   const wp = padded_w(params);
   const bb = <usize>cin4_block_bytes(KH, KW, C);
   const stride = <usize>cin4_row_stride(params) << 2;
@@ -390,10 +396,10 @@ export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: u
   const nfull = npad >> 4;
   const nw = npad & 15; // channels of the last, partial block (0: none)
   const P = OH * OW;
-  const pooled = load<i32>(params, 84) == 2;
+  const pooled = load<i32>(params, QS8_CONV_CIN4_POOL) == 2;
   const PH = OH >> 1, PW = OW >> 1;
   const poolbuf = scratch + cin4_poolbuf(params);
-  const pixelLanes = C == 1 && load<i32>(params, 56) == 1 && load<i32>(params, 64) == 1;
+  const pixelLanes = C == 1 && load<i32>(params, QS8_CONV_CIN4_SW) == 1 && load<i32>(params, QS8_CONV_CIN4_DW) == 1;
   for (let b = 0; b < batch; b++) {
     build_pairs__wasmsimd(input + <usize>b * <usize>(H * W * C), scratch, params);
     const outb = output + <usize>b * <usize>((pooled ? PH * PW : P) * N);

@@ -12,18 +12,18 @@
 //   input  [batch][H][W][C_in] int8, output [batch][H_out][W_out][C_out] int8,
 //   scratch block_m * K bytes (+ the usual 16 read-past bytes); unused (may be 0) in the 1x1 case.
 //
-// Params (22 x i32, 88 bytes, little endian). The first 12 bytes are the GEMM params,
-// so the conv hands its params pointer straight to the GEMM:
-//   +0 zp_out   +4 qmin   +8 qmax   +12 zp_in   +16 batch
-//   +20 H   +24 W   +28 C_in   +32 H_out   +36 W_out   +40 C_out
-//   +44 KH  +48 KW  +52 stride_h  +56 stride_w  +60 dilation_h  +64 dilation_w
-//   +68 pad_top  +72 pad_left  +76 pad_bottom  +80 pad_right
-//   +84 block_m  output pixels per im2col block (>= 1)
+// Params: QS8_CONV (src/runtime/param-blocks.ts; offsets: common/params.ts). It starts with the GEMM's block
+// (QS8_GEMM), so the conv hands its params pointer straight to the GEMM; then zp_in, the
+// geometry and block_m, the output pixels per im2col block (>= 1).
 // The host computes H_out = floor((H + pad_top + pad_bottom - dil_h*(KH-1) - 1) / stride_h) + 1
 // (same for W); the kernel only uses pad_top / pad_left.
 
 import { qs8_gemm_2x4c8__scalar, qs8_gemm_2x4c16s__scalar } from './gemm_scalar';
 import { qs8_im2col } from './im2col';
+import {
+  QS8_CONV_BLOCK_M, QS8_CONV_C, QS8_CONV_C_OUT, QS8_CONV_H, QS8_CONV_KH, QS8_CONV_KW, QS8_CONV_N, QS8_CONV_OH,
+  QS8_CONV_OW, QS8_CONV_PB, QS8_CONV_X_ROW_STRIDE, QS8_CONV_X_STRIDE, QS8_CONV_Y_ROW_STRIDE, QS8_CONV_Y_STRIDE, QS8_CONV_PL, QS8_CONV_PR, QS8_CONV_PT, QS8_CONV_SH, QS8_CONV_SW, QS8_CONV_W
+} from '../common/params';
 
 export type Qs8GemmFn = (
   m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
@@ -38,32 +38,46 @@ export type Qs8Im2colFn = (inb: usize, dst: usize, params: usize, p0: i32, rows:
 export function qs8_conv_driver(
   input: usize, w: usize, output: usize, scratch: usize, params: usize, gemm: Qs8GemmFn, im2col: Qs8Im2colFn = qs8_im2col,
 ): void {
-  const batch = load<i32>(params, 16);
-  const H = load<i32>(params, 20);
-  const W = load<i32>(params, 24);
-  const C = load<i32>(params, 28);
-  const P = load<i32>(params, 32) * load<i32>(params, 36);
-  const N = load<i32>(params, 40);
-  const KH = load<i32>(params, 44);
-  const KW = load<i32>(params, 48);
+  const batch = load<i32>(params, QS8_CONV_N);
+  const H = load<i32>(params, QS8_CONV_H);
+  const W = load<i32>(params, QS8_CONV_W);
+  const C = load<i32>(params, QS8_CONV_C);
+  const P = load<i32>(params, QS8_CONV_OH) * load<i32>(params, QS8_CONV_OW);
+  const N = load<i32>(params, QS8_CONV_C_OUT);
+  const KH = load<i32>(params, QS8_CONV_KH);
+  const KW = load<i32>(params, QS8_CONV_KW);
   const K = KH * KW * C;
   const pointwise =
-    KH == 1 && KW == 1 && load<i32>(params, 52) == 1 && load<i32>(params, 56) == 1 &&
-    load<i32>(params, 68) == 0 && load<i32>(params, 72) == 0 && load<i32>(params, 76) == 0 && load<i32>(params, 80) == 0;
-  if (pointwise) {
-    gemm(batch * P, N, C, input, C, w, output, N, params);
+    KH == 1 && KW == 1 && load<i32>(params, QS8_CONV_SH) == 1 && load<i32>(params, QS8_CONV_SW) == 1 &&
+    load<i32>(params, QS8_CONV_PT) == 0 && load<i32>(params, QS8_CONV_PL) == 0 && load<i32>(params, QS8_CONV_PB) == 0 && load<i32>(params, QS8_CONV_PR) == 0;
+  const XS = load<i32>(params, QS8_CONV_X_STRIDE);
+  const YS = load<i32>(params, QS8_CONV_Y_STRIDE);
+  const YR = load<i32>(params, QS8_CONV_Y_ROW_STRIDE);
+  const OW = load<i32>(params, QS8_CONV_OW);
+  // Output rows back to back (every conv but a transposed conv's phase): blocks may span rows.
+  const dense = YR == OW * YS && load<i32>(params, QS8_CONV_X_ROW_STRIDE) == W * XS;
+  if (pointwise && dense) {
+    gemm(batch * P, N, C, input, XS, w, output, YS, params);
     return;
   }
-  const block = max<i32>(1, load<i32>(params, 84));
-  const inStride = <usize>H * <usize>W * <usize>C;
-  const outStride = <usize>P * <usize>N;
+  const block = max<i32>(1, load<i32>(params, QS8_CONV_BLOCK_M));
+  const XR = load<i32>(params, QS8_CONV_X_ROW_STRIDE);
+  const inStride = <usize>H * <usize>XR;
+  const outStride = <usize>(P / OW) * <usize>YR;
   for (let b = 0; b < batch; b++) {
     const inb = input + <usize>b * inStride;
     const outb = output + <usize>b * outStride;
-    for (let p0 = 0; p0 < P; p0 += block) {
-      const rows = min<i32>(block, P - p0);
+    if (pointwise) {
+      // Strided rows: one GEMM per output row, straight over the input row.
+      for (let oy = 0; oy < P / OW; oy++) gemm(OW, N, C, inb + <usize>oy * <usize>XR, XS, w, outb + <usize>oy * <usize>YR, YS, params);
+      continue;
+    }
+    for (let p0 = 0; p0 < P;) {
+      const oy = p0 / OW, ox = p0 - oy * OW;
+      const rows = dense ? min<i32>(block, P - p0) : min<i32>(block, OW - ox);
       im2col(inb, scratch, params, p0, rows);
-      gemm(rows, N, K, scratch, K, w, outb + <usize>p0 * <usize>N, N, params);
+      gemm(rows, N, K, scratch, K, w, outb + <usize>oy * <usize>YR + <usize>ox * <usize>YS, YS, params);
+      p0 += rows;
     }
   }
 }

@@ -7,10 +7,8 @@
 //   output  int8 [N][OH][OW][C]
 //   zero    C bytes (rounded up to 16) all equal to zp_in: what a padded tap reads
 //   scratch 4 * ((KH*KW + 1) & ~1) bytes: the kernel writes its tap pointers there
-//   params  17 x i32, little endian:
-//     0 N   4 H   8 W   12 C   16 OH   20 OW   24 KH   28 KW   32 SH   36 SW
-//     40 DH   44 DW   48 PT (top pad)   52 PL (left pad)   56 zp_out   60 qmin   64 qmax
-//   The host derives OH, OW from the pads; bottom/right pads are implicit in them.
+//   params  QS8_DWCONV (src/runtime/param-blocks.ts; offsets: common/params.ts): the geometry (top and left pads;
+//           the host derives OH, OW, so bottom and right pads are implicit), zp_out, qmin, qmax.
 //
 // Packed weights (qs8_dwconv_pack_16c), per group of 16 channels (the last one
 // zero-padded), TE = KH*KW rounded up to even, group size 128 + 32*TE bytes:
@@ -21,6 +19,11 @@
 // The pairs feed i32x4.dot_i16x8_s directly; the scalar twins read the same bytes.
 import { requant_fp32 } from '../common/requant';
 import { dw_indirection } from './dwconv_indirection';
+import {
+  QS8_DWCONV_C, QS8_DWCONV_DH, QS8_DWCONV_DW, QS8_DWCONV_H, QS8_DWCONV_KH, QS8_DWCONV_KW, QS8_DWCONV_N,
+  QS8_DWCONV_OH, QS8_DWCONV_OW, QS8_DWCONV_PL, QS8_DWCONV_PT, QS8_DWCONV_QMAX, QS8_DWCONV_QMIN, QS8_DWCONV_SH,
+  QS8_DWCONV_SW, QS8_DWCONV_W, QS8_DWCONV_ZP_OUT
+} from '../common/params';
 
 /** Bytes of one packed group of 16 channels. */
 // @ts-ignore: decorator
@@ -63,13 +66,13 @@ function dw16_scalar(
   input: usize, packed: usize, output: usize, zero: usize, scratch: usize, params: usize,
   KH: i32, KW: i32,
 ): void {
-  const N = load<i32>(params, 0), H = load<i32>(params, 4), W = load<i32>(params, 8);
-  const C = load<i32>(params, 12), OH = load<i32>(params, 16), OW = load<i32>(params, 20);
-  const SH = load<i32>(params, 32), SW = load<i32>(params, 36);
-  const DH = load<i32>(params, 40), DW = load<i32>(params, 44);
-  const PT = load<i32>(params, 48), PL = load<i32>(params, 52);
-  const zp = load<i32>(params, 56);
-  const lo = <f32>(load<i32>(params, 60) - zp), hi = <f32>(load<i32>(params, 64) - zp);
+  const N = load<i32>(params, QS8_DWCONV_N), H = load<i32>(params, QS8_DWCONV_H), W = load<i32>(params, QS8_DWCONV_W);
+  const C = load<i32>(params, QS8_DWCONV_C), OH = load<i32>(params, QS8_DWCONV_OH), OW = load<i32>(params, QS8_DWCONV_OW);
+  const SH = load<i32>(params, QS8_DWCONV_SH), SW = load<i32>(params, QS8_DWCONV_SW);
+  const DH = load<i32>(params, QS8_DWCONV_DH), DW = load<i32>(params, QS8_DWCONV_DW);
+  const PT = load<i32>(params, QS8_DWCONV_PT), PL = load<i32>(params, QS8_DWCONV_PL);
+  const zp = load<i32>(params, QS8_DWCONV_ZP_OUT);
+  const lo = <f32>(load<i32>(params, QS8_DWCONV_QMIN) - zp), hi = <f32>(load<i32>(params, QS8_DWCONV_QMAX) - zp);
   const T = KH * KW;
   const te = (T + 1) & ~1;
   const gb = dw16_group_bytes(T);
@@ -115,5 +118,5 @@ export function qs8_dwconv_5x5_16c__scalar(
 export function qs8_dwconv_generic_16c__scalar(
   input: usize, packed: usize, output: usize, zero: usize, scratch: usize, params: usize,
 ): void {
-  dw16_scalar(input, packed, output, zero, scratch, params, load<i32>(params, 24), load<i32>(params, 28));
+  dw16_scalar(input, packed, output, zero, scratch, params, load<i32>(params, QS8_DWCONV_KH), load<i32>(params, QS8_DWCONV_KW));
 }

@@ -13,6 +13,11 @@
 import { requant_fp32x4, narrow_i32x16_i8 } from '../common/requant_wasmsimd';
 import { dw16_group_bytes } from './dwconv';
 import { dw_indirection } from './dwconv_indirection';
+import {
+  QS8_DWCONV_C, QS8_DWCONV_DH, QS8_DWCONV_DW, QS8_DWCONV_H, QS8_DWCONV_KH, QS8_DWCONV_KW, QS8_DWCONV_N,
+  QS8_DWCONV_OH, QS8_DWCONV_OW, QS8_DWCONV_PL, QS8_DWCONV_PT, QS8_DWCONV_QMAX, QS8_DWCONV_QMIN, QS8_DWCONV_SH,
+  QS8_DWCONV_SW, QS8_DWCONV_W, QS8_DWCONV_ZP_OUT
+} from '../common/params';
 
 /** Store the first `n` (1..15) bytes of `v` at `p`. */
 // @ts-ignore: decorator
@@ -42,15 +47,15 @@ function dw16_simd(
   input: usize, packed: usize, output: usize, zero: usize, scratch: usize, params: usize,
   KH: i32, KW: i32,
 ): void {
-  const N = load<i32>(params, 0), H = load<i32>(params, 4), W = load<i32>(params, 8);
-  const C = load<i32>(params, 12), OH = load<i32>(params, 16), OW = load<i32>(params, 20);
-  const SH = load<i32>(params, 32), SW = load<i32>(params, 36);
-  const DH = load<i32>(params, 40), DW = load<i32>(params, 44);
-  const PT = load<i32>(params, 48), PL = load<i32>(params, 52);
-  const zp = load<i32>(params, 56);
+  const N = load<i32>(params, QS8_DWCONV_N), H = load<i32>(params, QS8_DWCONV_H), W = load<i32>(params, QS8_DWCONV_W);
+  const C = load<i32>(params, QS8_DWCONV_C), OH = load<i32>(params, QS8_DWCONV_OH), OW = load<i32>(params, QS8_DWCONV_OW);
+  const SH = load<i32>(params, QS8_DWCONV_SH), SW = load<i32>(params, QS8_DWCONV_SW);
+  const DH = load<i32>(params, QS8_DWCONV_DH), DW = load<i32>(params, QS8_DWCONV_DW);
+  const PT = load<i32>(params, QS8_DWCONV_PT), PL = load<i32>(params, QS8_DWCONV_PL);
+  const zp = load<i32>(params, QS8_DWCONV_ZP_OUT);
   const vzp = i32x4.splat(zp);
-  const vlo = f32x4.splat(<f32>(load<i32>(params, 60) - zp));
-  const vhi = f32x4.splat(<f32>(load<i32>(params, 64) - zp));
+  const vlo = f32x4.splat(<f32>(load<i32>(params, QS8_DWCONV_QMIN) - zp));
+  const vhi = f32x4.splat(<f32>(load<i32>(params, QS8_DWCONV_QMAX) - zp));
   const T = KH * KW;
   const te = (T + 1) & ~1;
   const gb = <usize>dw16_group_bytes(T);
@@ -146,5 +151,5 @@ export function qs8_dwconv_5x5_16c__wasmsimd(
 export function qs8_dwconv_generic_16c__wasmsimd(
   input: usize, packed: usize, output: usize, zero: usize, scratch: usize, params: usize,
 ): void {
-  dw16_simd(input, packed, output, zero, scratch, params, load<i32>(params, 24), load<i32>(params, 28));
+  dw16_simd(input, packed, output, zero, scratch, params, load<i32>(params, QS8_DWCONV_KH), load<i32>(params, QS8_DWCONV_KW));
 }

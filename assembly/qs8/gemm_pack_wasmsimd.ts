@@ -5,7 +5,7 @@
 // zero-point fold. Packing runs once, at load, but there it runs in V8's baseline (Liftoff)
 // code, where the scalar loop cost ~4 ms of the MobileNet's cold start.
 
-import { clamp_w } from './gemm_scalar';
+import { clamp_w } from '../common/clamp';
 
 export function qs8_gemm_pack_2x4c8__wasmsimd(w: usize, bias: usize, scale: usize, zp_in: i32, n: i32, k: i32, out: usize): void {
   const kp = (k + 7) & ~7;

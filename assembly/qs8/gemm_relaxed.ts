@@ -21,6 +21,7 @@
 
 import { requant_fp32x4, narrow_i32x16_i8 } from '../common/requant_wasmsimd';
 import { hsum4, store_2x4 } from './gemm_common_wasmsimd';
+import { QS8_GEMM_QMAX, QS8_GEMM_QMIN, QS8_GEMM_ZP_OUT } from '../common/params';
 
 /** sum over pairs of a * (w+ - w-), as i32x4 partial sums (see the header for why it is exact). */
 // @ts-ignore: decorator
@@ -35,10 +36,10 @@ export function qs8_gemm_2x4c16s__wasmrelaxed(
 ): void {
   const kp = <usize>((k + 15) & ~15);
   const wblock = <usize>(32 + 8 * kp);
-  const zp = load<i32>(params);
+  const zp = load<i32>(params, QS8_GEMM_ZP_OUT);
   const vzp = i32x4.splat(zp);
-  const vlo = f32x4.splat(<f32>(load<i32>(params, 4) - zp));
-  const vhi = f32x4.splat(<f32>(load<i32>(params, 8) - zp));
+  const vlo = f32x4.splat(<f32>(load<i32>(params, QS8_GEMM_QMIN) - zp));
+  const vhi = f32x4.splat(<f32>(load<i32>(params, QS8_GEMM_QMAX) - zp));
   const nblocks = (n + 3) >> 2;
   const chunk = max<i32>(1, (64 << 10) / <i32>wblock);
   for (let nb0 = 0; nb0 < nblocks; nb0 += chunk) {

@@ -10,10 +10,8 @@
 //   w: packed weights (one of the layouts below); c: row i at c + i*c_stride, N bytes
 //      written per row, nothing past them.
 //
-// Params (12 bytes, little endian):
-//   +0 i32 zp_out    output zero point
-//   +4 i32 qmin      lower clamp of the int8 output (fused activation), >= -128
-//   +8 i32 qmax      upper clamp of the int8 output, <= 127
+// Params: QS8_GEMM (src/runtime/param-blocks.ts; offsets: common/params.ts): zp_out, and qmin / qmax, the int8 output's
+// clamp (fused activation).
 //
 // Packed layouts. Both fold the input zero point into the bias, so the kernels
 // multiply raw int8 activations:  bias'[n] = bias[n] - zp_in * sum_k w[n,k].
@@ -32,14 +30,9 @@
 //          each weight split in two 7-bit halves: [..][n][0][t] = w+ = max(w,0),
 //          [..][n][1][t] = w- = max(-w,0), so the relaxed dot's i7 operand is always in 0..127.
 
+import { clamp_w, folded_bias } from '../common/clamp';
 import { requant_fp32 } from '../common/requant';
-
-/** A weight as every packer reads it: -128 becomes -127 (symmetric int8). */
-// @ts-ignore: decorator
-@inline
-export function clamp_w(x: i32): i32 {
-  return x < -127 ? -127 : x;
-}
+import { QS8_GEMM_QMAX, QS8_GEMM_QMIN, QS8_GEMM_ZP_OUT } from '../common/params';
 
 /** Bytes of a packed "4c8" or "4c16s" weight buffer (both are 2 bytes per padded weight). */
 // @ts-ignore: decorator
@@ -55,10 +48,7 @@ function pack_block_head(w: usize, bias: usize, scale: usize, zp_in: i32, n: i32
     let b: i32 = 0;
     let s: f32 = 0;
     if (nn < n) {
-      let sum: i32 = 0;
-      const row = w + <usize>nn * <usize>k;
-      for (let t = 0; t < k; t++) sum += clamp_w(<i32>load<i8>(row + <usize>t));
-      b = (bias != 0 ? load<i32>(bias + <usize>nn * 4) : 0) - zp_in * sum;
+      b = folded_bias(w, bias, zp_in, nn, k);
       s = load<f32>(scale + <usize>nn * 4);
     }
     store<i32>(out + <usize>j * 4, b);
@@ -118,9 +108,9 @@ export function qs8_gemm_2x4c8__scalar(
 ): void {
   const kp = (k + 7) & ~7;
   const wblock = <usize>packed_block_bytes(kp);
-  const zp = load<i32>(params);
-  const lo = <f32>(load<i32>(params, 4) - zp);
-  const hi = <f32>(load<i32>(params, 8) - zp);
+  const zp = load<i32>(params, QS8_GEMM_ZP_OUT);
+  const lo = <f32>(load<i32>(params, QS8_GEMM_QMIN) - zp);
+  const hi = <f32>(load<i32>(params, QS8_GEMM_QMAX) - zp);
   for (let nb = 0; nb * 4 < n; nb++) {
     const wb = w + <usize>nb * wblock;
     const nr = min<i32>(4, n - nb * 4);
@@ -159,9 +149,9 @@ export function qs8_gemm_2x4c16s__scalar(
 ): void {
   const kp = (k + 15) & ~15;
   const wblock = <usize>packed_block_bytes(kp);
-  const zp = load<i32>(params);
-  const lo = <f32>(load<i32>(params, 4) - zp);
-  const hi = <f32>(load<i32>(params, 8) - zp);
+  const zp = load<i32>(params, QS8_GEMM_ZP_OUT);
+  const lo = <f32>(load<i32>(params, QS8_GEMM_QMIN) - zp);
+  const hi = <f32>(load<i32>(params, QS8_GEMM_QMAX) - zp);
   for (let nb = 0; nb * 4 < n; nb++) {
     const wb = w + <usize>nb * wblock;
     const nr = min<i32>(4, n - nb * 4);

@@ -5,6 +5,10 @@
 // layers over 20..64 channels spent ~45% of their time in the byte-wise copies). The branch on V
 // is resolved when the walk is compiled, so the scalar build never sees a v128 instruction.
 import { copy_run, fill_run } from '../common/copy_wasmsimd';
+import {
+  QS8_CONV_C, QS8_CONV_DH, QS8_CONV_DW, QS8_CONV_H, QS8_CONV_KH, QS8_CONV_KW, QS8_CONV_OW, QS8_CONV_PL,
+  QS8_CONV_PT, QS8_CONV_SH, QS8_CONV_SW, QS8_CONV_W, QS8_CONV_X_ROW_STRIDE, QS8_CONV_X_STRIDE, QS8_CONV_ZP_IN
+} from '../common/params';
 
 /** Copies n bytes; short runs (a few channels) without the call into memory.copy. */
 // @ts-ignore: decorator
@@ -63,20 +67,21 @@ function fill<V>(dst: usize, zp: i32, n: i32): void {
 // @ts-ignore: decorator
 @inline
 export function im2col_walk<V>(inb: usize, dst: usize, params: usize, p0: i32, rows: i32): void {
-  const zp = load<i32>(params, 12);
-  const H = load<i32>(params, 20);
-  const W = load<i32>(params, 24);
-  const C = load<i32>(params, 28);
-  const W_out = load<i32>(params, 36);
-  const KH = load<i32>(params, 44);
-  const KW = load<i32>(params, 48);
-  const sh = load<i32>(params, 52);
-  const sw = load<i32>(params, 56);
-  const dh = load<i32>(params, 60);
-  const dw = load<i32>(params, 64);
-  const pt = load<i32>(params, 68);
-  const pl = load<i32>(params, 72);
-  const rowC = <usize>W * <usize>C;
+  const zp = load<i32>(params, QS8_CONV_ZP_IN);
+  const H = load<i32>(params, QS8_CONV_H);
+  const W = load<i32>(params, QS8_CONV_W);
+  const C = load<i32>(params, QS8_CONV_C);
+  const W_out = load<i32>(params, QS8_CONV_OW);
+  const KH = load<i32>(params, QS8_CONV_KH);
+  const KW = load<i32>(params, QS8_CONV_KW);
+  const sh = load<i32>(params, QS8_CONV_SH);
+  const sw = load<i32>(params, QS8_CONV_SW);
+  const dh = load<i32>(params, QS8_CONV_DH);
+  const dw = load<i32>(params, QS8_CONV_DW);
+  const pt = load<i32>(params, QS8_CONV_PT);
+  const pl = load<i32>(params, QS8_CONV_PL);
+  const XS = load<i32>(params, QS8_CONV_X_STRIDE);
+  const rowC = <usize>load<i32>(params, QS8_CONV_X_ROW_STRIDE);
   const kwC = KW * C;
   let oy = p0 / W_out;
   let ox = p0 - oy * W_out;
@@ -84,7 +89,7 @@ export function im2col_walk<V>(inb: usize, dst: usize, params: usize, p0: i32, r
     const iy0 = oy * sh - pt;
     const ix0 = ox * sw - pl;
     // The kw run is contiguous in the input when dilation_w is 1 and it lies inside the row.
-    const run = dw == 1 && ix0 >= 0 && ix0 + KW <= W;
+    const run = dw == 1 && XS == C && ix0 >= 0 && ix0 + KW <= W;
     for (let kh = 0; kh < KH; kh++) {
       const iy = iy0 + kh * dh;
       if (<u32>iy >= <u32>H) {
@@ -94,11 +99,11 @@ export function im2col_walk<V>(inb: usize, dst: usize, params: usize, p0: i32, r
       }
       const src = inb + <usize>iy * rowC;
       if (run) {
-        move<V>(dst, src + <usize>ix0 * <usize>C, kwC);
+        move<V>(dst, src + <usize>ix0 * <usize>XS, kwC);
         dst += <usize>kwC;
         continue;
       }
-      if (dw == 1) {
+      if (dw == 1 && XS == C) {
         // A run cut by the padding: zp before, the inside part, zp after.
         const lo = min<i32>(KW, max<i32>(0, -ix0));
         const hi = min<i32>(KW, W - ix0);
@@ -111,7 +116,7 @@ export function im2col_walk<V>(inb: usize, dst: usize, params: usize, p0: i32, r
       for (let kw = 0; kw < KW; kw++) {
         const ix = ix0 + kw * dw;
         if (<u32>ix >= <u32>W) fill<V>(dst, zp, C);
-        else move<V>(dst, src + <usize>ix * <usize>C, C);
+        else move<V>(dst, src + <usize>ix * <usize>XS, C);
         dst += <usize>C;
       }
     }

@@ -21,13 +21,9 @@
 // weights are symmetric int8, a -128 is read as -127 (as every qs8 packer); padded
 // channels have zero bias, scale and weights.
 
+import { clamp_w, folded_bias } from '../common/clamp';
 import { requant_fp32 } from '../common/requant';
-
-// @ts-ignore: decorator
-@inline
-function clamp_w(x: i32): i32 {
-  return x < -127 ? -127 : x;
-}
+import { QS8_GEMM_QMAX, QS8_GEMM_QMIN, QS8_GEMM_ZP_OUT } from '../common/params';
 
 /** True when the 4x8 block (channels n0.., K from k0) holds a non-zero weight. */
 function block_nonzero(w: usize, n: i32, k: i32, n0: i32, k0: i32): bool {
@@ -88,10 +84,7 @@ export function qs8_spgemm_pack_4c8(w: usize, bias: usize, scale: usize, zp_in: 
       let b: i32 = 0;
       let s: f32 = 0;
       if (nn < n) {
-        let sum: i32 = 0;
-        const row = w + <usize>nn * <usize>k;
-        for (let t = 0; t < k; t++) sum += clamp_w(<i32>load<i8>(row + <usize>t));
-        b = (bias != 0 ? load<i32>(bias + <usize>nn * 4) : 0) - zp_in * sum;
+        b = folded_bias(w, bias, zp_in, nn, k);
         s = load<f32>(scale + <usize>nn * 4);
       }
       store<i32>(o + <usize>j * 4, b);
@@ -128,9 +121,9 @@ export function qs8_spgemm_pack_4c8(w: usize, bias: usize, scale: usize, zp_in: 
 export function qs8_spgemm_2x4c8__scalar(
   m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
 ): void {
-  const zp = load<i32>(params);
-  const lo = <f32>(load<i32>(params, 4) - zp);
-  const hi = <f32>(load<i32>(params, 8) - zp);
+  const zp = load<i32>(params, QS8_GEMM_ZP_OUT);
+  const lo = <f32>(load<i32>(params, QS8_GEMM_QMIN) - zp);
+  const hi = <f32>(load<i32>(params, QS8_GEMM_QMAX) - zp);
   for (let g = 0; g * 4 < n; g++) {
     const wb = w + <usize>load<i32>(w + <usize>g * 4);
     const nb = load<i32>(wb, 32);

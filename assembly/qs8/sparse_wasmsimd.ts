@@ -13,14 +13,15 @@
 
 import { requant_fp32x4, narrow_i32x16_i8 } from '../common/requant_wasmsimd';
 import { hsum4, store_2x4 } from './gemm_common_wasmsimd';
+import { QS8_GEMM_QMAX, QS8_GEMM_QMIN, QS8_GEMM_ZP_OUT } from '../common/params';
 
 export function qs8_spgemm_2x4c8__wasmsimd(
   m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
 ): void {
-  const zp = load<i32>(params);
+  const zp = load<i32>(params, QS8_GEMM_ZP_OUT);
   const vzp = i32x4.splat(zp);
-  const vlo = f32x4.splat(<f32>(load<i32>(params, 4) - zp));
-  const vhi = f32x4.splat(<f32>(load<i32>(params, 8) - zp));
+  const vlo = f32x4.splat(<f32>(load<i32>(params, QS8_GEMM_QMIN) - zp));
+  const vhi = f32x4.splat(<f32>(load<i32>(params, QS8_GEMM_QMAX) - zp));
   const groups = (n + 3) >> 2;
   let g0 = 0;
   while (g0 < groups) {

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // branchy command line: convert, inspect, calibrate, attach, run, eval, export.
+import { createRequire } from 'node:module';
 import { BranchyError } from '../errors.js';
+
+/** This package's version (dist/cli/main.js -> package.json). */
+const version = (): string => (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 const HELP = `branchy — compressed CNNs with early exits, in WebAssembly SIMD
 
@@ -11,8 +15,9 @@ const HELP = `branchy — compressed CNNs with early exits, in WebAssembly SIMD
   branchy run MODEL.(branchy|onnx) --input NAME=FILE.npy --out DIR
   branchy export MODEL.branchy -o OUT.onnx      (int8 models as QDQ ONNX, for ONNX Runtime)
   branchy eval MODEL.(branchy|onnx) --data mnist|cifar10 [--data-dir DIR] [--policy P] [--sweep OUT.csv]
+  branchy --version
 
-Run a command with --help for its options.`;
+Run a command with --help for its options. (npm package: branchy-wasm)`;
 
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
@@ -31,6 +36,11 @@ async function main(argv: string[]): Promise<void> {
       return (await import('./commands/eval.js')).evalCommand(rest);
     case 'export':
       return (await import('./commands/export.js')).exportCommand(rest);
+    case '--version':
+    case '-v':
+    case 'version':
+      console.log(version());
+      return;
     case undefined:
     case '-h':
     case '--help':

@@ -1,10 +1,10 @@
 // Opening a model from the command line: a .branchy file as it is, an .onnx file by
 // converting it in memory (float, unless the caller quantizes).
-import { readFile } from 'node:fs/promises';
 import { importOnnx } from '../convert/index.js';
 import { readBranchy } from '../format/index.js';
 import type { Graph, Weights } from '../ir/types.js';
 import { BranchyInputError } from '../errors.js';
+import { readInput } from './files.js';
 import type { BinarizeReport } from '../convert/binarize.js';
 
 export interface GraphFile {
@@ -21,12 +21,7 @@ export interface GraphFile {
  * `inputLayout`: the layout of an ONNX model's image input, when the importer's guess is wrong.
  */
 export async function readModelFile(file: string, opts: { binarize?: string[]; inputLayout?: 'NCHW' | 'NHWC' } = {}): Promise<GraphFile> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(file));
-  } catch (e) {
-    throw new BranchyInputError(`cannot read ${file}: ${(e as Error).message}`);
-  }
+  const bytes = await readInput(file, 'the model');
   if (file.endsWith('.onnx')) {
     const { graph, weights, binarized } = importOnnx(bytes, { binarize: opts.binarize, inputLayout: opts.inputLayout });
     return { graph, weights, metadata: {}, bytes: bytes.length, binarized };

@@ -36,7 +36,8 @@ export function readNpy(bytes: Uint8Array, what = 'npy file'): NpyArray {
   const itemSize = descr === '<f8' ? 8 : descr.endsWith('4') ? 4 : 1;
   if (off + n * itemSize > bytes.length) throw new BranchyInputError(`${what}: data is truncated (${shape.join('×')} ${descr})`);
   // Copy so the result is aligned and owns its memory.
-  const copy = bytes.slice(off, off + n * itemSize);
+  const copy = new Uint8Array(n * itemSize);
+  copy.set(bytes.subarray(off, off + n * itemSize)); // not bytes.slice(): a Node Buffer's is a view into a shared pool
   return { data: make(copy.buffer, 0, n), shape };
 }
 

@@ -1,6 +1,7 @@
 // Node-side conversion: ONNX in, branchy IR out (branchy/convert).
 export { importOnnx, MAX_OPSET, MIN_OPSET } from './onnx/import.js';
 export type { ImportOptions, ImportResult } from './onnx/import.js';
+export { loadModel } from './load-model.js';
 export { exportOnnx } from './onnx-export/export.js';
 export type { ExportOptions } from './onnx-export/export.js';
 export { quantizeGraph, QUANT_METHODS } from './quantize.js';
@@ -10,5 +11,6 @@ export { pruneGraph } from './prune.js';
 export type { PruneOptions, PruneResult } from './prune.js';
 export { lowRankGraph } from './lowrank.js';
 export type { LowRankOptions, LowRankResult, LowRankRule } from './lowrank.js';
+export * from './tflite/index.js';
 export { attachExits, stripExits, candidatePoints, cutPoints } from './attach/index.js';
 export type { AttachOptions, AttachResult, CandidateReport, LabelledImages } from './attach/index.js';

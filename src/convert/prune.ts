@@ -1,7 +1,7 @@
 // Magnitude pruning in blocks the sparse kernel skips (docs/compression.md, "Pruning").
 // IR -> IR on a float graph: in every eligible layer (gemm, 1x1 stride-1 unpadded conv2d,
 // constant f32 weights) the weights [N][K] are cut into blocks of 4 output channels x 8
-// consecutive K (the block-sparse kernel's, SPARSE_BLOCK); a block's score is its mean
+// consecutive K (PRUNE_BLOCK, the block-sparse kernel's tile); a block's score is its mean
 // |w|; the lowest-scoring blocks become zero, `sparsity` of them per layer, or of all
 // eligible blocks together with one threshold (`global`, magnitudes compared as they are,
 // as global magnitude pruning does). A layer left with at least `flagAbove` zero blocks gets
@@ -10,7 +10,7 @@ import { BranchyUnsupportedError } from '../errors.js';
 import { validateGraph } from '../ir/graph.js';
 import { nodeMacs } from '../ir/macs.js';
 import type { Graph, Node, Weights } from '../ir/types.js';
-import { SPARSE_BLOCK, blockSparsity } from '../runtime/ops/qs8-sparse.js';
+import { PRUNE_BLOCK, zeroBlockFraction } from '../ir/ops/sparse.js';
 import { compareRuns, type Observe, type TensorError } from './calib-error.js';
 
 export interface PruneOptions {
@@ -90,7 +90,7 @@ export async function pruneGraph(graph: Graph, weights: Weights, opts: PruneOpti
   for (const name of [...(opts.layers ?? []), ...(opts.skip ?? [])]) {
     if (!g.nodes.some((n) => n.name === name)) throw new BranchyUnsupportedError(`prune: no node named '${name}' (nodes: ${g.nodes.map((n) => n.name).join(', ')})`);
   }
-  const [BN, BK] = SPARSE_BLOCK;
+  const [BN, BK] = PRUNE_BLOCK;
   const targets = g.nodes.flatMap((node) => {
     if (opts.layers && !opts.layers.includes(node.name)) return [];
     if (opts.skip?.includes(node.name)) return [];
@@ -147,7 +147,7 @@ export async function pruneGraph(graph: Graph, weights: Weights, opts: PruneOpti
     g.tensors.push({ ...info, name: newName });
     t.node.inputs[1] = newName;
     w2.set(newName, t.w);
-    const sp = blockSparsity(t.w, t.n, t.k);
+    const sp = zeroBlockFraction(t.w, t.n, t.k, PRUNE_BLOCK);
     const flagged = sp >= flagAbove;
     if (flagged) (t.node.attrs as { sparse?: { block: [number, number] } }).sparse = { block: [BN, BK] };
     else delete (t.node.attrs as { sparse?: unknown }).sparse;

@@ -14,19 +14,11 @@ import type { Activation, Graph, Node, Quant, TensorInfo, Weights } from '../ir/
 import { RunRecord, type Observe, type RunnableGraph, type Visit } from './calib-error.js';
 import { TensorStats, type RangeMethod } from './quant-stats.js';
 import { quantizeWeights, type WeightQuant } from './quant-weights.js';
+import { isClampAct, roundHalfEven } from '../ir/numerics.js';
 
 // ---- shared int8 arithmetic (also used by the ONNX QDQ import) ------------------------------
 
-/** Round to nearest, ties to even (ONNX QuantizeLinear). */
-export function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
-/** Activations an int8 kernel applies as a clamp in the quantized domain. */
-export function isClampAct(a: Activation | undefined): boolean {
-  return !a || a.kind === 'none' || a.kind === 'relu' || a.kind === 'relu6' || a.kind === 'clip';
-}
+export { roundHalfEven, isClampAct };
 
 /**
  * Asymmetric int8 quantization of the range [lo, hi] widened to include 0:

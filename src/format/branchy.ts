@@ -8,8 +8,8 @@
 import { BranchyFormatError } from '../errors.js';
 import { storageOf, validateGraph } from '../ir/graph.js';
 import type { DType, Graph, TensorData, Weights } from '../ir/types.js';
-import { OP_TYPES } from '../ir/types.js';
-import { readSafetensors, writeSafetensors } from './safetensors.js';
+import { OP_TYPES } from '../ir/ops/index.js';
+import { fileBytes, readSafetensors, writeSafetensors } from './safetensors.js';
 import type { SafeDType, SafeTensorIn } from './safetensors.js';
 
 /** The version this code writes; it also reads version 1 (scales as JSON numbers). */
@@ -63,8 +63,9 @@ export function writeBranchy(graph: Graph, weights: Weights, opts: WriteOptions 
   return writeSafetensors(tensors, metadata);
 }
 
-/** Reads and fully validates a .branchy file. */
-export function readBranchy(bytes: Uint8Array): BranchyFile {
+/** Reads and fully validates a .branchy file (any view of its bytes: Uint8Array, Node Buffer, DataView). */
+export function readBranchy(data: ArrayBufferView): BranchyFile {
+  const bytes = fileBytes(data);
   const file = readSafetensors(bytes);
   const version = file.metadata['branchy.format'];
   if (version === undefined) throw new BranchyFormatError('not a branchy model: __metadata__ has no branchy.format');
@@ -86,7 +87,7 @@ export function readBranchy(bytes: Uint8Array): BranchyFile {
     if (!e) bad(path, `names tensor '${name}', which the file does not contain`);
     if (e.dtype !== 'F64' || e.shape.length !== 1) bad(path, `tensor '${name}' is ${e.dtype} [${e.shape.join(', ')}]; scales are an F64 vector`);
     claimed.add(name);
-    return Array.from(new Float64Array(bytes.slice(e.begin, e.end).buffer));
+    return Array.from(new Float64Array(copyOf(bytes, e.begin, e.end)));
   };
   const graph = parseGraph(json, scales);
 
@@ -111,9 +112,19 @@ export function readBranchy(bytes: Uint8Array): BranchyFile {
   return { graph, weights, metadata: { ...file.metadata } };
 }
 
+/**
+ * A fresh, aligned copy of bytes [begin, end). Never `bytes.slice(…).buffer`: a Node Buffer's
+ * slice() is a view into a pool shared with other Buffers, so its .buffer is the whole pool.
+ */
+function copyOf(bytes: Uint8Array, begin: number, end: number): ArrayBuffer {
+  const out = new Uint8Array(end - begin);
+  out.set(bytes.subarray(begin, end));
+  return out.buffer;
+}
+
 /** A fresh, aligned copy of a tensor's bytes as its typed array (little-endian host). */
 function view(bytes: Uint8Array, begin: number, end: number, dtype: SafeDType): TensorData {
-  const copy = bytes.slice(begin, end).buffer;
+  const copy = copyOf(bytes, begin, end);
   switch (dtype) {
     case 'F32': return new Float32Array(copy);
     case 'I32': return new Int32Array(copy);

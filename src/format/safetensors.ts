@@ -3,6 +3,7 @@
 // the bytes; tensors tile the bytes with no gap and no overlap (as Python's reader
 // demands). The header is padded with spaces so the bytes start 8-byte aligned.
 import { BranchyFormatError } from '../errors.js';
+import { describeForeign } from './sniff.js';
 
 export type SafeDType = 'F64' | 'F32' | 'I32' | 'I8' | 'U8';
 
@@ -80,28 +81,36 @@ const bad = (msg: string): never => {
   throw new BranchyFormatError(msg);
 };
 
+/** The file's bytes as a Uint8Array of this realm (any view: a Node Buffer, a DataView, a Uint8Array from another realm). */
+export function fileBytes(bytes: ArrayBufferView): Uint8Array {
+  if (!ArrayBuffer.isView(bytes)) bad(`expected the file as a Uint8Array, got ${Object.prototype.toString.call(bytes)}`);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** Parses and checks a safetensors file's header against its length. Reads no tensor bytes. */
-export function readSafetensors(bytes: Uint8Array): SafeFile {
-  if (!(bytes instanceof Uint8Array)) bad('expected the file as a Uint8Array');
-  if (bytes.length < 8) bad(`truncated file: ${bytes.length} bytes, too short for the 8-byte header length`);
+export function readSafetensors(file: ArrayBufferView): SafeFile {
+  const bytes = fileBytes(file);
+  // A header that does not parse: say what the file is instead, when its first bytes tell.
+  const badHeader = (msg: string): never => bad(describeForeign(bytes) ?? msg);
+  if (bytes.length < 8) badHeader(`truncated file: ${bytes.length} bytes, too short for the 8-byte header length`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const lo = dv.getUint32(0, true), hi = dv.getUint32(4, true);
   const hlen = hi * 2 ** 32 + lo;
-  if (hlen > bytes.length - 8) bad(`truncated file: header length ${hlen} runs past the end (the file has ${bytes.length} bytes)`);
-  if (hlen < 2) bad(`header length ${hlen} is too short for a JSON object`);
+  if (hlen > bytes.length - 8) badHeader(`truncated file: header length ${hlen} runs past the end (the file has ${bytes.length} bytes)`);
+  if (hlen < 2) badHeader(`header length ${hlen} is too short for a JSON object`);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + hlen));
   } catch {
-    return bad('header (bytes 8..' + (8 + hlen) + ') is not valid UTF-8');
+    return badHeader('header (bytes 8..' + (8 + hlen) + ') is not valid UTF-8');
   }
   let header: unknown;
   try {
     header = JSON.parse(text);
   } catch (e) {
-    return bad(`header (bytes 8..${8 + hlen}) is not valid JSON: ${(e as Error).message}`);
+    return badHeader(`header (bytes 8..${8 + hlen}) is not valid JSON: ${(e as Error).message}`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) bad('header is not a JSON object');
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) badHeader('header is not a JSON object');
   const dataStart = 8 + hlen;
   const dataLen = bytes.length - dataStart;
   const metadata: Record<string, string> = Object.create(null);

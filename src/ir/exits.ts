@@ -111,7 +111,8 @@ export function findExits(graph: Graph): ExitPlan {
     throw new BranchyFormatError(`nodes ${unused.slice(0, 5).join(', ')} feed no exit or predictor; remove them or name the outputs exit0 … exitN / predict0 …`);
   }
   const byName = new Map(graph.nodes.map((n) => [n.name, n]));
-  const cost = (names: string[]) => names.reduce((a, n) => a + nodeMacs(graph, byName.get(n)!), 0);
+  const infos = new Map(graph.tensors.map((t) => [t.name, t]));
+  const cost = (names: string[]) => names.reduce((a, n) => a + nodeMacs(graph, byName.get(n)!, infos), 0);
   specs.forEach((s, i) => (s.macs = { stage: cost(stages[i]), head: cost(s.head), predictor: s.predictor ? cost(s.predictor.nodes) : 0 }));
   return { stages, exits: specs };
 }

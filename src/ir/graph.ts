@@ -135,6 +135,7 @@ export function validateGraph(graph: Graph, opts: ValidateOptions = {}): Node[] 
     if (tensors.get(name)!.constant) throw new BranchyFormatError(`graph output '${name}' is a constant; outputs must be computed by a node`);
   }
   for (const t of graph.tensors) {
+    checkShape(t);
     checkQuant(t);
     const p = prod.get(t.name);
     if (t.constant && p) throw new BranchyFormatError(`constant '${t.name}' is also written by node '${p.name}'`);
@@ -155,8 +156,10 @@ export function validateGraph(graph: Graph, opts: ValidateOptions = {}): Node[] 
         throw new BranchyFormatError(`constant '${t.name}' has shape [${t.shape.join(', ')}] (${numel(st.shape)} stored elements) but ${data.length} elements of data`);
       }
       if (t.dtype === 'b1') checkPadBits(t, data as Uint8Array);
+      if (data instanceof Float32Array) checkFinite(t, data);
     }
   }
+  if (graph.normalize !== undefined) checkNormalize(graph);
   const order = topoSort(graph);
   for (const n of order) {
     const outs = inferNode(n, n.inputs.map((i) => tensors.get(i)));
@@ -188,10 +191,69 @@ function checkPadBits(t: TensorInfo, data: Uint8Array): void {
   }
 }
 
+/** The most axes a tensor may have, and the largest size of one axis (an int32 in the kernels). */
+export const MAX_RANK = 8;
+const MAX_DIM = 2 ** 31 - 1;
+
+/** Every axis of every tensor holds 1 .. 2^31-1 elements: a zero-size axis makes an empty tensor no kernel runs. */
+function checkShape(t: TensorInfo): void {
+  const s = t.shape as unknown;
+  if (!Array.isArray(s) || s.length > MAX_RANK) {
+    throw new BranchyFormatError(`tensor '${t.name}': shape must be an array of at most ${MAX_RANK} axes`);
+  }
+  for (const d of s) {
+    if (!(typeof d === 'number' && Number.isInteger(d) && d >= 1 && d <= MAX_DIM)) {
+      throw new BranchyFormatError(`tensor '${t.name}' has shape [${s.join(', ')}]: every axis needs 1 to ${MAX_DIM} elements` +
+        (d === 0 ? ' (zero-size tensors are not supported)' : ''));
+    }
+  }
+}
+
+/** f32 weights and biases are finite: a NaN or an infinity would give NaN answers with a label. */
+function checkFinite(t: TensorInfo, data: Float32Array): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      throw new BranchyFormatError(`constant '${t.name}' holds ${data[i]} at index ${i}; weights must be finite (re-export the model, or fix its training)`);
+    }
+  }
+}
+
+/** The input normalisation (x / scale - mean[c]) / std[c]: finite, scale and every std non-zero. */
+function checkNormalize(graph: Graph): void {
+  const z = graph.normalize!;
+  const bad = (msg: string): never => {
+    throw new BranchyFormatError(`normalize: ${msg}`);
+  };
+  const finite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && Number.isFinite(Math.fround(v));
+  if (!Array.isArray(z.mean) || !Array.isArray(z.std) || z.mean.length === 0 || z.mean.length !== z.std.length) bad('mean and std need the same, non-zero length');
+  if (!z.mean.every(finite) || !z.std.every(finite)) bad('mean and std must be finite numbers');
+  if (z.std.some((v) => Math.fround(v) === 0)) bad(`std [${z.std.join(', ')}] has a zero: every value would become infinite`);
+  if (!finite(z.scale) || Math.fround(z.scale) === 0) bad(`scale ${z.scale} must be a finite non-zero number`);
+  for (const name of graph.inputs) {
+    const s = graph.tensors.find((t) => t.name === name)?.shape ?? [];
+    const c = s.length === 4 ? s[3] : 1;
+    if (z.mean.length !== 1 && z.mean.length !== c) bad(`${z.mean.length} mean / std values for input '${name}' with ${c} channel(s); give one per channel, or one for all`);
+  }
+}
+
 /**
- * Quantization parameters a kernel can use: per-tensor scale positive and finite, zero point
- * an integer of the dtype's range; per-channel scales finite and non-negative (a channel of
- * zero weights has scale 0), one per channel of the axis.
+ * Scales the kernels can use: per-tensor scales, and per-channel scales other than 0 (a
+ * channel of zero weights), lie in [2^-40, 2^40] as f32. Every multiplier the kernels form
+ * from at most three of them (s_in * s_w / s_out, s_in / (s_out * count)) is then a normal,
+ * finite f32; real models use scales around 2^-20 .. 2^10.
+ */
+export const SCALE_RANGE: readonly [number, number] = [2 ** -40, 2 ** 40];
+
+const scaleOk = (v: unknown): boolean => {
+  if (typeof v !== 'number') return false;
+  const f = Math.fround(v);
+  return f >= SCALE_RANGE[0] && f <= SCALE_RANGE[1];
+};
+
+/**
+ * Quantization parameters a kernel can use: per-tensor scale in SCALE_RANGE, zero point
+ * an integer of the dtype's range; per-channel scales 0 or in SCALE_RANGE, one per channel
+ * of the axis.
  */
 function checkQuant(t: TensorInfo): void {
   const q = t.quant;
@@ -199,15 +261,19 @@ function checkQuant(t: TensorInfo): void {
   const bad = (msg: string): never => {
     throw new BranchyFormatError(`tensor '${t.name}': ${msg}`);
   };
+  const range = `[2^-40, 2^40] (${SCALE_RANGE[0].toPrecision(2)} .. ${SCALE_RANGE[1].toPrecision(2)}) as an f32, so that the kernels' multipliers stay finite and normal; re-quantize the model`;
   if (q.kind === 'tensor') {
     if (!(q.scale > 0 && q.scale < Infinity)) bad(`quantization scale ${q.scale} must be positive and finite`);
+    if (!scaleOk(q.scale)) bad(`quantization scale ${q.scale} is outside ${range}`);
     const [lo, hi] = t.dtype === 'u8' ? [0, 255] : t.dtype === 'i32' ? [-(2 ** 31), 2 ** 31 - 1] : [-128, 127];
     if (!Number.isInteger(q.zeroPoint) || q.zeroPoint < lo || q.zeroPoint > hi) bad(`zero point ${q.zeroPoint} is not an integer in ${lo}..${hi}`);
   } else if (q.kind === 'channel') {
     if (!Number.isInteger(q.axis) || q.axis < 0 || q.axis >= t.shape.length) bad(`quantization axis ${q.axis} is not an axis of [${t.shape.join(', ')}]`);
     if (!Array.isArray(q.scales) || q.scales.length !== t.shape[q.axis]) bad(`needs ${t.shape[q.axis]} per-channel scales, has ${q.scales?.length}`);
     if (!q.scales.every((v) => v >= 0 && v < Infinity)) bad('per-channel scales must be finite and non-negative');
-  } else bad(`unknown quantization kind ${JSON.stringify((q as { kind: unknown }).kind)}`);
+    const off = q.scales.findIndex((v) => v !== 0 && !scaleOk(v));
+    if (off >= 0) bad(`per-channel scale ${q.scales[off]} (channel ${off}) is outside ${range}`);
+  } else bad(`unknown quantization kind ${typeof (q as { kind: unknown }).kind === 'string' ? (q as { kind: string }).kind.slice(0, 20) : typeof (q as { kind: unknown }).kind}`);
 }
 
 /** Bytes per element as stored. */

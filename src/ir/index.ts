@@ -1,5 +1,6 @@
 // The graph IR (docs/ir.md). Browser-safe: no protobuf, no node: modules.
 export * from './types.js';
+export { OPS, OP_TYPES, FUSES_ACTIVATION, opDef } from './ops/index.js';
 export { checkNode, inferNode, windowOut } from './shapes.js';
 export {
   allocate, bytesPerElement, consumers, producers, storageOf, tensorMap, topoSort, validateGraph,

@@ -1,21 +1,15 @@
 // Multiply-accumulates per sample of a node: the cost model of `inspect`, the executor and the exit scheduler.
-import type { Graph, Node } from './types.js';
+import type { Graph, Node, TensorInfo } from './types.js';
+import { macsOf, workOf } from './shapes.js';
 
-const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
-
-/** MACs of one sample through a node (0 for data movement). */
-export function nodeMacs(graph: Graph, node: Node): number {
-  const t = (n: string) => graph.tensors.find((x) => x.name === n)!;
-  const out = numel(t(node.outputs[0]).shape.slice(1));
-  switch (node.op) {
-    case 'conv2d':
-      return out * node.attrs.kernel[0] * node.attrs.kernel[1] * t(node.inputs[0]).shape[3];
-    case 'dwconv2d':
-      return out * node.attrs.kernel[0] * node.attrs.kernel[1];
-    case 'gemm':
-      return out * t(node.inputs[0]).shape.at(-1)!;
-    default:
-      return 0;
-  }
+/** MACs of one sample through a node (0 for data movement). `infos`: the graph's tensors by name, if the caller has them. */
+export function nodeMacs(graph: Graph, node: Node, infos?: ReadonlyMap<string, TensorInfo>): number {
+  const m = infos ?? new Map(graph.tensors.map((t) => [t.name, t]));
+  return macsOf(node, node.inputs.map((i) => m.get(i)!), node.outputs.map((o) => m.get(o)!));
 }
 
+/** Element operations of one sample through a node (src/ir/shapes.ts workOf): what workCap bounds. */
+export function nodeWork(graph: Graph, node: Node, infos?: ReadonlyMap<string, TensorInfo>): number {
+  const m = infos ?? new Map(graph.tensors.map((t) => [t.name, t]));
+  return workOf(node, node.inputs.map((i) => m.get(i)!), node.outputs.map((o) => m.get(o)!));
+}

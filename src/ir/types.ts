@@ -1,4 +1,6 @@
 import type { ExitPlan } from './exits.js';
+import type { OPS } from './ops/index.js';
+import type { OpDef } from './ops/def.js';
 // The graph IR: plain JSON-serialisable data. A Graph says what runs; the weight bytes
 // live beside it (a Map from tensor name to typed array), never inside the JSON.
 // Activations are NHWC; every op is branchy's own, one per kernel family (docs/ir.md).
@@ -51,73 +53,10 @@ export interface Window {
   pads: [number, number, number, number];
 }
 
-/**
- * Block-structured sparsity of a conv2d / gemm's weights (docs/ir.md, "Sparse layers"): the
- * weights (still stored dense, canonical) are zero in whole blocks of `block[0]` output
- * channels x `block[1]` consecutive K (K: a gemm's input axis, a conv's KH*KW*C_in row).
- * The runtime then runs an int8 gemm / 1x1 conv with the block-sparse kernel.
- */
-export interface SparseAttr {
-  block: [number, number];
-}
-
-/** Attributes per op. Inputs are listed with each op; `?` marks an optional input. */
-export interface OpAttrs {
-  /**
-   * [x NHWC, w OHWI, b? [O]] -> [N, OH, OW, O]. Groups 1. Binary weights: w is b1 with
-   * per-channel scales alpha (real weight alpha[o] * +-1), b f32; x b1, i8 or f32; y b1
-   * (the sign of the result), i8 or f32 (docs/ir.md, "Binary layers").
-   */
-  conv2d: Window & { sparse?: SparseAttr };
-  /** [x NHWC, w [KH][KW][C*multiplier], b? [C*multiplier]]; output channel o reads input o / multiplier. */
-  dwconv2d: Window & { multiplier: number };
-  /** [x [M, K], w [N][K], b? [N]] -> [M, N]. Fully connected: y = x w^T + b. Binary weights as conv2d. */
-  gemm: { sparse?: SparseAttr };
-  /** [x NHWC]. Padded positions are ignored. ceilMode as in ONNX/PyTorch (see docs/ir.md). */
-  maxpool: Window & { ceilMode: boolean };
-  /** [x NHWC]. countIncludePad: padded positions (not the ceil-mode overhang) count in the divisor. */
-  avgpool: Window & { ceilMode: boolean; countIncludePad: boolean };
-  /** [x NHWC] -> [N, 1, 1, C]. */
-  globalavgpool: Record<string, never>;
-  /** [a, b]: b has a's shape, or is a constant of shape [C] (last axis) or [1]. */
-  add: Record<string, never>;
-  /** [a, b]: b is a constant of shape [C] (last axis) or [1]. */
-  mul: Record<string, never>;
-  /** [x0, x1, ...] joined along the last (channel) axis. */
-  concat: Record<string, never>;
-  /** [x] -> x with `shape`, same bytes in the same order (a copy when shape is unchanged). */
-  reshape: { shape: number[] };
-  /**
-   * [x NHWC] -> [N, H*W*C]. order 'nhwc': bytes unchanged (the importer permuted the
-   * consumer's weights to match); 'nchw': the values are reordered to ONNX's C,H,W order.
-   */
-  flatten: { order: 'nhwc' | 'nchw' };
-  /** [x] softmax over the last axis. */
-  softmax: Record<string, never>;
-  /** [x] the node's `act` applied element-wise. */
-  activation: Record<string, never>;
-  /** [x f32] -> i8/u8 with the output tensor's quant (round half to even, saturate). */
-  quantize: Record<string, never>;
-  /** [x i8/u8/i32] -> f32 with the input tensor's quant. */
-  dequantize: Record<string, never>;
-  /** [x i8] -> i8 from the input's quant to the output's. */
-  requantize: Record<string, never>;
-  /** [x f32 | i8] -> b1 of the same shape: the sign, bit 1 (-1) where x < 0 (i8: q < zero point), else +1. */
-  bitpack: Record<string, never>;
-}
+/** The attributes of each op, as its file in src/ir/ops declares them (the registry is the one list). */
+export type OpAttrs = { [K in keyof typeof OPS]: (typeof OPS)[K] extends OpDef<infer A> ? A : never };
 
 export type OpType = keyof OpAttrs;
-
-export const OP_TYPES: readonly OpType[] = [
-  'conv2d', 'dwconv2d', 'gemm', 'maxpool', 'avgpool', 'globalavgpool', 'add', 'mul',
-  'concat', 'reshape', 'flatten', 'softmax', 'activation', 'quantize', 'dequantize',
-  'requantize', 'bitpack',
-];
-
-/** Ops that may carry a fused activation (`act`); `activation` itself requires one. */
-export const FUSES_ACTIVATION: ReadonlySet<OpType> = new Set<OpType>([
-  'conv2d', 'dwconv2d', 'gemm', 'add', 'activation',
-]);
 
 export type NodeOf<K extends OpType> = {
   name: string;

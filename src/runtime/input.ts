@@ -17,6 +17,7 @@ import type { InputQuantize, Program, TensorSlot } from './executor.js';
 import type { Build } from './features.js';
 import { kernelFn } from './exports.js';
 import { chooseKernel } from './kernel-table.js';
+import { prepareQuantize, runConvert } from './ops/eltwise.js';
 
 type Normalize = NonNullable<Graph['normalize']>;
 
@@ -41,6 +42,9 @@ export function checkNormalize(n: unknown, channels: number, what = 'normalize')
   if (std.some((x) => x === 0)) throw new BranchyInputError(`${what}.std has a zero; pixels are divided by it`);
   return { scale, mean, std };
 }
+
+/** Inputs with more channels than this take uint8 pixels through the unfused path (no per-channel tables). */
+const MAX_TABLE_CHANNELS = 256;
 
 /** A pixel value after the model's normalisation (f64; the slot stores it as f32). */
 const normalized = (v: number, scale: number, mean: number, std: number): number => (v / scale - mean) / std;
@@ -80,11 +84,14 @@ export class InputWriter {
     this.mean = Float64Array.from({ length: c }, (_, ch) => (normalize ? normalize.mean[normalize.mean.length === 1 ? 0 : ch] : 0));
     this.std = Float64Array.from({ length: c }, (_, ch) => (normalize ? normalize.std[normalize.std.length === 1 ? 0 : ch] : 1));
     this.fused = program.inputQuantize.get(name) ?? null;
+    if (this.fused && !(normalize && c <= MAX_TABLE_CHANNELS)) this.fused = null;
     this.int8Ptr = this.fused ? program.tensors.get(this.fused.output)!.ptr : 0;
-    if (this.fused && normalize) {
+    // Images have a few channels; past MAX_TABLE_CHANNELS the tables would cost more than the
+    // unfused path (both give the same int8 values).
+    if (this.fused && normalize && c <= MAX_TABLE_CHANNELS) {
       const mem = program.mem;
       this.lut = kernelFn(mem.mod.exports, chooseKernel('u8_qs8_lut', build).kernel);
-      this.tablePtr = mem.put(this.makeTable(this.fused));
+      this.tablePtr = mem.put(this.makeTable(this.fused, build));
     }
   }
 
@@ -137,20 +144,25 @@ export class InputWriter {
     }
   }
 
-  /** Runs the 256 values of each channel through the unfused path and keeps the int8 results. */
-  private makeTable(q: InputQuantize): Int8Array {
-    const c = this.channels, n = this.slot.elements;
+  /**
+   * Runs the 256 values of each channel through the unfused path's normalisation and its
+   * quantize kernel (a 256-value instance of it), keeping the int8 results: c x 256 work.
+   */
+  private makeTable(q: InputQuantize, build: Build): Int8Array {
+    const c = this.channels;
     const mem = this.program.mem;
+    const out = this.program.tensors.get(q.output)!.info.quant as { scale: number; zeroPoint: number };
     const table = new Int8Array(c * 256);
-    for (let ch = 0; ch < c; ch++) {
-      for (let v0 = 0; v0 < 256; v0 += n) {
-        const f32 = mem.f32(this.slot.ptr, n).fill(0);
-        const count = Math.min(n, 256 - v0);
-        for (let i = 0; i < count; i++) f32[i] = normalized(v0 + i, this.scale, this.mean[ch], this.std[ch]);
-        q.quantize();
-        table.set(mem.i8(this.int8Ptr, count), ch * 256 + v0);
+    mem.temporary(() => {
+      const layer = prepareQuantize(mem, build, { n: 256, output: { scale: out.scale, zeroPoint: out.zeroPoint } });
+      const src = mem.alloc(256 * 4), dst = mem.alloc(256);
+      for (let ch = 0; ch < c; ch++) {
+        const f32 = mem.f32(src, 256);
+        for (let v = 0; v < 256; v++) f32[v] = normalized(v, this.scale, this.mean[ch], this.std[ch]);
+        runConvert(mem, layer, src, dst);
+        table.set(mem.i8(dst, 256), ch * 256);
       }
-    }
+    });
     return table;
   }
 }

@@ -86,12 +86,4 @@ export class LinearMemory {
     new Uint8Array(this.buffer, ptr, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     return ptr;
   }
-
-  /** Allocate and write a params block of i32/f32 fields (numbers are i32 unless listed in `floats`). */
-  putParams(fields: number[], floats: ReadonlySet<number> = new Set()): number {
-    const ptr = this.alloc(fields.length * 4);
-    const dv = new DataView(this.buffer, ptr, fields.length * 4);
-    fields.forEach((v, i) => (floats.has(i) ? dv.setFloat32(i * 4, v, true) : dv.setInt32(i * 4, v, true)));
-    return ptr;
-  }
 }

@@ -1,10 +1,10 @@
 // The public runtime API: load a .branchy model, run it, read named outputs.
 //
-//   const model = await load(bytes);              // Uint8Array | URL | path
+//   const model = await load(bytes);              // bytes (any view or buffer) | Blob | Response | URL | path
 //   const out = model.run(input);                 // Float32Array NCHW (as ONNX), or uint8 pixels
 //   out.logits.data; out.logits.dims;
 import { BranchyInputError, BranchyFormatError, BranchyLimitError } from '../errors.js';
-import { nodeMacs } from '../ir/macs.js';
+import { nodeMacs, nodeWork } from '../ir/macs.js';
 import { readBranchy } from '../format/branchy.js';
 import type { Graph, TensorInfo, Weights } from '../ir/types.js';
 import { validateGraph } from '../ir/graph.js';
@@ -12,9 +12,11 @@ import { compile, type Program, type TensorSlot } from './executor.js';
 import { checkNormalize, InputWriter } from './input.js';
 import { LinearMemory } from './memory.js';
 import { loadKernels, type KernelModule, type LoadKernelsOptions, type WasmSource } from './wasm.js';
+import { asBytes, isBody, isUrl, locate, readBody, readLocation, tagOf } from './bytes.js';
+import type { BodyLike, BytesLike, UrlLike } from './host-types.js';
 import type { Build } from './features.js';
 import { checkExitPlan, exitOrder, findExits, isMultiExit, type ExitPlan } from '../ir/exits.js';
-import { ExitScheduler, type ExitResult } from '../exit/scheduler.js';
+import { ExitScheduler, type ExitResult } from './scheduler.js';
 import type { ExitPolicy } from '../exit/policy.js';
 import { BranchyUnsupportedError } from '../errors.js';
 
@@ -28,6 +30,12 @@ export interface LoadOptions extends LoadKernelsOptions {
    * For services that load untrusted files: the memory cap bounds memory, this bounds work.
    */
   macsCap?: number;
+  /**
+   * Refuse models whose one sample takes more element operations than this (MACs, plus every
+   * element each op reads and writes, plus a pool's window taps; default: no limit). Unlike
+   * macsCap it bounds pools, activations and copies too: with macsCap, the bound on a run's time.
+   */
+  workCap?: number;
   /**
    * How uint8 pixels become the model's float input, (x / scale - mean[c]) / std[c], instead of
    * the file's own normalisation (or where it has none): e.g. { scale: 255 } for a model that
@@ -100,7 +108,7 @@ export class Model {
   readonly info: ModelInfo;
   private readonly program: Program;
   private readonly graph: Graph;
-  private readonly scheduler: ExitScheduler | null;
+  private scheduler: ExitScheduler | null;
   private readonly writers: ReadonlyMap<string, InputWriter>;
 
   /** Bytes of wasm linear memory this model holds now (weights, params, arena). */
@@ -131,31 +139,30 @@ export class Model {
   }
 
   /**
-   * Classify a batch with early exits: each sample runs only as deep as `policy` needs.
-   * Returns one result per sample (batch results equal one-by-one results).
+   * Classify a batch with early exits: each sample runs only as deep as `policy` needs (a model
+   * with one output of logits answers at its only exit). Returns one result per sample (batch
+   * results equal one-by-one results).
    */
   classify(input: ModelInput, options: ClassifyOptions = {}): ExitResult[] {
-    if (!this.scheduler) {
-      throw new BranchyUnsupportedError('this model has no early exits (outputs exit0 … exitN); use run()');
-    }
+    const scheduler = this.exitScheduler();
     const feeds = this.feeds(input);
     const layout = checkLayout(options.layout);
     const out: ExitResult[] = [];
     for (let b = 0; b < feeds[0].batch; b++) {
       for (const f of feeds) f.writer.write(f.data, b, layout);
-      out.push(this.scheduler.run(options.policy ?? FULL));
+      out.push(scheduler.run(options.policy ?? FULL));
     }
     return out;
   }
 
   /** Measured milliseconds of each exit's stage, head and predictor (measures on `input`). */
   measureExits(input: ModelInput, options: RunOptions = {}): { stage: number; head: number; predictor: number }[] {
-    if (!this.scheduler) throw new BranchyUnsupportedError('this model has no early exits');
+    const scheduler = this.exitScheduler();
     const feeds = this.feeds(input);
     const layout = checkLayout(options.layout);
     for (const f of feeds) f.writer.write(f.data, 0, layout);
-    this.scheduler.measure();
-    return this.scheduler.measuredMs();
+    scheduler.measure();
+    return scheduler.measuredMs();
   }
 
   /**
@@ -166,14 +173,12 @@ export class Model {
   run(input: ModelInput, options?: RunOptions): Record<string, OutputTensor>;
   run(input: ModelInput, options: ClassifyOptions = {}): Record<string, OutputTensor> | ExitResult {
     if (options.policy) {
-      if (!this.scheduler) {
-        throw new BranchyUnsupportedError('this model has no early exits (outputs exit0 … exitN); use run()');
-      }
+      const scheduler = this.exitScheduler();
       const feeds = this.feeds(input);
       if (feeds[0].batch !== 1) throw new BranchyInputError(`run() with a policy takes one sample, got ${feeds[0].batch}; use classify() for a batch`);
       const layout = checkLayout(options.layout);
       for (const f of feeds) f.writer.write(f.data, 0, layout);
-      return this.scheduler.run(options.policy);
+      return scheduler.run(options.policy);
     }
     const feeds = this.feeds(input);
     const layout = checkLayout(options.layout);
@@ -218,6 +223,22 @@ export class Model {
         }
       }
     }
+  }
+
+  /**
+   * The exit scheduler; a single-output classifier gets a one-exit plan on first use, so that
+   * classify() and run(x, { policy }) answer at its only exit.
+   */
+  private exitScheduler(): ExitScheduler {
+    if (this.scheduler) return this.scheduler;
+    const plan = onlyExit(this.graph, this.program);
+    if (!plan) {
+      const outs = this.info.outputs.map((o) => `'${o.name}' ${o.dtype} [${o.dims.join(', ')}]`).join(', ');
+      throw new BranchyUnsupportedError(
+        `classify() needs early exits (outputs exit0 … exitN) or one output of f32 logits per sample; this model outputs ${outs}: use run()`,
+      );
+    }
+    return (this.scheduler = new ExitScheduler(this.program, plan, this.info.build));
   }
 
   private feeds(input: ModelInput) {
@@ -282,6 +303,15 @@ export class Model {
   }
 }
 
+/** A single-output classifier (one f32 vector of logits per sample) as a plan with one exit: the whole program. */
+function onlyExit(graph: Graph, program: Program): ExitPlan | null {
+  if (graph.outputs.length !== 1) return null;
+  const t = program.tensors.get(graph.outputs[0])!.info;
+  if (t.dtype !== 'f32' || t.shape.slice(1).filter((d) => d > 1).length !== 1) return null;
+  const stage = program.steps.reduce((a, s) => a + s.macs, 0);
+  return { stages: [program.steps.map((s) => s.node.name)], exits: [{ output: graph.outputs[0], head: [], macs: { stage, head: 0, predictor: 0 } }] };
+}
+
 /** Compile an in-memory graph (what `branchy/convert` produces) into a runnable model. */
 export async function fromGraph(graph: Graph, weights: Weights, options: LoadOptions = {}): Promise<Model> {
   validateGraph(graph, { weights });
@@ -305,9 +335,16 @@ async function compileModel(graph: Graph, weights: Weights, options: LoadOptions
     const t = graph.tensors.find((x) => x.name === name)!;
     if (t.dtype !== 'f32') throw new BranchyFormatError(`input '${name}' is ${t.dtype}; branchy models take f32 inputs (quantize inside the graph)`);
   }
-  const macs = graph.nodes.reduce((a, n) => a + nodeMacs(graph, n), 0);
+  const infos = new Map(graph.tensors.map((t) => [t.name, t]));
+  const macs = graph.nodes.reduce((a, n) => a + nodeMacs(graph, n, infos), 0);
   if (options.macsCap !== undefined && !(macs <= options.macsCap)) {
     throw new BranchyLimitError(`the model needs ${macs} multiply-accumulates per sample, above macsCap ${options.macsCap}; raise macsCap to run it`);
+  }
+  if (options.workCap !== undefined) {
+    const work = graph.nodes.reduce((a, n) => a + nodeWork(graph, n, infos), 0);
+    if (!(work <= options.workCap)) {
+      throw new BranchyLimitError(`the model needs ${work} element operations per sample, above workCap ${options.workCap}; raise workCap to run it`);
+    }
   }
   if (options.normalize !== undefined) {
     const t = graph.tensors.find((x) => x.name === graph.inputs[0])!;
@@ -325,32 +362,31 @@ async function compileModel(graph: Graph, weights: Weights, options: LoadOptions
   return new Model(graph, program, kernels.build, plan);
 }
 
-/** Load a .branchy model from bytes, a URL, or (in Node) a file path. */
-export async function load(source: Uint8Array | ArrayBuffer | URL | string, options: LoadOptions = {}): Promise<Model> {
+/**
+ * Where load() takes a model from: its bytes (Uint8Array, Node Buffer, DataView or any view,
+ * ArrayBuffer, SharedArrayBuffer), a Blob or a fetch Response, a URL, or a string (a URL, or in
+ * Node, Deno and Bun a file path).
+ */
+export type ModelSource = BytesLike | BodyLike | UrlLike | string;
+
+/** Load a .branchy model from bytes, a Blob or Response, a URL, or (Node, Deno, Bun) a file path. */
+export async function load(source: ModelSource, options: LoadOptions = {}): Promise<Model> {
   const kernelsLoading = startKernels(options);
   const bytes = await readBytes(source);
   const { graph, weights } = readBranchy(bytes);
   return compileModel(graph, weights, options, kernelsLoading);
 }
 
-async function readBytes(source: Uint8Array | ArrayBuffer | URL | string): Promise<Uint8Array> {
-  if (source instanceof Uint8Array) return source;
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  const url = typeof source === 'string' ? pathOrUrl(source) : source;
-  if (url.protocol === 'file:') {
-    const fsName = 'node:fs/promises';
-    const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises');
-    return new Uint8Array(await fs.readFile(url));
-  }
-  const res = await fetch(url);
-  if (!res.ok) throw new BranchyFormatError(`fetching ${url.href} failed: HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
-}
-
-function pathOrUrl(s: string): URL {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) return new URL(s);
-  const abs = s.startsWith('/') ? s : `${globalThis.process?.cwd?.() ?? ''}/${s}`;
-  return new URL(`file://${abs}`);
+/** @internal The bytes of a model source, as load() reads them. */
+export async function readBytes(source: ModelSource): Promise<Uint8Array> {
+  const bytes = asBytes(source);
+  if (bytes) return bytes;
+  if (typeof source === 'string') return readLocation(locate(source), BranchyInputError, 'the model');
+  if (isUrl(source)) return readLocation(source.href, BranchyInputError, 'the model');
+  if (isBody(source)) return readBody(source, BranchyInputError, 'the model');
+  throw new BranchyInputError(
+    `load() takes the model as bytes (Uint8Array, Buffer, ArrayBuffer, any view), a Blob or Response, a URL or a path; got ${tagOf(source)}`,
+  );
 }
 
 export type { WasmSource };

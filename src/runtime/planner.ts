@@ -20,29 +20,56 @@ export interface ArenaPlan {
   size: number;
 }
 
+/**
+ * Buffers by step: `at(s)` lists the buffers added so far that are alive at step s. Queries
+ * and insertions cost the lifetime's length times the buffers alive, so planning a chain of
+ * n layers is linear in n (a first-fit planner must look at every buffer alive beside the
+ * one it places; only a graph keeping O(n) buffers alive at once costs O(n^2)).
+ */
+class AliveByStep {
+  private readonly steps: number[][] = [];
+  private readonly stamp: Int32Array;
+  private tick = 0;
+  constructor(count: number) {
+    this.stamp = new Int32Array(count).fill(-1);
+  }
+  add(i: number, first: number, last: number): void {
+    for (let s = first; s <= last; s++) (this.steps[s] ??= []).push(i);
+  }
+  /** Every buffer alive at some step of [first, last], each once. */
+  overlapping(first: number, last: number): number[] {
+    const t = this.tick++;
+    const out: number[] = [];
+    for (let s = first; s <= last; s++) {
+      for (const j of this.steps[s] ?? []) {
+        if (this.stamp[j] !== t) (this.stamp[j] = t, out.push(j));
+      }
+    }
+    return out;
+  }
+}
+
 /** Plan one arena for the requests. Every offset is 16-byte aligned and every buffer
  * keeps READ_PAST spare bytes after it, so SIMD loads may run over its end. */
 export function planArena(requests: readonly BufferRequest[]): ArenaPlan {
   const order = requests.map((_, i) => i).sort((a, b) => requests[b].size - requests[a].size || a - b);
   const offsets = new Array<number>(requests.length).fill(-1);
-  const placed: number[] = [];
+  const alive = new AliveByStep(requests.length);
+  const span = (j: number): number => alignUp(requests[j].size + READ_PAST, ALIGN);
   let size = 0;
   for (const i of order) {
     const r = requests[i];
     if (!(r.first <= r.last)) throw new RangeError(`buffer ${i}: first use ${r.first} after last use ${r.last}`);
-    const need = alignUp(r.size + READ_PAST, ALIGN);
+    const need = span(i);
     // Intervals in the arena taken by buffers alive at the same time, by offset.
-    const busy = placed
-      .filter((j) => requests[j].first <= r.last && r.first <= requests[j].last)
-      .map((j) => [offsets[j], offsets[j] + alignUp(requests[j].size + READ_PAST, ALIGN)] as const)
-      .sort((a, b) => a[0] - b[0]);
+    const busy = alive.overlapping(r.first, r.last).sort((a, b) => offsets[a] - offsets[b]);
     let at = 0;
-    for (const [s, e] of busy) {
-      if (at + need <= s) break;
-      at = Math.max(at, e);
+    for (const j of busy) {
+      if (at + need <= offsets[j]) break;
+      at = Math.max(at, offsets[j] + span(j));
     }
     offsets[i] = at;
-    placed.push(i);
+    alive.add(i, r.first, r.last);
     size = Math.max(size, at + need);
   }
   return { offsets, size };
@@ -73,14 +100,16 @@ export function checkPlacement(buffers: readonly PlacedBuffer[], lo: number, hi:
       throw new Error(`internal: buffer '${b.name}' [${b.ptr}, ${end}) is outside linear memory [${lo}, ${hi}) or misaligned (a planner bug; please report)`);
     }
   }
-  // Sweep by address: only buffers whose bytes overlap need their lifetimes compared.
-  const byPtr = buffers.slice().sort((a, b) => a.ptr - b.ptr);
-  for (let i = 0; i < byPtr.length; i++) {
-    const a = byPtr[i];
-    const end = a.ptr + a.size + READ_PAST;
-    for (let j = i + 1; j < byPtr.length && byPtr[j].ptr < end; j++) {
-      const b = byPtr[j];
-      if (a.size > 0 && b.size > 0 && a.first <= b.last && b.first <= a.last) {
+  // At every step, the buffers alive then must not share a byte: sorted by address, each
+  // must end before the next begins.
+  const alive = new AliveByStep(buffers.length);
+  buffers.forEach((b, i) => b.size > 0 && alive.add(i, b.first, b.last));
+  const last = buffers.reduce((m, b) => Math.max(m, b.last), -1);
+  for (let s = 0; s <= last; s++) {
+    const at = alive.overlapping(s, s).sort((x, y) => buffers[x].ptr - buffers[y].ptr);
+    for (let k = 1; k < at.length; k++) {
+      const a = buffers[at[k - 1]], b = buffers[at[k]];
+      if (a.ptr + a.size + READ_PAST > b.ptr) {
         throw new Error(`internal: buffers '${a.name}' and '${b.name}' share bytes while both are alive (a planner bug; please report)`);
       }
     }

@@ -1,18 +1,19 @@
 // A model that runs in a worker, behind promises:
 //
-//   const w = await loadInWorker('models/x.branchy');        // bytes, URL or (Node) path
+//   const w = await loadInWorker('models/x.branchy');        // what load() takes; options.wasm too
 //   const r = await w.run(pixels, { policy: { kind: 'entropy', thresholds: [0.05] } });
 //   await w.terminate();
 //
 // Answers come back transferred (no copy). Inputs are copied unless `transfer: true` hands
 // their buffers to the worker (the caller's arrays are then detached).
 import { BranchyInputError } from '../errors.js';
-import type { ClassifyOptions, LoadOptions, ModelInfo, ModelInput, OutputTensor, RunOptions } from '../runtime/model.js';
+import type { ClassifyOptions, LoadOptions, ModelInfo, ModelInput, ModelSource, OutputTensor, RunOptions } from '../runtime/model.js';
 import type { ExitPolicy } from '../exit/policy.js';
-import type { ExitResult } from '../exit/scheduler.js';
-import type { WasmSource } from '../runtime/wasm.js';
+import type { ExitResult } from '../runtime/scheduler.js';
+import type { WasmBuilds, WasmSource } from '../runtime/wasm.js';
+import { asBytes, isBody, isUrl, readBody } from '../runtime/bytes.js';
 import { spawn, type Endpoint, type SpawnOptions } from './endpoint.js';
-import { decodeError, inputArrays, ownedBuffers, type ModelSource, type Reply, type Request, type RequestBody } from './protocol.js';
+import { decodeError, inputArrays, ownedBuffers, type Reply, type Request, type RequestBody } from './protocol.js';
 
 export interface WorkerLoadOptions extends LoadOptions, SpawnOptions {
   /** Hand the model bytes' buffer to the worker instead of copying it (the caller's array is detached). */
@@ -24,23 +25,32 @@ export interface WorkerRunOptions extends ClassifyOptions {
   transfer?: boolean;
 }
 
-type Source = Uint8Array | ArrayBuffer | URL | string;
-
-/** A string that is not a URL: resolved against the page in a browser, kept as a path in Node. */
-function sourceFor(src: Source): ModelSource {
-  if (src instanceof URL) return src.href;
-  if (typeof src !== 'string') return src;
+/**
+ * What the worker is sent: bytes as a Uint8Array (a Blob's or Response's read here), a URL as
+ * its href, a string that is not a URL resolved against the page in a browser (a path in Node).
+ */
+async function sourceFor(src: ModelSource): Promise<Uint8Array | string> {
+  const bytes = asBytes(src);
+  if (bytes) return bytes;
+  if (isUrl(src)) return src.href;
+  if (isBody(src)) return readBody(src, BranchyInputError, 'the model');
+  if (typeof src !== 'string') throw new BranchyInputError(`loadInWorker() takes the model as bytes, a Blob or Response, a URL or a path; got ${Object.prototype.toString.call(src)}`);
   const base = (globalThis as { location?: { href: string } }).location?.href;
   return base && !/^[a-z][a-z0-9+.-]*:/i.test(src) ? new URL(src, base).href : src;
 }
 
-/** LoadOptions with URL objects made cloneable. */
+/** The builds with URL objects made cloneable (hrefs); modules and bytes clone as they are. */
+function cloneableBuilds(builds: WasmBuilds | undefined): WasmBuilds | undefined {
+  if (!builds || typeof builds !== 'object') return builds;
+  const out: Record<string, WasmSource> = {};
+  for (const [k, v] of Object.entries(builds)) out[k] = isUrl(v) ? v.href : v;
+  return out;
+}
+
+/** LoadOptions that survive structured clone. */
 function cloneableOptions(o: WorkerLoadOptions): LoadOptions {
   const { workerUrl: _w, transfer: _t, ...rest } = o;
-  if (!rest.source) return rest;
-  const source: Record<string, WasmSource> = {};
-  for (const [k, v] of Object.entries(rest.source)) source[k] = v instanceof URL ? v.href : v;
-  return { ...rest, source };
+  return { ...rest, wasm: cloneableBuilds(rest.wasm), source: cloneableBuilds(rest.source) };
 }
 
 export class WorkerModel {
@@ -77,7 +87,7 @@ export class WorkerModel {
   }
 
   /** @internal */
-  request<T>(req: RequestBody, transfer: Transferable[]): Promise<T> {
+  request<T>(req: RequestBody, transfer: ArrayBuffer[]): Promise<T> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -118,11 +128,11 @@ export class WorkerModel {
 }
 
 /** Load a .branchy model into a new worker (Web Worker in browsers, worker_threads in Node). */
-export async function loadInWorker(source: Source, options: WorkerLoadOptions = {}): Promise<WorkerModel> {
+export async function loadInWorker(source: ModelSource, options: WorkerLoadOptions = {}): Promise<WorkerModel> {
+  const src = await sourceFor(source);
   const endpoint = await spawn(options);
   const model = new WorkerModel(endpoint);
-  const src = sourceFor(source);
-  const transfer = options.transfer && typeof src !== 'string' ? ownedBuffers([src instanceof ArrayBuffer ? new Uint8Array(src) : src]) : [];
+  const transfer = options.transfer && typeof src !== 'string' ? ownedBuffers([src]) : [];
   // A message posted before the worker's listener exists may be lost: wait for 'ready'.
   await model.started;
   try {

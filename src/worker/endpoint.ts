@@ -3,10 +3,12 @@
 // so that the browser build never names a node: module statically).
 import { BranchyWasmError } from '../errors.js';
 import type { Reply, Request } from './protocol.js';
+import type { UrlLike } from '../runtime/host-types.js';
+import { isUrl } from '../runtime/bytes.js';
 
 /** The main thread's handle on one worker. */
 export interface Endpoint {
-  post(msg: Request, transfer: Transferable[]): void;
+  post(msg: Request, transfer: ArrayBuffer[]): void;
   /** Called with every reply; `fail` when the worker dies or its script cannot load. */
   listen(reply: (msg: Reply) => void, fail: (err: Error) => void): void;
   terminate(): Promise<void>;
@@ -19,11 +21,17 @@ export interface SpawnOptions {
    * The worker script: this package's `dist/worker/entry.js` by default. Set it when a bundler
    * moves the script, or to a bootstrap that loads the entry some other way.
    */
-  workerUrl?: URL | string;
+  workerUrl?: UrlLike | string;
 }
 
-export function defaultWorkerUrl(): URL {
-  return new URL('./entry.js', import.meta.url);
+/** This package's worker script, next to this module (throws a BranchyWasmError where modules have no URL). */
+export function defaultWorkerUrl(): UrlLike {
+  const base = (import.meta as { url?: unknown }).url;
+  try {
+    return new URL('./entry.js', base as string);
+  } catch {
+    throw new BranchyWasmError(`cannot find the worker script: this runtime gives branchy's module no URL (import.meta.url is ${String(base)}); pass workerUrl, or use load() on this thread`);
+  }
 }
 
 interface WebWorkerLike {
@@ -41,7 +49,8 @@ interface NodeWorkerLike {
 }
 
 export async function spawn(options: SpawnOptions = {}): Promise<Endpoint> {
-  const url = options.workerUrl ?? defaultWorkerUrl();
+  const given = options.workerUrl ?? defaultWorkerUrl();
+  const url = isUrl(given) ? given.href : String(given);
   const WebWorker = (globalThis as { Worker?: new (u: URL | string, o: { type: 'module' }) => WebWorkerLike }).Worker;
   if (typeof WebWorker === 'function') {
     const w = new WebWorker(url, { type: 'module' });
@@ -63,7 +72,7 @@ export async function spawn(options: SpawnOptions = {}): Promise<Endpoint> {
   } catch {
     throw new BranchyWasmError('this runtime has neither Web Workers nor worker_threads; use load() on the main thread');
   }
-  const w = new wt.Worker(url instanceof URL || /^[a-z]+:/i.test(url) ? new URL(url) : url);
+  const w = new wt.Worker(/^[a-z][a-z0-9+.-]+:/i.test(url) ? new URL(url) : url);
   return {
     post: (msg, transfer) => w.postMessage(msg, transfer),
     listen(reply, fail) {

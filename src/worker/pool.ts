@@ -2,9 +2,9 @@
 // the worker with the fewest requests in flight. Calls are independent; answers come back
 // per call, so the order of results is the order of the calls that asked for them.
 import { BranchyInputError } from '../errors.js';
-import type { ModelInfo, ModelInput, OutputTensor, RunOptions } from '../runtime/model.js';
+import type { ModelInfo, ModelInput, ModelSource, OutputTensor, RunOptions } from '../runtime/model.js';
 import type { ExitPolicy } from '../exit/policy.js';
-import type { ExitResult } from '../exit/scheduler.js';
+import type { ExitResult } from '../runtime/scheduler.js';
 import { loadInWorker, type WorkerLoadOptions, type WorkerModel, type WorkerRunOptions } from './client.js';
 
 export interface PoolOptions extends Omit<WorkerLoadOptions, 'transfer'> {
@@ -27,7 +27,7 @@ function defaultSize(): number {
 }
 
 /** Start `size` workers, each with its own copy of the model. */
-export async function createPool(source: Uint8Array | ArrayBuffer | URL | string, options: PoolOptions = {}): Promise<Pool> {
+export async function createPool(source: ModelSource, options: PoolOptions = {}): Promise<Pool> {
   const size = options.size ?? defaultSize();
   if (!Number.isInteger(size) || size < 1) throw new BranchyInputError(`pool size must be a whole number ≥ 1, got ${size}`);
   const settled = await Promise.allSettled(Array.from({ length: size }, () => loadInWorker(source, options)));

@@ -9,7 +9,7 @@ import {
   BranchyWasmError,
 } from '../errors.js';
 import type { ClassifyOptions, LoadOptions, ModelInfo, ModelInput, OutputTensor } from '../runtime/model.js';
-import type { ExitResult } from '../exit/scheduler.js';
+import type { ExitResult } from '../runtime/scheduler.js';
 
 /** A model's bytes, or where to fetch them (URL href, or a file path in Node). */
 export type ModelSource = Uint8Array | ArrayBuffer | string;

@@ -21,7 +21,16 @@ describe('the browser entry imports nothing Node-only', () => {
     expect(g.files).toContain('src/exit/policy.ts');
     expect(g.files).toContain('src/worker/client.ts');
     // The Node-only paths are guarded dynamic imports of a computed name (fs, worker_threads).
-    for (const f of g.computed) expect(f).toMatch(/^src\/(runtime\/(wasm|model)|worker\/(endpoint|entry))\.ts$/);
+    for (const f of g.computed) expect(f).toMatch(/^src\/(runtime\/bytes|worker\/(endpoint|entry))\.ts$/);
+  });
+
+  it('the workerd and deno entries reach the same runtime and, besides it, only the three kernel builds', () => {
+    for (const entry of ['src/entry/workerd.js', 'src/entry/deno.js']) {
+      const g = importGraph([at(entry)], root);
+      expect(g.external, entry).toEqual([]);
+      expect(g.files.filter((f) => /^src\/(convert|cli)\//.test(f)), entry).toEqual([]);
+      expect(g.wasm, entry).toEqual(['scalar', 'simd', 'relaxed'].map((b) => `${entry} -> ../../build/branchy.${b}.wasm`));
+    }
   });
 
   it.skipIf(!existsSync(at('dist/index.js')))('dist/index.js and dist/worker/entry.js (what the package exports) too', () => {

@@ -12,6 +12,8 @@ export interface ImportGraph {
   external: string[];
   /** Dynamic imports whose specifier is computed (not a string literal): `file`. */
   computed: string[];
+  /** Relative imports of .wasm files (modules a host binds: the workerd and deno entries), not followed: `file -> specifier`. */
+  wasm: string[];
 }
 
 const STATIC = /(?:^|[;\s}])(?:import|export)\s+(?:[\w*\s{},$]*?\s+from\s+)?['"]([^'"]+)['"]/g;
@@ -36,6 +38,7 @@ export function importGraph(entries: string[], rootDir: string): ImportGraph {
   const seen = new Set<string>();
   const external: string[] = [];
   const computed: string[] = [];
+  const wasm: string[] = [];
   const todo = entries.map((e) => path.resolve(e));
   while (todo.length) {
     const file = todo.pop()!;
@@ -49,9 +52,10 @@ export function importGraph(entries: string[], rootDir: string): ImportGraph {
       else computed.push(rel);
     }
     for (const s of specs) {
-      if (s.startsWith('./') || s.startsWith('../')) todo.push(resolve(file, s));
+      if (s.endsWith('.wasm')) wasm.push(`${rel} -> ${s}`);
+      else if (s.startsWith('./') || s.startsWith('../')) todo.push(resolve(file, s));
       else external.push(`${rel} -> ${s}`);
     }
   }
-  return { files: [...seen].map((f) => path.relative(rootDir, f)).sort(), external, computed };
+  return { files: [...seen].map((f) => path.relative(rootDir, f)).sort(), external, computed, wasm };
 }

@@ -36,7 +36,7 @@ export class FuzzFailure extends Error {
 const modules = new Map<Build, WebAssembly.Module>();
 function source(build: Build): WebAssembly.Module {
   let m = modules.get(build);
-  if (!m) modules.set(build, (m = new WebAssembly.Module(readFileSync(fileURLToPath(defaultWasmUrl(build))))));
+  if (!m) modules.set(build, (m = new WebAssembly.Module(readFileSync(fileURLToPath(defaultWasmUrl(build).href)))));
   return m;
 }
 

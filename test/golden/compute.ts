@@ -32,9 +32,11 @@ function canon(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** The graph (tensors in name order: their list order means nothing) and its weights. */
 export function graphDigest(graph: Graph, weights: Weights): string {
   const names = [...weights.keys()].sort();
-  return sha([canon(graph), ...names.flatMap((n) => [n, weights.get(n)!])]);
+  const tensors = [...graph.tensors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return sha([canon({ ...graph, tensors }), ...names.flatMap((n) => [n, weights.get(n)!])]);
 }
 
 /** Seeded inputs for a model: f32 values in [-1.5, 1.5] (NCHW as info says), and uint8 pixels when it normalises. */

@@ -14,15 +14,12 @@ import {
 } from '../../src/runtime/ops/b1.js';
 import { b1Threshold, b1Affine } from '../../src/runtime/ops/b1-transform.js';
 import { chooseKernel } from '../../src/runtime/kernel-table.js';
+import { kernelsOf } from '../../src/runtime/manifest.js';
 import type { Build } from '../../src/runtime/features.js';
 import type { LinearMemory } from '../../src/runtime/memory.js';
 
 const SENTINEL = 0x5a;
-const simd = (build: Build): boolean => build !== 'scalar';
 
-function kernelsOf(build: Build, scalar: string, wasmsimd: string): string[] {
-  return simd(build) ? [scalar, wasmsimd] : [scalar];
-}
 
 /** Allocates `bytes` of output followed by 16 sentinel bytes; check() throws if any was overwritten. */
 function guarded(mem: LinearMemory, bytes: number): { ptr: number; read(): Uint8Array } {
@@ -74,8 +71,8 @@ describe('b1 bitpack', () => {
         for (const build of TEST_BUILDS) {
           for (const [dtype, data, want] of [['int8', x, wantQ], ['f32', xf, wantF]] as const) {
             const ks = dtype === 'int8'
-              ? kernelsOf(build, 'b1_bitpack_qs8_x1__scalar', 'b1_bitpack_qs8_x16__wasmsimd')
-              : kernelsOf(build, 'b1_bitpack_f32_x1__scalar', 'b1_bitpack_f32_x16__wasmsimd');
+              ? kernelsOf('b1_bitpack_qs8', build)
+              : kernelsOf('b1_bitpack_f32', build);
             for (const kernel of ks) {
               const mem = await memoryFor(build);
               const layer = prepareB1Bitpack(mem, build, { rows, channels, dtype, zeroPoint: zp, kernel });
@@ -242,7 +239,7 @@ describe('b1 conv2d (bits in)', () => {
     for (const c of all) {
       const want = convWant(c, b1ConvRef(c.a, c.x, c.w, c.mul, c.add, c.out));
       for (const build of TEST_BUILDS) {
-        for (const kernel of kernelsOf(build, 'b1_conv_4x8__scalar', 'b1_conv_4x8__wasmsimd')) {
+        for (const kernel of kernelsOf('b1_conv', build)) {
           expectEqual(await runConv(build, kernel, c), want, `${kernel} (${build}) ${describeConv(c)}`);
           checked++;
         }
@@ -266,7 +263,7 @@ describe('b1 conv2d (bits in)', () => {
           c.add.fill(0);
           const want = convWant(c, b1ConvRef(c.a, c.x, c.w, c.mul, c.add, c.out));
           for (const build of TEST_BUILDS) {
-            for (const kernel of kernelsOf(build, 'b1_conv_4x8__scalar', 'b1_conv_4x8__wasmsimd')) {
+            for (const kernel of kernelsOf('b1_conv', build)) {
               expectEqual(await runConv(build, kernel, c), want, `${kernel} (${build}) ${describeConv(c)}`);
             }
           }
@@ -312,7 +309,7 @@ describe('b1 fully connected (bits in)', () => {
         const t = transformFor(rng, N, K, kind);
         const want = convWant({ out: t.out, a: { cOut: N } }, b1ConvRef(fcArgs(M, K, N), x, w, t.mul, t.add, t.out));
         for (const build of TEST_BUILDS) {
-          for (const kernel of kernelsOf(build, 'b1_gemm_4x8__scalar', 'b1_gemm_4x8__wasmsimd')) {
+          for (const kernel of kernelsOf('b1_gemm', build)) {
             const mem = await memoryFor(build);
             const layer = prepareB1Gemm(mem, build, { n: N, k: K, weights: w, mul: t.mul, add: t.add, out: t.out, kernel });
             const a = mem.put(packSignsRef(x, K));
@@ -375,7 +372,7 @@ describe('binary weights x int8 activations', () => {
       const want = qs8B1wConvRef(c.a, c.xq, c.zpIn, c.w, c.mul, c.add, c.out);
       const wantB = new Uint8Array(want.buffer);
       for (const build of TEST_BUILDS) {
-        for (const kernel of kernelsOf(build, 'qs8_b1w_conv_2x4c8__scalar', 'qs8_b1w_conv_2x4c8__wasmsimd')) {
+        for (const kernel of kernelsOf('qs8_b1w_conv', build)) {
           expectEqual(await runB1wConv(build, kernel, c), wantB, `${kernel} (${build}) ${describeConv(c)} zpIn=${c.zpIn}`);
         }
       }
@@ -397,7 +394,7 @@ describe('binary weights x int8 activations', () => {
       const add = Float32Array.from({ length: N }, () => Math.fround(rng.next() - 0.5));
       const want = new Uint8Array(qs8B1wConvRef(fcArgs(M, K, N), x, zpIn, w, mul, add, out).buffer);
       for (const build of TEST_BUILDS) {
-        for (const kernel of kernelsOf(build, 'qs8_b1w_gemm_2x4c8__scalar', 'qs8_b1w_gemm_2x4c8__wasmsimd')) {
+        for (const kernel of kernelsOf('qs8_b1w_gemm', build)) {
           const mem = await memoryFor(build);
           const layer = prepareQs8B1wGemm(mem, build, { n: N, k: K, weights: w, mul, add, zpIn, out, kernel });
           const a = mem.put(x);
@@ -429,7 +426,7 @@ describe('b1 kernel table', () => {
     const c = makeConvCase(new Rng(5), 'hot', { n: 1, h: 8, w: 8, cIn: 70, cOut: 20, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1 }, { out: 'int8' });
     const want = convWant(c, b1ConvRef(c.a, c.x, c.w, c.mul, c.add, c.out));
     for (const build of TEST_BUILDS) {
-      for (const kernel of kernelsOf(build, 'b1_conv_4x8__scalar', 'b1_conv_4x8__wasmsimd')) {
+      for (const kernel of kernelsOf('b1_conv', build)) {
         const t0 = performance.now();
         let got = await runConv(build, kernel, c);
         while (performance.now() - t0 < 60) got = await runConv(build, kernel, c);

@@ -13,17 +13,14 @@ import {
   prepareAdd, prepareConcat, prepareDequantize, prepareMulChannel, prepareQuantize, prepareRequantize,
   runAdd, runConcat, runConvert, runMulChannel,
 } from '../../src/runtime/ops/eltwise.js';
-import { chooseKernel } from '../../src/runtime/kernel-table.js';
+import { kernelsOf } from '../../src/runtime/manifest.js';
 import type { Build } from '../../src/runtime/features.js';
 import type { LinearMemory } from '../../src/runtime/memory.js';
 
 const SENTINEL = 0x5a;
 
-function kernelsFor(op: string, build: Build): string[] {
-  const k = chooseKernel(op, build).kernel;
-  const twin = chooseKernel(op, 'scalar').kernel;
-  return k === twin ? [k] : [k, twin];
-}
+/** Every kernel of an op that a build has (the manifest's: the table's choice and its scalar twin). */
+const kernelsFor = (op: string, build: Build): string[] => kernelsOf(op, build);
 
 function sentinelOut(mem: LinearMemory, bytes: number): number {
   const y = mem.alloc(bytes);

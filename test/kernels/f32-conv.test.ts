@@ -8,7 +8,7 @@ import { memoryFor, TEST_BUILDS } from '../helpers/wasm.js';
 import { dwOutSize, type DwRefArgs } from '../reference/qs8-dwconv.js';
 import { f32ConvRef, f32DwconvRef, f32GemmRef, type RefOut } from '../reference/f32-conv.js';
 import { prepareF32Conv, prepareF32Dwconv, prepareF32Gemm, runF32Conv, runF32Dwconv, runF32Gemm } from '../../src/runtime/ops/f32-conv.js';
-import { chooseKernel } from '../../src/runtime/kernel-table.js';
+import { kernelsOf } from '../../src/runtime/manifest.js';
 import type { Build } from '../../src/runtime/features.js';
 import type { LinearMemory } from '../../src/runtime/memory.js';
 
@@ -46,10 +46,9 @@ function check(got: Float32Array, ref: RefOut, what: string): void {
   }
 }
 
+/** Every kernel of these ops that a build has (the manifest's: the table's choice and its scalar twin). */
 function twins(build: Build, ...ops: string[]): string[] {
-  const names = new Set(ops.map((op) => chooseKernel(op, build).kernel));
-  if (build !== 'scalar') for (const k of [...names]) names.add(k.replace('__wasmsimd', '__scalar'));
-  return [...names];
+  return ops.flatMap((op) => kernelsOf(op, build));
 }
 
 /** Run `f` writing `n` floats at a fresh output pointer with a guard after it; return the floats. */

@@ -12,18 +12,14 @@ import type { Quant } from '../reference/eltwise.js';
 import {
   poolOutputSize, preparePool2d, prepareGlobalAvgPool, runGlobalAvgPool, runPool2d, type PoolDType,
 } from '../../src/runtime/ops/pool.js';
-import { chooseKernel } from '../../src/runtime/kernel-table.js';
+import { kernelsOf } from '../../src/runtime/manifest.js';
 import type { Build } from '../../src/runtime/features.js';
 import type { LinearMemory } from '../../src/runtime/memory.js';
 
 const SENTINEL = 0x5a;
 
-/** The table's kernel for a build plus, in SIMD builds, the scalar twin. */
-function kernelsFor(op: string, build: Build): string[] {
-  const k = chooseKernel(op, build).kernel;
-  const twin = chooseKernel(op, 'scalar').kernel;
-  return k === twin ? [k] : [k, twin];
-}
+/** Every kernel of an op that a build has (the manifest's: the table's choice and its scalar twin). */
+const kernelsFor = (op: string, build: Build): string[] => kernelsOf(op, build);
 
 
 /** Allocate an output of `bytes`, fill it and its 16 spare bytes with the sentinel. */

@@ -9,11 +9,12 @@ import { qs8ConvRef, convOutSize, type ConvRefArgs } from '../reference/qs8-conv
 import type { GemmQuant } from '../reference/qs8-gemm.js';
 import { canFuseMaxPool2x2, prepareQs8Conv, runQs8Conv } from '../../src/runtime/ops/qs8-conv.js';
 import { chooseKernel } from '../../src/runtime/kernel-table.js';
+import { kernelsOf as manifestKernels } from '../../src/runtime/manifest.js';
 import type { Build } from '../../src/runtime/features.js';
 
-const SCALAR = 'qs8_conv_cin4_2x16c2__scalar';
-const SIMD = 'qs8_conv_cin4_2x16c2__wasmsimd';
-const kernelsOf = (build: Build): string[] => (build === 'scalar' ? [SCALAR] : [SCALAR, SIMD]);
+/** The direct kernels each build has (the manifest's): the scalar one, and the SIMD one in SIMD builds. */
+const kernelsOf = (build: Build): string[] => manifestKernels('qs8_conv_cin4', build);
+const [SCALAR, SIMD] = kernelsOf('simd');
 
 interface Case {
   name: string;

@@ -6,14 +6,11 @@ import { memoryFor, TEST_BUILDS } from '../helpers/wasm.js';
 import { qs8ConvRef, convOutSize, type ConvRefArgs } from '../reference/qs8-conv.js';
 import type { GemmQuant } from '../reference/qs8-gemm.js';
 import { prepareQs8Conv, runQs8Conv } from '../../src/runtime/ops/qs8-conv.js';
+import { kernelsOf } from '../../src/runtime/manifest.js';
 import type { Build } from '../../src/runtime/features.js';
 
-function convKernels(build: Build): string[] {
-  const ks = ['qs8_conv_2x4c8__scalar', 'qs8_conv_2x4c16s__scalar'];
-  if (build !== 'scalar') ks.push('qs8_conv_2x4c8__wasmsimd');
-  if (build === 'relaxed') ks.push('qs8_conv_2x4c16s__wasmrelaxed');
-  return ks;
-}
+/** Kernels each build has (the manifest's): its own SIMD kernels plus every scalar twin. */
+const convKernels = (build: Build): string[] => kernelsOf('qs8_conv', build);
 
 interface Case {
   name: string;

@@ -5,7 +5,7 @@ import { Rng } from '../helpers/rng.js';
 import { memoryFor, TEST_BUILDS } from '../helpers/wasm.js';
 import { qs8DwconvRef, dwOutSize, type DwRefArgs } from '../reference/qs8-dwconv.js';
 import { prepareQs8Dwconv, runQs8Dwconv, qs8DwconvOp } from '../../src/runtime/ops/qs8-dwconv.js';
-import { chooseKernel } from '../../src/runtime/kernel-table.js';
+import { kernelsOf } from '../../src/runtime/manifest.js';
 import type { Build } from '../../src/runtime/features.js';
 
 interface Case {
@@ -73,11 +73,9 @@ function cases(): Case[] {
   return out;
 }
 
-/** Kernels to check in a build: the table's choice, the generic kernel, and in SIMD builds the scalar twins. */
+/** Kernels to check in a build (the manifest's): the fast path for this size, the generic kernel, their scalar twins. */
 function kernelsFor(build: Build, kh: number, kw: number): string[] {
-  const names = new Set<string>([chooseKernel(qs8DwconvOp(kh, kw), build).kernel, chooseKernel('qs8_dwconv', build).kernel]);
-  if (build !== 'scalar') for (const k of [...names]) names.add(k.replace('__wasmsimd', '__scalar'));
-  return [...names];
+  return [...new Set([...kernelsOf(qs8DwconvOp(kh, kw), build), ...kernelsOf('qs8_dwconv', build)])];
 }
 
 function firstMismatch(got: Int8Array, want: Int8Array, a: DwRefArgs): string | null {

@@ -8,15 +8,11 @@ import { qs8GemmRef, type GemmQuant } from '../reference/qs8-gemm.js';
 import { prepareQs8Gemm, runQs8Gemm, qs8GemmTile, qs8GemmPackedBytes } from '../../src/runtime/ops/qs8-gemm.js';
 import { int8Range, f32Range } from '../../src/runtime/ops/activation.js';
 import { chooseKernel } from '../../src/runtime/kernel-table.js';
+import { kernelsOf } from '../../src/runtime/manifest.js';
 import type { Build } from '../../src/runtime/features.js';
 
-/** Kernels each build has: its own SIMD kernels plus every scalar twin. */
-export function gemmKernels(build: Build): string[] {
-  const ks = ['qs8_gemm_2x4c8__scalar', 'qs8_gemm_2x4c16s__scalar'];
-  if (build !== 'scalar') ks.push('qs8_gemm_2x4c8__wasmsimd');
-  if (build === 'relaxed') ks.push('qs8_gemm_2x4c16s__wasmrelaxed');
-  return ks;
-}
+/** Kernels each build has (the manifest's): its own SIMD kernels plus every scalar twin. */
+const gemmKernels = (build: Build): string[] => kernelsOf('qs8_gemm', build);
 
 interface Case {
   name: string;

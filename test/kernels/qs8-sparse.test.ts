@@ -10,11 +10,11 @@ import type { GemmQuant } from '../reference/qs8-gemm.js';
 import { prepareQs8Sparse, runQs8Sparse, blockSparsity, sparseGroupBlocks, qs8SparsePackedBytes } from '../../src/runtime/ops/qs8-sparse.js';
 import { prepareQs8Gemm, runQs8Gemm } from '../../src/runtime/ops/qs8-gemm.js';
 import { chooseKernel } from '../../src/runtime/kernel-table.js';
+import { kernelsOf } from '../../src/runtime/manifest.js';
 import type { Build } from '../../src/runtime/features.js';
 
-function sparseKernels(build: Build): string[] {
-  return build === 'scalar' ? ['qs8_spgemm_2x4c8__scalar'] : ['qs8_spgemm_2x4c8__scalar', 'qs8_spgemm_2x4c8__wasmsimd'];
-}
+/** The block-sparse kernels each build has (the manifest's). */
+const sparseKernels = (build: Build): string[] => kernelsOf('qs8_spgemm', build);
 
 interface Case {
   name: string;

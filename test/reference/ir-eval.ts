@@ -32,7 +32,7 @@ function windowOut(size: number, k: number, s: number, d: number, p0: number, p1
 }
 
 function conv(x: Float32Array, xs: number[], w: Float32Array, b: Float32Array | undefined, win: Window,
-  outC: number, depthwise: number /* 0: full; m: multiplier */): [Float32Array, number[]] {
+  outC: number, depthwise: number /* 0: full; m: multiplier */, groups = 1): [Float32Array, number[]] {
   const [N, H, W, C] = xs;
   const [KH, KW] = win.kernel;
   const OH = windowOut(H, KH, win.strides[0], win.dilations[0], win.pads[0], win.pads[2], false);
@@ -48,7 +48,11 @@ function conv(x: Float32Array, xs: number[], w: Float32Array, b: Float32Array | 
         if (iw < 0 || iw >= W) continue;
         const base = ((n * H + ih) * W + iw) * C;
         if (depthwise) acc += x[base + Math.floor(o / depthwise)] * w[(kh * KW + kw) * outC + o];
-        else for (let i = 0; i < C; i++) acc += x[base + i] * w[((o * KH + kh) * KW + kw) * C + i];
+        else {
+          // ONNX Conv's group: output o reads the C/groups input channels of group floor(o / (outC/groups)).
+          const cg = C / groups, g0 = Math.floor(o / (outC / groups)) * cg;
+          for (let i = 0; i < cg; i++) acc += x[base + g0 + i] * w[((o * KH + kh) * KW + kw) * cg + i];
+        }
       }
     }
     y[((n * OH + oh) * OW + ow) * outC + o] = acc;
@@ -109,8 +113,12 @@ export function evalGraph(graph: Graph, weights: Weights, inputs: Record<string,
 function evalNode(node: Node, ins: Float32Array[], shapes: number[][], _get: (n: string) => Float32Array): [Float32Array, number[]] {
   const x = ins[0], xs = shapes[0];
   switch (node.op) {
-    case 'conv2d': return conv(x, xs, ins[1], ins[2], node.attrs, shapes[1][0], 0);
+    case 'conv2d': return conv(x, xs, ins[1], ins[2], node.attrs, shapes[1][0], 0, node.attrs.groups ?? 1);
     case 'dwconv2d': return conv(x, xs, ins[1], ins[2], node.attrs, shapes[1][2], node.attrs.multiplier);
+    case 'convtranspose2d': {
+      const [y, ys] = convTranspose(x, xs, ins[1], ins[2], node.attrs, shapes[1][0]);
+      return [Float32Array.from(y), ys];
+    }
     case 'gemm': {
       const [M, K] = xs, N = shapes[1][0];
       const y = new Float32Array(M * N);
@@ -321,6 +329,7 @@ function evalI8(node: Node, ins: TensorInfo[], outT: TensorInfo, vs: (Float32Arr
   switch (node.op) {
     case 'conv2d':
     case 'dwconv2d':
+    case 'convtranspose2d':
     case 'gemm': {
       const w = vs[1] as Int8Array, wt = ins[1];
       if (wt.dtype !== 'i8' || wt.quant?.kind !== 'channel') throw new Error(`ir-eval: '${node.name}' needs int8 per-channel weights`);
@@ -334,7 +343,9 @@ function evalI8(node: Node, ins: TensorInfo[], outT: TensorInfo, vs: (Float32Arr
       const wf = Float32Array.from(w);
       // Integer sums of products below 2^24 per term are exact in doubles; accumulate in JS numbers.
       let acc: Float64Array, shape: number[];
-      if (node.op === 'gemm') {
+      if (node.op === 'convtranspose2d') {
+        [acc, shape] = convTranspose(xc, xs, wf, b, node.attrs, O);
+      } else if (node.op === 'gemm') {
         const [M, K] = xs;
         acc = new Float64Array(M * O);
         for (let i = 0; i < M; i++) for (let n = 0; n < O; n++) {
@@ -344,7 +355,7 @@ function evalI8(node: Node, ins: TensorInfo[], outT: TensorInfo, vs: (Float32Arr
         }
         shape = [M, O];
       } else {
-        const r = convI(xc, xs, wf, b, node.attrs as Window, O, node.op === 'dwconv2d' ? (node.attrs as { multiplier: number }).multiplier : 0);
+        const r = convI(xc, xs, wf, b, node.attrs as Window, O, node.op === 'dwconv2d' ? (node.attrs as { multiplier: number }).multiplier : 0, (node.attrs as { groups?: number }).groups ?? 1);
         acc = r[0];
         shape = r[1];
       }
@@ -407,7 +418,39 @@ function evalI8(node: Node, ins: TensorInfo[], outT: TensorInfo, vs: (Float32Arr
 }
 
 /** Integer convolution on zero-point-corrected inputs; exact in doubles. */
-function convI(x: Float32Array, xs: number[], w: Float32Array, b: Int32Array | undefined, win: Window, outC: number, depthwise: number): [Float64Array, number[]] {
+/**
+ * ONNX ConvTranspose (NHWC, weights [O][KH][KW][C/groups]), by its definition: every input
+ * pixel scatters x * w into output (iy*s - pad + ky*d, ix*s - pad + kx*d); sums in doubles.
+ */
+function convTranspose(x: ArrayLike<number>, xs: number[], w: ArrayLike<number>, b: ArrayLike<number> | undefined,
+  a: Window & { outputPadding: [number, number]; groups?: number }, outC: number): [Float64Array, number[]] {
+  const [N, H, W, C] = xs;
+  const [KH, KW] = a.kernel, [SH, SW] = a.strides, [DH, DW] = a.dilations;
+  const OH = (H - 1) * SH - a.pads[0] - a.pads[2] + DH * (KH - 1) + 1 + a.outputPadding[0];
+  const OW = (W - 1) * SW - a.pads[1] - a.pads[3] + DW * (KW - 1) + 1 + a.outputPadding[1];
+  const G = a.groups ?? 1, cg = C / G, og = outC / G;
+  const y = new Float64Array(N * OH * OW * outC);
+  for (let n = 0; n < N; n++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) for (let o = 0; o < outC; o++) {
+    y[((n * OH + oy) * OW + ox) * outC + o] = b ? b[o] : 0;
+  }
+  for (let n = 0; n < N; n++) for (let iy = 0; iy < H; iy++) for (let ix = 0; ix < W; ix++) for (let o = 0; o < outC; o++) {
+    const g0 = Math.floor(o / og) * cg;
+    for (let ky = 0; ky < KH; ky++) {
+      const oy = iy * SH - a.pads[0] + ky * DH;
+      if (oy < 0 || oy >= OH) continue;
+      for (let kx = 0; kx < KW; kx++) {
+        const ox = ix * SW - a.pads[1] + kx * DW;
+        if (ox < 0 || ox >= OW) continue;
+        let acc = 0;
+        for (let c = 0; c < cg; c++) acc += x[((n * H + iy) * W + ix) * C + g0 + c] * w[((o * KH + ky) * KW + kx) * cg + c];
+        y[((n * OH + oy) * OW + ox) * outC + o] += acc;
+      }
+    }
+  }
+  return [y, [N, OH, OW, outC]];
+}
+
+function convI(x: Float32Array, xs: number[], w: Float32Array, b: Int32Array | undefined, win: Window, outC: number, depthwise: number, groups = 1): [Float64Array, number[]] {
   const [N, H, W, C] = xs;
   const [KH, KW] = win.kernel;
   const OH = windowOut(H, KH, win.strides[0], win.dilations[0], win.pads[0], win.pads[2], false);
@@ -423,7 +466,11 @@ function convI(x: Float32Array, xs: number[], w: Float32Array, b: Int32Array | u
         if (iw < 0 || iw >= W) continue;
         const base = ((n * H + ih) * W + iw) * C;
         if (depthwise) acc += x[base + Math.floor(o / depthwise)] * w[(kh * KW + kw) * outC + o];
-        else for (let i = 0; i < C; i++) acc += x[base + i] * w[((o * KH + kh) * KW + kw) * C + i];
+        else {
+          // ONNX Conv's group: output o reads the C/groups input channels of group floor(o / (outC/groups)).
+          const cg = C / groups, g0 = Math.floor(o / (outC / groups)) * cg;
+          for (let i = 0; i < cg; i++) acc += x[base + g0 + i] * w[((o * KH + kh) * KW + kw) * cg + i];
+        }
       }
     }
     y[((n * OH + oh) * OW + ow) * outC + o] = acc;

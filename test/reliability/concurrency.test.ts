@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../../src/cli/datasets.js';
 import { load } from '../../src/runtime/model.js';
 import { supportedBuilds } from '../../src/runtime/features.js';
-import type { ExitResult } from '../../src/exit/scheduler.js';
+import type { ExitResult } from '../../src/runtime/scheduler.js';
 import { Rng } from '../helpers/rng.js';
 
 const N = 120;

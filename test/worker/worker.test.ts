@@ -8,7 +8,7 @@ import { findExits } from '../../src/ir/exits.js';
 import { fromGraph, load, type Model } from '../../src/runtime/model.js';
 import { loadMnist } from '../../src/cli/datasets.js';
 import { createPool, loadInWorker } from '../../src/worker/index.js';
-import type { ExitResult } from '../../src/exit/scheduler.js';
+import type { ExitResult } from '../../src/runtime/scheduler.js';
 import { BranchyFormatError, BranchyInputError } from '../../src/errors.js';
 
 const workerUrl = new URL('./tsx-entry.mjs', import.meta.url);

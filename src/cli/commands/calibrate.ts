@@ -1,10 +1,10 @@
 // branchy calibrate MODEL.branchy --data mnist|cifar10 (--max-drop P [--confidence C] | --mean-macs N):
 // choose per-exit thresholds on labelled data that is not the test split, and write them (and
 // the measured cost of every stage, head and predictor) into the file.
-import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, intOption } from '../args.js';
-import { loadCifar10, loadMnist, type Dataset } from '../datasets.js';
+import { CIFAR10_SPLITS, loadCifar10Split, loadMnist, type Dataset } from '../datasets.js';
+import { readInput, writeOutput } from '../files.js';
 import { collectExitStats } from '../exit-data.js';
 import type { Rule } from '../../exit/calibrate.js';
 import { readBranchy, writeBranchy } from '../../format/index.js';
@@ -24,8 +24,8 @@ export async function calibrationData(name: string | undefined, dir?: string): P
     return { data, start: data.count - 10_000, what: 'MNIST training digits 50,000–59,999' };
   }
   if (name === 'cifar10') {
-    const file = path.join(dir ?? path.join('data', 'cifar10'), 'val.bin');
-    return { data: await loadCifar10(file), start: 0, what: `CIFAR-10 validation split (${file})` };
+    const d = dir ?? path.join('data', 'cifar10');
+    return { data: await loadCifar10Split(d, 'val'), start: 0, what: `CIFAR-10 validation split (${path.join(d, CIFAR10_SPLITS.val.file)})` };
   }
   throw new BranchyInputError(`--data wants mnist or cifar10, got '${name ?? ''}'`);
 }
@@ -66,7 +66,7 @@ export async function calibrate(argv: string[]): Promise<void> {
     );
   }
   const file = positionals[0];
-  const read = readBranchy(new Uint8Array(await readFile(file)));
+  const read = readBranchy(await readInput(file, 'the model'));
   const { weights, metadata } = read;
   const graph = applyPreprocess(read.graph, pre, file);
   requireNormalize(graph, file);
@@ -77,7 +77,7 @@ export async function calibrate(argv: string[]): Promise<void> {
   const { graph: out, calibration } = calibrateExits(graph, stats, ms, { rule, maxDrop, confidence, meanMacs });
   const outFile = values.out ?? file;
   const keep = Object.fromEntries(Object.entries(metadata).filter(([k]) => !k.startsWith('branchy.')));
-  await writeFile(outFile, writeBranchy(out, weights, { metadata: keep }));
+  await writeOutput(outFile, writeBranchy(out, weights, { metadata: keep }), 'the calibrated model');
   console.log(`calibrated on ${stats.truth.length} samples of ${what}, rule ${rule}`);
   printCalibration(model, calibration, rule, maxDrop, confidence);
   console.log(`wrote ${outFile}`);

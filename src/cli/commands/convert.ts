@@ -1,8 +1,8 @@
 // branchy convert MODEL.onnx -o OUT.branchy [--quant none|int8 --calib SRC ...]
-import { readFile, writeFile } from 'node:fs/promises';
 import { parse, intOption } from '../args.js';
 import { readModelFile } from '../model-file.js';
-import { loadCifar10, loadMnist, type Dataset } from '../datasets.js';
+import { loadCifar10Split, loadMnist, type Dataset } from '../datasets.js';
+import { readInput, writeOutput } from '../files.js';
 import { readNpy } from '../npy.js';
 import { writeBranchy } from '../../format/index.js';
 import { lowRankForCli, parseLowRank, parseMethod, parsePrune, pruneForCli, quantizeForCli, runtimeObserve } from '../compress.js';
@@ -26,10 +26,9 @@ async function calibrationSet(src: string, count: number, dataDir?: string): Pro
   let ds: Dataset;
   if (src === 'mnist') ds = await loadMnist('train', dataDir);
   else if (src === 'cifar10') {
-    const dir = dataDir ?? path.join('data', 'cifar10');
-    ds = await loadCifar10(path.join(dir, 'train.bin'));
+    ds = await loadCifar10Split(dataDir ?? path.join('data', 'cifar10'), 'train');
   } else {
-    const arr = readNpy(new Uint8Array(await readFile(src)), src);
+    const arr = readNpy(await readInput(src, 'the calibration images', 'pass --calib mnist, cifar10 or a .npy file of images (numpy.save)'), src);
     const n = arr.shape[0];
     const per = arr.data.length / n;
     const data = arr.data instanceof Float64Array ? Float32Array.from(arr.data) : arr.data;
@@ -97,6 +96,6 @@ export async function convert(argv: string[]): Promise<void> {
   }
   if (isMultiExit(g)) g = { ...g, exits: findExits(g) };
   const bytes = writeBranchy(g, w);
-  await writeFile(out, bytes);
+  await writeOutput(out, bytes, 'the model');
   console.log(`wrote ${out} (${bytes.length} bytes, ${values.quant})`);
 }

@@ -2,12 +2,12 @@
 // latency per image, images per second.
 import path from 'node:path';
 import { parse, intOption } from '../args.js';
-import { loadCifar10, loadMnist, type Dataset } from '../datasets.js';
+import { loadCifar10Split, loadMnist, type Dataset } from '../datasets.js';
+import { writeOutput } from '../files.js';
 import { Progress } from '../progress.js';
 import { openModel } from './open.js';
 import { BranchyInputError } from '../../errors.js';
 import type { Model } from '../../runtime/model.js';
-import { writeFile } from 'node:fs/promises';
 import type { ExitPolicy } from '../../exit/policy.js';
 import { parsePolicy } from '../../exit/parse.js';
 import { sweep, type Rule } from '../../exit/calibrate.js';
@@ -22,8 +22,7 @@ const USAGE =
 export async function loadDataset(name: string | undefined, dir: string | undefined): Promise<Dataset> {
   if (name === 'mnist') return loadMnist('test', dir);
   if (name === 'cifar10') {
-    const d = dir ?? path.join('..', 'shared', 'data', 'cifar10');
-    return loadCifar10(path.join(d, 'test.bin'));
+    return loadCifar10Split(dir ?? path.join('..', 'shared', 'data', 'cifar10'), 'test');
   }
   throw new BranchyInputError(`--data wants mnist or cifar10, got '${name ?? ''}'`);
 }
@@ -124,13 +123,13 @@ async function writeSweep(model: Model, data: Dataset, limit: number, rule: Rule
   }));
   const head = ['threshold', 'accuracy', 'mean_macs', 'est_mean_ms', ...model.info.exits!.map((_, i) => `exit${i}_fraction`)];
   const csv = [head.join(','), ...rows.map((r) => [r.threshold, r.accuracy, r.meanMacs, r.meanMs, ...r.histogram].map((v) => +v.toPrecision(6)).join(','))].join('\n') + '\n';
-  await writeFile(csvFile, csv);
+  await writeOutput(csvFile, csv, 'the sweep');
   const svgFile = csvFile.replace(/\.csv$/, '') + '.svg';
-  await writeFile(svgFile, linePlot(rows.map((r) => ({ x: r.meanMs, y: 100 * r.accuracy })), {
+  await writeOutput(svgFile, linePlot(rows.map((r) => ({ x: r.meanMs, y: 100 * r.accuracy })), {
     title: `${rule} threshold sweep on ${data.name} (${stats.truth.length} test images)`,
     xLabel: 'mean latency per image, ms (from measured stage/head times)',
     yLabel: 'top-1 accuracy, %',
-  }));
+  }), 'the sweep plot');
   console.log(`sweep       ${rows.length} thresholds -> ${csvFile}, ${svgFile}`);
 }
 

@@ -1,10 +1,10 @@
 // branchy export MODEL.branchy -o OUT.onnx: the model as ONNX (int8 graphs in QDQ form), so
 // ONNX Runtime and other ONNX tools run the very same network.
-import { readFile, writeFile } from 'node:fs/promises';
 import { parse } from '../args.js';
 import { readBranchy } from '../../format/index.js';
 import { exportOnnx } from '../../convert/onnx-export/export.js';
 import { BranchyInputError } from '../../errors.js';
+import { readInput, writeOutput } from '../files.js';
 
 const USAGE = 'branchy export MODEL.branchy -o OUT.onnx [--activations uint8|int8]';
 
@@ -19,15 +19,9 @@ export async function exportCommand(argv: string[]): Promise<void> {
   const src = positionals[0];
   if (!src.endsWith('.branchy')) throw new BranchyInputError(`export reads a .branchy file (convert an ONNX model first), got ${src}\nusage: ${USAGE}`);
   const out = values.out ?? src.replace(/\.branchy$/, '') + (src.includes('.int8.') ? '.qdq.onnx' : '.onnx');
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(src));
-  } catch (e) {
-    throw new BranchyInputError(`cannot read ${src}: ${(e as Error).message}`);
-  }
-  const { graph, weights } = readBranchy(bytes);
+  const { graph, weights } = readBranchy(await readInput(src, 'the model'));
   const onnx = exportOnnx(graph, weights, { activations });
-  await writeFile(out, onnx);
+  await writeOutput(out, onnx, 'the ONNX model');
   const int8 = graph.tensors.some((t) => t.dtype === 'i8' && !t.constant);
   console.log(`wrote ${out} (${onnx.length} bytes, ${int8 ? `QDQ: int8 weights, ${activations} activations` : 'f32'}, opset 13)`);
 }

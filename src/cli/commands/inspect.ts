@@ -32,7 +32,7 @@ export function describe(graph: Graph, fileBytes: number, metadata: Record<strin
   lines.push('node'.padEnd(28) + 'op'.padEnd(14) + 'dtype'.padEnd(6) + 'output'.padEnd(18) + 'MACs'.padStart(12) + 'weights'.padStart(10) + '  quantization');
   for (const n of graph.nodes) {
     const y = t(n.outputs[0]);
-    const m = nodeMacs(graph, n);
+    const m = nodeMacs(graph, n, tensors);
     const wBytes = n.inputs.slice(1).filter((i) => t(i)?.constant).reduce((a, i) => a + numel(storageOf(t(i)).shape) * (t(i).dtype === 'f32' || t(i).dtype === 'i32' ? 4 : 1), 0);
     macs += m;
     params += wBytes;

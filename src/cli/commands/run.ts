@@ -1,9 +1,9 @@
 // branchy run MODEL --input NAME=file.npy ... --out DIR: one .npy per output, named after it.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from '../args.js';
 import { readNpy, writeNpy } from '../npy.js';
 import { openModel } from './open.js';
+import { makeDir, readInput, writeOutput } from '../files.js';
 import { BranchyInputError } from '../../errors.js';
 
 const USAGE = 'branchy run MODEL.(branchy|onnx) --input NAME=FILE.npy [--input ...] --out DIR [--build scalar|simd|relaxed] [--layout NCHW|NHWC (of the .npy data; default the model\'s)]';
@@ -22,7 +22,7 @@ export async function run(argv: string[]): Promise<void> {
   for (const spec of values.input ?? []) {
     const eq = spec.indexOf('=');
     const [name, file] = eq > 0 ? [spec.slice(0, eq), spec.slice(eq + 1)] : [model.info.inputs[0]?.name, spec];
-    const arr = readNpy(new Uint8Array(await readFile(file)), file);
+    const arr = readNpy(await readInput(file, `input '${name}'`, 'save the array with numpy.save'), file);
     const data = arr.data instanceof Float64Array ? Float32Array.from(arr.data) : arr.data;
     if (!(data instanceof Float32Array) && !(data instanceof Uint8Array)) {
       throw new BranchyInputError(`${file}: input '${name}' must be float32 (or uint8 pixels), got ${data.constructor.name}`);
@@ -32,10 +32,10 @@ export async function run(argv: string[]): Promise<void> {
   if (values.layout !== undefined && values.layout !== 'NCHW' && values.layout !== 'NHWC') throw new BranchyInputError(`--layout wants NCHW or NHWC, got '${values.layout}'`);
   const layout = values.layout as 'NCHW' | 'NHWC' | undefined;
   const out = model.run(feeds, { layout });
-  await mkdir(values.out, { recursive: true });
+  await makeDir(values.out, 'the output directory');
   for (const [name, t] of Object.entries(out)) {
     const file = path.join(values.out, `${name.replace(/[^\w.-]/g, '_')}.npy`);
-    await writeFile(file, writeNpy(t.data, t.dims));
+    await writeOutput(file, writeNpy(t.data, t.dims), `output '${name}'`);
     console.log(`${name} [${t.dims.join(', ')}] -> ${file}`);
   }
 }

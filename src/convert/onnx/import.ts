@@ -12,7 +12,7 @@ import { fusePoolActivation } from '../fuse-pool-activation.js';
 import type {
   Activation, Graph, Node, Normalize, OpAttrs, OpType, TensorInfo, Weights, Window,
 } from '../../ir/types.js';
-import { FUSES_ACTIVATION } from '../../ir/types.js';
+import { FUSES_ACTIVATION } from '../../ir/ops/index.js';
 import { Attrs, MAX_CONST_ELEMENTS, decodeTensor, toNum } from './proto.js';
 import type { Const } from './proto.js';
 import { QdqState, activationQuant, foldQdq, foldQdqConst, sameQuant } from './qdq.js';
@@ -890,7 +890,7 @@ class Importer {
       this.rename(x.ir, out);
       return this.define(out, { ...x, ir: out });
     }
-    const p = this.fusable(x, [...FUSES_ACTIVATION].filter((o) => o !== 'activation'));
+    const p = this.fusable(x, ([...FUSES_ACTIVATION] as OpType[]).filter((o) => o !== 'activation'));
     if (p) {
       p.act = act;
       this.rename(x.ir, out);

@@ -2,20 +2,14 @@
 // quantized domain, the f32 kernels take [fmin, fmax]. One place that turns an ONNX-style
 // activation (none, Relu, Relu6 / Clip) into those ranges; every kernel wrapper uses it.
 
-/** A fused activation. `clip` bounds may be absent (unbounded on that side). */
-export type Activation =
-  | { kind: 'none' }
-  | { kind: 'relu' }
-  | { kind: 'relu6' }
-  | { kind: 'clip'; min?: number; max?: number };
+import { roundHalfEven, type Clamp } from '../../ir/numerics.js';
+
+/** A fused activation as a clamp (src/ir/numerics.ts). `clip` bounds may be absent (unbounded on that side). */
+export type Activation = Clamp;
 
 export const NO_ACTIVATION: Activation = { kind: 'none' };
 
-/** Round to nearest, ties to even (ONNX QuantizeLinear's rounding). */
-export function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
+export { roundHalfEven };
 
 /** The activation's float bounds: fmin/fmax for the f32 kernels (±Infinity when unbounded). */
 export function f32Range(act: Activation = NO_ACTIVATION): { fmin: number; fmax: number } {

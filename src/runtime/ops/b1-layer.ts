@@ -18,6 +18,7 @@ import {
   prepareQs8B1wConv, runQs8B1wConv, prepareQs8B1wGemm, runQs8B1wGemm, type B1Output,
 } from './b1.js';
 import { b1Words } from './b1-transform.js';
+import { windowGeometry } from '../../ir/window.js';
 import { prepareF32Conv, prepareF32Gemm, runF32Conv, runF32Gemm } from './f32-conv.js';
 
 /** A prepared binary node: run(x, y, scratch) with planned pointers; scratch of scratchBytes (0: none). */
@@ -33,12 +34,6 @@ const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 export function sampleBytes(t: TensorInfo): number {
   if (t.dtype === 'b1') return numel(t.shape.slice(1, -1)) * b1Words(t.shape.at(-1) ?? 1) * 4;
   return numel(t.shape.slice(1)) * (t.dtype === 'f32' || t.dtype === 'i32' ? 4 : 1);
-}
-
-/** Whether the node runs on the binary kernels: a bitpack, or a conv2d / gemm with b1 weights. */
-export function isBinaryNode(node: Node, info: (name: string) => TensorInfo): boolean {
-  if (node.op === 'bitpack') return true;
-  return (node.op === 'conv2d' || node.op === 'gemm') && info(node.inputs[1])?.dtype === 'b1';
 }
 
 /** A b1 constant's packed words (u8 storage, rows of ceil(n/32)*4 bytes) as u32. */
@@ -103,14 +98,7 @@ function prepareBinary(
   const b = node.inputs[2] ? weights.get(node.inputs[2]) : undefined;
   if (b !== undefined && !(b instanceof Float32Array)) throw new BranchyUnsupportedError(`${where}: the bias of a binary layer must be an f32 constant`);
   const add = b ?? new Float32Array(cOut);
-  const conv = node.op === 'conv2d';
-  const geom = conv ? (() => {
-    const a = node.attrs;
-    return {
-      n: 1, h: x.shape[1], w: x.shape[2], c: x.shape[3], kh: a.kernel[0], kw: a.kernel[1], strideH: a.strides[0], strideW: a.strides[1],
-      dilationH: a.dilations[0], dilationW: a.dilations[1], pads: a.pads,
-    };
-  })() : null;
+  const geom = node.op === 'conv2d' ? windowGeometry(node.attrs, x) : null;
   const m = numel(x.shape.slice(1, -1));
   const k = x.shape.at(-1)!;
   if (clamp === null && y.dtype !== 'f32') throw new BranchyUnsupportedError(`${where}: fused ${node.act?.kind} needs an f32 output; keep this layer's output in float`);

@@ -87,12 +87,13 @@ export interface B1Transform {
   p0: Uint32Array;
   p1: Uint32Array;
   zpOut: number;
-  /** int8: the clamp in the quantized domain; f32 (mode 2): the float bounds' bit patterns. */
+  /** int8 (mode 0): the clamp in the quantized domain (bits: unused, -128 and 127). */
   qmin: number;
   qmax: number;
+  /** f32 (mode 2): the output's float bounds (otherwise unused, ±Infinity). */
+  fmin: number;
+  fmax: number;
 }
-
-const f32Bits = (v: number): number => new Int32Array(Float32Array.of(v).buffer)[0];
 
 function checkInt8(what: string, fields: Record<string, number>): void {
   for (const [k, v] of Object.entries(fields)) {
@@ -109,12 +110,12 @@ export function b1Transform(mul: Float32Array, add: Float32Array, out: B1Output,
   if (out.kind === 'bits') {
     const flip = new Int32Array(n), thr = new Int32Array(n);
     for (let c = 0; c < n; c++) ({ flip: flip[c], thr: thr[c] } = b1Threshold(mul[c], add[c], kMax));
-    return { mode: 1, p0: new Uint32Array(flip.buffer), p1: new Uint32Array(thr.buffer), zpOut: 0, qmin: -128, qmax: 127 };
+    return { mode: 1, p0: new Uint32Array(flip.buffer), p1: new Uint32Array(thr.buffer), zpOut: 0, qmin: -128, qmax: 127, fmin: -Infinity, fmax: Infinity };
   }
   if (out.kind === 'f32') {
     const lo = out.min ?? -Infinity, hi = out.max ?? Infinity;
     if (Number.isNaN(lo) || Number.isNaN(hi) || lo > hi) throw new RangeError(`${what}: f32 output bounds [${lo}, ${hi}] are not a range`);
-    return { mode: 2, p0: new Uint32Array(Float32Array.from(mul).buffer), p1: new Uint32Array(Float32Array.from(add).buffer), zpOut: 0, qmin: f32Bits(lo), qmax: f32Bits(hi) };
+    return { mode: 2, p0: new Uint32Array(Float32Array.from(mul).buffer), p1: new Uint32Array(Float32Array.from(add).buffer), zpOut: 0, qmin: -128, qmax: 127, fmin: lo, fmax: hi };
   }
   const qmin = out.qmin ?? -128, qmax = out.qmax ?? 127;
   checkInt8(what, { zeroPoint: out.zeroPoint, qmin, qmax });
@@ -126,5 +127,5 @@ export function b1Transform(mul: Float32Array, add: Float32Array, out: B1Output,
     a[c] = f(add[c] / out.scale);
     if (!Number.isFinite(m[c]) || !Number.isFinite(a[c])) throw new RangeError(`${what}: mul/add of channel ${c} divided by the output scale overflows f32`);
   }
-  return { mode: 0, p0: new Uint32Array(m.buffer), p1: new Uint32Array(a.buffer), zpOut: out.zeroPoint, qmin, qmax };
+  return { mode: 0, p0: new Uint32Array(m.buffer), p1: new Uint32Array(a.buffer), zpOut: out.zeroPoint, qmin, qmax, fmin: -Infinity, fmax: Infinity };
 }

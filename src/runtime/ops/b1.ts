@@ -16,8 +16,11 @@ import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
 import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
+import { writeParams } from '../params.js';
+import { B1_CONV, B1_GEMM, QS8_CONV, QS8_GEMM } from '../param-blocks.js';
 import { type ConvGeometry, type ResolvedGeometry, resolveGeometry } from './qs8-dwconv.js';
-import { type B1Output, b1Transform, b1Words, weightBits } from './b1-transform.js';
+import { type B1Output, type B1Transform, b1Transform, b1Words, weightBits } from './b1-transform.js';
+import { convFields } from './qs8-conv.js';
 
 export type { B1Output } from './b1-transform.js';
 
@@ -118,6 +121,12 @@ export interface B1GemmLayer {
   readonly params: number;
   readonly inputRowBytes: number;
   readonly outputRowBytes: number;
+}
+
+/** The binary params' output fields (B1_GEMM, B1_CONV): the int8 clamp, or (f32 out) the float bounds in its bytes. */
+function b1Out(t: B1Transform) {
+  const head = { mode: t.mode, zp_out: t.zpOut };
+  return t.mode === 2 ? { ...head, fmin: t.fmin, fmax: t.fmax } : { ...head, qmin: t.qmin, qmax: t.qmax };
 }
 
 const blockBytesX8 = (kw: number): number => 64 + 32 * kw;
@@ -224,12 +233,12 @@ export function prepareB1Conv(mem: LinearMemory, build: Build, spec: B1ConvSpec)
   const scratchBytes = pointwise ? 0 : blockM * kw * 4;
   const scratch = !pointwise && spec.allocScratch !== false ? mem.alloc(scratchBytes) : 0;
   const outputPixelBytes = t.mode === 1 ? b1Words(spec.cOut) * 4 : t.mode === 2 ? 4 * spec.cOut : spec.cOut;
-  const params = mem.putParams([
-    t.mode, t.zpOut, t.qmin, t.qmax, base,
-    g.n, g.h, g.w, cw, g.oh, g.ow, spec.cOut, g.kh, g.kw,
-    g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, blockM,
-    rowCls, colCls, cols.valid.length, outputPixelBytes,
-  ]);
+  const params = writeParams(mem, B1_CONV, {
+    ...b1Out(t), base,
+    n: g.n, h: g.h, w: g.w, cw, oh: g.oh, ow: g.ow, c_out: spec.cOut, kh: g.kh, kw: g.kw,
+    sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw, pt: g.pt, pl: g.pl, block_m: blockM,
+    row_class: rowCls, col_class: colCls, col_classes: cols.valid.length, c_stride: outputPixelBytes,
+  });
   return {
     geom: g, cOut: spec.cOut, kernel, packed, params, pointwise, blockM, scratchBytes, scratch,
     classes: rows.valid.length * cols.valid.length,
@@ -259,7 +268,7 @@ export function prepareB1Gemm(mem: LinearMemory, build: Build, spec: B1GemmSpec)
   const kernel = spec.kernel ?? chooseKernel('b1_gemm', build).kernel;
   const packed = packX8(mem, kernel, 'b1_gemm', build, spec.n, kw, bits, t.p0, t.p1);
   const base = mem.put(new Int32Array(Math.ceil(spec.n / 8) * 8).fill(spec.k));
-  const params = mem.putParams([t.mode, t.zpOut, t.qmin, t.qmax, base]);
+  const params = writeParams(mem, B1_GEMM, { ...b1Out(t), base });
   return {
     kernel, n: spec.n, k: spec.k, packed, params,
     inputRowBytes: kw * 4,
@@ -353,13 +362,11 @@ export function prepareQs8B1wConv(mem: LinearMemory, build: Build, spec: Qs8B1wC
   blockM = Math.min(blockM, pixels);
   const scratchBytes = pointwise ? 0 : blockM * k;
   const scratch = !pointwise && spec.allocScratch !== false ? mem.alloc(scratchBytes) : 0;
-  // The qs8 conv params block (assembly/qs8/conv_scalar.ts): the b1w conv runs its driver.
-  const params = mem.putParams([
-    t.zpOut, t.qmin, t.qmax, spec.zpIn, g.n,
-    g.h, g.w, g.c, g.oh, g.ow, spec.cOut,
-    g.kh, g.kw, g.sh, g.sw, g.dh, g.dw,
-    g.pt, g.pl, g.pb, g.pr, blockM,
-  ]);
+  // The qs8 conv params block: the b1w conv runs the int8 conv's driver.
+  const params = writeParams(mem, QS8_CONV, {
+    ...convFields({ zpOut: t.zpOut, qmin: t.qmin, qmax: t.qmax, zpIn: spec.zpIn, cOut: spec.cOut }, g), block_m: blockM,
+    x_stride: g.c, x_row_stride: g.w * g.c, y_stride: spec.cOut, y_row_stride: g.ow * spec.cOut,
+  });
   return {
     geom: g, cOut: spec.cOut, kernel, packed, params, pointwise, blockM, scratchBytes, scratch,
     inputBytes: g.n * g.h * g.w * g.c, outputBytes: g.n * pixels * spec.cOut,
@@ -381,7 +388,7 @@ export function prepareQs8B1wGemm(mem: LinearMemory, build: Build, spec: Qs8B1wG
   const choice = chooseKernel('qs8_b1w_gemm', build);
   const kernel = spec.kernel ?? choice.kernel;
   const packed = packB1w(mem, kernel, choice.packer!, spec.n, 1, spec.k, bits, t.p0, t.p1, spec.zpIn);
-  const params = mem.putParams([t.zpOut, t.qmin, t.qmax]);
+  const params = writeParams(mem, QS8_GEMM, { zp_out: t.zpOut, qmin: t.qmin, qmax: t.qmax });
   return { kernel, n: spec.n, k: spec.k, packed, params };
 }
 

@@ -13,6 +13,8 @@ import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
 import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
+import { writeParams } from '../params.js';
+import { F32_MINMAX, F32_QS8_CVT, QS8_ADD, QS8_CVT, QS8_F32_CVT, QS8_VMULCADDC } from '../param-blocks.js';
 import type { PoolDType, QuantParams } from './pool.js';
 
 export type EltDType = PoolDType;
@@ -77,13 +79,12 @@ export function prepareAdd(mem: LinearMemory, build: Build, s: AddSpec): AddLaye
   if (s.dtype === 'qs8') {
     const a = checkQuant('add a', s.a), b = checkQuant('add b', s.b), y = checkQuant('add y', s.y);
     const [qmin, qmax] = int8Clamp('add', s.qmin, s.qmax);
-    params = mem.putParams(
-      [a.zeroPoint, b.zeroPoint, y.zeroPoint, qmin, qmax, Math.fround(a.scale / y.scale), Math.fround(b.scale / y.scale)],
-      new Set([5, 6]),
-    );
+    params = writeParams(mem, QS8_ADD, {
+      a_zp: a.zeroPoint, b_zp: b.zeroPoint, y_zp: y.zeroPoint, qmin, qmax, a_mul: a.scale / y.scale, b_mul: b.scale / y.scale,
+    });
   } else if (s.dtype === 'f32') {
     const [fmin, fmax] = f32Clamp('add', s.fmin, s.fmax);
-    params = mem.putParams([fmin, fmax], new Set([0, 1]));
+    params = writeParams(mem, F32_MINMAX, { fmin, fmax });
   } else {
     throw new TypeError(`add: unknown dtype '${String(s.dtype)}'`);
   }
@@ -109,7 +110,7 @@ export function prepareRequantize(
 ): ConvertLayer {
   const inp = checkQuant('requantize input', s.input), out = checkQuant('requantize output', s.output);
   const [qmin, qmax] = int8Clamp('requantize', s.qmin, s.qmax);
-  const params = mem.putParams([inp.zeroPoint, out.zeroPoint, qmin, qmax, Math.fround(inp.scale / out.scale)], new Set([4]));
+  const params = writeParams(mem, QS8_CVT, { zp_in: inp.zeroPoint, zp_out: out.zeroPoint, qmin, qmax, m: inp.scale / out.scale });
   return { kernel: pick(mem, build, 'qs8_requantize', s.kernel), params, n: count('requantize: n', s.n) };
 }
 
@@ -120,7 +121,7 @@ export function prepareQuantize(
 ): ConvertLayer {
   const out = checkQuant('quantize output', s.output);
   const [qmin, qmax] = int8Clamp('quantize', s.qmin, s.qmax);
-  const params = mem.putParams([out.zeroPoint, qmin, qmax, Math.fround(out.scale)], new Set([3]));
+  const params = writeParams(mem, F32_QS8_CVT, { zp_out: out.zeroPoint, qmin, qmax, scale: out.scale });
   return { kernel: pick(mem, build, 'qs8_quantize', s.kernel), params, n: count('quantize: n', s.n) };
 }
 
@@ -130,7 +131,7 @@ export function prepareDequantize(
   s: { n: number; input: QuantParams; kernel?: string },
 ): ConvertLayer {
   const inp = checkQuant('dequantize input', s.input);
-  const params = mem.putParams([inp.zeroPoint, Math.fround(inp.scale)], new Set([1]));
+  const params = writeParams(mem, QS8_F32_CVT, { zp_in: inp.zeroPoint, scale: inp.scale });
   return { kernel: pick(mem, build, 'qs8_dequantize', s.kernel), params, n: count('dequantize: n', s.n) };
 }
 
@@ -200,13 +201,13 @@ export function prepareMulChannel(mem: LinearMemory, build: Build, s: MulChannel
       m[c] = Math.fround((inp.scale * s.scale[c]) / out.scale);
       b[c] = s.bias ? Math.fround(s.bias[c] / out.scale) : 0;
     }
-    params = mem.putParams([inp.zeroPoint, out.zeroPoint, qmin, qmax]);
+    params = writeParams(mem, QS8_VMULCADDC, { zp_in: inp.zeroPoint, zp_out: out.zeroPoint, qmin, qmax });
     packedBytes = Math.ceil(channels / 16) * 128;
   } else if (s.dtype === 'f32') {
     const [fmin, fmax] = f32Clamp('mul', s.fmin, s.fmax);
     m.set(s.scale);
     if (s.bias) b.set(s.bias);
-    params = mem.putParams([fmin, fmax], new Set([0, 1]));
+    params = writeParams(mem, F32_MINMAX, { fmin, fmax });
     packedBytes = Math.ceil(channels / 4) * 32;
   } else {
     throw new TypeError(`mul: unknown dtype '${String(s.dtype)}'`);

@@ -14,6 +14,8 @@ import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
 import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
+import { writeParams } from '../params.js';
+import { F32_CONV, F32_DWCONV, F32_MINMAX } from '../param-blocks.js';
 import { type ConvGeometry, type ResolvedGeometry, resolveGeometry, geometryFields } from './qs8-dwconv.js';
 
 export interface F32Clamp {
@@ -71,7 +73,8 @@ export function prepareF32Gemm(mem: LinearMemory, build: Build, spec: F32GemmSpe
   const kernel = spec.kernel ?? choice.kernel;
   kernelFn(mem.mod.exports, kernel);
   const packed = packGemm(mem, choice.packer!, spec.n, spec.k, spec.weights, spec.bias);
-  const params = mem.putParams(clampRange(spec), new Set([0, 1]));
+  const [fmin, fmax] = clampRange(spec);
+  const params = writeParams(mem, F32_MINMAX, { fmin, fmax });
   return { n: spec.n, k: spec.k, kernel, packed, params };
 }
 
@@ -88,6 +91,13 @@ export function runF32Gemm(mem: LinearMemory, layer: F32GemmLayer, a: number, c:
 export interface F32ConvSpec extends F32Clamp {
   geom: ConvGeometry;
   outChannels: number;
+  /** Pixel strides of the input and output in elements (default: geom.c and outChannels): one group of a grouped conv. */
+  xStride?: number;
+  yStride?: number;
+  /** Elements from one output row to the next (default ow * yStride): one phase of a transposed conv. */
+  yRowStride?: number;
+  /** Elements from one input row to the next (default w * xStride): a window of a wider input. */
+  xRowStride?: number;
   /** Weights OHWI: [OC][KH][KW][C]. */
   weights: Float32Array;
   bias?: Float32Array | null;
@@ -104,6 +114,8 @@ export interface F32ConvLayer {
   readonly scratch: number;
   readonly params: number;
   readonly outputFloats: number;
+  readonly xStride: number;
+  readonly yStride: number;
 }
 
 export function prepareF32Conv(mem: LinearMemory, build: Build, spec: F32ConvSpec): F32ConvLayer {
@@ -112,26 +124,33 @@ export function prepareF32Conv(mem: LinearMemory, build: Build, spec: F32ConvSpe
   if (!Number.isInteger(oc) || oc < 1) throw new RangeError(`f32 conv: outChannels must be a positive integer, got ${oc}`);
   const k = g.kh * g.kw * g.c;
   const [lo, hi] = clampRange(spec);
+  const xStride = spec.xStride ?? g.c, yStride = spec.yStride ?? oc;
+  if (!Number.isInteger(xStride) || xStride < g.c || !Number.isInteger(yStride) || yStride < oc) {
+    throw new RangeError(`f32 conv: pixel strides ${xStride}, ${yStride} must be integers >= ${g.c}, ${oc}`);
+  }
+  const yRowStride = spec.yRowStride ?? g.ow * yStride, xRowStride = spec.xRowStride ?? g.w * xStride;
+  if (!Number.isInteger(xRowStride) || xRowStride < (g.w - 1) * xStride + g.c) throw new RangeError(`f32 conv: input row stride ${xRowStride} overlaps a row of ${g.w} pixels of stride ${xStride}`);
+  if (!Number.isInteger(yRowStride) || yRowStride < (g.ow - 1) * yStride + oc) throw new RangeError(`f32 conv: row stride ${yRowStride} overlaps a row of ${g.ow} pixels of stride ${yStride}`);
   const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
-  const path = pointwise && spec.kernel === undefined ? 'gemm' : 'conv';
+  const path = pointwise && spec.kernel === undefined && yRowStride === g.ow * yStride && xRowStride === g.w * xStride ? 'gemm' : 'conv';
   const choice = chooseKernel(path === 'gemm' ? 'f32_gemm' : 'f32_conv', build);
   const kernel = spec.kernel ?? choice.kernel;
   kernelFn(mem.mod.exports, kernel);
   const packed = packGemm(mem, choice.packer!, oc, k, spec.weights, spec.bias);
   if (path === 'gemm') {
-    const params = mem.putParams([lo, hi], new Set([0, 1]));
-    return { geom: g, outChannels: oc, path, kernel, packed, scratch: 0, params, outputFloats: g.n * g.oh * g.ow * oc };
+    const params = writeParams(mem, F32_MINMAX, { fmin: lo, fmax: hi });
+    return { geom: g, outChannels: oc, path, kernel, packed, scratch: 0, params, outputFloats: g.n * g.oh * g.ow * oc, xStride, yStride };
   }
   const scratch = mem.alloc(16 * k);
-  const params = mem.putParams([...geometryFields(g), oc, lo, hi], new Set([15, 16]));
-  return { geom: g, outChannels: oc, path, kernel, packed, scratch, params, outputFloats: g.n * g.oh * g.ow * oc };
+  const params = writeParams(mem, F32_CONV, { ...geometryFields(g), c_out: oc, fmin: lo, fmax: hi, x_stride: xStride, x_row_stride: xRowStride, y_stride: yStride, y_row_stride: yRowStride });
+  return { geom: g, outChannels: oc, path, kernel, packed, scratch, params, outputFloats: g.n * g.oh * g.ow * oc, xStride, yStride };
 }
 
 export function runF32Conv(mem: LinearMemory, layer: F32ConvLayer, input: number, output: number): void {
   const f = kernelFn(mem.mod.exports, layer.kernel);
   const g = layer.geom;
   if (layer.path === 'gemm') {
-    f(g.n * g.h * g.w, layer.outChannels, g.c, input, g.c * 4, layer.packed, output, layer.outChannels * 4, layer.params);
+    f(g.n * g.h * g.w, layer.outChannels, g.c, input, layer.xStride * 4, layer.packed, output, layer.yStride * 4, layer.params);
   } else {
     f(input, layer.packed, output, layer.scratch, layer.params);
   }
@@ -172,7 +191,7 @@ export function prepareF32Dwconv(mem: LinearMemory, build: Build, spec: F32Dwcon
   const zero = mem.alloc(zeroFloats * 4);
   mem.f32(zero, zeroFloats).fill(0);
   const scratch = mem.alloc(4 * ((taps + 1) & ~1));
-  const params = mem.putParams([...geometryFields(g), lo, hi], new Set([14, 15]));
+  const params = writeParams(mem, F32_DWCONV, { ...geometryFields(g), fmin: lo, fmax: hi });
   return { geom: g, kernel, packed, zero, scratch, params, outputFloats: g.n * g.oh * g.ow * g.c };
 }
 

@@ -12,6 +12,8 @@ import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
 import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
+import { writeParams } from '../params.js';
+import { QS8_EXIT_HEAD } from '../param-blocks.js';
 import type { PoolDType, QuantParams } from './pool.js';
 
 export interface ExitHeadSpec {
@@ -51,7 +53,7 @@ export function prepareExitHead(mem: LinearMemory, build: Build, s: ExitHeadSpec
     if (!Number.isInteger(q.zeroPoint) || q.zeroPoint < -128 || q.zeroPoint > 127) {
       throw new RangeError(`exit head: input zero point must be an int8, got ${q.zeroPoint}`);
     }
-    params = mem.putParams([q.zeroPoint, Math.fround(q.scale)], new Set([1]));
+    params = writeParams(mem, QS8_EXIT_HEAD, { zp_in: q.zeroPoint, scale: q.scale });
   } else if (s.dtype !== 'f32') {
     throw new TypeError(`exit head: unknown dtype '${String(s.dtype)}'`);
   }

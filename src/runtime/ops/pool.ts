@@ -11,6 +11,9 @@ import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
 import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
+import { writeParams } from '../params.js';
+import { F32_GAVGPOOL, F32_POOL, QS8_GAVGPOOL, QS8_POOL } from '../param-blocks.js';
+import { windowOut } from '../../ir/window.js';
 
 export type PoolDType = 'qs8' | 'f32';
 
@@ -65,13 +68,9 @@ export interface Pool2dLayer {
   readonly outputBytes: number;
 }
 
-/** ONNX pool output size along one axis (ceil_mode as ONNX Runtime / PyTorch: a window must start inside the input or the leading pad). */
-export function poolOutputSize(size: number, k: number, stride: number, dilation: number, padBegin: number, padEnd: number, ceilMode = false): number {
-  const span = size + padBegin + padEnd - dilation * (k - 1) - 1;
-  let out = (ceilMode ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
-  if (ceilMode && (out - 1) * stride >= size + padBegin) out--;
-  return out;
-}
+/** ONNX pool output size along one axis (src/ir/window.ts, ceil mode as ONNX Runtime / PyTorch). */
+export const poolOutputSize = (size: number, k: number, stride: number, dilation: number, padBegin: number, padEnd: number, ceilMode = false): number =>
+  windowOut(size, k, stride, dilation, padBegin, padEnd, ceilMode);
 
 const isInt8 = (v: number): boolean => Number.isInteger(v) && v >= -128 && v <= 127;
 
@@ -115,23 +114,24 @@ export function preparePool2d(mem: LinearMemory, build: Build, s: Pool2dSpec): P
   const ow = poolOutputSize(s.w, s.kw, sw, dw, pl, pr, s.ceilMode);
   if (oh < 1 || ow < 1) throw new RangeError(`${what}: empty output ${oh}x${ow}`);
 
-  const geometry = [s.n, s.h, s.w, s.c, oh, ow, s.kh, s.kw, sh, sw, dh, dw, pt, pl, pb, pr, xs, ys, s.countIncludePad ? 1 : 0, 0];
-  let fields: number[];
-  const floats = new Set<number>();
+  const window = {
+    n: s.n, h: s.h, w: s.w, c: s.c, oh, ow, kh: s.kh, kw: s.kw, sh, sw, dh, dw, pt, pl, pb, pr,
+    x_stride: xs, y_stride: ys, flags: s.countIncludePad ? 1 : 0,
+  };
+  let write: () => number;
   if (s.dtype === 'qs8') {
     const [qmin, qmax] = int8Clamp(what, s.qmin, s.qmax);
     if (s.op === 'max') {
-      fields = [...geometry, 0, 0, qmin, qmax];
+      write = () => writeParams(mem, QS8_POOL, { ...window, zp_in: 0, zp_out: 0, qmin, qmax, m: [] });
     } else {
       const inp = checkQuant(`${what} input`, s.input), out = checkQuant(`${what} output`, s.output);
-      const table = qs8AvgPoolMultipliers(inp.scale, out.scale, s.kh * s.kw);
-      fields = [...geometry, inp.zeroPoint, out.zeroPoint, qmin, qmax, ...table];
-      for (let i = 0; i < table.length; i++) floats.add(24 + i);
+      // A window counts at most the taps that land on the padded input along each axis.
+      const m = qs8AvgPoolMultipliers(inp.scale, out.scale, Math.min(s.kh, s.h + pt + pb) * Math.min(s.kw, s.w + pl + pr));
+      write = () => writeParams(mem, QS8_POOL, { ...window, zp_in: inp.zeroPoint, zp_out: out.zeroPoint, qmin, qmax, m });
     }
   } else if (s.dtype === 'f32') {
     const [fmin, fmax] = f32Clamp(what, s.fmin, s.fmax);
-    fields = [...geometry, fmin, fmax];
-    floats.add(20).add(21);
+    write = () => writeParams(mem, F32_POOL, { ...window, fmin, fmax });
   } else {
     throw new TypeError(`pool: unknown dtype '${String(s.dtype)}'`);
   }
@@ -139,7 +139,7 @@ export function preparePool2d(mem: LinearMemory, build: Build, s: Pool2dSpec): P
 
   const kernel = s.kernel ?? chooseKernel(`${s.dtype}_${s.op}pool`, build).kernel;
   kernelFn(mem.mod.exports, kernel); // throws now if this build lacks it
-  const params = mem.putParams(fields, floats);
+  const params = write();
   const el = s.dtype === 'f32' ? 4 : 1;
   return {
     kernel, params, dtype: s.dtype, oh, ow,
@@ -199,10 +199,12 @@ export function prepareGlobalAvgPool(mem: LinearMemory, build: Build, s: GlobalA
   if (s.dtype === 'qs8') {
     const inp = checkQuant(`${what} input`, s.input), out = checkQuant(`${what} output`, s.output);
     const [qmin, qmax] = int8Clamp(what, s.qmin, s.qmax);
-    params = mem.putParams([s.n, hw, s.c, xs, ys, inp.zeroPoint, out.zeroPoint, qmin, qmax, Math.fround(inp.scale / (out.scale * hw))], new Set([9]));
+    params = writeParams(mem, QS8_GAVGPOOL, {
+      n: s.n, hw, c: s.c, x_stride: xs, y_stride: ys, zp_in: inp.zeroPoint, zp_out: out.zeroPoint, qmin, qmax, m: inp.scale / (out.scale * hw),
+    });
   } else if (s.dtype === 'f32') {
     const [fmin, fmax] = f32Clamp(what, s.fmin, s.fmax);
-    params = mem.putParams([s.n, hw, s.c, xs, ys, fmin, fmax], new Set([5, 6]));
+    params = writeParams(mem, F32_GAVGPOOL, { n: s.n, hw, c: s.c, x_stride: xs, y_stride: ys, fmin, fmax });
   } else {
     throw new TypeError(`global average pool: unknown dtype '${String(s.dtype)}'`);
   }

@@ -4,6 +4,7 @@
 // Kernels, pair image and packed "16c2" layout: assembly/qs8/conv_cin4_scalar.ts.
 import type { LinearMemory } from '../memory.js';
 import { kernelFn } from '../exports.js';
+import { packerOf } from '../manifest.js';
 import type { ResolvedGeometry } from './qs8-dwconv.js';
 import { checkQs8Weights, type Qs8GemmTile, type Qs8WeightsSpec } from './qs8-gemm.js';
 
@@ -52,7 +53,7 @@ export function isCin4Kernel(kernel: string): boolean {
 export function cin4Tile(kernel: string): Qs8GemmTile {
   const t = CIN4_NAME.exec(kernel);
   if (!t) throw new TypeError(`'${kernel}' is not a direct small-C_in conv kernel name`);
-  return { mr: +t[1], nr: +t[2], kr: +t[3], packer: 'qs8_conv_cin4_pack_16c2' };
+  return { mr: +t[1], nr: +t[2], kr: +t[3], packer: packerOf(kernel) };
 }
 
 /** Pair slots of a kernel: KH*floor(KW*C/2), plus ceil(KH/2) when KW*C is odd (mirror of cin4_slots). */

@@ -14,6 +14,8 @@ import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
 import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
+import { writeParams } from '../params.js';
+import { QS8_CONV, QS8_CONV_CIN4 } from '../param-blocks.js';
 import { type ConvGeometry, type ResolvedGeometry, resolveGeometry } from './qs8-dwconv.js';
 import { type Qs8GemmTile, type Qs8WeightsSpec, packQs8Weights } from './qs8-gemm.js';
 import { cin4ScratchBytes, isCin4Kernel, packCin4Weights, prefersDirect } from './qs8-conv-cin4.js';
@@ -23,6 +25,13 @@ export interface Qs8ConvSpec extends Qs8WeightsSpec {
   geom: ConvGeometry;
   /** Output channels. */
   cOut: number;
+  /** Pixel strides of the input and output in elements (default: geom.c and cOut): one group of a grouped conv (im2col kernel only). */
+  xStride?: number;
+  yStride?: number;
+  /** Elements from one output row to the next (default ow * yStride): one phase of a transposed conv. */
+  yRowStride?: number;
+  /** Elements from one input row to the next (default w * xStride): a window of a wider input. */
+  xRowStride?: number;
   /** Canonical int8 weights OHWI [C_out][KH][KW][C_in]. */
   weights: Int8Array;
   /** Output pixels per im2col block (default: about 32 KiB of scratch); ignored by the direct kernel. */
@@ -43,7 +52,7 @@ export interface Qs8ConvLayer {
   readonly kernel: string;
   readonly tile: Qs8GemmTile;
   readonly packed: number;
-  /** The 88-byte params block. */
+  /** The params block (QS8_CONV, or QS8_CONV_CIN4 for the direct kernel). */
   readonly params: number;
   /** True when the layer is a plain GEMM over the input (no scratch). */
   readonly pointwise: boolean;
@@ -87,7 +96,16 @@ export function prepareQs8Conv(mem: LinearMemory, build: Build, spec: Qs8ConvSpe
   const g = resolveGeometry(spec.geom);
   if (!Number.isInteger(spec.cOut) || spec.cOut < 1) throw new RangeError(`conv cOut must be a positive integer, got ${spec.cOut}`);
   const k = g.kh * g.kw * g.c;
-  const kernel = spec.kernel ?? convKernel(g, spec.cOut, build);
+  const xStride = spec.xStride ?? g.c, yStride = spec.yStride ?? spec.cOut;
+  if (!Number.isInteger(xStride) || xStride < g.c || !Number.isInteger(yStride) || yStride < spec.cOut) {
+    throw new RangeError(`conv: pixel strides ${xStride}, ${yStride} must be integers >= ${g.c}, ${spec.cOut}`);
+  }
+  const yRowStride = spec.yRowStride ?? g.ow * yStride, xRowStride = spec.xRowStride ?? g.w * xStride;
+  if (!Number.isInteger(xRowStride) || xRowStride < (g.w - 1) * xStride + g.c) throw new RangeError(`conv: input row stride ${xRowStride} overlaps a row of ${g.w} pixels of stride ${xStride}`);
+  if (!Number.isInteger(yRowStride) || yRowStride < (g.ow - 1) * yStride + spec.cOut) throw new RangeError(`conv: row stride ${yRowStride} overlaps a row of ${g.ow} pixels of stride ${yStride}`);
+  const strided = xStride !== g.c || yStride !== spec.cOut || yRowStride !== g.ow * yStride || xRowStride !== g.w * xStride;
+  const kernel = spec.kernel ?? (strided ? chooseKernel('qs8_conv', build).kernel : convKernel(g, spec.cOut, build));
+  if (strided && isCin4Kernel(kernel)) throw new RangeError(`conv: the direct kernel ${kernel} reads whole tensors; a group (strides ${xStride}, ${yStride}) runs on the im2col kernel`);
   if (spec.fuseMaxPool2x2 && !canFuseMaxPool2x2(spec.geom, spec.cOut, build, kernel)) {
     throw new RangeError(`conv ${g.kh}×${g.kw} ${g.c}→${spec.cOut} (${kernel}) cannot fuse a 2×2 max pool; check canFuseMaxPool2x2 first`);
   }
@@ -96,17 +114,14 @@ export function prepareQs8Conv(mem: LinearMemory, build: Build, spec: Qs8ConvSpe
 
   const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
   const pixels = g.oh * g.ow;
+  // Strided output rows: im2col blocks stay within a row.
+  const rowsMax = yRowStride === g.ow * yStride && xRowStride === g.w * xStride ? pixels : g.ow;
   let blockM = spec.blockM ?? Math.max(tile.mr, Math.floor(SCRATCH_TARGET / k / tile.mr) * tile.mr);
   if (!Number.isInteger(blockM) || blockM < 1) throw new RangeError(`conv blockM must be a positive integer, got ${blockM}`);
-  blockM = Math.min(blockM, pixels);
+  blockM = Math.min(blockM, rowsMax);
   const scratchBytes = pointwise ? 0 : blockM * k;
   const scratch = !pointwise && spec.allocScratch !== false ? mem.alloc(scratchBytes) : 0;
-  const params = mem.putParams([
-    spec.zpOut, spec.qmin ?? -128, spec.qmax ?? 127, spec.zpIn, g.n,
-    g.h, g.w, g.c, g.oh, g.ow, spec.cOut,
-    g.kh, g.kw, g.sh, g.sw, g.dh, g.dw,
-    g.pt, g.pl, g.pb, g.pr, blockM,
-  ]);
+  const params = writeParams(mem, QS8_CONV, { ...convFields(spec, g), block_m: blockM, x_stride: xStride, x_row_stride: xRowStride, y_stride: yStride, y_row_stride: yRowStride });
   return {
     geom: g, cOut: spec.cOut, kernel, tile, packed, params, pointwise, direct: false, blockM, scratchBytes, scratch,
     inputBytes: g.n * g.h * g.w * g.c,
@@ -115,15 +130,24 @@ export function prepareQs8Conv(mem: LinearMemory, build: Build, spec: Qs8ConvSpe
   };
 }
 
-/** The direct small-C_in kernel: same params block (block_m read as the fused pool), scratch for the pair image. */
+/**
+ * The fields the int8 conv params blocks share (QS8_CONV, QS8_CONV_CIN4; the binary-weight conv
+ * writes QS8_CONV too): the output quantization, zp_in and the geometry.
+ */
+export function convFields(
+  q: { zpOut: number; qmin?: number; qmax?: number; zpIn: number; cOut: number }, g: ResolvedGeometry,
+) {
+  return {
+    zp_out: q.zpOut, qmin: q.qmin ?? -128, qmax: q.qmax ?? 127, zp_in: q.zpIn, c_out: q.cOut,
+    n: g.n, h: g.h, w: g.w, c: g.c, oh: g.oh, ow: g.ow, kh: g.kh, kw: g.kw,
+    sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw, pt: g.pt, pl: g.pl, pb: g.pb, pr: g.pr,
+  };
+}
+
+/** The direct small-C_in kernel: its own block (a fused pool where the im2col conv has block_m), scratch for the pair image. */
 function prepareDirect(mem: LinearMemory, spec: Qs8ConvSpec, g: ResolvedGeometry, kernel: string): Qs8ConvLayer {
   const { tile, packed } = packCin4Weights(mem, kernel, g, spec.cOut, spec);
-  const params = mem.putParams([
-    spec.zpOut, spec.qmin ?? -128, spec.qmax ?? 127, spec.zpIn, g.n,
-    g.h, g.w, g.c, g.oh, g.ow, spec.cOut,
-    g.kh, g.kw, g.sh, g.sw, g.dh, g.dw,
-    g.pt, g.pl, g.pb, g.pr, spec.fuseMaxPool2x2 ? 2 : 0,
-  ]);
+  const params = writeParams(mem, QS8_CONV_CIN4, { ...convFields(spec, g), pool: spec.fuseMaxPool2x2 ? 2 : 0 });
   const scratchBytes = cin4ScratchBytes(mem, params);
   const scratch = spec.allocScratch !== false ? mem.alloc(scratchBytes) : 0;
   const pooled = spec.fuseMaxPool2x2 === true;

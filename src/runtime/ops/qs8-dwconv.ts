@@ -10,6 +10,10 @@ import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
 import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
+import { writeParams } from '../params.js';
+import { QS8_DWCONV } from '../param-blocks.js';
+import { windowOut } from '../../ir/window.js';
+import { requantScale } from '../../ir/numerics.js';
 
 /** Spatial geometry of a convolution over an NHWC tensor (shared by the dwconv and conv wrappers). */
 export interface ConvGeometry {
@@ -45,15 +49,15 @@ export function resolveGeometry(g: ConvGeometry): ResolvedGeometry {
   for (const v of [pt, pl, pb, pr]) {
     if (!Number.isInteger(v) || v < 0) throw new RangeError(`conv geometry: pads must be non-negative integers, got ${v}`);
   }
-  const oh = Math.floor((g.h + pt + pb - dh * (g.kh - 1) - 1) / sh) + 1;
-  const ow = Math.floor((g.w + pl + pr - dw * (g.kw - 1) - 1) / sw) + 1;
+  const oh = windowOut(g.h, g.kh, sh, dh, pt, pb, false);
+  const ow = windowOut(g.w, g.kw, sw, dw, pl, pr, false);
   if (oh < 1 || ow < 1) throw new RangeError(`conv geometry: empty output ${oh}x${ow}`);
   return { n: g.n, h: g.h, w: g.w, c: g.c, kh: g.kh, kw: g.kw, sh, sw, dh, dw, pt, pl, pb, pr, oh, ow };
 }
 
-/** The 14 geometry fields every dwconv / conv params block starts with. */
-export function geometryFields(g: ResolvedGeometry): number[] {
-  return [g.n, g.h, g.w, g.c, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl];
+/** The geometry fields every dwconv / f32 conv params block starts with (param-blocks.ts). */
+export function geometryFields(g: ResolvedGeometry) {
+  return { n: g.n, h: g.h, w: g.w, c: g.c, oh: g.oh, ow: g.ow, kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw, pt: g.pt, pl: g.pl };
 }
 
 /** Bytes of one packed 16-channel group (mirror of dw16_group_bytes). */
@@ -62,7 +66,7 @@ export const qs8DwGroupBytes = (taps: number): number => 128 + 32 * ((taps + 1) 
 /** Requantization multipliers m[c] = fround(s_in * s_w[c] / s_out). */
 export function requantScales(sIn: number, sW: Float32Array | readonly number[], sOut: number): Float32Array {
   const m = new Float32Array(sW.length);
-  for (let c = 0; c < sW.length; c++) m[c] = Math.fround((sIn * sW[c]) / sOut);
+  for (let c = 0; c < sW.length; c++) m[c] = requantScale(sIn, sW[c], sOut);
   return m;
 }
 
@@ -129,7 +133,7 @@ export function prepareQs8Dwconv(mem: LinearMemory, build: Build, spec: Qs8Dwcon
   const zero = mem.alloc(zeroBytes);
   mem.i8(zero, zeroBytes).fill(spec.zpIn);
   const scratch = mem.alloc(4 * ((taps + 1) & ~1));
-  const params = mem.putParams([...geometryFields(g), spec.zpOut, qmin, qmax]);
+  const params = writeParams(mem, QS8_DWCONV, { ...geometryFields(g), zp_out: spec.zpOut, qmin, qmax });
   return {
     geom: g, kernel, packed, zero, scratch, params,
     inputBytes: g.n * g.h * g.w * g.c,

@@ -9,6 +9,9 @@ import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
 import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
+import { packerOf } from '../manifest.js';
+import { writeParams } from '../params.js';
+import { QS8_GEMM } from '../param-blocks.js';
 
 /** Tile of a qs8 gemm/conv kernel, read from its name: `qs8_gemm_2x4c8__wasmsimd` -> mr 2, nr 4, kr 8. */
 export interface Qs8GemmTile {
@@ -20,12 +23,9 @@ export interface Qs8GemmTile {
 }
 
 export function qs8GemmTile(kernel: string): Qs8GemmTile {
-  const t = /^qs8_(?:gemm|conv)_(\d+)x(\d+)c(\d+)(s?)__/.exec(kernel);
+  const t = /^qs8_(?:gemm|conv)_(\d+)x(\d+)c(\d+)s?__/.exec(kernel);
   if (!t) throw new TypeError(`'${kernel}' is not a qs8 gemm/conv kernel name`);
-  // The SIMD kernels' "c8" layout has a SIMD packer (same bytes as the scalar one, which the
-  // scalar twins and the scalar build use).
-  const simd = kernel.endsWith('__wasmsimd') && !t[4] ? '__wasmsimd' : '';
-  return { mr: +t[1], nr: +t[2], kr: +t[3], packer: `qs8_gemm_pack_${t[1]}x${t[2]}c${t[3]}${t[4]}${simd}` };
+  return { mr: +t[1], nr: +t[2], kr: +t[3], packer: packerOf(kernel) };
 }
 
 /** Bytes of the packed weights for n output channels and depth k (every layout: 2 bytes per padded weight). */
@@ -47,7 +47,7 @@ export interface Qs8WeightsSpec {
   /** Fused activation range in the output's quantized domain (activation.ts int8Range); default -128..127. */
   qmin?: number;
   qmax?: number;
-  /** Override the kernel export (tests: scalar twins, the relaxed kernel); its packer follows from its name. */
+  /** Override the kernel export (tests: scalar twins, the relaxed kernel); its packer is its manifest entry's. */
   kernel?: string;
 }
 
@@ -109,7 +109,7 @@ export function packQs8Weights(
 export function prepareQs8Gemm(mem: LinearMemory, build: Build, spec: Qs8GemmSpec): Qs8GemmLayer {
   const kernel = spec.kernel ?? chooseKernel('qs8_gemm', build).kernel;
   const { tile, packed, packedBytes } = packQs8Weights(mem, kernel, spec.n, spec.k, spec, 'gemm');
-  const params = mem.putParams([spec.zpOut, spec.qmin ?? -128, spec.qmax ?? 127]);
+  const params = writeParams(mem, QS8_GEMM, { zp_out: spec.zpOut, qmin: spec.qmin ?? -128, qmax: spec.qmax ?? 127 });
   return { kernel, tile, n: spec.n, k: spec.k, packed, packedBytes, params };
 }
 

@@ -10,8 +10,10 @@ import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
 import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
+import { writeParams } from '../params.js';
+import { QS8_GEMM } from '../param-blocks.js';
 import type { Qs8GemmSpec } from './qs8-gemm.js';
-import type { Node, TensorInfo } from '../../ir/types.js';
+import { zeroBlockFraction } from '../../ir/ops/sparse.js';
 
 /** Output channels x K of the blocks the kernel skips. */
 export const SPARSE_BLOCK: readonly [number, number] = [4, 8];
@@ -52,10 +54,9 @@ export function qs8SparsePackedBytes(groupBlocks: Int32Array): number {
   return bytes;
 }
 
-/** Fraction of the layer's 4x8 blocks that are entirely zero. */
+/** Fraction of the layer's 4x8 blocks (the kernel's tile) that are entirely zero. */
 export function blockSparsity(w: ArrayLike<number>, n: number, k: number): number {
-  const nz = sparseGroupBlocks(w, n, k).reduce((x, y) => x + y, 0);
-  return 1 - nz / (Math.ceil(n / 4) * Math.ceil(k / 8));
+  return zeroBlockFraction(w, n, k, SPARSE_BLOCK);
 }
 
 function checkInt8(fields: Record<string, number>): void {
@@ -85,7 +86,7 @@ export function prepareQs8Sparse(mem: LinearMemory, build: Build, spec: Qs8GemmS
   const packed = mem.alloc(packedBytes);
   const wrote = mem.temporary(() => pack(mem.put(spec.weights), spec.bias ? mem.put(spec.bias) : 0, mem.put(spec.scale), spec.zpIn, n, k, packed));
   if (wrote !== packedBytes) throw new Error(`sparse gemm packer wrote ${wrote} bytes, the host planned ${packedBytes}`);
-  const params = mem.putParams([spec.zpOut, qmin, qmax]);
+  const params = writeParams(mem, QS8_GEMM, { zp_out: spec.zpOut, qmin, qmax });
   const blocks = groupBlocks.reduce((a, b) => a + b, 0);
   return { kernel, n, k, packed, packedBytes, blocks, totalBlocks: groupBlocks.length * Math.ceil(k / 8), params };
 }
@@ -96,22 +97,4 @@ export function runQs8Sparse(
 ): void {
   if (m < 1) return;
   kernelFn(mem.mod.exports, layer.kernel)(m, layer.n, layer.k, a, aStride, layer.packed, c, cStride, layer.params);
-}
-
-/**
- * The GEMM a node with `attrs.sparse` runs as (M rows, K, N): a gemm, or a 1x1 stride-1
- * unpadded conv2d over NHWC. Null when the node has no sparse flag or no sparse form (a
- * k x k conv keeps the dense kernel; its zeros are still correct).
- */
-export function sparseGemmShape(node: Node, x: TensorInfo, y: TensorInfo): { m: number; k: number; n: number } | null {
-  const numel = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
-  if (node.op === 'gemm' && node.attrs.sparse) {
-    return { m: numel(x.shape.slice(1, -1)), k: x.shape.at(-1)!, n: y.shape.at(-1)! };
-  }
-  if (node.op === 'conv2d' && node.attrs.sparse) {
-    const a = node.attrs;
-    const pointwise = a.kernel[0] === 1 && a.kernel[1] === 1 && a.strides[0] === 1 && a.strides[1] === 1 && a.pads.every((p) => p === 0);
-    if (pointwise) return { m: x.shape[1] * x.shape[2], k: x.shape[3], n: y.shape[3] };
-  }
-  return null;
 }

@@ -2,12 +2,12 @@
 // deciding after each stage whether to stop. Heads read the stage output where it lies in
 // the arena: nothing is copied. Every result says which exit answered and what it cost.
 import type { ExitPlan } from '../ir/exits.js';
-import type { Program, Step } from '../runtime/executor.js';
-import type { Build } from '../runtime/features.js';
-import { prepareExitHead, type ExitHeadLayer } from '../runtime/ops/head.js';
-import { kernelFn } from '../runtime/exports.js';
+import type { Program, Step } from './executor.js';
+import type { Build } from './features.js';
+import { prepareExitHead, type ExitHeadLayer } from './ops/head.js';
+import { kernelFn } from './exports.js';
 import { BranchyUnsupportedError } from '../errors.js';
-import { type ConfidencePolicy, type ExitPolicy, checkPolicy, confident, thresholdAt } from './policy.js';
+import { type ConfidencePolicy, type ExitPolicy, checkPolicy, confident, thresholdAt } from '../exit/policy.js';
 
 export interface ExitResult {
   /** Which exit answered (0 = shallowest; exits.length - 1 = the final classifier). */

@@ -1,0 +1,42 @@
+// The arithmetic every layer shares, defined once: rounding, the clamp form of an activation,
+// the int8 requantization multiplier. Kernels (assembly/common/requant*.ts), the runtime, the
+// converter and the references all follow these definitions (docs/ir.md, "int8").
+import type { Activation } from './types.js';
+
+/** Round to nearest, ties to even (ONNX QuantizeLinear's rounding). */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** The largest finite f32: what a JSON file writes for an unbounded clip side. */
+export const F32_MAX = 3.4028234663852886e38;
+
+/** A fused activation the kernels apply as a clamp of their output. `clip` sides may be open. */
+export type Clamp =
+  | { kind: 'none' }
+  | { kind: 'relu' }
+  | { kind: 'relu6' }
+  | { kind: 'clip'; min?: number; max?: number };
+
+/** The clamp an activation is (none, relu, relu6, clip; a bound at ±3e38 or beyond is open), or null when it is not one. */
+export function asClamp(act: Activation | undefined): Clamp | null {
+  if (!act || act.kind === 'none') return { kind: 'none' };
+  if (act.kind === 'relu' || act.kind === 'relu6') return { kind: act.kind };
+  if (act.kind === 'clip') {
+    const big = 3e38;
+    return { kind: 'clip', min: act.min !== undefined && act.min > -big ? act.min : undefined, max: act.max !== undefined && act.max < big ? act.max : undefined };
+  }
+  return null;
+}
+
+/** Whether an activation is a clamp (an int8 kernel applies it in the quantized domain). */
+export const isClampAct = (act: Activation | undefined): boolean => asClamp(act) !== null;
+
+/**
+ * The requantization multiplier of an int8 conv / gemm output channel: s_in · s_w[c] / s_out,
+ * rounded to f32 (the kernels multiply the int32 accumulator by it in f32).
+ */
+export function requantScale(sIn: number, sW: number, sOut: number): number {
+  return Math.fround((sIn * sW) / sOut);
+}

@@ -1,0 +1,144 @@
+// conv2d: [x NHWC, w OHWI, b? [O]] -> [N, OH, OW, O]; with `groups` g, w is [O][KH][KW][C/g]
+// and output channels o*O/g.. read input channels o*C/g.. (ONNX Conv's group). Binary weights (b1 w with
+// per-channel alpha, f32 bias) run on the b1 kernels; `sparse` int8 1x1 layers on the
+// block-sparse kernel; int8 layers with small K on the direct kernel, which can also take a
+// following 2x2 stride-2 max pool into its own output (absorbs).
+import type { Node, TensorInfo, Window } from '../types.js';
+import { windowGeometry } from '../window.js';
+import { isClampAct } from '../numerics.js';
+import { canFuseMaxPool2x2, prepareQs8Conv, runQs8Conv } from '../../runtime/ops/qs8-conv.js';
+import { prepareF32Conv, runF32Conv } from '../../runtime/ops/f32-conv.js';
+import { f32Range, int8Range } from '../../runtime/ops/activation.js';
+import { prepareBinaryNode } from '../../runtime/ops/b1-layer.js';
+import { BranchyUnsupportedError } from '../../errors.js';
+import { checkBias, checkWindow, fail, fmt, intTuple, isInt, rank, spatial, where, type AbsorbContext, type OpNode, type OpDef, type StepContext } from './def.js';
+import { denseDTypes } from './dense.js';
+import { isBinaryNode } from './binary.js';
+import { int8Params } from './quant-params.js';
+import { createSparse, sparseShape, type SparseAttr } from './sparse.js';
+
+export interface Conv2dAttrs extends Window {
+  sparse?: SparseAttr;
+  /** Channel groups (default 1): each group of C/groups inputs makes O/groups outputs. Depthwise convs are dwconv2d. */
+  groups?: number;
+}
+
+const groupsOf = (node: OpNode<Conv2dAttrs>): number => node.attrs.groups ?? 1;
+
+export const conv2d: OpDef<Conv2dAttrs> = {
+  inputs: [2, 3],
+  fusesActivation: true,
+  int8: 'requantize',
+  int8When: 'weights',
+  binary: 'weights',
+  check(node) {
+    checkWindow(node);
+    if (node.attrs.groups !== undefined && !isInt(node.attrs.groups, 1)) fail(node, 'attrs.groups must be an integer >= 1');
+    const sp = node.attrs.sparse as unknown;
+    if (sp !== undefined) {
+      if (typeof sp !== 'object' || sp === null) fail(node, 'attrs.sparse must be an object {block: [channels, k]}');
+      intTuple(node, sp as Record<string, unknown>, 'block', 2, 1);
+    }
+  },
+  infer(node, ins) {
+    const [x, w] = ins;
+    rank(node, x, 4, 'input');
+    rank(node, w, 4, 'weights');
+    const [O, KH, KW, I] = w.shape;
+    if (KH !== node.attrs.kernel[0] || KW !== node.attrs.kernel[1]) fail(node, `weights ${fmt(w.shape)} disagree with kernel ${fmt(node.attrs.kernel)}`);
+    const g = groupsOf(node);
+    if (I * g !== x.shape[3]) fail(node, `weights expect ${I} input channels${g > 1 ? ` per group (${g} groups)` : ''}, input has ${x.shape[3]}`);
+    if (O % g !== 0) fail(node, `${O} output channels do not split into ${g} groups`);
+    checkBias(node, ins, O);
+    const [oh, ow] = spatial(node, x.shape, false);
+    return [[x.shape[0], oh, ow, O]];
+  },
+  dtypes: denseDTypes,
+  macs: (node, [, w], [y]) => y.shape.slice(1).reduce((a, b) => a * b, 1) * node.attrs.kernel[0] * node.attrs.kernel[1] * w.shape[3],
+  absorbs: (node, ctx) => fusablePool(node, ctx),
+  create(ctx, node) {
+    const x = ctx.info(node.inputs[0]), y = ctx.info(node.outputs[0]);
+    const [X, Y] = [ctx.x[0], ctx.y[0]];
+    if (isBinaryNode(node as Node, ctx.info)) {
+      const layer = prepareBinaryNode(ctx.mem, ctx.build, node as Node, ctx.info, ctx.weights, ctx.clamp);
+      const S = layer.scratchBytes ? ctx.scratch(layer.scratchBytes) : null;
+      return () => layer.run(X.ptr, Y.ptr, S ? S.ptr : 0);
+    }
+    const geom = windowGeometry(node.attrs, x);
+    const cOut = y.shape[3];
+    if (groupsOf(node) > 1) return createGrouped(ctx, node);
+    if (x.dtype === 'i8') {
+      if (sparseShape(node, x, y)) return createSparse(ctx, node);
+      const q = int8Params(node, x, y, ctx.info(node.inputs[1]), cOut);
+      const { qmin, qmax } = int8Range(ctx.clamp, q.out.scale, q.out.zeroPoint);
+      const layer = prepareQs8Conv(ctx.mem, ctx.build, {
+        geom, cOut, weights: ctx.constant(node as Node, 1, Int8Array)!, bias: ctx.constant(node as Node, 2, Int32Array), scale: q.scale,
+        zpIn: q.in.zeroPoint, zpOut: q.out.zeroPoint, qmin, qmax, allocScratch: false, fuseMaxPool2x2: ctx.absorbed !== undefined,
+      });
+      const S = layer.scratchBytes ? ctx.scratch(layer.scratchBytes) : null;
+      return () => runQs8Conv(ctx.mem, layer, X.ptr, Y.ptr, S ? S.ptr : 0);
+    }
+    const layer = prepareF32Conv(ctx.mem, ctx.build, {
+      geom, outChannels: cOut, weights: ctx.constant(node as Node, 1, Float32Array)!, bias: ctx.constant(node as Node, 2, Float32Array), ...f32Range(ctx.clamp),
+    });
+    return () => runF32Conv(ctx.mem, layer, X.ptr, Y.ptr);
+  },
+};
+
+/**
+ * The max pool an int8 conv can do in its own kernel (canFuseMaxPool2x2), or null: its only
+ * reader, 2x2, stride 2, no padding or dilation, no activation, output half the conv's size
+ * rounded down, and the conv's output is not a graph output.
+ */
+function fusablePool(node: OpNode<Conv2dAttrs>, ctx: AbsorbContext): Node | null {
+  const x = ctx.info(node.inputs[0]);
+  const y = ctx.info(node.outputs[0]);
+  if (groupsOf(node) > 1 || x.dtype !== 'i8' || y.dtype !== 'i8' || isBinaryNode(node as Node, ctx.info) || sparseShape(node, x, y)) return null;
+  if (!isClampAct(node.act)) return null;
+  const out = node.outputs[0];
+  if (ctx.graph.outputs.includes(out)) return null;
+  const readers = ctx.readersOf(out);
+  if (readers.length !== 1 || readers[0].op !== 'maxpool') return null;
+  const p = readers[0];
+  const a = p.attrs;
+  const z: TensorInfo = ctx.info(p.outputs[0]);
+  if (a.kernel.join() !== '2,2' || a.strides.join() !== '2,2' || a.pads.some((v) => v !== 0) || a.dilations.join() !== '1,1') return null;
+  if ((p.act && p.act.kind !== 'none') || z.dtype !== 'i8' || z.shape[1] !== y.shape[1] >> 1 || z.shape[2] !== y.shape[2] >> 1) return null;
+  return canFuseMaxPool2x2(windowGeometry(node.attrs, x), y.shape[3], ctx.build) ? p : null;
+}
+
+/**
+ * A grouped conv: one im2col + GEMM layer per group over its channel slices, in place (the
+ * kernels read and write with the whole tensors' pixel strides). No expansion to
+ * block-diagonal weights: the MACs are the conv's own.
+ */
+function createGrouped(ctx: StepContext, node: OpNode<Conv2dAttrs>): () => void {
+  const x = ctx.info(node.inputs[0]), y = ctx.info(node.outputs[0]);
+  const [X, Y] = [ctx.x[0], ctx.y[0]];
+  const g = groupsOf(node), C = x.shape[3], O = y.shape[3], cg = C / g, og = O / g;
+  if (isBinaryNode(node as Node, ctx.info)) throw new BranchyUnsupportedError(`${where(node)}: binary weights in a grouped conv are not supported; use groups 1`);
+  const geom = { ...windowGeometry(node.attrs, x), c: cg };
+  const k = og * node.attrs.kernel[0] * node.attrs.kernel[1] * cg;
+  const slice = <T extends Int8Array | Int32Array | Float32Array | Float32Array>(a: T | null, i: number, n: number): T | null => (a ? (a.subarray(i * n, (i + 1) * n) as T) : null);
+  if (x.dtype === 'i8') {
+    const q = int8Params(node, x, y, ctx.info(node.inputs[1]), O);
+    const { qmin, qmax } = int8Range(ctx.clamp, q.out.scale, q.out.zeroPoint);
+    const w = ctx.constant(node as Node, 1, Int8Array)!, b = ctx.constant(node as Node, 2, Int32Array);
+    const layers = Array.from({ length: g }, (_, i) => prepareQs8Conv(ctx.mem, ctx.build, {
+      geom, cOut: og, weights: slice(w, i, k)!, bias: slice(b, i, og), scale: q.scale.subarray(i * og, (i + 1) * og),
+      zpIn: q.in.zeroPoint, zpOut: q.out.zeroPoint, qmin, qmax, allocScratch: false, xStride: C, yStride: O,
+    }));
+    const bytes = Math.max(...layers.map((l) => l.scratchBytes));
+    const S = bytes ? ctx.scratch(bytes) : null;
+    return () => {
+      for (let i = 0; i < g; i++) runQs8Conv(ctx.mem, layers[i], X.ptr + i * cg, Y.ptr + i * og, S ? S.ptr : 0);
+    };
+  }
+  const w = ctx.constant(node as Node, 1, Float32Array)!, b = ctx.constant(node as Node, 2, Float32Array);
+  const layers = Array.from({ length: g }, (_, i) => prepareF32Conv(ctx.mem, ctx.build, {
+    geom, outChannels: og, weights: slice(w, i, k)!, bias: slice(b, i, og), ...f32Range(ctx.clamp), xStride: C, yStride: O,
+  }));
+  return () => {
+    for (let i = 0; i < g; i++) runF32Conv(ctx.mem, layers[i], X.ptr + 4 * i * cg, Y.ptr + 4 * i * og);
+  };
+}

@@ -1,0 +1,155 @@
+// The model zoo (test/zoo/make_zoo.py, docs/zoo.md): the architectures people bring, with
+// random weights, imported and run as a user would. For every model:
+//  - its outputs depend on its input (ONNX Runtime on two inputs), else matching proves nothing;
+//  - f32: branchy in every build within 1e-4 of ONNX Runtime, relative to the largest |output|;
+//  - int8: minmax on 32 seeded calibration inputs, no layer left in float (every conv / gemm
+//    reads int8), relative L2 error against f32 at most 10%, in every build.
+// NOT_YET lists what branchy cannot do yet and how it fails today; the test asserts that failure,
+// so when an op lands the model's test fails until its entry is removed (or narrowed).
+// A missing zoo fails (CI generates it in .ci/run); it is never skipped.
+import { describe, expect, it } from 'vitest';
+import { BranchyUnsupportedError } from '../../src/errors.js';
+import { fromGraph } from '../../src/runtime/model.js';
+import type { Graph, Weights } from '../../src/ir/types.js';
+import { TEST_BUILDS } from '../helpers/wasm.js';
+import {
+  branchyRun, floatLeft, importZoo, maxRelErr, ortRun, quantizeZoo, readZoo, relL2, samples, worst, zooBytes, zooInputs,
+  TEST_SEED, type Manifest, type Outputs, type ZooModel,
+} from './harness.js';
+
+interface NotYet {
+  /** Import (or loading the imported graph) throws this error class with this in its message. */
+  refused?: { error: typeof BranchyUnsupportedError; message: string };
+  /** int8 leaves layers in float; the first one listed (floatLeft) contains this. */
+  float?: string;
+  /** int8 runs, but its relative L2 error against f32 is above 10% (the measured value in the comment). */
+  int8Error?: true;
+}
+
+const refused = (message: string, error = BranchyUnsupportedError): NotYet => ({ refused: { error, message } });
+
+/** What branchy cannot run yet, by zoo model: one line per model, the first failure only. */
+export const NOT_YET: Record<string, NotYet> = {
+  // Squeeze-excitation gating (x * HardSigmoid(...)), HardSwish as x * HardSigmoid(x) at opset 13.
+  mobilenet_v3_small: refused('Mul of two computed tensors'),
+  mobilenet_v3_large: refused('Mul of two computed tensors'),
+  // SiLU exported as x * Sigmoid(x), and squeeze-excitation.
+  efficientnet_b0: refused('Mul of two computed tensors'),
+  yolov8n: refused('Mul of two computed tensors'),
+  // x.mean([2, 3]) before the classifier.
+  mnasnet0_5: refused('operator ReduceMean is not supported'),
+  // channel_shuffle: view to rank 5, transpose, view back.
+  shufflenet_v2_x0_5: refused('channel shuffles are not supported'),
+  regnet_x_400mf: refused('attribute group=2'),
+  // ZeroPad2d((0, 1, 0, 1)): pads computed by Slice / Concat / Cast before the Pad.
+  tiny_yolov2: refused('operator Slice is not supported'),
+  audio_conv1d: refused('is not an NCHW image'),
+  tiny_unet: refused('operator ConvTranspose is not supported'),
+  // Pre-activation BatchNorm after each Concat stays a float multiply-add.
+  densenet121: { float: 'mul has no int8 form' },
+  // int8 runs every layer, but minmax int8 is further than 10% from f32 (relative L2 over the four
+  // test inputs: mobilenet_v2 0.37, googlenet 0.14, fc_autoencoder 0.14). ONNX Runtime on the QDQ
+  // export of the same int8 graph is further still (docs/zoo.md): these random-weight networks
+  // amplify rounding layer after layer, and the autoencoder's 8-wide bottleneck leaves the
+  // calibrated range on some inputs. What fixes it is a better quantizer (ranges, bias correction),
+  // not an op.
+  mobilenet_v2: { int8Error: true },
+  googlenet: { int8Error: true },
+  fc_autoencoder: { int8Error: true },
+};
+
+const TOL_F32 = 1e-4;
+const TOL_INT8 = 0.1;
+/** Below this relative L2 distance between the outputs of two inputs, the model ignores its input. */
+const MIN_SENSITIVITY = 0.01;
+
+let zoo: Manifest | Error;
+try {
+  zoo = readZoo();
+} catch (e) {
+  zoo = e as Error;
+}
+
+describe('model zoo', () => {
+  if (zoo instanceof Error) {
+    const err = zoo;
+    it('is generated', () => {
+      throw err;
+    });
+    return;
+  }
+  const models = zoo.models;
+
+  it('NOT_YET names zoo models only', () => {
+    expect(Object.keys(NOT_YET).filter((n) => !models.some((m) => m.name === n))).toEqual([]);
+  });
+
+  for (const m of models) describeModel(m, NOT_YET[m.name] ?? {});
+});
+
+function describeModel(m: ZooModel, not: NotYet): void {
+  describe(m.name, () => {
+    // Four seeded test inputs: f32 is compared on the first two, int8 on all four.
+    const xs = zooInputs(m, TEST_SEED, 4);
+    let ort: Outputs | undefined;
+    const reference = async (): Promise<Outputs> => (ort ??= await ortRun(zooBytes(m), m, xs));
+    let imported: { graph: Graph; weights: Weights } | undefined;
+
+    it('ONNX Runtime: the outputs depend on the input', async () => {
+      const all = await reference();
+      const d = worst(samples(all, 1, 2, 4), samples(all, 0, 1, 4), relL2);
+      expect(d, `${m.name}: two inputs give outputs ${d} apart (relative L2); the zoo model ignores its input`).toBeGreaterThan(MIN_SENSITIVITY);
+    });
+
+    if (not.refused) {
+      const { error, message } = not.refused;
+      it(`not yet: refused with ${error.name} "${message}"`, async () => {
+        let thrown: unknown;
+        try {
+          const { graph, weights } = importZoo(m);
+          await fromGraph(graph, weights, { build: 'scalar' });
+        } catch (e) {
+          thrown = e;
+        }
+        expect(thrown, `${m.name} now imports and loads: remove its NOT_YET entry`).toBeDefined();
+        expect(thrown, `${m.name}: ${String(thrown)}`).toBeInstanceOf(error);
+        expect((thrown as Error).message).toContain(message);
+      });
+      return;
+    }
+
+    it(`f32 matches ONNX Runtime within ${TOL_F32} in every build (${TEST_BUILDS.join(', ')})`, async () => {
+      imported = importZoo(m);
+      const want = samples(await reference(), 0, 2, 4);
+      for (const build of TEST_BUILDS) {
+        const got = await branchyRun(imported.graph, imported.weights, build, xs.slice(0, 2));
+        const e = worst(got, want, maxRelErr);
+        expect(e, `${m.name} (${build}): largest error ${e} relative to the largest |output|`).toBeLessThan(TOL_F32);
+      }
+    });
+
+    const floatPart = not.float ? `not yet: layers left in float ("${not.float}")` : 'nothing left in float';
+    const errorPart = not.int8Error ? `not yet: relative L2 error above ${TOL_INT8}` : `relative L2 error <= ${TOL_INT8}`;
+    it(`int8 (minmax, 32 calibration inputs) in every build: ${floatPart}, ${errorPart}`, async () => {
+      const { graph, weights } = imported ?? importZoo(m);
+      imported = undefined; // free the float weights after this model
+      const q = await quantizeZoo(m, graph, weights);
+      const left = floatLeft(q);
+      if (not.float) {
+        expect(left.length, `${m.name}: int8 now leaves nothing in float; remove 'float' from its NOT_YET entry`).toBeGreaterThan(0);
+        expect(left[0]).toContain(not.float);
+      } else {
+        expect(left, `${m.name}: layers left in float`).toEqual([]);
+      }
+      const want = await reference();
+      for (const build of TEST_BUILDS) {
+        const e = worst(await branchyRun(q.graph, q.weights, build, xs), want, relL2);
+        if (not.int8Error) {
+          expect(e, `${m.name} (${build}): int8 is now within ${TOL_INT8} (${e}); remove 'int8Error' from its NOT_YET entry`).toBeGreaterThan(TOL_INT8);
+        } else {
+          expect(e, `${m.name} (${build}): int8 relative L2 error ${e}`).toBeLessThanOrEqual(TOL_INT8);
+        }
+      }
+    });
+  });
+}
