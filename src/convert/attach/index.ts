@@ -148,15 +148,10 @@ function makeHead(kind: HeadKind, f: PointFeatures, classes: number, hidden: num
 
 /** Trains a head on the first n samples of the training features. */
 function trainHead(kind: HeadKind, f: PointFeatures, tr: FeatureSet, n: number, epochs: number, o: Required<Pick<AttachOptions, 'hidden' | 'distill' | 'temperature' | 'seed'>>): HeadWeights {
-  const sub = n < f.n ? subset(f, n) : f;
+  const sub = n < f.n ? f.first(n) : f;
   const head = makeHead(kind, sub, tr.classes, o.hidden, o.seed);
   fit(head, (i, out) => sub.row(i, out), sub.n, sub.d, tr.classes, distillLoss(tr.labels, tr.logits, tr.classes, o.temperature, o.distill), { ...FIT_DEFAULTS, epochs, seed: o.seed });
   return head.folded();
-}
-
-/** The first n samples of a point's features (a view). */
-function subset(f: PointFeatures, n: number): PointFeatures {
-  return Object.assign(Object.create(Object.getPrototypeOf(f)) as PointFeatures, f, { n, codes: f.codes.subarray(0, n * f.d) });
 }
 
 /** Activation ranges of a head over (up to 4,000 of) the training features. */
@@ -165,7 +160,7 @@ function rangesOf(hw: HeadWeights, f: PointFeatures): HeadRanges {
   const row = new Float32Array(f.d), z = new Float32Array(hw.classes);
   const step = Math.max(1, Math.floor(f.n / 4000));
   for (let i = 0; i < f.n; i += step) headLogits(hw, f.row(i, row), z, r);
-  return { features: r.features, hidden: r.hidden, pooled: r.pooled, logits: r.logits };
+  return r;
 }
 
 /** A predictor: logistic regression on the point's pooled features, target "the head is right". */
@@ -231,7 +226,7 @@ export async function attachExits(graph: Graph, weights: Weights, train: Labelle
     final.top1[i] = s.top1;
     final.label[i] = s.label;
   }
-  const sel = selectExits(trained, final, truth, total, { rule: o.rule, maxDrop: o.maxDrop, confidence: o.confidence, maxExits: auto ? o.maxExits : points.length });
+  const sel = selectExits(trained, final, truth, total, { rule: o.rule, maxDrop: o.maxDrop, confidence: o.confidence, maxExits: o.maxExits, everyPoint: !auto });
   const selectS = (performance.now() - ts) / 1000;
   const candidates: CandidateReport[] = trained.map((c) => ({
     tensor: c.point.tensor, shape: c.point.info.shape, kind: c.kind, fraction: c.point.fraction, headMacs: c.headMacs,

@@ -26,7 +26,6 @@ export const FEATURE_BUDGET = 1024;
 
 /** Pooled features of one point for n images. */
 export class PointFeatures {
-  readonly codes: Uint8Array;
   constructor(
     readonly n: number,
     /** Values per image: grid·grid·channels (NHWC order), or the vector length of a rank-2 point. */
@@ -37,8 +36,12 @@ export class PointFeatures {
     /** value = lo + code * step. */
     readonly lo: number,
     readonly step: number,
-  ) {
-    this.codes = new Uint8Array(n * d);
+    readonly codes = new Uint8Array(n * d),
+  ) {}
+
+  /** The first n images' features (a view). */
+  first(n: number): PointFeatures {
+    return new PointFeatures(n, this.d, this.grid, this.channels, this.lo, this.step, this.codes.subarray(0, n * this.d));
   }
 
   set(i: number, v: Float32Array): void {

@@ -2,7 +2,8 @@
 // (src/exit/calibrate.ts, calibrateMaxDrop) expects at the accuracy floor on the held-out samples.
 // First each candidate alone (exit + final): per point only its better head kind is kept, and only
 // heads that save MACs at all. Then greedily, from none: add the head that lowers the expected
-// MACs most, until none lowers them by at least 0.5% or `maxExits` are chosen.
+// MACs most, until none lowers them by at least 0.5% or `maxExits` are chosen. With `everyPoint`
+// (points named by the caller) every point keeps its better head.
 // For speed the replays run on the held-out confidences rounded to 128 quantiles per exit
 // (thresholds between two quantiles behave alike); the final thresholds are calibrated again on
 // the built model.
@@ -25,6 +26,8 @@ export interface SelectOptions {
   maxDrop: number;
   confidence?: number;
   maxExits: number;
+  /** Keep a head at every point (its better kind) instead of choosing points (`--at` names them). */
+  everyPoint?: boolean;
 }
 
 export interface Selected<T extends Scored> {
@@ -73,16 +76,16 @@ export function selectExits<T extends Scored>(cands: T[], final: Scored, truth: 
   };
   const expected = (set: T[]): number => calibrateMaxDrop(statsOf(set.map(q), q(final), truth, totalMacs), opts.rule, opts.maxDrop, opts.confidence).result.meanMacs;
   const alone = new Map<T, number>(cands.map((c) => [c, expected([c])]));
-  // Per point the better head, and only heads that save something.
+  // Per point the better head, and (choosing) only heads that save something.
   const best = new Map<number, T>();
   for (const c of cands) {
     const b = best.get(c.order);
-    if (alone.get(c)! < totalMacs && (!b || alone.get(c)! < alone.get(b)!)) best.set(c.order, c);
+    if ((opts.everyPoint || alone.get(c)! < totalMacs) && (!b || alone.get(c)! < alone.get(b)!)) best.set(c.order, c);
   }
-  const pool = [...best.values()];
-  let chosen: T[] = [];
+  const pool = [...best.values()].sort((a, b) => a.order - b.order);
+  let chosen: T[] = opts.everyPoint ? pool : [];
   let current = totalMacs;
-  while (chosen.length < opts.maxExits) {
+  while (!opts.everyPoint && chosen.length < opts.maxExits) {
     let pick: T | undefined, pickMacs = current;
     for (const c of pool) {
       if (chosen.includes(c)) continue;
