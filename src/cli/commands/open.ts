@@ -6,7 +6,7 @@ import { BranchyInputError } from '../../errors.js';
 import type { Build } from '../../runtime/features.js';
 import { applyPreprocess, requireNormalize, type Preprocess } from '../preprocess.js';
 
-export function checkBuild(build: string | undefined): Build | 'auto' {
+function checkBuild(build: string | undefined): Build | 'auto' {
   if (build !== undefined && !['scalar', 'simd', 'relaxed', 'auto'].includes(build)) {
     throw new BranchyInputError(`--build wants scalar, simd, relaxed or auto, got '${build}'`);
   }
