@@ -199,9 +199,9 @@ describe('heads written into the graph', () => {
     const { graph, weights } = readBranchy(file('models/mnist-lenet.int8.branchy'));
     const train = await loadMnist('train');
     const pts = candidatePoints(graph);
-    const set = { images: train.images.subarray(0, 3000 * 784), labels: train.labels.subarray(0, 3000), count: 3000, layout: 'NCHW' as const };
+    const set = { images: train.images.subarray(0, 2000 * 784), labels: train.labels.subarray(0, 2000), count: 2000, layout: 'NCHW' as const };
     const hold = { images: train.images.subarray(50_000 * 784, 50_600 * 784), labels: train.labels.subarray(50_000, 50_600), count: 600, layout: 'NCHW' as const };
-    const r = await attachExits(graph, weights, set, hold, { at: pts.map((p) => p.tensor), epochs: 3, maxDrop: 2 });
+    const r = await attachExits(graph, weights, set, hold, { at: pts.map((p) => p.tensor), epochs: 2, maxDrop: 2 });
     const g = r.graph;
     const headNodes = g.nodes.filter((n) => n.name.startsWith('attach/'));
     const dtype = (t: string) => g.tensors.find((x) => x.name === t)!;
