@@ -9,7 +9,7 @@
 //   not a tensor whose only reader is a pool or an activation (the pooled / activated tensor
 //   after it is the block output: cheaper to attach to, the same stage), not a reshape,
 //   quantize or dequantize (the same values as their input), not a graph output;
-// - rank 4 (NHWC, a head pools it) or rank 2 (features, a linear head);
+// - rank 4 (NHWC, a head pools it) or rank 2 (features, a linear head), f32 or int8 (not bits);
 // - with between 1% and 90% of the full depth's MACs before it (an exit after 90% saves little).
 // Of what remains, at most `max` spread evenly over the MACs (default 8).
 import { BranchyInputError } from '../../errors.js';
@@ -86,7 +86,8 @@ export function candidatePoints(graph: Graph, max = 8): AttachPoint[] {
       const p = prod.get(t)!;
       const readers = cons.get(t) ?? [];
       const rank = info.get(t)!.shape.length;
-      return !SKIP_PRODUCER.has(p.op) && !graph.outputs.includes(t) && (rank === 4 || rank === 2) &&
+      const dtype = info.get(t)!.dtype;
+      return !SKIP_PRODUCER.has(p.op) && !graph.outputs.includes(t) && (rank === 4 || rank === 2) && (dtype === 'f32' || dtype === 'i8') &&
         !(readers.length === 1 && PASS_THROUGH.has(readers[0].op));
     })
     .map((t) => point(graph, t, total, true))
@@ -120,6 +121,7 @@ export function namedPoints(graph: Graph, names: string[]): AttachPoint[] {
     }
     if (!finalNeeds.has(p.name) || graph.outputs.includes(t)) throw new BranchyInputError(`--at: '${t}' does not lead to the model's output, or is the output itself`);
     if (i.shape.length !== 4 && i.shape.length !== 2) throw new BranchyInputError(`--at: '${t}' has shape [${i.shape.join(', ')}]; a head reads an NHWC feature map or a [1, D] feature vector`);
+    if (i.dtype !== 'f32' && i.dtype !== 'i8') throw new BranchyInputError(`--at: '${t}' is ${i.dtype}; a head reads f32 or int8 values (attach after the layer that turns bits back into numbers)`);
     return point(graph, t, total, cuts.has(t));
   });
   const order = new Map(topoSort(graph).map((n, k) => [n.outputs[0], k]));
