@@ -1,7 +1,6 @@
 // Node-side conversion: ONNX in, branchy IR out (branchy/convert).
 export { importOnnx, MAX_OPSET, MIN_OPSET } from './onnx/import.js';
 export type { ImportOptions, ImportResult } from './onnx/import.js';
-export { loadModel } from './load-model.js';
 export { exportOnnx } from './onnx-export/export.js';
 export type { ExportOptions } from './onnx-export/export.js';
 export { quantizeGraph, QUANT_METHODS } from './quantize.js';

@@ -10,11 +10,13 @@
 // graph, and the time spent.
 import { BranchyUnsupportedError } from '../errors.js';
 import { consumers, topoSort, validateGraph } from '../ir/graph.js';
-import type { Activation, Graph, Node, Quant, TensorInfo, Weights } from '../ir/types.js';
+import type { Graph, Node, Quant, TensorInfo, Weights } from '../ir/types.js';
 import { RunRecord, type Observe, type RunnableGraph, type Visit } from './calib-error.js';
 import { TensorStats, type RangeMethod } from './quant-stats.js';
 import { quantizeWeights, type WeightQuant } from './quant-weights.js';
 import { isClampAct, roundHalfEven } from '../ir/numerics.js';
+import { opDef } from '../ir/ops/index.js';
+import type { OpNode } from '../ir/ops/def.js';
 
 // ---- shared int8 arithmetic (also used by the ONNX QDQ import) ------------------------------
 
@@ -165,8 +167,10 @@ type TQuant = Quant & { kind: 'tensor' };
 /** The range of a tensor read only by signs, relative to its largest magnitude (see signOnly). */
 const SIGN_RANGE = 2 ** -20;
 
-const OWN_QUANT = new Set(['conv2d', 'dwconv2d', 'gemm', 'avgpool', 'globalavgpool', 'add', 'concat']);
-const FOLLOW = new Set(['maxpool', 'reshape', 'flatten']);
+/** Ops whose int8 output has a quantization of its own (the registry's `requantize` and `shared` flows). */
+const ownQuant = (op: string): boolean => opDef(op)!.int8 === 'requantize' || opDef(op)!.int8 === 'shared';
+/** Ops whose int8 output keeps its input's quantization (`passthrough`). */
+const follows = (op: string): boolean => opDef(op)!.int8 === 'passthrough';
 
 function weightBytes(w: Weights): number {
   let b = 0;
@@ -203,30 +207,28 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
     throw new BranchyUnsupportedError('quantize --sequential does not calibrate graphs with binary layers yet; quantize without --sequential');
   }
 
-  // 1. Which nodes run in int8: the compute ops always (unless kept or their activation has no
-  //    int8 form); pools, add and concat when an input is int8; reshape/flatten/maxpool follow.
+  // 1. Which nodes run in int8, as the op registry says (`int8When`): layers with weights
+  //    always (unless kept, refused, or their activation has no int8 form); others when one
+  //    input (`any-input`) or their data input (`first-input`) is int8.
   const int8 = new Set<Node>();
   const isI8 = new Set<string>();
   const float: QuantizeResult['float'] = [];
   for (const n of order) {
+    const def = opDef(n.op)!;
     const ins = n.inputs.filter((i) => !isConst(i));
-    const anyI8 = ins.some((i) => isI8.has(i));
     let why: string | undefined;
     let yes = false;
     if (keep.has(n.name)) why = 'keepFloat';
-    else if (n.op === 'bitpack' || n.op === 'reshape' || n.op === 'flatten' ? isBits(n.outputs[0]) : binaryW(n) && isBits(n.outputs[0])) {
+    else if (def.binary === 'pack' || def.binary === 'move' ? isBits(n.outputs[0]) : binaryW(n) && isBits(n.outputs[0])) {
       why = 'binary values (a bitpack reads int8 when its input is)';
-    } else if (n.op === 'conv2d' || n.op === 'dwconv2d' || n.op === 'gemm') {
-      if (!isClampAct(n.act)) why = `fused ${n.act!.kind} has no int8 form`;
-      else if (!isConst(n.inputs[1]) || (n.inputs[2] && !isConst(n.inputs[2]))) why = 'weights are computed';
-      else yes = true;
-    } else if (n.op === 'add') {
-      if (isConst(n.inputs[1])) why = 'add of a constant has no int8 form';
-      else if (!isClampAct(n.act)) why = `fused ${n.act!.kind} has no int8 form`;
-      else yes = anyI8;
-    } else if (n.op === 'concat' || n.op === 'avgpool' || n.op === 'globalavgpool' || FOLLOW.has(n.op)) {
-      yes = n.op === 'concat' ? anyI8 : isI8.has(n.inputs[0]);
-    } else why = `${n.op} has no int8 form`;
+    } else if (!def.int8When) why = `${n.op} has no int8 form`;
+    else {
+      why = def.int8Refusal?.(n as OpNode<unknown>, isConst) ?? (def.fusesActivation && !isClampAct(n.act) ? `fused ${n.act!.kind} has no int8 form` : undefined);
+      if (!why && def.int8When === 'weights') {
+        if (!isConst(n.inputs[1]) || (n.inputs[2] && !isConst(n.inputs[2]))) why = 'weights are computed';
+        else yes = true;
+      } else if (!why) yes = def.int8When === 'any-input' ? ins.some((i) => isI8.has(i)) : isI8.has(n.inputs[0]);
+    }
     if (yes) {
       int8.add(n);
       isI8.add(n.outputs[0]);
@@ -237,7 +239,7 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
   // int8 node reads (they get a quantize).
   const needed = new Set<string>();
   for (const n of int8) {
-    if (OWN_QUANT.has(n.op)) needed.add(n.outputs[0]);
+    if (ownQuant(n.op)) needed.add(n.outputs[0]);
     for (const i of n.inputs) if (!isConst(i) && !isI8.has(i) && !isBits(i)) needed.add(i);
   }
   // A tensor read only by an int8 concat (and written by an op with its own quantization) takes
@@ -246,17 +248,17 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
   const producer = new Map(order.map((n) => [n.outputs[0], n]));
   const rangeOf = new Map<string, string>();
   for (const n of int8) {
-    if (n.op !== 'concat') continue;
+    if (opDef(n.op)!.int8 !== 'shared') continue;
     for (const i of n.inputs) {
       const p = producer.get(i);
-      if (p && int8.has(p) && OWN_QUANT.has(p.op) && (cons.get(i) ?? []).length === 1 && !g.outputs.includes(i)) rangeOf.set(i, n.outputs[0]);
+      if (p && int8.has(p) && ownQuant(p.op) && (cons.get(i) ?? []).length === 1 && !g.outputs.includes(i)) rangeOf.set(i, n.outputs[0]);
     }
   }
 
   // 2. Weights: per-channel symmetric int8 by the method (they do not depend on calibration).
   const wq = new Map<Node, WeightQuant>();
   for (const n of int8) {
-    if ((n.op !== 'conv2d' && n.op !== 'dwconv2d' && n.op !== 'gemm') || binaryW(n)) continue;
+    if (opDef(n.op)!.int8When !== 'weights' || binaryW(n)) continue;
     const wt = info.get(n.inputs[1])!;
     const wf = weights.get(wt.name) as Float32Array;
     const O = n.op === 'dwconv2d' ? wt.shape[2] : wt.shape[0];
@@ -305,7 +307,7 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
   // only |x| < SIGN_RANGE * max|x| can round to the zero point and read as +1.
   const signOnly = (t: string): boolean => {
     const rd = cons.get(t) ?? [];
-    return !g.outputs.includes(t) && rd.length > 0 && rd.every((r) => r.op === 'bitpack' || (FOLLOW.has(r.op) && signOnly(r.outputs[0])));
+    return !g.outputs.includes(t) && rd.length > 0 && rd.every((r) => r.op === 'bitpack' || (follows(r.op) && signOnly(r.outputs[0])));
   };
   const decide = (set: Iterable<string>) => {
     for (const t of set) if (!rangeOf.has(t)) chosen.set(t, stats.get(t)!.choose(actMethod, pct));
@@ -328,19 +330,19 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
   const errorPass = (model: RunnableGraph, set: Set<string>, mustRun: boolean) =>
     run(model, (name, v) => set.has(name) && addError(name, v), mustRun);
 
-  /** The int8 nodes whose quantizations are all decided (in order); sets FOLLOW outputs' quant. */
+  /** The int8 nodes whose quantizations are all decided (in order); sets passthrough outputs' quant. */
   const ready = (): Set<Node> => {
     const P = new Set<Node>(), out = new Set<string>();
     for (const n of order) {
       if (!int8.has(n)) continue;
       const ins = n.inputs.filter((i) => !isConst(i));
-      const ok = FOLLOW.has(n.op)
+      const ok = follows(n.op)
         ? out.has(ins[0])
         : quantOf.has(n.outputs[0]) && ins.every((i) => out.has(i) || isBits(i) || (!isI8.has(i) && quantOf.has(i)));
       if (!ok) continue;
       P.add(n);
       out.add(n.outputs[0]);
-      if (FOLLOW.has(n.op)) quantOf.set(n.outputs[0], quantOf.get(ins[0])!);
+      if (follows(n.op)) quantOf.set(n.outputs[0], quantOf.get(ins[0])!);
     }
     return P;
   };
@@ -476,7 +478,7 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
           w2.set(bName, biasToInt32(weights.get(bt.name) as Float32Array, sIn, r.scales, `node '${n.name}' bias '${bt.name}'`));
           inputs.push(bName);
         }
-      } else if (n.op === 'concat') inputs = n.inputs.map((i) => i8Of(i, qy));
+      } else if (opDef(n.op)!.int8 === 'shared') inputs = n.inputs.map((i) => i8Of(i, qy));
       else inputs = n.inputs.map((i) => i8Of(i));
       out.nodes.push({ ...n, inputs, outputs: [i8Name.get(y)!] } as Node);
     }

@@ -48,7 +48,7 @@ describe('the browser entry imports nothing Node-only', () => {
   it('package.json: runtime entry for every engine, branchy/convert only under the node condition, types shipped', () => {
     const pkg = JSON.parse(readFileSync(at('package.json'), 'utf8'));
     expect(pkg.exports['.']).toMatchObject({ types: './dist/index.d.ts', default: './dist/index.js' });
-    expect(pkg.exports['./convert']).toEqual({ types: './dist/convert/index.d.ts', node: './dist/convert/index.js' });
+    expect(pkg.exports['./convert']).toEqual({ types: './dist/node/index.d.ts', node: './dist/node/index.js' });
     expect(pkg.exports['./worker-entry']).toBe('./dist/worker/entry.js');
     expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'build/*.wasm']));
   });

@@ -21,14 +21,16 @@ export const PASS = [
   'test_gemm_default_single_elem_vector_bias', 'test_gemm_default_vector_bias', 'test_gemm_default_zero_bias', 'test_gemm_transposeB',
   'test_matmul_2d', 'test_softmax_default_axis', 'test_softmax_example', 'test_softmax_large_number',
   'test_add_bcast', 'test_identity', 'test_dropout_default', 'test_unsqueeze_axis_0',
+  'test_convtranspose', 'test_convtranspose_autopad_same', 'test_convtranspose_kernel_shape',
+  'test_convtranspose_pad', 'test_convtranspose_pads', 'test_convtranspose_with_kernel',
 ];
 
 // Old opsets (1, 6), transA, softmax across a non-last axis, squeezing the batch of an image,
-// 1-D and 3-D windows, transposed convolution, products of two computed tensors.
+// 1-D and 3-D windows, an output_shape past the transposed convolution's extent, products of two computed tensors.
 export const REJECT = [
   'test_globalaveragepool', 'test_globalmaxpool', 'test_hardsigmoid', 'test_gemm_all_attributes', 'test_softmax_axis_1',
   'test_squeeze',
-  'test_averagepool_3d_default', 'test_averagepool_1d_default', 'test_convtranspose', 'test_gemm_transposeA', 'test_flatten_axis0',
+  'test_averagepool_3d_default', 'test_averagepool_1d_default', 'test_convtranspose_1d', 'test_convtranspose_3d', 'test_convtranspose_output_shape', 'test_convtranspose_dilations', 'test_gemm_transposeA', 'test_flatten_axis0',
   'test_mul', 'test_flatten_axis2',
 ];
 

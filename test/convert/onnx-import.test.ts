@@ -226,9 +226,9 @@ describe('ONNX import: errors name the op, the node and a way out', () => {
     fails(one({ op: 'Einsum', name: 'e', inputs: ['x'], outputs: ['y'] }), /operator Einsum is not supported/, /branchy imports Conv/);
   });
 
-  it('grouped convolution that is not depthwise', () => {
-    fails(one({ op: 'Conv', name: 'g2', inputs: ['x', 'w'], outputs: ['y'], attrs: { group: int(2) } }, { w: { dims: [4, 2, 3, 3], data: rand(72) } }),
-      /Conv node 'g2'/, /group=2/, /split grouped convolutions/);
+  it('a group that does not divide the channels (grouped convolutions import since issue 16)', () => {
+    fails(one({ op: 'Conv', name: 'g3', inputs: ['x', 'w'], outputs: ['y'], attrs: { group: int(3) } }, { w: { dims: [4, 1, 3, 3], data: rand(36) } }),
+      /Conv node 'g3'/, /group=3/, /group must divide/);
   });
 
   it('weights that are computed, not constant', () => {

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { load, type Model, type ModelSource } from '../../src/runtime/model.js';
 import { readBranchy, writeBranchy } from '../../src/format/index.js';
-import { importOnnx, loadModel } from '../../src/convert/index.js';
+import { importOnnx, loadModel } from '../../src/node/index.js';
 import { fromGraph } from '../../src/runtime/model.js';
 import { readNpy, writeNpy } from '../../src/cli/npy.js';
 import { BranchyFormatError, BranchyInputError } from '../../src/errors.js';

@@ -40,20 +40,19 @@ export const NOT_YET: Record<string, NotYet> = {
   mnasnet0_5: refused('operator ReduceMean is not supported'),
   // channel_shuffle: view to rank 5, transpose, view back.
   shufflenet_v2_x0_5: refused('channel shuffles are not supported'),
-  regnet_x_400mf: refused('attribute group=2'),
   // ZeroPad2d((0, 1, 0, 1)): pads computed by Slice / Concat / Cast before the Pad.
   tiny_yolov2: refused('operator Slice is not supported'),
   audio_conv1d: refused('is not an NCHW image'),
-  tiny_unet: refused('operator ConvTranspose is not supported'),
   // Pre-activation BatchNorm after each Concat stays a float multiply-add.
   densenet121: { float: 'mul has no int8 form' },
   // int8 runs every layer, but minmax int8 is further than 10% from f32 (relative L2 over the four
-  // test inputs: mobilenet_v2 0.37, googlenet 0.14, fc_autoencoder 0.14). ONNX Runtime on the QDQ
+  // test inputs: mobilenet_v2 0.37, googlenet 0.14, fc_autoencoder 0.14, regnet_x_400mf 0.103). ONNX Runtime on the QDQ
   // export of the same int8 graph is further still (docs/zoo.md): these random-weight networks
   // amplify rounding layer after layer, and the autoencoder's 8-wide bottleneck leaves the
   // calibrated range on some inputs. What fixes it is a better quantizer (ranges, bias correction),
   // not an op.
   mobilenet_v2: { int8Error: true },
+  regnet_x_400mf: { int8Error: true },
   googlenet: { int8Error: true },
   fc_autoencoder: { int8Error: true },
 };

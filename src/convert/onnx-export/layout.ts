@@ -53,3 +53,6 @@ export function hwcColumnsToChw(d: Data, n: number, [h, w, c]: [number, number, 
   }
   return out;
 }
+
+/** An NHWC shape in ONNX's NCHW order (other ranks as they are). */
+export const nchw = (s: readonly number[]): number[] => (s.length === 4 ? [s[0], s[3], s[1], s[2]] : s.slice());

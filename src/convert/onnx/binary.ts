@@ -13,6 +13,7 @@
 // activation quantizers are not imported (quantize the float model instead).
 import { BranchyUnsupportedError } from '../../errors.js';
 import type { Attrs, Const } from './proto.js';
+import { roundHalfEven } from '../../ir/numerics.js';
 
 /** Domains whose quantizer ops branchy reads. */
 export const QONNX_DOMAINS: ReadonlySet<string> = new Set(['qonnx.custom_op.general', 'finn.custom_op.general', 'onnx.brevitas', 'finn']);
@@ -70,11 +71,6 @@ function broadcaster(where: string, x: readonly number[], b: readonly number[]):
   };
 }
 
-const rhe = (v: number): number => {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-};
-
 /** The quantizer applied to a constant, in float32 as the spec's numpy code computes it. */
 export function foldQonnx(where: string, q: QonnxQuant, x: Const): Float32Array {
   if (!x.float) fail(where, 'a quantizer of an integer tensor', 'quantizers read float tensors');
@@ -92,7 +88,7 @@ export function foldQonnx(where: string, q: QonnxQuant, x: Const): Float32Array 
   }
   const lo = q.signed ? (q.narrow ? -(2 ** (q.bits - 1)) + 1 : -(2 ** (q.bits - 1))) : 0;
   const hi = q.signed ? 2 ** (q.bits - 1) - 1 : q.narrow ? 2 ** q.bits - 2 : 2 ** q.bits - 1;
-  const round = q.rounding === 'FLOOR' ? Math.floor : q.rounding === 'CEIL' ? Math.ceil : rhe;
+  const round = q.rounding === 'FLOOR' ? Math.floor : q.rounding === 'CEIL' ? Math.ceil : roundHalfEven;
   return Float32Array.from(xd, (v, i) => {
     const zp = Number(z![zAt(i)]);
     const y = Math.min(hi, Math.max(lo, f(f(v / s[sAt(i)]) + zp)));

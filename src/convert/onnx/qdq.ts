@@ -17,7 +17,9 @@ import { consumers, producers, topoSort } from '../../ir/graph.js';
 import type { Graph, Node, Quant, TensorInfo, Weights } from '../../ir/types.js';
 import { Attrs, decodeTensor } from './proto.js';
 import type { Const } from './proto.js';
-import { biasToInt32, isClampAct, roundHalfEven, symmetricPerChannel } from '../quantize.js';
+import { biasToInt32, symmetricPerChannel } from '../quantize.js';
+import { isClampAct, roundHalfEven } from '../../ir/numerics.js';
+import { opDef } from '../../ir/ops/index.js';
 
 const T = ONNX.TensorProto.DataType;
 const AT = ONNX.AttributeProto.AttributeType;
@@ -135,15 +137,17 @@ export function foldQdqConst(
 
 // ---- 1. lowering of QLinear* / *Integer ops to QDQ ------------------------------------------
 
-const LOWERED = new Set([
-  'QLinearConv', 'QLinearMatMul', 'ConvInteger', 'MatMulInteger', 'QLinearAdd', 'QLinearAveragePool',
-  'QLinearGlobalAveragePool', 'QLinearConcat', 'DynamicQuantizeLinear',
-]);
+/** The ops lowerQuantizedOps rewrites to the QDQ form, with the inputs each requires (the op table lists them). */
+export const LOWERED: Readonly<Record<string, number>> = {
+  QLinearConv: 8, QLinearMatMul: 8, ConvInteger: 2, MatMulInteger: 2, QLinearAdd: 7, QLinearAveragePool: 4,
+  QLinearGlobalAveragePool: 4, QLinearConcat: 5,
+};
+const lowered = (op: string): boolean => Object.prototype.hasOwnProperty.call(LOWERED, op) || op === 'DynamicQuantizeLinear';
 
 function lowerQuantizedOps(model: onnx.IModelProto, st: QdqState): void {
   const g = model.graph!;
   const nodes = g.node ?? [];
-  if (!nodes.some((n) => LOWERED.has(n.opType ?? ''))) return;
+  if (!nodes.some((n) => lowered(n.opType ?? ''))) return;
   const inits = new Map<string, onnx.ITensorProto>();
   for (const t of g.initializer ?? []) inits.set(t.name ?? '', t);
   const constNodes = new Map<string, onnx.ITensorProto>();
@@ -305,7 +309,8 @@ function lowerQuantizedOps(model: onnx.IModelProto, st: QdqState): void {
 
 // ---- 3. folding dequantize -> op -> quantize into int8 ops ---------------------------------------
 
-const PASS_THROUGH = new Set(['reshape', 'flatten', 'maxpool']);
+/** How int8 flows through an op (the op registry's `int8`): 'passthrough' ops commute with dequantization. */
+const flow = (op: string) => opDef(op)!.int8;
 
 /**
  * Folds the QDQ form into int8 ops in place (see the file comment). `weightScales` gives the
@@ -345,7 +350,7 @@ export function foldQdq(graph: Graph, weights: Weights, weightScales: Map<string
 
     for (const node of graph.nodes) {
       // Ops that commute with dequantization run on the int8 values; a dequantize follows.
-      if (PASS_THROUGH.has(node.op) || node.op === 'concat') {
+      if (flow(node.op) === 'passthrough' || flow(node.op) === 'shared') {
         const srcs = node.inputs.map(dqSource);
         const s0 = srcs[0];
         if (!s0 || !srcs.every((s) => s && sameQuant(s.quant, s0.quant))) continue;
@@ -382,7 +387,7 @@ export function foldQdq(graph: Graph, weights: Weights, weightScales: Map<string
       }
       // The float tensor must be read by this quantize only.
       if ((cons.get(x) ?? []).length !== 1 || isOutput.has(x)) return false;
-      if (PASS_THROUGH.has(p.op)) {
+      if (flow(p.op) === 'passthrough') {
         // quantize(reshape(t)) = reshape(quantize(t)) (and maxpool, monotone): move the quantize up
         // so that it can fold into t's producer.
         const t = tm.get(p.inputs[0])!;
@@ -396,83 +401,70 @@ export function foldQdq(graph: Graph, weights: Weights, weightScales: Map<string
         p.outputs = [y.name];
         return true;
       }
-      switch (p.op) {
-        case 'conv2d':
-        case 'dwconv2d':
-        case 'gemm': {
-          const s = dqSource(p.inputs[0]);
-          if (!s || !isClampAct(p.act)) return false;
-          const w = tm.get(p.inputs[1])!, b = p.inputs[2] ? tm.get(p.inputs[2]) : undefined;
-          if (!w.constant || w.dtype !== 'f32' || (b && (!b.constant || b.dtype !== 'f32'))) return false;
-          const wf = weights.get(w.name) as Float32Array;
-          const O = p.op === 'dwconv2d' ? w.shape[2] : w.shape[0];
-          const chanOf = p.op === 'dwconv2d' ? (i: number) => i % O : (i: number) => Math.floor(i / (wf.length / O));
-          const known = weightScales.get(w.name);
-          const where = `node '${p.name}' (${p.op}), weights '${w.name}'`;
-          if (known && !known.exact) {
-            throw new BranchyUnsupportedError(
-              `${where}: ${known.why}; branchy runs symmetric int8 weights (zero point 0, or 128 for uint8): ` +
-                'quantize weights symmetrically (e.g. onnxruntime quantize_static(..., extra_options={"WeightSymmetric": True}))',
-            );
-          }
-          const r = symmetricPerChannel(wf, O, chanOf, known?.scales);
-          if (known && !r.exact) warnings.push(`${where}: the weights no longer match their DequantizeLinear scales (folded with another op?); re-quantized per channel`);
-          if (r.clamped) warnings.push(`${where}: ${r.clamped} weight(s) of -128 read as -127 (branchy's int8 weights are symmetric, in [-127, 127])`);
-          const wq: TensorInfo = {
-            name: uniq(names, `${w.name}_i8`), shape: w.shape.slice(), dtype: 'i8', constant: true,
-            quant: { kind: 'channel', axis: p.op === 'dwconv2d' ? 2 : 0, scales: r.scales },
-          };
-          graph.tensors.push(wq);
-          weights.set(wq.name, r.q);
-          const ins = [s.name, wq.name];
-          if (b) {
-            const sIn = (s.quant as { scale: number }).scale;
-            const bq: TensorInfo = {
-              name: uniq(names, `${b.name}_i32`), shape: b.shape.slice(), dtype: 'i32', constant: true,
-              quant: { kind: 'channel', axis: 0, scales: r.scales.map((sw) => sIn * sw) },
-            };
-            graph.tensors.push(bq);
-            weights.set(bq.name, biasToInt32(weights.get(b.name) as Float32Array, sIn, r.scales, `node '${p.name}' bias '${b.name}'`));
-            ins.push(bq.name);
-          }
-          p.inputs = ins;
-          p.outputs = [y.name];
-          remove(qn);
-          return true;
-        }
-        case 'avgpool':
-        case 'globalavgpool': {
-          const s = dqSource(p.inputs[0]);
-          if (!s) return false;
-          p.inputs = [s.name];
-          p.outputs = [y.name];
-          remove(qn);
-          return true;
-        }
-        case 'add': {
-          const sa = dqSource(p.inputs[0]), sb = dqSource(p.inputs[1]);
-          if (!sa || !sb || !isClampAct(p.act)) return false;
-          p.inputs = [sa.name, sb.name];
-          p.outputs = [y.name];
-          remove(qn);
-          return true;
-        }
-        case 'concat': {
-          const srcs = p.inputs.map(dqSource);
-          if (!srcs.every((s) => s)) return false;
-          p.inputs = srcs.map((s) => {
-            if (sameQuant(s!.quant, qy)) return s!.name;
-            const t = newTensor(`${s!.name}_rq`, s!, qy);
-            insertBefore(p, { name: uniq(nodeNames, `${p.name}_requantize_${s!.name}`), op: 'requantize', inputs: [s!.name], outputs: [t.name], attrs: {} });
-            return t.name;
-          });
-          p.outputs = [y.name];
-          remove(qn);
-          return true;
-        }
-        default:
-          return false;
+      // What the op registry says of p's int8 form decides how it folds.
+      const def = opDef(p.op)!;
+      if (def.int8When === 'weights') {
+        const s = dqSource(p.inputs[0]);
+        if (!s || !isClampAct(p.act)) return false;
+        const w = tm.get(p.inputs[1])!, b = p.inputs[2] ? tm.get(p.inputs[2]) : undefined;
+        if (!w.constant || w.dtype !== 'f32' || (b && (!b.constant || b.dtype !== 'f32'))) return false;
+        const wf = weights.get(w.name) as Float32Array;
+        const O = p.op === 'dwconv2d' ? w.shape[2] : w.shape[0];
+        const chanOf = p.op === 'dwconv2d' ? (i: number) => i % O : (i: number) => Math.floor(i / (wf.length / O));
+        const known = weightScales.get(w.name);
+        const where = `node '${p.name}' (${p.op}), weights '${w.name}'`;
+        if (known && !known.exact) {
+          throw new BranchyUnsupportedError(
+            `${where}: ${known.why}; branchy runs symmetric int8 weights (zero point 0, or 128 for uint8): ` +
+              'quantize weights symmetrically (e.g. onnxruntime quantize_static(..., extra_options={"WeightSymmetric": True}))',
+          );
       }
+      const r = symmetricPerChannel(wf, O, chanOf, known?.scales);
+      if (known && !r.exact) warnings.push(`${where}: the weights no longer match their DequantizeLinear scales (folded with another op?); re-quantized per channel`);
+      if (r.clamped) warnings.push(`${where}: ${r.clamped} weight(s) of -128 read as -127 (branchy's int8 weights are symmetric, in [-127, 127])`);
+      const wq: TensorInfo = {
+        name: uniq(names, `${w.name}_i8`), shape: w.shape.slice(), dtype: 'i8', constant: true,
+        quant: { kind: 'channel', axis: p.op === 'dwconv2d' ? 2 : 0, scales: r.scales },
+      };
+      graph.tensors.push(wq);
+      weights.set(wq.name, r.q);
+      const ins = [s.name, wq.name];
+      if (b) {
+        const sIn = (s.quant as { scale: number }).scale;
+        const bq: TensorInfo = {
+          name: uniq(names, `${b.name}_i32`), shape: b.shape.slice(), dtype: 'i32', constant: true,
+          quant: { kind: 'channel', axis: 0, scales: r.scales.map((sw) => sIn * sw) },
+        };
+        graph.tensors.push(bq);
+        weights.set(bq.name, biasToInt32(weights.get(b.name) as Float32Array, sIn, r.scales, `node '${p.name}' bias '${b.name}'`));
+        ins.push(bq.name);
+      }
+      p.inputs = ins;
+      p.outputs = [y.name];
+      remove(qn);
+      return true;
+      }
+      if (def.int8 === 'shared') {
+        const srcs = p.inputs.map(dqSource);
+        if (!srcs.every((s) => s)) return false;
+        p.inputs = srcs.map((s) => {
+          if (sameQuant(s!.quant, qy)) return s!.name;
+          const t = newTensor(`${s!.name}_rq`, s!, qy);
+          insertBefore(p, { name: uniq(nodeNames, `${p.name}_requantize_${s!.name}`), op: 'requantize', inputs: [s!.name], outputs: [t.name], attrs: {} });
+          return t.name;
+        });
+        p.outputs = [y.name];
+        remove(qn);
+        return true;
+      }
+      if (def.int8 !== 'requantize' || !def.int8When) return false;
+      // Pools, add: every input int8 behind a dequantize, each read at its own scale.
+      const srcs = p.inputs.map(dqSource);
+      if (!srcs.every((s) => s) || !isClampAct(p.act)) return false;
+      p.inputs = srcs.map((s) => s!.name);
+      p.outputs = [y.name];
+      remove(qn);
+      return true;
     }
   }
 

@@ -13,6 +13,10 @@ export function isChannelConst(b: TensorInfo, out: readonly number[]): boolean {
 }
 
 export function checkChannelOperand(node: OpNode<unknown>, a: TensorInfo, b: TensorInfo, alsoSameShape: boolean): void {
+  // A rank-1 tensor's only axis is the batch: a per-channel operand would run along samples.
+  if (a.shape.length < 2 && b.constant && !(b.shape.length === 1 && b.shape[0] === 1)) {
+    fail(node, `a per-channel constant '${b.name}' ${fmt(b.shape)} on '${a.name}' ${fmt(a.shape)}, whose only axis is the batch; give the tensor a channel axis ([N, C]) or use a scalar constant`);
+  }
   const ok = isChannelConst(b, a.shape) || (alsoSameShape && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]));
   if (!ok) fail(node, `operand '${b.name}' ${fmt(b.shape)} must be ${alsoSameShape ? `of shape ${fmt(a.shape)} or ` : ''}a constant of shape [${a.shape[a.shape.length - 1]}] or [1]`);
 }

@@ -3,9 +3,8 @@
 // per-channel alpha, f32 bias) run on the b1 kernels; `sparse` int8 1x1 layers on the
 // block-sparse kernel; int8 layers with small K on the direct kernel, which can also take a
 // following 2x2 stride-2 max pool into its own output (absorbs).
-import type { Node, TensorInfo, Window } from '../types.js';
+import type { Node, Window } from '../types.js';
 import { windowGeometry } from '../window.js';
-import { isClampAct } from '../numerics.js';
 import { canFuseMaxPool2x2, prepareQs8Conv, runQs8Conv } from '../../runtime/ops/qs8-conv.js';
 import { prepareF32Conv, runF32Conv } from '../../runtime/ops/f32-conv.js';
 import { f32Range, int8Range } from '../../runtime/ops/activation.js';
@@ -15,6 +14,7 @@ import { checkBias, checkWindow, fail, fmt, intTuple, isInt, rank, spatial, wher
 import { denseDTypes } from './dense.js';
 import { isBinaryNode } from './binary.js';
 import { int8Params } from './quant-params.js';
+import { poolAfterConv } from '../passes/conv-pool.js';
 import { createSparse, sparseShape, type SparseAttr } from './sparse.js';
 
 export interface Conv2dAttrs extends Window {
@@ -85,26 +85,11 @@ export const conv2d: OpDef<Conv2dAttrs> = {
   },
 };
 
-/**
- * The max pool an int8 conv can do in its own kernel (canFuseMaxPool2x2), or null: its only
- * reader, 2x2, stride 2, no padding or dilation, no activation, output half the conv's size
- * rounded down, and the conv's output is not a graph output.
- */
+/** The max pool this int8 conv writes in its own kernel: one that qualifies by structure (poolAfterConv) and that this build's kernel can take. */
 function fusablePool(node: OpNode<Conv2dAttrs>, ctx: AbsorbContext): Node | null {
-  const x = ctx.info(node.inputs[0]);
-  const y = ctx.info(node.outputs[0]);
-  if (groupsOf(node) > 1 || x.dtype !== 'i8' || y.dtype !== 'i8' || isBinaryNode(node as Node, ctx.info) || sparseShape(node, x, y)) return null;
-  if (!isClampAct(node.act)) return null;
-  const out = node.outputs[0];
-  if (ctx.graph.outputs.includes(out)) return null;
-  const readers = ctx.readersOf(out);
-  if (readers.length !== 1 || readers[0].op !== 'maxpool') return null;
-  const p = readers[0];
-  const a = p.attrs;
-  const z: TensorInfo = ctx.info(p.outputs[0]);
-  if (a.kernel.join() !== '2,2' || a.strides.join() !== '2,2' || a.pads.some((v) => v !== 0) || a.dilations.join() !== '1,1') return null;
-  if ((p.act && p.act.kind !== 'none') || z.dtype !== 'i8' || z.shape[1] !== y.shape[1] >> 1 || z.shape[2] !== y.shape[2] >> 1) return null;
-  return canFuseMaxPool2x2(windowGeometry(node.attrs, x), y.shape[3], ctx.build) ? p : null;
+  const p = poolAfterConv(node as Node, ctx);
+  if (!p) return null;
+  return canFuseMaxPool2x2(windowGeometry(node.attrs, ctx.info(node.inputs[0])), ctx.info(node.outputs[0]).shape[3], ctx.build) ? p : null;
 }
 
 /**

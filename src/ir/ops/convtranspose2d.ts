@@ -42,6 +42,12 @@ export const convtranspose2d: OpDef<Convtranspose2dAttrs> = {
     const a = node.attrs;
     intTuple(node, a as unknown as Record<string, unknown>, 'outputPadding', 2, 0, 2 ** 24);
     if (a.groups !== undefined && !isInt(a.groups, 1)) fail(node, 'attrs.groups must be an integer >= 1');
+    if (a.dilations[0] !== 1 || a.dilations[1] !== 1) {
+      throw new BranchyUnsupportedError(`${where(node)}: transposed convolution with dilations ${fmt(a.dilations)} is not supported; use dilation 1`);
+    }
+    if (a.strides[0] > a.kernel[0] || a.strides[1] > a.kernel[1]) {
+      throw new BranchyUnsupportedError(`${where(node)}: stride ${fmt(a.strides)} larger than the kernel ${fmt(a.kernel)} leaves output pixels no tap reaches; not supported`);
+    }
     if (a.outputPadding[0] >= Math.max(a.strides[0], a.dilations[0]) || a.outputPadding[1] >= Math.max(a.strides[1], a.dilations[1])) {
       fail(node, `outputPadding ${fmt(a.outputPadding)} must be smaller than the stride or the dilation (ONNX)`);
     }
@@ -64,13 +70,6 @@ export const convtranspose2d: OpDef<Convtranspose2dAttrs> = {
   dtypes: denseDTypes,
   macs: (node, [x, w]) => numel(x.shape.slice(1)) * node.attrs.kernel[0] * node.attrs.kernel[1] * (w.shape[0] / groupsOf(node)),
   create(ctx, node) {
-    const a = node.attrs;
-    if (a.dilations[0] !== 1 || a.dilations[1] !== 1) {
-      throw new BranchyUnsupportedError(`${where(node)}: transposed convolution with dilations ${fmt(a.dilations)} is not supported; use dilation 1`);
-    }
-    if (a.strides[0] > a.kernel[0] || a.strides[1] > a.kernel[1]) {
-      throw new BranchyUnsupportedError(`${where(node)}: stride ${fmt(a.strides)} larger than the kernel ${fmt(a.kernel)} leaves output pixels no tap reaches; not supported`);
-    }
     return createPhases(ctx, node);
   },
 };

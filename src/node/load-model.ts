@@ -2,7 +2,7 @@
 // (float, as `branchy run model.onnx` runs them). Node-side: the ONNX importer needs protobuf.
 import { fromGraph, load, readBytes, type LoadOptions, type Model, type ModelSource } from '../runtime/model.js';
 import { looksLikeOnnx } from '../format/sniff.js';
-import { importOnnx, type ImportOptions } from './onnx/import.js';
+import { importOnnx, type ImportOptions } from '../convert/onnx/import.js';
 
 /** Load a .branchy model, or an ONNX model converted in memory (float; convert with `branchy convert` for int8). */
 export async function loadModel(source: ModelSource, options: LoadOptions & ImportOptions = {}): Promise<Model> {

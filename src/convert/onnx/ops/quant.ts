@@ -1,0 +1,96 @@
+// QuantizeLinear, DequantizeLinear <-> quantize, dequantize, requantize (the QDQ form; qdq.ts
+// lowers QLinearConv & co. to it before translation and folds it into int8 ops after), and
+// the Cast and Pad that quantized exports bring (a cast of a tensor to its own type, a Pad of
+// zeros): aliases.
+import { ONNX } from '../onnx-proto.js';
+import { activationQuant, foldQdqConst, LOWERED, sameQuant } from '../qdq.js';
+import { where } from '../context.js';
+import type { ExportFn, ImportFn, OnnxFamily, OnnxOp } from './family.js';
+import { foldCast } from './constant.js';
+
+const T = ONNX.TensorProto.DataType;
+
+const qdq: ImportFn = (ctx, n, a, out) => {
+  const op = n.opType;
+  if (a.has('block_size') && a.int('block_size', 0) !== 0) ctx.unsupported(n, 'attribute block_size (blocked quantization)', 'quantize weights per channel or per tensor');
+  const scale = ctx.constIn(n, 1, 'the scale');
+  const zp = ctx.optConst(n, 2, 'the zero point');
+  const type = (): 'u8' | 'i8' => ctx.q.zpType(where(n), n.input?.[2] ?? '', ctx.inputName(n, 2));
+  if (ctx.isConst(n, 0)) {
+    // DequantizeLinear of a constant needs no type (q - zp fits or not); QuantizeLinear does.
+    const ty = op === 'QuantizeLinear' ? type() : 'i8';
+    ctx.consts.set(out, foldQdqConst(ctx.q, where(n), op!, out, ctx.constIn(n, 0, 'the input'), scale, zp, a.int('axis', 1), ty));
+    return;
+  }
+  const ty = type();
+  const x = ctx.valueIn(n, 0);
+  if (x.layout === 'hwc-flat') throw new Error('internal: hwc-flat read by a Q/DQ node');
+  const quant = activationQuant(where(n), scale, zp, ty);
+  const t = ctx.tensorByName.get(x.ir)!;
+  if (op === 'QuantizeLinear') {
+    if (t.dtype !== 'f32') ctx.unsupported(n, 'input is already quantized', 'the model is malformed');
+    if (ty === 'u8' && ctx.graphOutputs.includes(out)) {
+      ctx.unsupported(n, 'a uint8 graph output', 'end the model with DequantizeLinear (branchy stores uint8 activations as int8)');
+    }
+    ctx.emit('quantize', n.name ?? '', [x.ir], out, {});
+    Object.assign(ctx.tensorByName.get(out)!, { dtype: 'i8', quant });
+    ctx.q.qtype.set(out, ty);
+  } else {
+    if (t.dtype !== 'i8') ctx.unsupported(n, 'input is not a quantized tensor', 'DequantizeLinear must read the output of a QuantizeLinear');
+    if (!sameQuant(t.quant, quant) || ctx.q.qtype.get(x.ir) !== ty) {
+      ctx.unsupported(n, `scale / zero point (${quant.scale}, ${quant.zeroPoint}) differ from the QuantizeLinear's that made '${ctx.inputName(n, 0)}'`,
+        'use the same quantization parameters on both sides of a quantized tensor');
+    }
+    ctx.emit('dequantize', n.name ?? '', [x.ir], out, {});
+  }
+  ctx.define(out, { ir: out, shape: x.shape.slice(), layout: x.layout, chw: x.chw });
+};
+
+/** torch casts its quantized tensors to their own type (uint8 -> uint8), floats to float: an alias. */
+const cast: ImportFn = (ctx, n, a, out) => {
+  const x = ctx.valueIn(n, 0);
+  const to = a.int('to', 0);
+  const t = ctx.tensorByName.get(x.ir)!;
+  const same = t.dtype === 'f32' ? to === T.FLOAT : to === (ctx.q.qtype.get(x.ir) === 'u8' ? T.UINT8 : T.INT8);
+  if (!same) ctx.unsupported(n, `Cast of a computed tensor to ${T[to]}`, 'branchy casts only constants; remove the cast before export');
+  ctx.same(out, x);
+};
+
+const PAD_ADVICE = 'fold the padding into the next Conv (padding=... in PyTorch) before export';
+
+/** torch exports avg_pool2d(ceil_mode=True) with a Pad of zeros: an alias. Other pads are refused. */
+const pad: ImportFn = (ctx, n, a, out) => {
+  const pads = ctx.isConst(n, 0) ? undefined : ctx.opset >= 11 ? ctx.optConst(n, 1, 'pads')?.data : a.ints('pads', undefined);
+  if (!pads || !Array.from(pads as ArrayLike<number>).every((p) => p === 0)) ctx.unsupported(n, `operator ${n.opType} is not supported`, PAD_ADVICE);
+  ctx.same(out, ctx.valueIn(n, 0));
+};
+
+/** quantize and requantize: QuantizeLinear of the (dequantized) input. */
+const quantizeOut: ExportFn = (ex, node, where, y) => {
+  ex.quantizeInto(ex.float(node.inputs[0], where), y, where, ex.b.fresh(node.name));
+  return y;
+};
+
+const FLOAT_THEN_INT8 = 'import the float model and quantize with `branchy convert --quant int8`';
+
+export const quantFamily: OnnxFamily = {
+  import: {
+    QuantizeLinear: { min: 2, import: qdq },
+    DequantizeLinear: { min: 2, import: qdq },
+    ...Object.fromEntries(Object.entries(LOWERED).map(([op, min]): [string, OnnxOp] => [op, { min }])),
+    Cast: { import: cast, fold: foldCast },
+    Pad: { import: pad, advice: PAD_ADVICE },
+    DynamicQuantizeLinear: { advice: `quantize statically (QDQ) or ${FLOAT_THEN_INT8}` },
+    QLinearMul: { advice: FLOAT_THEN_INT8 },
+  },
+  export: {
+    quantize: quantizeOut,
+    requantize: quantizeOut,
+    dequantize(ex, node, where, y) {
+      const x = ex.t(node.inputs[0]);
+      const q = ex.quantOf(x, where);
+      ex.b.node('DequantizeLinear', [ex.value.get(x.name)!, ex.scale(q.scale), ex.zp(q.zeroPoint)], [ex.outName(y)], {}, ex.b.fresh(node.name));
+      return y;
+    },
+  },
+};
