@@ -13,13 +13,14 @@
 //      say whether the head will be right;
 //   6. the multi-exit graph (splice.ts; int8 heads on an int8 backbone), then thresholds and
 //      predictor gates calibrated with the runtime on the held-out images (calibrate.ts).
-// The held-out images must not be the test split.
+// The held-out images must not be the test split. The runtime comes in as `compile` (the
+// converter does not import it; src/node/attach.ts binds fromGraph: docs/architecture.md, "Layers").
 import { BranchyInputError } from '../../errors.js';
 import { isMultiExit } from '../../ir/exits.js';
 import { producers } from '../../ir/graph.js';
 import type { Graph, Weights } from '../../ir/types.js';
 import type { Rule } from '../../exit/calibrate.js';
-import { fromGraph } from '../../runtime/model.js';
+import type { Model } from '../../runtime/model.js';
 import { calibrateExits, collectExitStats, softmaxStats, type Calibration } from './calibrate.js';
 import { channelStats, ConvHead, emptyRanges, GapHead, headLogits, headMacs, type HeadKind, type HeadWeights, type TrainableHead } from './heads.js';
 import { candidatePoints, macsOf, namedPoints, type AttachPoint } from './points.js';
@@ -89,6 +90,9 @@ export interface AttachResult {
   trainCount: number;
   holdoutCount: number;
 }
+
+/** Compiles a graph with the runtime (fromGraph). */
+export type Compile = (graph: Graph, weights: Weights) => Promise<Model>;
 
 interface Trained extends Scored {
   point: AttachPoint;
@@ -177,8 +181,9 @@ function trainPredictor(hw: HeadWeights, f: PointFeatures, tr: FeatureSet, epoch
  * Attaches early exits to a single-exit model. `train`: labelled images the heads learn from;
  * `holdout`: other labelled images (never the test split) for choosing heads and calibrating
  * thresholds. Both as the model takes them (uint8 pixels need the graph's normalisation).
+ * `compile` runs the backbone and the result (src/node's attachExits passes fromGraph).
  */
-export async function attachExits(graph: Graph, weights: Weights, train: LabelledImages, holdout: LabelledImages, options: AttachOptions = {}): Promise<AttachResult> {
+export async function attachExitsWith(compile: Compile, graph: Graph, weights: Weights, train: LabelledImages, holdout: LabelledImages, options: AttachOptions = {}): Promise<AttachResult> {
   const t0 = performance.now();
   const o = {
     maxDrop: 0.5, rule: 'entropy' as Rule, heads: ['gap', 'conv'] as HeadKind[], hidden: 32, maxExits: 3, predictors: true,
@@ -194,9 +199,9 @@ export async function attachExits(graph: Graph, weights: Weights, train: Labelle
 
   // 2. One pass over the images.
   const tp = performance.now();
-  const probeModel = await fromGraph(probeGraph(g, points), weights);
-  const tr = await probe(g, weights, points, train, 0, train.count, (d) => progress('features (training images)', d, train.count), probeModel);
-  const ho = await probe(g, weights, points, holdout, 0, holdout.count, (d) => progress('features (held-out images)', d, holdout.count), probeModel);
+  const probeModel = await compile(probeGraph(g, points), weights);
+  const tr = probe(probeModel, g, points, train, 0, train.count, (d) => progress('features (training images)', d, train.count));
+  const ho = probe(probeModel, g, points, holdout, 0, holdout.count, (d) => progress('features (held-out images)', d, holdout.count));
   const probeS = (performance.now() - tp) / 1000;
   log(`features: ${tr.n} training + ${ho.n} held-out images, ${tr.msPerImage.toFixed(3)} ms each, ${probeS.toFixed(1)} s`);
 
@@ -255,7 +260,7 @@ export async function attachExits(graph: Graph, weights: Weights, train: Labelle
   // 6. The graph, its thresholds on the held-out images.
   const tc = performance.now();
   const spliced = spliceExits(g, weights, exits);
-  const model = await fromGraph(spliced.graph, spliced.weights);
+  const model = await compile(spliced.graph, spliced.weights);
   const stats = collectExitStats(model, holdout, 0, holdout.count, (d) => progress('calibrate', d, holdout.count));
   const size = holdout.images.length / holdout.count;
   const ms = model.measureExits(holdout.images.subarray(0, size), { layout: holdout.layout });

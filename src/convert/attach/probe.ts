@@ -9,8 +9,8 @@
 // trained exactly on what they will read). The values are stored as uint8 codes (4× less
 // memory: 45,000 CIFAR-10 images × 8 points fit in ~300 MB): an int8 point's own quantization,
 // or for an f32 point a range taken from the first images, with room above.
-import type { Graph, Node, TensorInfo, Weights } from '../../ir/types.js';
-import { fromGraph, type Model } from '../../runtime/model.js';
+import type { Graph, Node, TensorInfo } from '../../ir/types.js';
+import type { Model } from '../../runtime/model.js';
 import type { AttachPoint } from './points.js';
 
 /** Labelled images as the model takes them (uint8 pixels with a normalisation, or float). */
@@ -106,14 +106,14 @@ export function probeGraph(graph: Graph, points: AttachPoint[]): Graph {
 }
 
 /**
- * Runs the backbone over `set` (images [start, start + count)) and returns every point's pooled
- * features and the final logits. `onProgress(done)` after each image.
+ * Runs the backbone, compiled from probeGraph(graph, points), over `set` (images [start, start +
+ * count)) and returns every point's pooled features and the final logits. `onProgress(done)`
+ * after each image.
  */
-export async function probe(
-  graph: Graph, weights: Weights, points: AttachPoint[], set: LabelledImages, start: number, count: number,
-  onProgress?: (done: number) => void, model?: Model,
-): Promise<FeatureSet> {
-  const m = model ?? (await fromGraph(probeGraph(graph, points), weights));
+export function probe(
+  m: Model, graph: Graph, points: AttachPoint[], set: LabelledImages, start: number, count: number,
+  onProgress?: (done: number) => void,
+): FeatureSet {
   const size = set.images.length / set.count;
   const n = Math.min(count, set.count - start);
   const logitsName = graph.outputs[0];
