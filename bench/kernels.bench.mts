@@ -1,6 +1,10 @@
 // Kernel benchmarks on real layer shapes (MobileNet-v1 CIFAR-10, ResNet-18), every
-// build, GMAC/s at the median, beside the measured peak of the dot instruction mix.
-//   npm run bench:kernels            (prints a Markdown table; paste it into bench/RESULTS.md)
+// build, GMAC/s at the median, beside the measured peak of the dot instruction mix; then the
+// element-wise kernels (./eltwise.ts) in ns per element, and the data-movement kernels
+// (bench/move-cases.mts), every kernel of their op the manifest lists (the SIMD kernel and its
+// scalar twin), GB/s of bytes read and written.
+//   npm run bench:kernels               (prints Markdown tables; paste them into bench/RESULTS.md)
+//   npm run bench:kernels -- --eltwise  (the element-wise table only)
 import { Bench } from 'tinybench';
 import { loadKernels } from '../src/runtime/wasm.js';
 import { LinearMemory } from '../src/runtime/memory.js';
@@ -12,6 +16,8 @@ import { prepareQs8Dwconv, runQs8Dwconv } from '../src/runtime/ops/qs8-dwconv.js
 import { prepareF32Conv, runF32Conv } from '../src/runtime/ops/f32-conv.js';
 import { peaks } from './peak.js';
 import { machine } from './machine.js';
+import { benchEltwise, ELT_CASES } from './eltwise.js';
+import { MOVE_CASES, moveBytes } from './move-cases.mjs';
 
 interface Shape {
   name: string;
@@ -74,20 +80,36 @@ function layer(mem: LinearMemory, build: Build, s: Shape): (() => void) | null {
 }
 
 const builds = BUILDS.filter((b) => supportedBuilds().includes(b));
+const eltOnly = process.argv.includes('--eltwise');
+const elt = new Map<string, Partial<Record<Build, number>>>();
 const gmacs = new Map<string, Partial<Record<Build, number>>>();
+/** Data movement: GB/s per case and kernel export, in the highest build that has the kernel. */
+const gbs = new Map<string, Map<string, number>>();
 const peak: Partial<Record<Build, ReturnType<typeof peaks>>> = {};
 for (const build of builds) {
   const mod = await loadKernels({ build });
   // One allocator per instance: every layer's buffers live side by side.
   const mem = new LinearMemory(mod);
+  for (const [key, ns] of await benchEltwise(mem, build)) elt.set(key, { ...elt.get(key), [build]: ns });
+  if (eltOnly) continue;
   peak[build] = peaks(mem);
   const bench = new Bench({ time: 400, warmupTime: 100, iterations: 30 });
   for (const s of SHAPES) {
     const fn = layer(mem, build, s);
     if (fn) bench.add(s.name, fn);
   }
+  // Each move case with every kernel of its op this build adds (the scalar twins run in the scalar build).
+  for (const c of MOVE_CASES) {
+    for (const k of kernelsOf(c.op, build).filter((k) => buildOf(k) === build || build === 'scalar')) bench.add(`move|${c.name}|${k}`, c.prepare(mem, build, k));
+  }
   await bench.run();
   for (const t of bench.tasks) {
+    if (t.name.startsWith('move|')) {
+      const [, name, k] = t.name.split('|');
+      const p50 = (t.result as unknown as { latency?: { p50: number } }).latency?.p50;
+      if (p50 !== undefined) gbs.set(name, (gbs.get(name) ?? new Map()).set(k, moveBytes(MOVE_CASES.find((c) => c.name === name)!) / (p50 * 1e6)));
+      continue;
+    }
     const r = t.result as unknown as { latency?: { p50: number } };
     if (!r.latency) continue;
     const s = SHAPES.find((x) => x.name === t.name)!;
@@ -100,11 +122,26 @@ for (const build of builds) {
 const fmt = (v?: number) => (v === undefined ? '—' : v.toFixed(2));
 const dotPeak = peak.simd?.dot_i16x8;
 console.log(`\n${machine()}\n`);
-console.log(`measured peak: i32x4.dot_i16x8_s loop ${fmt(dotPeak)} GMAC/s (simd), ${fmt(peak.relaxed?.dot_i16x8)} (relaxed build); relaxed i8×i7 dot loop ${fmt(peak.relaxed?.relaxed_dot_i8x16)} GMAC/s\n`);
+console.log(`| element-wise (ns per output element) | kernel | ${builds.join(' | ')} |`);
+console.log(`|---|---|${builds.map(() => '---:').join('|')}|`);
+for (const c of ELT_CASES) {
+  for (const [key, row] of elt) {
+    if (key.startsWith(`${c.name}|`)) console.log(`| ${c.name} | ${key.slice(c.name.length + 1)} | ${builds.map((b) => (row[b] === undefined ? '—' : row[b]!.toFixed(3))).join(' | ')} |`);
+  }
+}
+if (eltOnly) process.exit(0);
+console.log(`\nmeasured peak: i32x4.dot_i16x8_s loop ${fmt(dotPeak)} GMAC/s (simd), ${fmt(peak.relaxed?.dot_i16x8)} (relaxed build); relaxed i8×i7 dot loop ${fmt(peak.relaxed?.relaxed_dot_i8x16)} GMAC/s\n`);
 console.log(`| layer | MACs | ${builds.join(' GMAC/s | ')} GMAC/s | simd % of dot peak |`);
 console.log(`|---|---:|${builds.map(() => '---:').join('|')}|---:|`);
 for (const s of SHAPES) {
   const row = gmacs.get(s.name) ?? {};
   const pct = row.simd !== undefined && dotPeak ? `${((100 * row.simd) / dotPeak).toFixed(0)}%` : '—';
   console.log(`| ${s.name} | ${macs(s)} | ${builds.map((b) => fmt(row[b])).join(' | ')} | ${s.kind === 'f32_conv' ? 'n/a (f32)' : pct} |`);
+}
+
+console.log('\n| data movement | bytes | kernel: GB/s |');
+console.log('|---|---:|---|');
+for (const c of MOVE_CASES) {
+  const row = [...(gbs.get(c.name) ?? new Map<string, number>())].map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
+  console.log(`| ${c.name} | ${moveBytes(c)} | ${row} |`);
 }

@@ -79,6 +79,80 @@
 // @ts-ignore: decorator
 @inline export const B1_GEMM_BYTES: usize = 20;
 
+// bcast: element-wise binary ops with broadcasting (assembly/eltwise/binary.ts): the geometry
+// @ts-ignore: decorator
+@inline export const BCAST_OP: usize = 0; // i32: 0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min
+// @ts-ignore: decorator
+@inline export const BCAST_A_INC: usize = 4; // i32: a's stride inside a run, elements: 0 (broadcast) or 1
+// @ts-ignore: decorator
+@inline export const BCAST_B_INC: usize = 8; // i32: b's stride inside a run, elements: 0 or 1 (not both 0)
+// @ts-ignore: decorator
+@inline export const BCAST_N1: usize = 12; // i32: runs of the innermost outer loop (>= 1)
+// @ts-ignore: decorator
+@inline export const BCAST_N2: usize = 16; // i32: iterations of the middle outer loop (>= 1)
+// @ts-ignore: decorator
+@inline export const BCAST_N3: usize = 20; // i32: iterations of the outermost loop (>= 1)
+// @ts-ignore: decorator
+@inline export const BCAST_A_S1: usize = 24; // i32: a's stride per run, elements
+// @ts-ignore: decorator
+@inline export const BCAST_A_S2: usize = 28; // i32: a's stride of the middle loop, elements
+// @ts-ignore: decorator
+@inline export const BCAST_A_S3: usize = 32; // i32: a's stride of the outermost loop, elements
+// @ts-ignore: decorator
+@inline export const BCAST_B_S1: usize = 36; // i32: b's stride per run, elements
+// @ts-ignore: decorator
+@inline export const BCAST_B_S2: usize = 40; // i32: b's stride of the middle loop, elements
+// @ts-ignore: decorator
+@inline export const BCAST_B_S3: usize = 44; // i32: b's stride of the outermost loop, elements
+// @ts-ignore: decorator
+@inline export const BCAST_BYTES: usize = 48;
+
+// f32_act: f32 activation (assembly/eltwise/act.ts)
+// @ts-ignore: decorator
+@inline export const F32_ACT_OP: usize = 0; // i32: 0 clamp, 1 leakyrelu, 2 hardsigmoid, 3 hardswish, 4 sigmoid, 5 silu, 6 tanh, 7 elu, 8 gelu, 9 erf
+// @ts-ignore: decorator
+@inline export const F32_ACT_ALPHA: usize = 4; // f32: leakyrelu, elu: alpha; hardsigmoid: alpha (0 otherwise)
+// @ts-ignore: decorator
+@inline export const F32_ACT_BETA: usize = 8; // f32: hardsigmoid: beta (0 otherwise)
+// @ts-ignore: decorator
+@inline export const F32_ACT_FMIN: usize = 12; // f32: lower clamp (-Infinity: none)
+// @ts-ignore: decorator
+@inline export const F32_ACT_FMAX: usize = 16; // f32: upper clamp (+Infinity: none)
+// @ts-ignore: decorator
+@inline export const F32_ACT_BYTES: usize = 20;
+
+// f32_binary: f32 element-wise binary op (assembly/eltwise/binary.ts)
+// @ts-ignore: decorator
+@inline export const F32_BINARY_OP: usize = 0; // i32: 0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min
+// @ts-ignore: decorator
+@inline export const F32_BINARY_A_INC: usize = 4; // i32: a's stride inside a run, elements: 0 (broadcast) or 1
+// @ts-ignore: decorator
+@inline export const F32_BINARY_B_INC: usize = 8; // i32: b's stride inside a run, elements: 0 or 1 (not both 0)
+// @ts-ignore: decorator
+@inline export const F32_BINARY_N1: usize = 12; // i32: runs of the innermost outer loop (>= 1)
+// @ts-ignore: decorator
+@inline export const F32_BINARY_N2: usize = 16; // i32: iterations of the middle outer loop (>= 1)
+// @ts-ignore: decorator
+@inline export const F32_BINARY_N3: usize = 20; // i32: iterations of the outermost loop (>= 1)
+// @ts-ignore: decorator
+@inline export const F32_BINARY_A_S1: usize = 24; // i32: a's stride per run, elements
+// @ts-ignore: decorator
+@inline export const F32_BINARY_A_S2: usize = 28; // i32: a's stride of the middle loop, elements
+// @ts-ignore: decorator
+@inline export const F32_BINARY_A_S3: usize = 32; // i32: a's stride of the outermost loop, elements
+// @ts-ignore: decorator
+@inline export const F32_BINARY_B_S1: usize = 36; // i32: b's stride per run, elements
+// @ts-ignore: decorator
+@inline export const F32_BINARY_B_S2: usize = 40; // i32: b's stride of the middle loop, elements
+// @ts-ignore: decorator
+@inline export const F32_BINARY_B_S3: usize = 44; // i32: b's stride of the outermost loop, elements
+// @ts-ignore: decorator
+@inline export const F32_BINARY_FMIN: usize = 48; // f32: lower clamp (-Infinity: none)
+// @ts-ignore: decorator
+@inline export const F32_BINARY_FMAX: usize = 52; // f32: upper clamp (+Infinity: none)
+// @ts-ignore: decorator
+@inline export const F32_BINARY_BYTES: usize = 56;
+
 // f32_conv: f32 conv (assembly/f32/conv.ts)
 // @ts-ignore: decorator
 @inline export const F32_CONV_N: usize = 0; // i32: batch
@@ -245,23 +319,85 @@
 // @ts-ignore: decorator
 @inline export const F32_QS8_CVT_BYTES: usize = 16;
 
-// qs8_add: int8 add (assembly/eltwise/qs8_eltwise.ts)
+// f32_reduce: f32 ReduceSum / ReduceMean / ReduceMax along the middle axis of [outer, n, inner] (assembly/move/f32_reduce.ts)
 // @ts-ignore: decorator
-@inline export const QS8_ADD_A_ZP: usize = 0; // i32: zero point of a
+@inline export const F32_REDUCE_OUTER: usize = 0; // i32: product of the axes before the ones reduced
 // @ts-ignore: decorator
-@inline export const QS8_ADD_B_ZP: usize = 4; // i32: zero point of b
+@inline export const F32_REDUCE_N: usize = 4; // i32: product of the axes reduced (softmax: the axis size)
 // @ts-ignore: decorator
-@inline export const QS8_ADD_Y_ZP: usize = 8; // i32: zero point of y
+@inline export const F32_REDUCE_INNER: usize = 8; // i32: product of the axes after them
 // @ts-ignore: decorator
-@inline export const QS8_ADD_QMIN: usize = 12; // i32: output clamp
+@inline export const F32_REDUCE_OP: usize = 12; // i32: 0: sum divided by div (sum: 1, mean: n); 1: max
 // @ts-ignore: decorator
-@inline export const QS8_ADD_QMAX: usize = 16; // i32: output clamp
+@inline export const F32_REDUCE_DIV: usize = 16; // f32: the divisor of the sum
 // @ts-ignore: decorator
-@inline export const QS8_ADD_A_MUL: usize = 20; // f32: fround(s_a / s_y)
+@inline export const F32_REDUCE_BYTES: usize = 20;
+
+// f32_resize_linear: f32 bilinear resize of NHWC images (assembly/move/resize.ts)
 // @ts-ignore: decorator
-@inline export const QS8_ADD_B_MUL: usize = 24; // f32: fround(s_b / s_y)
+@inline export const F32_RESIZE_LINEAR_OH: usize = 0; // i32: output height
 // @ts-ignore: decorator
-@inline export const QS8_ADD_BYTES: usize = 28;
+@inline export const F32_RESIZE_LINEAR_OW: usize = 4; // i32: output width
+// @ts-ignore: decorator
+@inline export const F32_RESIZE_LINEAR_C: usize = 8; // i32: channels
+// @ts-ignore: decorator
+@inline export const F32_RESIZE_LINEAR_ROWS: usize = 12; // ptr: per output row: nearest i32 [oh] byte offset of its input row; linear [oh] x {i32 offset 0, i32 offset 1, f32 w0, f32 w1}
+// @ts-ignore: decorator
+@inline export const F32_RESIZE_LINEAR_COLS: usize = 16; // ptr: per output column: the same, byte offsets of input pixels inside a row
+// @ts-ignore: decorator
+@inline export const F32_RESIZE_LINEAR_BYTES: usize = 20;
+
+// f32_softmax: f32 softmax along the middle axis of [outer, n, inner] (assembly/move/softmax.ts)
+// @ts-ignore: decorator
+@inline export const F32_SOFTMAX_OUTER: usize = 0; // i32: product of the axes before the ones reduced
+// @ts-ignore: decorator
+@inline export const F32_SOFTMAX_N: usize = 4; // i32: product of the axes reduced (softmax: the axis size)
+// @ts-ignore: decorator
+@inline export const F32_SOFTMAX_INNER: usize = 8; // i32: product of the axes after them
+// @ts-ignore: decorator
+@inline export const F32_SOFTMAX_BYTES: usize = 12;
+
+// qs8_binary: int8 element-wise binary op (assembly/eltwise/binary.ts)
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_OP: usize = 0; // i32: 0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_A_INC: usize = 4; // i32: a's stride inside a run, elements: 0 (broadcast) or 1
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_B_INC: usize = 8; // i32: b's stride inside a run, elements: 0 or 1 (not both 0)
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_N1: usize = 12; // i32: runs of the innermost outer loop (>= 1)
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_N2: usize = 16; // i32: iterations of the middle outer loop (>= 1)
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_N3: usize = 20; // i32: iterations of the outermost loop (>= 1)
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_A_S1: usize = 24; // i32: a's stride per run, elements
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_A_S2: usize = 28; // i32: a's stride of the middle loop, elements
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_A_S3: usize = 32; // i32: a's stride of the outermost loop, elements
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_B_S1: usize = 36; // i32: b's stride per run, elements
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_B_S2: usize = 40; // i32: b's stride of the middle loop, elements
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_B_S3: usize = 44; // i32: b's stride of the outermost loop, elements
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_A_ZP: usize = 48; // i32: zero point of a
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_B_ZP: usize = 52; // i32: zero point of b
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_Y_ZP: usize = 56; // i32: zero point of y
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_QMIN: usize = 60; // i32: output clamp
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_QMAX: usize = 64; // i32: output clamp
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_M_A: usize = 68; // f32: add, sub, max, min: fround(s_a / s_y); mul: fround(s_a * s_b / s_y); div: fround(s_a / (s_b * s_y))
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_M_B: usize = 72; // f32: add, sub, max, min: fround(s_b / s_y); mul, div: 0 (unused)
+// @ts-ignore: decorator
+@inline export const QS8_BINARY_BYTES: usize = 76;
 
 // qs8_conv: int8 im2col + GEMM conv (assembly/qs8/conv_scalar.ts); also the binary-weight conv
 // @ts-ignore: decorator
@@ -521,6 +657,52 @@
 // @ts-ignore: decorator
 @inline export const QS8_POOL_BYTES: usize = 96;
 
+// qs8_reduce: int8 ReduceSum / ReduceMean / ReduceMax along the middle axis of [outer, n, inner] (assembly/move/qs8_reduce.ts)
+// @ts-ignore: decorator
+@inline export const QS8_REDUCE_OUTER: usize = 0; // i32: product of the axes before the ones reduced
+// @ts-ignore: decorator
+@inline export const QS8_REDUCE_N: usize = 4; // i32: product of the axes reduced (softmax: the axis size)
+// @ts-ignore: decorator
+@inline export const QS8_REDUCE_INNER: usize = 8; // i32: product of the axes after them
+// @ts-ignore: decorator
+@inline export const QS8_REDUCE_OP: usize = 12; // i32: 0: acc = sum of (x - zp_in); 1: acc = max(x) - zp_in
+// @ts-ignore: decorator
+@inline export const QS8_REDUCE_ZP_IN: usize = 16; // i32: input zero point
+// @ts-ignore: decorator
+@inline export const QS8_REDUCE_ZP_OUT: usize = 20; // i32: output zero point
+// @ts-ignore: decorator
+@inline export const QS8_REDUCE_QMIN: usize = 24; // i32: output clamp
+// @ts-ignore: decorator
+@inline export const QS8_REDUCE_QMAX: usize = 28; // i32: output clamp
+// @ts-ignore: decorator
+@inline export const QS8_REDUCE_M: usize = 32; // f32: fround(s_in / (s_out * k)): k = n for a mean, 1 for a sum or max
+// @ts-ignore: decorator
+@inline export const QS8_REDUCE_BYTES: usize = 36;
+
+// qs8_resize_linear: int8 bilinear resize of NHWC images (assembly/move/resize.ts)
+// @ts-ignore: decorator
+@inline export const QS8_RESIZE_LINEAR_OH: usize = 0; // i32: output height
+// @ts-ignore: decorator
+@inline export const QS8_RESIZE_LINEAR_OW: usize = 4; // i32: output width
+// @ts-ignore: decorator
+@inline export const QS8_RESIZE_LINEAR_C: usize = 8; // i32: channels
+// @ts-ignore: decorator
+@inline export const QS8_RESIZE_LINEAR_ROWS: usize = 12; // ptr: per output row: nearest i32 [oh] byte offset of its input row; linear [oh] x {i32 offset 0, i32 offset 1, f32 w0, f32 w1}
+// @ts-ignore: decorator
+@inline export const QS8_RESIZE_LINEAR_COLS: usize = 16; // ptr: per output column: the same, byte offsets of input pixels inside a row
+// @ts-ignore: decorator
+@inline export const QS8_RESIZE_LINEAR_ZP_IN: usize = 20; // i32: input zero point
+// @ts-ignore: decorator
+@inline export const QS8_RESIZE_LINEAR_ZP_OUT: usize = 24; // i32: output zero point
+// @ts-ignore: decorator
+@inline export const QS8_RESIZE_LINEAR_QMIN: usize = 28; // i32: output clamp
+// @ts-ignore: decorator
+@inline export const QS8_RESIZE_LINEAR_QMAX: usize = 32; // i32: output clamp
+// @ts-ignore: decorator
+@inline export const QS8_RESIZE_LINEAR_M: usize = 36; // f32: fround(s_in / s_out)
+// @ts-ignore: decorator
+@inline export const QS8_RESIZE_LINEAR_BYTES: usize = 40;
+
 // qs8_vmulcaddc: int8 per-channel multiply-add (assembly/eltwise/qs8_eltwise.ts)
 // @ts-ignore: decorator
 @inline export const QS8_VMULCADDC_ZP_IN: usize = 0; // i32: input zero point
@@ -532,3 +714,61 @@
 @inline export const QS8_VMULCADDC_QMAX: usize = 12; // i32: output clamp
 // @ts-ignore: decorator
 @inline export const QS8_VMULCADDC_BYTES: usize = 16;
+
+// xx_copy_nd: strided N-d copy, six loops (assembly/move/copy_nd.ts)
+// @ts-ignore: decorator
+@inline export const XX_COPY_ND_RUN: usize = 0; // i32: bytes moved at each innermost step (a contiguous run, or one element of 1 or 4 bytes)
+// @ts-ignore: decorator
+@inline export const XX_COPY_ND_N0: usize = 4; // i32: count of loop 0 (outermost); 1 when unused
+// @ts-ignore: decorator
+@inline export const XX_COPY_ND_XS0: usize = 8; // i32: source stride of loop 0, bytes (signed; 0 broadcasts)
+// @ts-ignore: decorator
+@inline export const XX_COPY_ND_YS0: usize = 12; // i32: destination stride of loop 0, bytes (signed)
+// @ts-ignore: decorator
+@inline export const XX_COPY_ND_N1: usize = 16; // i32: count of loop 1; 1 when unused
+// @ts-ignore: decorator
+@inline export const XX_COPY_ND_XS1: usize = 20; // i32: source stride of loop 1, bytes (signed; 0 broadcasts)
+// @ts-ignore: decorator
+@inline export const XX_COPY_ND_YS1: usize = 24; // i32: destination stride of loop 1, bytes (signed)
+// @ts-ignore: decorator
+@inline export const XX_COPY_ND_N2: usize = 28; // i32: count of loop 2; 1 when unused
+// @ts-ignore: decorator
+@inline export const XX_COPY_ND_XS2: usize = 32; // i32: source stride of loop 2, bytes (signed; 0 broadcasts)
+// @ts-ignore: decorator
+@inline export const XX_COPY_ND_YS2: usize = 36; // i32: destination stride of loop 2, bytes (signed)
+// @ts-ignore: decorator
+@inline export const XX_COPY_ND_N3: usize = 40; // i32: count of loop 3; 1 when unused
+// @ts-ignore: decorator
+@inline export const XX_COPY_ND_XS3: usize = 44; // i32: source stride of loop 3, bytes (signed; 0 broadcasts)
+// @ts-ignore: decorator
+@inline export const XX_COPY_ND_YS3: usize = 48; // i32: destination stride of loop 3, bytes (signed)
+// @ts-ignore: decorator
+@inline export const XX_COPY_ND_N4: usize = 52; // i32: count of loop 4; 1 when unused
+// @ts-ignore: decorator
+@inline export const XX_COPY_ND_XS4: usize = 56; // i32: source stride of loop 4, bytes (signed; 0 broadcasts)
+// @ts-ignore: decorator
+@inline export const XX_COPY_ND_YS4: usize = 60; // i32: destination stride of loop 4, bytes (signed)
+// @ts-ignore: decorator
+@inline export const XX_COPY_ND_N5: usize = 64; // i32: count of loop 5 (innermost); 1 when unused
+// @ts-ignore: decorator
+@inline export const XX_COPY_ND_XS5: usize = 68; // i32: source stride of loop 5, bytes (signed; 0 broadcasts)
+// @ts-ignore: decorator
+@inline export const XX_COPY_ND_YS5: usize = 72; // i32: destination stride of loop 5, bytes (signed)
+// @ts-ignore: decorator
+@inline export const XX_COPY_ND_BYTES: usize = 76;
+
+// xx_resize_nearest: nearest-neighbour resize of NHWC images, any element size (assembly/move/resize.ts)
+// @ts-ignore: decorator
+@inline export const XX_RESIZE_NEAREST_OH: usize = 0; // i32: output height
+// @ts-ignore: decorator
+@inline export const XX_RESIZE_NEAREST_OW: usize = 4; // i32: output width
+// @ts-ignore: decorator
+@inline export const XX_RESIZE_NEAREST_C: usize = 8; // i32: channels
+// @ts-ignore: decorator
+@inline export const XX_RESIZE_NEAREST_ROWS: usize = 12; // ptr: per output row: nearest i32 [oh] byte offset of its input row; linear [oh] x {i32 offset 0, i32 offset 1, f32 w0, f32 w1}
+// @ts-ignore: decorator
+@inline export const XX_RESIZE_NEAREST_COLS: usize = 16; // ptr: per output column: the same, byte offsets of input pixels inside a row
+// @ts-ignore: decorator
+@inline export const XX_RESIZE_NEAREST_EL: usize = 20; // i32: bytes per element (1 or 4)
+// @ts-ignore: decorator
+@inline export const XX_RESIZE_NEAREST_BYTES: usize = 24;

@@ -2,10 +2,6 @@
 // f32_eltwise_wasmsimd.ts. Both clamp with clamp_f32 (output.ts), whose semantics are
 // f32x4.pmax then f32x4.pmin, so the twins agree bit for bit. In place is allowed.
 //
-// f32_vadd (Add, then the fused Clip/ReLU):
-//   signature (n, a, b, y, params); params F32_MINMAX: fmin, fmax
-//   y = clamp(a + b, fmin, fmax)     (±Infinity for no clamp)
-//
 // f32_vmulcaddc_c4 (Mul, or Mul then Add, by per-channel constants on NHWC rows):
 //   signature (rows, channels, x, x_stride, w, y, y_stride, params), strides in
 //   elements; params F32_MINMAX: fmin, fmax
@@ -14,14 +10,6 @@
 //   y = clamp(x * s[c] + b[c], fmin, fmax)   (product rounded, then the sum: no FMA)
 import { clamp_f32 } from '../common/clamp';
 import { F32_MINMAX_FMAX, F32_MINMAX_FMIN } from '../common/params';
-
-export function f32_vadd_x1__scalar(n: usize, a: usize, b: usize, y: usize, params: usize): void {
-  const fmin = load<f32>(params, F32_MINMAX_FMIN), fmax = load<f32>(params, F32_MINMAX_FMAX);
-  for (let i: usize = 0; i < n; i++) {
-    const o = i << 2;
-    store<f32>(y + o, clamp_f32(load<f32>(a + o) + load<f32>(b + o), fmin, fmax));
-  }
-}
 
 /** Pack per-channel scales s[channels] and biases b[channels] (b_ptr 0: zeros). */
 export function f32_vmulcaddc_pack_c4(channels: usize, s_ptr: usize, b_ptr: usize, out: usize): void {

@@ -1,14 +1,6 @@
 // int8 element-wise kernels, scalar twins; SIMD twins with the same signatures in
-// qs8_eltwise_wasmsimd.ts. n counts elements; every kernel may run in place (y == x,
-// or y == a / y == b for the add). Params: one block per kernel (src/runtime/param-blocks.ts; offsets: common/params.ts):
-//
-// qs8_vadd (residual add, its own scale/zp per input):
-//   QS8_ADD: a_zp, b_zp, y_zp, qmin, qmax, a_mul, b_mul (f32)
-//   a_mul = Math.fround(s_a / s_y), b_mul = Math.fround(s_b / s_y) (host, in double).
-//   t = f32(a - a_zp) * a_mul + f32(b - b_zp) * b_mul   (each product rounded to f32,
-//       then the sum rounded to f32: no fused multiply-add anywhere, in any build)
-//   y = round_half_even(clamp(t, qmin - y_zp, qmax - y_zp)) + y_zp   (output_fp32 in
-//       output.ts; a NaN would give qmin)
+// qs8_eltwise_wasmsimd.ts. n counts elements; every kernel may run in place (y == x). Params:
+// one block per kernel (src/runtime/param-blocks.ts; offsets: common/params.ts):
 //
 // qs8_vcvt (requantize int8 -> int8, a scale/zp change):
 //   QS8_CVT: zp_in, zp_out, qmin, qmax, m = Math.fround(s_in / s_out) (f32)
@@ -33,23 +25,10 @@
 import { MAGIC_BITS, requant_fp32 } from '../common/requant';
 import { output_fp32 } from './output';
 import {
-  F32_QS8_CVT_QMAX, F32_QS8_CVT_QMIN, F32_QS8_CVT_SCALE, F32_QS8_CVT_ZP_OUT, QS8_ADD_A_MUL, QS8_ADD_A_ZP,
-  QS8_ADD_B_MUL, QS8_ADD_B_ZP, QS8_ADD_QMAX, QS8_ADD_QMIN, QS8_ADD_Y_ZP, QS8_CVT_M, QS8_CVT_QMAX,
+  F32_QS8_CVT_QMAX, F32_QS8_CVT_QMIN, F32_QS8_CVT_SCALE, F32_QS8_CVT_ZP_OUT, QS8_CVT_M, QS8_CVT_QMAX,
   QS8_CVT_QMIN, QS8_CVT_ZP_IN, QS8_CVT_ZP_OUT, QS8_F32_CVT_SCALE, QS8_F32_CVT_ZP_IN, QS8_VMULCADDC_QMAX,
   QS8_VMULCADDC_QMIN, QS8_VMULCADDC_ZP_IN, QS8_VMULCADDC_ZP_OUT
 } from '../common/params';
-
-export function qs8_vadd_x1__scalar(n: usize, a: usize, b: usize, y: usize, params: usize): void {
-  const a_zp = load<i32>(params, QS8_ADD_A_ZP), b_zp = load<i32>(params, QS8_ADD_B_ZP), y_zp = load<i32>(params, QS8_ADD_Y_ZP);
-  const lo = <f32>(load<i32>(params, QS8_ADD_QMIN) - y_zp), hi = <f32>(load<i32>(params, QS8_ADD_QMAX) - y_zp);
-  const a_mul = load<f32>(params, QS8_ADD_A_MUL), b_mul = load<f32>(params, QS8_ADD_B_MUL);
-  const mz = MAGIC_BITS - y_zp;
-  for (let i: usize = 0; i < n; i++) {
-    const ta = <f32>(<i32>load<i8>(a + i) - a_zp) * a_mul;
-    const tb = <f32>(<i32>load<i8>(b + i) - b_zp) * b_mul;
-    store<i8>(y + i, output_fp32(ta + tb, lo, hi, mz));
-  }
-}
 
 export function qs8_vcvt_x1__scalar(n: usize, x: usize, y: usize, params: usize): void {
   const zp_in = load<i32>(params, QS8_CVT_ZP_IN), zp_out = load<i32>(params, QS8_CVT_ZP_OUT);

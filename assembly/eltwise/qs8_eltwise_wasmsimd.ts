@@ -7,47 +7,10 @@ import { narrow_i32x16_i8, requant_fp32x4 } from '../common/requant_wasmsimd';
 import { MAGIC, MAGIC_BITS } from '../common/requant';
 import { output_fp32x4, store_bytes_tail, store_f32_tail } from './output_wasmsimd';
 import {
-  F32_QS8_CVT_QMAX, F32_QS8_CVT_QMIN, F32_QS8_CVT_SCALE, F32_QS8_CVT_ZP_OUT, QS8_ADD_A_MUL, QS8_ADD_A_ZP,
-  QS8_ADD_B_MUL, QS8_ADD_B_ZP, QS8_ADD_QMAX, QS8_ADD_QMIN, QS8_ADD_Y_ZP, QS8_CVT_M, QS8_CVT_QMAX,
+  F32_QS8_CVT_QMAX, F32_QS8_CVT_QMIN, F32_QS8_CVT_SCALE, F32_QS8_CVT_ZP_OUT, QS8_CVT_M, QS8_CVT_QMAX,
   QS8_CVT_QMIN, QS8_CVT_ZP_IN, QS8_CVT_ZP_OUT, QS8_F32_CVT_SCALE, QS8_F32_CVT_ZP_IN, QS8_VMULCADDC_QMAX,
   QS8_VMULCADDC_QMIN, QS8_VMULCADDC_ZP_IN, QS8_VMULCADDC_ZP_OUT
 } from '../common/params';
-
-// @ts-ignore: decorator
-@inline
-function add_16(va: v128, vb: v128, a_zp: v128, b_zp: v128, a_mul: v128, b_mul: v128, lo: v128, hi: v128, magic: v128, mz: v128): v128 {
-  const al = i16x8.sub(i16x8.extend_low_i8x16_s(va), a_zp), ah = i16x8.sub(i16x8.extend_high_i8x16_s(va), a_zp);
-  const bl = i16x8.sub(i16x8.extend_low_i8x16_s(vb), b_zp), bh = i16x8.sub(i16x8.extend_high_i8x16_s(vb), b_zp);
-  const t0 = f32x4.add(
-    f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(al)), a_mul),
-    f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(bl)), b_mul));
-  const t1 = f32x4.add(
-    f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(al)), a_mul),
-    f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(bl)), b_mul));
-  const t2 = f32x4.add(
-    f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(ah)), a_mul),
-    f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(bh)), b_mul));
-  const t3 = f32x4.add(
-    f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(ah)), a_mul),
-    f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(bh)), b_mul));
-  return narrow_i32x16_i8(
-    output_fp32x4(t0, lo, hi, magic, mz), output_fp32x4(t1, lo, hi, magic, mz),
-    output_fp32x4(t2, lo, hi, magic, mz), output_fp32x4(t3, lo, hi, magic, mz));
-}
-
-export function qs8_vadd_x16__wasmsimd(n: usize, a: usize, b: usize, y: usize, params: usize): void {
-  const a_zp = i16x8.splat(<i16>load<i32>(params, QS8_ADD_A_ZP)), b_zp = i16x8.splat(<i16>load<i32>(params, QS8_ADD_B_ZP));
-  const zp = load<i32>(params, QS8_ADD_Y_ZP), magic = f32x4.splat(MAGIC), mz = i32x4.splat(MAGIC_BITS - zp);
-  const lo = f32x4.splat(<f32>(load<i32>(params, QS8_ADD_QMIN) - zp)), hi = f32x4.splat(<f32>(load<i32>(params, QS8_ADD_QMAX) - zp));
-  const a_mul = f32x4.splat(load<f32>(params, QS8_ADD_A_MUL)), b_mul = f32x4.splat(load<f32>(params, QS8_ADD_B_MUL));
-  for (; n >= 16; n -= 16) {
-    v128.store(y, add_16(v128.load(a), v128.load(b), a_zp, b_zp, a_mul, b_mul, lo, hi, magic, mz));
-    a += 16;
-    b += 16;
-    y += 16;
-  }
-  if (n > 0) store_bytes_tail(y, add_16(v128.load(a), v128.load(b), a_zp, b_zp, a_mul, b_mul, lo, hi, magic, mz), n);
-}
 
 // @ts-ignore: decorator
 @inline

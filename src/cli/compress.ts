@@ -92,6 +92,12 @@ export async function quantizeForCli(
   return r;
 }
 
+/** The nodes int8 quantization left in float, each with why; one line when there are none. */
+export function floatReport(float: QuantizeResult['float']): string {
+  if (float.length === 0) return 'int8: every node runs in int8';
+  return [`int8: ${float.length} node${float.length === 1 ? '' : 's'} left in float:`, ...float.map((f) => `  ${f.node} (${f.op}): ${f.why}`)].join('\n');
+}
+
 function errorLine(e?: Map<string, { mse: number; meanSquare: number }>): string {
   if (!e) return '';
   return `; error on the calibration set: ${[...e].map(([o, x]) => `${o} mse ${fmt(x.mse)} (mean square ${fmt(x.meanSquare)})`).join(', ')}`;

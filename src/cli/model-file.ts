@@ -5,6 +5,7 @@ import { readBranchy } from '../format/index.js';
 import type { Graph, Weights } from '../ir/types.js';
 import { BranchyInputError } from '../errors.js';
 import { readInput } from './files.js';
+import { shapesFromArrays, type GivenArray } from './input-shapes.js';
 import type { BinarizeReport } from '../convert/binarize.js';
 
 export interface GraphFile {
@@ -19,13 +20,19 @@ export interface GraphFile {
 /**
  * `binarize`: ONNX Conv / Gemm / MatMul nodes to run as binary layers (branchy convert --binarize).
  * `inputLayout`: the layout of an ONNX model's image input, when the importer's guess is wrong.
+ * `inputShapes`: sizes of symbolic input axes (ONNX order); `arrays`: the arrays the model will
+ * run on, whose sizes fix the symbolic axes inputShapes does not give (./input-shapes.ts).
  */
-export async function readModelFile(file: string, opts: { binarize?: string[]; inputLayout?: 'NCHW' | 'NHWC' } = {}): Promise<GraphFile> {
+export async function readModelFile(
+  file: string, opts: { binarize?: string[]; inputLayout?: 'NCHW' | 'NHWC'; inputShapes?: Record<string, number[]>; arrays?: GivenArray[] } = {},
+): Promise<GraphFile> {
   const bytes = await readInput(file, 'the model');
   if (file.endsWith('.onnx')) {
-    const { graph, weights, binarized } = importOnnx(bytes, { binarize: opts.binarize, inputLayout: opts.inputLayout });
+    const inputShapes = { ...(opts.arrays ? shapesFromArrays(bytes, opts.arrays) : {}), ...opts.inputShapes };
+    const { graph, weights, binarized } = importOnnx(bytes, { binarize: opts.binarize, inputShapes, inputLayout: opts.inputLayout });
     return { graph, weights, metadata: {}, bytes: bytes.length, binarized };
   }
+  if (opts.inputShapes) throw new BranchyInputError(`${file}: --input-shape fixes the symbolic sizes of an ONNX model's inputs; a .branchy file's are fixed`);
   if (opts.binarize?.length) throw new BranchyInputError(`${file}: --binarize works on the ONNX model (its layers are binarized at import); convert the .onnx file`);
   const { graph, weights, metadata } = readBranchy(bytes);
   return { graph, weights, metadata, bytes: bytes.length, binarized: [] };

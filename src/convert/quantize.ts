@@ -17,6 +17,7 @@ import { quantizeWeights, type WeightQuant } from './quant-weights.js';
 import { isClampAct, roundHalfEven } from '../ir/numerics.js';
 import { opDef } from '../ir/ops/index.js';
 import type { OpNode } from '../ir/ops/def.js';
+import { splitActivations } from '../ir/passes/split-activation.js';
 
 // ---- shared int8 arithmetic (also used by the ONNX QDQ import) ------------------------------
 
@@ -189,6 +190,10 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
   if (!Number.isInteger(clusters) || clusters < 2 || clusters > 255) throw new BranchyUnsupportedError(`quantize: kmeans clusters must be an integer in 2..255, got ${clusters}`);
   const actMethod: RangeMethod = method === 'kmeans' ? 'minmax' : method;
   const g: Graph = JSON.parse(JSON.stringify(graph)) as Graph;
+  // An int8 layer clamps its own output; any other fused activation becomes a standalone one,
+  // an int8 table with its own input range (docs/ir.md, "int8"). Not on kept or binary layers.
+  const kept = new Set(opts.keepFloat ?? []), b1 = new Set(g.tensors.filter((t) => t.dtype === 'b1').map((t) => t.name));
+  splitActivations(g, (n) => kept.has(n.name) || n.inputs.some((i) => b1.has(i)) || n.outputs.some((o) => b1.has(o)));
   const order = validateGraph(g, { weights });
   const info = new Map(g.tensors.map((t) => [t.name, t]));
   for (const t of g.tensors) {
@@ -213,6 +218,14 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
   const int8 = new Set<Node>();
   const isI8 = new Set<string>();
   const float: QuantizeResult['float'] = [];
+  // Data movement on a graph input read only by layers with weights (the transpose before a 1-D
+  // conv): the input is quantized first and the bytes move as int8.
+  const readersOf = consumers(g);
+  const movesInputToLayers = (n: Node): boolean => {
+    const rd = readersOf.get(n.outputs[0]) ?? [];
+    return opDef(n.op)!.int8 === 'passthrough' && g.inputs.includes(n.inputs[0]) && !g.outputs.includes(n.outputs[0]) &&
+      rd.length > 0 && rd.every((r) => opDef(r.op)!.int8When === 'weights' && !keep.has(r.name));
+  };
   for (const n of order) {
     const def = opDef(n.op)!;
     const ins = n.inputs.filter((i) => !isConst(i));
@@ -223,11 +236,11 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
       why = 'binary values (a bitpack reads int8 when its input is)';
     } else if (!def.int8When) why = `${n.op} has no int8 form`;
     else {
-      why = def.int8Refusal?.(n as OpNode<unknown>, isConst) ?? (def.fusesActivation && !isClampAct(n.act) ? `fused ${n.act!.kind} has no int8 form` : undefined);
+      why = def.int8Refusal?.(n as OpNode<unknown>, isConst, (t) => info.get(t)!) ?? (def.fusesActivation && n.op !== 'activation' && !isClampAct(n.act) ? `fused ${n.act!.kind} has no int8 form` : undefined);
       if (!why && def.int8When === 'weights') {
         if (!isConst(n.inputs[1]) || (n.inputs[2] && !isConst(n.inputs[2]))) why = 'weights are computed';
         else yes = true;
-      } else if (!why) yes = def.int8When === 'any-input' ? ins.some((i) => isI8.has(i)) : isI8.has(n.inputs[0]);
+      } else if (!why) yes = def.int8When === 'any-input' ? ins.some((i) => isI8.has(i)) : isI8.has(n.inputs[0]) || movesInputToLayers(n);
     }
     if (yes) {
       int8.add(n);
@@ -337,7 +350,7 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
       if (!int8.has(n)) continue;
       const ins = n.inputs.filter((i) => !isConst(i));
       const ok = follows(n.op)
-        ? out.has(ins[0])
+        ? out.has(ins[0]) || (!isI8.has(ins[0]) && quantOf.has(ins[0]))
         : quantOf.has(n.outputs[0]) && ins.every((i) => out.has(i) || isBits(i) || (!isI8.has(i) && quantOf.has(i)));
       if (!ok) continue;
       P.add(n);
@@ -479,7 +492,14 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
           inputs.push(bName);
         }
       } else if (opDef(n.op)!.int8 === 'shared') inputs = n.inputs.map((i) => i8Of(i, qy));
-      else inputs = n.inputs.map((i) => i8Of(i));
+      else {
+        // Constant operands (a PRelu's slopes) stay f32.
+        inputs = n.inputs.map((i) => (isConst(i) ? i : i8Of(i)));
+        for (const i of n.inputs) if (isConst(i)) {
+          addT({ ...info.get(i)! });
+          w2.set(i, weights.get(i)!);
+        }
+      }
       out.nodes.push({ ...n, inputs, outputs: [i8Name.get(y)!] } as Node);
     }
     for (const o of g.outputs) {

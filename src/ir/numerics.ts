@@ -40,3 +40,8 @@ export const isClampAct = (act: Activation | undefined): boolean => asClamp(act)
 export function requantScale(sIn: number, sW: number, sOut: number): number {
   return Math.fround((sIn * sW) / sOut);
 }
+
+/** ONNX QuantizeLinear of one value to int8: round_half_even(fround(x / scale)) + zp, saturated. */
+export function quantizeValue(x: number, scale: number, zeroPoint: number): number {
+  return Math.min(127, Math.max(-128, roundHalfEven(Math.fround(Math.fround(x) / Math.fround(scale))) + zeroPoint));
+}

@@ -5,12 +5,9 @@ import type { Activation, Node, TensorInfo } from './types.js';
 import { opDef } from './ops/index.js';
 import { fail, show, type OpDef, type OpNode } from './ops/def.js';
 import { checkBinary } from './ops/binary.js';
+import { activationDef } from './activations.js';
 
 export { windowOut } from './window.js';
-
-const ACT_KINDS = new Set([
-  'none', 'relu', 'relu6', 'clip', 'leakyrelu', 'hardsigmoid', 'hardswish', 'sigmoid',
-]);
 
 function defOf(node: Node): OpDef<unknown> {
   return opDef(node.op as string) ?? fail(node, `unknown op ${show(node.op)}`);
@@ -24,14 +21,13 @@ function checkActivation(node: Node, def: OpDef<unknown>, act: unknown): void {
   if (!def.fusesActivation) fail(node, 'this op cannot carry a fused activation');
   if (typeof act !== 'object' || act === null) fail(node, '`act` must be an object');
   const a = act as Record<string, unknown>;
-  if (typeof a.kind !== 'string' || !ACT_KINDS.has(a.kind)) fail(node, `unknown activation kind ${show(a.kind)}`);
+  const kind = typeof a.kind === 'string' ? activationDef(a.kind) : undefined;
+  if (!kind) fail(node, `unknown activation kind ${show(a.kind)}`);
   for (const k of ['min', 'max', 'alpha', 'beta']) {
     if (a[k] !== undefined && !(typeof a[k] === 'number' && Number.isFinite(a[k]))) fail(node, `act.${k} must be a finite number`);
   }
-  if (a.kind === 'clip' && (typeof a.min !== 'number' || typeof a.max !== 'number')) fail(node, 'clip needs act.min and act.max');
+  if (kind.params.some((k) => typeof a[k] !== 'number')) fail(node, `${a.kind as string} needs act.${kind.params.join(' and act.')}`);
   if (a.kind === 'clip' && !((a.min as number) <= (a.max as number))) fail(node, `clip range [${a.min}, ${a.max}] is empty`);
-  if ((a.kind === 'leakyrelu' || a.kind === 'hardsigmoid') && typeof a.alpha !== 'number') fail(node, `${a.kind} needs act.alpha`);
-  if (a.kind === 'hardsigmoid' && typeof a.beta !== 'number') fail(node, 'hardsigmoid needs act.beta');
 }
 
 /** Checks a node's op, attribute types and ranges, and fused activation. */

@@ -29,13 +29,14 @@ export interface TensorInfo {
   sourceLayout?: 'NCHW';
 }
 
-export type ActivationKind =
-  | 'none' | 'relu' | 'relu6' | 'clip' | 'leakyrelu' | 'hardsigmoid' | 'hardswish' | 'sigmoid';
+/** The activations (src/ir/activations.ts defines each one once). */
+export type { ActivationKind } from './activations.js';
+import type { ActivationKind } from './activations.js';
 
 /**
- * An element-wise activation, standalone or fused into the op that produces the value.
- * clip: min, max. leakyrelu: alpha. hardsigmoid: max(0, min(1, alpha*x + beta)).
- * hardswish: x * hardsigmoid(x) with alpha 1/6, beta 1/2 (ONNX HardSwish).
+ * An element-wise activation, standalone or fused into the op that produces the value, with the
+ * parameters its kind takes (src/ir/activations.ts): clip min, max; leakyrelu and elu alpha;
+ * hardsigmoid alpha, beta.
  */
 export interface Activation {
   kind: ActivationKind;

@@ -8,7 +8,7 @@ import { nodeMacs } from '../ir/macs.js';
 import { asClamp } from '../ir/numerics.js';
 import { opDef } from '../ir/ops/index.js';
 import type { AbsorbContext, Buf, InputQuantize, OpNode, StepContext } from '../ir/ops/def.js';
-import { applyActivation } from '../ir/ops/activation.js';
+import { activationPass, tableReader } from '../ir/ops/activation.js';
 import type { Build } from './features.js';
 import { LinearMemory } from './memory.js';
 import { checkPlacement, planArena, type BufferRequest } from './planner.js';
@@ -99,14 +99,15 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
   for (const name of graph.inputs) define(name, 0);
 
   // A node may take its reader into its own kernel (an int8 conv and the 2x2/2 max pool after
-  // it): the reader's step then does nothing and the node's own output gets no slot. Not with
+  // it), or into its step (an int8 activation's table, run in place on what the node writes):
+  // the reader's step then does nothing and the node's own output gets no slot. Not with
   // keepAll, which promises every tensor.
   const absorbed = new Map<string, Node>();
   const absorbedBy = new Set<string>();
   if (!opts.keepAll) {
     const actx: AbsorbContext = { graph, build: opts.build, info, readersOf: (t) => readersOf.get(t) ?? [] };
     for (const node of order) {
-      const r = opDef(node.op)!.absorbs?.(node as OpNode<unknown>, actx);
+      const r = opDef(node.op)!.absorbs?.(node as OpNode<unknown>, actx) ?? tableReader(node, actx);
       if (r) (absorbed.set(node.name, r), absorbedBy.add(r.name));
     }
   }
@@ -121,8 +122,9 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
     if (post && info(node.inputs[0]).dtype === 'i8') {
       throw new BranchyUnsupportedError(`node '${node.name}' (${node.op}, i8): fused ${post.kind} on int8 is not supported; keep this layer in float`);
     }
+    const table = took?.op === 'activation' ? took : undefined;
     const ctx: StepContext = {
-      mem, build: opts.build, graph, weights, info, x, y, absorbed: took,
+      mem, build: opts.build, graph, weights, info, x, y, absorbed: table ? undefined : took,
       clamp: asClamp(node.act) ?? { kind: 'none' },
       constant: <T extends TensorData>(n: Node, k: number, kind: new (len: number) => T) => constantOf(weights, n, k, kind),
       scratch: (bytes) => {
@@ -135,9 +137,13 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
     };
     // A node another took into its kernel has nothing left to do.
     let run = absorbedBy.has(node.name) ? () => {} : def.create(ctx, node as OpNode<unknown>);
+    if (table) {
+      const inner = run, lut = opDef('activation')!.create({ ...ctx, x: [] }, table as OpNode<unknown>);
+      run = () => (inner(), lut());
+    }
     if (post) {
-      const inner = run, Y = y[0], n = numel(info(node.outputs[0]).shape.slice(1));
-      run = () => (inner(), applyActivation(mem.f32(Y.ptr, n), post));
+      const inner = run, Y = y[0], pass = activationPass(mem, opts.build, post, numel(info(node.outputs[0]).shape.slice(1)));
+      run = () => (inner(), pass(Y.ptr, Y.ptr));
     }
     return { node, macs: nodeMacs(graph, node, infos), run };
   });

@@ -55,6 +55,8 @@ export const SIGNATURES = {
   exit_head: { args: ['rows', 'classes', 'x', 'y', 'argmax', 'params'], result: 'void' },
   /** Bit packing (rows, channels, x int8|f32, y u32 bits, zp). */
   bitpack: { args: ['rows', 'channels', 'x', 'y', 'zp'], result: 'void' },
+  /** One tensor in, one out, every size, stride and table in the params (x, y, params): data movement, resize, reduce, softmax. */
+  move: { args: ['x', 'y', 'params'], result: 'void' },
   /** Benchmark peak loops (iters, x, out). */
   peak: { args: ['iters', 'x_ptr', 'out'], result: 'void' },
 } as const satisfies Record<string, { readonly args: readonly string[]; readonly result: 'void' | 'i32' }>;

@@ -19,9 +19,10 @@ import type { Build } from './features.js';
 import type { SigName } from './exports.js';
 import type { ParamsBlock } from './params.js';
 import {
-  B1_CONV, B1_GEMM, F32_CONV, F32_DWCONV, F32_GAVGPOOL, F32_MINMAX, F32_POOL, F32_QS8_CVT, QS8_ADD, QS8_CONV,
+  B1_CONV, B1_GEMM, F32_ACT, F32_BINARY, F32_CONV, F32_DWCONV, F32_GAVGPOOL, F32_MINMAX, F32_POOL, F32_QS8_CVT, QS8_BINARY, QS8_CONV,
   QS8_CONV_CIN4, QS8_CVT, QS8_DWCONV, QS8_EXIT_HEAD, QS8_F32_CVT, QS8_GAVGPOOL, QS8_GEMM, QS8_POOL, QS8_VMULCADDC,
 } from './param-blocks.js';
+import { F32_REDUCE, F32_RESIZE_LINEAR, F32_SOFTMAX, QS8_REDUCE, QS8_RESIZE_LINEAR, XX_COPY_ND, XX_RESIZE_NEAREST } from './param-blocks.js';
 
 export interface ManifestEntry {
   readonly name: string;
@@ -95,24 +96,34 @@ export const MANIFEST = [
   // --- element-wise ---
   // No relaxed variants: nothing here has a relaxed instruction worth its
   // implementation-defined cases (relaxed_madd would break bit-identity).
-  { name: 'qs8_vadd_x1__scalar', from: 'eltwise/qs8_eltwise', sig: 'vbinary', op: 'qs8_add', params: QS8_ADD },
   { name: 'qs8_vcvt_x1__scalar', from: 'eltwise/qs8_eltwise', sig: 'vunary', op: 'qs8_requantize', params: QS8_CVT },
   { name: 'f32_qs8_vcvt_x1__scalar', from: 'eltwise/qs8_eltwise', sig: 'vunary', op: 'qs8_quantize', params: F32_QS8_CVT },
   { name: 'qs8_f32_vcvt_x1__scalar', from: 'eltwise/qs8_eltwise', sig: 'vunary', op: 'qs8_dequantize', params: QS8_F32_CVT },
   { name: 'qs8_vmulcaddc_c16__scalar', from: 'eltwise/qs8_eltwise', sig: 'vmulcaddc', op: 'qs8_mul_c', packer: 'qs8_vmulcaddc_pack_c16', params: QS8_VMULCADDC },
   { name: 'qs8_vmulcaddc_pack_c16', from: 'eltwise/qs8_eltwise', sig: 'vmulcaddc_pack' },
-  { name: 'f32_vadd_x1__scalar', from: 'eltwise/f32_eltwise', sig: 'vbinary', op: 'f32_add', params: F32_MINMAX },
   { name: 'f32_vmulcaddc_c4__scalar', from: 'eltwise/f32_eltwise', sig: 'vmulcaddc', op: 'f32_mul_c', packer: 'f32_vmulcaddc_pack_c4', params: F32_MINMAX },
   { name: 'f32_vmulcaddc_pack_c4', from: 'eltwise/f32_eltwise', sig: 'vmulcaddc_pack' },
   { name: 'xx_copy_nc_x1__scalar', from: 'eltwise/copy', sig: 'copy', op: 'concat' },
+  // Binary ops with broadcasting (Add, Sub, Mul, Div, Max, Min: the op is a params field).
+  { name: 'qs8_vbinary_x1__scalar', from: 'eltwise/binary', sig: 'vbinary', op: 'qs8_binary', params: QS8_BINARY },
+  { name: 'f32_vbinary_x1__scalar', from: 'eltwise/binary', sig: 'vbinary', op: 'f32_binary', params: F32_BINARY },
+  // Activations: f32 (the op is a params field), int8 through a 256-byte table, PRelu per channel.
+  { name: 'f32_vact_x1__scalar', from: 'eltwise/act', sig: 'vunary', op: 'f32_act', params: F32_ACT },
+  { name: 'x8_lut_x1__scalar', from: 'eltwise/act', sig: 'vunary', op: 'x8_lut' },
+  { name: 'f32_vprelu_c4__scalar', from: 'eltwise/act', sig: 'vmulcaddc', op: 'f32_prelu', packer: 'f32_vmulcaddc_pack_c4', params: F32_MINMAX },
+  { name: 'qs8_vprelu_c16__scalar', from: 'eltwise/act', sig: 'vmulcaddc', op: 'qs8_prelu', packer: 'qs8_vmulcaddc_pack_c16', params: QS8_VMULCADDC },
   // The fused input step (uint8 pixels -> int8 by a table per channel): scalar in every build.
   { name: 'u8_qs8_lut_x1__scalar', from: 'eltwise/lut', sig: 'lut', op: 'u8_qs8_lut' },
-  { name: 'qs8_vadd_x16__wasmsimd', from: 'eltwise/qs8_eltwise_wasmsimd', sig: 'vbinary', op: 'qs8_add', params: QS8_ADD, twin: 'qs8_vadd_x1__scalar' },
+  { name: 'qs8_vbinary_x16__wasmsimd', from: 'eltwise/binary_wasmsimd', sig: 'vbinary', op: 'qs8_binary', params: QS8_BINARY, twin: 'qs8_vbinary_x1__scalar' },
+  { name: 'f32_vbinary_x16__wasmsimd', from: 'eltwise/binary_wasmsimd', sig: 'vbinary', op: 'f32_binary', params: F32_BINARY, twin: 'f32_vbinary_x1__scalar' },
+  { name: 'f32_vact_x4__wasmsimd', from: 'eltwise/act_wasmsimd', sig: 'vunary', op: 'f32_act', params: F32_ACT, twin: 'f32_vact_x1__scalar' },
+  { name: 'x8_lut_x16__wasmsimd', from: 'eltwise/act_wasmsimd', sig: 'vunary', op: 'x8_lut', twin: 'x8_lut_x1__scalar' },
+  { name: 'f32_vprelu_c4__wasmsimd', from: 'eltwise/act_wasmsimd', sig: 'vmulcaddc', op: 'f32_prelu', packer: 'f32_vmulcaddc_pack_c4', params: F32_MINMAX, twin: 'f32_vprelu_c4__scalar' },
+  { name: 'qs8_vprelu_c16__wasmsimd', from: 'eltwise/act_wasmsimd', sig: 'vmulcaddc', op: 'qs8_prelu', packer: 'qs8_vmulcaddc_pack_c16', params: QS8_VMULCADDC, twin: 'qs8_vprelu_c16__scalar' },
   { name: 'qs8_vcvt_x16__wasmsimd', from: 'eltwise/qs8_eltwise_wasmsimd', sig: 'vunary', op: 'qs8_requantize', params: QS8_CVT, twin: 'qs8_vcvt_x1__scalar' },
   { name: 'f32_qs8_vcvt_x16__wasmsimd', from: 'eltwise/qs8_eltwise_wasmsimd', sig: 'vunary', op: 'qs8_quantize', params: F32_QS8_CVT, twin: 'f32_qs8_vcvt_x1__scalar' },
   { name: 'qs8_f32_vcvt_x16__wasmsimd', from: 'eltwise/qs8_eltwise_wasmsimd', sig: 'vunary', op: 'qs8_dequantize', params: QS8_F32_CVT, twin: 'qs8_f32_vcvt_x1__scalar' },
   { name: 'qs8_vmulcaddc_c16__wasmsimd', from: 'eltwise/qs8_eltwise_wasmsimd', sig: 'vmulcaddc', op: 'qs8_mul_c', packer: 'qs8_vmulcaddc_pack_c16', params: QS8_VMULCADDC, twin: 'qs8_vmulcaddc_c16__scalar' },
-  { name: 'f32_vadd_x16__wasmsimd', from: 'eltwise/f32_eltwise_wasmsimd', sig: 'vbinary', op: 'f32_add', params: F32_MINMAX, twin: 'f32_vadd_x1__scalar' },
   { name: 'f32_vmulcaddc_c4__wasmsimd', from: 'eltwise/f32_eltwise_wasmsimd', sig: 'vmulcaddc', op: 'f32_mul_c', packer: 'f32_vmulcaddc_pack_c4', params: F32_MINMAX, twin: 'f32_vmulcaddc_c4__scalar' },
   { name: 'xx_copy_nc_x16__wasmsimd', from: 'eltwise/copy_wasmsimd', sig: 'copy', op: 'concat', twin: 'xx_copy_nc_x1__scalar' },
 
@@ -146,6 +157,22 @@ export const MANIFEST = [
   { name: 'b1_conv_4x8__wasmsimd', from: 'b1/conv_wasmsimd', sig: 'conv', op: 'b1_conv', packer: 'b1_gemm_pack_x8', params: B1_CONV, twin: 'b1_conv_4x8__scalar' },
   { name: 'qs8_b1w_gemm_2x4c8__wasmsimd', from: 'b1/b1w_wasmsimd', sig: 'gemm', op: 'qs8_b1w_gemm', packer: 'qs8_b1w_gemm_pack_4c8', params: QS8_GEMM, twin: 'qs8_b1w_gemm_2x4c8__scalar' },
   { name: 'qs8_b1w_conv_2x4c8__wasmsimd', from: 'b1/b1w_wasmsimd', sig: 'conv', op: 'qs8_b1w_conv', packer: 'qs8_b1w_gemm_pack_4c8', params: QS8_CONV, twin: 'qs8_b1w_conv_2x4c8__scalar' },
+
+  // --- data movement, reduce, resize, softmax (assembly/move) ---
+  { name: 'xx_copy_nd_x1__scalar', from: 'move/copy_nd', sig: 'move', op: 'xx_copy_nd', params: XX_COPY_ND },
+  { name: 'f32_softmax_x1__scalar', from: 'move/softmax', sig: 'move', op: 'f32_softmax', params: F32_SOFTMAX },
+  { name: 'f32_reduce_x1__scalar', from: 'move/f32_reduce', sig: 'move', op: 'f32_reduce', params: F32_REDUCE },
+  { name: 'qs8_reduce_x1__scalar', from: 'move/qs8_reduce', sig: 'move', op: 'qs8_reduce', params: QS8_REDUCE },
+  { name: 'xx_resize_nearest_x1__scalar', from: 'move/resize', sig: 'move', op: 'xx_resize_nearest', params: XX_RESIZE_NEAREST },
+  { name: 'f32_resize_linear_x1__scalar', from: 'move/resize', sig: 'move', op: 'f32_resize_linear', params: F32_RESIZE_LINEAR },
+  { name: 'qs8_resize_linear_x1__scalar', from: 'move/resize', sig: 'move', op: 'qs8_resize_linear', params: QS8_RESIZE_LINEAR },
+  { name: 'xx_copy_nd_x16__wasmsimd', from: 'move/copy_nd_wasmsimd', sig: 'move', op: 'xx_copy_nd', params: XX_COPY_ND, twin: 'xx_copy_nd_x1__scalar' },
+  { name: 'f32_softmax_x4__wasmsimd', from: 'move/softmax_wasmsimd', sig: 'move', op: 'f32_softmax', params: F32_SOFTMAX, twin: 'f32_softmax_x1__scalar' },
+  { name: 'f32_reduce_x4__wasmsimd', from: 'move/f32_reduce_wasmsimd', sig: 'move', op: 'f32_reduce', params: F32_REDUCE, twin: 'f32_reduce_x1__scalar' },
+  { name: 'qs8_reduce_x16__wasmsimd', from: 'move/qs8_reduce_wasmsimd', sig: 'move', op: 'qs8_reduce', params: QS8_REDUCE, twin: 'qs8_reduce_x1__scalar' },
+  { name: 'xx_resize_nearest_x16__wasmsimd', from: 'move/resize_wasmsimd', sig: 'move', op: 'xx_resize_nearest', params: XX_RESIZE_NEAREST, twin: 'xx_resize_nearest_x1__scalar' },
+  { name: 'f32_resize_linear_x4__wasmsimd', from: 'move/resize_wasmsimd', sig: 'move', op: 'f32_resize_linear', params: F32_RESIZE_LINEAR, twin: 'f32_resize_linear_x1__scalar' },
+  { name: 'qs8_resize_linear_x16__wasmsimd', from: 'move/resize_wasmsimd', sig: 'move', op: 'qs8_resize_linear', params: QS8_RESIZE_LINEAR, twin: 'qs8_resize_linear_x1__scalar' },
 ] as const satisfies readonly ManifestEntry[];
 
 const LEVEL: Record<Build, number> = { scalar: 0, simd: 1, relaxed: 2 };

@@ -152,16 +152,6 @@ export const F32_GAVGPOOL = block('f32_gavgpool', 'f32 global average pool (asse
 
 // ------------------------------------------------------------------ element-wise, head
 
-export const QS8_ADD = block('qs8_add', 'int8 add (assembly/eltwise/qs8_eltwise.ts)', {
-  a_zp: i32('zero point of a'),
-  b_zp: i32('zero point of b'),
-  y_zp: i32('zero point of y'),
-  qmin: i32('output clamp'),
-  qmax: i32('output clamp'),
-  a_mul: f32('fround(s_a / s_y)'),
-  b_mul: f32('fround(s_b / s_y)'),
-});
-
 export const QS8_CVT = block('qs8_cvt', 'int8 requantize (assembly/eltwise/qs8_eltwise.ts)', {
   zp_in: i32('input zero point'),
   zp_out: i32('output zero point'),
@@ -187,6 +177,45 @@ export const QS8_VMULCADDC = block('qs8_vmulcaddc', 'int8 per-channel multiply-a
   zp_out: i32('output zero point'),
   qmin: i32('output clamp'),
   qmax: i32('output clamp'),
+});
+
+/** The broadcast geometry every element-wise binary block starts with (assembly/eltwise/binary.ts). */
+export const BCAST = block('bcast', 'element-wise binary ops with broadcasting (assembly/eltwise/binary.ts): the geometry', {
+  op: i32('0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min'),
+  a_inc: i32('a\'s stride inside a run, elements: 0 (broadcast) or 1'),
+  b_inc: i32('b\'s stride inside a run, elements: 0 or 1 (not both 0)'),
+  n1: i32('runs of the innermost outer loop (>= 1)'),
+  n2: i32('iterations of the middle outer loop (>= 1)'),
+  n3: i32('iterations of the outermost loop (>= 1)'),
+  a_s1: i32('a\'s stride per run, elements'),
+  a_s2: i32('a\'s stride of the middle loop, elements'),
+  a_s3: i32('a\'s stride of the outermost loop, elements'),
+  b_s1: i32('b\'s stride per run, elements'),
+  b_s2: i32('b\'s stride of the middle loop, elements'),
+  b_s3: i32('b\'s stride of the outermost loop, elements'),
+});
+
+export const F32_BINARY = block('f32_binary', 'f32 element-wise binary op (assembly/eltwise/binary.ts)', {
+  ...BCAST.fields,
+  ...F32_MINMAX.fields,
+});
+
+export const QS8_BINARY = block('qs8_binary', 'int8 element-wise binary op (assembly/eltwise/binary.ts)', {
+  ...BCAST.fields,
+  a_zp: i32('zero point of a'),
+  b_zp: i32('zero point of b'),
+  y_zp: i32('zero point of y'),
+  qmin: i32('output clamp'),
+  qmax: i32('output clamp'),
+  m_a: f32('add, sub, max, min: fround(s_a / s_y); mul: fround(s_a * s_b / s_y); div: fround(s_a / (s_b * s_y))'),
+  m_b: f32('add, sub, max, min: fround(s_b / s_y); mul, div: 0 (unused)'),
+});
+
+export const F32_ACT = block('f32_act', 'f32 activation (assembly/eltwise/act.ts)', {
+  op: i32('0 clamp, 1 leakyrelu, 2 hardsigmoid, 3 hardswish, 4 sigmoid, 5 silu, 6 tanh, 7 elu, 8 gelu, 9 erf'),
+  alpha: f32('leakyrelu, elu: alpha; hardsigmoid: alpha (0 otherwise)'),
+  beta: f32('hardsigmoid: beta (0 otherwise)'),
+  ...F32_MINMAX.fields,
 });
 
 export const QS8_EXIT_HEAD = block('qs8_exit_head', 'int8 exit head (assembly/head/exit_head.ts)', {
@@ -221,4 +250,82 @@ export const B1_CONV = block('b1_conv', 'binary conv (assembly/b1/conv.ts): the 
   col_class: ptr('i32 [W_out]: each output column\'s border class'),
   col_classes: i32('column classes (class = row_class * col_classes + col_class)'),
   c_stride: i32('output bytes per pixel'),
+});
+
+// ------------------------------------------------------------------ data movement, reduce, resize, softmax
+
+export const XX_COPY_ND = block('xx_copy_nd', 'strided N-d copy, six loops (assembly/move/copy_nd.ts)', {
+  run: i32('bytes moved at each innermost step (a contiguous run, or one element of 1 or 4 bytes)'),
+  n0: i32('count of loop 0 (outermost); 1 when unused'),
+  xs0: i32('source stride of loop 0, bytes (signed; 0 broadcasts)'),
+  ys0: i32('destination stride of loop 0, bytes (signed)'),
+  n1: i32('count of loop 1; 1 when unused'),
+  xs1: i32('source stride of loop 1, bytes (signed; 0 broadcasts)'),
+  ys1: i32('destination stride of loop 1, bytes (signed)'),
+  n2: i32('count of loop 2; 1 when unused'),
+  xs2: i32('source stride of loop 2, bytes (signed; 0 broadcasts)'),
+  ys2: i32('destination stride of loop 2, bytes (signed)'),
+  n3: i32('count of loop 3; 1 when unused'),
+  xs3: i32('source stride of loop 3, bytes (signed; 0 broadcasts)'),
+  ys3: i32('destination stride of loop 3, bytes (signed)'),
+  n4: i32('count of loop 4; 1 when unused'),
+  xs4: i32('source stride of loop 4, bytes (signed; 0 broadcasts)'),
+  ys4: i32('destination stride of loop 4, bytes (signed)'),
+  n5: i32('count of loop 5 (innermost); 1 when unused'),
+  xs5: i32('source stride of loop 5, bytes (signed; 0 broadcasts)'),
+  ys5: i32('destination stride of loop 5, bytes (signed)'),
+});
+
+/** A tensor seen as [outer, n, inner] (row-major): softmax and the reductions run along n. */
+const OUTER_N_INNER = {
+  outer: i32('product of the axes before the ones reduced'),
+  n: i32('product of the axes reduced (softmax: the axis size)'),
+  inner: i32('product of the axes after them'),
+};
+
+export const F32_SOFTMAX = block('f32_softmax', 'f32 softmax along the middle axis of [outer, n, inner] (assembly/move/softmax.ts)', {
+  ...OUTER_N_INNER,
+});
+
+export const F32_REDUCE = block('f32_reduce', 'f32 ReduceSum / ReduceMean / ReduceMax along the middle axis of [outer, n, inner] (assembly/move/f32_reduce.ts)', {
+  ...OUTER_N_INNER,
+  op: i32('0: sum divided by div (sum: 1, mean: n); 1: max'),
+  div: f32('the divisor of the sum'),
+});
+
+export const QS8_REDUCE = block('qs8_reduce', 'int8 ReduceSum / ReduceMean / ReduceMax along the middle axis of [outer, n, inner] (assembly/move/qs8_reduce.ts)', {
+  ...OUTER_N_INNER,
+  op: i32('0: acc = sum of (x - zp_in); 1: acc = max(x) - zp_in'),
+  zp_in: i32('input zero point'),
+  zp_out: i32('output zero point'),
+  qmin: i32('output clamp'),
+  qmax: i32('output clamp'),
+  m: f32('fround(s_in / (s_out * k)): k = n for a mean, 1 for a sum or max'),
+});
+
+/** A resize's output size and the host's coordinate tables (src/runtime/ops/resize.ts). */
+const RESIZE = {
+  oh: i32('output height'),
+  ow: i32('output width'),
+  c: i32('channels'),
+  rows: ptr('per output row: nearest i32 [oh] byte offset of its input row; linear [oh] x {i32 offset 0, i32 offset 1, f32 w0, f32 w1}'),
+  cols: ptr('per output column: the same, byte offsets of input pixels inside a row'),
+};
+
+export const XX_RESIZE_NEAREST = block('xx_resize_nearest', 'nearest-neighbour resize of NHWC images, any element size (assembly/move/resize.ts)', {
+  ...RESIZE,
+  el: i32('bytes per element (1 or 4)'),
+});
+
+export const F32_RESIZE_LINEAR = block('f32_resize_linear', 'f32 bilinear resize of NHWC images (assembly/move/resize.ts)', {
+  ...RESIZE,
+});
+
+export const QS8_RESIZE_LINEAR = block('qs8_resize_linear', 'int8 bilinear resize of NHWC images (assembly/move/resize.ts)', {
+  ...RESIZE,
+  zp_in: i32('input zero point'),
+  zp_out: i32('output zero point'),
+  qmin: i32('output clamp'),
+  qmax: i32('output clamp'),
+  m: f32('fround(s_in / s_out)'),
 });

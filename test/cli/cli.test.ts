@@ -29,11 +29,19 @@ describe('branchy CLI', () => {
     writeFileSync(calib, writeNpy(ds.images.slice(0, 32 * 784), [32, 1, 28, 28]));
     const out = path.join(dir, 'lenet.int8.branchy');
     const c = await branchy('convert', 'models/mnist-lenet.onnx', '--quant', 'int8', '--calib', calib, '-o', out);
-    expect(c.stdout).toMatch(/wrote .*lenet\.int8\.branchy/);
+    expect(c.stdout).toMatch(/wrote .*lenet\.int8\.branchy .*\nint8: every node runs in int8\n$/);
     const e = await branchy('eval', out, '--data', 'mnist', '--limit', '300');
     const acc = Number(/top-1\s+([\d.]+)%/.exec(e.stdout)![1]);
     expect(acc).toBeGreaterThan(97);
     expect(e.stdout).toMatch(/p95/);
+  }, 60_000);
+
+  it('convert --quant int8 ends by listing every node left in float and why', async () => {
+    const calib = path.join(dir, 'calib.npy');
+    const ds = await loadMnist('train');
+    writeFileSync(calib, writeNpy(ds.images.slice(0, 8 * 784), [8, 1, 28, 28]));
+    const c = await branchy('convert', 'models/mnist-lenet.onnx', '--quant', 'int8', '--calib', calib, '--keep-float', '/fc2/Gemm', '-o', path.join(dir, 'kept.branchy'));
+    expect(c.stdout).toMatch(/wrote .*kept\.branchy.*\nint8: 1 node left in float:\n {2}\/fc2\/Gemm \(gemm\): keepFloat\n$/);
   }, 60_000);
 
   it('run writes one .npy per output, and runs an .onnx by converting it in memory', async () => {

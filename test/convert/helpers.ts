@@ -29,7 +29,7 @@ export interface ModelSpec {
   inputs: { name: string; shape: (number | string)[]; elemType?: number }[];
   outputs: string[];
   nodes: NodeSpec[];
-  inits?: Record<string, { dims: number[]; data: ArrayLike<number>; int64?: boolean }>;
+  inits?: Record<string, { dims: number[]; data: ArrayLike<number>; int64?: boolean; uint8?: boolean }>;
   opset?: number;
   metadata?: Record<string, string>;
 }
@@ -46,7 +46,8 @@ function valueInfo(name: string, shape?: (number | string)[], elemType = 1): onn
   };
 }
 
-export function tensorProto(name: string, dims: number[], data: ArrayLike<number>, int64 = false): onnx.ITensorProto {
+export function tensorProto(name: string, dims: number[], data: ArrayLike<number>, int64 = false, uint8 = false): onnx.ITensorProto {
+  if (uint8) return { name, dims, dataType: ONNX.TensorProto.DataType.UINT8, int32Data: Array.from(data) };
   return int64
     ? { name, dims, dataType: ONNX.TensorProto.DataType.INT64, int64Data: Array.from(data) }
     : { name, dims, dataType: ONNX.TensorProto.DataType.FLOAT, rawData: new Uint8Array(Float32Array.from(data).buffer) };
@@ -63,7 +64,7 @@ export function buildModel(spec: ModelSpec): Uint8Array {
       name: 'g',
       input: spec.inputs.map((i) => valueInfo(i.name, i.shape, i.elemType)),
       output: spec.outputs.map((o) => valueInfo(o)),
-      initializer: Object.entries(spec.inits ?? {}).map(([n, t]) => tensorProto(n, t.dims, t.data, t.int64)),
+      initializer: Object.entries(spec.inits ?? {}).map(([n, t]) => tensorProto(n, t.dims, t.data, t.int64, t.uint8)),
       node: spec.nodes.map((n) => ({
         opType: n.op, input: n.inputs, output: n.outputs, name: n.name ?? `${n.op}_${k++}`, domain: n.domain ?? '',
         attribute: Object.entries(n.attrs ?? {}).map(([name, a]) => ({ name, ...a })),
@@ -122,7 +123,8 @@ export interface NodeCase {
  * needs constant weights; the ONNX tests feed them as inputs).
  */
 export function loadNodeTest(name: string): NodeCase {
-  const dir = join(NODE_TESTS, name);
+  // The node tests, then the PyTorch-converted module tests beside them (test_Conv2d, opset 6).
+  const dir = [join(NODE_TESTS, name), join(NODE_TESTS, '..', 'pytorch-converted', name)].find((d) => existsSync(d)) ?? join(NODE_TESTS, name);
   const m = ONNX.ModelProto.decode(readFileSync(join(dir, 'model.onnx')));
   const data = join(dir, 'test_data_set_0');
   const files = readdirSync(data);

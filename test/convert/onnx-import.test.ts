@@ -46,7 +46,7 @@ describe('ONNX import: folding and fusion', () => {
     expect(unfused.nodes.map((n) => n.op)).toEqual(['conv2d', 'mul', 'add', 'activation']);
   });
 
-  it('folds BatchNormalization into a depthwise Conv with channel multiplier 2', () => {
+  it('folds BatchNormalization into a depthwise Conv with channel multiplier 2 (a grouped conv2d)', () => {
     const spec: ModelSpec = {
       inputs: [{ name: 'x', shape: [1, 3, 5, 5] }], outputs: ['y'],
       inits: { w: { dims: [6, 1, 3, 3], data: rand(54) }, bias: { dims: [6], data: rand(6) }, ...bnInits('bn', 6) },
@@ -57,7 +57,7 @@ describe('ONNX import: folding and fusion', () => {
     };
     const { fused } = sameAsUnfused(spec, ['c'], [1, 3, 5, 5]);
     expect(fused.nodes).toHaveLength(1);
-    expect(fused.nodes[0]).toMatchObject({ op: 'dwconv2d', attrs: { multiplier: 2, pads: [2, 2, 2, 2] } });
+    expect(fused.nodes[0]).toMatchObject({ op: 'conv2d', attrs: { groups: 3, pads: [2, 2, 2, 2] } });
   });
 
   it('folds MatMul + Add into one gemm with a bias, and BatchNormalization after it', () => {
@@ -222,12 +222,13 @@ describe('ONNX import: errors name the op, the node and a way out', () => {
   };
 
   it('an unsupported operator', () => {
-    fails(one({ op: 'Resize', name: 'up1', inputs: ['x'], outputs: ['y'] }), /Resize/, /'up1'/, /upsampling/);
+    fails(one({ op: 'Resize', name: 'up1', inputs: ['x', '', 's'], outputs: ['y'], attrs: { mode: str('cubic') } }, { s: { dims: [4], data: [1, 1, 2, 2] } }),
+      /Resize node 'up1'/, /mode 'cubic'/, /nearest or \(bi\)linear/);
     fails(one({ op: 'Einsum', name: 'e', inputs: ['x'], outputs: ['y'] }), /operator Einsum is not supported/, /branchy imports Conv/);
   });
 
-  it('a group that does not divide the channels (grouped convolutions import since issue 16)', () => {
-    fails(one({ op: 'Conv', name: 'g3', inputs: ['x', 'w'], outputs: ['y'], attrs: { group: int(3) } }, { w: { dims: [4, 1, 3, 3], data: rand(36) } }),
+  it('a group that does not divide the channels', () => {
+    fails(one({ op: 'Conv', name: 'g3', inputs: ['x', 'w'], outputs: ['y'], attrs: { group: int(3) } }, { w: { dims: [6, 2, 3, 3], data: rand(108) } }),
       /Conv node 'g3'/, /group=3/, /group must divide/);
   });
 
@@ -239,25 +240,42 @@ describe('ONNX import: errors name the op, the node and a way out', () => {
     fails(bytes, /weight W \('w'\) is computed/, /initializer/);
   });
 
-  it('opsets outside 7-21, foreign domains, symbolic sizes, non-float inputs', () => {
-    fails(one({ op: 'Relu', inputs: ['x'], outputs: ['y'] }, {}, 6), /opset 6/, /opset_version between 7 and 21/);
-    fails(one({ op: 'Relu', inputs: ['x'], outputs: ['y'] }, {}, 22), /opset 22/);
+  it('opsets outside 1-21, foreign domains, symbolic sizes, non-float inputs', () => {
+    fails(one({ op: 'Relu', inputs: ['x'], outputs: ['y'] }, {}, 22), /opset 22/, /opset_version between 1 and 21/);
     fails(one({ op: 'FusedConv', domain: 'com.microsoft', inputs: ['x'], outputs: ['y'] }), /domain 'com.microsoft'/);
     fails(one({ op: 'Relu', inputs: ['x'], outputs: ['y'] }, {}, 13, [1, 3, 'H', 'W']), /symbolic size 'H'/, /inputShapes/);
     const given = importOnnx(one({ op: 'Relu', inputs: ['x'], outputs: ['y'] }, {}, 13, ['N', 3, 'H', 'W']), { inputShapes: { x: [1, 3, 8, 8] } });
     expect(given.graph.tensors[0].shape).toEqual([1, 8, 8, 3]);
   });
 
-  it('attributes: transA, 1-D pools, training-mode BatchNormalization, axis of Flatten and Concat', () => {
-    fails(one({ op: 'Gemm', name: 'fc', inputs: ['x', 'w'], outputs: ['y'], attrs: { transA: int(1) } }, { w: { dims: [2, 3], data: rand(6) } }, 13, [2, 2]),
-      /Gemm node 'fc'/, /transA=1/);
-    fails(one({ op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: ints([3]) } }, {}, 13, [1, 2, 8]), /not an NCHW image/);
-    fails(one({ op: 'Flatten', inputs: ['x'], outputs: ['y'], attrs: { axis: int(2) } }), /axis=2/, /torch.flatten\(x, 1\)/);
-    fails(one({ op: 'Concat', inputs: ['x', 'x'], outputs: ['y'], attrs: { axis: int(2) } }), /channel axis only/);
-    fails(one({ op: 'Reshape', inputs: ['x', 's'], outputs: ['y'] }, { s: { dims: [4], data: [1, 2, 10, 5], int64: true } }), /mixes channels and space/);
-    fails(one({ op: 'Transpose', inputs: ['x'], outputs: ['y'], attrs: { perm: ints([0, 1, 3, 2]) } }), /perm=\[0, 1, 3, 2\]/);
-    fails(one({ op: 'Mul', inputs: ['x', 'x'], outputs: ['y'] }), /two computed tensors/);
-    fails(one({ op: 'Add', inputs: ['x', 'c'], outputs: ['y'] }, { c: { dims: [5], data: rand(5) } }), /per channel/);
+  it('attributes: pad modes and sizes, resizing channels, empty slices, broadcasting, slopes, GELU', () => {
+    fails(one({ op: 'Pad', name: 'p', inputs: ['x', 'p'], outputs: ['y'], attrs: { mode: str('wrap') } }, { p: { dims: [8], data: [0, 0, 1, 1, 0, 0, 1, 1], int64: true } }), /Pad node 'p'/, /mode 'wrap'/);
+    fails(one({ op: 'Pad', inputs: ['x', 'p'], outputs: ['y'], attrs: { mode: str('reflect') } }, { p: { dims: [8], data: [0, 0, 5, 0, 0, 0, 0, 0], int64: true } }), /smaller than the axis/);
+    fails(one({ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'] }, { s: { dims: [4], data: [1, 2, 2, 2] } }), /H and W axes/);
+    fails(one({ op: 'Slice', inputs: ['x', 'a', 'b'], outputs: ['y'] }, { a: { dims: [1], data: [3], int64: true }, b: { dims: [1], data: [3], int64: true } }), /empty slice/);
+    fails(one({ op: 'Add', inputs: ['x', 'c'], outputs: ['y'] }, { c: { dims: [3], data: rand(3) } }), /Add node.*shapes \[1, 4, 5, 5\] and \[3\] do not broadcast/);
+    fails(one({ op: 'PRelu', inputs: ['x', 'c'], outputs: ['y'] }, { c: { dims: [5], data: rand(5) } }), /slope of shape \[5\]/, /a slope per channel/);
+    fails(one({ op: 'Gelu', inputs: ['x'], outputs: ['y'], attrs: { approximate: str('tanh') } }, {}, 20), /approximate=tanh/);
+  });
+
+  it('opsets 1-6: read as opset 7 where the meaning is the same, refused where it is not', () => {
+    const x = Float32Array.from({ length: 100 }, (_, i) => Math.sin(i));
+    // Reshape-4's shape attribute, Relu-1's consumed_inputs, Cast-5's type name.
+    const reshaped = buildModel({ opset: 4, inputs: [{ name: 'x', shape: [1, 4, 5, 5] }], outputs: ['y'], nodes: [
+      { op: 'Relu', inputs: ['x'], outputs: ['r'], attrs: { consumed_inputs: ints([0]) } },
+      { op: 'Reshape', inputs: ['r'], outputs: ['y'], attrs: { shape: ints([1, 100]) } },
+    ] });
+    expect(Array.from(importAndRun(reshaped, { x }).out.y)).toEqual(Array.from(x, (v) => Math.max(0, v)));
+    const bn = (isTest?: number) => one({ op: 'BatchNormalization', name: 'bn', inputs: ['x', 's', 'b', 'm', 'v'], outputs: ['y'], attrs: isTest === undefined ? {} : { is_test: int(isTest) } },
+      Object.fromEntries(['s', 'b', 'm', 'v'].map((k) => [k, { dims: [4], data: [1, 2, 3, 4] }])), 6);
+    expect(() => importOnnx(bn(1))).not.toThrow();
+    fails(bn(), /BatchNormalization node 'bn'/, /is_test is not 1/, /eval mode/);
+    fails(one({ op: 'Dropout', name: 'd', inputs: ['x'], outputs: ['y'] }, {}, 6), /Dropout node 'd'/, /training mode/);
+    fails(one({ op: 'Upsample', name: 'u', inputs: ['x'], outputs: ['y'], attrs: { height_scale: float(2), width_scale: float(2) } }, {}, 6), /Upsample node 'u'/, /opset 9 or later/);
+    // Legacy broadcasting: B aligned at axis 1 of A (not numpy's last axes), and the suffix case that is numpy's.
+    const add = (axis: number) => one({ op: 'Add', name: 'a', inputs: ['x', 'c'], outputs: ['y'], attrs: { broadcast: int(1), axis: int(axis) } }, { c: { dims: [4], data: [1, 2, 3, 4] } }, 6, [1, 4, 5, 4]);
+    fails(add(1), /Add node 'a'/, /broadcast=1 with axis=1/);
+    expect(() => importOnnx(add(3))).not.toThrow();
   });
 
   it('is not fooled by garbage bytes', () => {

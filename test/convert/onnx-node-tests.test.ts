@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { importOnnx } from '../../src/convert/index.js';
 import { BranchyUnsupportedError } from '../../src/errors.js';
 import { haveNodeTests, loadNodeTest, maxRelErr, runImported } from './helpers.js';
-import { PASS, REJECT } from './node-cases.js';
+import { ONNX } from '../../src/convert/onnx/onnx-proto.js';
+import * as ort from 'onnxruntime-node';
+import { AS_ONNX_RUNTIME, PASS, REJECT } from './node-cases.js';
 
 
 describe.skipIf(!haveNodeTests)('ONNX backend node tests', () => {
@@ -17,6 +19,17 @@ describe.skipIf(!haveNodeTests)('ONNX backend node tests', () => {
         const err = maxRelErr(out[k], want);
         expect(err, `${name}: output '${k}' differs by ${err}`).toBeLessThan(1e-4);
       }
+    });
+  }
+  for (const [name, why] of Object.entries(AS_ONNX_RUNTIME)) {
+    it(`${name} matches ONNX Runtime (${why})`, async () => {
+      const c = loadNodeTest(name);
+      const out = runImported(importOnnx(c.model), c.inputs);
+      const s = await ort.InferenceSession.create(c.model);
+      const [k, x] = Object.entries(c.inputs)[0];
+      const m = ONNX.ModelProto.decode(c.model).graph!.input![0].type!.tensorType!.shape!.dim!.map((d) => Number(d.dimValue));
+      const r = await s.run({ [k]: new ort.Tensor('float32', x, m) });
+      for (const o of Object.keys(c.outputs)) expect(maxRelErr(out[o], r[o].data as Float32Array), o).toBeLessThan(1e-5);
     });
   }
   for (const name of REJECT) {

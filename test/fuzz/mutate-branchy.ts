@@ -51,7 +51,7 @@ const HOSTILE_FLOATS: unknown[] = [0, -0, -1, 1e-45, 1e-40, 1e38, 3.5e38, 1e300,
 const DTYPES_GRAPH: unknown[] = ['f32', 'i8', 'u8', 'i32', 'b1', 'f16', 'F32', '', 3, null];
 const DTYPES_SAFE: unknown[] = ['F32', 'I32', 'I8', 'U8', 'F16', 'BF16', 'BOOL', 'I64', 'f32', 'X', 7, null];
 const OPS = ['conv2d', 'dwconv2d', 'gemm', 'maxpool', 'avgpool', 'globalavgpool', 'add', 'mul', 'concat', 'reshape',
-  'flatten', 'softmax', 'activation', 'quantize', 'dequantize', 'requantize', 'lstm', ''];
+  'flatten', 'softmax', 'activation', 'quantize', 'dequantize', 'requantize', 'transpose', 'slice', 'pad', 'reduce', 'resize', 'lstm', ''];
 const ACTS: unknown[] = [
   { kind: 'relu' }, { kind: 'clip', min: 0, max: 6 }, { kind: 'clip', min: 6, max: 0 }, { kind: 'clip' },
   { kind: 'leakyrelu', alpha: 0.1 }, { kind: 'hardsigmoid', alpha: 0.2, beta: 0.5 }, { kind: 'sigmoid' },

@@ -21,6 +21,10 @@ describe('shape inference', () => {
     ['add per channel', node('add', ['x', 'c']), [x, t('c', [3], true)], [2, 7, 9, 3]],
     ['add same shape', node('add', ['x', 'x']), [x, x], [2, 7, 9, 3]],
     ['mul scalar', node('mul', ['x', 'c']), [x, t('c', [1], true)], [2, 7, 9, 3]],
+    ['mul squeeze-excitation', node('mul', ['x', 'g']), [x, t('g', [2, 1, 1, 3])], [2, 7, 9, 3]],
+    ['div spatial gate, gate first', node('div', ['g', 'x']), [t('g', [2, 7, 9, 1]), x], [2, 7, 9, 3]],
+    ['max of a broadcast constant', node('max', ['x', 'c']), [x, t('c', [9, 1], true)], [2, 7, 9, 3]],
+    ['prelu', node('prelu', ['x', 's']), [x, t('s', [3], true)], [2, 7, 9, 3]],
     ['concat', node('concat', ['x', 'z']), [x, t('z', [2, 7, 9, 5])], [2, 7, 9, 8]],
     ['flatten', node('flatten', ['x'], { order: 'nchw' }), [x], [2, 189]],
     ['reshape', node('reshape', ['x'], { shape: [2, 189] }), [x], [2, 189]],
@@ -32,8 +36,9 @@ describe('shape inference', () => {
 
   it('rejects mismatches with the node named', () => {
     expect(() => inferNode(node('conv2d', ['x', 'w'], win(3)), [x, t('w', [5, 3, 3, 4], true)])).toThrow(/node 'conv2d' \(conv2d\): weights expect 4 input channels/);
-    expect(() => inferNode(node('mul', ['x', 'x']), [x, x])).toThrow(BranchyFormatError);
-    expect(() => inferNode(node('add', ['x', 'c']), [x, t('c', [3])])).toThrow(/constant of shape \[3\]/);
+    expect(() => inferNode(node('mul', ['x', 'c']), [x, t('c', [2, 7, 9, 5])])).toThrow(/do not broadcast/);
+    expect(() => inferNode(node('add', ['x', 'c']), [x, t('c', [3])])).toThrow(/computed operand 'c' \[3\] against \[2, 7, 9, 3\]: the first axis is the batch/);
+    expect(() => inferNode(node('sub', ['x', 'c']), [x, t('c', [1, 7, 9, 3])])).toThrow(/computed operand 'c' \[1, 7, 9, 3\] against \[2, 7, 9, 3\]: the first axis is the batch/);
     expect(() => inferNode(node('maxpool', ['x'], { ...win(11), ceilMode: false }), [x])).toThrow(/does not fit/);
     expect(() => inferNode(node('reshape', ['x'], { shape: [5] }), [x])).toThrow(/cannot reshape/);
   });

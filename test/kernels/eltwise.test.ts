@@ -1,66 +1,17 @@
-// Element-wise ops, int8 and f32: Add (residual, fused clamp), Requantize, QuantizeLinear,
-// DequantizeLinear, Mul(+Add) by per-channel constants, channel Concat. Every kernel of
+// Element-wise ops, int8 and f32: Requantize, QuantizeLinear, DequantizeLinear, Mul(+Add) by
+// per-channel constants, channel Concat (the binary ops with broadcasting: broadcast.test.ts). Every kernel of
 // every build (and the scalar twins inside the SIMD builds) against the ONNX-derived
 // reference, bit-exact (the f32 ops here are single roundings, so exact too), all builds
 // bit-identical, in-place runs where documented, and nothing written past an output.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../helpers/rng.js';
-import { memoryFor, TEST_BUILDS } from '../helpers/wasm.js';
+import { everyKernel, SENTINEL, sentinelOut, spareIntact } from '../helpers/elementwise.js';
 import {
-  concatRef, dequantizeRef, f32AddRef, f32MulChannelRef, qs8AddRef, qs8MulChannelRef, quantizeRef, requantizeRef, type Quant,
+  concatRef, dequantizeRef, f32MulChannelRef, qs8MulChannelRef, quantizeRef, requantizeRef, type Quant,
 } from '../reference/eltwise.js';
 import {
-  prepareAdd, prepareConcat, prepareDequantize, prepareMulChannel, prepareQuantize, prepareRequantize,
-  runAdd, runConcat, runConvert, runMulChannel,
+  prepareConcat, prepareDequantize, prepareMulChannel, prepareQuantize, prepareRequantize, runConcat, runConvert, runMulChannel,
 } from '../../src/runtime/ops/eltwise.js';
-import { kernelsOf } from '../../src/runtime/manifest.js';
-import type { Build } from '../../src/runtime/features.js';
-import type { LinearMemory } from '../../src/runtime/memory.js';
-
-const SENTINEL = 0x5a;
-
-/** Every kernel of an op that a build has (the manifest's: the table's choice and its scalar twin). */
-const kernelsFor = (op: string, build: Build): string[] => kernelsOf(op, build);
-
-function sentinelOut(mem: LinearMemory, bytes: number): number {
-  const y = mem.alloc(bytes);
-  mem.u8(y, bytes + 16).fill(SENTINEL);
-  return y;
-}
-
-function spareIntact(mem: LinearMemory, y: number, bytes: number): boolean {
-  return mem.u8(y + bytes, 16).every((b) => b === SENTINEL);
-}
-
-function mismatch(got: ArrayLike<number>, want: ArrayLike<number>, shape: string): string | null {
-  if (got.length !== want.length) return `length ${got.length} != ${want.length} (${shape})`;
-  for (let i = 0; i < want.length; i++) {
-    if (!Object.is(got[i], want[i]) && !(got[i] === 0 && want[i] === 0)) return `element ${i}: got ${got[i]}, want ${want[i]} (${shape})`;
-  }
-  return null;
-}
-
-/** Run `fn` for every kernel of every build, check against `want`, and the builds against each other. */
-async function everyKernel(op: string, name: string, want: Int8Array | Float32Array,
-  fn: (mem: LinearMemory, build: Build, kernel: string) => Int8Array | Float32Array | string, failures: string[]): Promise<void> {
-  const outs: [string, Uint8Array][] = [];
-  for (const build of TEST_BUILDS) {
-    for (const k of kernelsFor(op, build)) {
-      const mem = await memoryFor(build);
-      const got = fn(mem, build, k);
-      if (typeof got === 'string') {
-        failures.push(`${build} ${k}: ${got} (${name})`);
-        continue;
-      }
-      const bad = mismatch(got, want, name);
-      if (bad) failures.push(`${build} ${k}: ${bad}`);
-      outs.push([`${build} ${k}`, new Uint8Array(got.buffer.slice(got.byteOffset, got.byteOffset + got.byteLength))]);
-    }
-  }
-  for (const [n, y] of outs.slice(1)) {
-    if (!Buffer.from(y).equals(Buffer.from(outs[0][1]))) failures.push(`${name}: ${n} differs from ${outs[0][0]}`);
-  }
-}
 
 const SIZES = [0, 1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 100, 255, 1000];
 
@@ -69,52 +20,6 @@ function quant(rng: Rng): Quant {
 }
 
 describe('element-wise', () => {
-  it('qs8 add: random sizes and scales, ties, saturation, in place', async () => {
-    const rng = new Rng(0xadd);
-    const failures: string[] = [];
-    const cases: { name: string; n: number; qa: Quant; qb: Quant; qy: Quant; a: Int8Array; b: Int8Array; qmin: number; qmax: number; inPlace: boolean }[] = [];
-    for (const n of SIZES) {
-      for (let r = 0; r < 3; r++) {
-        const qa = quant(rng), qb = quant(rng), qy = quant(rng);
-        const relu = rng.next() < 0.3;
-        cases.push({ name: `n=${n}#${r}`, n, qa, qb, qy, a: rng.i8(n), b: rng.i8(n), qmin: relu ? qy.zeroPoint : -128, qmax: 127, inPlace: r === 2 });
-      }
-    }
-    cases.push({ name: 'ties to even (a_mul = 0.5, b_mul = 0.25)', n: 77, qa: { scale: 0.5, zeroPoint: 3 }, qb: { scale: 0.25, zeroPoint: -1 }, qy: { scale: 1, zeroPoint: -7 }, a: rng.i8(77), b: rng.i8(77), qmin: -128, qmax: 127, inPlace: false });
-    cases.push({ name: 'saturating', n: 50, qa: { scale: 1, zeroPoint: 0 }, qb: { scale: 1, zeroPoint: 0 }, qy: { scale: 0.01, zeroPoint: 0 }, a: rng.i8(50), b: rng.i8(50), qmin: -128, qmax: 127, inPlace: false });
-    cases.push({ name: 'all-negative, extreme zero points', n: 40, qa: { scale: 0.1, zeroPoint: 127 }, qb: { scale: 0.07, zeroPoint: -128 }, qy: { scale: 0.2, zeroPoint: -128 }, a: rng.i8(40, -128, -1), b: rng.i8(40, -128, -1), qmin: -128, qmax: 127, inPlace: false });
-    for (const t of cases) {
-      const want = qs8AddRef(t.a, t.qa, t.b, t.qb, t.qy, t.qmin, t.qmax);
-      await everyKernel('qs8_add', `qs8 add ${t.name}`, want, (mem, build, kernel) => {
-        const layer = prepareAdd(mem, build, { dtype: 'qs8', n: t.n, a: t.qa, b: t.qb, y: t.qy, qmin: t.qmin, qmax: t.qmax, kernel });
-        const a = mem.put(t.a), b = mem.put(t.b);
-        const y = t.inPlace ? a : sentinelOut(mem, t.n);
-        runAdd(mem, layer, a, b, y);
-        if (!t.inPlace && !spareIntact(mem, y, t.n)) return 'wrote past the output';
-        return mem.i8(y, t.n).slice();
-      }, failures);
-    }
-    expect(failures).toEqual([]);
-  });
-
-  it('f32 add with clamp', async () => {
-    const rng = new Rng(0xf32add);
-    const failures: string[] = [];
-    for (const n of SIZES) {
-      const a = rng.f32(n, -10, 10), b = rng.f32(n, -10, 10);
-      const [fmin, fmax] = rng.pick([[-Infinity, Infinity], [0, Infinity], [0, 6], [-1, 1]]);
-      const want = f32AddRef(a, b, fmin, fmax);
-      await everyKernel('f32_add', `f32 add n=${n} [${fmin}, ${fmax}]`, want, (mem, build, kernel) => {
-        const layer = prepareAdd(mem, build, { dtype: 'f32', n, fmin, fmax, kernel });
-        const ap = mem.put(a), bp = mem.put(b), y = sentinelOut(mem, 4 * n);
-        runAdd(mem, layer, ap, bp, y);
-        if (!spareIntact(mem, y, 4 * n)) return 'wrote past the output';
-        return mem.f32(y, n).slice();
-      }, failures);
-    }
-    expect(failures).toEqual([]);
-  });
-
   it('requantize int8 -> int8', async () => {
     const rng = new Rng(0x7e9);
     const failures: string[] = [];

@@ -1,6 +1,5 @@
-// Reference element-wise ops, written from the ONNX operator definitions (QLinearAdd,
-// Add + Clip, QuantizeLinear, DequantizeLinear, Mul / Mul + Add by a per-channel
-// constant, Concat on the channel axis) over plain arrays, with the fp32 arithmetic
+// Reference element-wise ops, written from the ONNX operator definitions (QuantizeLinear,
+// DequantizeLinear, Mul / Mul + Add by a per-channel constant, Concat on the channel axis) over plain arrays, with the fp32 arithmetic
 // DESIGN.md fixes for int8 emulated step by step: Math.fround after every f32
 // operation, round half to even, clamp. NOT derived from the kernels.
 
@@ -32,24 +31,6 @@ export function requantRef(acc: number, m: number, zp: number, qmin: number, qma
 }
 
 export interface Quant { scale: number; zeroPoint: number }
-
-/** QLinearAdd in fp32: t = f32(a - za) * fround(sa/sy) + f32(b - zb) * fround(sb/sy), each step in f32. */
-export function qs8AddRef(a: Int8Array, qa: Quant, b: Int8Array, qb: Quant, qy: Quant, qmin = -128, qmax = 127): Int8Array {
-  const ma = f32(qa.scale / qy.scale), mb = f32(qb.scale / qy.scale);
-  const y = new Int8Array(a.length);
-  for (let i = 0; i < a.length; i++) {
-    const t = f32(f32((a[i] - qa.zeroPoint) * ma) + f32((b[i] - qb.zeroPoint) * mb));
-    y[i] = quantizeValue(t, qy.zeroPoint, qmin, qmax);
-  }
-  return y;
-}
-
-/** Add then Clip(fmin, fmax), f32. */
-export function f32AddRef(a: Float32Array, b: Float32Array, fmin = -Infinity, fmax = Infinity): Float32Array {
-  const y = new Float32Array(a.length);
-  for (let i = 0; i < a.length; i++) y[i] = Math.min(fmax, Math.max(fmin, f32(a[i] + b[i])));
-  return y;
-}
 
 /** int8 -> int8 requantization: the real value (x - zp_in) * s_in expressed in (s_out, zp_out). */
 export function requantizeRef(x: Int8Array, qi: Quant, qo: Quant, qmin = -128, qmax = 127): Int8Array {

@@ -4,23 +4,18 @@
 import type { Activation, Graph, Node, TensorInfo, Weights, Window } from '../../src/ir/types.js';
 import { binaryLayerRef, bitpackRef, clampOf, isBinaryRef, realWeights, unpackB1 } from './b1-graph.js';
 import type { RefOut } from './b1.js';
+import { applyAct as applyDef } from '../../src/ir/activations.js';
+import { broadcastRef, qs8BinaryRef, sourceIndex, type BinaryOpName } from './broadcast.js';
+import { qs8ActRef, qs8PreluRef } from './activation.js';
+import { qs8MulChannelRef } from './eltwise.js';
+import { concatRef, padRef, qs8ResizeLinearRef, reduceRef, resizeRef, sliceRef, softmaxRef, transposeRef } from './move.js';
 
 export type Values = Map<string, Float32Array>;
 
 const f32 = Math.fround;
 
 export function applyAct(x: number, a: Activation | undefined): number {
-  if (!a) return x;
-  switch (a.kind) {
-    case 'none': return x;
-    case 'relu': return Math.max(0, x);
-    case 'relu6': return Math.min(6, Math.max(0, x));
-    case 'clip': return Math.min(a.max!, Math.max(a.min!, x));
-    case 'leakyrelu': return x < 0 ? f32(a.alpha! * x) : x;
-    case 'hardsigmoid': return Math.max(0, Math.min(1, f32(a.alpha! * x + a.beta!)));
-    case 'hardswish': return f32(x * Math.max(0, Math.min(1, x / 6 + 0.5)));
-    case 'sigmoid': return f32(1 / (1 + Math.exp(-x)));
-  }
+  return a ? applyDef(x, a) : x;
 }
 
 /** One spatial window op: calls visit(ih, iw) for every in-bounds tap, counts padded taps. */
@@ -89,6 +84,10 @@ function pool(x: Float32Array, xs: number[], a: Window & { ceilMode: boolean; co
   return [y, [N, OH, OW, C]];
 }
 
+const BINARY: Record<BinaryOpName, (a: number, b: number) => number> = {
+  add: (a, b) => a + b, sub: (a, b) => a - b, mul: (a, b) => a * b, div: (a, b) => a / b, max: Math.max, min: Math.min,
+};
+
 /** Runs the graph on `inputs` (IR layout: NHWC) and returns every computed tensor. */
 export function evalGraph(graph: Graph, weights: Weights, inputs: Record<string, Float32Array>): Values {
   const info = new Map<string, TensorInfo>(graph.tensors.map((t) => [t.name, t]));
@@ -142,24 +141,22 @@ function evalNode(node: Node, ins: Float32Array[], shapes: number[][], _get: (n:
       return [y, [N, 1, 1, C]];
     }
     case 'add':
-    case 'mul': {
-      const b = ins[1], C = xs[xs.length - 1];
-      const pick = (i: number): number => (b.length === x.length ? b[i] : b.length === 1 ? b[0] : b[i % C]);
-      return [x.map((v, i) => (node.op === 'add' ? v + pick(i) : v * pick(i))), xs.slice()];
+    case 'sub':
+    case 'mul':
+    case 'div':
+    case 'max':
+    case 'min': {
+      const ys = broadcastRef(xs, shapes[1]);
+      const ia = sourceIndex(ys, xs), ib = sourceIndex(ys, shapes[1]);
+      return [Float32Array.from(ia, (_, i) => BINARY[node.op as BinaryOpName](x[ia[i]], ins[1][ib[i]])), ys];
+    }
+    case 'prelu': {
+      const s = ins[1], C = xs[xs.length - 1];
+      return [x.map((v, i) => (v < 0 ? v * s[s.length === 1 ? 0 : i % C] : v)), xs.slice()];
     }
     case 'concat': {
-      const outer = x.length / xs[xs.length - 1];
-      const cs = shapes.map((s) => s[s.length - 1]);
-      const C = cs.reduce((a, b) => a + b, 0);
-      const y = new Float32Array(outer * C);
-      for (let o = 0; o < outer; o++) {
-        let off = 0;
-        ins.forEach((t, k) => {
-          y.set(t.subarray(o * cs[k], (o + 1) * cs[k]), o * C + off);
-          off += cs[k];
-        });
-      }
-      return [y, [...xs.slice(0, -1), C]];
+      const r = concatRef(ins, shapes, node.attrs.axis === undefined ? xs.length - 1 : (node.attrs.axis + xs.length) % xs.length);
+      return [r.y, r.shape];
     }
     case 'reshape': return [x.slice(), node.attrs.shape.slice()];
     case 'flatten': {
@@ -172,17 +169,27 @@ function evalNode(node: Node, ins: Float32Array[], shapes: number[][], _get: (n:
       }
       return [y, [N, K]];
     }
-    case 'softmax': {
-      const C = xs[xs.length - 1];
-      const y = new Float32Array(x.length);
-      for (let o = 0; o < x.length; o += C) {
-        let m = -Infinity;
-        for (let c = 0; c < C; c++) m = Math.max(m, x[o + c]);
-        let s = 0;
-        for (let c = 0; c < C; c++) s += (y[o + c] = Math.exp(x[o + c] - m));
-        for (let c = 0; c < C; c++) y[o + c] /= s;
-      }
-      return [y, xs.slice()];
+    case 'softmax': return [softmaxRef(x, xs, node.attrs.axis === undefined ? xs.length - 1 : (node.attrs.axis + xs.length) % xs.length), xs.slice()];
+    case 'transpose': {
+      const r = transposeRef(x, node.attrs.view ?? xs, node.attrs.perm);
+      return [r.y, node.attrs.shape ?? r.shape];
+    }
+    case 'slice': {
+      // The IR's resolved ends (-1: before the first element) in ONNX's terms.
+      const a = node.attrs, r = sliceRef(x, xs, a.starts, a.ends.map((e, i) => (e < 0 ? e - xs[i] : e)), xs.map((_, i) => i), a.steps);
+      return [r.y, r.shape];
+    }
+    case 'pad': {
+      const r = padRef(x, xs, node.attrs.pads, node.attrs.mode, node.attrs.value);
+      return [r.y, r.shape];
+    }
+    case 'reduce': {
+      const r = reduceRef(x, xs, node.attrs.axes, node.attrs.keepdims, node.attrs.kind);
+      return [Float32Array.from(r.y), r.shape];
+    }
+    case 'resize': {
+      const a = node.attrs, ys = [xs[0], a.size[0], a.size[1], xs[3]];
+      return [Float32Array.from(resizeRef(x, xs, ys, [1, a.scales[0], a.scales[1], 1], a.mode, a.coord, a.nearest)), ys];
     }
     case 'activation': return [x.slice(), xs.slice()];
     case 'quantize':
@@ -395,22 +402,58 @@ function evalI8(node: Node, ins: TensorInfo[], outT: TensorInfo, vs: (Float32Arr
       }
       return y;
     }
-    case 'add': {
-      const qb = tq(ins[1], 'input b');
-      const bv = vs[1] as Int8Array;
-      const ma = f32(qi.scale / qo.scale), mb = f32(qb.scale / qo.scale);
+    case 'add':
+    case 'sub':
+    case 'mul':
+    case 'div':
+    case 'max':
+    case 'min': {
       const [lo, hi] = actRangeQ(node.act, qo.scale, qo.zeroPoint);
-      return Int8Array.from(x, (v, i) => clampI(rhe(f32(f32((v - qi.zeroPoint) * ma) + f32((bv[i] - qb.zeroPoint) * mb))) + qo.zeroPoint, lo, hi));
+      if (ins[1].constant) {
+        // By a per-channel (or scalar) f32 constant: mul scales, add shifts each channel.
+        const C = xs[xs.length - 1], k = vs[1] as Float32Array;
+        const v = Float32Array.from({ length: C }, (_, c) => k[k.length === 1 ? 0 : c]);
+        const mul = node.op === 'mul';
+        return qs8MulChannelRef(x, x.length / C, C, mul ? v : new Float32Array(C).fill(1), mul ? null : v, qi, qo, lo, hi);
+      }
+      return qs8BinaryRef(node.op, x, xs, qi, vs[1] as Int8Array, ins[1].shape, tq(ins[1], 'input b'), qo, lo, hi);
     }
+    case 'activation':
+      return qs8ActRef(x, node.act!, qi, qo);
+    case 'prelu':
+      return qs8PreluRef(x, xs[xs.length - 1], vs[1] as Float32Array, qi, qo);
     case 'concat':
     case 'reshape':
-    case 'flatten': {
+    case 'flatten':
+    case 'transpose':
+    case 'slice':
+    case 'pad': {
       for (const t of ins) {
         const q = tq(t, 'input');
         if (q.scale !== qo.scale || q.zeroPoint !== qo.zeroPoint) throw new Error(`ir-eval: int8 ${node.op} '${node.name}': input '${t.name}' has another quantization than the output`);
       }
-      const [y] = evalNode(node, vs.map((v) => Float32Array.from(v)), ins.map((t) => t.shape), () => new Float32Array());
+      // Pad's constant is its value quantized with the tensor's scale and zero point.
+      const n = node.op === 'pad' ? { ...node, attrs: { ...node.attrs, value: quantizeValue(node.attrs.value, qi.scale, qi.zeroPoint) } } : node;
+      const [y] = evalNode(n, vs.map((v) => Float32Array.from(v)), ins.map((t) => t.shape), () => new Float32Array());
       return Int8Array.from(y);
+    }
+    case 'reduce': {
+      // The average pools' rule: acc = sum of (x - zp_in), or max - zp_in; m = s_in / (s_out * k).
+      const a = node.attrs, k = a.kind === 'mean' ? a.axes.reduce((p, i) => p * xs[i], 1) : 1;
+      const acc = reduceRef(Float32Array.from(x, (v) => v - qi.zeroPoint), xs, a.axes, a.keepdims, a.kind === 'max' ? 'max' : 'sum').y;
+      return Int8Array.from(acc, (v) => requant(v, f32(qi.scale / (qo.scale * k)), qo.zeroPoint, -128, 127));
+    }
+    case 'resize': {
+      const a = node.attrs, [N, H, W, C] = xs, per = H * W * C, out = a.size[0] * a.size[1] * C;
+      const y = new Int8Array(N * out);
+      for (let b = 0; b < N; b++) {
+        const xb = x.subarray(b * per, (b + 1) * per);
+        y.set(a.mode === 'linear'
+          ? qs8ResizeLinearRef(xb, [H, W, C], a.size, a.scales, a.coord, qi, qo)
+          : Int8Array.from(resizeRef(xb, [H, W, C], [a.size[0], a.size[1], C], [a.scales[0], a.scales[1], 1], 'nearest', a.coord, a.nearest),
+            (v) => (qi.scale === qo.scale && qi.zeroPoint === qo.zeroPoint ? v : requant(v - qi.zeroPoint, f32(qi.scale / qo.scale), qo.zeroPoint, -128, 127))), b * out);
+      }
+      return y;
     }
     default:
       throw new Error(`ir-eval: ${node.op} has no int8 form`);

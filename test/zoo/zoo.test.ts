@@ -30,32 +30,37 @@ const refused = (message: string, error = BranchyUnsupportedError): NotYet => ({
 
 /** What branchy cannot run yet, by zoo model: one line per model, the first failure only. */
 export const NOT_YET: Record<string, NotYet> = {
-  // Squeeze-excitation gating (x * HardSigmoid(...)), HardSwish as x * HardSigmoid(x) at opset 13.
-  mobilenet_v3_small: refused('Mul of two computed tensors'),
-  mobilenet_v3_large: refused('Mul of two computed tensors'),
-  // SiLU exported as x * Sigmoid(x), and squeeze-excitation.
-  efficientnet_b0: refused('Mul of two computed tensors'),
-  yolov8n: refused('Mul of two computed tensors'),
-  // x.mean([2, 3]) before the classifier.
-  mnasnet0_5: refused('operator ReduceMean is not supported'),
-  // channel_shuffle: view to rank 5, transpose, view back.
-  shufflenet_v2_x0_5: refused('channel shuffles are not supported'),
-  // ZeroPad2d((0, 1, 0, 1)): pads computed by Slice / Concat / Cast before the Pad.
-  tiny_yolov2: refused('operator Slice is not supported'),
-  audio_conv1d: refused('is not an NCHW image'),
-  // Pre-activation BatchNorm after each Concat stays a float multiply-add.
-  densenet121: { float: 'mul has no int8 form' },
   // int8 runs every layer, but minmax int8 is further than 10% from f32 (relative L2 over the four
-  // test inputs: mobilenet_v2 0.37, googlenet 0.14, fc_autoencoder 0.14, regnet_x_400mf 0.103). ONNX Runtime on the QDQ
+  // test inputs: mobilenet_v2 0.37, googlenet 0.14, fc_autoencoder 0.14, regnet_x_400mf 0.103,
+  // mnasnet0_5 0.34, shufflenet_v2_x0_5 0.42; the last two the same with their ReduceMean, and the
+  // classifier after it, kept in float: not the data-movement ops' rounding). ONNX Runtime on the QDQ
   // export of the same int8 graph is further still (docs/zoo.md): these random-weight networks
   // amplify rounding layer after layer, and the autoencoder's 8-wide bottleneck leaves the
   // calibrated range on some inputs. What fixes it is a better quantizer (ranges, bias correction),
   // not an op.
   mobilenet_v2: { int8Error: true },
   regnet_x_400mf: { int8Error: true },
+  // The same for the squeeze-excitation / HardSwish / SiLU nets (every layer int8, f32 within 1e-4;
+  // relative L2 over the four test inputs: mobilenet_v3_small 0.15-0.21, mobilenet_v3_large
+  // 0.22-0.45, efficientnet_b0 0.39-0.56; ONNX Runtime on the QDQ export of the same int8 graph:
+  // 0.29-0.54, 0.40-0.56, 0.47-0.59).
+  mobilenet_v3_small: { int8Error: true },
+  mobilenet_v3_large: { int8Error: true },
+  efficientnet_b0: { int8Error: true },
+  mnasnet0_5: { int8Error: true },
+  shufflenet_v2_x0_5: { int8Error: true },
   googlenet: { int8Error: true },
   fc_autoencoder: { int8Error: true },
 };
+
+/**
+ * Models whose ONNX Runtime reference runs without graph optimisation: ONNX Runtime's PadFusion
+ * (microsoft/onnxruntime#18136) folds tiny-YOLOv2's zero Pad into the stride-1 MaxPool after it,
+ * whose own padding is -inf, so a window of negative LeakyReLU outputs at the border gives their
+ * maximum instead of the padded 0 (relative error 0.05 on this model); unoptimised, ONNX Runtime
+ * computes the model as exported, and branchy matches it.
+ */
+const ORT_UNOPTIMIZED = new Set(['tiny_yolov2']);
 
 const TOL_F32 = 1e-4;
 const TOL_INT8 = 0.1;
@@ -91,7 +96,7 @@ function describeModel(m: ZooModel, not: NotYet): void {
     // Four seeded test inputs: f32 is compared on the first two, int8 on all four.
     const xs = zooInputs(m, TEST_SEED, 4);
     let ort: Outputs | undefined;
-    const reference = async (): Promise<Outputs> => (ort ??= await ortRun(zooBytes(m), m, xs));
+    const reference = async (): Promise<Outputs> => (ort ??= await ortRun(zooBytes(m), m, xs, ORT_UNOPTIMIZED.has(m.name)));
     let imported: { graph: Graph; weights: Weights } | undefined;
 
     it('ONNX Runtime: the outputs depend on the input', async () => {

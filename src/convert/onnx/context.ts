@@ -6,10 +6,12 @@ import { BranchyFormatError, BranchyUnsupportedError } from '../../errors.js';
 import { checkNode, inferNode } from '../../ir/shapes.js';
 import { opDef } from '../../ir/ops/index.js';
 import type { Activation, Node, OpAttrs, OpType, TensorInfo, Weights } from '../../ir/types.js';
-import { toNum, type Const } from './proto.js';
+import type { Const } from './proto.js';
 import { sameQuant, type QdqState } from './qdq.js';
+import { asImage } from './ops/axes.js';
+import { defaultOpset } from './legacy.js';
 
-export const MIN_OPSET = 7;
+export const MIN_OPSET = 1;
 export const MAX_OPSET = 21;
 
 export interface ImportOptions {
@@ -79,16 +81,14 @@ export class ImportContext {
    * Shape of it, say, which leaves no IR reader): the passes leave them in place (`keep`).
    */
   readonly keep = new Set<Node>();
+  /** ONNX nodes a pattern translated with an earlier node (the channel shuffle's Transpose and Reshape): skipped. */
+  readonly consumed = new Set<onnx.INodeProto>();
   private readonly taken = new Set<string>();
 
   constructor(readonly model: onnx.ModelProto, readonly opts: ImportOptions, readonly q: QdqState) {
     const g = model.graph;
     if (!g) throw new BranchyUnsupportedError('the ONNX model has no graph');
-    let opset = -1;
-    for (const o of model.opsetImport ?? []) {
-      if (!o.domain || o.domain === 'ai.onnx') opset = toNum(o.version);
-    }
-    if (opset < 0) opset = 1;
+    const opset = defaultOpset(model);
     if (opset < MIN_OPSET || opset > MAX_OPSET) {
       throw new BranchyUnsupportedError(
         `the model uses opset ${opset}; branchy reads opsets ${MIN_OPSET}-${MAX_OPSET}: re-export with opset_version between ${MIN_OPSET} and ${MAX_OPSET}`,
@@ -253,6 +253,8 @@ export class ImportContext {
 
   image(n: onnx.INodeProto, i: number): Value {
     const v = this.valueIn(n, i);
+    // A rank-4 value in ONNX's order (after a reshape that mixed channels and space): one transpose to NHWC.
+    if (v.layout === 'plain' && v.shape.length === 4) return asImage(this, n, v);
     if (v.layout !== 'nchw') {
       this.unsupported(n, `input '${this.inputName(n, i)}' of shape [${v.shape.join(', ')}] is not an NCHW image`,
         'branchy runs 2-D convolutions and pools on rank-4 NCHW tensors');

@@ -13,6 +13,10 @@ import { BranchyUnsupportedError } from '../../errors.js';
 import { validateGraph } from '../../ir/graph.js';
 import type { Graph, Normalize, Weights } from '../../ir/types.js';
 import { foldAffine } from '../../ir/passes/fold-affine.js';
+import { upgradeLegacy } from './legacy.js';
+import { uint8Inputs } from './uint8-inputs.js';
+import { fuseActivationPatterns } from '../../ir/passes/activation-patterns.js';
+import { cancelMoves } from '../../ir/passes/cancel-moves.js';
 import { fuseActivations } from '../../ir/passes/fuse-activation.js';
 import { fusePoolActivation } from '../../ir/passes/pool-activation.js';
 import { Attrs, decodeTensor, toNum } from './proto.js';
@@ -43,6 +47,8 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
   } catch (e) {
     throw new BranchyUnsupportedError(`not an ONNX model: ${(e as Error).message}`);
   }
+  upgradeLegacy(model);
+  uint8Inputs(model);
   checkArity(model);
   const ctx = new ImportContext(model, opts, new QdqState(model));
   const g = model.graph!;
@@ -54,7 +60,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
     inputs.push(vi.name ?? '');
     graphInput(ctx, vi);
   }
-  for (const n of sorted(ctx)) if (!onnxOp(n)?.alias) translate(ctx, n);
+  for (const n of sorted(ctx)) if (!onnxOp(n)?.alias && !ctx.consumed.has(n)) translate(ctx, n);
 
   const outputs = finishOutputs(ctx);
   const graph: Graph = { tensors: [], nodes: ctx.nodes, inputs, outputs };
@@ -66,6 +72,8 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
   for (const name of inputs) if (ctx.values.get(name)!.layout === 'nchw') ctx.tensorByName.get(name)!.sourceLayout = 'NCHW';
 
   // The passes (src/ir/passes and qdq.ts), in this order.
+  fuseActivationPatterns(graph, ctx.weights);
+  cancelMoves(graph, { keep: ctx.keep });
   foldAffine(graph, ctx.weights, { joint: ctx.jointAffine, keep: ctx.keep });
   fuseActivations(graph, { keep: ctx.keep });
   foldQdq(graph, ctx.weights, ctx.q.weightScales, ctx.q.warnings);

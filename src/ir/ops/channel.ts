@@ -4,21 +4,12 @@ import { BranchyUnsupportedError } from '../../errors.js';
 import type { TensorInfo } from '../types.js';
 import { prepareMulChannel, runMulChannel } from '../../runtime/ops/eltwise.js';
 import { f32Range, int8Range } from '../../runtime/ops/activation.js';
-import { fail, fmt, numel, where, type OpNode, type StepContext } from './def.js';
+import { fmt, numel, where, type OpNode, type StepContext } from './def.js';
 import { tensorQuant } from './quant-params.js';
 
-/** Whether b may be the constant operand of x's per-channel op: shape [C] (last axis) or [1]. */
+/** Whether b may be the constant operand of x's per-channel op: shape [C] (the last axis, not the batch) or [1]. */
 export function isChannelConst(b: TensorInfo, out: readonly number[]): boolean {
-  return b.constant === true && b.shape.length === 1 && (b.shape[0] === 1 || b.shape[0] === out[out.length - 1]);
-}
-
-export function checkChannelOperand(node: OpNode<unknown>, a: TensorInfo, b: TensorInfo, alsoSameShape: boolean): void {
-  // A rank-1 tensor's only axis is the batch: a per-channel operand would run along samples.
-  if (a.shape.length < 2 && b.constant && !(b.shape.length === 1 && b.shape[0] === 1)) {
-    fail(node, `a per-channel constant '${b.name}' ${fmt(b.shape)} on '${a.name}' ${fmt(a.shape)}, whose only axis is the batch; give the tensor a channel axis ([N, C]) or use a scalar constant`);
-  }
-  const ok = isChannelConst(b, a.shape) || (alsoSameShape && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]));
-  if (!ok) fail(node, `operand '${b.name}' ${fmt(b.shape)} must be ${alsoSameShape ? `of shape ${fmt(a.shape)} or ` : ''}a constant of shape [${a.shape[a.shape.length - 1]}] or [1]`);
+  return b.constant === true && b.shape.length === 1 && out.length >= 2 && (b.shape[0] === 1 || b.shape[0] === out[out.length - 1]);
 }
 
 /** The step of x (op) constant: mul scales, add shifts, each channel. */
@@ -30,6 +21,9 @@ export function createChannel(ctx: StepContext, node: OpNode<unknown>, op: 'add'
   }
   const n = numel(y.shape.slice(1));
   const channels = x.shape[x.shape.length - 1];
+  if (bConst.length !== 1 && bConst.length !== channels) {
+    throw new BranchyUnsupportedError(`${where(node)}: constant '${node.inputs[1]}' ${fmt(ctx.info(node.inputs[1]).shape)} is not per channel or scalar; branchy runs a batch sample by sample and adds or multiplies constants of shape [${channels}] or [1]`);
+  }
   const rows = n / channels;
   const expand = (v: Float32Array) => (v.length === 1 ? new Float32Array(channels).fill(v[0]) : v);
   const scale = op === 'mul' ? expand(bConst) : new Float32Array(channels).fill(1);

@@ -1,33 +1,58 @@
-// concat: [x0, x1, ...] joined along the last (channel) axis. int8: every input and the output
-// share one quantization (the kernel copies bytes).
-import { prepareConcat, runConcat } from '../../runtime/ops/eltwise.js';
-import { fail, fmt, numel, same, type OpDef } from './def.js';
+// concat: [x0, x1, ...] joined along `axis` (absent: the last, the NHWC channel axis); an input
+// may be an f32 constant. One strided copy per input into its slice of the output. int8: every
+// input and the output share one quantization (the kernel copies bytes).
+import { placeLoops, prepareCopy, runCopy } from '../../runtime/ops/copy.js';
+import { BranchyUnsupportedError } from '../../errors.js';
+import type { Node } from '../types.js';
+import { fail, fmt, same, where, type OpDef } from './def.js';
 import { sameDTypes } from './dense.js';
+import { axisOf, elOf, perSample, sampleOf } from './move.js';
 
-export const concat: OpDef<Record<string, never>> = {
+export interface ConcatAttrs {
+  axis?: number;
+}
+
+export const concat: OpDef<ConcatAttrs> = {
   inputs: [1, Infinity],
   int8: 'shared',
   int8When: 'any-input',
+  int8Refusal: (node, isConst) => (node.inputs.some(isConst) ? 'concat of a constant has no int8 form' : undefined),
   check() {},
   infer(node, ins) {
     const first = ins[0];
-    const r = first.shape.length;
+    const r = first.shape.length, axis = axisOf(node, node.attrs.axis, r);
+    const rest = (s: readonly number[]): number[] => s.filter((_, i) => i !== axis);
     let c = 0;
     for (const t of ins) {
-      if (t.shape.length !== r || !same(t.shape.slice(0, r - 1), first.shape.slice(0, r - 1))) {
-        fail(node, `input '${t.name}' ${fmt(t.shape)} cannot join ${fmt(first.shape)} along the last axis`);
+      if (t.shape.length !== r || !same(rest(t.shape), rest(first.shape))) {
+        fail(node, `input '${t.name}' ${fmt(t.shape)} cannot join ${fmt(first.shape)} along axis ${axis}`);
       }
-      c += t.shape[r - 1];
+      c += t.shape[axis];
     }
-    return [[...first.shape.slice(0, -1), c]];
+    const out = first.shape.slice();
+    out[axis] = c;
+    return [out];
   },
   dtypes: sameDTypes,
   create(ctx, node) {
     const y = ctx.info(node.outputs[0]);
-    const layer = prepareConcat(ctx.mem, ctx.build, {
-      dtype: y.dtype === 'i8' ? 'qs8' : 'f32', pixels: numel(y.shape.slice(1, -1)), channels: node.inputs.map((n) => ctx.info(n).shape.at(-1)!),
+    const axis = axisOf(node, node.attrs.axis, y.shape.length);
+    perSample(node, ctx.info(node.inputs[0]), y, axis !== 0);
+    const el = elOf(y);
+    const out = axis === 0 ? y.shape : sampleOf(y.shape);
+    // Computed inputs come from their planned buffers, constants (f32) from a copy made at load.
+    let at = 0, k = 0;
+    const parts = node.inputs.map((name, i) => {
+      const s = ctx.info(name).shape;
+      const { loops, yOff } = placeLoops(axis === 0 ? s : sampleOf(s), out, axis, at);
+      at += s[axis];
+      const c = ctx.weights.has(name) ? ctx.constant(node as Node, i, Float32Array) : null;
+      if (c && y.dtype !== 'f32') throw new BranchyUnsupportedError(`${where(node)}: an int8 concat of a constant ('${name}'); keep it in f32`);
+      if (c && s[0] !== 1) throw new BranchyUnsupportedError(`${where(node)}: constant '${name}' ${fmt(s)} differs from sample to sample (axis 0 is the batch, which branchy runs one sample at a time); give it batch 1`);
+      const src = c ? ctx.mem.put(c) : -1, buf = c ? null : ctx.x[k++];
+      return { layer: prepareCopy(ctx.mem, ctx.build, loops, el, where(node)), yOff: yOff * el, from: () => (buf ? buf.ptr : src) };
     });
-    const [xs, Y] = [ctx.x, ctx.y[0]];
-    return () => runConcat(ctx.mem, layer, xs.map((s) => s.ptr), Y.ptr);
+    const Y = ctx.y[0];
+    return () => parts.forEach((p) => runCopy(ctx.mem, p.layer, p.from(), Y.ptr + p.yOff));
   },
 };

@@ -82,7 +82,7 @@ export interface OpDef<A> {
   readonly int8: Int8Flow;
   readonly int8When?: Int8When;
   /** Why the converter keeps this node in f32 although int8When holds, if it must. */
-  int8Refusal?(node: OpNode<A>, isConst: (tensor: string) => boolean): string | undefined;
+  int8Refusal?(node: OpNode<A>, isConst: (tensor: string) => boolean, info: (tensor: string) => TensorInfo): string | undefined;
   /** How the op may read or write binary (b1) values (src/ir/ops/binary.ts); absent: never. */
   readonly binary?: BinaryRole;
   /** Checks the attributes' types and ranges (untrusted files reach this); throws via fail(). */

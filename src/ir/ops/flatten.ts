@@ -1,6 +1,7 @@
 // flatten: [x NHWC] -> [N, H*W*C]. order 'nhwc': bytes unchanged (the importer permuted the
 // consumer's weights to match); 'nchw': the values are reordered to ONNX's C,H,W order.
-import { fail, numel, type OpDef } from './def.js';
+import { prepareCopy, runCopy, transposeLoops } from '../../runtime/ops/copy.js';
+import { fail, numel, where, type OpDef } from './def.js';
 import { sameDTypes } from './dense.js';
 
 export interface FlattenAttrs {
@@ -27,12 +28,8 @@ export const flatten: OpDef<FlattenAttrs> = {
     if (node.attrs.order === 'nhwc' || x.shape.length !== 4 || x.dtype === 'b1') {
       return () => mem.u8(Y.ptr, Y.bytes).set(mem.u8(X.ptr, X.bytes));
     }
-    // ONNX's C,H,W order from our H,W,C.
-    const [h, w, c] = [x.shape[1], x.shape[2], x.shape[3]];
-    const el = x.dtype === 'f32' ? 4 : 1;
-    return () => {
-      const src = mem.u8(X.ptr, X.bytes), dst = mem.u8(Y.ptr, Y.bytes);
-      for (let p = 0; p < h * w; p++) for (let ch = 0; ch < c; ch++) for (let b = 0; b < el; b++) dst[(ch * h * w + p) * el + b] = src[(p * c + ch) * el + b];
-    };
+    // ONNX's C,H,W order from our H,W,C: one transposing copy.
+    const layer = prepareCopy(mem, ctx.build, transposeLoops([x.shape[1] * x.shape[2], x.shape[3]], [1, 0]), x.dtype === 'f32' ? 4 : 1, where(node));
+    return () => runCopy(mem, layer, X.ptr, Y.ptr);
   },
 };

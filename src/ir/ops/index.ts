@@ -9,6 +9,11 @@ import { avgpool } from './avgpool.js';
 import { globalavgpool } from './globalavgpool.js';
 import { add } from './add.js';
 import { mul } from './mul.js';
+import { sub } from './sub.js';
+import { div } from './div.js';
+import { max } from './max.js';
+import { min } from './min.js';
+import { prelu } from './prelu.js';
 import { concat } from './concat.js';
 import { reshape } from './reshape.js';
 import { flatten } from './flatten.js';
@@ -18,11 +23,16 @@ import { quantize } from './quantize.js';
 import { dequantize } from './dequantize.js';
 import { requantize } from './requantize.js';
 import { bitpack } from './bitpack.js';
+import { transpose } from './transpose.js';
+import { slice } from './slice.js';
+import { pad } from './pad.js';
+import { reduce } from './reduce.js';
+import { resize } from './resize.js';
 import type { OpDef } from './def.js';
 
 export const OPS = {
-  conv2d, dwconv2d, gemm, maxpool, avgpool, globalavgpool, add, mul, concat, reshape, flatten, softmax,
-  activation, quantize, dequantize, requantize, bitpack, convtranspose2d,
+  conv2d, dwconv2d, gemm, maxpool, avgpool, globalavgpool, add, mul, sub, div, max, min, concat, reshape, flatten, softmax,
+  activation, prelu, quantize, dequantize, requantize, bitpack, convtranspose2d, transpose, slice, pad, reduce, resize,
 } as const;
 
 /** Every op's name, in the registry's order. */

@@ -1,13 +1,23 @@
-// softmax: [x] -> softmax over the last axis, in f32 (the exit-head kernel computes it).
+// softmax: [x] -> softmax along `axis` (absent: the last), ONNX Softmax (opset >= 13), in f32:
+// the tensor seen as [outer, n, inner] (assembly/move/softmax.ts; over the last axis it gives the
+// exit head's bits). int8 models dequantize before it (its output is a probability, read in f32).
 import { BranchyUnsupportedError } from '../../errors.js';
-import { prepareExitHead, runExitHead } from '../../runtime/ops/head.js';
+import { prepareSoftmax, runMove } from '../../runtime/ops/reduce.js';
 import { numel, want, where, type OpDef } from './def.js';
+import { axisOf, perSample } from './move.js';
 
-export const softmax: OpDef<Record<string, never>> = {
+export interface SoftmaxAttrs {
+  axis?: number;
+}
+
+export const softmax: OpDef<SoftmaxAttrs> = {
   inputs: [1, 1],
   int8: 'float',
   check() {},
-  infer: (_node, [x]) => [x.shape.slice()],
+  infer: (node, [x]) => {
+    axisOf(node, node.attrs.axis, x.shape.length);
+    return [x.shape.slice()];
+  },
   dtypes(node, [x], [y]) {
     want(node, x, ['f32'], 'input');
     want(node, y, ['f32'], 'output');
@@ -15,16 +25,12 @@ export const softmax: OpDef<Record<string, never>> = {
   create(ctx, node) {
     const x = ctx.info(node.inputs[0]);
     if (x.dtype === 'i8') throw new BranchyUnsupportedError(`${where(node)}: softmax runs in f32; dequantize its input`);
-    const classes = x.shape.at(-1)!;
-    const rows = numel(x.shape.slice(1, -1));
-    const layer = prepareExitHead(ctx.mem, ctx.build, { dtype: 'f32', rows, classes });
-    const S = ctx.scratch(layer.outputBytes + layer.argmaxBytes);
+    const axis = axisOf(node, node.attrs.axis, x.shape.length);
+    perSample(node, x, x, axis !== 0);
+    const layer = prepareSoftmax(ctx.mem, ctx.build, {
+      outer: numel(x.shape.slice(1, Math.max(1, axis))), n: x.shape[axis], inner: numel(x.shape.slice(axis + 1)),
+    });
     const [X, Y] = [ctx.x[0], ctx.y[0]];
-    const mem = ctx.mem;
-    return () => {
-      runExitHead(mem, layer, X.ptr, S.ptr, S.ptr + layer.outputBytes);
-      const out = mem.f32(S.ptr, rows * (classes + 2)), dst = mem.f32(Y.ptr, rows * classes);
-      for (let r = 0; r < rows; r++) dst.set(out.subarray(r * (classes + 2), r * (classes + 2) + classes), r * classes);
-    };
+    return () => runMove(ctx.mem, layer, X.ptr, Y.ptr);
   },
 };

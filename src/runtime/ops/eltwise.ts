@@ -1,9 +1,7 @@
-// Element-wise ops over int8 (qs8) and f32 tensors: Add (the residual add, with fused
-// clamp), Requantize / QuantizeLinear / DequantizeLinear, Mul (and Mul+Add) by
-// per-channel constants, and Concat along NHWC channels. Prepare once, run many times:
+// Element-wise ops over int8 (qs8) and f32 tensors: Requantize / QuantizeLinear /
+// DequantizeLinear, Mul (and Mul+Add) by per-channel constants, and Concat along NHWC
+// channels (binary ops with broadcasting: broadcast.ts). Prepare once, run many times:
 //
-//   const add = prepareAdd(mem, build, { dtype: 'qs8', n, a: qa, b: qb, y: qy, qmin, qmax });
-//   runAdd(mem, add, a, b, y);                        // may run in place (y = a or b)
 //   const q = prepareQuantize(mem, build, { n, output: qy });  runConvert(mem, q, x, y);
 //   const cat = prepareConcat(mem, build, { dtype: 'qs8', pixels, channels: [16, 24] });
 //   runConcat(mem, cat, [x0, x1], y);
@@ -14,14 +12,14 @@ import type { LinearMemory } from '../memory.js';
 import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
 import { writeParams } from '../params.js';
-import { F32_MINMAX, F32_QS8_CVT, QS8_ADD, QS8_CVT, QS8_F32_CVT, QS8_VMULCADDC } from '../param-blocks.js';
+import { F32_MINMAX, F32_QS8_CVT, QS8_CVT, QS8_F32_CVT, QS8_VMULCADDC } from '../param-blocks.js';
 import type { PoolDType, QuantParams } from './pool.js';
 
 export type EltDType = PoolDType;
 
-const isInt8 = (v: number): boolean => Number.isInteger(v) && v >= -128 && v <= 127;
+export const isInt8 = (v: number): boolean => Number.isInteger(v) && v >= -128 && v <= 127;
 
-function checkQuant(what: string, q: QuantParams | undefined): QuantParams {
+export function checkQuant(what: string, q: QuantParams | undefined): QuantParams {
   if (!q) throw new RangeError(`${what}: quantization (scale, zeroPoint) required`);
   if (!(q.scale > 0) || !Number.isFinite(q.scale)) throw new RangeError(`${what}: scale must be positive and finite, got ${q.scale}`);
   if (!isInt8(q.zeroPoint)) throw new RangeError(`${what}: zero point must be an int8, got ${q.zeroPoint}`);
@@ -38,61 +36,16 @@ function f32Clamp(what: string, fmin = -Infinity, fmax = Infinity): [number, num
   return [fmin, fmax];
 }
 
-function count(what: string, v: number): number {
+export function count(what: string, v: number): number {
   if (!Number.isInteger(v) || v < 0) throw new RangeError(`${what} must be a non-negative integer, got ${v}`);
   return v;
 }
 
-function pick(mem: LinearMemory, build: Build, op: string, override?: string): string {
+/** The kernel of `op` for the build (or `override`), checked to exist in the loaded build. */
+export function pick(mem: LinearMemory, build: Build, op: string, override?: string): string {
   const kernel = override ?? chooseKernel(op, build).kernel;
   kernelFn(mem.mod.exports, kernel); // throws now if this build lacks it
   return kernel;
-}
-
-// ---------------------------------------------------------------------------- Add
-
-export interface AddSpec {
-  dtype: EltDType;
-  /** Elements of each tensor (same shape; no broadcasting). */
-  n: number;
-  /** qs8: quantization of a, b and the output y. */
-  a?: QuantParams;
-  b?: QuantParams;
-  y?: QuantParams;
-  qmin?: number;
-  qmax?: number;
-  fmin?: number;
-  fmax?: number;
-  kernel?: string;
-}
-
-export interface AddLayer {
-  readonly kernel: string;
-  readonly params: number;
-  readonly n: number;
-}
-
-/** qs8: y = requant(f32(a - za) * fround(sa/sy) + f32(b - zb) * fround(sb/sy)); f32: y = clamp(a + b). */
-export function prepareAdd(mem: LinearMemory, build: Build, s: AddSpec): AddLayer {
-  const n = count('add: n', s.n);
-  let params: number;
-  if (s.dtype === 'qs8') {
-    const a = checkQuant('add a', s.a), b = checkQuant('add b', s.b), y = checkQuant('add y', s.y);
-    const [qmin, qmax] = int8Clamp('add', s.qmin, s.qmax);
-    params = writeParams(mem, QS8_ADD, {
-      a_zp: a.zeroPoint, b_zp: b.zeroPoint, y_zp: y.zeroPoint, qmin, qmax, a_mul: a.scale / y.scale, b_mul: b.scale / y.scale,
-    });
-  } else if (s.dtype === 'f32') {
-    const [fmin, fmax] = f32Clamp('add', s.fmin, s.fmax);
-    params = writeParams(mem, F32_MINMAX, { fmin, fmax });
-  } else {
-    throw new TypeError(`add: unknown dtype '${String(s.dtype)}'`);
-  }
-  return { kernel: pick(mem, build, `${s.dtype}_add`, s.kernel), params, n };
-}
-
-export function runAdd(mem: LinearMemory, layer: AddLayer, a: number, b: number, y: number): void {
-  kernelFn(mem.mod.exports, layer.kernel)(layer.n, a, b, y, layer.params);
 }
 
 // ------------------------------------------------------ Requantize / Quantize / Dequantize

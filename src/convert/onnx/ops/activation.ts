@@ -1,6 +1,7 @@
-// Relu, Clip, LeakyRelu, HardSigmoid, HardSwish, Sigmoid <-> activation (standalone, or fused
-// into the node before it: the fuse-activation pass does that after translation, and the
-// exporter writes a fused activation after its node's op).
+// Relu, Clip, LeakyRelu, HardSigmoid, HardSwish, Sigmoid, Tanh, Elu, Erf, Gelu <-> activation
+// (standalone, or fused into the node before it: the fuse-activation pass does that after
+// translation, and the exporter writes a fused activation after its node's op); PRelu <-> prelu.
+// silu and gelu export as the ops ONNX spells them with (opset 13), which the import reads back.
 import type { onnx } from 'onnx-proto';
 import { BranchyUnsupportedError } from '../../../errors.js';
 import type { Activation } from '../../../ir/types.js';
@@ -9,6 +10,7 @@ import { clampAct } from '../../../ir/passes/fuse-activation.js';
 import type { ImportContext, Value } from '../context.js';
 import type { Exporter } from '../../onnx-export/export.js';
 import type { OnnxFamily } from './family.js';
+import { channelVector } from './elementwise.js';
 
 /** A standalone activation of input 0 (or of `input`) into `out`; fuse-activation fuses it where it can. */
 export function activation(ctx: ImportContext, n: onnx.INodeProto, out: string, act: Activation, input?: Value): void {
@@ -48,6 +50,31 @@ export function writeActivation(ex: Exporter, v: string, act: Activation, where:
     case 'sigmoid':
       ex.b.node('Sigmoid', [v], [y]);
       break;
+    case 'silu': {
+      const s = ex.b.fresh(`${v}_sigmoid`);
+      ex.b.node('Sigmoid', [v], [s]);
+      ex.b.node('Mul', [v, s], [y]);
+      break;
+    }
+    case 'tanh':
+      ex.b.node('Tanh', [v], [y]);
+      break;
+    case 'elu':
+      ex.b.node('Elu', [v], [y], { alpha: { float: act.alpha! } });
+      break;
+    case 'erf':
+      ex.b.node('Erf', [v], [y]);
+      break;
+    case 'gelu': {
+      // Gelu is opset 20: 0.5 * x * (1 + Erf(x / sqrt(2))), as PyTorch exports it.
+      const [d, e, a, m] = ['div', 'erf', 'add', 'mul'].map((k) => ex.b.fresh(`${v}_gelu_${k}`));
+      ex.b.node('Div', [v, f(Math.SQRT2)], [d]);
+      ex.b.node('Erf', [d], [e]);
+      ex.b.node('Add', [e, f(1)], [a]);
+      ex.b.node('Mul', [v, a], [m]);
+      ex.b.node('Mul', [m, f(0.5)], [y]);
+      break;
+    }
     default:
       throw new BranchyUnsupportedError(`${where}: activation '${(act as Activation).kind}' has no ONNX form here`);
   }
@@ -73,9 +100,31 @@ export const activationFamily: OnnxFamily = {
     HardSigmoid: (ctx, n, a, out) => activation(ctx, n, out, { kind: 'hardsigmoid', alpha: a.float('alpha', 0.2), beta: a.float('beta', 0.5) }),
     HardSwish: (ctx, n, _a, out) => activation(ctx, n, out, { kind: 'hardswish' }),
     Sigmoid: (ctx, n, _a, out) => activation(ctx, n, out, { kind: 'sigmoid' }),
+    Tanh: (ctx, n, _a, out) => activation(ctx, n, out, { kind: 'tanh' }),
+    Elu: (ctx, n, a, out) => activation(ctx, n, out, { kind: 'elu', alpha: a.float('alpha', 1) }),
+    Erf: (ctx, n, _a, out) => activation(ctx, n, out, { kind: 'erf' }),
+    Gelu(ctx, n, a, out) {
+      if (a.string('approximate', 'none') !== 'none') ctx.unsupported(n, `approximate=${a.string('approximate', 'none')}`, 'branchy runs the exact GELU (approximate="none"); export with it');
+      activation(ctx, n, out, { kind: 'gelu' });
+    },
+    PRelu: {
+      min: 2,
+      import(ctx, n, _a, out) {
+        const x = ctx.valueIn(n, 0);
+        const c = ctx.constIn(n, 1, 'the slope');
+        const slope = channelVector(x, c) ?? ctx.unsupported(n, `slope of shape [${c.dims.join(', ')}]`, 'branchy runs PRelu with a slope per channel ([C], [C,1,1]) or one slope');
+        ctx.emit('prelu', n.name ?? '', [x.ir, ctx.addTensor(`${n.name || out}.slope`, [slope.length], slope)], out, {});
+        ctx.define(out, { ir: out, shape: x.shape.slice(), layout: x.layout });
+      },
+    },
   },
   export: {
     // The op is its activation: the exporter applies it to the input.
     activation: (ex, node, where) => ex.float(node.inputs[0], where),
+    prelu(ex, node, where, y, name) {
+      const r = ex.t(node.inputs[0]).shape.length;
+      ex.b.node('PRelu', [ex.float(node.inputs[0], where), ex.float(node.inputs[1], where, r)], [y], {}, name);
+      return y;
+    },
   },
 };

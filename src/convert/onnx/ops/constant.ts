@@ -1,4 +1,4 @@
-// Constant, Shape, Gather, ConstantOfShape, and the folding of shape arithmetic on constants
+// Constant, Shape, Gather, ConstantOfShape, Range, and the folding of shape arithmetic on constants
 // (`x.view(x.size(0), -1)` exports Shape -> Gather -> Unsqueeze -> Concat -> Reshape): these
 // ONNX values are computed here, at import, and never reach the IR. (IR-level constant
 // folding, of IR nodes whose inputs are constants, is src/ir/passes/fold-constants.ts.)
@@ -50,12 +50,23 @@ export const foldReshape: ImportFn = (ctx, n, a, out) => {
   ctx.consts.set(out, { ...c, dims });
 };
 
-/** Concat of 1-D constants. */
-export const foldConcat: ImportFn = (ctx, n, _a, out) => {
+/** Concat of constants along `axis`. */
+export const foldConcat: ImportFn = (ctx, n, a, out) => {
   const cs = (n.input ?? []).map((_, i) => ctx.constIn(n, i, `input ${i}`));
-  if (!cs.every((c) => c.dims.length <= 1)) ctx.unsupported(n, 'concatenation of constant tensors of rank > 1', 'fold the constant expression before export');
-  const vals = cs.flatMap((c) => Array.from(c.data as ArrayLike<number>));
-  ctx.consts.set(out, { dims: [vals.length], float: cs[0].float, data: cs[0].float ? Float32Array.from(vals) : vals });
+  const r = cs[0].dims.length;
+  const axis = r === 0 ? 0 : (a.int('axis', 0) + r) % r;
+  if (!cs.every((c) => c.dims.length === r && c.dims.every((d, i) => i === axis || d === cs[0].dims[i]))) ctx.unsupported(n, 'constants of different shapes', 'the model is malformed');
+  // Outer blocks (axes before `axis`) interleave each input's slab.
+  const outer = numel(cs[0].dims.slice(0, axis));
+  const vals: number[] = [];
+  for (let o = 0; o < outer; o++) {
+    for (const c of cs) {
+      const slab = numel(c.dims.slice(axis));
+      for (let j = 0; j < slab; j++) vals.push((c.data as ArrayLike<number>)[o * slab + j]);
+    }
+  }
+  const dims = r === 0 ? [vals.length] : cs[0].dims.map((d, i) => (i === axis ? cs.reduce((s, c) => s + c.dims[axis], 0) : d));
+  ctx.consts.set(out, { dims, float: cs[0].float, data: cs[0].float ? Float32Array.from(vals) : vals });
 };
 
 /** Add, Sub, Mul, Div of constants (integer division truncates). */
@@ -67,6 +78,16 @@ export const foldArith: ImportFn = (ctx, n, _a, out) => {
   const f = { Add: (p: number, q: number) => p + q, Sub: (p: number, q: number) => p - q, Mul: (p: number, q: number) => p * q, Div: (p: number, q: number) => (x.float ? p / q : Math.trunc(p / q)) }[n.opType as 'Add'];
   const vals = Array.from({ length: len }, (_, i) => f(xd[xd.length === 1 ? 0 : i], yd[yd.length === 1 ? 0 : i]));
   ctx.consts.set(out, { dims: xd.length >= yd.length ? x.dims : y.dims, float: x.float, data: x.float ? Float32Array.from(vals) : vals });
+};
+
+/** Range(start, limit, delta) of constant scalars: ceil((limit - start) / delta) values. */
+const foldRange: ImportFn = (ctx, n, _a, out) => {
+  const [start, limit, delta] = [0, 1, 2].map((i) => ctx.constIn(n, i, ['start', 'limit', 'delta'][i]));
+  const s = Number(start.data[0]), l = Number(limit.data[0]), d = Number(delta.data[0]);
+  const len = Math.max(0, Math.ceil((l - s) / d));
+  if (!Number.isFinite(len) || len > MAX_CONST_ELEMENTS) ctx.unsupported(n, `Range(${s}, ${l}, ${d})`, 'the model is malformed');
+  const vals = Array.from({ length: len }, (_, i) => s + i * d);
+  ctx.consts.set(out, { dims: [len], float: start.float, data: start.float ? Float32Array.from(vals) : vals });
 };
 
 /** Gather from a constant 1-D vector (a shape). */
@@ -109,6 +130,7 @@ export const constantFamily: OnnxFamily = {
       ctx.consts.set(out, { dims: [dims.length], float: false, data: dims });
     },
     Gather: { min: 2, import: gather, fold: gather },
+    Range: { min: 3, fold: foldRange, advice: 'branchy computes Range of constants only (shape arithmetic); export with static shapes' },
     ConstantOfShape(ctx, n, a, out) {
       const shape = Array.from(ctx.constIn(n, 0, 'the shape').data as ArrayLike<number>);
       const t = a.tensor('value');

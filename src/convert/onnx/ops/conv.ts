@@ -1,15 +1,27 @@
 // Conv <-> conv2d (group 1; `groups` g exports as group g) and dwconv2d (group = channels).
-// Weights move from OIHW to OHWI (conv2d) or HWC (dwconv2d) at import and back at export.
+// Weights move from OIHW to OHWI (conv2d) or HWC (dwconv2d) at import and back at export. Conv
+// and ConvTranspose over [N, C, W] sequences run as the 2-D ops over [N, C, 1, W].
 import type { NodeOf } from '../../../ir/types.js';
-import type { ImportContext } from '../context.js';
+import type { onnx } from 'onnx-proto';
+import { where, type ImportContext, type Value } from '../context.js';
+import { Attrs, type Const } from '../proto.js';
+import { windowed1d } from './axes.js';
 import { dwToOnnx, nchw, nhwcToNchw } from '../../onnx-export/layout.js';
 import type { ImportFn, OnnxFamily } from './family.js';
 import { onnxWindow, windowAttrs } from './window.js';
 import { markBinary } from './binary.js';
 
+/** Conv1d / ConvTranspose1d weights [*, *, K] as [*, *, 1, K]. */
+const lift = (w: Const): Const => (w.dims.length === 3 ? { ...w, dims: [w.dims[0], w.dims[1], 1, w.dims[2]] } : w);
+
+/** Conv on an [N, C, W] sequence runs as the 2-D conv over [N, C, 1, W] (axes.ts windowed1d). */
 const conv: ImportFn = (ctx, n, a, out) => {
-  const x = ctx.image(n, 0);
   const w = ctx.constIn(n, 1, 'the weight W');
+  if (ctx.valueIn(n, 0).shape.length === 3) return windowed1d(ctx, n, out, (m, x, o) => conv2d(ctx, m, new Attrs(m, where(m)), x, lift(w), o));
+  conv2d(ctx, n, a, ctx.image(n, 0), w, out);
+};
+
+function conv2d(ctx: ImportContext, n: onnx.INodeProto, a: Attrs, x: Value, w: Const, out: string): void {
   const b = ctx.optConst(n, 2, 'the bias B');
   if (w.dims.length !== 4) ctx.unsupported(n, `weights of shape [${w.dims.join(', ')}]`, 'branchy supports 2-D convolutions only');
   const [O, Ig, KH, KW] = w.dims;
@@ -28,15 +40,16 @@ const conv: ImportFn = (ctx, n, a, out) => {
     }
     const wt = ctx.addTensor(wname, [O, KH, KW, C], ohwi);
     ctx.emit('conv2d', n.name ?? '', bias ? [x.ir, wt, bias] : [x.ir, wt], out, win);
-  } else if (group === C && Ig === 1 && O % C === 0) {
+  } else if (group === C && Ig === 1 && O === C) {
     const hwc = new Float32Array(wd.length);
     for (let o = 0; o < O; o++) for (let h = 0; h < KH; h++) for (let q = 0; q < KW; q++) {
       hwc[(h * KW + q) * O + o] = wd[(o * KH + h) * KW + q];
     }
     const wt = ctx.addTensor(wname, [KH, KW, O], hwc);
-    ctx.emit('dwconv2d', n.name ?? '', bias ? [x.ir, wt, bias] : [x.ir, wt], out, { ...win, multiplier: O / C });
+    ctx.emit('dwconv2d', n.name ?? '', bias ? [x.ir, wt, bias] : [x.ir, wt], out, { ...win, multiplier: 1 });
   } else {
-    // A grouped conv: OIHW with I = C / group -> OHWI [O][KH][KW][C/group].
+    // A grouped conv (a depthwise one with a channel multiplier too, which the depthwise kernels
+    // do not run): OIHW with I = C / group -> OHWI [O][KH][KW][C/group].
     if (group < 1 || C % group !== 0 || O % group !== 0 || Ig * group !== C) {
       ctx.unsupported(n, `attribute group=${group} with W [${w.dims.join(', ')}] and ${C} input channels`, 'the model is malformed: group must divide the input and output channels');
     }
@@ -49,15 +62,21 @@ const conv: ImportFn = (ctx, n, a, out) => {
   }
   markBinary(ctx, n);
   defineImage(ctx, out);
-};
+}
 
 /**
- * ConvTranspose -> convtranspose2d. W [C, O/group, KH, KW] -> [O][KH][KW][C/group]; pads from
- * `pads`, or from `output_shape` / auto_pad SAME_* as the spec computes them.
+ * ConvTranspose -> convtranspose2d (and over [N, C, W] as the 2-D one over [N, C, 1, W]).
+ * W [C, O/group, KH, KW] -> [O][KH][KW][C/group]; pads from `pads`, or from `output_shape` /
+ * auto_pad SAME_* as the spec computes them; an output_shape past what the window reaches adds
+ * output padding (ONNX Runtime's reading).
  */
 const convTranspose: ImportFn = (ctx, n, a, out) => {
-  const x = ctx.image(n, 0);
   const w = ctx.constIn(n, 1, 'the weight W');
+  if (ctx.valueIn(n, 0).shape.length === 3) return windowed1d(ctx, n, out, (m, x, o) => convTranspose2d(ctx, m, new Attrs(m, where(m)), x, lift(w), o));
+  convTranspose2d(ctx, n, a, ctx.image(n, 0), w, out);
+};
+
+function convTranspose2d(ctx: ImportContext, n: onnx.INodeProto, a: Attrs, x: Value, w: Const, out: string): void {
   const b = ctx.optConst(n, 2, 'the bias B');
   if (w.dims.length !== 4) ctx.unsupported(n, `weights of shape [${w.dims.join(', ')}]`, 'branchy supports 2-D transposed convolutions only');
   const [Cw, Og, KH, KW] = w.dims;
@@ -75,7 +94,10 @@ const convTranspose: ImportFn = (ctx, n, a, out) => {
   if (shape || auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
     const target = shape ? shape.slice(-2) : [H * s[0], W * s[1]];
     const total = [0, 1].map((i) => s[i] * ([H, W][i] - 1) + op[i] + (k[i] - 1) * d[i] + 1 - target[i]);
-    if (total.some((t) => t < 0)) ctx.unsupported(n, `output_shape [${target.join(', ')}] larger than the transposed conv makes`, 'set output_padding instead');
+    // A wanted size past the window's reach: the extra rows and columns are output padding.
+    total.forEach((t, i) => {
+      if (t < 0) (op[i] -= t, (total[i] = 0));
+    });
     const half = total.map((t) => Math.floor(t / 2));
     pads = auto === 'SAME_UPPER' ? [half[0], half[1], total[0] - half[0], total[1] - half[1]] : [total[0] - half[0], total[1] - half[1], half[0], half[1]];
   } else if (auto !== 'NOTSET' && auto !== 'VALID') ctx.unsupported(n, `attribute auto_pad='${auto}'`, 'use NOTSET, VALID, SAME_UPPER or SAME_LOWER');
@@ -95,7 +117,7 @@ const convTranspose: ImportFn = (ctx, n, a, out) => {
     outputPadding: [op[0], op[1]], ...(group > 1 ? { groups: group } : {}),
   });
   defineImage(ctx, out);
-};
+}
 
 /** ONNX value `out` is the NCHW image the IR tensor of the same name holds in NHWC. */
 export function defineImage(ctx: ImportContext, out: string): void {

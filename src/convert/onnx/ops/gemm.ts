@@ -4,6 +4,7 @@ import type { onnx } from 'onnx-proto';
 import type { ImportContext, Value } from '../context.js';
 import { hwcColumnsToChw } from '../../onnx-export/layout.js';
 import type { ImportFn, OnnxFamily } from './family.js';
+import { inOnnxOrder } from './axes.js';
 import { markBinary } from './binary.js';
 
 /** Gemm weights [N][K] from ONNX B, permuted when the input is flattened in HWC order. */
@@ -31,8 +32,15 @@ function fc(ctx: ImportContext, n: onnx.INodeProto, x: Value, wnk: Float32Array,
 }
 
 const gemm: ImportFn = (ctx, n, a, out) => {
-  const x = ctx.valueIn(n, 0);
-  if (a.int('transA', 0) !== 0) ctx.unsupported(n, 'attribute transA=1', 'export the layer as x @ W^T (nn.Linear) so that A is not transposed');
+  let x = ctx.valueIn(n, 0);
+  if (a.int('transA', 0) !== 0) {
+    // A is [K, M]: transposed first (the batch moves: the runtime takes it where M and K are 1).
+    if (x.shape.length !== 2) ctx.unsupported(n, `input of shape [${x.shape.join(', ')}] with transA=1`, 'the model is malformed');
+    x = inOnnxOrder(ctx, n, x);
+    const t = ctx.fresh(`${out}_a`);
+    ctx.emit('transpose', `${n.name || out}_transA`, [x.ir], t, { perm: [1, 0] });
+    x = { ir: t, shape: [x.shape[1], x.shape[0]], layout: 'plain', sole: true };
+  }
   const alpha = a.float('alpha', 1), beta = a.float('beta', 1);
   const b = ctx.constIn(n, 1, 'the weight B');
   const transB = a.int('transB', 0);
@@ -44,10 +52,20 @@ const gemm: ImportFn = (ctx, n, a, out) => {
   for (let o = 0; o < N; o++) for (let k = 0; k < K; k++) w[o * K + k] = alpha * (transB ? bd[o * K + k] : bd[k * N + o]);
   let bias: Float32Array | undefined;
   const cc = ctx.optConst(n, 2, 'the bias C');
+  const M = x.shape[0];
   if (cc) {
     const cd = cc.data as Float32Array;
-    const okShape = cd.length === 1 || (cd.length === N && cc.dims[cc.dims.length - 1] === N && cc.dims.slice(0, -1).every((d) => d === 1));
-    if (!okShape) ctx.unsupported(n, `bias C of shape [${cc.dims.join(', ')}]`, `branchy supports a bias of shape [${N}], [1, ${N}] or a scalar`);
+    const vector = cd.length === 1 || (cd.length === N && cc.dims[cc.dims.length - 1] === N && cc.dims.slice(0, -1).every((d) => d === 1));
+    // A matrix bias [M, N] (or [M, 1]): the product, then an add of the bias broadcast to [M, N].
+    const matrix = !vector && cc.dims.length === 2 && cc.dims[0] === M && (cc.dims[1] === N || cc.dims[1] === 1);
+    if (!vector && !matrix) ctx.unsupported(n, `bias C of shape [${cc.dims.join(', ')}]`, `branchy supports a bias of shape [${N}], [1, ${N}], [${M}, ${N}] or a scalar`);
+    if (matrix) {
+      const prod = ctx.fresh(`${out}_product`);
+      fc(ctx, n, x, w, N, undefined, prod);
+      const c = ctx.addTensor(ctx.inputName(n, 2), [M, N], Float32Array.from({ length: M * N }, (_, i) => beta * cd[cc.dims[1] === 1 ? Math.floor(i / N) : i]));
+      ctx.emit('add', `${n.name || out}_bias`, [ctx.values.get(prod)!.ir, c], out, {});
+      return ctx.define(out, { ir: out, shape: [M, N], layout: 'plain' });
+    }
     bias = Float32Array.from({ length: N }, (_, i) => beta * cd[cd.length === 1 ? 0 : i]);
   }
   fc(ctx, n, x, w, N, bias, out);

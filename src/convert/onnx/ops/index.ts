@@ -14,10 +14,13 @@ import { softmaxFamily } from './softmax.js';
 import { constantFamily } from './constant.js';
 import { quantFamily } from './quant.js';
 import { binaryFamily } from './binary.js';
+import { moveFamily } from './move.js';
+import { reduceFamily } from './reduce.js';
+import { resizeFamily } from './resize.js';
 
 const FAMILIES: readonly OnnxFamily[] = [
   convFamily, normalizationFamily, activationFamily, poolFamily, elementwiseFamily, shapeFamily, gemmFamily, softmaxFamily,
-  constantFamily, quantFamily, binaryFamily,
+  constantFamily, quantFamily, binaryFamily, moveFamily, reduceFamily, resizeFamily,
 ];
 
 function merge<T>(parts: (Record<string, T> | undefined)[]): Readonly<Record<string, T>> {

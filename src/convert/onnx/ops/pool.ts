@@ -1,12 +1,21 @@
 // MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool <-> maxpool, avgpool, globalavgpool.
 import { BranchyUnsupportedError } from '../../../errors.js';
 import type { NodeOf } from '../../../ir/types.js';
+import type { onnx } from 'onnx-proto';
+import { where, type ImportContext, type Value } from '../context.js';
+import { Attrs } from '../proto.js';
+import { windowed1d } from './axes.js';
 import type { ImportFn, OnnxFamily } from './family.js';
 import { onnxWindow, windowAttrs } from './window.js';
 import { defineImage } from './conv.js';
 
-const pool: ImportFn = (ctx, n, a, out) => {
-  const x = ctx.image(n, 0);
+/** A pool over an [N, C, W] sequence runs as the 2-D pool over [N, C, 1, W] (axes.ts windowed1d). */
+const onSequences = (f: (ctx: ImportContext, n: onnx.INodeProto, a: Attrs, x: Value, out: string) => void): ImportFn => (ctx, n, a, out) => {
+  if (ctx.valueIn(n, 0).shape.length === 3) return windowed1d(ctx, n, out, (m, x, o) => f(ctx, m, new Attrs(m, where(m)), x, o));
+  f(ctx, n, a, ctx.image(n, 0), out);
+};
+
+const pool = onSequences((ctx, n, a, x, out) => {
   const [, , H, W] = x.shape;
   if (n.opType === 'MaxPool' && n.output?.[1] && ctx.isRead(n.output[1])) ctx.unsupported(n, 'its Indices output is used', 'use only the pooled values');
   const win = onnxWindow(ctx, n, a, [H, W], undefined);
@@ -17,22 +26,21 @@ const pool: ImportFn = (ctx, n, a, out) => {
   if (n.opType === 'MaxPool') ctx.emit('maxpool', n.name ?? '', [x.ir], out, { ...win, ceilMode });
   else ctx.emit('avgpool', n.name ?? '', [x.ir], out, { ...win, ceilMode, countIncludePad: a.int('count_include_pad', 0) === 1 });
   defineImage(ctx, out);
-};
+});
 
 export const poolFamily: OnnxFamily = {
   import: {
     MaxPool: pool,
     AveragePool: pool,
-    GlobalAveragePool(ctx, n, _a, out) {
-      ctx.emit('globalavgpool', n.name ?? '', [ctx.image(n, 0).ir], out, {});
+    GlobalAveragePool: onSequences((ctx, n, _a, x, out) => {
+      ctx.emit('globalavgpool', n.name ?? '', [x.ir], out, {});
       defineImage(ctx, out);
-    },
-    GlobalMaxPool(ctx, n, _a, out) {
-      const x = ctx.image(n, 0);
+    }),
+    GlobalMaxPool: onSequences((ctx, n, _a, x, out) => {
       const [, , H, W] = x.shape;
       ctx.emit('maxpool', n.name ?? '', [x.ir], out, { kernel: [H, W], strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0], ceilMode: false });
       defineImage(ctx, out);
-    },
+    }),
   },
   export: {
     maxpool(ex, node, where, y, name) {

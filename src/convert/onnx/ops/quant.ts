@@ -1,7 +1,7 @@
 // QuantizeLinear, DequantizeLinear <-> quantize, dequantize, requantize (the QDQ form; qdq.ts
 // lowers QLinearConv & co. to it before translation and folds it into int8 ops after), and
-// the Cast and Pad that quantized exports bring (a cast of a tensor to its own type, a Pad of
-// zeros): aliases.
+// the Cast that quantized exports bring (a cast of a tensor to its own type): an alias. (Pad,
+// zeros included, is ./move.ts.)
 import { ONNX } from '../onnx-proto.js';
 import { activationQuant, foldQdqConst, LOWERED, sameQuant } from '../qdq.js';
 import { where } from '../context.js';
@@ -56,15 +56,6 @@ const cast: ImportFn = (ctx, n, a, out) => {
   ctx.same(out, x);
 };
 
-const PAD_ADVICE = 'fold the padding into the next Conv (padding=... in PyTorch) before export';
-
-/** torch exports avg_pool2d(ceil_mode=True) with a Pad of zeros: an alias. Other pads are refused. */
-const pad: ImportFn = (ctx, n, a, out) => {
-  const pads = ctx.isConst(n, 0) ? undefined : ctx.opset >= 11 ? ctx.optConst(n, 1, 'pads')?.data : a.ints('pads', undefined);
-  if (!pads || !Array.from(pads as ArrayLike<number>).every((p) => p === 0)) ctx.unsupported(n, `operator ${n.opType} is not supported`, PAD_ADVICE);
-  ctx.same(out, ctx.valueIn(n, 0));
-};
-
 /** quantize and requantize: QuantizeLinear of the (dequantized) input. */
 const quantizeOut: ExportFn = (ex, node, where, y) => {
   ex.quantizeInto(ex.float(node.inputs[0], where), y, where, ex.b.fresh(node.name));
@@ -79,7 +70,6 @@ export const quantFamily: OnnxFamily = {
     DequantizeLinear: { min: 2, import: qdq },
     ...Object.fromEntries(Object.entries(LOWERED).map(([op, min]): [string, OnnxOp] => [op, { min }])),
     Cast: { import: cast, fold: foldCast },
-    Pad: { import: pad, advice: PAD_ADVICE },
     DynamicQuantizeLinear: { advice: `quantize statically (QDQ) or ${FLOAT_THEN_INT8}` },
     QLinearMul: { advice: FLOAT_THEN_INT8 },
   },

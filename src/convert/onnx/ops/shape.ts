@@ -6,11 +6,13 @@
 import type { onnx } from 'onnx-proto';
 import type { NodeOf } from '../../../ir/types.js';
 import { Attrs } from '../proto.js';
-import { axesOf, foldConcat, foldReshape } from './constant.js';
-import { nhwc, numel, type ImportContext, type Value } from '../context.js';
+import { axesOf, constantFamily, foldConcat, foldReshape } from './constant.js';
+import { nhwc, numel, where as whereOf, type ImportContext, type Value } from '../context.js';
+import { IR_TO_NCHW, NCHW_TO_IR, asImage, inOnnxOrder, irAxis, irShapeOf, nchwToNhwc, onnxAxis } from './axes.js';
+import { foldTranspose } from './move.js';
 import { QONNX_DOMAINS, QONNX_OPS } from '../binary.js';
 import { nchw } from '../../onnx-export/layout.js';
-import type { ImportFn, OnnxFamily } from './family.js';
+import type { ImportFn, OnnxFamily, OnnxOp } from './family.js';
 
 /** Whether an ONNX value is read only by Gemm (transA=0) or MatMul as the left operand. */
 function onlyFeedsGemm(ctx: ImportContext, name: string): boolean {
@@ -28,9 +30,8 @@ function willBeConst(ctx: ImportContext, name: string): boolean {
   return !!p && !!p.domain && QONNX_DOMAINS.has(p.domain) && QONNX_OPS.has(p.opType ?? '') && willBeConst(ctx, ctx.resolve(p.input?.[0] ?? ''));
 }
 
-/** x reshaped to an ONNX shape: an alias, an IR reshape, or a flatten (see Value.layout). */
-export function reshapeTo(ctx: ImportContext, n: onnx.INodeProto, target: number[], out: string): void {
-  const x = ctx.valueIn(n, 0);
+/** x (default: the node's first input) reshaped to an ONNX shape: an alias, an IR reshape or transpose, or a flatten (see Value.layout). */
+export function reshapeTo(ctx: ImportContext, n: onnx.INodeProto, target: number[], out: string, x: Value = ctx.valueIn(n, 0)): void {
   if (numel(target) !== numel(x.shape)) ctx.unsupported(n, `cannot reshape [${x.shape.join(', ')}] to [${target.join(', ')}]`, 'the model is malformed');
   if (target.join() === x.shape.join()) return ctx.same(out, x);
   const trivial = x.layout === 'plain' || (x.layout === 'nchw' && (x.shape[1] === 1 || x.shape[2] * x.shape[3] === 1));
@@ -51,21 +52,70 @@ export function reshapeTo(ctx: ImportContext, n: onnx.INodeProto, target: number
     ctx.emit('flatten', n.name ?? '', [x.ir], out, { order: 'nchw' });
     return ctx.define(out, { ir: out, shape: target, layout: 'plain' });
   }
-  ctx.unsupported(n, `reshaping [${x.shape.join(', ')}] to [${target.join(', ')}] mixes channels and space`,
-    'branchy absorbs only flattening reshapes of NCHW tensors (e.g. x.flatten(1)); channel shuffles are not supported');
+  if (x.layout === 'nchw' && channelShuffle(ctx, n, x, target, out)) return;
+  // Channels and space mixed: the values in ONNX's order, reshaped; an image target back to NHWC.
+  if (x.layout === 'hwc-flat') ctx.unsupported(n, `reshaping a flattened image [${x.shape.join(', ')}] read in H,W,C order`, 'reshape before the Flatten');
+  if (target.length !== 4) {
+    ctx.emit('transpose', n.name ?? '', [x.ir], out, { perm: NCHW_TO_IR.slice(), shape: target.slice() });
+    return ctx.define(out, { ir: out, shape: target, layout: 'plain' });
+  }
+  const plain = inOnnxOrder(ctx, n, x);
+  ctx.emit('transpose', n.name ?? '', [plain.ir], out, { view: target.slice(), perm: IR_TO_NCHW.slice() });
+  ctx.define(out, { ir: out, shape: target, layout: 'nchw' });
 }
 
-const reshape: ImportFn = (ctx, n, a, out) => {
-  const x = ctx.valueIn(n, 0);
+/** The target of a Reshape node (0 copies the input's size, -1 the rest). */
+function reshapeTarget(ctx: ImportContext, n: onnx.INodeProto, a: Attrs, x: readonly number[]): number[] {
   const s = ctx.constIn(n, 1, 'the target shape').data as number[];
   const allowzero = a.int('allowzero', 0);
-  const t = Array.from(s, (d, i) => (d === 0 && !allowzero ? x.shape[i] : d));
+  const t = Array.from(s, (d, i) => (d === 0 && !allowzero ? x[i] : d));
   const neg = t.indexOf(-1);
   if (neg >= 0) {
     const known = t.reduce((p, d, i) => (i === neg ? p : p * d), 1);
-    t[neg] = known === 0 ? 0 : numel(x.shape) / known;
+    t[neg] = known === 0 ? 0 : numel(x) / known;
   }
-  reshapeTo(ctx, n, t, out);
+  return t;
+}
+
+/** Whether a value is a constant, translating the Constant node that makes it now if it comes later in the graph. */
+function constantNow(ctx: ImportContext, name: string): boolean {
+  if (ctx.consts.has(name)) return true;
+  const p = ctx.onnxNodes.find((m) => m.opType === 'Constant' && m.output?.[0] === name && !m.domain);
+  if (!p) return false;
+  (constantFamily.import.Constant as OnnxOp).import!(ctx, p, new Attrs(p, whereOf(p)), name);
+  ctx.consumed.add(p);
+  return true;
+}
+
+/**
+ * ShuffleNet's channel shuffle, Reshape [N, g, C/g, H, W] -> Transpose (0, 2, 1, 3, 4) ->
+ * Reshape [N, C, H, W] of an NCHW image, the first two read only by the next: one IR transpose
+ * of the NHWC bytes (view [N, H, W, g, C/g], perm [0, 1, 2, 4, 3]) writes the last Reshape's
+ * output, and the Transpose and the Reshape are done (ctx.consumed).
+ */
+function channelShuffle(ctx: ImportContext, n: onnx.INodeProto, x: Value, target: number[], out: string): boolean {
+  const [N, C, H, W] = x.shape;
+  if (target.length !== 5 || target[0] !== N || target[1] * target[2] !== C || target[3] !== H || target[4] !== W) return false;
+  const only = (v: string): onnx.INodeProto | undefined => {
+    const rd = ctx.readers.get(v) ?? [];
+    return rd.length === 1 && !ctx.graphOutputs.some((o) => ctx.resolve(o) === v) ? rd[0] : undefined;
+  };
+  const t = only(out);
+  if (!t || t.opType !== 'Transpose' || new Attrs(t, '').ints('perm', undefined)?.join() !== '0,2,1,3,4') return false;
+  const r = only(ctx.resolve(t.output?.[0] ?? ''));
+  if (!r || r.opType !== 'Reshape' || !constantNow(ctx, ctx.inputName(r, 1))) return false;
+  const shuffled = [N, target[2], target[1], H, W];
+  if (reshapeTarget(ctx, r, new Attrs(r, ''), shuffled).join() !== x.shape.join()) return false;
+  const y = r.output![0];
+  const g = target[1];
+  ctx.emit('transpose', n.name ?? '', [x.ir], y, { view: [N, H, W, g, C / g], perm: [0, 1, 2, 4, 3], shape: [N, H, W, C] });
+  ctx.define(y, { ir: y, shape: x.shape.slice(), layout: 'nchw' });
+  ctx.consumed.add(t).add(r);
+  return true;
+}
+
+const reshape: ImportFn = (ctx, n, a, out) => {
+  reshapeTo(ctx, n, reshapeTarget(ctx, n, a, ctx.valueIn(n, 0).shape), out);
 };
 
 const squeeze: ImportFn = (ctx, n, a, out) => {
@@ -99,59 +149,63 @@ const transpose: ImportFn = (ctx, n, a, out) => {
   // Moving only size-1 axes keeps the bytes in place.
   const moved = perm.filter((p) => x.shape[p] !== 1);
   if (x.layout === 'plain' && moved.every((p, i) => i === 0 || p > moved[i - 1])) return reshapeTo(ctx, n, shape, out);
-  ctx.unsupported(n, `attribute perm=[${perm.join(', ')}] on [${x.shape.join(', ')}]`,
-    x.layout === 'nchw' && perm.join() === '0,3,1,2'
-      ? 'the model input looks NHWC (ops read it before its Transpose): import with inputLayout: \'NHWC\' (branchy CLI: --layout NHWC)'
-      : 'branchy absorbs NCHW<->NHWC transposes only; remove other transposes before export');
+  if (x.layout === 'hwc-flat') ctx.unsupported(n, `transposing a flattened image [${x.shape.join(', ')}] read in H,W,C order`, 'transpose before the Flatten');
+  // Any other permutation: one IR transpose; a rank-4 result is an image (NHWC).
+  const image = r === 4;
+  const irPerm = (image ? IR_TO_NCHW : perm.map((_, j) => j)).map((j) => irAxis(x, perm[j]));
+  ctx.emit('transpose', n.name ?? '', [x.ir], out, { perm: irPerm });
+  ctx.define(out, { ir: out, shape, layout: image ? 'nchw' : 'plain' });
 };
 
 const concat: ImportFn = (ctx, n, a, out) => {
-  const xs = (n.input ?? []).map((_, i) => ctx.valueIn(n, i));
+  // Constant inputs (not all: that is folded) are f32 IR constants in the computed inputs' layout.
+  const computed = (n.input ?? []).map((_, i) => i).filter((i) => !ctx.isConst(n, i)).map((i) => ctx.valueIn(n, i));
+  const image = computed[0].shape.length === 4 && computed.some((v) => v.layout === 'nchw');
+  let xs = (n.input ?? []).map((_, i): Value => {
+    if (!ctx.isConst(n, i)) return ctx.valueIn(n, i);
+    const c = ctx.constIn(n, i, `input ${i}`);
+    const data = Float32Array.from(c.data as ArrayLike<number>);
+    const ir = ctx.addTensor(ctx.inputName(n, i), image ? nhwc(c.dims) : c.dims.slice(), image ? nchwToNhwc(data, c.dims) : data);
+    return { ir, shape: c.dims.slice(), layout: image ? 'nchw' : 'plain', sole: false };
+  });
   const r = xs[0].shape.length;
-  let axis = a.int('axis', ctx.opset < 4 ? 1 : NaN);
-  if (Number.isNaN(axis)) ctx.unsupported(n, 'attribute axis is missing', 'the model is malformed');
-  if (axis < 0) axis += r;
-  const layout = xs[0].layout;
-  const ok = xs.every((x) => x.layout === layout && x.shape.length === r) && layout !== 'hwc-flat' &&
-    (layout === 'nchw' ? axis === 1 : axis === r - 1);
-  if (!ok) ctx.unsupported(n, `concatenation along axis ${axis} of [${xs.map((x) => x.shape.join('x')).join('], [')}]`, 'branchy concatenates along the channel axis only');
+  const given = a.int('axis', ctx.opset < 4 ? 1 : NaN);
+  if (Number.isNaN(given)) ctx.unsupported(n, 'attribute axis is missing', 'the model is malformed');
+  const axis = onnxAxis(ctx, n, given, r);
+  if (!xs.every((x) => x.shape.length === r && x.shape.every((d, i) => i === axis || d === xs[0].shape[i]))) {
+    ctx.unsupported(n, `concatenation along axis ${axis} of [${xs.map((x) => x.shape.join('x')).join('], [')}]`, 'the model is malformed');
+  }
+  // One layout for all: images stay images when every input is rank 4, else ONNX's order.
+  xs = xs.map((x) => (image ? asImage(ctx, n, x) : inOnnxOrder(ctx, n, x)));
   const shape = xs[0].shape.slice();
   shape[axis] = xs.reduce((s, x) => s + x.shape[axis], 0);
-  ctx.emit('concat', n.name ?? '', xs.map((x) => x.ir), out, {});
-  ctx.define(out, { ir: out, shape, layout });
+  const ia = irAxis(xs[0], axis), ir = irShapeOf(xs[0].shape, xs[0].layout);
+  ctx.emit('concat', n.name ?? '', xs.map((x) => x.ir), out, ia === ir.length - 1 ? {} : { axis: ia });
+  ctx.define(out, { ir: out, shape, layout: xs[0].layout });
 };
 
 const flatten: ImportFn = (ctx, n, a, out) => {
   const x = ctx.valueIn(n, 0);
-  const r = x.shape.length;
-  let axis = a.int('axis', 1);
-  if (axis < 0) axis += r;
-  if (axis !== 1) {
-    if (x.layout === 'plain' && axis === r) return reshapeTo(ctx, n, [numel(x.shape), 1], out);
-    ctx.unsupported(n, `attribute axis=${axis}`, 'branchy flattens with axis=1 (keep the batch axis): use torch.flatten(x, 1)');
-  }
-  reshapeTo(ctx, n, [x.shape[0], numel(x.shape.slice(1))], out);
+  const axis = onnxAxis(ctx, n, a.int('axis', 1), x.shape.length + 1);
+  reshapeTo(ctx, n, [numel(x.shape.slice(0, axis)), numel(x.shape.slice(axis))], out);
 };
 
-const UPSAMPLING = 'branchy runs classifiers; remove the upsampling from the model';
 
 export const shapeFamily: OnnxFamily = {
   import: {
     Concat: { import: concat, fold: foldConcat },
     Flatten: { import: flatten, fold: foldReshape },
     Reshape: { min: 2, import: reshape, fold: foldReshape },
-    Transpose: transpose,
+    Transpose: { import: transpose, fold: foldTranspose },
     Squeeze: { import: squeeze, fold: foldReshape },
     Unsqueeze: { import: squeeze, fold: foldReshape },
     Identity: { alias: true },
     Dropout: { alias: true },
-    Resize: { advice: UPSAMPLING },
-    Upsample: { advice: UPSAMPLING },
   },
   export: {
     concat(ex, node, where, y, name) {
-      const r = ex.t(node.inputs[0]).shape.length;
-      ex.b.node('Concat', node.inputs.map((i) => ex.float(i, where)), [y], { axis: r === 4 ? 1 : r - 1 }, name);
+      const r = ex.t(node.inputs[0]).shape.length, axis = (node as NodeOf<'concat'>).attrs.axis ?? r - 1;
+      ex.b.node('Concat', node.inputs.map((i) => ex.float(i, where)), [y], { axis: r === 4 ? IR_TO_NCHW[axis] : axis }, name);
       return y;
     },
     /**
