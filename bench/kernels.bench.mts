@@ -5,6 +5,11 @@
 // scalar twin), GB/s of bytes read and written.
 //   npm run bench:kernels               (prints Markdown tables; paste them into bench/RESULTS.md)
 //   npm run bench:kernels -- --eltwise  (the element-wise table only)
+//   npm run bench:kernels -- --builds simd --only 'dw|1×1' --stat min --time 2000
+// --only: the conv layers (and move cases) whose name matches, no element-wise table.
+// --stat min reports the fastest call (on a shared, loaded machine the least disturbed one:
+// compare builds of the code by alternating runs and taking the best of each).
+import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
 import { loadKernels } from '../src/runtime/wasm.js';
 import { LinearMemory } from '../src/runtime/memory.js';
@@ -39,6 +44,25 @@ const SHAPES: Shape[] = [
   { name: 'LeNet conv1 5×5 28×28×1→20, im2col GEMM', kind: 'qs8_conv', h: 28, w: 28, c: 1, cOut: 20, k: 5, stride: 1, pad: 0, kernel: IM2COL },
   { name: 'dw 3×3 32×32×64', kind: 'qs8_dw', h: 32, w: 32, c: 64, cOut: 64, k: 3, stride: 1, pad: 1 },
   { name: 'dw 3×3 8×8×512', kind: 'qs8_dw', h: 8, w: 8, c: 512, cOut: 512, k: 3, stride: 1, pad: 1 },
+  // MobileNetV2-224's depthwise layers (one of each kind) and its first conv.
+  { name: 'dw 3×3 112×112×32', kind: 'qs8_dw', h: 112, w: 112, c: 32, cOut: 32, k: 3, stride: 1, pad: 1 },
+  { name: 'dw 3×3/2 112×112×96', kind: 'qs8_dw', h: 112, w: 112, c: 96, cOut: 96, k: 3, stride: 2, pad: 1 },
+  { name: 'dw 3×3 56×56×144', kind: 'qs8_dw', h: 56, w: 56, c: 144, cOut: 144, k: 3, stride: 1, pad: 1 },
+  { name: 'dw 3×3/2 56×56×144', kind: 'qs8_dw', h: 56, w: 56, c: 144, cOut: 144, k: 3, stride: 2, pad: 1 },
+  { name: 'dw 3×3 14×14×576', kind: 'qs8_dw', h: 14, w: 14, c: 576, cOut: 576, k: 3, stride: 1, pad: 1 },
+  { name: 'dw 3×3 7×7×960', kind: 'qs8_dw', h: 7, w: 7, c: 960, cOut: 960, k: 3, stride: 1, pad: 1 },
+  // MLPerf Tiny: VWW's first depthwise (8 channels) and DS-CNN's (25×5×64).
+  { name: 'dw 3×3 48×48×8 (VWW)', kind: 'qs8_dw', h: 48, w: 48, c: 8, cOut: 8, k: 3, stride: 1, pad: 1 },
+  { name: 'dw 3×3 25×5×64 (DS-CNN)', kind: 'qs8_dw', h: 25, w: 5, c: 64, cOut: 64, k: 3, stride: 1, pad: 1 },
+  { name: 'conv 3×3/2 96×96×3→8 (VWW first)', kind: 'qs8_conv', h: 96, w: 96, c: 3, cOut: 8, k: 3, stride: 2, pad: 1 },
+  { name: 'conv 3×3/2 96×96×3→16', kind: 'qs8_conv', h: 96, w: 96, c: 3, cOut: 16, k: 3, stride: 2, pad: 1 },
+  { name: 'conv 3×3/2 224×224×3→32 (MobileNetV2 first)', kind: 'qs8_conv', h: 224, w: 224, c: 3, cOut: 32, k: 3, stride: 2, pad: 1 },
+  // MobileNetV2-224's first expand (K = 16 on 112×112: the direct kernel's pair image is 800 KB) and VWW's 8→16.
+  { name: '1×1 112×112×16→96', kind: 'qs8_conv', h: 112, w: 112, c: 16, cOut: 96, k: 1, stride: 1, pad: 0 },
+  { name: '1×1 112×112×16→96, im2col GEMM', kind: 'qs8_conv', h: 112, w: 112, c: 16, cOut: 96, k: 1, stride: 1, pad: 0, kernel: IM2COL },
+  { name: '1×1 25×5×64→64 (DS-CNN)', kind: 'qs8_conv', h: 25, w: 5, c: 64, cOut: 64, k: 1, stride: 1, pad: 0 },
+  { name: '1×1 48×48×8→16', kind: 'qs8_conv', h: 48, w: 48, c: 8, cOut: 16, k: 1, stride: 1, pad: 0 },
+  { name: '1×1 48×48×8→16, im2col GEMM', kind: 'qs8_conv', h: 48, w: 48, c: 8, cOut: 16, k: 1, stride: 1, pad: 0, kernel: IM2COL },
   { name: '1×1 16×16×128→256', kind: 'qs8_conv', h: 16, w: 16, c: 128, cOut: 256, k: 1, stride: 1, pad: 0 },
   { name: '1×1 4×4×512→1024', kind: 'qs8_conv', h: 4, w: 4, c: 512, cOut: 1024, k: 1, stride: 1, pad: 0 },
   { name: '1×1 16×16×128→256 (relaxed dot)', kind: 'qs8_conv', h: 16, w: 16, c: 128, cOut: 256, k: 1, stride: 1, pad: 0, kernel: RELAXED_DOT },
@@ -79,8 +103,17 @@ function layer(mem: LinearMemory, build: Build, s: Shape): (() => void) | null {
   return () => runQs8Conv(mem, L, x, y);
 }
 
-const builds = BUILDS.filter((b) => supportedBuilds().includes(b));
-const eltOnly = process.argv.includes('--eltwise');
+const { values: opt } = parseArgs({
+  options: {
+    builds: { type: 'string' }, only: { type: 'string' }, stat: { type: 'string', default: 'p50' }, time: { type: 'string', default: '400' },
+    eltwise: { type: 'boolean', default: false },
+  },
+});
+const stat = opt.stat as 'p50' | 'min';
+if (stat !== 'p50' && stat !== 'min') throw new Error('--stat is p50 or min');
+const only = opt.only ? new RegExp(opt.only) : null;
+const builds = BUILDS.filter((b) => supportedBuilds().includes(b) && (!opt.builds || opt.builds.split(',').includes(b)));
+const eltOnly = opt.eltwise;
 const elt = new Map<string, Partial<Record<Build, number>>>();
 const gmacs = new Map<string, Partial<Record<Build, number>>>();
 /** Data movement: GB/s per case and kernel export, in the highest build that has the kernel. */
@@ -90,31 +123,33 @@ for (const build of builds) {
   const mod = await loadKernels({ build });
   // One allocator per instance: every layer's buffers live side by side.
   const mem = new LinearMemory(mod);
-  for (const [key, ns] of await benchEltwise(mem, build)) elt.set(key, { ...elt.get(key), [build]: ns });
+  if (!only) for (const [key, ns] of await benchEltwise(mem, build)) elt.set(key, { ...elt.get(key), [build]: ns });
   if (eltOnly) continue;
   peak[build] = peaks(mem);
-  const bench = new Bench({ time: 400, warmupTime: 100, iterations: 30 });
+  const bench = new Bench({ time: Number(opt.time), warmupTime: 100, iterations: 30 });
   for (const s of SHAPES) {
+    if (only && !only.test(s.name)) continue;
     const fn = layer(mem, build, s);
     if (fn) bench.add(s.name, fn);
   }
   // Each move case with every kernel of its op this build adds (the scalar twins run in the scalar build).
   for (const c of MOVE_CASES) {
+    if (only && !only.test(c.name)) continue;
     for (const k of kernelsOf(c.op, build).filter((k) => buildOf(k) === build || build === 'scalar')) bench.add(`move|${c.name}|${k}`, c.prepare(mem, build, k));
   }
   await bench.run();
   for (const t of bench.tasks) {
     if (t.name.startsWith('move|')) {
       const [, name, k] = t.name.split('|');
-      const p50 = (t.result as unknown as { latency?: { p50: number } }).latency?.p50;
-      if (p50 !== undefined) gbs.set(name, (gbs.get(name) ?? new Map()).set(k, moveBytes(MOVE_CASES.find((c) => c.name === name)!) / (p50 * 1e6)));
+      const lat = (t.result as unknown as { latency?: { p50: number; min: number } }).latency;
+      if (lat !== undefined) gbs.set(name, (gbs.get(name) ?? new Map()).set(k, moveBytes(MOVE_CASES.find((c) => c.name === name)!) / (lat[stat] * 1e6)));
       continue;
     }
-    const r = t.result as unknown as { latency?: { p50: number } };
+    const r = t.result as unknown as { latency?: { p50: number; min: number } };
     if (!r.latency) continue;
     const s = SHAPES.find((x) => x.name === t.name)!;
     const row = gmacs.get(s.name) ?? {};
-    row[build] = macs(s) / (r.latency.p50 * 1e6);
+    row[build] = macs(s) / (r.latency[stat] * 1e6);
     gmacs.set(s.name, row);
   }
 }
@@ -122,18 +157,22 @@ for (const build of builds) {
 const fmt = (v?: number) => (v === undefined ? '—' : v.toFixed(2));
 const dotPeak = peak.simd?.dot_i16x8;
 console.log(`\n${machine()}\n`);
-console.log(`| element-wise (ns per output element) | kernel | ${builds.join(' | ')} |`);
-console.log(`|---|---|${builds.map(() => '---:').join('|')}|`);
-for (const c of ELT_CASES) {
-  for (const [key, row] of elt) {
-    if (key.startsWith(`${c.name}|`)) console.log(`| ${c.name} | ${key.slice(c.name.length + 1)} | ${builds.map((b) => (row[b] === undefined ? '—' : row[b]!.toFixed(3))).join(' | ')} |`);
+if (!only) {
+  console.log(`| element-wise (ns per output element) | kernel | ${builds.join(' | ')} |`);
+  console.log(`|---|---|${builds.map(() => '---:').join('|')}|`);
+  for (const c of ELT_CASES) {
+    for (const [key, row] of elt) {
+      if (key.startsWith(`${c.name}|`)) console.log(`| ${c.name} | ${key.slice(c.name.length + 1)} | ${builds.map((b) => (row[b] === undefined ? '—' : row[b]!.toFixed(3))).join(' | ')} |`);
+    }
   }
 }
 if (eltOnly) process.exit(0);
 console.log(`\nmeasured peak: i32x4.dot_i16x8_s loop ${fmt(dotPeak)} GMAC/s (simd), ${fmt(peak.relaxed?.dot_i16x8)} (relaxed build); relaxed i8×i7 dot loop ${fmt(peak.relaxed?.relaxed_dot_i8x16)} GMAC/s\n`);
+console.log(`GMAC/s at the ${stat === 'min' ? 'fastest call' : 'median'}\n`);
 console.log(`| layer | MACs | ${builds.join(' GMAC/s | ')} GMAC/s | simd % of dot peak |`);
 console.log(`|---|---:|${builds.map(() => '---:').join('|')}|---:|`);
 for (const s of SHAPES) {
+  if (only && !only.test(s.name)) continue;
   const row = gmacs.get(s.name) ?? {};
   const pct = row.simd !== undefined && dotPeak ? `${((100 * row.simd) / dotPeak).toFixed(0)}%` : '—';
   console.log(`| ${s.name} | ${macs(s)} | ${builds.map((b) => fmt(row[b])).join(' | ')} | ${s.kind === 'f32_conv' ? 'n/a (f32)' : pct} |`);
@@ -142,6 +181,7 @@ for (const s of SHAPES) {
 console.log('\n| data movement | bytes | kernel: GB/s |');
 console.log('|---|---:|---|');
 for (const c of MOVE_CASES) {
+  if (only && !only.test(c.name)) continue;
   const row = [...(gbs.get(c.name) ?? new Map<string, number>())].map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
   console.log(`| ${c.name} | ${moveBytes(c)} | ${row} |`);
 }

@@ -1,21 +1,27 @@
-// LiteRT.js (@litertjs/core, XNNPACK in wasm, one thread) on the MLPerf Tiny reference models:
-// the reference numbers branchy's TFLite import is measured against (issue 18).
-//   node --experimental-wasm-relaxed-simd --import tsx bench/mlperf-litert.mts [--limit N] [--rounds 30] [--no-accuracy]
+// branchy beside LiteRT.js (@litertjs/core, XNNPACK in wasm, one thread) on the MLPerf Tiny
+// reference models, each .tflite file run as it is by LiteRT.js and imported by branchy
+// (importTflite) (issue 18).
+//   node --experimental-wasm-relaxed-simd --import tsx bench/mlperf-litert.mts [--limit N] [--rounds 30] [--no-accuracy] [--build relaxed|simd|scalar]
 // 1. ResNet-8 top-1 on the CIFAR-10 test split (../shared/data/cifar10/test.bin: planar RGB
 //    records, transposed here to the NHWC the model takes, raw 0-255 values): the float file,
 //    and the int8 file two ways (as it is through LiteRT.js's wasm bindings, int8 input
 //    q = pixel - 128 for its scale 1, zero point -128; and with float edges through the
-//    public API), which must answer alike.
+//    public API), which must answer alike; and branchy on both files (float input: raw pixels;
+//    its int8 graph quantizes them with the file's scale 1, zero point -128 itself).
 // 2. Time per inference of each of the eight files, one thread, on seeded inputs, the models
 //    interleaved: each round runs every model `calls` times in turn; median and 25th
 //    percentile per call. int8 files run as they are (wasm bindings); float files through the
 //    public API; the time is what a caller waits for, input copy and output read included.
-//    MACs from the graph (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED).
+//    MACs from the graph (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED). branchy runs each file
+//    imported, interleaved with LiteRT.js (the same rounds), fed floats (its int8 graphs quantize
+//    the input and dequantize the output themselves).
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadCifar10 } from '../src/cli/datasets.js';
-import { readTflite, tfliteGraph, withFloatEdges, writeTflite, type TfliteModel } from '../src/convert/index.js';
+import { importTflite, readTflite, tfliteGraph, withFloatEdges, writeTflite, type TfliteModel } from '../src/convert/index.js';
+import { fromGraph, type Model } from '../src/runtime/model.js';
+import type { Build } from '../src/runtime/features.js';
 import { machine } from './machine.js';
 import { loadLitert, openLitert, openLitertRaw, type LitertArray, type LitertModel } from './peers/litert.mjs';
 
@@ -24,6 +30,7 @@ const { values } = parseArgs({
     limit: { type: 'string', default: '10000' },
     rounds: { type: 'string', default: '30' },
     'no-accuracy': { type: 'boolean', default: false },
+    build: { type: 'string', default: 'auto' },
   },
 });
 const DIR = new URL('../../shared/models/mlperf-tiny/', import.meta.url);
@@ -35,6 +42,11 @@ const argmax = (v: ArrayLike<number>) => {
 };
 
 const { build } = await loadLitert();
+const branchyOpts = { build: values.build as Build | 'auto' };
+const branchyOf = async (bytes: Uint8Array): Promise<Model> => {
+  const { graph, weights } = importTflite(bytes);
+  return fromGraph(graph, weights, branchyOpts);
+};
 console.log(`# LiteRT.js ${JSON.parse(readFileSync(new URL('../node_modules/@litertjs/core/package.json', import.meta.url), 'utf8')).version} (${build}.wasm), one thread`);
 console.log(`machine: ${machine()}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
 
@@ -48,7 +60,10 @@ if (!values['no-accuracy']) {
   if (q.scale[0] !== 1 || q.zeroPoint[0] !== -128) throw new Error(`ic_resnet8_int8 input quantization ${q.scale}/${q.zeroPoint}: expected 1 / -128`);
   const raw = await openLitertRaw(i8bytes);
   const wrapped = await openLitert(writeTflite(withFloatEdges(i8)));
-  const right = { f32: 0, int8: 0, wrapped: 0 };
+  const bF32 = await branchyOf(bytesOf('ic_resnet8_f32.tflite'));
+  const bInt8 = await branchyOf(i8bytes);
+  const right = { f32: 0, int8: 0, wrapped: 0, bF32: 0, bInt8: 0 };
+  const same = { f32: 0, int8: 0 };
   let disagree = 0;
   const x = new Float32Array(3072);
   const xq = new Int8Array(3072);
@@ -65,17 +80,23 @@ if (!values['no-accuracy']) {
     const a = argmax((await f32.run([x]))[0]);
     const b = argmax((await raw.run([xq]))[0]);
     const c = argmax((await wrapped.run([x]))[0]);
+    const d = argmax(bF32.run(x)[bF32.info.outputs[0].name].data);
+    const e = argmax(bInt8.run(x)[bInt8.info.outputs[0].name].data);
     right.f32 += +(a === label);
     right.int8 += +(b === label);
     right.wrapped += +(c === label);
+    right.bF32 += +(d === label);
+    right.bInt8 += +(e === label);
+    same.f32 += +(a === d);
+    same.int8 += +(b === e);
     disagree += +(b !== c);
   }
   const pct = (k: number) => `${((100 * k) / n).toFixed(2)}%`;
   console.log(`## ResNet-8 on CIFAR-10 test (${n} images, raw 0-255 pixels; ${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
-  console.log('| file | LiteRT.js top-1 |\n|---|---|');
-  console.log(`| ic_resnet8_f32.tflite | ${pct(right.f32)} |`);
-  console.log(`| ic_resnet8_int8.tflite (int8 input, as is) | ${pct(right.int8)} |`);
-  console.log(`| ic_resnet8_int8.tflite with float edges | ${pct(right.wrapped)} (answers differing from the int8 run: ${disagree}) |\n`);
+  console.log(`| file | LiteRT.js top-1 | branchy top-1 (${bF32.info.build}) | branchy answers as LiteRT.js |\n|---|---|---|---|`);
+  console.log(`| ic_resnet8_f32.tflite | ${pct(right.f32)} | ${pct(right.bF32)} | ${pct(same.f32)} |`);
+  console.log(`| ic_resnet8_int8.tflite (int8 input, as is) | ${pct(right.int8)} | ${pct(right.bInt8)} | ${pct(same.int8)} |`);
+  console.log(`| ic_resnet8_int8.tflite with float edges | ${pct(right.wrapped)} (answers differing from the int8 run: ${disagree}) | | |\n`);
   for (const m of [f32, raw, wrapped]) m.delete();
 }
 
@@ -94,10 +115,11 @@ function macs(m: TfliteModel): number {
 
 interface Row {
   file: string;
-  model: LitertModel;
-  input: LitertArray;
+  engine: 'LiteRT.js' | 'branchy';
+  run: () => unknown;
   macs: number;
   times: number[];
+  free: () => void;
 }
 const rows: Row[] = [];
 for (const name of ['ic_resnet8', 'vww_mobilenet', 'kws_dscnn', 'ad_autoencoder']) {
@@ -110,7 +132,13 @@ for (const name of ['ic_resnet8', 'vww_mobilenet', 'kws_dscnn', 'ad_autoencoder'
     let seed = 18;
     const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
     const input = kind === 'int8' ? Int8Array.from({ length: count }, () => Math.floor(rand() * 256) - 128) : Float32Array.from({ length: count }, () => rand() * 2 - 1);
-    rows.push({ file, model: await (kind === 'int8' ? openLitertRaw : openLitert)(bytes), input, macs: macs(m), times: [] });
+    const lit = await (kind === 'int8' ? openLitertRaw : openLitert)(bytes);
+    rows.push({ file, engine: 'LiteRT.js', run: () => lit.run([input]), macs: macs(m), times: [], free: () => lit.delete() });
+    // branchy takes floats: the real values of the int8 input (its graph quantizes them back to the same q).
+    const q = t.quantization;
+    const x = input instanceof Int8Array ? Float32Array.from(input, (v) => (v - q!.zeroPoint[0]) * q!.scale[0]) : input;
+    const b = await branchyOf(bytes);
+    rows.push({ file, engine: 'branchy', run: () => b.run(x), macs: macs(m), times: [], free: () => {} });
   }
 }
 const rounds = Number(values.rounds);
@@ -118,15 +146,17 @@ const rounds = Number(values.rounds);
 // many calls; a few calls are not enough (ResNet-8 int8 ran at ~1.1 ms, then ~0.54 ms).
 for (const r of rows) {
   const t = performance.now();
-  for (let i = 0; i < 300 || performance.now() - t < 500; i++) await r.model.run([r.input]);
+  for (let i = 0; i < 300 || performance.now() - t < 500; i++) await r.run();
 }
 for (let round = 0; round < rounds; round++) {
-  for (const r of rows) {
+  // Every engine on every file each round, the order rotating from round to round.
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[(k + round) % rows.length];
     // ~20 ms of calls per model per round.
     const calls = Math.max(1, Math.min(50, Math.round(20 / Math.max(0.05, r.times.length ? r.times[r.times.length - 1] : 1))));
     for (let c = 0; c < calls; c++) {
       const t = performance.now();
-      await r.model.run([r.input]);
+      await r.run();
       r.times.push(performance.now() - t);
     }
   }
@@ -135,11 +165,12 @@ const q = (xs: number[], p: number) => {
   const s = xs.slice().sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(p * s.length))];
 };
-console.log(`## Time per inference, one thread (${rounds} interleaved rounds)\n`);
-console.log('| file | MACs | median ms | p25 ms | GMAC/s (median) | calls |\n|---|---|---|---|---|---|');
-for (const r of rows) {
-  const med = q(r.times, 0.5);
-  console.log(`| ${r.file} | ${(r.macs / 1e6).toFixed(2)} M | ${med.toFixed(3)} | ${q(r.times, 0.25).toFixed(3)} | ${(r.macs / med / 1e6).toFixed(2)} | ${r.times.length} |`);
-  r.model.delete();
+console.log(`## Time per inference, one thread (${rounds} interleaved rounds; branchy build ${(await branchyOf(bytesOf('ad_autoencoder_f32.tflite'))).info.build})\n`);
+console.log('| file | MACs | LiteRT.js median ms (p25) | branchy median ms (p25) | branchy ÷ LiteRT.js | GMAC/s LiteRT.js / branchy |\n|---|---|---|---|---|---|');
+for (let i = 0; i < rows.length; i += 2) {
+  const [l, b] = [rows[i], rows[i + 1]];
+  const [ml, mb] = [q(l.times, 0.5), q(b.times, 0.5)];
+  console.log(`| ${l.file} | ${(l.macs / 1e6).toFixed(2)} M | ${ml.toFixed(3)} (${q(l.times, 0.25).toFixed(3)}) | ${mb.toFixed(3)} (${q(b.times, 0.25).toFixed(3)}) | ${(mb / ml).toFixed(2)} | ${(l.macs / ml / 1e6).toFixed(2)} / ${(l.macs / mb / 1e6).toFixed(2)} |`);
+  l.free();
 }
 console.log(`\nload average after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);

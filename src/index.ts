@@ -16,6 +16,13 @@ export { checkPolicy } from './exit/policy.js';
 export type { ExitPolicy, ConfidencePolicy } from './exit/policy.js';
 export type { ExitResult } from './runtime/scheduler.js';
 export type { ClassifyOptions } from './runtime/model.js';
+// Detection: decoding, non-maximum suppression, mAP (docs/detection.md).
+export { decodeDetections, detectOptions, DETECT_DEFAULTS } from './runtime/detect/index.js';
+export type { Detection, DetectOptions } from './runtime/detect/index.js';
+export { meanAveragePrecision, boxIou, COCO_IOUS } from './runtime/detect/map.js';
+export type { Box, ScoredBox, ClassAp, MapResult } from './runtime/detect/map.js';
+export { checkDetect } from './ir/detect.js';
+export type { DetectSpec, YoloV2Spec, YoloV8Spec, YoloV8Level } from './ir/detect.js';
 export { exitStats, replay, replayPredicted, sweep, calibrateMaxDrop, calibrateMeanMacs, calibrateGates, dropUpperBound, normalQuantile } from './exit/calibrate.js';
 export type { ExitStats, Replay, Rule } from './exit/calibrate.js';
 // Models in a worker (Web Worker / worker_threads) and pools of them.

@@ -138,7 +138,8 @@ def accuracy(logits, y):
 
 def train(name, model, args, data, norm, loss_fn, evaluate, augment=None, weight_decay=5e-4,
           channels_last=False):
-    """SGD (momentum 0.9, Nesterov) with a one-cycle LR schedule, resumable.
+    """SGD (momentum 0.9, Nesterov; or AdamW when args.optimizer is 'adam') with a one-cycle LR
+    schedule, resumable.
 
     loss_fn(model, x, y) -> (loss, dict of floats to log); evaluate(model) -> dict of floats.
     After every epoch the state goes to checkpoints/<name>/last.pt; a rerun with the same
@@ -151,8 +152,11 @@ def train(name, model, args, data, norm, loss_fn, evaluate, augment=None, weight
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     model.to(memory_format=fmt)
     steps = len(x) // args.batch_size  # the incomplete last batch is dropped
-    opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, nesterov=True,
-                          weight_decay=weight_decay)
+    if getattr(args, 'optimizer', 'sgd') == 'adam':  # AdamW, for the detectors (train/yolo_subtitles.py)
+        opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=weight_decay)
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, nesterov=True,
+                              weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, epochs=args.epochs,
                                                 steps_per_epoch=steps, pct_start=0.25)
     ckpt_dir = os.path.join(REPO, 'checkpoints', name)

@@ -71,6 +71,47 @@ export function qs8_b1w_gemm_pack_4c8(n: i32, taps: i32, channels: i32, w: usize
   }
 }
 
+/** Bytes of one block of the "4c8w16" layout (the 4c8 header, then 8 K x 4 channels of i16 signs). */
+// @ts-ignore: decorator
+@inline
+export function b1w16_block_bytes(k: i32): usize {
+  return 48 + (<usize>((k + 7) >> 3) << 6);
+}
+
+/**
+ * The same weights as qs8_b1w_gemm_pack_4c8, widened at load for qs8_b1w_gemm_2x4c8w16__wasmsimd:
+ * "4c8w16" blocks of 4 channels, the 4c8 header (bias, mul, add), then per step of 8 K the
+ * signs of channel 0's 8 k as i16 +-1, then channel 1's, 2's, 3's (64 bytes; 0 past K and for
+ * missing channels), the qs8 "4c8" GEMM's weight layout. 16x the bits' memory, no expansion
+ * in the inner loop.
+ */
+export function qs8_b1w_gemm_pack_4c8w16(n: i32, taps: i32, channels: i32, w: usize, mul: usize, add: usize, zp_in: i32, out: usize): void {
+  const cw = (channels + 31) >> 5;
+  const k = taps * channels;
+  const blocks = (n + 3) >> 2;
+  const bb = b1w16_block_bytes(k);
+  memory.fill(out, 0, <usize>blocks * bb);
+  for (let nb = 0; nb < blocks; nb++) {
+    const o = out + <usize>nb * bb;
+    for (let j = 0; j < 4; j++) {
+      const ch = nb * 4 + j;
+      if (ch >= n) continue;
+      const wr = w + (<usize>ch * <usize>taps * <usize>cw << 2);
+      let negatives = 0;
+      for (let kk = 0; kk < k; kk++) {
+        const t = kk / channels;
+        const cc = kk - t * channels;
+        const bit = (load<u32>(wr + (<usize>(t * cw + (cc >> 5)) << 2)) >> <u32>(cc & 31)) & 1;
+        negatives += bit;
+        store<i16>(o + 48 + (<usize>(kk >> 3) << 6) + (<usize>j << 4) + (<usize>(kk & 7) << 1), bit ? -1 : 1);
+      }
+      store<i32>(o + (<usize>j << 2), -zp_in * (k - 2 * negatives));
+      store<f32>(o + 16 + (<usize>j << 2), load<f32>(mul + (<usize>ch << 2)));
+      store<f32>(o + 32 + (<usize>j << 2), load<f32>(add + (<usize>ch << 2)));
+    }
+  }
+}
+
 /** Scalar twin of qs8_b1w_gemm_2x4c8__wasmsimd. */
 export function qs8_b1w_gemm_2x4c8__scalar(
   m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
@@ -99,4 +140,33 @@ export function qs8_b1w_gemm_2x4c8__scalar(
 /** Scalar twin of qs8_b1w_conv_2x4c8__wasmsimd. */
 export function qs8_b1w_conv_2x4c8__scalar(input: usize, w: usize, output: usize, scratch: usize, params: usize): void {
   qs8_conv_driver(input, w, output, scratch, params, qs8_b1w_gemm_2x4c8__scalar);
+}
+
+/** Scalar twin of qs8_b1w_gemm_2x4c8w16__wasmsimd (the "4c8w16" layout). */
+export function qs8_b1w_gemm_2x4c8w16__scalar(
+  m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
+): void {
+  const zp = load<i32>(params, QS8_GEMM_ZP_OUT);
+  const lo = <f32>(load<i32>(params, QS8_GEMM_QMIN) - zp);
+  const hi = <f32>(load<i32>(params, QS8_GEMM_QMAX) - zp);
+  const bb = b1w16_block_bytes(k);
+  for (let i = 0; i < m; i++) {
+    const ar = a + <usize>i * <usize>a_stride;
+    const cr = c + <usize>i * <usize>c_stride;
+    for (let o = 0; o < n; o++) {
+      const j = o & 3;
+      const wb = w + <usize>(o >> 2) * bb;
+      let acc = load<i32>(wb + (<usize>j << 2));
+      for (let kk = 0; kk < k; kk++) {
+        const s = <i32>load<i16>(wb + 48 + (<usize>(kk >> 3) << 6) + (<usize>j << 4) + (<usize>(kk & 7) << 1));
+        acc += s * <i32>load<i8>(ar + <usize>kk);
+      }
+      store<i8>(cr + <usize>o, <i8>b1_out_i8(acc, load<f32>(wb + 16 + (<usize>j << 2)), load<f32>(wb + 32 + (<usize>j << 2)), zp, lo, hi));
+    }
+  }
+}
+
+/** Scalar twin of qs8_b1w_conv_2x4c8w16__wasmsimd. */
+export function qs8_b1w_conv_2x4c8w16__scalar(input: usize, w: usize, output: usize, scratch: usize, params: usize): void {
+  qs8_conv_driver(input, w, output, scratch, params, qs8_b1w_gemm_2x4c8w16__scalar);
 }

@@ -23,6 +23,24 @@ export function requant_fp32x4(acc: v128, scale: v128, zp: v128, lo: v128, hi: v
   return requant_f32x4(f32x4.mul(f32x4.convert_i32x4_s(acc), scale), zp, lo, hi);
 }
 
+/**
+ * requant_fp32x4 with the zero point folded into the rounding constant: zm = splat(MAGIC_BITS - zp)
+ * (zp_magic), so the integer part is one subtraction. The same bits (i32 arithmetic wraps alike).
+ */
+// @ts-ignore: decorator
+@inline
+export function requant_fp32x4_zm(acc: v128, scale: v128, zm: v128, lo: v128, hi: v128): v128 {
+  const x = f32x4.add(clamp_f32x4(f32x4.mul(f32x4.convert_i32x4_s(acc), scale), lo, hi), f32x4.splat(MAGIC));
+  return i32x4.sub(x, zm);
+}
+
+/** The folded constant requant_fp32x4_zm takes for output zero point zp. */
+// @ts-ignore: decorator
+@inline
+export function zp_magic(zp: i32): v128 {
+  return i32x4.splat(MAGIC_BITS - zp);
+}
+
 /** Narrow 16 i32 lanes (already in int8 range) to one i8x16 vector. */
 // @ts-ignore: decorator
 @inline

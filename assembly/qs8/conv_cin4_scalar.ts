@@ -39,8 +39,9 @@
 //
 // Packed weights "16c2" (qs8_conv_cin4_pack_16c2): C_out padded to a multiple of 4
 // (padded channels: zero bias, scale and weights), cut into blocks of nw = 16 channels, the
-// last one nw = 4, 8, 12 or 16 wide; block b starts at b * (128 + 64*PT) bytes:
-//   i32 bias'[nw] | f32 scale[nw] | i16 w[PT][nw][2]     (8*nw + 4*nw*PT bytes)
+// last one nw = 4, 8, 12 or 16 wide; block b starts at b * (128 + 32*PT) bytes:
+//   i32 bias'[nw] | f32 scale[nw] | i8 w[PT][nw][2]     (8*nw + 2*nw*PT bytes)
+// (weights int8 as in the file; the SIMD kernel widens 4 channels' pairs per v128.load8x8_s)
 // with bias'[n] = bias[n] - zp_in * sum_k w[n,k] (padding reads zp_in, which cancels),
 // weights in [-127, 127] (-128 is read as -127, as every qs8 packer does).
 //
@@ -75,7 +76,7 @@ export function cin4_slots(kh: i32, kw: i32, c: i32): i32 {
 // @ts-ignore: decorator
 @inline
 export function cin4_block_bytes(kh: i32, kw: i32, c: i32): i32 {
-  return 128 + 64 * cin4_slots(kh, kw, c);
+  return 128 + 32 * cin4_slots(kh, kw, c);
 }
 
 /** Offset in an OHWI channel row (K = kh*kwc) of slot t's half h (0 or 1); -1 for the last slot's zero half. */
@@ -126,14 +127,14 @@ export function qs8_conv_cin4_pack_16c2(
       const o1 = slot_offset(t, 1, kh, kwc);
       let row = w + <usize>n0 * <usize>k;
       for (let j = 0; j < live; j++) {
-        store<i16>(dst, <i16>clamp_w(<i32>load<i8>(row + <usize>o0)));
-        store<i16>(dst, <i16>(o1 >= 0 ? clamp_w(<i32>load<i8>(row + <usize>o1)) : 0), 2);
+        store<i8>(dst, <i8>clamp_w(<i32>load<i8>(row + <usize>o0)));
+        store<i8>(dst, <i8>(o1 >= 0 ? clamp_w(<i32>load<i8>(row + <usize>o1)) : 0), 1);
         row += <usize>k;
-        dst += 4;
+        dst += 2;
       }
       for (let j = live; j < nw; j++) {
-        store<u32>(dst, 0);
-        dst += 4;
+        store<u16>(dst, 0);
+        dst += 2;
       }
     }
   }
@@ -341,11 +342,11 @@ export function qs8_conv_cin4_2x16c2__scalar(input: usize, w: usize, output: usi
           const nw = min<i32>(16, npad - (n0 & ~15));
           const q = n0 & 15;
           const wb = w + <usize>(n0 >> 4) * bb;
-          const pstep = <usize>nw * 4;
+          const pstep = <usize>nw * 2;
           const ps = wb + <usize>(nw + q) * 4;
           const o = out + <usize>n0;
           const nlo = min<i32>(4, N - n0);
-          let pw = wb + <usize>nw * 8 + <usize>q * 4;
+          let pw = wb + <usize>nw * 8 + <usize>q * 2;
           let acc0 = load<i32>(wb + <usize>q * 4);
           let acc1 = load<i32>(wb + <usize>q * 4, 4);
           let acc2 = load<i32>(wb + <usize>q * 4, 8);
@@ -359,14 +360,14 @@ export function qs8_conv_cin4_2x16c2__scalar(input: usize, w: usize, output: usi
               const a = load<i32>(base + <usize>load<u32>(tab + (<usize>t << 2)));
               const a0 = (a << 16) >> 16;
               const a1 = a >> 16;
-              acc0 += a0 * <i32>load<i16>(pw) + a1 * <i32>load<i16>(pw, 2);
-              acc1 += a0 * <i32>load<i16>(pw, 4) + a1 * <i32>load<i16>(pw, 6);
-              acc2 += a0 * <i32>load<i16>(pw, 8) + a1 * <i32>load<i16>(pw, 10);
-              acc3 += a0 * <i32>load<i16>(pw, 12) + a1 * <i32>load<i16>(pw, 14);
-              acc4 += a0 * <i32>load<i16>(pw, 16) + a1 * <i32>load<i16>(pw, 18);
-              acc5 += a0 * <i32>load<i16>(pw, 20) + a1 * <i32>load<i16>(pw, 22);
-              acc6 += a0 * <i32>load<i16>(pw, 24) + a1 * <i32>load<i16>(pw, 26);
-              acc7 += a0 * <i32>load<i16>(pw, 28) + a1 * <i32>load<i16>(pw, 30);
+              acc0 += a0 * <i32>load<i8>(pw) + a1 * <i32>load<i8>(pw, 1);
+              acc1 += a0 * <i32>load<i8>(pw, 2) + a1 * <i32>load<i8>(pw, 3);
+              acc2 += a0 * <i32>load<i8>(pw, 4) + a1 * <i32>load<i8>(pw, 5);
+              acc3 += a0 * <i32>load<i8>(pw, 6) + a1 * <i32>load<i8>(pw, 7);
+              acc4 += a0 * <i32>load<i8>(pw, 8) + a1 * <i32>load<i8>(pw, 9);
+              acc5 += a0 * <i32>load<i8>(pw, 10) + a1 * <i32>load<i8>(pw, 11);
+              acc6 += a0 * <i32>load<i8>(pw, 12) + a1 * <i32>load<i8>(pw, 13);
+              acc7 += a0 * <i32>load<i8>(pw, 14) + a1 * <i32>load<i8>(pw, 15);
               pw += pstep;
             }
             const nr = min<i32>(8, N - n0);
@@ -380,10 +381,10 @@ export function qs8_conv_cin4_2x16c2__scalar(input: usize, w: usize, output: usi
               const a = load<i32>(base + <usize>load<u32>(tab + (<usize>t << 2)));
               const a0 = (a << 16) >> 16;
               const a1 = a >> 16;
-              acc0 += a0 * <i32>load<i16>(pw) + a1 * <i32>load<i16>(pw, 2);
-              acc1 += a0 * <i32>load<i16>(pw, 4) + a1 * <i32>load<i16>(pw, 6);
-              acc2 += a0 * <i32>load<i16>(pw, 8) + a1 * <i32>load<i16>(pw, 10);
-              acc3 += a0 * <i32>load<i16>(pw, 12) + a1 * <i32>load<i16>(pw, 14);
+              acc0 += a0 * <i32>load<i8>(pw) + a1 * <i32>load<i8>(pw, 1);
+              acc1 += a0 * <i32>load<i8>(pw, 2) + a1 * <i32>load<i8>(pw, 3);
+              acc2 += a0 * <i32>load<i8>(pw, 4) + a1 * <i32>load<i8>(pw, 5);
+              acc3 += a0 * <i32>load<i8>(pw, 6) + a1 * <i32>load<i8>(pw, 7);
               pw += pstep;
             }
             n0 += 4;

@@ -5,8 +5,8 @@
 // Main tile: 2 output pixels x 16 output channels (one full packed block). One loop over the
 // kernel's pair slots, each at a byte offset from the window's start read from a table (so
 // horizontal and vertical pairs run alike, with no loop per kernel row). Per slot: one
-// v128.load32_splat per pixel of its activation pair (i16 x, i16 x'), four v128.load of
-// weights ([4 channels][2] i16 each), eight i32x4.dot_i16x8_s + i32x4.add: 8 accumulators,
+// v128.load32_splat per pixel of its activation pair (i16 x, i16 x'), four v128.load8x8_s of
+// int8 weights ([4 channels][2] each), eight i32x4.dot_i16x8_s + i32x4.add: 8 accumulators,
 // 14 live vectors, no spill. Each accumulator lane is one (pixel, channel) sum, so there is
 // no horizontal reduction; the accumulators start at bias' and the fp32 requantization
 // (requant_fp32x4) follows per tile. On Zen 3 this beat 4 pixels x 8 channels (34
@@ -23,7 +23,7 @@
 // pixel-lane pass does the same on its 8 lanes (4 pooled pixels). The 4x8/4x4 channel tiles
 // do not pool: the host fuses only where the tail is absent or in pixel lanes.
 
-import { requant_fp32x4, narrow_i32x16_i8 } from '../common/requant_wasmsimd';
+import { requant_fp32x4_zm, narrow_i32x16_i8, zp_magic } from '../common/requant_wasmsimd';
 import {
   cin4_block_bytes, cin4_build_table, cin4_poolbuf, cin4_position, cin4_row_stride, cin4_rowbuf, cin4_slots, cin4_table, cin4_vertical, padded_w, pair_rows,
 } from './conv_cin4_scalar';
@@ -190,7 +190,7 @@ function window_at(scratch: usize, oy: i32, ox: i32, params: usize, stride: usiz
 @inline
 function tile_2x16(
   x0: usize, x1: usize, wb: usize, tab: usize, tabEnd: usize, vzp: v128, vlo: v128, vhi: v128,
-  mode: i32, d0: usize, d1: usize, two: bool, rb: usize, nc: i32,
+  mode: i32, d0: usize, d1: usize, two: bool, rb: usize, nc: i32, bytes: bool = false,
 ): void {
   // The accumulators start at bias'.
   let acc00 = v128.load(wb);
@@ -204,36 +204,38 @@ function tile_2x16(
   let pw = wb + 128;
   for (let t = tab; t < tabEnd; t += 4) {
     const o = <usize>load<u32>(t);
-    const a0 = v128.load32_splat(x0 + o);
-    const a1 = v128.load32_splat(x1 + o);
-    const w0 = v128.load(pw);
+    // bytes: x0, x1 are input pixels and a pair image offset 4e is input byte e; the two
+    // bytes splat and sign-extended give the pair image's (i16 x[e], i16 x[e+1]) x 4.
+    const a0 = bytes ? i16x8.extend_low_i8x16_s(v128.load16_splat(x0 + (o >> 2))) : v128.load32_splat(x0 + o);
+    const a1 = bytes ? i16x8.extend_low_i8x16_s(v128.load16_splat(x1 + (o >> 2))) : v128.load32_splat(x1 + o);
+    const w0 = v128.load8x8_s(pw);
     acc00 = i32x4.add(acc00, i32x4.dot_i16x8_s(a0, w0));
     acc10 = i32x4.add(acc10, i32x4.dot_i16x8_s(a1, w0));
-    const w1 = v128.load(pw, 16);
+    const w1 = v128.load8x8_s(pw, 8);
     acc01 = i32x4.add(acc01, i32x4.dot_i16x8_s(a0, w1));
     acc11 = i32x4.add(acc11, i32x4.dot_i16x8_s(a1, w1));
-    const w2 = v128.load(pw, 32);
+    const w2 = v128.load8x8_s(pw, 16);
     acc02 = i32x4.add(acc02, i32x4.dot_i16x8_s(a0, w2));
     acc12 = i32x4.add(acc12, i32x4.dot_i16x8_s(a1, w2));
-    const w3 = v128.load(pw, 48);
+    const w3 = v128.load8x8_s(pw, 24);
     acc03 = i32x4.add(acc03, i32x4.dot_i16x8_s(a0, w3));
     acc13 = i32x4.add(acc13, i32x4.dot_i16x8_s(a1, w3));
-    pw += 64;
+    pw += 32;
   }
   const s0 = v128.load(wb, 64);
   const s1 = v128.load(wb, 80);
   const s2 = v128.load(wb, 96);
   const s3 = v128.load(wb, 112);
   const y0 = narrow_i32x16_i8(
-    requant_fp32x4(acc00, s0, vzp, vlo, vhi), requant_fp32x4(acc01, s1, vzp, vlo, vhi),
-    requant_fp32x4(acc02, s2, vzp, vlo, vhi), requant_fp32x4(acc03, s3, vzp, vlo, vhi));
+    requant_fp32x4_zm(acc00, s0, vzp, vlo, vhi), requant_fp32x4_zm(acc01, s1, vzp, vlo, vhi),
+    requant_fp32x4_zm(acc02, s2, vzp, vlo, vhi), requant_fp32x4_zm(acc03, s3, vzp, vlo, vhi));
   if (mode == 0 && !two) {
     store_n16(d0, y0, nc);
     return;
   }
   const y1 = narrow_i32x16_i8(
-    requant_fp32x4(acc10, s0, vzp, vlo, vhi), requant_fp32x4(acc11, s1, vzp, vlo, vhi),
-    requant_fp32x4(acc12, s2, vzp, vlo, vhi), requant_fp32x4(acc13, s3, vzp, vlo, vhi));
+    requant_fp32x4_zm(acc10, s0, vzp, vlo, vhi), requant_fp32x4_zm(acc11, s1, vzp, vlo, vhi),
+    requant_fp32x4_zm(acc12, s2, vzp, vlo, vhi), requant_fp32x4_zm(acc13, s3, vzp, vlo, vhi));
   if (mode == 0) {
     store_n16(d0, y0, nc);
     store_n16(d1, y1, nc);
@@ -247,9 +249,9 @@ function tile_2x16(
 /**
  * Channels n_from.. (a multiple of 4) of a C_in = 1, stride-1, undilated-width conv with the
  * pixels in the lanes: consecutive output pixels of a row have consecutive pair entries, so
- * one v128.load gives a slot's activation pairs of 4 pixels and one load32_splat a channel's
- * weight pair. Tile 8 pixels x 4 channels: per slot 2 + 4 loads and 8 dot products (the
- * channel-lane 4x4 tail needs 5 loads per 4). A partial last group of a row computes all 8
+ * one v128.load gives a slot's activation pairs of 4 pixels, and one v128.load8x8_s the 4
+ * channels' weight pairs, each splat by a shuffle. Tile 8 pixels x 4 channels: per slot 3 loads,
+ * 4 shuffles and 8 dot products. A partial last group of a row computes all 8
  * lanes (reading at most 6 entries past the row: the next row, or the row buffer after the
  * last one, all inside the scratch) and stores the real pixels; a byte transpose
  * (4 channels x 4 pixels -> 4 pixels x 4 channels) precedes the 4-byte stores.
@@ -258,7 +260,7 @@ function c1_pixel_lanes__wasmsimd(
   w: usize, outb: usize, scratch: usize, tab: usize, tabEnd: usize, params: usize, n_from: i32, pooled: bool, poolbuf: usize,
 ): void {
   const zp = load<i32>(params, QS8_CONV_CIN4_ZP_OUT);
-  const vzp = i32x4.splat(zp);
+  const vzp = zp_magic(zp);
   const vlo = f32x4.splat(<f32>(load<i32>(params, QS8_CONV_CIN4_QMIN) - zp));
   const vhi = f32x4.splat(<f32>(load<i32>(params, QS8_CONV_CIN4_QMAX) - zp));
   const OH = load<i32>(params, QS8_CONV_CIN4_OH);
@@ -272,7 +274,8 @@ function c1_pixel_lanes__wasmsimd(
     const nw = min<i32>(16, npad - (n & ~15));
     const q = <usize>(n & 15) << 2;
     const wb = w + <usize>(n >> 4) * bb;
-    const pstep = <usize>nw << 2;
+    const pstep = <usize>nw << 2; // bytes of the block's biases (and of its scales)
+    const wstep = <usize>nw << 1; // bytes of one slot's weights
     const b0 = i32x4.splat(load<i32>(wb + q));
     const b1 = i32x4.splat(load<i32>(wb + q, 4));
     const b2 = i32x4.splat(load<i32>(wb + q, 8));
@@ -291,33 +294,34 @@ function c1_pixel_lanes__wasmsimd(
       for (let ox = 0; ox < cols; ox += 8) {
         const x0 = row + (<usize>ox << 2);
         let a00 = b0, a01 = b0, a10 = b1, a11 = b1, a20 = b2, a21 = b2, a30 = b3, a31 = b3;
-        let pw = wb + pstep + pstep + q;
+        let pw = wb + pstep + pstep + (q >> 1);
         for (let t = tab; t < tabEnd; t += 4) {
           const at = x0 + <usize>load<u32>(t);
           const v0 = v128.load(at);
           const v1 = v128.load(at, 16);
-          let wv = v128.load32_splat(pw);
+          const w4 = v128.load8x8_s(pw);
+          let wv = i32x4.shuffle(w4, w4, 0, 0, 0, 0);
           a00 = i32x4.add(a00, i32x4.dot_i16x8_s(v0, wv));
           a01 = i32x4.add(a01, i32x4.dot_i16x8_s(v1, wv));
-          wv = v128.load32_splat(pw, 4);
+          wv = i32x4.shuffle(w4, w4, 1, 1, 1, 1);
           a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v0, wv));
           a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v1, wv));
-          wv = v128.load32_splat(pw, 8);
+          wv = i32x4.shuffle(w4, w4, 2, 2, 2, 2);
           a20 = i32x4.add(a20, i32x4.dot_i16x8_s(v0, wv));
           a21 = i32x4.add(a21, i32x4.dot_i16x8_s(v1, wv));
-          wv = v128.load32_splat(pw, 12);
+          wv = i32x4.shuffle(w4, w4, 3, 3, 3, 3);
           a30 = i32x4.add(a30, i32x4.dot_i16x8_s(v0, wv));
           a31 = i32x4.add(a31, i32x4.dot_i16x8_s(v1, wv));
-          pw += pstep;
+          pw += wstep;
         }
         // [c0: p0..p3 | c1 | c2 | c3] -> [p0: c0..c3 | p1 | p2 | p3]
         const lo = v128.shuffle<u8>(narrow_i32x16_i8(
-          requant_fp32x4(a00, s0, vzp, vlo, vhi), requant_fp32x4(a10, s1, vzp, vlo, vhi),
-          requant_fp32x4(a20, s2, vzp, vlo, vhi), requant_fp32x4(a30, s3, vzp, vlo, vhi)), vzp,
+          requant_fp32x4_zm(a00, s0, vzp, vlo, vhi), requant_fp32x4_zm(a10, s1, vzp, vlo, vhi),
+          requant_fp32x4_zm(a20, s2, vzp, vlo, vhi), requant_fp32x4_zm(a30, s3, vzp, vlo, vhi)), vzp,
           0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
         const hi = v128.shuffle<u8>(narrow_i32x16_i8(
-          requant_fp32x4(a01, s0, vzp, vlo, vhi), requant_fp32x4(a11, s1, vzp, vlo, vhi),
-          requant_fp32x4(a21, s2, vzp, vlo, vhi), requant_fp32x4(a31, s3, vzp, vlo, vhi)), vzp,
+          requant_fp32x4_zm(a01, s0, vzp, vlo, vhi), requant_fp32x4_zm(a11, s1, vzp, vlo, vhi),
+          requant_fp32x4_zm(a21, s2, vzp, vlo, vhi), requant_fp32x4_zm(a31, s3, vzp, vlo, vhi)), vzp,
           0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
         if (pooled) {
           // Horizontal maxima of pixel pairs (p0,p1) (p2,p3) | (p4,p5) (p6,p7): pooled pixels
@@ -373,7 +377,7 @@ function c1_pixel_lanes__wasmsimd(
 
 export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: usize, scratch: usize, params: usize): void {
   const zp = load<i32>(params, QS8_CONV_CIN4_ZP_OUT);
-  const vzp = i32x4.splat(zp);
+  const vzp = zp_magic(zp);
   const vlo = f32x4.splat(<f32>(load<i32>(params, QS8_CONV_CIN4_QMIN) - zp));
   const vhi = f32x4.splat(<f32>(load<i32>(params, QS8_CONV_CIN4_QMAX) - zp));
   const batch = load<i32>(params, QS8_CONV_CIN4_N);
@@ -400,9 +404,35 @@ export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: u
   const PH = OH >> 1, PW = OW >> 1;
   const poolbuf = scratch + cin4_poolbuf(params);
   const pixelLanes = C == 1 && load<i32>(params, QS8_CONV_CIN4_SW) == 1 && load<i32>(params, QS8_CONV_CIN4_DW) == 1;
+  // A 1x1, stride-1, unpadded conv with even C_in and whole 16-channel blocks reads its
+  // activation pairs from the input itself (pair j of pixel p: bytes 2j, 2j+1 of p's C_in), so
+  // no pair image is built: on MobileNetV2-224's 112x112x16 expand that image is 800 KB, four
+  // times the input, written and read back through L3 under load. (Its scratch stays allocated.)
+  // Each 16-channel block widens the pairs again, so with several blocks this runs only when the
+  // image would not stay in L2 (DS-CNN's 25x5x64->64, 4 blocks, 32 KB image: 29.5 -> 27.0 GMAC/s).
+  const pointwise = KH == 1 && KW == 1 && (C & 1) == 0 && nw == 0 && !pooled &&
+    (nfull == 1 || cin4_rowbuf(params) > <usize>(256 << 10)) &&
+    load<i32>(params, QS8_CONV_CIN4_SH) == 1 && load<i32>(params, QS8_CONV_CIN4_SW) == 1 &&
+    load<i32>(params, QS8_CONV_CIN4_PT) == 0 && load<i32>(params, QS8_CONV_CIN4_PL) == 0 &&
+    load<i32>(params, QS8_CONV_CIN4_PR) == 0 && H == OH && W == OW;
   for (let b = 0; b < batch; b++) {
-    build_pairs__wasmsimd(input + <usize>b * <usize>(H * W * C), scratch, params);
+    const inb = input + <usize>b * <usize>(H * W * C);
     const outb = output + <usize>b * <usize>((pooled ? PH * PW : P) * N);
+    if (pointwise) {
+      for (let p = 0; p < P; p += 2) {
+        const two = p + 1 < P;
+        const x0 = inb + <usize>p * <usize>C;
+        const x1 = two ? x0 + <usize>C : x0;
+        const c0 = outb + <usize>p * <usize>N;
+        const c1 = c0 + <usize>N;
+        for (let nb = 0; nb < nfull; nb++) {
+          const off = <usize>nb * 16;
+          tile_2x16(x0, x1, w + <usize>nb * bb, tab, tabEnd, vzp, vlo, vhi, 0, c0 + off, c1 + off, two, 0, min<i32>(16, N - nb * 16), true);
+        }
+      }
+      continue;
+    }
+    build_pairs__wasmsimd(inb, scratch, params);
 
     if (pooled) {
       // Fused 2x2/2 max pool: conv pixels (oy, 2k) and (oy, 2k + 1) per tile; even rows leave
@@ -451,7 +481,8 @@ export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: u
 
     // The last, partial block (4, 8 or 12 channels), 4 pixels at a time: 4x8 then 4x4 tiles.
     const wb = w + <usize>nfull * bb;
-    const pstep = <usize>nw << 2;
+    const pstep = <usize>nw << 2; // bytes of the block's biases (and of its scales)
+    const wstep = <usize>nw << 1; // bytes of one slot's weights
     const ws = wb + pstep; // its scales
     const n0 = nfull * 16;
     let oy = 0;
@@ -490,11 +521,11 @@ export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: u
         let acc21 = acc01;
         let acc30 = acc00;
         let acc31 = acc01;
-        let pw = ws + pstep + (<usize>q << 2);
+        let pw = ws + pstep + (<usize>q << 1);
         for (let t = tab; t < tabEnd; t += 4) {
           const o = <usize>load<u32>(t);
-          const w0 = v128.load(pw);
-          const w1 = v128.load(pw, 16);
+          const w0 = v128.load8x8_s(pw);
+          const w1 = v128.load8x8_s(pw, 8);
           let a = v128.load32_splat(x0 + o);
           acc00 = i32x4.add(acc00, i32x4.dot_i16x8_s(a, w0));
           acc01 = i32x4.add(acc01, i32x4.dot_i16x8_s(a, w1));
@@ -507,16 +538,16 @@ export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: u
           a = v128.load32_splat(x3 + o);
           acc30 = i32x4.add(acc30, i32x4.dot_i16x8_s(a, w0));
           acc31 = i32x4.add(acc31, i32x4.dot_i16x8_s(a, w1));
-          pw += pstep;
+          pw += wstep;
         }
         const s0 = v128.load(pb + pstep);
         const s1 = v128.load(pb + pstep, 16);
         const y01 = narrow_i32x16_i8(
-          requant_fp32x4(acc00, s0, vzp, vlo, vhi), requant_fp32x4(acc01, s1, vzp, vlo, vhi),
-          requant_fp32x4(acc10, s0, vzp, vlo, vhi), requant_fp32x4(acc11, s1, vzp, vlo, vhi));
+          requant_fp32x4_zm(acc00, s0, vzp, vlo, vhi), requant_fp32x4_zm(acc01, s1, vzp, vlo, vhi),
+          requant_fp32x4_zm(acc10, s0, vzp, vlo, vhi), requant_fp32x4_zm(acc11, s1, vzp, vlo, vhi));
         const y23 = narrow_i32x16_i8(
-          requant_fp32x4(acc20, s0, vzp, vlo, vhi), requant_fp32x4(acc21, s1, vzp, vlo, vhi),
-          requant_fp32x4(acc30, s0, vzp, vlo, vhi), requant_fp32x4(acc31, s1, vzp, vlo, vhi));
+          requant_fp32x4_zm(acc20, s0, vzp, vlo, vhi), requant_fp32x4_zm(acc21, s1, vzp, vlo, vhi),
+          requant_fp32x4_zm(acc30, s0, vzp, vlo, vhi), requant_fp32x4_zm(acc31, s1, vzp, vlo, vhi));
         const nc = min<i32>(8, N - n0 - q);
         const off = <usize>q;
         store_n8(c0 + off, <u64>i64x2.extract_lane(y01, 0), nc);
@@ -530,20 +561,20 @@ export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: u
         let acc1 = acc0;
         let acc2 = acc0;
         let acc3 = acc0;
-        let pw = ws + pstep + (<usize>q << 2);
+        let pw = ws + pstep + (<usize>q << 1);
         for (let t = tab; t < tabEnd; t += 4) {
           const o = <usize>load<u32>(t);
-          const w0 = v128.load(pw);
+          const w0 = v128.load8x8_s(pw);
           acc0 = i32x4.add(acc0, i32x4.dot_i16x8_s(v128.load32_splat(x0 + o), w0));
           acc1 = i32x4.add(acc1, i32x4.dot_i16x8_s(v128.load32_splat(x1 + o), w0));
           acc2 = i32x4.add(acc2, i32x4.dot_i16x8_s(v128.load32_splat(x2 + o), w0));
           acc3 = i32x4.add(acc3, i32x4.dot_i16x8_s(v128.load32_splat(x3 + o), w0));
-          pw += pstep;
+          pw += wstep;
         }
         const s0 = v128.load(pb + pstep);
         const y = narrow_i32x16_i8(
-          requant_fp32x4(acc0, s0, vzp, vlo, vhi), requant_fp32x4(acc1, s0, vzp, vlo, vhi),
-          requant_fp32x4(acc2, s0, vzp, vlo, vhi), requant_fp32x4(acc3, s0, vzp, vlo, vhi));
+          requant_fp32x4_zm(acc0, s0, vzp, vlo, vhi), requant_fp32x4_zm(acc1, s0, vzp, vlo, vhi),
+          requant_fp32x4_zm(acc2, s0, vzp, vlo, vhi), requant_fp32x4_zm(acc3, s0, vzp, vlo, vhi));
         const nc = min<i32>(4, N - n0 - q);
         const off = <usize>q;
         store_n4(c0 + off, <u32>i32x4.extract_lane(y, 0), nc);

@@ -100,13 +100,6 @@ function dw16_scalar(
   }
 }
 
-/** Scalar twin of qs8_dwconv_3x3_16c__wasmsimd (KH = KW = 3). */
-export function qs8_dwconv_3x3_16c__scalar(
-  input: usize, packed: usize, output: usize, zero: usize, scratch: usize, params: usize,
-): void {
-  dw16_scalar(input, packed, output, zero, scratch, params, 3, 3);
-}
-
 /** Scalar twin of qs8_dwconv_5x5_16c__wasmsimd (KH = KW = 5). */
 export function qs8_dwconv_5x5_16c__scalar(
   input: usize, packed: usize, output: usize, zero: usize, scratch: usize, params: usize,

@@ -22,7 +22,7 @@ import {
 /** Store the first `n` (1..15) bytes of `v` at `p`. */
 // @ts-ignore: decorator
 @inline
-function store_i8_partial(p: usize, v: v128, n: i32): void {
+export function store_i8_partial(p: usize, v: v128, n: i32): void {
   if (n & 8) {
     v128.store64_lane(p, v, 0);
     v = i64x2.shuffle(v, v, 1, 1);
@@ -130,14 +130,6 @@ function dw16_simd(
       }
     }
   }
-}
-
-/** 3x3 depthwise, any stride, dilation and padding. (A fully unrolled variant with the nine
- * tap pointers in locals measured slower: V8 hoists all its loads and spills xmm registers.) */
-export function qs8_dwconv_3x3_16c__wasmsimd(
-  input: usize, packed: usize, output: usize, zero: usize, scratch: usize, params: usize,
-): void {
-  dw16_simd(input, packed, output, zero, scratch, params, 3, 3);
 }
 
 /** 5x5 depthwise, any stride, dilation and padding. */

@@ -21,6 +21,7 @@
 
 import { requant_fp32x4, narrow_i32x16_i8 } from '../common/requant_wasmsimd';
 import { hsum4, store_2x4 } from './gemm_common_wasmsimd';
+import { qs8_4c16s_block_bytes } from './gemm_scalar';
 import { QS8_GEMM_QMAX, QS8_GEMM_QMIN, QS8_GEMM_ZP_OUT } from '../common/params';
 
 /** sum over pairs of a * (w+ - w-), as i32x4 partial sums (see the header for why it is exact). */
@@ -35,7 +36,7 @@ export function qs8_gemm_2x4c16s__wasmrelaxed(
   m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
 ): void {
   const kp = <usize>((k + 15) & ~15);
-  const wblock = <usize>(32 + 8 * kp);
+  const wblock = <usize>qs8_4c16s_block_bytes(<i32>kp);
   const zp = load<i32>(params, QS8_GEMM_ZP_OUT);
   const vzp = i32x4.splat(zp);
   const vlo = f32x4.splat(<f32>(load<i32>(params, QS8_GEMM_QMIN) - zp));

@@ -20,12 +20,13 @@
 // N is padded to a multiple of NR = 4 (padded channels: zero bias, scale and weights).
 //
 //   "4c8"  (simd kernel qs8_gemm_2x4c8__wasmsimd, twin qs8_gemm_2x4c8__scalar)
-//          per block of 4 output channels, 32 + 8*Kp bytes, Kp = roundup(K, 8):
-//            i32 bias'[4] | f32 scale[4] | i16 w[Kp/8][4][8]
-//          (weights sign-extended to i16 at pack time, K zero-padded)
+//          per block of 4 output channels, 32 + 4*Kp bytes, Kp = roundup(K, 8):
+//            i32 bias'[4] | f32 scale[4] | i8 w[Kp/8][4][8]
+//          (weights stay int8, one byte each as in the file; the SIMD kernel widens them
+//          with v128.load8x8_s, as XNNPACK's c8 kernels do; K zero-padded)
 //
 //   "4c16s" (relaxed kernel qs8_gemm_2x4c16s__wasmrelaxed, twin qs8_gemm_2x4c16s__scalar)
-//          per block of 4 output channels, 32 + 8*Kp bytes, Kp = roundup(K, 16):
+//          per block of 4 output channels, 32 + 8*Kp bytes (2 bytes per weight), Kp = roundup(K, 16):
 //            i32 bias'[4] | f32 scale[4] | u8 w[Kp/16][4][2][16]
 //          each weight split in two 7-bit halves: [..][n][0][t] = w+ = max(w,0),
 //          [..][n][1][t] = w- = max(-w,0), so the relaxed dot's i7 operand is always in 0..127.
@@ -34,10 +35,17 @@ import { clamp_w, folded_bias } from '../common/clamp';
 import { requant_fp32 } from '../common/requant';
 import { QS8_GEMM_QMAX, QS8_GEMM_QMIN, QS8_GEMM_ZP_OUT } from '../common/params';
 
-/** Bytes of a packed "4c8" or "4c16s" weight buffer (both are 2 bytes per padded weight). */
+/** Bytes of one packed "4c8" block of 4 channels (1 byte per padded weight). */
 // @ts-ignore: decorator
 @inline
-function packed_block_bytes(kp: i32): i32 {
+export function qs8_4c8_block_bytes(kp: i32): i32 {
+  return 32 + 4 * kp;
+}
+
+/** Bytes of one packed "4c16s" block of 4 channels (2 bytes per padded weight: the split halves). */
+// @ts-ignore: decorator
+@inline
+export function qs8_4c16s_block_bytes(kp: i32): i32 {
   return 32 + 8 * kp;
 }
 
@@ -64,16 +72,16 @@ export function qs8_gemm_pack_2x4c8(w: usize, bias: usize, scale: usize, zp_in: 
   const kp = (k + 7) & ~7;
   const blocks = (n + 3) >> 2;
   for (let nb = 0; nb < blocks; nb++) {
-    const o = out + <usize>nb * <usize>packed_block_bytes(kp);
+    const o = out + <usize>nb * <usize>qs8_4c8_block_bytes(kp);
     pack_block_head(w, bias, scale, zp_in, n, k, nb * 4, o);
     for (let kb = 0; kb < kp; kb += 8) {
       for (let j = 0; j < 4; j++) {
         const nn = nb * 4 + j;
-        const dst = o + 32 + <usize>(kb * 4 + j * 8) * 2;
+        const dst = o + 32 + <usize>(kb * 4 + j * 8);
         for (let t = 0; t < 8; t++) {
           const kk = kb + t;
           const v = nn < n && kk < k ? clamp_w(<i32>load<i8>(w + <usize>nn * <usize>k + <usize>kk)) : 0;
-          store<i16>(dst + <usize>t * 2, <i16>v);
+          store<i8>(dst + <usize>t, <i8>v);
         }
       }
     }
@@ -85,7 +93,7 @@ export function qs8_gemm_pack_2x4c16s(w: usize, bias: usize, scale: usize, zp_in
   const kp = (k + 15) & ~15;
   const blocks = (n + 3) >> 2;
   for (let nb = 0; nb < blocks; nb++) {
-    const o = out + <usize>nb * <usize>packed_block_bytes(kp);
+    const o = out + <usize>nb * <usize>qs8_4c16s_block_bytes(kp);
     pack_block_head(w, bias, scale, zp_in, n, k, nb * 4, o);
     for (let kb = 0; kb < kp; kb += 16) {
       for (let j = 0; j < 4; j++) {
@@ -107,7 +115,7 @@ export function qs8_gemm_2x4c8__scalar(
   m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
 ): void {
   const kp = (k + 7) & ~7;
-  const wblock = <usize>packed_block_bytes(kp);
+  const wblock = <usize>qs8_4c8_block_bytes(kp);
   const zp = load<i32>(params, QS8_GEMM_ZP_OUT);
   const lo = <f32>(load<i32>(params, QS8_GEMM_QMIN) - zp);
   const hi = <f32>(load<i32>(params, QS8_GEMM_QMAX) - zp);
@@ -126,13 +134,13 @@ export function qs8_gemm_2x4c8__scalar(
         const kn = min<i32>(8, k - kk);
         for (let t = 0; t < kn; t++) {
           const x = <i32>load<i8>(ar + <usize>(kk + t));
-          const wt = wk + <usize>t * 2;
-          acc0 += x * <i32>load<i16>(wt);
-          acc1 += x * <i32>load<i16>(wt, 16);
-          acc2 += x * <i32>load<i16>(wt, 32);
-          acc3 += x * <i32>load<i16>(wt, 48);
+          const wt = wk + <usize>t;
+          acc0 += x * <i32>load<i8>(wt);
+          acc1 += x * <i32>load<i8>(wt, 8);
+          acc2 += x * <i32>load<i8>(wt, 16);
+          acc3 += x * <i32>load<i8>(wt, 24);
         }
-        wk += 64;
+        wk += 32;
       }
       const cr = c + <usize>i * <usize>c_stride + <usize>nb * 4;
       store<i8>(cr, <i8>requant_fp32(acc0, load<f32>(wb, 16), zp, lo, hi));
@@ -148,7 +156,7 @@ export function qs8_gemm_2x4c16s__scalar(
   m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
 ): void {
   const kp = (k + 15) & ~15;
-  const wblock = <usize>packed_block_bytes(kp);
+  const wblock = <usize>qs8_4c16s_block_bytes(kp);
   const zp = load<i32>(params, QS8_GEMM_ZP_OUT);
   const lo = <f32>(load<i32>(params, QS8_GEMM_QMIN) - zp);
   const hi = <f32>(load<i32>(params, QS8_GEMM_QMAX) - zp);

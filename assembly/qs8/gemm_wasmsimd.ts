@@ -3,7 +3,7 @@
 // qs8_gemm_2x4c8__scalar and the packer qs8_gemm_pack_2x4c8 live there).
 //
 // Tile: 2 rows x 4 output channels, K in steps of 8 ("c8"). Per step: two
-// v128.load8x8_s of activations, four v128.load of i16 weights, eight
+// v128.load8x8_s of activations, four v128.load8x8_s of int8 weights, eight
 // i32x4.dot_i16x8_s + i32x4.add into eight accumulators, which leaves V8 (15 usable
 // xmm registers on x64) 14 live vectors and no spill. Each accumulator holds four
 // partial sums of one (row, channel); they are reduced once per tile. Measured on
@@ -11,23 +11,32 @@
 // (V8 already unrolls the loop); 2x4 wins everywhere except M = 1, which has its own
 // 1x4 tile below.
 //
+// Weights stay int8 in memory (issue 21): widening them here costs one vpmovsxbw per 8 weights
+// where the old int16 layout had a plain load. Measured on Zen 3 (bench:kernels --stat min,
+// alternating builds): 2-5% on the K-bound 1x1 / 3x3 layers before the zero point was folded into
+// the rounding constant (requant_fp32x4_zm), 2.6-3.3% after. Tried and slower: a 4x2 tile over
+// an int16 activation panel widened once per weight chunk (the same 18 vector ops per k step as
+// the int16-weight kernel, but 5% slower: 4 activation loads per step), the 2x4 tile over that
+// panel, L1-sized weight chunks, and a 2x source unroll (V8 then spills).
+//
 // Loops: weights in chunks of ~64 KiB (stay in L2) outside, rows inside, so a
 // large layer streams its activations once per chunk, not once per 4 channels.
 // M tail: the 1x4 tile. N tail: N is padded to 4 in the packing; only real
 // channels are stored. K tail: K is zero-padded to 8 in the packing; rows are read up
 // to 7 bytes past K (times a zero weight; READ_PAST covers the last row).
 
-import { requant_fp32x4, narrow_i32x16_i8 } from '../common/requant_wasmsimd';
+import { requant_fp32x4_zm, narrow_i32x16_i8, zp_magic } from '../common/requant_wasmsimd';
 import { hsum4, store_2x4 } from './gemm_common_wasmsimd';
+import { qs8_4c8_block_bytes } from './gemm_scalar';
 import { QS8_GEMM_QMAX, QS8_GEMM_QMIN, QS8_GEMM_ZP_OUT } from '../common/params';
 
 export function qs8_gemm_2x4c8__wasmsimd(
   m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
 ): void {
   const kp = <usize>((k + 7) & ~7);
-  const wblock = <usize>(32 + 8 * kp);
+  const wblock = <usize>qs8_4c8_block_bytes(<i32>kp);
   const zp = load<i32>(params, QS8_GEMM_ZP_OUT);
-  const vzp = i32x4.splat(zp);
+  const vzp = zp_magic(zp);
   const vlo = f32x4.splat(<f32>(load<i32>(params, QS8_GEMM_QMIN) - zp));
   const vhi = f32x4.splat(<f32>(load<i32>(params, QS8_GEMM_QMAX) - zp));
   const nblocks = (n + 3) >> 2;
@@ -53,30 +62,30 @@ export function qs8_gemm_2x4c8__wasmsimd(
         let pa0 = a0;
         let pa1 = a1;
         let pw = wb + 32;
-        const pend = pw + (kp << 3);
+        const pend = pw + (kp << 2);
         while (pw < pend) {
           const va0 = v128.load8x8_s(pa0);
           const va1 = v128.load8x8_s(pa1);
-          const vb0 = v128.load(pw);
+          const vb0 = v128.load8x8_s(pw);
           acc00 = i32x4.add(acc00, i32x4.dot_i16x8_s(va0, vb0));
           acc10 = i32x4.add(acc10, i32x4.dot_i16x8_s(va1, vb0));
-          const vb1 = v128.load(pw, 16);
+          const vb1 = v128.load8x8_s(pw, 8);
           acc01 = i32x4.add(acc01, i32x4.dot_i16x8_s(va0, vb1));
           acc11 = i32x4.add(acc11, i32x4.dot_i16x8_s(va1, vb1));
-          const vb2 = v128.load(pw, 32);
+          const vb2 = v128.load8x8_s(pw, 16);
           acc02 = i32x4.add(acc02, i32x4.dot_i16x8_s(va0, vb2));
           acc12 = i32x4.add(acc12, i32x4.dot_i16x8_s(va1, vb2));
-          const vb3 = v128.load(pw, 48);
+          const vb3 = v128.load8x8_s(pw, 24);
           acc03 = i32x4.add(acc03, i32x4.dot_i16x8_s(va0, vb3));
           acc13 = i32x4.add(acc13, i32x4.dot_i16x8_s(va1, vb3));
           pa0 += 8;
           pa1 += 8;
-          pw += 64;
+          pw += 32;
         }
         const vbias = v128.load(wb);
         const vscale = v128.load(wb, 16);
-        const y0 = requant_fp32x4(i32x4.add(hsum4(acc00, acc01, acc02, acc03), vbias), vscale, vzp, vlo, vhi);
-        const y1 = requant_fp32x4(i32x4.add(hsum4(acc10, acc11, acc12, acc13), vbias), vscale, vzp, vlo, vhi);
+        const y0 = requant_fp32x4_zm(i32x4.add(hsum4(acc00, acc01, acc02, acc03), vbias), vscale, vzp, vlo, vhi);
+        const y1 = requant_fp32x4_zm(i32x4.add(hsum4(acc10, acc11, acc12, acc13), vbias), vscale, vzp, vlo, vhi);
         const off = <usize>nb * 4;
         store_2x4(narrow_i32x16_i8(y0, y1, y0, y1), c0 + off, c1 + off, n - nb * 4);
       }
@@ -93,17 +102,17 @@ export function qs8_gemm_2x4c8__wasmsimd(
         let acc3 = i32x4.splat(0);
         let pa0 = a0;
         let pw = wb + 32;
-        const pend = pw + (kp << 3);
+        const pend = pw + (kp << 2);
         while (pw < pend) {
           const va0 = v128.load8x8_s(pa0);
-          acc0 = i32x4.add(acc0, i32x4.dot_i16x8_s(va0, v128.load(pw)));
-          acc1 = i32x4.add(acc1, i32x4.dot_i16x8_s(va0, v128.load(pw, 16)));
-          acc2 = i32x4.add(acc2, i32x4.dot_i16x8_s(va0, v128.load(pw, 32)));
-          acc3 = i32x4.add(acc3, i32x4.dot_i16x8_s(va0, v128.load(pw, 48)));
+          acc0 = i32x4.add(acc0, i32x4.dot_i16x8_s(va0, v128.load8x8_s(pw)));
+          acc1 = i32x4.add(acc1, i32x4.dot_i16x8_s(va0, v128.load8x8_s(pw, 8)));
+          acc2 = i32x4.add(acc2, i32x4.dot_i16x8_s(va0, v128.load8x8_s(pw, 16)));
+          acc3 = i32x4.add(acc3, i32x4.dot_i16x8_s(va0, v128.load8x8_s(pw, 24)));
           pa0 += 8;
-          pw += 64;
+          pw += 32;
         }
-        const y0 = requant_fp32x4(
+        const y0 = requant_fp32x4_zm(
           i32x4.add(hsum4(acc0, acc1, acc2, acc3), v128.load(wb)), v128.load(wb, 16), vzp, vlo, vhi);
         const off = <usize>nb * 4;
         store_2x4(narrow_i32x16_i8(y0, y0, y0, y0), c0 + off, c0 + off, n - nb * 4);

@@ -16,7 +16,7 @@
 //   per group of 4 output channels, at w + group_offset[g] (16-byte aligned):
 //     i32 bias'[4] | f32 scale[4] | i32 nblocks | 12 bytes pad
 //     i32 k0[nblocks]  (first K of each stored block, ascending), padded to a multiple of 4
-//     i16 w[nblocks][4][8]  (channel j's 8 weights of block b at + b*64 + j*16)
+//     i8 w[nblocks][4][8]  (channel j's 8 weights of block b at + b*32 + j*8; int8 as in the file)
 // bias'[n] = bias[n] - zp_in * sum_k w[n,k] (zeros included, so the zero point is exact);
 // weights are symmetric int8, a -128 is read as -127 (as every qs8 packer); padded
 // channels have zero bias, scale and weights.
@@ -53,7 +53,7 @@ function round4(x: i32): i32 {
 // @ts-ignore: decorator
 @inline
 function group_bytes(nb: i32): i32 {
-  return 48 + 4 * round4(nb) + 64 * nb;
+  return 48 + 4 * round4(nb) + 32 * nb;
 }
 
 /**
@@ -102,11 +102,11 @@ export function qs8_spgemm_pack_4c8(w: usize, bias: usize, scale: usize, zp_in: 
       store<i32>(kofs + <usize>b * 4, k0);
       for (let j = 0; j < 4; j++) {
         const nn = n0 + j;
-        const dst = wts + <usize>(b * 64 + j * 16);
+        const dst = wts + <usize>(b * 32 + j * 8);
         for (let t = 0; t < 8; t++) {
           const kk = k0 + t;
           const v = nn < n && kk < k ? clamp_w(<i32>load<i8>(w + <usize>nn * <usize>k + <usize>kk)) : 0;
-          store<i16>(dst + <usize>t * 2, <i16>v);
+          store<i8>(dst + <usize>t, <i8>v);
         }
       }
       b++;
@@ -139,14 +139,14 @@ export function qs8_spgemm_2x4c8__scalar(
       for (let b = 0; b < nb; b++) {
         const k0 = load<i32>(kofs + <usize>b * 4);
         const kn = min<i32>(8, k - k0);
-        const wk = wts + <usize>b * 64;
+        const wk = wts + <usize>b * 32;
         for (let t = 0; t < kn; t++) {
           const x = <i32>load<i8>(ar + <usize>(k0 + t));
-          const wt = wk + <usize>t * 2;
-          acc0 += x * <i32>load<i16>(wt);
-          acc1 += x * <i32>load<i16>(wt, 16);
-          acc2 += x * <i32>load<i16>(wt, 32);
-          acc3 += x * <i32>load<i16>(wt, 48);
+          const wt = wk + <usize>t;
+          acc0 += x * <i32>load<i8>(wt);
+          acc1 += x * <i32>load<i8>(wt, 8);
+          acc2 += x * <i32>load<i8>(wt, 16);
+          acc3 += x * <i32>load<i8>(wt, 24);
         }
       }
       const cr = c + <usize>i * <usize>c_stride + <usize>g * 4;

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-export const ENGINES = ['branchy-int8', 'branchy-int8-early', 'branchy-f32', 'branchy-f32-early', 'ort-f32', 'ort-qdq', 'tfjs-f32'] as const;
+export const ENGINES = ['branchy-int8', 'branchy-int8-early', 'branchy-f32', 'branchy-f32-early', 'ort-f32', 'ort-qdq', 'tfjs-f32', 'litert-int8', 'litert-f32'] as const;
 export type EngineId = (typeof ENGINES)[number];
 
 export const LABEL: Record<EngineId, string> = {
@@ -19,6 +19,8 @@ export const LABEL: Record<EngineId, string> = {
   'ort-f32': 'ORT Web 1.30 wasm, f32 ONNX',
   'ort-qdq': 'ORT Web 1.30 wasm, QDQ int8 ONNX',
   'tfjs-f32': 'tfjs 4.22 wasm (XNNPACK), f32',
+  'litert-int8': 'LiteRT.js 2.5.3 (XNNPACK), int8 .tflite export',
+  'litert-f32': 'LiteRT.js 2.5.3 (XNNPACK), f32 .tflite export',
 };
 
 /** The files of one model, as the engines read them. */
@@ -32,6 +34,9 @@ export interface ModelFiles {
   /** The int8 model exported as QDQ ONNX (ORT int8). */
   /** QDQ int8 export of the int8 file; absent for a binary network (ONNX has no binary layers to export). */
   qdq?: string;
+  /** The int8 and f32 files exported as .tflite (`branchy export -o X.tflite`, float edges); absent when the exporter refuses the graph. */
+  tfliteInt8?: string;
+  tfliteF32?: string;
   /** Binary networks: the nodes the ONNX import binarizes (`--binarize`). */
   binarize?: string[];
   /** The output that answers at full depth (the deepest exit). */
@@ -83,6 +88,9 @@ export async function openEngine(id: EngineId, m: ModelFiles, s: Samples, opts: 
       return openOrt(id === 'ort-f32' ? m.onnx : m.qdq!, m, s);
     case 'tfjs-f32':
       return openTfjs(m, s);
+    case 'litert-int8':
+    case 'litert-f32':
+      return openLitertEngine(id === 'litert-int8' ? m.tfliteInt8! : m.tfliteF32!, m, s);
   }
 }
 
@@ -133,6 +141,19 @@ async function openOrt(file: string, m: ModelFiles, s: Samples): Promise<Runner>
       // ORT executes the whole graph whatever the fetches (measured: fetching exit0 alone is no faster).
       return { label: argmax(out[m.final].data as Float32Array), macs: m.graphMacs };
     },
+  };
+}
+
+async function openLitertEngine(file: string, m: ModelFiles, s: Samples): Promise<Runner> {
+  // The Node shim and LiteRT.js are imported here, inside a cold start's timed span.
+  const { openLitert } = await import('./litert.mjs');
+  const model = await openLitert(new Uint8Array(await readFile(file)));
+  const out = model.outputs.findIndex((o) => o.name === m.final);
+  if (out < 0) throw new Error(`${file}: no output ${m.final}`);
+  return {
+    info: `public API, 1 thread (cpuOptions.numThreads 1), NHWC float input${file === m.tfliteInt8 ? ' (the int8 file quantizes it inside: float edges)' : ''}`,
+    // LiteRT runs the whole graph (every exit), as ORT does.
+    run: async (i) => ({ label: argmax((await model.run([s.nhwc[i]]))[out]), macs: m.graphMacs }),
   };
 }
 

@@ -4,7 +4,8 @@
 // The same weights in every engine, one process, interleaved: branchy int8 and f32 (full
 // depth, and with the early-exit policy stored in the file), ONNX Runtime Web's wasm backend
 // on the f32 ONNX and on the QDQ int8 export of branchy's int8 model, and TensorFlow.js's
-// wasm backend built from the f32 ONNX. One thread, batch 1, real test images.
+// wasm backend built from the f32 ONNX, and LiteRT.js (TFLite + XNNPACK) on branchy's int8 and
+// f32 models exported as .tflite. One thread, batch 1, real test images.
 // Per model: latency (median and p10/p90 over rounds; in each round every engine runs the
 // same images back to back, engines in a rotating order), the ratio to branchy int8, GMAC/s
 // against the measured int8 dot peak (bench/peak.ts), top-1 agreement between engines and
@@ -84,7 +85,8 @@ for (const spec of models) {
   const onnx = path.resolve(ROOT, onnxRel);
   const { files, dataset, normalize } = prepare(onnx, int8Rel ? path.resolve(ROOT, int8Rel) : undefined);
   const s = await samples(normalize, dataset, IMAGES, opt['cifar-test']);
-  const ids = ENGINES.filter((e) => (files.multiExit || !e.endsWith('-early')) && (files.qdq || e !== 'ort-qdq') && (!only || only.includes(e)));
+  const ids = ENGINES.filter((e) => (files.multiExit || !e.endsWith('-early')) && (files.qdq || e !== 'ort-qdq') &&
+    (files.tfliteInt8 || e !== 'litert-int8') && (files.tfliteF32 || e !== 'litert-f32') && (!only || only.includes(e)));
   const runners = new Map<EngineId, Runner>();
   for (const id of ids) runners.set(id, await openEngine(id, files, s));
   const n = s.nchw.length;

@@ -77,8 +77,21 @@ export function prepare(onnx: string, int8?: string): Prepared {
     qdq = path.join(OUT, `${path.basename(q).replace(/\.branchy$/, '').replace(/\.int8$/, '')}.qdq.onnx`);
     branchy(['export', q, '-o', qdq]); // always: cheap, and never stale after an exporter change
   }
+  // The .tflite exports for LiteRT.js (float edges: its public API feeds float32).
+  const tflite = (src: string, tag: string): string | undefined => {
+    const out = path.join(OUT, `${name}.${tag}.tflite`);
+    try {
+      branchy(['export', src, '-o', out]);
+      return out;
+    } catch {
+      console.error(`(no LiteRT.js row for ${path.basename(src)}: branchy export -o .tflite refuses it)`);
+      return undefined;
+    }
+  };
+  const tfliteInt8 = binarize.length ? undefined : tflite(q, 'int8');
+  const tfliteF32 = binarize.length ? undefined : tflite(f32, 'f32');
   const graphMacs = graph.nodes.reduce((a, nd) => a + nodeMacs(graph, nd), 0);
-  return { files: { name, onnx, int8: q, f32, qdq, binarize: binarize.length ? binarize : undefined, final, multiExit, graphMacs, chw: [c, h, w] }, dataset, normalize: graph.normalize };
+  return { files: { name, onnx, int8: q, f32, qdq, tfliteInt8, tfliteF32, binarize: binarize.length ? binarize : undefined, final, multiExit, graphMacs, chw: [c, h, w] }, dataset, normalize: graph.normalize };
 }
 
 /** Names of the nodes of a .branchy file that read binary (b1) constant weights. */

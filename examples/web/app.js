@@ -9,6 +9,7 @@ import { answerElements, fullMacs, showAnswer } from './answer.js';
 import { sliderOf, tauOf, tauSweep } from './threshold.js';
 import { sweepPoint as exitSweepPoint } from './sweep.js';
 import { startCifar } from './cifar-mode.js';
+import { startDetect } from './detect-mode.js';
 import { enableTabs, firstShown, showMode } from './modes.js';
 
 const $ = (id) => document.getElementById(id);
@@ -228,18 +229,23 @@ const sweepDone = Promise.all([ready, firstShown('mnist')]).then(runSweep);
 ready.catch((e) => ($('status').textContent = `error: ${e.message}`));
 
 const cifar = startCifar({ params, build: params.get('build') ?? supportedBuilds().at(-1), shown: firstShown('cifar') });
-showMode(params.get('mode') === 'cifar' ? 'cifar' : 'mnist');
-cifar.ready.then(
-  (r) => {
-    if (r.available) return enableTabs();
-    $('cifar-note').textContent = `CIFAR-10 mode: ${r.why}.`;
-    showMode('mnist');
-  },
-  (e) => {
-    $('cifar-note').textContent = `CIFAR-10 mode: error: ${e.message}`;
-    showMode('mnist');
-  },
-);
+const detect = startDetect({ params, build: params.get('build') ?? supportedBuilds().at(-1), shown: firstShown('detect') });
+const asked = ['cifar', 'detect'].includes(params.get('mode')) ? params.get('mode') : 'mnist';
+showMode(asked);
+// A mode that cannot start says why at the bottom; if it was the one asked for, MNIST shows instead.
+for (const [mode, m, note, title] of [['cifar', cifar, 'cifar-note', 'CIFAR-10 mode'], ['detect', detect, 'detect-note', 'Detection mode']]) {
+  m.ready.then(
+    (r) => {
+      if (r.available) return enableTabs(mode);
+      $(note).textContent = `${title}: ${r.why}.`;
+      if (asked === mode) showMode('mnist');
+    },
+    (e) => {
+      $(note).textContent = `${title}: error: ${e.message}`;
+      if (asked === mode) showMode('mnist');
+    },
+  );
+}
 
 // For the browser test and the console: the same model and digits, no UI in between.
 window.branchyDemo = {
@@ -247,6 +253,8 @@ window.branchyDemo = {
   sweepDone,
   /** CIFAR-10 mode: ready resolves to { available, why?, info? }; see cifar-mode.js. */
   cifar,
+  /** Detection mode: the same; see detect-mode.js. */
+  detect,
   showMode,
   get info() { return state.model.info; },
   get modelUrl() { return state.url; },

@@ -1,5 +1,5 @@
-// The demo's two modes as tabs: draw an MNIST digit, or pick CIFAR-10 test images. The mode
-// is kept in the URL (?mode=cifar), so a reload or a change of build stays in it. Each mode's
+// The demo's modes as tabs: draw an MNIST digit, pick CIFAR-10 test images, or find subtitles
+// and logos in frames (detection). The mode is kept in the URL (?mode=cifar, ?mode=detect), so a reload or a change of build stays in it. Each mode's
 // `<main id="mode-NAME">` and its header line `[data-mode-only=NAME]` show only in that mode.
 const shown = new Map(); // mode -> resolve of its first showing
 const first = new Map(); // mode -> promise: the mode has been shown once
@@ -23,8 +23,9 @@ export function showMode(mode) {
   shown.get(mode)();
 }
 
-/** Show the tabs (once a second mode is available) and switch on click. */
-export function enableTabs() {
+/** Show the tabs with `mode`'s (once a second mode is available) and switch on click. */
+export function enableTabs(mode) {
   document.getElementById('modes').hidden = false;
+  document.querySelector(`#modes button[data-mode="${mode}"]`).hidden = false;
   for (const b of document.querySelectorAll('#modes button')) b.onclick = () => showMode(b.dataset.mode);
 }

@@ -6,6 +6,7 @@
 // parsing it. The reader trusts nothing: every field is checked, and every failure is a
 // BranchyFormatError that says what and where. It reads versions 1 and 2.
 import { BranchyFormatError } from '../errors.js';
+import { checkDetect } from '../ir/detect.js';
 import { storageOf, validateGraph } from '../ir/graph.js';
 import type { DType, Graph, TensorData, Weights } from '../ir/types.js';
 import { OP_TYPES } from '../ir/ops/index.js';
@@ -35,6 +36,7 @@ export interface WriteOptions {
 /** Serialises a graph and its constants. Validates the graph first. */
 export function writeBranchy(graph: Graph, weights: Weights, opts: WriteOptions = {}): Uint8Array {
   validateGraph(graph, { weights });
+  if (graph.detect !== undefined) checkDetect(graph.detect, graph);
   const tensors: SafeTensorIn[] = [];
   const stored = graph.tensors.map((t) => {
     if (t.quant?.kind !== 'channel') return t;
@@ -109,6 +111,7 @@ export function readBranchy(data: ArrayBufferView): BranchyFile {
     if (!claimed.has(name)) throw new BranchyFormatError(`tensor '${name}' in the file is not a constant of the graph`);
   }
   graph.nodes = validateGraph(graph, { weights });
+  if (graph.detect !== undefined) graph.detect = checkDetect(graph.detect, graph);
   return { graph, weights, metadata: { ...file.metadata } };
 }
 

@@ -11,6 +11,9 @@ export function looksLikeOnnx(bytes: Uint8Array): boolean {
 
 const ascii = (bytes: Uint8Array, from: number, to: number): string => String.fromCharCode(...bytes.subarray(from, to));
 
+/** Whether these bytes are a TensorFlow Lite flatbuffer (file identifier "TFL3" at byte 4). */
+export const looksLikeTflite = (bytes: Uint8Array): boolean => bytes.length > 8 && ascii(bytes, 4, 8) === 'TFL3';
+
 /** A sentence naming what these bytes are and what to do, or null when they are nothing this knows. */
 export function describeForeign(bytes: Uint8Array): string | null {
   if (looksLikeOnnx(bytes)) {
@@ -19,7 +22,10 @@ export function describeForeign(bytes: Uint8Array): string | null {
       "with --quant int8 --calib … for int8), or in Node load it as it is with loadModel() from 'branchy-wasm/convert'"
     );
   }
-  if (ascii(bytes, 4, 8) === 'TFL3') return 'this is a TensorFlow Lite model, not a .branchy file: export it to ONNX (tf2onnx), then branchy convert it';
+  if (looksLikeTflite(bytes)) {
+    return 'this is a TensorFlow Lite model, not a .branchy file: convert it first (npx branchy convert model.tflite -o model.branchy), ' +
+      "or in Node load it as it is with loadModel() from 'branchy-wasm/convert'";
+  }
   if (ascii(bytes, 0, 4) === 'PK\x03\x04') return 'this is a ZIP archive (a PyTorch checkpoint?), not a .branchy file: export the model to ONNX (torch.onnx.export), then branchy convert it';
   if (/^\s*</.test(ascii(bytes, 0, 64))) return 'this is text that starts with "<" (an HTML page, such as a server\'s error page?), not a .branchy file';
   return null;

@@ -1,3 +1,4 @@
+import type { DetectSpec } from './detect.js';
 import type { ExitPlan } from './exits.js';
 import type { OPS } from './ops/index.js';
 import type { OpDef } from './ops/def.js';
@@ -88,6 +89,8 @@ export interface Graph {
   normalize?: Normalize;
   /** Early-exit structure of a multi-exit graph (outputs exit0 … exitN), see exits.ts. */
   exits?: ExitPlan;
+  /** How a detector's outputs decode into boxes (detect.ts; checked by checkDetect). */
+  detect?: DetectSpec;
 }
 
 /** The bytes of constant tensors, by name. b1 constants are stored as u8 (see storageOf). */

@@ -1,12 +1,18 @@
-// branchy/convert's loadModel(): what load() takes, and ONNX models too, converted in memory
-// (float, as `branchy run model.onnx` runs them). Node-side: the ONNX importer needs protobuf.
+// branchy/convert's loadModel(): what load() takes, and ONNX and TFLite models too, converted in
+// memory (ONNX float, as `branchy run model.onnx` runs them; TFLite float or int8 as the file
+// is). Node-side: the importers need protobuf and flatbuffers.
 import { fromGraph, load, readBytes, type LoadOptions, type Model, type ModelSource } from '../runtime/model.js';
-import { looksLikeOnnx } from '../format/sniff.js';
+import { looksLikeOnnx, looksLikeTflite } from '../format/sniff.js';
+import { importTflite } from '../convert/tflite/import.js';
 import { importOnnx, type ImportOptions } from '../convert/onnx/import.js';
 
-/** Load a .branchy model, or an ONNX model converted in memory (float; convert with `branchy convert` for int8). */
+/** Load a .branchy model, an ONNX model converted in memory (float; convert with `branchy convert` for int8), or a TFLite model (float or int8, as it is). */
 export async function loadModel(source: ModelSource, options: LoadOptions & ImportOptions = {}): Promise<Model> {
   const bytes = await readBytes(source);
+  if (looksLikeTflite(bytes)) {
+    const { graph, weights } = importTflite(bytes);
+    return fromGraph(graph, weights, options);
+  }
   if (!looksLikeOnnx(bytes)) return load(bytes, options);
   const { graph, weights } = importOnnx(bytes, options);
   return fromGraph(graph, weights, options);

@@ -60,10 +60,13 @@ export const MANIFEST = [
 
   // --- qs8 dwconv ---
   { name: 'qs8_dwconv_pack_16c', from: 'qs8/dwconv', sig: 'qs8_dwconv_pack' },
-  { name: 'qs8_dwconv_3x3_16c__scalar', from: 'qs8/dwconv', sig: 'dwconv', op: 'qs8_dwconv_3x3', packer: 'qs8_dwconv_pack_16c', params: QS8_DWCONV },
+  // 3x3: over pair rows built once per input row (dwconv_3x3r.ts), any stride, dilation and padding.
+  { name: 'qs8_dwconv_pack_3x3r', from: 'qs8/dwconv_3x3r', sig: 'qs8_dwconv_pack' },
+  { name: 'qs8_dwconv_3x3r_scratch_bytes', from: 'qs8/dwconv_3x3r', sig: 'scratch_bytes', params: QS8_DWCONV },
+  { name: 'qs8_dwconv_3x3r_2x16c__scalar', from: 'qs8/dwconv_3x3r', sig: 'dwconv', op: 'qs8_dwconv_3x3', packer: 'qs8_dwconv_pack_3x3r', params: QS8_DWCONV },
   { name: 'qs8_dwconv_5x5_16c__scalar', from: 'qs8/dwconv', sig: 'dwconv', op: 'qs8_dwconv_5x5', packer: 'qs8_dwconv_pack_16c', params: QS8_DWCONV },
   { name: 'qs8_dwconv_generic_16c__scalar', from: 'qs8/dwconv', sig: 'dwconv', op: 'qs8_dwconv', packer: 'qs8_dwconv_pack_16c', params: QS8_DWCONV },
-  { name: 'qs8_dwconv_3x3_16c__wasmsimd', from: 'qs8/dwconv_wasmsimd', sig: 'dwconv', op: 'qs8_dwconv_3x3', packer: 'qs8_dwconv_pack_16c', params: QS8_DWCONV, twin: 'qs8_dwconv_3x3_16c__scalar' },
+  { name: 'qs8_dwconv_3x3r_2x16c__wasmsimd', from: 'qs8/dwconv_3x3r_wasmsimd', sig: 'dwconv', op: 'qs8_dwconv_3x3', packer: 'qs8_dwconv_pack_3x3r', params: QS8_DWCONV, twin: 'qs8_dwconv_3x3r_2x16c__scalar' },
   { name: 'qs8_dwconv_5x5_16c__wasmsimd', from: 'qs8/dwconv_wasmsimd', sig: 'dwconv', op: 'qs8_dwconv_5x5', packer: 'qs8_dwconv_pack_16c', params: QS8_DWCONV, twin: 'qs8_dwconv_5x5_16c__scalar' },
   { name: 'qs8_dwconv_generic_16c__wasmsimd', from: 'qs8/dwconv_wasmsimd', sig: 'dwconv', op: 'qs8_dwconv', packer: 'qs8_dwconv_pack_16c', params: QS8_DWCONV, twin: 'qs8_dwconv_generic_16c__scalar' },
 
@@ -151,12 +154,18 @@ export const MANIFEST = [
   { name: 'qs8_b1w_gemm_pack_4c8', from: 'b1/b1w', sig: 'b1w_gemm_pack' },
   { name: 'qs8_b1w_gemm_2x4c8__scalar', from: 'b1/b1w', sig: 'gemm', op: 'qs8_b1w_gemm', packer: 'qs8_b1w_gemm_pack_4c8', params: QS8_GEMM },
   { name: 'qs8_b1w_conv_2x4c8__scalar', from: 'b1/b1w', sig: 'conv', op: 'qs8_b1w_conv', packer: 'qs8_b1w_gemm_pack_4c8', params: QS8_CONV },
+  // The same weights widened to i16 at load ("4c8w16"): the SIMD builds' choice (docs/b1.md).
+  { name: 'qs8_b1w_gemm_pack_4c8w16', from: 'b1/b1w', sig: 'b1w_gemm_pack' },
+  { name: 'qs8_b1w_gemm_2x4c8w16__scalar', from: 'b1/b1w', sig: 'gemm', op: 'qs8_b1w_gemm', packer: 'qs8_b1w_gemm_pack_4c8w16', params: QS8_GEMM, alt: true },
+  { name: 'qs8_b1w_conv_2x4c8w16__scalar', from: 'b1/b1w', sig: 'conv', op: 'qs8_b1w_conv', packer: 'qs8_b1w_gemm_pack_4c8w16', params: QS8_CONV, alt: true },
   { name: 'b1_bitpack_qs8_x16__wasmsimd', from: 'b1/bitpack_wasmsimd', sig: 'bitpack', op: 'b1_bitpack_qs8', twin: 'b1_bitpack_qs8_x1__scalar' },
   { name: 'b1_bitpack_f32_x16__wasmsimd', from: 'b1/bitpack_wasmsimd', sig: 'bitpack', op: 'b1_bitpack_f32', twin: 'b1_bitpack_f32_x1__scalar' },
   { name: 'b1_gemm_4x8__wasmsimd', from: 'b1/gemm_wasmsimd', sig: 'gemm', op: 'b1_gemm', packer: 'b1_gemm_pack_x8', params: B1_GEMM, twin: 'b1_gemm_4x8__scalar' },
   { name: 'b1_conv_4x8__wasmsimd', from: 'b1/conv_wasmsimd', sig: 'conv', op: 'b1_conv', packer: 'b1_gemm_pack_x8', params: B1_CONV, twin: 'b1_conv_4x8__scalar' },
-  { name: 'qs8_b1w_gemm_2x4c8__wasmsimd', from: 'b1/b1w_wasmsimd', sig: 'gemm', op: 'qs8_b1w_gemm', packer: 'qs8_b1w_gemm_pack_4c8', params: QS8_GEMM, twin: 'qs8_b1w_gemm_2x4c8__scalar' },
-  { name: 'qs8_b1w_conv_2x4c8__wasmsimd', from: 'b1/b1w_wasmsimd', sig: 'conv', op: 'qs8_b1w_conv', packer: 'qs8_b1w_gemm_pack_4c8', params: QS8_CONV, twin: 'qs8_b1w_conv_2x4c8__scalar' },
+  { name: 'qs8_b1w_gemm_2x4c8__wasmsimd', from: 'b1/b1w_wasmsimd', sig: 'gemm', op: 'qs8_b1w_gemm', packer: 'qs8_b1w_gemm_pack_4c8', params: QS8_GEMM, twin: 'qs8_b1w_gemm_2x4c8__scalar', alt: true },
+  { name: 'qs8_b1w_conv_2x4c8__wasmsimd', from: 'b1/b1w_wasmsimd', sig: 'conv', op: 'qs8_b1w_conv', packer: 'qs8_b1w_gemm_pack_4c8', params: QS8_CONV, twin: 'qs8_b1w_conv_2x4c8__scalar', alt: true },
+  { name: 'qs8_b1w_gemm_2x4c8w16__wasmsimd', from: 'b1/b1w_wasmsimd', sig: 'gemm', op: 'qs8_b1w_gemm', packer: 'qs8_b1w_gemm_pack_4c8w16', params: QS8_GEMM, twin: 'qs8_b1w_gemm_2x4c8w16__scalar' },
+  { name: 'qs8_b1w_conv_2x4c8w16__wasmsimd', from: 'b1/b1w_wasmsimd', sig: 'conv', op: 'qs8_b1w_conv', packer: 'qs8_b1w_gemm_pack_4c8w16', params: QS8_CONV, twin: 'qs8_b1w_conv_2x4c8w16__scalar' },
 
   // --- data movement, reduce, resize, softmax (assembly/move) ---
   { name: 'xx_copy_nd_x1__scalar', from: 'move/copy_nd', sig: 'move', op: 'xx_copy_nd', params: XX_COPY_ND },

@@ -12,6 +12,7 @@ import type { ExitPolicy } from '../exit/policy.js';
 import type { ExitResult } from '../runtime/scheduler.js';
 import type { WasmBuilds, WasmSource } from '../runtime/wasm.js';
 import { asBytes, isBody, isUrl, readBody } from '../runtime/bytes.js';
+import type { Detection, DetectOptions } from '../runtime/detect/index.js';
 import { spawn, type Endpoint, type SpawnOptions } from './endpoint.js';
 import { decodeError, inputArrays, ownedBuffers, type Reply, type Request, type RequestBody } from './protocol.js';
 
@@ -109,6 +110,12 @@ export class WorkerModel {
   classify(input: ModelInput, options: WorkerRunOptions = {}): Promise<ExitResult[]> {
     const { transfer, ...rest } = options;
     return this.request({ type: 'classify', input, options: rest }, transfer ? ownedBuffers(inputArrays(input)) : []);
+  }
+
+  /** The boxes a detector finds in one image (as Model.detect). */
+  detect(input: ModelInput, options: DetectOptions & RunOptions & { transfer?: boolean } = {}): Promise<Detection[]> {
+    const { transfer, ...rest } = options;
+    return this.request({ type: 'detect', input, options: rest }, transfer ? ownedBuffers(inputArrays(input)) : []);
   }
 
   /** Stop the worker; pending and later calls reject. */

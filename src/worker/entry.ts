@@ -42,7 +42,8 @@ async function handle(req: Request): Promise<void> {
       return;
     }
     if (!model) throw new BranchyInputError('no model is loaded in this worker');
-    const value = req.type === 'classify' ? model.classify(req.input, req.options) : model.run(req.input, req.options);
+    const value = req.type === 'classify' ? model.classify(req.input, req.options)
+      : req.type === 'detect' ? model.detect(req.input, req.options) : model.run(req.input, req.options);
     send({ id: req.id, ok: true, value }, ownedBuffers(resultArrays(value)));
   } catch (e) {
     send({ id: req.id, ok: false, error: encodeError(e) }, []);

@@ -5,6 +5,7 @@ import { BranchyInputError } from '../errors.js';
 import type { ModelInfo, ModelInput, ModelSource, OutputTensor, RunOptions } from '../runtime/model.js';
 import type { ExitPolicy } from '../exit/policy.js';
 import type { ExitResult } from '../runtime/scheduler.js';
+import type { Detection, DetectOptions } from '../runtime/detect/index.js';
 import { loadInWorker, type WorkerLoadOptions, type WorkerModel, type WorkerRunOptions } from './client.js';
 
 export interface PoolOptions extends Omit<WorkerLoadOptions, 'transfer'> {
@@ -18,6 +19,7 @@ export interface Pool {
   run(input: ModelInput, options: WorkerRunOptions & { policy: ExitPolicy }): Promise<ExitResult>;
   run(input: ModelInput, options?: RunOptions & { transfer?: boolean }): Promise<Record<string, OutputTensor>>;
   classify(input: ModelInput, options?: WorkerRunOptions): Promise<ExitResult[]>;
+  detect(input: ModelInput, options?: DetectOptions & RunOptions & { transfer?: boolean }): Promise<Detection[]>;
   terminate(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function createPool(source: ModelSource, options: PoolOptions = {})
     info: workers[0].info,
     run: (input: ModelInput, opts?: WorkerRunOptions) => pick().run(input, opts as WorkerRunOptions & { policy: ExitPolicy }),
     classify: (input: ModelInput, opts?: WorkerRunOptions) => pick().classify(input, opts),
+    detect: (input: ModelInput, opts?: DetectOptions & RunOptions & { transfer?: boolean }) => pick().detect(input, opts),
     terminate: async () => {
       await Promise.all(workers.map((w) => w.terminate()));
     },

@@ -8,8 +8,9 @@ import {
   BranchyUnsupportedError,
   BranchyWasmError,
 } from '../errors.js';
-import type { ClassifyOptions, LoadOptions, ModelInfo, ModelInput, OutputTensor } from '../runtime/model.js';
+import type { ClassifyOptions, LoadOptions, ModelInfo, ModelInput, OutputTensor, RunOptions } from '../runtime/model.js';
 import type { ExitResult } from '../runtime/scheduler.js';
+import type { Detection, DetectOptions } from '../runtime/detect/index.js';
 
 /** A model's bytes, or where to fetch them (URL href, or a file path in Node). */
 export type ModelSource = Uint8Array | ArrayBuffer | string;
@@ -17,7 +18,8 @@ export type ModelSource = Uint8Array | ArrayBuffer | string;
 export type Request =
   | { id: number; type: 'load'; source: ModelSource; options: LoadOptions }
   | { id: number; type: 'run'; input: ModelInput; options: ClassifyOptions }
-  | { id: number; type: 'classify'; input: ModelInput; options: ClassifyOptions };
+  | { id: number; type: 'classify'; input: ModelInput; options: ClassifyOptions }
+  | { id: number; type: 'detect'; input: ModelInput; options: DetectOptions & RunOptions };
 
 /** A request before it is numbered. */
 export type RequestBody = Request extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
@@ -26,7 +28,7 @@ export type RunValue = ExitResult | Record<string, OutputTensor>;
 
 export type Reply =
   | { type: 'ready' }
-  | { id: number; ok: true; value: ModelInfo | RunValue | ExitResult[] }
+  | { id: number; ok: true; value: ModelInfo | RunValue | ExitResult[] | Detection[] }
   | { id: number; ok: false; error: { name: string; message: string } };
 
 const ERRORS: Record<string, new (message: string) => Error> = {
@@ -65,8 +67,8 @@ export function ownedBuffers(arrays: Iterable<ArrayBufferView>): ArrayBuffer[] {
 }
 
 /** Every typed array inside a run's answer. */
-export function resultArrays(v: RunValue | ExitResult[] | ModelInfo): ArrayBufferView[] {
-  if (Array.isArray(v)) return v.map((r) => r.probs);
+export function resultArrays(v: RunValue | ExitResult[] | ModelInfo | Detection[]): ArrayBufferView[] {
+  if (Array.isArray(v)) return v.flatMap((r) => ('probs' in r ? [r.probs] : []));
   if ('probs' in v && ArrayBuffer.isView(v.probs)) return [v.probs];
   if ('inputs' in v) return [];
   return Object.values(v as Record<string, OutputTensor>).map((t) => t.data);

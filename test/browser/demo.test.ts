@@ -30,7 +30,7 @@ describe.skipIf(!hasChromium)(title, () => {
   const problems: string[] = [];
   // No CIFAR-10 data here (an empty directory where --data would go): the page's look for it fails with a 404.
   const noData = mkdtempSync(path.join(tmpdir(), 'branchy-no-cifar-'));
-  const cifarProbe = /\/data\/cifar10\/test\.bin$|\/models\/mobilenet-exits-cifar10\.int8\.branchy$/;
+  const cifarProbe = /\/data\/cifar10\/test\.bin$|\/models\/mobilenet-exits-cifar10\.int8\.branchy$|\/models\/yolo-subtitles-bwn\.branchy$/;
   const digits = parseDigits(readFileSync(new URL('../../examples/web/digits.bin', import.meta.url)));
 
   beforeAll(async () => {
@@ -94,7 +94,7 @@ describe.skipIf(!hasChromium)(title, () => {
     const r = await page.evaluate(() => (window as unknown as { branchyDemo: { cifar: { ready: Promise<{ available: boolean; why?: string }> } } }).branchyDemo.cifar.ready);
     expect(r.available).toBe(false);
     expect(r.why).toMatch(/no CIFAR-10 data at \/data\/cifar10\/test\.bin/);
-    expect(await page.locator('#modes').isHidden()).toBe(true);
+    expect(await page.locator('#modes button[data-mode="cifar"]').isHidden()).toBe(true);
     expect(await page.locator('#mode-cifar').isHidden()).toBe(true);
     expect(await page.textContent('#cifar-note')).toContain(r.why);
   });

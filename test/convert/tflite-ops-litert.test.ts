@@ -5,7 +5,9 @@
 // multiplier, fused activation, keep_num_dims, align_corners / half_pixel_centers, alpha,
 // beta...). An options field written to the wrong slot or with the wrong code fails here.
 import { describe, expect, it } from 'vitest';
-import { builtinCode, writeTflite, type Activation, type TfliteModel, type TfliteOptions, type TfliteTensor } from '../../src/convert/index.js';
+import { builtinCode, importTflite, writeTflite, type Activation, type TfliteModel, type TfliteOptions, type TfliteTensor } from '../../src/convert/index.js';
+import { BranchyUnsupportedError } from '../../src/errors.js';
+import { fromGraph } from '../../src/runtime/model.js';
 import { openLitert } from '../helpers/litert.js';
 import { Rng } from '../helpers/rng.js';
 
@@ -298,5 +300,32 @@ describe('writeTflite: each decoded options table as LiteRT.js runs it', () => {
       const q = Math.min(127, Math.max(-128, Math.round(v / Math.fround(0.1)) + 3));
       expect(y[i]).toBeCloseTo((q - 3) * Math.fround(0.1), 5);
     });
+  });
+});
+
+// The same one-operator files through importTflite: a case branchy imports runs in branchy to
+// the reference's output; any other is refused with a BranchyUnsupportedError naming operator 0.
+const IMPORTED = [
+  'CONV_2D', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'CONCATENATION axis -1', 'ADD, RELU6', 'MEAN', 'LEAKY_RELU',
+  'RELU', 'LOGISTIC', 'HARD_SWISH',
+];
+describe('importTflite: the same files in branchy', () => {
+  it.each(CASES)('%s', async (name, c) => {
+    const { model, feeds } = build(c);
+    const bytes = writeTflite(model);
+    let run: Float32Array;
+    try {
+      const { graph, weights } = importTflite(bytes);
+      const m = await fromGraph(graph, weights);
+      run = Object.values(m.run(Object.fromEntries(graph.inputs.map((n, i) => [n, feeds[i]]))))[0].data as Float32Array;
+    } catch (e) {
+      expect(e, String(e)).toBeInstanceOf(BranchyUnsupportedError);
+      expect(String(e)).toMatch(new RegExp(`(TFLite operator 0 \\(${c.op}|node 'op0_)`));
+      expect(IMPORTED.some((k) => name.startsWith(k)), `${name} refused: ${String(e)}`).toBe(false);
+      return;
+    }
+    expect(IMPORTED.some((k) => name.startsWith(k)), `${name} imported`).toBe(true);
+    const want = c.ref(feeds, c.inputs.map((i) => i?.data));
+    want.forEach((v, i) => expect(Math.abs(run[i] - v), `element ${i}`).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(v))));
   });
 });

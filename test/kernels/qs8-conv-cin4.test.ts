@@ -69,6 +69,12 @@ function cases(): Case[] {
   out.push(makeCase(rng, '1x1 image, 1x1 kernel', { ...s1, ...p0, h: 1, w: 1, cIn: 4, cOut: 5, kh: 1, kw: 1 }));
   out.push(makeCase(rng, '1x1 image, 5x5 pad 2', { ...s1, pt: 2, pl: 2, pb: 2, pr: 2, h: 1, w: 1, cIn: 1, cOut: 7, kh: 5, kw: 5 }));
   out.push(makeCase(rng, 'pointwise C_in 2', { ...s1, ...p0, h: 5, w: 7, cIn: 2, cOut: 13, kh: 1, kw: 1 }));
+  // 1x1, stride 1, unpadded, even C_in, whole 16-channel blocks: the SIMD kernel reads the input, no pair image.
+  // (Several blocks take that path only when the pair image would pass 256 KB: 66x64x16 makes 270 KB.)
+  out.push(makeCase(rng, 'pointwise C_in 16 -> 32 over a 270 KB pair image', { ...s1, ...p0, h: 66, w: 64, cIn: 16, cOut: 32, kh: 1, kw: 1 }));
+  out.push(makeCase(rng, 'pointwise C_in 4 -> 16, N=2, odd pixel count', { ...s1, ...p0, n: 2, h: 5, w: 7, cIn: 4, cOut: 16, kh: 1, kw: 1 }));
+  out.push(makeCase(rng, 'pointwise C_in 8 -> 16, extreme values', { ...s1, ...p0, h: 3, w: 3, cIn: 8, cOut: 16, kh: 1, kw: 1 }, { xlo: -128, xhi: -128, wlo: -128, whi: -128, mScale: 0.001 }));
+  out.push(makeCase(rng, 'pointwise C_in 6 -> 20 (a 4-channel tail: the pair image path)', { ...s1, ...p0, h: 4, w: 3, cIn: 6, cOut: 20, kh: 1, kw: 1 }));
   out.push(makeCase(rng, 'odd sizes, stride 2', { sh: 2, sw: 2, dh: 1, dw: 1, ...p1, h: 9, w: 11, cIn: 3, cOut: 11, kh: 3, kw: 3 }));
   out.push(makeCase(rng, 'stride 3 x 2, no padding', { sh: 3, sw: 2, dh: 1, dw: 1, ...p0, h: 13, w: 10, cIn: 1, cOut: 6, kh: 3, kw: 4 }));
   out.push(makeCase(rng, 'asymmetric padding', { ...s1, pt: 0, pl: 3, pb: 2, pr: 1, h: 6, w: 5, cIn: 3, cOut: 4, kh: 3, kw: 3 }));

@@ -76,6 +76,8 @@ function cases(): Case[] {
   out.push(makeCase(rng, 'blocks of 1 pixel', { ...s1, ...p1, kh: 3, kw: 3, h: 3, w: 4, cIn: 3, cOut: 5 }, { blockM: 1 }));
   out.push(makeCase(rng, 'odd blocks', { kh: 3, kw: 3, sh: 2, sw: 1, dh: 1, dw: 1, ...p1, h: 7, w: 5, cIn: 9, cOut: 10, n: 2 }, { blockM: 3 }));
   out.push(makeCase(rng, 'ResNet-like 3x3x64 -> 64', { ...s1, ...p1, kh: 3, kw: 3, h: 6, w: 6, cIn: 64, cOut: 64, n: 1 }));
+  // K = 1152, 17 blocks of 4 channels (~77 KiB of weights): two weight chunks of the SIMD GEMM; 1 channel in the last block.
+  out.push(makeCase(rng, 'two weight chunks', { ...s1, ...p1, kh: 3, kw: 3, h: 3, w: 3, cIn: 128, cOut: 65, n: 1 }));
   return out;
 }
 

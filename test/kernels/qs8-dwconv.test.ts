@@ -69,6 +69,11 @@ function cases(): Case[] {
   out.push(makeCase(rng, 'wide rows 3x3 stride 1 pad 1', { n: 2, h: 6, w: 37, c: 16, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1 }));
   out.push(makeCase(rng, 'wide rows 3x3 stride 2 pad 1, C=40', { h: 7, w: 33, c: 40, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1 }));
   out.push(makeCase(rng, 'wide rows 5x5 dilation 2 stride 3', { h: 12, w: 40, c: 17, kh: 5, kw: 5, sh: 3, sw: 3, dh: 2, dw: 2, pt: 3, pl: 4, pb: 1, pr: 2 }));
+  // The 3x3 kernel's ring of pair rows: reused over tall images, reset per image, R = 2*dh + 2 slots.
+  out.push(makeCase(rng, 'tall 3x3 stride 1, N=2, C=33', { n: 2, h: 19, w: 5, c: 33, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1 }));
+  out.push(makeCase(rng, 'tall 3x3 stride 2 no padding', { h: 17, w: 6, c: 8, kh: 3, kw: 3, sh: 2, sw: 1, dh: 1, dw: 1, pt: 0, pl: 0, pb: 0, pr: 0 }));
+  out.push(makeCase(rng, '3x3 dilation 3 x 2, stride 2 x 3', { h: 16, w: 14, c: 18, kh: 3, kw: 3, sh: 2, sw: 3, dh: 3, dw: 2, pt: 3, pl: 2, pb: 1, pr: 0 }));
+  out.push(makeCase(rng, '3x3 padding larger than the image', { h: 2, w: 2, c: 5, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 3, pl: 2, pb: 3, pr: 3 }));
   out.push(makeCase(rng, 'no padding valid 7x7 generic', { kh: 7, kw: 7, h: 9, w: 8, pt: 0, pl: 0, pb: 0, pr: 0, sh: 1, sw: 1, dh: 1, dw: 1 }));
   return out;
 }
@@ -102,12 +107,16 @@ describe('qs8 depthwise conv', () => {
           const a = tc.a;
           const layer = prepareQs8Dwconv(mem, build, {
             geom: { n: a.n, h: a.h, w: a.w, c: a.c, kh: a.kh, kw: a.kw, strideH: a.sh, strideW: a.sw, dilationH: a.dh, dilationW: a.dw, pads: [a.pt, a.pl, a.pb, a.pr] },
-            weights: tc.w, bias: tc.bias, scale: tc.m, zpIn: tc.zpIn, zpOut: tc.zpOut, qmin: tc.qmin, qmax: tc.qmax, kernel,
+            weights: tc.w, bias: tc.bias, scale: tc.m, zpIn: tc.zpIn, zpOut: tc.zpOut, qmin: tc.qmin, qmax: tc.qmax, kernel, allocScratch: false,
           });
+          // Scratch with a sentinel tail: the kernel may read past it, never write.
+          const scratch = mem.alloc(layer.scratchBytes + 16);
+          mem.u8(scratch + layer.scratchBytes, 16).fill(0xa5);
           const xp = mem.put(tc.x);
           const yp = mem.alloc(layer.outputBytes + 16);
           mem.i8(yp, layer.outputBytes + 16).fill(0x5a);
-          runQs8Dwconv(mem, layer, xp, yp);
+          runQs8Dwconv(mem, layer, xp, yp, scratch);
+          expect(mem.u8(scratch + layer.scratchBytes, 16).every((v) => v === 0xa5), `${build} ${kernel} ${tc.name}: wrote past its scratch`).toBe(true);
           const got = mem.i8(yp, layer.outputBytes).slice();
           const shape = `N${a.n} ${a.h}x${a.w}x${a.c} k${a.kh}x${a.kw} s${a.sh},${a.sw} d${a.dh},${a.dw} pads[${a.pt},${a.pl},${a.pb},${a.pr}]`;
           const bad = firstMismatch(got, want, a);

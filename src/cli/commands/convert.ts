@@ -1,4 +1,5 @@
-// branchy convert MODEL.onnx -o OUT.branchy [--quant none|int8 --calib SRC ...]
+// branchy convert MODEL.(onnx|tflite) -o OUT.branchy [--quant none|int8 --calib SRC ...]
+import { stat } from 'node:fs/promises';
 import { parse, intOption } from '../args.js';
 import { readModelFile } from '../model-file.js';
 import { parseInputShapes } from '../input-shapes.js';
@@ -8,24 +9,36 @@ import { readNpy } from '../npy.js';
 import { writeBranchy } from '../../format/index.js';
 import { floatReport, lowRankForCli, parseLowRank, parseMethod, parsePrune, pruneForCli, quantizeForCli, runtimeObserve } from '../compress.js';
 import { BranchyInputError } from '../../errors.js';
-import type { Graph, Weights } from '../../ir/types.js';
+import type { Graph, Normalize, Weights } from '../../ir/types.js';
 import { findExits, isMultiExit } from '../../ir/exits.js';
 import path from 'node:path';
 import { applyPreprocess, parsePreprocess, PREPROCESS_OPTIONS, PREPROCESS_USAGE, requireNormalize } from '../preprocess.js';
+import { detectSpecFor } from '../detect-spec.js';
+import { loadDetection } from '../detect-data.js';
 
 const USAGE =
-  'branchy convert MODEL.onnx -o OUT.branchy [--quant none|int8] [--calib mnist|cifar10|FILE.npy] [--calib-count N] ' +
+  'branchy convert MODEL.(onnx|tflite) -o OUT.branchy [--quant none|int8] [--calib mnist|cifar10|FILE.npy] [--calib-count N] ' +
   '[--method minmax|percentile|sigma|kmeans] [--percentile P] [--clusters K] [--sequential] [--keep-float NODE,NODE] ' +
-  '[--prune SPARSITY[,global]] [--lowrank energy:F|macs:F] [--binarize NODE,NODE] [--input-shape NAME=D0,D1,...] [--data-dir DIR] ' + PREPROCESS_USAGE +
+  '[--prune SPARSITY[,global]] [--lowrank energy:F|macs:F] [--binarize NODE,NODE] [--input-shape NAME=D0,D1,...] [--data-dir DIR] ' +
+  '[--pixels raw|unit (TFLite: the model takes pixels 0-255 or 0-1)] ' +
+  '[--detect yolov2|yolov8 --classes A,B [--anchors W,H,...] [--reg-max N] [--detect-output NAME]] ' + PREPROCESS_USAGE +
   ' (--scale/--mean/--std are stored in the file as the model\'s normalisation)';
 
+/** --pixels: how uint8 pixels become a TFLite model's input (the file does not say). */
+function pixels(v: string | undefined): Normalize | undefined {
+  if (v === undefined) return undefined;
+  if (v !== 'raw' && v !== 'unit') throw new BranchyInputError(`--pixels wants raw (0-255) or unit (0-1), got '${v}'`);
+  return { mean: [0], std: [1], scale: v === 'raw' ? 1 : 255 };
+}
+
 /**
- * Calibration images: a training split (never the test split; its pixels are NCHW), or a user's
- * .npy batch (in the model's own layout).
+ * Calibration images: a training split (never the test split; its pixels are NCHW), a detection
+ * data set's split (a directory), or a user's .npy batch (in the model's own layout).
  */
 async function calibrationSet(src: string, count: number, dataDir?: string): Promise<{ images: Float32Array[] | Uint8Array[]; layout?: 'NCHW' }> {
   let ds: Dataset;
   if (src === 'mnist') ds = await loadMnist('train', dataDir);
+  else if (!src.endsWith('.npy') && (await stat(src).catch(() => null))?.isDirectory()) ds = await loadDetection(src, count);
   else if (src === 'cifar10') {
     ds = await loadCifar10Split(dataDir ?? path.join('data', 'cifar10'), 'train');
   } else {
@@ -60,21 +73,38 @@ export async function convert(argv: string[]): Promise<void> {
     lowrank: { type: 'string' },
     binarize: { type: 'string' },
     ...PREPROCESS_OPTIONS,
+    pixels: { type: 'string' },
     'input-shape': { type: 'string', multiple: true },
+    detect: { type: 'string' },
+    classes: { type: 'string' },
+    anchors: { type: 'string' },
+    'reg-max': { type: 'string' },
+    'detect-output': { type: 'string' },
   }, USAGE);
   const pre = parsePreprocess(values);
   if (positionals.length !== 1) throw new BranchyInputError(`convert takes one model file\nusage: ${USAGE}`);
   const src = positionals[0];
-  const out = values.out ?? src.replace(/\.onnx$/, '') + '.branchy';
+  const out = values.out ?? src.replace(/\.(onnx|tflite)$/, '') + '.branchy';
   const binarize = values.binarize?.split(',').map((s) => s.trim()).filter(Boolean);
-  const read = await readModelFile(src, { binarize, inputLayout: pre.layout, inputShapes: parseInputShapes(values['input-shape']) });
+  if (values.pixels !== undefined && !src.endsWith('.tflite')) throw new BranchyInputError('--pixels is for .tflite models (ONNX models carry their normalisation in their metadata)');
+  const read = await readModelFile(src, { binarize, inputLayout: pre.layout, inputShapes: parseInputShapes(values['input-shape']), normalize: pixels(values.pixels) });
   const { weights, binarized } = read;
   const graph = applyPreprocess(read.graph, pre, src);
   for (const b of binarized) {
     console.log(`binarize ${b.node} (${b.op}, ${b.input === 'bits' ? 'binary activations' : 'float/int8 activations'}) ${b.channels} channels, ` +
       `alpha ${b.alpha[0].toPrecision(3)}..${b.alpha[1].toPrecision(3)}, weights ${b.bytesBefore} -> ${b.bytesAfter} bytes`);
   }
+  // Checked before the passes run; they keep the outputs' names and shapes.
+  const detect = values.detect
+    ? detectSpecFor(graph, { detect: values.detect, classes: values.classes, anchors: values.anchors, regMax: values['reg-max'], output: values['detect-output'] })
+    : undefined;
+  if (detect) console.log(`detect ${JSON.stringify(detect)}`);
+  else if (values.classes || values.anchors || values['reg-max'] || values['detect-output']) {
+    throw new BranchyInputError('--classes, --anchors, --reg-max and --detect-output go with --detect yolov2|yolov8');
+  }
   let g = graph, w = weights;
+  const int8 = g.tensors.some((t) => t.dtype === 'i8' && !t.constant);
+  if (int8 && values.quant === 'int8') throw new BranchyInputError(`${src} is already int8 (its own scales are kept); convert it without --quant int8`);
   // Passes run in this order: low rank, prune, quantize (each on the previous one's output).
   const lowrank = values.lowrank === undefined ? undefined : parseLowRank(values.lowrank);
   const prune = values.prune === undefined ? undefined : parsePrune(values.prune);
@@ -99,9 +129,10 @@ export async function convert(argv: string[]): Promise<void> {
     floatLeft = floatReport(r.float);
   }
   if (isMultiExit(g)) g = { ...g, exits: findExits(g) };
+  if (detect) g = { ...g, detect };
   const bytes = writeBranchy(g, w);
   await writeOutput(out, bytes, 'the model');
-  console.log(`wrote ${out} (${bytes.length} bytes, ${values.quant})`);
+  console.log(`wrote ${out} (${bytes.length} bytes, ${int8 ? 'int8 as imported' : values.quant})`);
   // Last, so no layer stays in float unseen: each node int8 left in float, and why.
   if (floatLeft) console.log(floatLeft);
 }

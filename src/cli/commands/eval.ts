@@ -14,10 +14,14 @@ import { sweep, type Rule } from '../../exit/calibrate.js';
 import { collectExitStats } from '../exit-data.js';
 import { linePlot } from '../plot.js';
 import { parsePreprocess, PREPROCESS_OPTIONS, PREPROCESS_USAGE } from '../preprocess.js';
+import { loadDetection } from '../detect-data.js';
+import { evaluateDetector, printDetectEval } from './eval-detect.js';
 
 const USAGE =
-  'branchy eval MODEL.(branchy|onnx) --data mnist|cifar10 [--data-dir DIR] [--limit N] [--build scalar|simd|relaxed] ' +
-  '[--policy full|entropy[:T,…]|maxprob[:T,…]|predicted[:RULE[:T,…]]|budget-macs:N|budget-ms:N] [--gate G] [--sweep OUT.csv] ' + PREPROCESS_USAGE;
+  'branchy eval MODEL.(branchy|onnx|tflite) --data mnist|cifar10 [--data-dir DIR] [--limit N] [--build scalar|simd|relaxed] ' +
+  '[--policy full|entropy[:T,…]|maxprob[:T,…]|predicted[:RULE[:T,…]]|budget-macs:N|budget-ms:N] [--gate G] [--sweep OUT.csv] ' + PREPROCESS_USAGE + '\n' +
+  '       branchy eval MODEL.branchy --task detect --data DIR [--limit N] [--score-threshold 0.001] [--iou-threshold 0.45] ' +
+  '[--max-detections 100] [--json OUT.json] [--build B]   (DIR: images/*.png + labels/*.txt, YOLO format)';
 
 export async function loadDataset(name: string | undefined, dir: string | undefined): Promise<Dataset> {
   if (name === 'mnist') return loadMnist('test', dir);
@@ -42,8 +46,16 @@ export function evaluate(model: Model, data: Dataset, limit = data.count, onProg
   const outName = model.info.outputs.at(-1)!.name;
   const times: number[] = [];
   let correct = 0;
+  // The data sets are planar (NCHW); a model that takes NHWC images (a TFLite model) gets them transposed.
+  const d = model.info.inputs[0].dims;
+  const hwc = d.length === 4 && data.channels > 1 && d[1] === data.height && d[2] === data.width && d[3] === data.channels ? new Uint8Array(size) : null;
+  const hw = data.height * data.width;
   for (let i = 0; i < n; i++) {
-    const img = data.images.subarray(i * size, (i + 1) * size);
+    let img = data.images.subarray(i * size, (i + 1) * size);
+    if (hwc) {
+      for (let p = 0; p < hw; p++) for (let c = 0; c < data.channels; c++) hwc[p * data.channels + c] = img[c * hw + p];
+      img = hwc;
+    }
     const t0 = performance.now();
     const scores = model.run(img, { layout: 'NCHW' })[outName].data;
     times.push(performance.now() - t0);
@@ -144,8 +156,27 @@ export async function evalCommand(argv: string[]): Promise<void> {
     sweep: { type: 'string' },
     rule: { type: 'string', default: 'entropy' },
     ...PREPROCESS_OPTIONS,
+    task: { type: 'string', default: 'classify' },
+    'score-threshold': { type: 'string', default: '0.001' },
+    'iou-threshold': { type: 'string', default: '0.45' },
+    'max-detections': { type: 'string', default: '100' },
+    json: { type: 'string' },
   }, USAGE);
   if (positionals.length !== 1) throw new BranchyInputError(`eval takes one model file\nusage: ${USAGE}`);
+  if (values.task === 'detect') {
+    if (!values.data) throw new BranchyInputError(`--task detect needs --data DIR (a split: DIR/images/*.png, DIR/labels/*.txt)\nusage: ${USAGE}`);
+    const model = await openModel(positionals[0], values.build);
+    const data = await loadDetection(values.data, intOption(values.limit, 'limit', Number.MAX_SAFE_INTEGER));
+    const bar = new Progress(`eval ${values.data}`, data.count);
+    const r = evaluateDetector(model, data, {
+      scoreThreshold: Number(values['score-threshold']), iouThreshold: Number(values['iou-threshold']),
+      maxDetections: Number(values['max-detections']),
+    }, (i) => bar.tick(i));
+    bar.end();
+    await printDetectEval(model, positionals[0], values.data, r, values.json);
+    return;
+  }
+  if (values.task !== 'classify') throw new BranchyInputError(`--task wants classify or detect, got '${values.task}'`);
   const pre = parsePreprocess(values);
   const data = await loadDataset(values.data, values['data-dir']);
   const model = await openModel(positionals[0], values.build, pre, true);

@@ -1,17 +1,20 @@
 // branchy export MODEL.branchy -o OUT.onnx: the model as ONNX (int8 graphs in QDQ form), so
-// ONNX Runtime and other ONNX tools run the very same network.
+// ONNX Runtime and other ONNX tools run the very same network; -o OUT.tflite: as TFLite (int8
+// graphs with their own scales, --io int8 for int8 input and output), for LiteRT and TFLite-Micro.
 import { parse } from '../args.js';
 import { readBranchy } from '../../format/index.js';
 import { exportOnnx } from '../../convert/onnx-export/export.js';
+import { exportTflite } from '../../convert/tflite/export.js';
 import { BranchyInputError } from '../../errors.js';
 import { readInput, writeOutput } from '../files.js';
 
-const USAGE = 'branchy export MODEL.branchy -o OUT.onnx [--activations uint8|int8]';
+const USAGE = 'branchy export MODEL.branchy -o OUT.onnx [--activations uint8|int8] | -o OUT.tflite [--io float|int8]';
 
 export async function exportCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {
     out: { type: 'string', short: 'o' },
     activations: { type: 'string', default: 'uint8' },
+    io: { type: 'string' },
   }, USAGE);
   const activations = values.activations;
   if (activations !== 'uint8' && activations !== 'int8') throw new BranchyInputError(`--activations wants uint8 or int8, got '${activations}'\nusage: ${USAGE}`);
@@ -19,6 +22,17 @@ export async function exportCommand(argv: string[]): Promise<void> {
   const src = positionals[0];
   if (!src.endsWith('.branchy')) throw new BranchyInputError(`export reads a .branchy file (convert an ONNX model first), got ${src}\nusage: ${USAGE}`);
   const out = values.out ?? src.replace(/\.branchy$/, '') + (src.includes('.int8.') ? '.qdq.onnx' : '.onnx');
+  if (values.out?.endsWith('.tflite')) {
+    const io = values.io ?? 'float';
+    if (io !== 'float' && io !== 'int8') throw new BranchyInputError(`--io wants float or int8, got '${io}'\nusage: ${USAGE}`);
+    const { graph, weights } = readBranchy(await readInput(src, 'the model'));
+    const tflite = exportTflite(graph, weights, { io });
+    await writeOutput(values.out, tflite, 'the TFLite model');
+    const int8 = graph.tensors.some((t) => t.dtype === 'i8' && !t.constant);
+    console.log(`wrote ${values.out} (${tflite.length} bytes, ${int8 ? `int8, ${io} input and output` : 'f32'})`);
+    return;
+  }
+  if (values.io !== undefined) throw new BranchyInputError(`--io is for .tflite output (-o OUT.tflite)\nusage: ${USAGE}`);
   const { graph, weights } = readBranchy(await readInput(src, 'the model'));
   const onnx = exportOnnx(graph, weights, { activations });
   await writeOutput(out, onnx, 'the ONNX model');

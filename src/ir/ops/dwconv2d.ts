@@ -46,9 +46,10 @@ export const dwconv2d: OpDef<Dwconv2dAttrs> = {
       const q = int8Params(node, x, y, ctx.info(node.inputs[1]), y.shape[3]);
       const layer = prepareQs8Dwconv(ctx.mem, ctx.build, {
         geom, weights: ctx.constant(node as Node, 1, Int8Array)!, bias: ctx.constant(node as Node, 2, Int32Array), scale: q.scale,
-        zpIn: q.in.zeroPoint, zpOut: q.out.zeroPoint, ...int8Range(ctx.clamp, q.out.scale, q.out.zeroPoint),
+        zpIn: q.in.zeroPoint, zpOut: q.out.zeroPoint, ...int8Range(ctx.clamp, q.out.scale, q.out.zeroPoint), allocScratch: false,
       });
-      return () => runQs8Dwconv(ctx.mem, layer, X.ptr, Y.ptr);
+      const S = ctx.scratch(layer.scratchBytes);
+      return () => runQs8Dwconv(ctx.mem, layer, X.ptr, Y.ptr, S.ptr);
     }
     const layer = prepareF32Dwconv(ctx.mem, ctx.build, {
       geom, weights: ctx.constant(node as Node, 1, Float32Array)!, bias: ctx.constant(node as Node, 2, Float32Array), ...f32Range(ctx.clamp),

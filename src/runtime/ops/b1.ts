@@ -16,6 +16,7 @@ import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
 import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
+import { packerOf } from '../manifest.js';
 import { writeParams } from '../params.js';
 import { B1_CONV, B1_GEMM, QS8_CONV, QS8_GEMM } from '../param-blocks.js';
 import { type ConvGeometry, type ResolvedGeometry, resolveGeometry } from './qs8-dwconv.js';
@@ -332,14 +333,15 @@ export interface Qs8B1wGemmLayer {
   readonly params: number;
 }
 
-const blockBytes4c8 = (k: number): number => 48 + 4 * Math.ceil(k / 8);
+/** Bytes of one packed block of 4 channels over depth k: bits ("4c8") or widened to i16 ("4c8w16"). */
+const blockBytesB1w = (packer: string, k: number): number => 48 + (packer.endsWith('w16') ? 64 : 4) * Math.ceil(k / 8);
 
 function packB1w(mem: LinearMemory, kernel: string, packer: string, n: number, taps: number, c: number,
   bits: Uint32Array, mul: Uint32Array, add: Uint32Array, zpIn: number): number {
   if (!Number.isInteger(zpIn) || zpIn < -128 || zpIn > 127) throw new RangeError(`binary-weight layer zpIn must be an int8, got ${zpIn}`);
   kernelFn(mem.mod.exports, kernel);
   const pack = kernelFn(mem.mod.exports, packer);
-  const packed = mem.alloc(Math.ceil(n / 4) * blockBytes4c8(taps * c));
+  const packed = mem.alloc(Math.ceil(n / 4) * blockBytesB1w(packer, taps * c));
   mem.temporary(() => pack(n, taps, c, mem.put(bits), mem.put(mul), mem.put(add), zpIn, packed));
   return packed;
 }
@@ -354,7 +356,7 @@ export function prepareQs8B1wConv(mem: LinearMemory, build: Build, spec: Qs8B1wC
   const t = b1Transform(spec.mul, spec.add, spec.out, spec.cOut, k, 'binary-weight conv');
   const choice = chooseKernel('qs8_b1w_conv', build);
   const kernel = spec.kernel ?? choice.kernel;
-  const packed = packB1w(mem, kernel, choice.packer!, spec.cOut, taps, g.c, bits, t.p0, t.p1, spec.zpIn);
+  const packed = packB1w(mem, kernel, packerOf(kernel), spec.cOut, taps, g.c, bits, t.p0, t.p1, spec.zpIn);
   const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
   const pixels = g.oh * g.ow;
   let blockM = spec.blockM ?? Math.max(2, Math.floor((32 << 10) / k / 2) * 2);
@@ -387,7 +389,7 @@ export function prepareQs8B1wGemm(mem: LinearMemory, build: Build, spec: Qs8B1wG
   const t = b1Transform(spec.mul, spec.add, spec.out, spec.n, spec.k, 'binary-weight gemm');
   const choice = chooseKernel('qs8_b1w_gemm', build);
   const kernel = spec.kernel ?? choice.kernel;
-  const packed = packB1w(mem, kernel, choice.packer!, spec.n, 1, spec.k, bits, t.p0, t.p1, spec.zpIn);
+  const packed = packB1w(mem, kernel, packerOf(kernel), spec.n, 1, spec.k, bits, t.p0, t.p1, spec.zpIn);
   const params = writeParams(mem, QS8_GEMM, { zp_out: t.zpOut, qmin: t.qmin, qmax: t.qmax });
   return { kernel, n: spec.n, k: spec.k, packed, params };
 }

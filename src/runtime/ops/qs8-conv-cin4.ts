@@ -53,7 +53,7 @@ export function isCin4Kernel(kernel: string): boolean {
 export function cin4Tile(kernel: string): Qs8GemmTile {
   const t = CIN4_NAME.exec(kernel);
   if (!t) throw new TypeError(`'${kernel}' is not a direct small-C_in conv kernel name`);
-  return { mr: +t[1], nr: +t[2], kr: +t[3], packer: packerOf(kernel) };
+  return { mr: +t[1], nr: +t[2], kr: +t[3], wbytes: 1, packer: packerOf(kernel) };
 }
 
 /** Pair slots of a kernel: KH*floor(KW*C/2), plus ceil(KH/2) when KW*C is odd (mirror of cin4_slots). */
@@ -62,9 +62,9 @@ export function cin4Slots(kh: number, kw: number, c: number): number {
   return kh * Math.floor(kwc / 2) + (kwc % 2 ? Math.ceil(kh / 2) : 0);
 }
 
-/** Bytes of the packed "16c2" weights: 8 + 4 * slots bytes per channel, channels padded to 4. */
+/** Bytes of the packed "16c2" weights: 8 + 2 * slots bytes per channel (bias', scale, int8 weight pairs), channels padded to 4. */
 export function cin4PackedBytes(cOut: number, kh: number, kw: number, c: number): number {
-  return Math.ceil(cOut / 4) * 4 * (8 + 4 * cin4Slots(kh, kw, c));
+  return Math.ceil(cOut / 4) * 4 * (8 + 2 * cin4Slots(kh, kw, c));
 }
 
 /** Checks the layer's weights and packs them for the direct kernel. */

@@ -3,14 +3,17 @@
 //   const layer = prepareQs8Dwconv(mem, build, { geom, weights, bias, scale, zpIn, zpOut, qmin, qmax });
 //   runQs8Dwconv(mem, layer, inputPtr, outputPtr);   // int8 [N][H][W][C] -> int8 [N][OH][OW][C]
 //
-// Kernels and packed layout: assembly/qs8/dwconv.ts. The host writes, at prepare time,
-// the params block, the packed weights, a `zero` row filled with zp_in (what padded taps
-// read) and a small scratch the kernel fills with tap pointers; nothing per call.
+// Kernels and packed layouts: assembly/qs8/dwconv.ts (5x5, generic) and assembly/qs8/dwconv_3x3r.ts
+// (3x3). The host writes, at prepare time, the params block, the packed weights and a `zero`
+// row filled with zp_in (what padded taps read); the kernel's scratch (the 3x3 kernel's ring of
+// pair rows, the others' tap pointers) is the layer's own or, in a model, the arena's
+// (scratchBytes, runQs8Dwconv's last argument).
 import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
 import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
 import { writeParams } from '../params.js';
+import { packerOf } from '../manifest.js';
 import { QS8_DWCONV } from '../param-blocks.js';
 import { windowOut } from '../../ir/window.js';
 import { requantScale } from '../../ir/numerics.js';
@@ -60,8 +63,9 @@ export function geometryFields(g: ResolvedGeometry) {
   return { n: g.n, h: g.h, w: g.w, c: g.c, oh: g.oh, ow: g.ow, kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw, pt: g.pt, pl: g.pl };
 }
 
-/** Bytes of one packed 16-channel group (mirror of dw16_group_bytes). */
-export const qs8DwGroupBytes = (taps: number): number => 128 + 32 * ((taps + 1) & ~1);
+/** Bytes of one packed 16-channel group: the "3x3r" layout's 512 (dwconv_3x3r.ts), else dw16_group_bytes. */
+export const qs8DwGroupBytes = (taps: number, packer: string): number =>
+  packer === 'qs8_dwconv_pack_3x3r' ? 512 : 128 + 32 * ((taps + 1) & ~1);
 
 /** Requantization multipliers m[c] = fround(s_in * s_w[c] / s_out). */
 export function requantScales(sIn: number, sW: Float32Array | readonly number[], sOut: number): Float32Array {
@@ -85,6 +89,8 @@ export interface Qs8DwconvSpec {
   qmax?: number;
   /** Override the kernel export (tests: scalar twins, the generic kernel). */
   kernel?: string;
+  /** Allocate the scratch now (default true); false: pass one (scratchBytes) to runQs8Dwconv. */
+  allocScratch?: boolean;
 }
 
 export interface Qs8DwconvLayer {
@@ -92,6 +98,8 @@ export interface Qs8DwconvLayer {
   readonly kernel: string;
   readonly packed: number;
   readonly zero: number;
+  /** Scratch bytes the kernel needs (plus the usual 16 read-past bytes), and the layer's own (0: none allocated). */
+  readonly scratchBytes: number;
   readonly scratch: number;
   readonly params: number;
   /** Bytes of one input / output tensor. */
@@ -119,29 +127,35 @@ export function prepareQs8Dwconv(mem: LinearMemory, build: Build, spec: Qs8Dwcon
   }
   if (qmin > qmax) throw new RangeError(`dwconv qmin ${qmin} > qmax ${qmax}`);
 
-  const choice = chooseKernel(qs8DwconvOp(g.kh, g.kw), build);
-  const kernel = spec.kernel ?? choice.kernel;
+  const kernel = spec.kernel ?? chooseKernel(qs8DwconvOp(g.kh, g.kw), build).kernel;
   const exp = mem.mod.exports;
   kernelFn(exp, kernel); // throws now if this build lacks it
+  const packer = packerOf(kernel);
+  if (packer === 'qs8_dwconv_pack_3x3r' && taps !== 9) throw new RangeError(`dwconv: ${kernel} is a 3x3 kernel, got ${g.kh}x${g.kw}`);
 
-  const packed = mem.alloc(Math.ceil(g.c / 16) * qs8DwGroupBytes(taps));
+  const packed = mem.alloc(Math.ceil(g.c / 16) * qs8DwGroupBytes(taps, packer));
   mem.temporary(() =>
-    kernelFn(exp, choice.packer!)(taps, g.c, mem.put(spec.weights), spec.bias ? mem.put(spec.bias) : 0, mem.put(spec.scale), spec.zpIn, packed),
+    kernelFn(exp, packer)(taps, g.c, mem.put(spec.weights), spec.bias ? mem.put(spec.bias) : 0, mem.put(spec.scale), spec.zpIn, packed),
   );
 
   const zeroBytes = Math.ceil(g.c / 16) * 16;
   const zero = mem.alloc(zeroBytes);
   mem.i8(zero, zeroBytes).fill(spec.zpIn);
-  const scratch = mem.alloc(4 * ((taps + 1) & ~1));
   const params = writeParams(mem, QS8_DWCONV, { ...geometryFields(g), zp_out: spec.zpOut, qmin, qmax });
+  const scratchBytes = packer === 'qs8_dwconv_pack_3x3r' ? exp.qs8_dwconv_3x3r_scratch_bytes(params) : 4 * ((taps + 1) & ~1);
+  const scratch = spec.allocScratch !== false ? mem.alloc(scratchBytes) : 0;
   return {
-    geom: g, kernel, packed, zero, scratch, params,
+    geom: g, kernel, packed, zero, scratchBytes, scratch, params,
     inputBytes: g.n * g.h * g.w * g.c,
     outputBytes: g.n * g.oh * g.ow * g.c,
   };
 }
 
-/** Run a prepared layer: input int8 NHWC at `input`, output int8 NHWC written at `output`. */
-export function runQs8Dwconv(mem: LinearMemory, layer: Qs8DwconvLayer, input: number, output: number): void {
-  kernelFn(mem.mod.exports, layer.kernel)(input, layer.packed, output, layer.zero, layer.scratch, layer.params);
+/**
+ * Run a prepared layer: input int8 NHWC at `input`, output int8 NHWC written at `output`.
+ * `scratch` (default: the layer's own) must hold layer.scratchBytes plus 16 read-past bytes.
+ */
+export function runQs8Dwconv(mem: LinearMemory, layer: Qs8DwconvLayer, input: number, output: number, scratch = layer.scratch): void {
+  if (scratch === 0) throw new RangeError('dwconv: this layer needs a scratch buffer of layer.scratchBytes');
+  kernelFn(mem.mod.exports, layer.kernel)(input, layer.packed, output, layer.zero, scratch, layer.params);
 }

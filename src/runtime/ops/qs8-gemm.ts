@@ -18,20 +18,22 @@ export interface Qs8GemmTile {
   mr: number;
   nr: number;
   kr: number;
+  /** Bytes per packed weight: 1 (int8, as in the file), 2 for the relaxed kernels' split 7-bit halves ("c16s"). */
+  wbytes: number;
   /** The packer export that writes the layout this kernel reads. */
   packer: string;
 }
 
 export function qs8GemmTile(kernel: string): Qs8GemmTile {
-  const t = /^qs8_(?:gemm|conv)_(\d+)x(\d+)c(\d+)s?__/.exec(kernel);
+  const t = /^qs8_(?:gemm|conv)_(\d+)x(\d+)c(\d+)(s?)__/.exec(kernel);
   if (!t) throw new TypeError(`'${kernel}' is not a qs8 gemm/conv kernel name`);
-  return { mr: +t[1], nr: +t[2], kr: +t[3], packer: packerOf(kernel) };
+  return { mr: +t[1], nr: +t[2], kr: +t[3], wbytes: t[4] ? 2 : 1, packer: packerOf(kernel) };
 }
 
-/** Bytes of the packed weights for n output channels and depth k (every layout: 2 bytes per padded weight). */
+/** Bytes of the packed weights for n output channels and depth k: per block of nr channels, bias' and scale, then the padded weights. */
 export function qs8GemmPackedBytes(tile: Qs8GemmTile, n: number, k: number): number {
   const kp = Math.ceil(k / tile.kr) * tile.kr;
-  return Math.ceil(n / tile.nr) * (tile.nr * 8 + tile.nr * kp * 2);
+  return Math.ceil(n / tile.nr) * (tile.nr * 8 + tile.nr * kp * tile.wbytes);
 }
 
 /** What a gemm / conv layer's weights and quantization are. */

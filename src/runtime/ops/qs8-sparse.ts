@@ -50,7 +50,7 @@ export function sparseGroupBlocks(w: ArrayLike<number>, n: number, k: number): I
 export function qs8SparsePackedBytes(groupBlocks: Int32Array): number {
   const r4 = (x: number) => Math.ceil(x / 4) * 4;
   let bytes = 4 * r4(groupBlocks.length);
-  for (const nb of groupBlocks) bytes += 48 + 4 * r4(nb) + 64 * nb;
+  for (const nb of groupBlocks) bytes += 48 + 4 * r4(nb) + 32 * nb;
   return bytes;
 }
 

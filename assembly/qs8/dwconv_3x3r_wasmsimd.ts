@@ -1,0 +1,198 @@
+// int8 3x3 depthwise convolution over pair rows, WASM SIMD128: qs8_dwconv_3x3r_2x16c__wasmsimd.
+// Layout, scratch and the scalar twin: dwconv_3x3r.ts.
+//
+// Per output row: make sure the ring holds the pair rows V(r0) and V(r0 + 2dh) (r0 = oy*sh - pt;
+// each pair row is built once and read by the output rows that need it), then tiles of
+// 2 output pixels x 16 channels (a last tail of 8 or fewer channels: x 8): per kernel column kx and group of 4 channels, the two weight
+// vectors (w0, w1) and (w2, 0) are loaded once for both pixels, each pixel loads its two pair
+// entries, and four i32x4.dot_i16x8_s + add update its accumulator: 8 accumulators, no
+// shuffles, no tap pointers. The accumulators start at bias'; the fp32 requantization
+// follows per pixel. A channel tail of 9..15 computes 16 lanes (entries past C come from bytes past a
+// pixel, at most 7, against zero weights), one of 1..8 computes 8; both store the live ones.
+//
+// A pair row: entry (x, c) at x*Cp*4 + c*4 = (i16 x[r][x - pl][c], i16 x[r + dh][x - pl][c]),
+// where a row or column outside the image reads the zero row (zp_in); built 8 channels at a
+// time by two v128.load8x8_s and two i16 shuffles.
+import { requant_fp32x4_zm, narrow_i32x16_i8, zp_magic } from '../common/requant_wasmsimd';
+import { DW3R_GROUP_BYTES, dw3r_ring, dw3r_row_bytes, dw3r_tag_bytes } from './dwconv_3x3r';
+import { store_i8_partial } from './dwconv_wasmsimd';
+import {
+  QS8_DWCONV_C, QS8_DWCONV_DH, QS8_DWCONV_DW, QS8_DWCONV_H, QS8_DWCONV_N, QS8_DWCONV_OH, QS8_DWCONV_OW,
+  QS8_DWCONV_PL, QS8_DWCONV_PT, QS8_DWCONV_QMAX, QS8_DWCONV_QMIN, QS8_DWCONV_SH, QS8_DWCONV_SW, QS8_DWCONV_W,
+  QS8_DWCONV_ZP_OUT
+} from '../common/params';
+
+/** Pair row r of image img into dst: rows r and r + dh, Wn padded columns, Cp channels each. */
+function build_pair_row(img: usize, zero: usize, dst: usize, r: i32, params: usize, wn: i32, cp: i32): void {
+  const H = load<i32>(params, QS8_DWCONV_H), W = load<i32>(params, QS8_DWCONV_W), C = load<i32>(params, QS8_DWCONV_C);
+  const PL = load<i32>(params, QS8_DWCONV_PL), DH = load<i32>(params, QS8_DWCONV_DH);
+  const r1 = r + DH;
+  // A row outside the image is the zero row at every column (pixel step 0).
+  const top = <u32>r < <u32>H ? img + <usize>(r * W * C) : zero;
+  const bot = <u32>r1 < <u32>H ? img + <usize>(r1 * W * C) : zero;
+  const tstep = <u32>r < <u32>H ? <usize>C : 0;
+  const bstep = <u32>r1 < <u32>H ? <usize>C : 0;
+  const zz = v128.load8x8_s(zero);
+  const zpair = i16x8.shuffle(zz, zz, 0, 8, 1, 9, 2, 10, 3, 11);
+  const entry = <usize>cp << 2;
+  const x0 = min<i32>(PL, wn); // interior columns [x0, x1)
+  const x1 = max<i32>(x0, min<i32>(PL + W, wn));
+  let d = dst;
+  for (let x = 0; x < x0; x++) {
+    for (let c: usize = 0; c < entry; c += 16) v128.store(d + c, zpair);
+    d += entry;
+  }
+  let tp = top + <usize>(x0 - PL) * tstep;
+  let bp = bot + <usize>(x0 - PL) * bstep;
+  for (let x = x0; x < x1; x++) {
+    for (let c = 0; c < cp; c += 8) {
+      const a = v128.load8x8_s(tp + <usize>c);
+      const b = v128.load8x8_s(bp + <usize>c);
+      v128.store(d + (<usize>c << 2), i16x8.shuffle(a, b, 0, 8, 1, 9, 2, 10, 3, 11));
+      v128.store(d + (<usize>c << 2), i16x8.shuffle(a, b, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+    }
+    tp += tstep;
+    bp += bstep;
+    d += entry;
+  }
+  for (let x = x1; x < wn; x++) {
+    for (let c: usize = 0; c < entry; c += 16) v128.store(d + c, zpair);
+    d += entry;
+  }
+}
+
+/** The ring slot holding pair row r, built first when it holds another row. */
+// @ts-ignore: decorator
+@inline
+function pair_row(img: usize, zero: usize, scratch: usize, r: i32, params: usize, ring: i32, ringStart: usize, rowBytes: usize, wn: i32, cp: i32): usize {
+  const s = ((r % ring) + ring) % ring;
+  const dst = ringStart + <usize>s * rowBytes;
+  const tag = scratch + (<usize>s << 2);
+  if (load<i32>(tag) != r) {
+    build_pair_row(img, zero, dst, r, params, wn, cp);
+    store<i32>(tag, r);
+  }
+  return dst;
+}
+
+/** Requantizes 16 accumulators of one pixel and stores its rem (1..16) live channels at o. */
+// @ts-ignore: decorator
+@inline
+function finish(a0: v128, a1: v128, a2: v128, a3: v128, wg: usize, o: usize, rem: i32, vzm: v128, vlo: v128, vhi: v128): void {
+  const y = narrow_i32x16_i8(
+    requant_fp32x4_zm(a0, v128.load(wg, 448), vzm, vlo, vhi),
+    requant_fp32x4_zm(a1, v128.load(wg, 464), vzm, vlo, vhi),
+    requant_fp32x4_zm(a2, v128.load(wg, 480), vzm, vlo, vhi),
+    requant_fp32x4_zm(a3, v128.load(wg, 496), vzm, vlo, vhi),
+  );
+  if (rem >= 16) v128.store(o, y);
+  else store_i8_partial(o, y, rem);
+}
+
+/** finish for 8 accumulators (channels 0..7 of a group); rem (1..8) live. */
+// @ts-ignore: decorator
+@inline
+function finish8(a0: v128, a1: v128, wg: usize, o: usize, rem: i32, vzm: v128, vlo: v128, vhi: v128): void {
+  const h = i16x8.narrow_i32x4_s(requant_fp32x4_zm(a0, v128.load(wg, 448), vzm, vlo, vhi), requant_fp32x4_zm(a1, v128.load(wg, 464), vzm, vlo, vhi));
+  const y = i8x16.narrow_i16x8_s(h, h);
+  if (rem >= 8) v128.store64_lane(o, y, 0);
+  else store_i8_partial(o, y, rem);
+}
+
+export function qs8_dwconv_3x3r_2x16c__wasmsimd(
+  input: usize, packed: usize, output: usize, zero: usize, scratch: usize, params: usize,
+): void {
+  const N = load<i32>(params, QS8_DWCONV_N), H = load<i32>(params, QS8_DWCONV_H), W = load<i32>(params, QS8_DWCONV_W);
+  const C = load<i32>(params, QS8_DWCONV_C), OH = load<i32>(params, QS8_DWCONV_OH), OW = load<i32>(params, QS8_DWCONV_OW);
+  const SH = load<i32>(params, QS8_DWCONV_SH), SW = load<i32>(params, QS8_DWCONV_SW);
+  const DH = load<i32>(params, QS8_DWCONV_DH), DW = load<i32>(params, QS8_DWCONV_DW), PT = load<i32>(params, QS8_DWCONV_PT);
+  const zp = load<i32>(params, QS8_DWCONV_ZP_OUT);
+  const vzm = zp_magic(zp);
+  const vlo = f32x4.splat(<f32>(load<i32>(params, QS8_DWCONV_QMIN) - zp));
+  const vhi = f32x4.splat(<f32>(load<i32>(params, QS8_DWCONV_QMAX) - zp));
+  const cp = (C + 7) & ~7;
+  const wn = (OW - 1) * SW + 2 * DW + 1;
+  const ring = dw3r_ring(params);
+  const rowBytes = <usize>dw3r_row_bytes(params);
+  const ringStart = scratch + <usize>dw3r_tag_bytes(params);
+  const entry = <usize>cp << 2;
+  const pxStep = <usize>SW * entry; // from one output pixel's window to the next
+  const kxStep = <usize>DW * entry; // from one kernel column to the next
+  let out = output;
+  for (let n = 0; n < N; n++) {
+    const img = input + <usize>(n * H * W * C);
+    for (let s = 0; s < ring; s++) store<i32>(scratch + (<usize>s << 2), i32.MIN_VALUE); // a new image: no row built
+    for (let oy = 0; oy < OH; oy++) {
+      const r0 = oy * SH - PT;
+      const va = pair_row(img, zero, scratch, r0, params, ring, ringStart, rowBytes, wn, cp);
+      const vb = pair_row(img, zero, scratch, r0 + 2 * DH, params, ring, ringStart, rowBytes, wn, cp);
+      for (let ox = 0; ox < OW; ox += 2) {
+        const two = ox + 1 < OW;
+        const pa = va + <usize>ox * pxStep;
+        const pb = vb + <usize>ox * pxStep;
+        // The second pixel's entries (the first pixel's again when there is none; not stored).
+        const qa = two ? pa + pxStep : pa;
+        const qb = two ? pb + pxStep : pb;
+        let wg = packed;
+        let c = 0;
+        for (; c + 8 < C; c += 16) {
+          const cb = <usize>c << 2;
+          let a0 = v128.load(wg, 0);
+          let a1 = v128.load(wg, 16);
+          let a2 = v128.load(wg, 32);
+          let a3 = v128.load(wg, 48);
+          let b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+          // Kernel columns outside, the 4 channel quarters inside; the accumulators rotate so that
+          // quarter j is always a0 / b0. One small loop body (6 loads, 4 dots): V8 hoists every
+          // load of a basic block to its top, and a body with all 12 (column, quarter) steps
+          // spilled most of the 16 xmm registers.
+          let wk = wg + 64;
+          let col: usize = cb;
+          for (let kx = 0; kx < 3; kx++) {
+            for (let j: usize = 0; j < 64; j += 16) {
+              const w01 = v128.load(wk + j);
+              const w2 = v128.load(wk + j, 64);
+              const at = col + j;
+              const na = i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(v128.load(pa + at), w01), i32x4.dot_i16x8_s(v128.load(pb + at), w2)));
+              const nb = i32x4.add(b0, i32x4.add(i32x4.dot_i16x8_s(v128.load(qa + at), w01), i32x4.dot_i16x8_s(v128.load(qb + at), w2)));
+              a0 = a1; a1 = a2; a2 = a3; a3 = na;
+              b0 = b1; b1 = b2; b2 = b3; b3 = nb;
+            }
+            wk += 128;
+            col += kxStep;
+          }
+          const rem = C - c;
+          finish(a0, a1, a2, a3, wg, out + <usize>c, rem, vzm, vlo, vhi);
+          if (two) finish(b0, b1, b2, b3, wg, out + <usize>(C + c), rem, vzm, vlo, vhi);
+          wg += DW3R_GROUP_BYTES;
+        }
+        if (c < C) {
+          // A tail of 1..8 channels: the group's first 8 lanes only (a pair row holds Cp = C
+          // rounded up to 8 channels, so 16 lanes would read the next pixel's entry).
+          let a0 = v128.load(wg, 0);
+          let a1 = v128.load(wg, 16);
+          let b0 = a0, b1 = a1;
+          let wk = wg + 64;
+          let col: usize = <usize>c << 2;
+          for (let kx = 0; kx < 3; kx++) {
+            for (let j: usize = 0; j < 32; j += 16) {
+              const w01 = v128.load(wk + j);
+              const w2 = v128.load(wk + j, 64);
+              const at = col + j;
+              const na = i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(v128.load(pa + at), w01), i32x4.dot_i16x8_s(v128.load(pb + at), w2)));
+              const nb = i32x4.add(b0, i32x4.add(i32x4.dot_i16x8_s(v128.load(qa + at), w01), i32x4.dot_i16x8_s(v128.load(qb + at), w2)));
+              a0 = a1; a1 = na;
+              b0 = b1; b1 = nb;
+            }
+            wk += 128;
+            col += kxStep;
+          }
+          const rem = C - c;
+          finish8(a0, a1, wg, out + <usize>c, rem, vzm, vlo, vhi);
+          if (two) finish8(b0, b1, wg, out + <usize>(C + c), rem, vzm, vlo, vhi);
+        }
+        out += <usize>(two ? 2 * C : C);
+      }
+    }
+  }
+}

@@ -1,0 +1,98 @@
+// CONV_2D, DEPTHWISE_CONV_2D <-> conv2d, dwconv2d. TFLite's filters are OHWI (conv) and
+// [1, KH, KW, C·M] (depthwise: output channel c·M + m reads input channel c), branchy's OHWI
+// and [KH, KW, C·M]: the same bytes. Padding SAME / VALID become explicit pads (./window.ts).
+import type { Conv2DOptions, DepthwiseConv2DOptions } from '../model.js';
+import type { TfliteImportContext } from '../context.js';
+import type { TfliteOpView } from '../view.js';
+import type { TfliteFamily } from './family.js';
+import { exportOutput, fusedActivation } from './activation.js';
+import type { NodeOf, Window } from '../../../ir/types.js';
+import type { TfliteExporter } from '../export.js';
+import { layerConstants } from './weights.js';
+import { exportWindow, tfliteWindow } from './window.js';
+
+/** The input, its quantization and the output spec of a conv / FC whose input is float or int8 (a conv's input may be a PAD's output: `x` is then the PAD's input). */
+export function layerIo(ctx: TfliteImportContext, op: TfliteOpView) {
+  const p = op.inputs[0] && ctx.padded.get(op.inputs[0].index);
+  const x = p ? p.x : ctx.value(op, 0);
+  const xt = ctx.byName.get(x)!;
+  const out = op.outputs[0]!;
+  const yq = ctx.activationOf(op, out);
+  if (yq.dtype !== xt.dtype) ctx.unsupported(op, `input is ${xt.dtype} and output "${out.name}" ${yq.dtype}`, 'branchy imports float and fully int8 layers');
+  const q = xt.quant?.kind === 'tensor' && yq.quant?.kind === 'tensor' ? { sIn: xt.quant.scale, sOut: yq.quant.scale } : undefined;
+  return { x, xt, out, yq, q, pads: p?.pads };
+}
+
+/** A window with a PAD's pads added (zeros composed: real 0, the zero point of an int8 tensor). */
+const withPads = (win: Window, pads?: number[]): Window => (pads ? { ...win, pads: win.pads.map((p, i) => p + pads[i]) as Window['pads'] } : win);
+
+/** PAD (constant 0, height and width only) before a convolution: recorded for the convolution to take. */
+function pad(ctx: TfliteImportContext, op: TfliteOpView): void {
+  const x = ctx.value(op, 0);
+  const xt = ctx.byName.get(x)!;
+  const p = ctx.constant(op, 1, 'paddings');
+  const v = Array.from(p.data as Int32Array);
+  if (xt.shape.length !== 4 || v.length !== 8 || v[0] || v[1] || v[6] || v[7] || v.some((d) => d < 0)) {
+    ctx.unsupported(op, `paddings [${v.join(', ')}] of a [${xt.shape.join(', ')}] tensor`, 'branchy imports PAD of height and width, before a convolution');
+  }
+  const [aq, bq] = [xt.quant, ctx.activationOf(op, op.outputs[0]!).quant];
+  if (aq?.kind === 'tensor' && (bq?.kind !== 'tensor' || aq.scale !== bq.scale || aq.zeroPoint !== bq.zeroPoint)) ctx.unsupported(op, 'output quantization differs from the input\'s', 'the model is malformed');
+  ctx.padded.set(op.outputs[0]!.index, { pad: op, x, pads: [v[2], v[4], v[3], v[5]] });
+}
+
+function conv(ctx: TfliteImportContext, op: TfliteOpView): void {
+  const o = op.options as Conv2DOptions;
+  const { x, xt, out, yq, q, pads } = layerIo(ctx, op);
+  const wt = ctx.constant(op, 1, 'weights');
+  const [, KH, KW] = wt.shape;
+  if (wt.shape.length !== 4) ctx.unsupported(op, `filter "${wt.name}" has shape [${wt.shape.join(', ')}]`, 'CONV_2D takes an OHWI filter');
+  const groups = xt.shape[3] / wt.shape[3];
+  const consts = layerConstants(ctx, op, wt.shape, 0, 0, q);
+  const win = withPads(tfliteWindow(o.padding, xt.shape[1] + (pads ? pads[0] + pads[2] : 0), xt.shape[2] + (pads ? pads[1] + pads[3] : 0), [KH, KW], [o.strideH, o.strideW], [o.dilationH, o.dilationW]), pads);
+  ctx.emit(op, 'conv2d', [x, ...consts], { ...win, ...(groups !== 1 && { groups }) }, { ...yq, tflite: out }, fusedActivation(ctx, op, o.activation));
+}
+
+function dwconv(ctx: TfliteImportContext, op: TfliteOpView): void {
+  const o = op.options as DepthwiseConv2DOptions;
+  const { x, xt, out, yq, q, pads } = layerIo(ctx, op);
+  const wt = ctx.constant(op, 1, 'weights');
+  if (wt.shape.length !== 4 || wt.shape[0] !== 1) ctx.unsupported(op, `filter "${wt.name}" has shape [${wt.shape.join(', ')}]`, 'DEPTHWISE_CONV_2D takes a [1, KH, KW, C] filter');
+  const [, KH, KW, C] = wt.shape;
+  // depth_multiplier is informative in TFLite (kernels derive it from the shapes).
+  const multiplier = C / xt.shape[3];
+  if (!Number.isInteger(multiplier)) ctx.unsupported(op, `${C} filter channels for ${xt.shape[3]} input channels`, 'the model is malformed');
+  const consts = layerConstants(ctx, op, [KH, KW, C], 3, 2, q);
+  const win = withPads(tfliteWindow(o.padding, xt.shape[1] + (pads ? pads[0] + pads[2] : 0), xt.shape[2] + (pads ? pads[1] + pads[3] : 0), [KH, KW], [o.strideH, o.strideW], [o.dilationH, o.dilationW]), pads);
+  ctx.emit(op, 'dwconv2d', [x, ...consts], { ...win, multiplier }, { ...yq, tflite: out }, fusedActivation(ctx, op, o.activation));
+}
+
+/** The optional bias (input 2) of an IR layer as a TFLite input, -1 when absent. */
+export const biasInput = (ex: TfliteExporter, inputs: string[]): number => (inputs[2] ? ex.tensor(inputs[2]) : -1);
+
+function exportConv(ex: TfliteExporter, node: NodeOf<'conv2d'>): void {
+  const a = node.attrs;
+  if ((a.groups ?? 1) !== 1) ex.unsupported(node, `${a.groups} groups`, 'TFLite-Micro and LiteRT run CONV_2D without groups; split the layer');
+  const { input, padding } = exportWindow(ex, node, a, true);
+  const y = exportOutput(ex, node);
+  ex.op('CONV_2D', [input, ex.tensor(node.inputs[1]), biasInput(ex, node.inputs)], [y.output], {
+    type: 'Conv2DOptions', padding, strideH: a.strides[0], strideW: a.strides[1], dilationH: a.dilations[0], dilationW: a.dilations[1], activation: y.activation,
+  });
+  y.finish();
+}
+
+function exportDwconv(ex: TfliteExporter, node: NodeOf<'dwconv2d'>): void {
+  const a = node.attrs;
+  const w = ex.info(node.inputs[1]);
+  const { input, padding } = exportWindow(ex, node, a, true);
+  const y = exportOutput(ex, node);
+  ex.op('DEPTHWISE_CONV_2D', [input, ex.tensor(node.inputs[1], [1, ...w.shape], 3), biasInput(ex, node.inputs)], [y.output], {
+    type: 'DepthwiseConv2DOptions', padding, strideH: a.strides[0], strideW: a.strides[1], dilationH: a.dilations[0], dilationW: a.dilations[1],
+    depthMultiplier: a.multiplier, activation: y.activation,
+  });
+  y.finish();
+}
+
+export const convFamily: TfliteFamily = {
+  import: { CONV_2D: conv, DEPTHWISE_CONV_2D: dwconv, PAD: pad },
+  export: { conv2d: (ex, n) => exportConv(ex, n as NodeOf<'conv2d'>), dwconv2d: (ex, n) => exportDwconv(ex, n as NodeOf<'dwconv2d'>) },
+};
