@@ -46,16 +46,9 @@ export function evaluate(model: Model, data: Dataset, limit = data.count, onProg
   const outName = model.info.outputs.at(-1)!.name;
   const times: number[] = [];
   let correct = 0;
-  // The data sets are planar (NCHW); a model that takes NHWC images (a TFLite model) gets them transposed.
-  const d = model.info.inputs[0].dims;
-  const hwc = d.length === 4 && data.channels > 1 && d[1] === data.height && d[2] === data.width && d[3] === data.channels ? new Uint8Array(size) : null;
-  const hw = data.height * data.width;
+  // The data sets are planar (NCHW): said with layout, so a model that takes NHWC images (TFLite, tf2onnx) gets them transposed by the runtime.
   for (let i = 0; i < n; i++) {
-    let img = data.images.subarray(i * size, (i + 1) * size);
-    if (hwc) {
-      for (let p = 0; p < hw; p++) for (let c = 0; c < data.channels; c++) hwc[p * data.channels + c] = img[c * hw + p];
-      img = hwc;
-    }
+    const img = data.images.subarray(i * size, (i + 1) * size);
     const t0 = performance.now();
     const scores = model.run(img, { layout: 'NCHW' })[outName].data;
     times.push(performance.now() - t0);
