@@ -34,15 +34,18 @@ export function parseMethod(s: string): QuantMethod {
   return s as QuantMethod;
 }
 
-/** Runs whatever graph a pass hands it over the images, with the runtime (one compiled model per graph). */
-export function runtimeObserve(images: Float32Array[] | Uint8Array[], label = 'calibrate'): Observe {
+/**
+ * Runs whatever graph a pass hands it over the images, with the runtime (one compiled model per
+ * graph). `layout`: the images' (data-set pixels are NCHW); default the model's own.
+ */
+export function runtimeObserve(images: Float32Array[] | Uint8Array[], label = 'calibrate', layout?: 'NCHW' | 'NHWC'): Observe {
   const models = new WeakMap<Graph, Model>();
   return async (visit, { graph, weights }) => {
     let m = models.get(graph);
     if (!m) models.set(graph, (m = await fromGraph(graph, weights, { keepIntermediates: true })));
     const bar = new Progress(label, images.length);
     images.forEach((img, i) => {
-      m!.trace(img, visit);
+      m!.trace(img, visit, { layout });
       bar.tick(i + 1);
     });
     bar.end();
@@ -71,9 +74,10 @@ export async function pruneForCli(graph: Graph, weights: Weights, opts: { sparsi
 
 export async function quantizeForCli(
   graph: Graph, weights: Weights, images: Float32Array[] | Uint8Array[],
-  opts: { method: QuantMethod; percentile?: number; keepFloat?: string[]; sequential?: boolean; clusters?: number },
+  opts: { method: QuantMethod; percentile?: number; keepFloat?: string[]; sequential?: boolean; clusters?: number; layout?: 'NCHW' | 'NHWC' },
 ): Promise<QuantizeResult> {
-  const r = await quantizeGraph(graph, weights, { ...opts, observe: runtimeObserve(images) });
+  const { layout, ...q } = opts;
+  const r = await quantizeGraph(graph, weights, { ...q, observe: runtimeObserve(images, 'calibrate', layout) });
   for (const l of r.report) {
     const w = l.weight;
     console.log(

@@ -76,15 +76,21 @@ export function loadCifar10Split(dir: string, split: keyof typeof CIFAR10_SPLITS
 
 /** CIFAR-10 binary layout: per record 1 label byte then 3072 pixel bytes (R, G, B planes). */
 export async function loadCifar10(file: string, what = 'CIFAR-10 images', howTo?: string): Promise<Dataset> {
+  return loadLabelledBin(file, 3, 32, 32, 'cifar10', what, howTo);
+}
+
+/** The CIFAR-10 binary layout for any image size: per record 1 label byte then C·H·W pixel bytes (planes). */
+export async function loadLabelledBin(file: string, channels: number, height: number, width: number, name: string, what = 'labelled images', howTo?: string): Promise<Dataset> {
   const bytes = await readInput(file, what, howTo);
-  const rec = RECORD;
-  if (bytes.length % rec !== 0) throw new BranchyInputError(`${file}: size ${bytes.length} is not a multiple of ${rec} bytes`);
+  const size = channels * height * width;
+  const rec = 1 + size;
+  if (bytes.length % rec !== 0) throw new BranchyInputError(`${file}: size ${bytes.length} is not a multiple of ${rec} bytes (1 label byte + ${channels}×${height}×${width} pixels per record)`);
   const count = bytes.length / rec;
-  const images = new Uint8Array(count * 3072);
+  const images = new Uint8Array(count * size);
   const labels = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
     labels[i] = bytes[i * rec];
-    images.set(bytes.subarray(i * rec + 1, (i + 1) * rec), i * 3072);
+    images.set(bytes.subarray(i * rec + 1, (i + 1) * rec), i * size);
   }
-  return { name: 'cifar10', images, labels, count, channels: 3, height: 32, width: 32 };
+  return { name, images, labels, count, channels, height, width };
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// branchy command line: convert, inspect, run, eval, calibrate, export.
+// branchy command line: convert, inspect, calibrate, attach, run, eval, export.
 import { createRequire } from 'node:module';
 import { BranchyError } from '../errors.js';
 
@@ -11,6 +11,7 @@ const HELP = `branchy — compressed CNNs with early exits, in WebAssembly SIMD
   branchy convert MODEL.(onnx|tflite) -o OUT.branchy [--quant none|int8] [--calib mnist|cifar10|FILE.npy|DIR] [--detect yolov2|yolov8 ...] ...
   branchy inspect MODEL.(branchy|onnx|tflite)
   branchy calibrate MODEL.branchy --data mnist|cifar10 (--max-drop POINTS [--confidence 0.95] | --mean-macs N) [--rule entropy|maxprob]
+  branchy attach MODEL.(onnx|branchy) --data mnist|cifar10|DIR -o OUT.branchy [--at auto|TENSOR,...] [--max-drop P] [--confidence C]
   branchy run MODEL.(branchy|onnx|tflite) --input NAME=FILE.npy --out DIR     (--detect: a detector's boxes)
   branchy export MODEL.branchy -o OUT.onnx      (int8 models as QDQ ONNX, for ONNX Runtime)
   branchy export MODEL.branchy -o OUT.tflite [--io float|int8]   (for LiteRT / TFLite-Micro)
@@ -29,6 +30,8 @@ async function main(argv: string[]): Promise<void> {
       return (await import('./commands/inspect.js')).inspect(rest);
     case 'calibrate':
       return (await import('./commands/calibrate.js')).calibrate(rest);
+    case 'attach':
+      return (await import('./commands/attach.js')).attach(rest);
     case 'run':
       return (await import('./commands/run.js')).run(rest);
     case 'eval':

@@ -20,17 +20,18 @@ export interface GraphFile {
 
 /**
  * `binarize`: ONNX Conv / Gemm / MatMul nodes to run as binary layers (branchy convert --binarize).
+ * `inputLayout`: the layout of an ONNX model's image input, when the importer's guess is wrong.
  * `inputShapes`: sizes of symbolic input axes (ONNX order); `arrays`: the arrays the model will
  * run on, whose sizes fix the symbolic axes inputShapes does not give (./input-shapes.ts).
  * `normalize`: how uint8 pixels become a .tflite model's input (which the file does not say).
  */
 export async function readModelFile(
-  file: string, opts: { binarize?: string[]; inputShapes?: Record<string, number[]>; arrays?: GivenArray[]; normalize?: Normalize } = {},
+  file: string, opts: { binarize?: string[]; inputLayout?: 'NCHW' | 'NHWC'; inputShapes?: Record<string, number[]>; arrays?: GivenArray[]; normalize?: Normalize } = {},
 ): Promise<GraphFile> {
   const bytes = await readInput(file, 'the model');
   if (file.endsWith('.onnx')) {
     const inputShapes = { ...(opts.arrays ? shapesFromArrays(bytes, opts.arrays) : {}), ...opts.inputShapes };
-    const { graph, weights, binarized } = importOnnx(bytes, { binarize: opts.binarize, inputShapes });
+    const { graph, weights, binarized } = importOnnx(bytes, { binarize: opts.binarize, inputShapes, inputLayout: opts.inputLayout });
     return { graph, weights, metadata: {}, bytes: bytes.length, binarized };
   }
   if (file.endsWith('.tflite')) {

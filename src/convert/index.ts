@@ -11,3 +11,5 @@ export type { PruneOptions, PruneResult } from './prune.js';
 export { lowRankGraph } from './lowrank.js';
 export type { LowRankOptions, LowRankResult, LowRankRule } from './lowrank.js';
 export * from './tflite/index.js';
+export { attachExitsWith, stripExits, candidatePoints, cutPoints } from './attach/index.js';
+export type { AttachOptions, AttachResult, CandidateReport, Compile, LabelledImages } from './attach/index.js';

@@ -3,3 +3,4 @@
 // both src/convert and src/runtime, so that neither imports the other.
 export * from '../convert/index.js';
 export { loadModel } from './load-model.js';
+export { attachExits } from './attach.js';

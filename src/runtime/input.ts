@@ -1,6 +1,8 @@
 // Writes one sample of a user's input into the arena, the per-image host work in front of
-// the kernels. Float inputs land in the f32 input slot (NCHW -> NHWC when the model's source
-// layout asks for it); uint8 pixels are normalised with the model's own mean/std first.
+// the kernels. Float inputs land in the f32 input slot (NCHW -> NHWC when the data are NCHW);
+// uint8 pixels are normalised with the model's mean/std first (its own, or the one given at
+// load). The data's layout is the caller's `layout`, by default the model's: NCHW when the
+// source model took NCHW, else NHWC.
 //
 // Fused quantize-on-input: when the input's only reader is a quantize node (every int8
 // model), uint8 pixels go straight to int8 through one table per channel (the kernel
@@ -9,6 +11,7 @@
 // and the same quantize kernel as the unfused path, value by value, so both paths give the
 // same int8 input, bit for bit. The pixels are staged in the f32 input slot, which the
 // skipped quantize step would have read.
+import { BranchyInputError } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import type { InputQuantize, Program, TensorSlot } from './executor.js';
 import type { Build } from './features.js';
@@ -17,6 +20,28 @@ import { chooseKernel } from './kernel-table.js';
 import { prepareQuantize, runConvert } from './ops/eltwise.js';
 
 type Normalize = NonNullable<Graph['normalize']>;
+
+/**
+ * Checks a normalisation given by a user (load option, CLI): a finite scale > 0, mean and
+ * std of one value or one per channel, std without zeros. Returns it with numbers only.
+ */
+export function checkNormalize(n: unknown, channels: number, what = 'normalize'): Normalize {
+  const o = n as Partial<Normalize> | null;
+  if (typeof o !== 'object' || o === null) throw new BranchyInputError(`${what}: expected { scale, mean, std }, got ${String(n)}`);
+  const scale = o.scale ?? 1;
+  if (typeof scale !== 'number' || !(scale > 0 && Number.isFinite(scale))) throw new BranchyInputError(`${what}.scale must be a finite number > 0 (pixels are divided by it), got ${String(o.scale)}`);
+  const list = (v: unknown, name: string, dflt: number): number[] => {
+    const a = v === undefined ? [dflt] : typeof v === 'number' ? [v] : v;
+    if (!Array.isArray(a) || a.length === 0 || !a.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+      throw new BranchyInputError(`${what}.${name} must be a finite number or an array of them, got ${JSON.stringify(v)}`);
+    }
+    if (a.length !== 1 && a.length !== channels) throw new BranchyInputError(`${what}.${name} has ${a.length} values; the input has ${channels} channels (give 1 or ${channels})`);
+    return a.slice() as number[];
+  };
+  const mean = list(o.mean, 'mean', 0), std = list(o.std, 'std', 1);
+  if (std.some((x) => x === 0)) throw new BranchyInputError(`${what}.std has a zero; pixels are divided by it`);
+  return { scale, mean, std };
+}
 
 /** Inputs with more channels than this take uint8 pixels through the unfused path (no per-channel tables). */
 const MAX_TABLE_CHANNELS = 256;
@@ -27,8 +52,10 @@ const normalized = (v: number, scale: number, mean: number, std: number): number
 export class InputWriter {
   private readonly channels: number;
   private readonly pixels: number;
-  /** The source is NCHW and the slot NHWC with more than one channel: a transpose. */
-  private readonly transposeNchw: boolean;
+  /** An image (NHWC slot) with more than one channel: NCHW data need a transpose. */
+  private readonly multiChannel: boolean;
+  /** The layout of data when the caller gives none: the source model's. */
+  private readonly ownLayout: 'NCHW' | 'NHWC';
   private readonly scale: number;
   private readonly mean: Float64Array;
   private readonly std: Float64Array;
@@ -50,7 +77,8 @@ export class InputWriter {
     const image = t.shape.length === 4;
     this.channels = image ? t.shape[3] : 1;
     this.pixels = slot.elements / this.channels;
-    this.transposeNchw = image && t.sourceLayout === 'NCHW' && this.channels > 1;
+    this.multiChannel = image && this.channels > 1;
+    this.ownLayout = t.sourceLayout === 'NCHW' ? 'NCHW' : 'NHWC';
     const c = this.channels;
     this.scale = normalize?.scale ?? 1;
     this.mean = Float64Array.from({ length: c }, (_, ch) => (normalize ? normalize.mean[normalize.mean.length === 1 ? 0 : ch] : 0));
@@ -68,24 +96,25 @@ export class InputWriter {
   }
 
   /**
-   * Write sample b of `data` (already checked: length, dtype, finite values) into the arena.
-   * `fuse` false always goes through the f32 input slot (so that it can be read back: trace).
+   * Write sample b of `data` (already checked: length, dtype, finite values) into the arena;
+   * `layout` is the data's (default: the source model's). `fuse` false always goes through the
+   * f32 input slot (so that it can be read back: trace).
    */
-  write(data: Float32Array | Uint8Array, b: number, layout: 'NCHW' | 'NHWC', fuse = true): void {
+  write(data: Float32Array | Uint8Array, b: number, layout: 'NCHW' | 'NHWC' | undefined, fuse = true): void {
     const v = this.views();
     const n = this.slot.elements;
     const off = b * n;
+    const nchw = (layout ?? this.ownLayout) === 'NCHW';
     if (data instanceof Uint8Array && this.lut && fuse) {
       v.u8.set(data.subarray(off, off + n));
       const c = this.channels, hw = this.pixels;
-      const nchw = this.slot.info.sourceLayout === 'NCHW';
       this.lut(hw, c, this.slot.ptr, nchw ? hw : 1, nchw ? 1 : c, this.tablePtr, this.int8Ptr);
       this.fused!.prequantized = true;
       return;
     }
     if (this.fused) this.fused.prequantized = false;
-    if (data instanceof Uint8Array) this.writePixels(data, off, v.f32);
-    else if (layout === 'NCHW' && this.transposeNchw) this.writeTransposed(data, off, v.f32);
+    if (data instanceof Uint8Array) this.writePixels(data, off, v.f32, nchw);
+    else if (nchw && this.multiChannel) this.writeTransposed(data, off, v.f32);
     else v.f32.set(data.subarray(off, off + n));
   }
 
@@ -98,10 +127,9 @@ export class InputWriter {
     return this.view;
   }
 
-  /** uint8 pixels (NCHW when the source is, as images are stored) -> normalised f32 NHWC. */
-  private writePixels(src: Uint8Array, off: number, dst: Float32Array): void {
+  /** uint8 pixels (NCHW or NHWC) -> normalised f32 NHWC. */
+  private writePixels(src: Uint8Array, off: number, dst: Float32Array, nchw: boolean): void {
     const c = this.channels, hw = this.pixels, s = this.scale;
-    const nchw = this.slot.info.sourceLayout === 'NCHW';
     for (let ch = 0; ch < c; ch++) {
       const mean = this.mean[ch], std = this.std[ch];
       for (let p = 0; p < hw; p++) dst[p * c + ch] = normalized(src[off + (nchw ? ch * hw + p : p * c + ch)], s, mean, std);

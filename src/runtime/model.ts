@@ -9,7 +9,7 @@ import { readBranchy } from '../format/branchy.js';
 import type { Graph, TensorInfo, Weights } from '../ir/types.js';
 import { validateGraph } from '../ir/graph.js';
 import { compile, type Program, type TensorSlot } from './executor.js';
-import { InputWriter } from './input.js';
+import { checkNormalize, InputWriter } from './input.js';
 import { LinearMemory } from './memory.js';
 import { loadKernels, type KernelModule, type LoadKernelsOptions, type WasmSource } from './wasm.js';
 import { asBytes, isBody, isUrl, locate, readBody, readLocation, tagOf } from './bytes.js';
@@ -38,10 +38,19 @@ export interface LoadOptions extends LoadKernelsOptions {
    * macsCap it bounds pools, activations and copies too: with macsCap, the bound on a run's time.
    */
   workCap?: number;
+  /**
+   * How uint8 pixels become the model's float input, (x / scale - mean[c]) / std[c], instead of
+   * the file's own normalisation (or where it has none): e.g. { scale: 255 } for a model that
+   * takes [0, 1], { scale: 1 } for raw 0..255. mean and std: one value or one per channel.
+   */
+  normalize?: { scale?: number; mean?: number | number[]; std?: number | number[] };
 }
 
 export interface RunOptions {
-  /** Layout of float inputs: 'NCHW' (default, as the ONNX model) or 'NHWC'. */
+  /**
+   * Layout of the input data, float or uint8 pixels: 'NCHW' or 'NHWC'. Default: the source
+   * model's (NCHW for a PyTorch export, NHWC for one that takes NHWC, e.g. tf2onnx's).
+   */
   layout?: 'NCHW' | 'NHWC';
 }
 
@@ -85,8 +94,8 @@ export type ModelInput = Float32Array | Uint8Array | Record<string, Float32Array
 
 const FULL: ExitPolicy = { kind: 'full' };
 
-function checkLayout(layout: RunOptions['layout']): 'NCHW' | 'NHWC' {
-  if (layout === undefined) return 'NCHW';
+function checkLayout(layout: RunOptions['layout']): 'NCHW' | 'NHWC' | undefined {
+  if (layout === undefined) return undefined;
   if (layout !== 'NCHW' && layout !== 'NHWC') throw new BranchyInputError(`layout must be 'NCHW' or 'NHWC', got ${String(layout)}`);
   return layout;
 }
@@ -284,7 +293,7 @@ export class Model {
         throw new BranchyInputError(`input '${name}' is empty: its buffer is detached (transferred with postMessage?) or has no bytes; expected ${slot.elements} values per sample`);
       }
       if (data instanceof Uint8Array && !this.graph.normalize) {
-        throw new BranchyInputError(`input '${name}': uint8 pixels need the model's normalisation, and this model has none; pass a Float32Array`);
+        throw new BranchyInputError(`input '${name}': uint8 pixels need a normalisation, and this model has none; pass a Float32Array, or load with { normalize: { scale, mean, std } }`);
       }
       if (data.length === 0 || data.length % slot.elements !== 0) {
         throw new BranchyInputError(
@@ -380,6 +389,10 @@ async function compileModel(graph: Graph, weights: Weights, options: LoadOptions
     if (!(work <= options.workCap)) {
       throw new BranchyLimitError(`the model needs ${work} element operations per sample, above workCap ${options.workCap}; raise workCap to run it`);
     }
+  }
+  if (options.normalize !== undefined) {
+    const t = graph.tensors.find((x) => x.name === graph.inputs[0])!;
+    graph = { ...graph, normalize: checkNormalize(options.normalize, t.shape.length === 4 ? t.shape[3] : 1) };
   }
   const kernels = await kernelsLoading;
   const mem = new LinearMemory(kernels, options.memoryCap);

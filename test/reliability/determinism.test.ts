@@ -23,6 +23,12 @@ const models: [string, Uint8Array][] = readdirSync(new URL('../../models/', impo
   .filter((f) => f.endsWith('.int8.branchy') || f.endsWith('-bwn.branchy') || (f.startsWith('bnn-') && f.endsWith('.branchy')))
   .sort()
   .map((f) => [`models/${f}`, repoFile(`models/${f}`)]);
+/** The multi-exit LeNet quantized in beforeAll (its bytes are filled in there). */
+const QUANTIZED_HERE = 'branchy-lenet-mnist.onnx, quantized here';
+models.push([QUANTIZED_HERE, new Uint8Array(0)]);
+/** One test per model and check, so that each gets its own time limit (the scalar build of a
+ *  binary CIFAR model takes minutes on a loaded machine). */
+const PER_MODEL_MS = 600_000;
 let digits: Uint8Array, cifar: Uint8Array, frames: Awaited<ReturnType<typeof loadDetection>>;
 /** Real test samples of the model's input size: N MNIST digits, N CIFAR-10 images or the n shipped detection frames. */
 const samplesFor = (m: { info: { inputs: { dims: number[] }[] } }): { x: Uint8Array; size: number; n: number } => {
@@ -42,7 +48,7 @@ beforeAll(async () => {
   const float = await fromGraph(graph, weights, { keepIntermediates: true });
   const calib = Array.from({ length: 64 }, (_, i) => train.images.slice(i * 917 * 784, (i * 917 + 1) * 784));
   const q = await quantizeGraph(graph, weights, { method: 'minmax', observe: async (visit) => calib.forEach((x) => float.trace(x, visit)) });
-  models.push(['branchy-lenet-mnist.onnx, quantized here', writeBranchy(q.graph, q.weights)]);
+  models.find(([n]) => n === QUANTIZED_HERE)![1] = writeBranchy(q.graph, q.weights);
 }, 60_000);
 
 /** Bits of every value, so that -0 / NaN payloads count too. */
@@ -54,8 +60,9 @@ describe('the three builds agree bit for bit on int8 models', () => {
     expect(TEST_BUILDS.length, 'vitest runs Node with relaxed SIMD enabled').toBe(3);
   });
 
-  it('every output of 400 test images', async () => {
-    for (const [name, bytes] of models) {
+  for (const [name] of models) it(`every output of 400 test images: ${name}`, async () => {
+    {
+      const bytes = models.find(([n]) => n === name)![1];
       const outs = new Map<Build, Record<string, number[]>>();
       let count = 0;
       for (const build of TEST_BUILDS) {
@@ -68,10 +75,11 @@ describe('the three builds agree bit for bit on int8 models', () => {
       expect(Object.values(outs.get(first)!)[0].length, name).toBeGreaterThanOrEqual(count * 10);
       for (const b of rest) expect(outs.get(b), `${name}: ${b} differs from ${first}`).toEqual(outs.get(first));
     }
-  });
+  }, PER_MODEL_MS);
 
-  it('every intermediate tensor (int8 ones dequantized, exactly) of 20 test images', async () => {
-    for (const [name, bytes] of models) {
+  for (const [name] of models) it(`every intermediate tensor (int8 ones dequantized, exactly) of 20 test images: ${name}`, async () => {
+    {
+      const bytes = models.find(([n]) => n === name)![1];
       const traces = new Map<Build, Map<string, number[]>>();
       let count = 0;
       for (const build of TEST_BUILDS) {
@@ -88,10 +96,11 @@ describe('the three builds agree bit for bit on int8 models', () => {
         for (const [k, v] of traces.get(first)!) expect(traces.get(b)!.get(k), `${name}: tensor ${k} in ${b}`).toEqual(v);
       }
     }
-  });
+  }, PER_MODEL_MS);
 
-  it('the early-exit decisions of the multi-exit model', async () => {
-    for (const [name, bytes] of models) {
+  for (const [name] of models) it(`the early-exit decisions of multi-exit models: ${name}`, async () => {
+    {
+      const bytes = models.find(([n]) => n === name)![1];
       const results = new Map<Build, unknown[]>();
       for (const build of TEST_BUILDS) {
         const m = await load(bytes, { build });
@@ -100,9 +109,9 @@ describe('the three builds agree bit for bit on int8 models', () => {
         const r = m.classify(x.subarray(0, N * size), { policy: { kind: 'entropy', thresholds: m.info.exits.slice(1).map(() => 0.3) } });
         results.set(build, r.map((x) => ({ exit: x.exit, label: x.label, probs: bits(x.probs), macs: x.macs })));
       }
-      if (!results.size) continue;
+      if (!results.size) return;
       const [first, ...rest] = TEST_BUILDS;
       for (const b of rest) expect(results.get(b), `${name}: ${b}`).toEqual(results.get(first));
     }
-  });
+  }, PER_MODEL_MS);
 });

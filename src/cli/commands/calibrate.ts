@@ -6,15 +6,16 @@ import { parse, intOption } from '../args.js';
 import { CIFAR10_SPLITS, loadCifar10Split, loadMnist, type Dataset } from '../datasets.js';
 import { readInput, writeOutput } from '../files.js';
 import { collectExitStats } from '../exit-data.js';
-import { calibrateGates, calibrateMaxDrop, calibrateMeanMacs, type Rule } from '../../exit/calibrate.js';
+import type { Rule } from '../../exit/calibrate.js';
 import { readBranchy, writeBranchy } from '../../format/index.js';
-import { fromGraph } from '../../runtime/model.js';
-import { findExits } from '../../ir/exits.js';
+import { fromGraph, type Model } from '../../runtime/model.js';
+import { calibrateExits, type Calibration } from '../../convert/attach/calibrate.js';
 import { BranchyInputError } from '../../errors.js';
+import { applyPreprocess, parsePreprocess, PREPROCESS_OPTIONS, PREPROCESS_USAGE, requireNormalize } from '../preprocess.js';
 
 const USAGE =
   'branchy calibrate MODEL.branchy --data mnist|cifar10 (--max-drop POINTS [--confidence 0.95] | --mean-macs N) [--rule entropy|maxprob] ' +
-  '[--count N] [--data-dir DIR] [-o OUT.branchy]';
+  '[--count N] [--data-dir DIR] [-o OUT.branchy] ' + PREPROCESS_USAGE;
 
 /** Labelled calibration data: MNIST's last 10,000 training digits; CIFAR-10's validation split (data/cifar10/val.bin). */
 export async function calibrationData(name: string | undefined, dir?: string): Promise<{ data: Dataset; start: number; what: string }> {
@@ -39,7 +40,9 @@ export async function calibrate(argv: string[]): Promise<void> {
     rule: { type: 'string', default: 'entropy' },
     count: { type: 'string' },
     out: { type: 'string', short: 'o' },
+    ...PREPROCESS_OPTIONS,
   }, USAGE);
+  const pre = parsePreprocess(values);
   if (positionals.length !== 1 || !positionals[0].endsWith('.branchy')) throw new BranchyInputError(`calibrate takes one .branchy file\nusage: ${USAGE}`);
   const rule = values.rule as Rule;
   if (rule !== 'entropy' && rule !== 'maxprob') throw new BranchyInputError(`--rule wants entropy or maxprob, got '${rule}'`);
@@ -63,39 +66,39 @@ export async function calibrate(argv: string[]): Promise<void> {
     );
   }
   const file = positionals[0];
-  const { graph, weights, metadata } = readBranchy(await readInput(file, 'the model'));
+  const read = readBranchy(await readInput(file, 'the model'));
+  const { weights, metadata } = read;
+  const graph = applyPreprocess(read.graph, pre, file);
+  requireNormalize(graph, file);
   const model = await fromGraph(graph, weights);
   const { data, start, what } = await calibrationData(values.data, values['data-dir']);
   const stats = collectExitStats(model, data, start, intOption(values.count, 'count', data.count - start));
-  const md = maxDrop !== undefined ? calibrateMaxDrop(stats, rule, maxDrop, confidence) : null;
-  const c = md ?? calibrateMeanMacs(stats, rule, meanMacs!);
-  // With predictors: the gates that save the most MACs at the accuracy of these thresholds.
-  const g = stats.gate ? calibrateGates(stats, rule, c.thresholds) : null;
-  const ms = model.measureExits(data.images.subarray(start * data.channels * data.height * data.width, (start + 1) * data.channels * data.height * data.width));
-  const plan = graph.exits ?? findExits(graph);
-  plan.exits.forEach((e, i) => {
-    e.timeMs = ms[i];
-    if (i < c.thresholds.length) e.thresholds = { ...e.thresholds, [rule]: c.thresholds[i] };
-    if (g && e.predictor && i < g.gates.length) e.thresholds = { ...e.thresholds, predictor: g.gates[i] };
-  });
-  const out = values.out ?? file;
+  const ms = model.measureExits(data.images.subarray(start * data.channels * data.height * data.width, (start + 1) * data.channels * data.height * data.width), { layout: 'NCHW' });
+  const { graph: out, calibration } = calibrateExits(graph, stats, ms, { rule, maxDrop, confidence, meanMacs });
+  const outFile = values.out ?? file;
   const keep = Object.fromEntries(Object.entries(metadata).filter(([k]) => !k.startsWith('branchy.')));
-  await writeOutput(out, writeBranchy({ ...graph, exits: plan }, weights, { metadata: keep }), 'the calibrated model');
-  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  await writeOutput(outFile, writeBranchy(out, weights, { metadata: keep }), 'the calibrated model');
   console.log(`calibrated on ${stats.truth.length} samples of ${what}, rule ${rule}`);
+  printCalibration(model, calibration, rule, maxDrop, confidence);
+  console.log(`wrote ${outFile}`);
+}
+
+/** What calibration chose, and what it does on the calibration samples. */
+export function printCalibration(model: Model, c: Calibration, rule: Rule, maxDrop?: number, confidence?: number): void {
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   console.log(`thresholds ${c.thresholds.map((t) => t.toPrecision(4)).join(', ')}`);
   // Full depth as the `full` policy runs it: every stage and the last head, no early head.
   const ex = model.info.exits!;
   const fullMacs = ex.reduce((a, e) => a + e.macs.stage, 0) + ex[ex.length - 1].macs.head;
   console.log(`full depth: accuracy ${pct(c.full.accuracy)}, ${fullMacs.toFixed(0)} MACs`);
   console.log(`with exits: accuracy ${pct(c.result.accuracy)}, mean ${c.result.meanMacs.toFixed(0)} MACs (${(fullMacs / c.result.meanMacs).toFixed(2)}× fewer), exits ${c.result.histogram.map(pct).join(' / ')}`);
-  if (md && confidence !== undefined) {
-    console.log(`accuracy drop ${(100 * (md.result.lost - md.result.gained)).toFixed(2)} points here; ${(100 * confidence).toFixed(0)}% upper bound on new data ${(100 * md.dropBound).toFixed(2)} (≤ ${maxDrop})`);
+  if (c.dropBound !== undefined && confidence !== undefined) {
+    console.log(`accuracy drop ${(100 * (c.result.lost - c.result.gained)).toFixed(2)} points here; ${(100 * confidence).toFixed(0)}% upper bound on new data ${(100 * c.dropBound).toFixed(2)} (≤ ${maxDrop})`);
   }
+  const g = c.gates;
   if (g) {
     console.log(`predictor gates ${g.gates.map((t) => t.toPrecision(4)).join(', ')} (policy predicted:${rule}): accuracy ${pct(g.result.accuracy)}, ` +
       `mean ${g.result.meanMacs.toFixed(0)} MACs (${(fullMacs / g.result.meanMacs).toFixed(2)}× fewer) vs ${g.without.meanMacs.toFixed(0)} without predictors ` +
       `(${(g.without.meanMacs - g.result.meanMacs).toFixed(0)} MACs saved per sample), exits ${g.result.histogram.map(pct).join(' / ')}`);
   }
-  console.log(`wrote ${out}`);
 }

@@ -12,6 +12,7 @@ import { BranchyInputError } from '../../errors.js';
 import type { Graph, Normalize, Weights } from '../../ir/types.js';
 import { findExits, isMultiExit } from '../../ir/exits.js';
 import path from 'node:path';
+import { applyPreprocess, parsePreprocess, PREPROCESS_OPTIONS, PREPROCESS_USAGE, requireNormalize } from '../preprocess.js';
 import { detectSpecFor } from '../detect-spec.js';
 import { loadDetection } from '../detect-data.js';
 
@@ -20,7 +21,8 @@ const USAGE =
   '[--method minmax|percentile|sigma|kmeans] [--percentile P] [--clusters K] [--sequential] [--keep-float NODE,NODE] ' +
   '[--prune SPARSITY[,global]] [--lowrank energy:F|macs:F] [--binarize NODE,NODE] [--input-shape NAME=D0,D1,...] [--data-dir DIR] ' +
   '[--pixels raw|unit (TFLite: the model takes pixels 0-255 or 0-1)] ' +
-  '[--detect yolov2|yolov8 --classes A,B [--anchors W,H,...] [--reg-max N] [--detect-output NAME]]';
+  '[--detect yolov2|yolov8 --classes A,B [--anchors W,H,...] [--reg-max N] [--detect-output NAME]] ' + PREPROCESS_USAGE +
+  ' (--scale/--mean/--std are stored in the file as the model\'s normalisation)';
 
 /** --pixels: how uint8 pixels become a TFLite model's input (the file does not say). */
 function pixels(v: string | undefined): Normalize | undefined {
@@ -29,8 +31,11 @@ function pixels(v: string | undefined): Normalize | undefined {
   return { mean: [0], std: [1], scale: v === 'raw' ? 1 : 255 };
 }
 
-/** Calibration images: a training split (never the test split), a detection data set's split (a directory), or a user's .npy batch. */
-async function calibrationSet(src: string, count: number, dataDir?: string): Promise<Float32Array[] | Uint8Array[]> {
+/**
+ * Calibration images: a training split (never the test split; its pixels are NCHW), a detection
+ * data set's split (a directory), or a user's .npy batch (in the model's own layout).
+ */
+async function calibrationSet(src: string, count: number, dataDir?: string): Promise<{ images: Float32Array[] | Uint8Array[]; layout?: 'NCHW' }> {
   let ds: Dataset;
   if (src === 'mnist') ds = await loadMnist('train', dataDir);
   else if (!src.endsWith('.npy') && (await stat(src).catch(() => null))?.isDirectory()) ds = await loadDetection(src, count);
@@ -44,12 +49,12 @@ async function calibrationSet(src: string, count: number, dataDir?: string): Pro
     if (!(data instanceof Float32Array) && !(data instanceof Uint8Array)) {
       throw new BranchyInputError(`${src}: calibration images must be float32 (or uint8 pixels)`);
     }
-    return Array.from({ length: Math.min(n, count) }, (_, i) => data.slice(i * per, (i + 1) * per)) as Float32Array[] | Uint8Array[];
+    return { images: Array.from({ length: Math.min(n, count) }, (_, i) => data.slice(i * per, (i + 1) * per)) as Float32Array[] | Uint8Array[] };
   }
   const size = ds.channels * ds.height * ds.width;
   // Spread the picks over the split so every class is represented.
   const step = Math.max(1, Math.floor(ds.count / count));
-  return Array.from({ length: Math.min(count, ds.count) }, (_, i) => ds.images.slice(i * step * size, (i * step + 1) * size));
+  return { images: Array.from({ length: Math.min(count, ds.count) }, (_, i) => ds.images.slice(i * step * size, (i * step + 1) * size)), layout: 'NCHW' };
 }
 
 export async function convert(argv: string[]): Promise<void> {
@@ -67,6 +72,7 @@ export async function convert(argv: string[]): Promise<void> {
     prune: { type: 'string' },
     lowrank: { type: 'string' },
     binarize: { type: 'string' },
+    ...PREPROCESS_OPTIONS,
     pixels: { type: 'string' },
     'input-shape': { type: 'string', multiple: true },
     detect: { type: 'string' },
@@ -75,12 +81,15 @@ export async function convert(argv: string[]): Promise<void> {
     'reg-max': { type: 'string' },
     'detect-output': { type: 'string' },
   }, USAGE);
+  const pre = parsePreprocess(values);
   if (positionals.length !== 1) throw new BranchyInputError(`convert takes one model file\nusage: ${USAGE}`);
   const src = positionals[0];
   const out = values.out ?? src.replace(/\.(onnx|tflite)$/, '') + '.branchy';
   const binarize = values.binarize?.split(',').map((s) => s.trim()).filter(Boolean);
   if (values.pixels !== undefined && !src.endsWith('.tflite')) throw new BranchyInputError('--pixels is for .tflite models (ONNX models carry their normalisation in their metadata)');
-  const { graph, weights, binarized } = await readModelFile(src, { binarize, inputShapes: parseInputShapes(values['input-shape']), normalize: pixels(values.pixels) });
+  const read = await readModelFile(src, { binarize, inputLayout: pre.layout, inputShapes: parseInputShapes(values['input-shape']), normalize: pixels(values.pixels) });
+  const { weights, binarized } = read;
+  const graph = applyPreprocess(read.graph, pre, src);
   for (const b of binarized) {
     console.log(`binarize ${b.node} (${b.op}, ${b.input === 'bits' ? 'binary activations' : 'float/int8 activations'}) ${b.channels} channels, ` +
       `alpha ${b.alpha[0].toPrecision(3)}..${b.alpha[1].toPrecision(3)}, weights ${b.bytesBefore} -> ${b.bytesAfter} bytes`);
@@ -102,9 +111,11 @@ export async function convert(argv: string[]): Promise<void> {
   if (values.quant !== 'int8' && values.quant !== 'none') throw new BranchyInputError(`--quant wants none or int8, got '${values.quant}'`);
   const method = parseMethod(values.method);
   if (values.quant === 'int8' && !values.calib) throw new BranchyInputError('--quant int8 needs calibration images: --calib mnist|cifar10|FILE.npy');
-  const images = values.calib ? await calibrationSet(values.calib, intOption(values['calib-count'], 'calib-count', 500), values['data-dir']) : undefined;
+  const calib = values.calib ? await calibrationSet(values.calib, intOption(values['calib-count'], 'calib-count', 500), values['data-dir']) : undefined;
+  if (calib && calib.images[0] instanceof Uint8Array) requireNormalize(graph, src);
+  const images = calib?.images;
   // Without --calib, --lowrank and --prune still run, just without the error report.
-  const observe = images ? runtimeObserve(images) : undefined;
+  const observe = calib ? runtimeObserve(calib.images, 'calibrate', calib.layout) : undefined;
   if (lowrank) ({ graph: g, weights: w } = await lowRankForCli(g, w, lowrank, observe));
   if (prune) ({ graph: g, weights: w } = await pruneForCli(g, w, prune, observe));
   let floatLeft: string | undefined;
@@ -112,7 +123,7 @@ export async function convert(argv: string[]): Promise<void> {
     const percentile = values.percentile === undefined ? undefined : Number(values.percentile);
     const keepFloat = values['keep-float']?.split(',').map((s) => s.trim()).filter(Boolean);
     const clusters = intOption(values.clusters, 'clusters', 16);
-    const r = await quantizeForCli(g, w, images!, { method, percentile, keepFloat, sequential: values.sequential, clusters });
+    const r = await quantizeForCli(g, w, images!, { method, percentile, keepFloat, sequential: values.sequential, clusters, layout: calib!.layout });
     g = r.graph;
     w = r.weights;
     floatLeft = floatReport(r.float);

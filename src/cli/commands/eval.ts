@@ -13,12 +13,13 @@ import { parsePolicy } from '../../exit/parse.js';
 import { sweep, type Rule } from '../../exit/calibrate.js';
 import { collectExitStats } from '../exit-data.js';
 import { linePlot } from '../plot.js';
+import { parsePreprocess, PREPROCESS_OPTIONS, PREPROCESS_USAGE } from '../preprocess.js';
 import { loadDetection } from '../detect-data.js';
 import { evaluateDetector, printDetectEval } from './eval-detect.js';
 
 const USAGE =
   'branchy eval MODEL.(branchy|onnx|tflite) --data mnist|cifar10 [--data-dir DIR] [--limit N] [--build scalar|simd|relaxed] ' +
-  '[--policy full|entropy[:T,…]|maxprob[:T,…]|predicted[:RULE[:T,…]]|budget-macs:N|budget-ms:N] [--gate G] [--sweep OUT.csv]\n' +
+  '[--policy full|entropy[:T,…]|maxprob[:T,…]|predicted[:RULE[:T,…]]|budget-macs:N|budget-ms:N] [--gate G] [--sweep OUT.csv] ' + PREPROCESS_USAGE + '\n' +
   '       branchy eval MODEL.branchy --task detect --data DIR [--limit N] [--score-threshold 0.001] [--iou-threshold 0.45] ' +
   '[--max-detections 100] [--json OUT.json] [--build B]   (DIR: images/*.png + labels/*.txt, YOLO format)';
 
@@ -45,18 +46,11 @@ export function evaluate(model: Model, data: Dataset, limit = data.count, onProg
   const outName = model.info.outputs.at(-1)!.name;
   const times: number[] = [];
   let correct = 0;
-  // The data sets are planar (NCHW); a model that takes NHWC images (a TFLite model) gets them transposed.
-  const d = model.info.inputs[0].dims;
-  const hwc = d.length === 4 && data.channels > 1 && d[1] === data.height && d[2] === data.width && d[3] === data.channels ? new Uint8Array(size) : null;
-  const hw = data.height * data.width;
+  // The data sets are planar (NCHW): said with layout, so a model that takes NHWC images (TFLite, tf2onnx) gets them transposed by the runtime.
   for (let i = 0; i < n; i++) {
-    let img = data.images.subarray(i * size, (i + 1) * size);
-    if (hwc) {
-      for (let p = 0; p < hw; p++) for (let c = 0; c < data.channels; c++) hwc[p * data.channels + c] = img[c * hw + p];
-      img = hwc;
-    }
+    const img = data.images.subarray(i * size, (i + 1) * size);
     const t0 = performance.now();
-    const scores = model.run(img)[outName].data;
+    const scores = model.run(img, { layout: 'NCHW' })[outName].data;
     times.push(performance.now() - t0);
     let best = 0;
     for (let c = 1; c < scores.length; c++) if (scores[c] > scores[best]) best = c;
@@ -96,11 +90,11 @@ export function evaluateExits(model: Model, data: Dataset, policy: ExitPolicy, l
   for (let i = 0; i < n; i++) {
     const img = data.images.subarray(i * size, (i + 1) * size);
     const f0 = performance.now();
-    const full = model.run(img, { policy: { kind: 'full' } });
+    const full = model.run(img, { policy: { kind: 'full' }, layout: 'NCHW' });
     fullMs += performance.now() - f0;
     fullMacs += full.macs;
     const t0 = performance.now();
-    const r = model.run(img, { policy });
+    const r = model.run(img, { policy, layout: 'NCHW' });
     times.push(performance.now() - t0);
     hist[r.exit]++;
     macs += r.macs;
@@ -124,7 +118,7 @@ export function evaluateExits(model: Model, data: Dataset, policy: ExitPolicy, l
 async function writeSweep(model: Model, data: Dataset, limit: number, rule: Rule, csvFile: string): Promise<void> {
   const stats = collectExitStats(model, data, 0, limit);
   const size = data.channels * data.height * data.width;
-  const ms = model.measureExits(data.images.subarray(0, size));
+  const ms = model.measureExits(data.images.subarray(0, size), { layout: 'NCHW' });
   // Latency of answering at exit i: its stages plus the heads that ran before it, from measured part times.
   let acc = 0;
   const msToExit = ms.map((m) => (acc += m.stage + m.head));
@@ -154,6 +148,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     gate: { type: 'string' },
     sweep: { type: 'string' },
     rule: { type: 'string', default: 'entropy' },
+    ...PREPROCESS_OPTIONS,
     task: { type: 'string', default: 'classify' },
     'score-threshold': { type: 'string', default: '0.001' },
     'iou-threshold': { type: 'string', default: '0.45' },
@@ -175,8 +170,9 @@ export async function evalCommand(argv: string[]): Promise<void> {
     return;
   }
   if (values.task !== 'classify') throw new BranchyInputError(`--task wants classify or detect, got '${values.task}'`);
+  const pre = parsePreprocess(values);
   const data = await loadDataset(values.data, values['data-dir']);
-  const model = await openModel(positionals[0], values.build);
+  const model = await openModel(positionals[0], values.build, pre, true);
   const limit = intOption(values.limit, 'limit', data.count);
   if (values.policy || values.sweep) {
     if (!model.info.exits) throw new BranchyInputError('--policy and --sweep need a model with early exits (outputs exit0 … exitN)');

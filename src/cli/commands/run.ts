@@ -8,7 +8,7 @@ import { makeDir, readInput, writeOutput } from '../files.js';
 import { BranchyInputError } from '../../errors.js';
 import { readPng } from '../detect-data.js';
 
-const USAGE = 'branchy run MODEL.(branchy|onnx) --input NAME=FILE.npy [--input ...] --out DIR [--build scalar|simd|relaxed]\n' +
+const USAGE = 'branchy run MODEL.(branchy|onnx) --input NAME=FILE.npy [--input ...] --out DIR [--build scalar|simd|relaxed] [--layout NCHW|NHWC (of the .npy data; default the model\'s)]\n' +
   '       branchy run DETECTOR.branchy --detect --input FILE.(npy|png) [--score-threshold 0.25] [--iou-threshold 0.45] [--max-detections 100] [--json]';
 
 export async function run(argv: string[]): Promise<void> {
@@ -37,10 +37,11 @@ export async function run(argv: string[]): Promise<void> {
     }
     given.push({ name, file, data, shape: arr.shape });
   }
-  const layout = values.layout === 'NHWC' ? 'NHWC' : 'NCHW';
+  if (values.layout !== undefined && values.layout !== 'NCHW' && values.layout !== 'NHWC') throw new BranchyInputError(`--layout wants NCHW or NHWC, got '${values.layout}'`);
+  const layout = values.layout as 'NCHW' | 'NHWC' | undefined;
   // Symbolic sizes are in ONNX order: an NHWC image array's are read as NCHW.
   const onnxOrder = (s: number[]) => (layout === 'NHWC' && s.length === 4 ? [s[0], s[3], s[1], s[2]] : s);
-  const model = await openModel(positionals[0], values.build, given.map((g) => ({ ...g, shape: onnxOrder(g.shape) })));
+  const model = await openModel(positionals[0], values.build, {}, false, given.map((g) => ({ ...g, shape: onnxOrder(g.shape) })));
   const feeds: Record<string, Float32Array | Uint8Array> = {};
   for (const g of given) feeds[g.name ?? model.info.inputs[0]?.name] = g.data;
   if (values.detect) {

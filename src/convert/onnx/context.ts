@@ -24,6 +24,12 @@ export interface ImportOptions {
    * +-alpha per output channel; a Sign feeding them becomes bits (convert/binarize.ts).
    */
   binarize?: string[];
+  /**
+   * Layout of rank-4 graph inputs. Default: NHWC for an input read only through
+   * Transpose(0,3,1,2) (tf2onnx style), else NCHW. 'NHWC' also covers an NHWC input that other
+   * ops read before its transpose (e.g. a rescaling Mul).
+   */
+  inputLayout?: 'NCHW' | 'NHWC';
 }
 
 /**

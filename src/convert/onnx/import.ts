@@ -199,7 +199,8 @@ function graphInput(ctx: ImportContext, vi: onnx.IValueInfoProto): void {
   }
   // A rank-4 input read only through Transpose(0,3,1,2) is NHWC already (tf2onnx style).
   const rd = ctx.readers.get(name) ?? [];
-  const nhwcInput = shape.length === 4 && rd.length > 0 && rd.every((m) => m.opType === 'Transpose' && new Attrs(m, '').ints('perm', undefined)?.join() === '0,3,1,2');
+  const nhwcInput = shape.length === 4 && (ctx.opts.inputLayout ? ctx.opts.inputLayout === 'NHWC'
+    : rd.length > 0 && rd.every((m) => m.opType === 'Transpose' && new Attrs(m, '').ints('perm', undefined)?.join() === '0,3,1,2'));
   const image = shape.length === 4 && !nhwcInput;
   ctx.addTensor(name, image ? nhwc(shape) : shape);
   ctx.define(name, { ir: name, shape, layout: image ? 'nchw' : 'plain' }, false);
