@@ -1,10 +1,20 @@
 // Every error branchy throws on purpose is one of these classes, so a caller can tell
 // a bad file from a bad input from an engine that cannot run the wasm.
 
+/** The longest message a branchy error carries: a value from a hostile file is never rendered whole. */
+export const MAX_ERROR_MESSAGE = 4000;
+
+/** A message of at most MAX_ERROR_MESSAGE characters: its start and end, the middle elided. */
+export function boundMessage(message: string): string {
+  if (message.length <= MAX_ERROR_MESSAGE) return message;
+  const half = (MAX_ERROR_MESSAGE >> 1) - 40;
+  return `${message.slice(0, half)} … (${message.length - 2 * half} characters left out) … ${message.slice(-half)}`;
+}
+
 /** Base class of all branchy errors. */
 export class BranchyError extends Error {
   constructor(message: string) {
-    super(message);
+    super(boundMessage(message));
     this.name = new.target.name;
   }
 }

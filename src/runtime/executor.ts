@@ -119,8 +119,10 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
     const y = took ? [define(took.outputs[0], i)] : absorbedBy.has(node.name) ? node.outputs.map((n) => use(n, i)) : node.outputs.map((n) => define(n, i));
     // An activation that is not a clamp runs as an extra f32 pass on the op's output.
     const post = node.act && !asClamp(node.act) && node.op !== 'activation' ? node.act : null;
-    if (post && info(node.inputs[0]).dtype === 'i8') {
-      throw new BranchyUnsupportedError(`node '${node.name}' (${node.op}, i8): fused ${post.kind} on int8 is not supported; keep this layer in float`);
+    // That pass reads and writes f32: an int8 input or a non-f32 output (a binary conv writing int8) is refused.
+    const [xd, yd] = [info(node.inputs[0]).dtype, info(node.outputs[0]).dtype];
+    if (post && (xd === 'i8' || yd !== 'f32')) {
+      throw new BranchyUnsupportedError(`node '${node.name}' (${node.op}, ${xd} -> ${yd}): fused ${post.kind} is computed in f32 and is not supported on int8 or binary tensors; keep this layer in float`);
     }
     const table = took?.op === 'activation' ? took : undefined;
     const ctx: StepContext = {

@@ -5,6 +5,8 @@
 import { validateGraph } from '../../src/ir/graph.js';
 import type { Graph } from '../../src/ir/types.js';
 import type { Rng } from '../helpers/rng.js';
+import { COSTLY_BRANCHY, SEMANTIC_BRANCHY, type BranchyParts } from './mutate-graph.js';
+import { stringifyHostile } from './values.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -50,7 +52,7 @@ const HOSTILE_NUMBERS: unknown[] = [
 const HOSTILE_FLOATS: unknown[] = [0, -0, -1, 1e-45, 1e-40, 1e38, 3.5e38, 1e300, -1e300, 0.5, null, '1', 2 ** 31];
 const DTYPES_GRAPH: unknown[] = ['f32', 'i8', 'u8', 'i32', 'b1', 'f16', 'F32', '', 3, null];
 const DTYPES_SAFE: unknown[] = ['F32', 'I32', 'I8', 'U8', 'F16', 'BF16', 'BOOL', 'I64', 'f32', 'X', 7, null];
-const OPS = ['conv2d', 'dwconv2d', 'gemm', 'maxpool', 'avgpool', 'globalavgpool', 'add', 'mul', 'concat', 'reshape',
+const OPS = ['conv2d', 'dwconv2d', 'convtranspose2d', 'gemm', 'maxpool', 'avgpool', 'globalavgpool', 'add', 'mul', 'concat', 'reshape',
   'flatten', 'softmax', 'activation', 'quantize', 'dequantize', 'requantize', 'transpose', 'slice', 'pad', 'reduce', 'resize', 'lstm', ''];
 const ACTS: unknown[] = [
   { kind: 'relu' }, { kind: 'clip', min: 0, max: 6 }, { kind: 'clip', min: 6, max: 0 }, { kind: 'clip' },
@@ -229,7 +231,8 @@ const GRAPH_MUTATIONS: Record<string, (g: Json, rng: Rng) => boolean> = {
     return true;
   },
   exits(g, rng) {
-    if (!g.exits) return false;
+    // A graph without a plan gets one of a single stage and exit (most seeds have none; 6 of 49 do).
+    g.exits ??= { stages: [g.nodes.map((n: Json) => n.name)], exits: [{ output: g.outputs[0], head: [], macs: { stage: 1, head: 0, predictor: 0 }, timeMs: { stage: 0, head: 0, predictor: 0 } }] };
     const e = g.exits as Json;
     const r = rng.int(0, 4);
     if (r === 0) e.stages.reverse();
@@ -316,12 +319,24 @@ export const BRANCHY_MUTATION_NAMES = [
   'header.lengthField', 'header.jsonText', 'graph.jsonText', 'data.bitflip',
 ];
 
+/** The semantic families (mutate-graph.ts), named `value.<family>`. */
+export const BRANCHY_SEMANTIC_NAMES = Object.keys(SEMANTIC_BRANCHY).map((k) => `value.${k}`);
+
+/** Families that cost far more than a parse (drawn less often). */
+export const COSTLY_BRANCHY_NAMES = new Set([...COSTLY_BRANCHY].map((k) => `value.${k}`));
+
 /** Applies the named structural mutation to a valid .branchy seed. Null when it does not apply. */
 export function mutateBranchy(seed: Uint8Array, name: string, rng: Rng): Uint8Array | null {
   const { header, data } = splitSafetensors(seed);
   const h = clone(header);
   const graph = JSON.parse(h.__metadata__['branchy.graph'] as string) as Json;
   const [part, kind] = name.split('.');
+  if (part === 'value' && kind in SEMANTIC_BRANCHY) {
+    const f: BranchyParts = { header: h, graph, data };
+    if (!SEMANTIC_BRANCHY[kind](f, rng)) return null;
+    h.__metadata__['branchy.graph'] = f.graphText ?? stringifyHostile(graph, rng);
+    return joinSafetensors(f.headerText ?? stringifyHostile(h, rng), f.data);
+  }
   if (part === 'graph' && kind in GRAPH_MUTATIONS) {
     if (!GRAPH_MUTATIONS[kind](graph, rng)) return null;
     h.__metadata__['branchy.graph'] = JSON.stringify(graph);

@@ -4,6 +4,7 @@
 import type { onnx } from 'onnx-proto';
 import { ONNX } from '../../src/convert/onnx/onnx-proto.js';
 import type { Rng } from '../helpers/rng.js';
+import { COSTLY_ONNX, SEMANTIC_ONNX, encodeMutated } from './mutate-onnx-values.js';
 
 type Mutation = (m: onnx.ModelProto, rng: Rng) => boolean;
 
@@ -57,7 +58,7 @@ const MUTATIONS: Record<string, Mutation> = {
     const l = inits(m);
     if (!l.length) return false;
     const t = rng.pick(l);
-    l.push(ONNX.TensorProto.fromObject({ ...ONNX.TensorProto.toObject(t), dims: [1] }));
+    l.push(ONNX.TensorProto.fromObject({ ...ONNX.TensorProto.toObject(t as onnx.TensorProto), dims: [1] }));
     return true;
   },
   nodeInput(m, rng) {
@@ -110,7 +111,7 @@ const MUTATIONS: Record<string, Mutation> = {
   duplicateNode(m, rng) {
     const l = nodes(m);
     if (!l.length) return false;
-    l.splice(rng.int(0, l.length), 0, ONNX.NodeProto.fromObject(ONNX.NodeProto.toObject(rng.pick(l))));
+    l.splice(rng.int(0, l.length), 0, ONNX.NodeProto.fromObject(ONNX.NodeProto.toObject(rng.pick(l) as onnx.NodeProto)));
     return true;
   },
   inputShape(m, rng) {
@@ -137,7 +138,7 @@ const MUTATIONS: Record<string, Mutation> = {
     const outs = m.graph!.output ?? [];
     const r = rng.next();
     if (r < 0.4) outs.length = 0;
-    else if (r < 0.7 && outs.length) outs.push(ONNX.ValueInfoProto.fromObject(ONNX.ValueInfoProto.toObject(outs[0])));
+    else if (r < 0.7 && outs.length) outs.push(ONNX.ValueInfoProto.fromObject(ONNX.ValueInfoProto.toObject(outs[0] as onnx.ValueInfoProto)));
     else if (outs.length) outs[0].name = rng.pick(['missing', m.graph!.input?.[0]?.name ?? '', inits(m)[0]?.name ?? '']);
     m.graph!.output = outs;
     return true;
@@ -146,17 +147,24 @@ const MUTATIONS: Record<string, Mutation> = {
 
 export const ONNX_MUTATION_NAMES = Object.keys(MUTATIONS).map((k) => `onnx.${k}`);
 
+/** The semantic families (mutate-onnx-values.ts), named `onnx-value.<family>`. */
+export const ONNX_SEMANTIC_NAMES = Object.keys(SEMANTIC_ONNX).map((k) => `onnx-value.${k}`);
+
+/** Families that cost far more than a decode (drawn less often). */
+export const COSTLY_ONNX_NAMES = new Set([...COSTLY_ONNX].map((k) => `onnx-value.${k}`));
+
 /** Decodes a valid ONNX seed (once per call: mutations change it in place). */
 export function decodeOnnx(bytes: Uint8Array): onnx.ModelProto {
   return ONNX.ModelProto.decode(bytes);
 }
 
-/** Applies the named structural mutation to a valid ONNX seed. Null when it does not apply. */
+/** Applies the named structural or semantic mutation to a valid ONNX seed. Null when it does not apply. */
 export function mutateOnnx(seed: Uint8Array, name: string, rng: Rng): Uint8Array | null {
   const m = decodeOnnx(seed);
   if (!m.graph) return null;
-  const f = MUTATIONS[name.replace(/^onnx\./, '')];
+  const [part, kind] = name.split('.');
+  const f = part === 'onnx-value' ? SEMANTIC_ONNX[kind] : part === 'onnx' ? MUTATIONS[kind] : undefined;
   if (!f) throw new Error(`unknown mutation ${name}`);
   if (!f(m, rng)) return null;
-  return ONNX.ModelProto.encode(m).finish();
+  return encodeMutated(m);
 }

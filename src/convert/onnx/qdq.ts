@@ -167,7 +167,11 @@ function lowerQuantizedOps(model: onnx.IModelProto, st: QdqState): void {
   const readers = new Map<string, onnx.INodeProto[]>();
   for (const n of nodes) {
     for (const o of n.output ?? []) producer.set(o, n);
-    for (const i of n.input ?? []) readers.set(i, [...(readers.get(i) ?? []), n]);
+    for (const i of n.input ?? []) {
+      const l = readers.get(i);
+      if (l) l.push(n);
+      else readers.set(i, [n]);
+    }
   }
   const where = (n: onnx.INodeProto): string => `${n.opType} node '${n.name || '(unnamed)'}'`;
   const constOf = (n: onnx.INodeProto, name: string, what: string): Const => {
