@@ -11,7 +11,7 @@ const HELP = `branchy — compressed CNNs with early exits, in WebAssembly SIMD
   branchy convert MODEL.(onnx|tflite) -o OUT.branchy [--quant none|int8] [--calib mnist|cifar10|FILE.npy|DIR] [--detect yolov2|yolov8 ...] ...
   branchy inspect MODEL.(branchy|onnx|tflite)
   branchy calibrate MODEL.branchy --data mnist|cifar10 (--max-drop POINTS [--confidence 0.95] | --mean-macs N) [--rule entropy|maxprob]
-  branchy attach MODEL.(onnx|branchy) --data mnist|cifar10|DIR -o OUT.branchy [--at auto|TENSOR,...] [--max-drop P] [--confidence C]
+  branchy attach MODEL.(onnx|branchy|tflite) --data mnist|cifar10|DIR -o OUT.branchy [--at auto|TENSOR,...] [--max-drop P] [--confidence C]
   branchy run MODEL.(branchy|onnx|tflite) --input NAME=FILE.npy --out DIR     (--detect: a detector's boxes)
   branchy export MODEL.branchy -o OUT.onnx      (int8 models as QDQ ONNX, for ONNX Runtime)
   branchy export MODEL.branchy -o OUT.tflite [--io float|int8]   (for LiteRT / TFLite-Micro)

@@ -61,6 +61,20 @@ describe('branchy attach', () => {
     expect(await failure(branchy('attach', 'models/mnist-lenet.int8.branchy', '--data', data, '-o', out))).toMatch(/size 1000 is not a multiple of 785 bytes \(1 label byte \+ 1×28×28/);
   }, 300_000);
 
+  it('attaches exits to a .tflite someone else trained (MLPerf Tiny ResNet-8, int8 as it is; raw pixels: --scale 1)', async () => {
+    const n = 1000, data = path.join(dir, 'cifar');
+    mkdirSync(data, { recursive: true });
+    writeFileSync(path.join(data, 'train.bin'), readFileSync(path.join(ROOT, '../shared/data/cifar10/test.bin')).subarray(0, n * 3073));
+    const out = path.join(dir, 'resnet8-exits.int8.branchy');
+    const a = await branchy('attach', '../shared/models/mlperf-tiny/ic_resnet8_int8.tflite', '--data', data, '--scale', '1', '-o', out, '--epochs', '1', '--max-drop', '2', '--no-predictors');
+    expect(a.stdout).toMatch(/\[32x32x16\] 3\.5% MACs; .*\[32x32x16\] 41\.3% MACs; .*\[16x16x32\] 70\.6% MACs/);
+    // The teacher is the FC's logits (the int8 softmax removed): full depth is the file's own answer.
+    expect(Number(/full depth: accuracy ([\d.]+)%/.exec(a.stdout)![1])).toBeGreaterThan(70);
+    const { graph } = readBranchy(new Uint8Array(readFileSync(out)));
+    expect(graph.nodes.some((x) => x.op === 'softmax')).toBe(false);
+    expect(graph.outputs.at(-1)).toMatch(/^exit\d$/);
+  }, 120_000);
+
   it('refuses a multi-exit model, an unknown --at tensor and a model without normalisation, saying what to do', async () => {
     const o = path.join(dir, 'x.branchy');
     expect(await failure(branchy('attach', 'models/branchy-lenet-mnist.int8.branchy', '--data', 'mnist', '-o', o))).toMatch(/^2 .*single-exit model.*exit0, exit1/s);

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportOnnx, importOnnx } from '../../src/convert/index.js';
-import { candidatePoints, cutPoints, stripExits } from '../../src/convert/attach/index.js';
+import { importTflite } from '../../src/convert/index.js';
+import { candidatePoints, cutPoints, logitsGraph, stripExits } from '../../src/convert/attach/index.js';
 import { attachExits } from '../../src/node/attach.js';
 import { ConvHead, GapHead, channelStats, headLogits, type HeadWeights, type TrainableHead } from '../../src/convert/attach/heads.js';
 import { binaryLoss, distillLoss, fit, FIT_DEFAULTS } from '../../src/convert/attach/train.js';
@@ -18,6 +19,8 @@ import { fromGraph, load } from '../../src/runtime/model.js';
 import { loadMnist, type Dataset } from '../../src/cli/datasets.js';
 import type { Graph, Weights } from '../../src/ir/types.js';
 import { buildModel, float, int, ints } from './helpers.js';
+import { cifarTest } from '../helpers/cifar.js';
+import { mlperfBytes } from '../helpers/mlperf.js';
 
 const ROOT = new URL('../../', import.meta.url);
 const file = (p: string): Uint8Array => new Uint8Array(readFileSync(new URL(p, ROOT)));
@@ -156,6 +159,33 @@ function randomHead(kind: 'gap' | 'conv', grid: number, channels: number, seed: 
 }
 
 const wide: HeadRanges = { features: [-50, 50], hidden: [0, 50], pooled: [0, 50], logits: [-100, 100] };
+
+describe('the teacher logits', () => {
+  it("an int8 TFLite file's softmax (dequantize, softmax, quantize, dequantize) goes: the exits and the teacher get the FC's logits", async () => {
+    const { graph, weights } = importTflite(mlperfBytes('ic_resnet8_int8.tflite'));
+    const g = logitsGraph(graph);
+    const producer = (t: string) => g.nodes.find((n) => n.outputs.includes(t))!;
+    expect(g.outputs).toEqual(graph.outputs);
+    expect(g.nodes.map((n) => n.op)).not.toContain('softmax');
+    expect(g.nodes.length).toBe(graph.nodes.length - 3);
+    const out = producer(g.outputs[0]);
+    expect([out.op, producer(out.inputs[0]).op]).toEqual(['dequantize', 'gemm']);
+    // Softmax of the logits gives the file's own probabilities (to its output step, 1/256).
+    const [a, b] = [await fromGraph(graph, weights), await fromGraph(g, weights)];
+    const cifar = await cifarTest(8);
+    let far = 0;
+    for (let i = 0; i < cifar.count; i++) {
+      const chw = cifar.image(i);
+      const x = Float32Array.from({ length: 3072 }, (_, j) => chw[(j % 3) * 1024 + Math.floor(j / 3)]);
+      const p = Object.values(a.run(x))[0].data as Float32Array;
+      const z = Object.values(b.run(x))[0].data as Float32Array;
+      const m = Math.max(...z), e = Array.from(z, (v) => Math.exp(v - m)), s = e.reduce((u, v) => u + v);
+      expect(Math.max(...z) - Math.min(...z)).toBeGreaterThan(2); // logits, not probabilities in [0, 1]
+      far = Math.max(far, ...e.map((v, k) => Math.abs(v / s - p[k])));
+    }
+    expect(far).toBeLessThan(2 / 256);
+  });
+});
 
 describe('heads written into the graph', () => {
   let digits: Dataset;

@@ -19,7 +19,7 @@ import { BranchyInputError } from '../../errors.js';
 import type { Graph } from '../../ir/types.js';
 
 const USAGE =
-  'branchy attach MODEL.(onnx|branchy) --data mnist|cifar10|DIR -o OUT.branchy [--at auto|TENSOR,TENSOR] [--max-drop 0.5] [--confidence 0.95] ' +
+  'branchy attach MODEL.(onnx|branchy|tflite) --data mnist|cifar10|DIR -o OUT.branchy [--at auto|TENSOR,TENSOR] [--max-drop 0.5] [--confidence 0.95] ' +
   '[--heads gap,conv] [--max-exits 3] [--no-predictors] [--epochs 8] [--limit N] [--data-dir DIR] ' + PREPROCESS_USAGE;
 
 export interface AttachData {

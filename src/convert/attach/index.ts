@@ -103,21 +103,35 @@ interface Trained extends Scored {
   agreement: number;
 }
 
-/** The graph with a final softmax removed (its input becomes the output): exits need logits. Throws for a multi-exit graph. */
+/**
+ * The graph with a final softmax removed (its input becomes the output): exits need logits. The
+ * softmax may sit between a dequantize and quantize/dequantize steps (an int8 TFLite file's
+ * int8 softmax): those after it go too. Throws for a multi-exit graph.
+ */
 export function logitsGraph(graph: Graph): Graph {
   if (graph.outputs.length !== 1 || isMultiExit(graph)) {
     throw new BranchyInputError(`attach takes a single-exit model (one output, the class scores); this one has outputs ${graph.outputs.join(', ')}`);
   }
   const out = graph.outputs[0];
-  const p = producers(graph).get(out);
+  const prod = producers(graph);
+  const used = new Map<string, number>();
+  for (const n of graph.nodes) for (const t of n.inputs) used.set(t, (used.get(t) ?? 0) + 1);
+  let p = prod.get(out);
   if (!p) throw new BranchyInputError(`the model's output '${out}' is not computed by a node`);
-  if (p.op !== 'softmax') return graph;
+  const drop = new Set<Graph['nodes'][number]>();
+  while (p && (p.op === 'quantize' || p.op === 'dequantize') && used.get(p.inputs[0]) === 1) {
+    drop.add(p);
+    p = prod.get(p.inputs[0]);
+  }
+  if (!p || p.op !== 'softmax') return graph;
+  drop.add(p);
   const x = p.inputs[0];
+  const gone = new Set([...drop].flatMap((n) => n.outputs));
   const rename = (t: string) => (t === x ? out : t);
   return {
     ...graph,
-    nodes: graph.nodes.filter((n) => n !== p).map((n) => ({ ...n, inputs: n.inputs.map(rename), outputs: n.outputs.map(rename) })),
-    tensors: graph.tensors.filter((t) => t.name !== out).map((t) => (t.name === x ? { ...t, name: out } : t)),
+    nodes: graph.nodes.filter((n) => !drop.has(n)).map((n) => ({ ...n, inputs: n.inputs.map(rename), outputs: n.outputs.map(rename) })),
+    tensors: graph.tensors.filter((t) => !gone.has(t.name)).map((t) => (t.name === x ? { ...t, name: out } : t)),
   };
 }
 
