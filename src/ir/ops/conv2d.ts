@@ -10,12 +10,12 @@ import { prepareF32Conv, runF32Conv } from '../../runtime/ops/f32-conv.js';
 import { f32Range, int8Range } from '../../runtime/ops/activation.js';
 import { prepareBinaryNode } from '../../runtime/ops/b1-layer.js';
 import { BranchyUnsupportedError } from '../../errors.js';
-import { checkBias, checkWindow, fail, fmt, intTuple, isInt, rank, spatial, where, type AbsorbContext, type OpNode, type OpDef, type StepContext } from './def.js';
+import { checkBias, checkWindow, fail, fmt, isInt, rank, spatial, where, type AbsorbContext, type OpNode, type OpDef, type StepContext } from './def.js';
 import { denseDTypes } from './dense.js';
 import { isBinaryNode } from './binary.js';
 import { int8Params } from './quant-params.js';
 import { poolAfterConv } from '../passes/conv-pool.js';
-import { createSparse, sparseShape, type SparseAttr } from './sparse.js';
+import { checkSparse, createSparse, sparseShape, type SparseAttr } from './sparse.js';
 
 export interface Conv2dAttrs extends Window {
   sparse?: SparseAttr;
@@ -34,11 +34,7 @@ export const conv2d: OpDef<Conv2dAttrs> = {
   check(node) {
     checkWindow(node);
     if (node.attrs.groups !== undefined && !isInt(node.attrs.groups, 1)) fail(node, 'attrs.groups must be an integer >= 1');
-    const sp = node.attrs.sparse as unknown;
-    if (sp !== undefined) {
-      if (typeof sp !== 'object' || sp === null) fail(node, 'attrs.sparse must be an object {block: [channels, k]}');
-      intTuple(node, sp as Record<string, unknown>, 'block', 2, 1);
-    }
+    checkSparse(node);
   },
   infer(node, ins) {
     const [x, w] = ins;

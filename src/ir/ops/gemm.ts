@@ -5,11 +5,11 @@ import { prepareQs8Gemm, runQs8Gemm } from '../../runtime/ops/qs8-gemm.js';
 import { prepareF32Gemm, runF32Gemm } from '../../runtime/ops/f32-conv.js';
 import { f32Range, int8Range } from '../../runtime/ops/activation.js';
 import { prepareBinaryNode } from '../../runtime/ops/b1-layer.js';
-import { checkBias, fail, fmt, intTuple, numel, rank, type OpDef } from './def.js';
+import { checkBias, fail, fmt, numel, rank, type OpDef } from './def.js';
 import { denseDTypes } from './dense.js';
 import { isBinaryNode } from './binary.js';
 import { int8Params } from './quant-params.js';
-import { createSparse, sparseShape, type SparseAttr } from './sparse.js';
+import { checkSparse, createSparse, sparseShape, type SparseAttr } from './sparse.js';
 
 export interface GemmAttrs {
   sparse?: SparseAttr;
@@ -22,11 +22,7 @@ export const gemm: OpDef<GemmAttrs> = {
   int8When: 'weights',
   binary: 'weights',
   check(node) {
-    const sp = node.attrs.sparse as unknown;
-    if (sp !== undefined) {
-      if (typeof sp !== 'object' || sp === null) fail(node, 'attrs.sparse must be an object {block: [channels, k]}');
-      intTuple(node, sp as Record<string, unknown>, 'block', 2, 1);
-    }
+    checkSparse(node);
   },
   infer(node, ins) {
     const [x, w] = ins;

@@ -4,13 +4,21 @@
 // int8 gemm or 1x1 conv that carries the flag on its block-sparse kernel, whose tile must
 // divide the block to skip whole blocks (it is correct for any block).
 import type { TensorInfo } from '../types.js';
-import type { StepContext, OpNode } from './def.js';
+import { fail, intTuple, type StepContext, type OpNode } from './def.js';
 import { int8Params } from './quant-params.js';
 import { int8Range } from '../../runtime/ops/activation.js';
 import { prepareQs8Sparse, runQs8Sparse } from '../../runtime/ops/qs8-sparse.js';
 
 export interface SparseAttr {
   block: [number, number];
+}
+
+/** The optional `sparse` attribute of a conv2d / gemm, checked: an object with an integer block >= 1. */
+export function checkSparse(node: OpNode<{ sparse?: SparseAttr }>): void {
+  const sp = node.attrs.sparse as unknown;
+  if (sp === undefined) return;
+  if (typeof sp !== 'object' || sp === null) fail(node, 'attrs.sparse must be an object {block: [channels, k]}');
+  intTuple(node, sp as Record<string, unknown>, 'block', 2, 1);
 }
 
 /** The block `branchy convert --prune` zeroes: 4 output channels x 8 K (the sparse kernel's tile). */
