@@ -14,12 +14,17 @@ import { markBinary } from './binary.js';
 /** Conv1d / ConvTranspose1d weights [*, *, K] as [*, *, 1, K]. */
 const lift = (w: Const): Const => (w.dims.length === 3 ? { ...w, dims: [w.dims[0], w.dims[1], 1, w.dims[2]] } : w);
 
-/** Conv on an [N, C, W] sequence runs as the 2-D conv over [N, C, 1, W] (axes.ts windowed1d). */
-const conv: ImportFn = (ctx, n, a, out) => {
+type Import2d = (ctx: ImportContext, n: onnx.INodeProto, a: Attrs, x: Value, w: Const, out: string) => void;
+
+/** A 2-D (transposed) conv's import, also run on an [N, C, W] sequence as the 2-D one over
+ *  [N, C, 1, W] (axes.ts windowed1d). */
+const orOver1d = (import2d: Import2d): ImportFn => (ctx, n, a, out) => {
   const w = ctx.constIn(n, 1, 'the weight W');
-  if (ctx.valueIn(n, 0).shape.length === 3) return windowed1d(ctx, n, out, (m, x, o) => conv2d(ctx, m, new Attrs(m, where(m)), x, lift(w), o));
-  conv2d(ctx, n, a, ctx.image(n, 0), w, out);
+  if (ctx.valueIn(n, 0).shape.length === 3) return windowed1d(ctx, n, out, (m, x, o) => import2d(ctx, m, new Attrs(m, where(m)), x, lift(w), o));
+  import2d(ctx, n, a, ctx.image(n, 0), w, out);
 };
+
+const conv = orOver1d(conv2d);
 
 function conv2d(ctx: ImportContext, n: onnx.INodeProto, a: Attrs, x: Value, w: Const, out: string): void {
   const b = ctx.optConst(n, 2, 'the bias B');
@@ -70,11 +75,7 @@ function conv2d(ctx: ImportContext, n: onnx.INodeProto, a: Attrs, x: Value, w: C
  * auto_pad SAME_* as the spec computes them; an output_shape past what the window reaches adds
  * output padding (ONNX Runtime's reading).
  */
-const convTranspose: ImportFn = (ctx, n, a, out) => {
-  const w = ctx.constIn(n, 1, 'the weight W');
-  if (ctx.valueIn(n, 0).shape.length === 3) return windowed1d(ctx, n, out, (m, x, o) => convTranspose2d(ctx, m, new Attrs(m, where(m)), x, lift(w), o));
-  convTranspose2d(ctx, n, a, ctx.image(n, 0), w, out);
-};
+const convTranspose = orOver1d(convTranspose2d);
 
 function convTranspose2d(ctx: ImportContext, n: onnx.INodeProto, a: Attrs, x: Value, w: Const, out: string): void {
   const b = ctx.optConst(n, 2, 'the bias B');
