@@ -19,7 +19,8 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadCifar10 } from '../src/cli/datasets.js';
-import { importTflite, readTflite, tfliteGraph, withFloatEdges, writeTflite, type TfliteModel } from '../src/convert/index.js';
+import { importTflite, readTflite, withFloatEdges, writeTflite } from '../src/convert/index.js';
+import { tfliteMacs } from './tflite-macs.mjs';
 import { fromGraph, type Model } from '../src/runtime/model.js';
 import type { Build } from '../src/runtime/features.js';
 import { machine } from './machine.js';
@@ -100,19 +101,6 @@ if (!values['no-accuracy']) {
   for (const m of [f32, raw, wrapped]) m.delete();
 }
 
-/** MACs of one inference: CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED (the rest is small). */
-function macs(m: TfliteModel): number {
-  let total = 0;
-  for (const op of tfliteGraph(m).ops) {
-    const out = op.outputs[0]!.shape.reduce((a, d) => a * d, 1);
-    const w = op.inputs[1]?.shape ?? [];
-    if (op.op === 'CONV_2D') total += out * w[1] * w[2] * w[3];
-    else if (op.op === 'DEPTHWISE_CONV_2D') total += out * w[1] * w[2];
-    else if (op.op === 'FULLY_CONNECTED') total += out * w[1];
-  }
-  return total;
-}
-
 interface Row {
   file: string;
   engine: 'LiteRT.js' | 'branchy';
@@ -133,12 +121,12 @@ for (const name of ['ic_resnet8', 'vww_mobilenet', 'kws_dscnn', 'ad_autoencoder'
     const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
     const input = kind === 'int8' ? Int8Array.from({ length: count }, () => Math.floor(rand() * 256) - 128) : Float32Array.from({ length: count }, () => rand() * 2 - 1);
     const lit = await (kind === 'int8' ? openLitertRaw : openLitert)(bytes);
-    rows.push({ file, engine: 'LiteRT.js', run: () => lit.run([input]), macs: macs(m), times: [], free: () => lit.delete() });
+    rows.push({ file, engine: 'LiteRT.js', run: () => lit.run([input]), macs: tfliteMacs(m), times: [], free: () => lit.delete() });
     // branchy takes floats: the real values of the int8 input (its graph quantizes them back to the same q).
     const q = t.quantization;
     const x = input instanceof Int8Array ? Float32Array.from(input, (v) => (v - q!.zeroPoint[0]) * q!.scale[0]) : input;
     const b = await branchyOf(bytes);
-    rows.push({ file, engine: 'branchy', run: () => b.run(x), macs: macs(m), times: [], free: () => {} });
+    rows.push({ file, engine: 'branchy', run: () => b.run(x), macs: tfliteMacs(m), times: [], free: () => {} });
   }
 }
 const rounds = Number(values.rounds);

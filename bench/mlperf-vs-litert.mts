@@ -26,6 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { importOnnx, quantizeGraph, readTflite, tfliteGraph, withFloatEdges, writeTflite, type TfliteModel } from '../src/convert/index.js';
+import { tfliteMacs } from './tflite-macs.mjs';
 import { runtimeObserve } from '../src/cli/compress.js';
 import { nodeMacs } from '../src/ir/macs.js';
 import { fromGraph, type Model } from '../src/runtime/model.js';
@@ -48,19 +49,6 @@ const { values } = parseArgs({
   },
 });
 const BUILDS: Build[] = ['simd', 'relaxed'];
-
-/** MACs of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED (as bench/mlperf-litert.mts). */
-function tfliteMacs(m: TfliteModel): number {
-  let total = 0;
-  for (const op of tfliteGraph(m).ops) {
-    const out = op.outputs[0]!.shape.reduce((a, d) => a * d, 1);
-    const w = op.inputs[1]?.shape ?? [];
-    if (op.op === 'CONV_2D') total += out * w[1] * w[2] * w[3];
-    else if (op.op === 'DEPTHWISE_CONV_2D') total += out * w[1] * w[2];
-    else if (op.op === 'FULLY_CONNECTED') total += out * w[1];
-  }
-  return total;
-}
 
 /** The ONNX twin (bench/mlperf_twin.py) of a .tflite graph, written once into bench/out/mlperf. */
 function twin(name: string, m: TfliteModel): Uint8Array {
