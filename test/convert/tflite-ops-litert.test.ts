@@ -104,6 +104,29 @@ const fcW = f32(5 * 4);
 const fcB = f32(5);
 const prelu = f32(3);
 const tconvW = f32(2 * 3 * 3 * 2);
+const tconv2W = f32(3 * 3 * 2 * 2);
+const tconv2B = f32(3);
+
+/**
+ * TFLite's TRANSPOSE_CONV of an NHWC x [1, H, W, C] with filter [O, KH, KW, C] to output
+ * [1, OH, OW, O]: input pixel (iy, ix) adds x · w to output (iy·s − pad + ky, ix·s − pad + kx)
+ * where that lies inside the output; pad as for a convolution from the output back to the input.
+ */
+function tconv(x: Float32Array, [, H, W, C]: number[], w: Float32Array, [O, KH, KW]: number[], b: Float32Array | null, [OH, OW]: number[], o: { padding: 'SAME' | 'VALID'; strideH: number; strideW: number; activation: Activation }) {
+  const pt = axis(OH, KH, o.strideH, 1, o.padding).pad, pl = axis(OW, KW, o.strideW, 1, o.padding).pad;
+  const y = new Float32Array(OH * OW * O);
+  for (let k = 0; k < y.length; k++) y[k] = b ? b[k % O] : 0;
+  for (let iy = 0; iy < H; iy++)
+    for (let ix = 0; ix < W; ix++)
+      for (let ky = 0; ky < KH; ky++)
+        for (let kx = 0; kx < KW; kx++) {
+          const [oy, ox] = [iy * o.strideH - pt + ky, ix * o.strideW - pl + kx];
+          if (oy < 0 || oy >= OH || ox < 0 || ox >= OW) continue;
+          for (let oc = 0; oc < O; oc++)
+            for (let c = 0; c < C; c++) y[(oy * OW + ox) * O + oc] += x[(iy * W + ix) * C + c] * w[((oc * KH + ky) * KW + kx) * C + c];
+        }
+  return y.map(act(o.activation));
+}
 
 /** Bilinear / nearest resize of [1,H,W,C] along H and W with TFLite's index rules. */
 function resize(x: Float32Array, [, H, W, C]: number[], [OH, OW]: number[], o: { alignCorners: boolean; halfPixelCenters: boolean }, nearest: boolean) {
@@ -176,6 +199,14 @@ const CASES: [string, Case][] = [
     ref: ([a, b]) => Float32Array.of(...a, ...b),
   }],
   ['ADD, RELU6', { op: 'ADD', options: { type: 'AddOptions', activation: 'RELU6', potScaleInt16: true }, scale: 5, inputs: [{ shape: [1, 3, 4] }, { shape: [1, 3, 4] }], out: [1, 3, 4], ref: zip((a, b) => Math.min(6, Math.max(0, a + b))) }],
+  ['ADD broadcasting [1, 3, 4] + [1, 1, 4]', {
+    op: 'ADD', options: { type: 'AddOptions', activation: 'NONE', potScaleInt16: true }, inputs: [{ shape: [1, 3, 4] }, { shape: [1, 1, 4] }], out: [1, 3, 4],
+    ref: ([a, b]) => Float32Array.from(a, (v, i) => v + b[i % 4]),
+  }],
+  ['MUL broadcasting [1, 2, 2, 3] · [1, 1, 1, 3]', {
+    op: 'MUL', options: { type: 'MulOptions', activation: 'NONE' }, inputs: [{ shape: [1, 2, 2, 3] }, { shape: [1, 1, 1, 3] }], out: [1, 2, 2, 3],
+    ref: ([a, b]) => Float32Array.from(a, (v, i) => v * b[i % 3]),
+  }],
   ['SUB, RELU_N1_TO_1', { op: 'SUB', options: { type: 'SubOptions', activation: 'RELU_N1_TO_1', potScaleInt16: true }, scale: 2, inputs: [{ shape: [1, 3, 4] }, { shape: [1, 3, 4] }], out: [1, 3, 4], ref: zip((a, b) => Math.min(1, Math.max(-1, a - b))) }],
   ['MUL, RELU', { op: 'MUL', options: { type: 'MulOptions', activation: 'RELU' }, inputs: [{ shape: [1, 3, 4] }, { shape: [1, 3, 4] }], out: [1, 3, 4], ref: zip((a, b) => Math.max(0, a * b)) }],
   ['RESHAPE (new_shape and shape tensor)', { op: 'RESHAPE', options: { type: 'ReshapeOptions', newShape: [3, 8] }, inputs: [{ shape: [1, 2, 3, 4] }, { shape: [2], data: Int32Array.of(3, 8) }], out: [3, 8], ref: map((v) => v) }],
@@ -205,6 +236,13 @@ const CASES: [string, Case][] = [
       return y >= 0 && y < 2 && xx >= 0 && xx < 3 ? x[y * 3 + xx] : 0;
     }),
   }],
+  ['PAD of width and channels (no convolution after it)', {
+    op: 'PAD', options: { type: 'PadOptions' }, inputs: [{ shape: [1, 2, 2, 2] }, { shape: [4, 2], data: Int32Array.of(0, 0, 0, 0, 1, 0, 0, 2) }], out: [1, 2, 3, 4],
+    ref: ([x]) => Float32Array.from({ length: 24 }, (_, k) => {
+      const [y, xx, c] = [Math.floor(k / 12), Math.floor(k / 4) % 3 - 1, k % 4];
+      return xx >= 0 && c < 2 ? x[(y * 2 + xx) * 2 + c] : 0;
+    }),
+  }],
   ['RESIZE_BILINEAR align_corners, 2x3 -> 3x5', {
     op: 'RESIZE_BILINEAR', options: { type: 'ResizeBilinearOptions', alignCorners: true, halfPixelCenters: false },
     inputs: [{ shape: [1, 2, 3, 2] }, { shape: [2], data: Int32Array.of(3, 5) }], out: [1, 3, 5, 2],
@@ -224,6 +262,16 @@ const CASES: [string, Case][] = [
     op: 'RESIZE_NEAREST_NEIGHBOR', options: { type: 'ResizeNearestNeighborOptions', alignCorners: true, halfPixelCenters: false },
     inputs: [{ shape: [1, 2, 3, 1] }, { shape: [2], data: Int32Array.of(3, 5) }], out: [1, 3, 5, 1],
     ref: ([x]) => resize(x, [1, 2, 3, 1], [3, 5], { alignCorners: true, halfPixelCenters: false }, true),
+  }],
+  ['TRANSPOSE_CONV SAME, strides 2 (h) x 1 (w), bias, RELU', {
+    op: 'TRANSPOSE_CONV', options: { type: 'TransposeConvOptions', padding: 'SAME', strideW: 1, strideH: 2, activation: 'RELU' },
+    inputs: [{ shape: [4], data: Int32Array.of(1, 6, 3, 3) }, { shape: [3, 3, 2, 2], data: tconv2W }, { shape: [1, 3, 3, 2] }, { shape: [3], data: tconv2B }], out: [1, 6, 3, 3],
+    ref: ([x]) => tconv(x, [1, 3, 3, 2], tconv2W, [3, 3, 2], tconv2B, [6, 3], { padding: 'SAME', strideH: 2, strideW: 1, activation: 'RELU' }),
+  }],
+  ['TRANSPOSE_CONV VALID, stride 2, output one row past the last tap', {
+    op: 'TRANSPOSE_CONV', options: { type: 'TransposeConvOptions', padding: 'VALID', strideW: 2, strideH: 2, activation: 'NONE' },
+    inputs: [{ shape: [4], data: Int32Array.of(1, 6, 6, 3) }, { shape: [3, 3, 2, 2], data: tconv2W }, { shape: [1, 2, 2, 2] }, { shape: [3], data: tconv2B }], out: [1, 6, 6, 3],
+    ref: ([x]) => tconv(x, [1, 2, 2, 2], tconv2W, [3, 3, 2], tconv2B, [6, 6], { padding: 'VALID', strideH: 2, strideW: 2, activation: 'NONE' }),
   }],
   ['TRANSPOSE_CONV VALID, stride 2', {
     op: 'TRANSPOSE_CONV', options: { type: 'TransposeConvOptions', padding: 'VALID', strideW: 2, strideH: 2, activation: 'NONE' },
@@ -306,8 +354,9 @@ describe('writeTflite: each decoded options table as LiteRT.js runs it', () => {
 // The same one-operator files through importTflite: a case branchy imports runs in branchy to
 // the reference's output; any other is refused with a BranchyUnsupportedError naming operator 0.
 const IMPORTED = [
-  'CONV_2D', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'CONCATENATION axis -1', 'ADD, RELU6', 'MEAN', 'LEAKY_RELU',
-  'RELU', 'LOGISTIC', 'HARD_SWISH',
+  'CONV_2D', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'CONCATENATION axis -1', 'ADD', 'MEAN', 'LEAKY_RELU',
+  'RELU', 'LOGISTIC', 'HARD_SWISH', 'TANH', 'PRELU', 'SUB', 'MUL', 'PAD', 'RESIZE_BILINEAR', 'RESIZE_NEAREST_NEIGHBOR',
+  'TRANSPOSE_CONV',
 ];
 describe('importTflite: the same files in branchy', () => {
   it.each(CASES)('%s', async (name, c) => {
