@@ -268,10 +268,10 @@ const CASES: [string, Case][] = [
     inputs: [{ shape: [4], data: Int32Array.of(1, 6, 3, 3) }, { shape: [3, 3, 2, 2], data: tconv2W }, { shape: [1, 3, 3, 2] }, { shape: [3], data: tconv2B }], out: [1, 6, 3, 3],
     ref: ([x]) => tconv(x, [1, 3, 3, 2], tconv2W, [3, 3, 2], tconv2B, [6, 3], { padding: 'SAME', strideH: 2, strideW: 1, activation: 'RELU' }),
   }],
-  ['TRANSPOSE_CONV VALID, stride 2, output one row past the last tap', {
+  ['TRANSPOSE_CONV VALID, stride 2, output one row and one column past the last tap', {
     op: 'TRANSPOSE_CONV', options: { type: 'TransposeConvOptions', padding: 'VALID', strideW: 2, strideH: 2, activation: 'NONE' },
-    inputs: [{ shape: [4], data: Int32Array.of(1, 6, 6, 3) }, { shape: [3, 3, 2, 2], data: tconv2W }, { shape: [1, 2, 2, 2] }, { shape: [3], data: tconv2B }], out: [1, 6, 6, 3],
-    ref: ([x]) => tconv(x, [1, 2, 2, 2], tconv2W, [3, 3, 2], tconv2B, [6, 6], { padding: 'VALID', strideH: 2, strideW: 2, activation: 'NONE' }),
+    inputs: [{ shape: [4], data: Int32Array.of(1, 6, 5, 3) }, { shape: [3, 3, 2, 2], data: tconv2W }, { shape: [1, 2, 2, 2] }, { shape: [3], data: tconv2B }], out: [1, 6, 5, 3],
+    ref: ([x]) => tconv(x, [1, 2, 2, 2], tconv2W, [3, 3, 2], tconv2B, [6, 5], { padding: 'VALID', strideH: 2, strideW: 2, activation: 'NONE' }),
   }],
   ['TRANSPOSE_CONV VALID, stride 2', {
     op: 'TRANSPOSE_CONV', options: { type: 'TransposeConvOptions', padding: 'VALID', strideW: 2, strideH: 2, activation: 'NONE' },
