@@ -4,11 +4,11 @@
 // here from TFLite's definition of the op (padding, strides and dilations per axis, depth
 // multiplier, fused activation, keep_num_dims, align_corners / half_pixel_centers, alpha,
 // beta...). An options field written to the wrong slot or with the wrong code fails here.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { builtinCode, importTflite, writeTflite, type Activation, type TfliteModel, type TfliteOptions, type TfliteTensor } from '../../src/convert/index.js';
 import { BranchyUnsupportedError } from '../../src/errors.js';
 import { fromGraph } from '../../src/runtime/model.js';
-import { openLitert } from '../helpers/litert.js';
+import { openLitert, openLitertRaw } from '../helpers/litert.js';
 import { Rng } from '../helpers/rng.js';
 
 interface In {
@@ -377,4 +377,88 @@ describe('importTflite: the same files in branchy', () => {
     const want = c.ref(feeds, c.inputs.map((i) => i?.data));
     want.forEach((v, i) => expect(Math.abs(run[i] - v), `element ${i}`).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(v))));
   });
+});
+
+// The int8 forms of the operators branchy added to its TFLite import: each case above made fully
+// int8 (inputs and output per-tensor int8 at their own scales and zero points, filters int8 per
+// output channel with int32 biases at s_in · s_w, PRELU's alpha int8), run as it is by LiteRT.js
+// (int8 in, int8 out) and by branchy (importTflite, outputs: 'int8', fed the real values of the
+// same int8 inputs): every output within one int8 step of LiteRT.js's; the fraction that differs
+// is printed.
+const INT8_OPS = new Set(['ADD', 'SUB', 'MUL', 'TANH', 'PRELU', 'PAD', 'RESIZE_BILINEAR', 'RESIZE_NEAREST_NEIGHBOR', 'TRANSPOSE_CONV']);
+type Q = { scale: number; zeroPoint: number };
+const quant = (q: Q | Q & { scales: number[] }, dim = 0) =>
+  'scales' in q ? { scale: q.scales, zeroPoint: q.scales.map(() => 0), quantizedDimension: dim } : { scale: [q.scale], zeroPoint: [q.zeroPoint], quantizedDimension: 0 };
+
+/** The int8 form of case c: the model and its int8 inputs (with their quantization). */
+function build8(c: Case): { bytes: Uint8Array; feeds: Int8Array[]; qs: Q[] } {
+  const { model } = build(c);
+  const g = model.subgraphs[0];
+  const r8 = new Rng(c.op.length * 31 + c.out.length);
+  const qs: Q[] = [];
+  const feeds: Int8Array[] = [];
+  const real: Float32Array[] = [];
+  c.inputs.forEach((inp, i) => {
+    if (!inp || inp.data) return;
+    const q = { scale: Math.fround((2 * (c.scale ?? 1)) / 255), zeroPoint: [3, -5][qs.length % 2] };
+    const v = r8.i8(size(inp.shape));
+    g.tensors[i] = { ...g.tensors[i], type: 'INT8', quantization: quant(q) };
+    qs.push(q);
+    feeds.push(v);
+    real.push(Float32Array.from(v, (k) => (k - q.zeroPoint) * q.scale));
+  });
+  const consts = c.inputs.map((i) => i?.data);
+  const out = g.tensors[g.tensors.length - 1];
+  let qy: Q;
+  if (c.op === 'TANH') qy = { scale: 1 / 128, zeroPoint: 0 };
+  else if (c.op === 'PAD' || c.op.startsWith('RESIZE')) qy = qs[0];
+  else {
+    const y = c.ref(real, consts);
+    const [lo, hi] = [Math.min(0, ...y), Math.max(0, ...y)];
+    const scale = Math.fround(Math.max(hi - lo, 1e-3) / 255);
+    qy = { scale, zeroPoint: Math.max(-128, Math.min(127, Math.round(-128 - lo / scale))) };
+  }
+  g.tensors[g.tensors.length - 1] = { ...out, type: 'INT8', quantization: quant(qy) };
+  const setConst = (i: number, data: Int8Array | Int32Array, q: ReturnType<typeof quant>) => {
+    model.buffers.push(new Uint8Array(data.buffer));
+    g.tensors[i] = { ...g.tensors[i], type: data instanceof Int8Array ? 'INT8' : 'INT32', buffer: model.buffers.length - 1, quantization: q };
+  };
+  if (c.op === 'TRANSPOSE_CONV') {
+    const w = consts[1] as Float32Array;
+    const O = c.inputs[1]!.shape[0], per = w.length / O;
+    const sw = Array.from({ length: O }, (_, o) => Math.fround(Math.max(...Array.from(w.subarray(o * per, (o + 1) * per), Math.abs)) / 127));
+    setConst(1, Int8Array.from(w, (v, k) => Math.round(v / sw[Math.floor(k / per)])), quant({ scale: 0, zeroPoint: 0, scales: sw }));
+    const b = consts[3] as Float32Array | undefined;
+    if (b) setConst(3, Int32Array.from(b, (v, o) => Math.round(v / (qs[0].scale * sw[o]))), quant({ scale: 0, zeroPoint: 0, scales: sw.map((s) => Math.fround(qs[0].scale * s)) }));
+  }
+  if (c.op === 'PRELU') {
+    const a = consts[1] as Float32Array;
+    const s = Math.fround(Math.max(...Array.from(a, Math.abs)) / 127);
+    setConst(1, Int8Array.from(a, (v) => Math.round(v / s)), quant({ scale: s, zeroPoint: 0 }));
+  }
+  model.operatorCodes[0].version = c.op === 'TRANSPOSE_CONV' ? 3 : c.op === 'PRELU' ? 1 : 2;
+  return { bytes: writeTflite(model), feeds, qs };
+}
+
+describe('int8: the added operators in branchy against LiteRT.js', () => {
+  const cases = CASES.filter(([, c]) => INT8_OPS.has(c.op));
+  const rows: string[] = [];
+  it.each(cases)('%s', async (name, c) => {
+    const { bytes, feeds, qs } = build8(c);
+    const lit = await openLitertRaw(bytes);
+    const want = (await lit.run(feeds))[0] as Int8Array;
+    lit.delete();
+    const { graph, weights } = importTflite(bytes, { outputs: 'int8' });
+    const m = await fromGraph(graph, weights);
+    const real = feeds.map((f, i) => Float32Array.from(f, (v) => (v - qs[i].zeroPoint) * qs[i].scale));
+    const got = Object.values(m.run(Object.fromEntries(graph.inputs.map((n, i) => [n, real[i]]))))[0].data as Int8Array;
+    expect(got.length).toBe(want.length);
+    let differ = 0;
+    got.forEach((v, i) => {
+      expect(Math.abs(v - want[i]), `element ${i}: branchy ${v}, LiteRT ${want[i]}`).toBeLessThanOrEqual(1);
+      differ += +(v !== want[i]);
+    });
+    rows.push(`${name}: ${differ}/${got.length} one step apart`);
+  });
+  afterAll(() => console.log(`int8 against LiteRT.js:\n  ${rows.join('\n  ')}`));
 });
