@@ -5,7 +5,7 @@
 // multiplier, fused activation, keep_num_dims, align_corners / half_pixel_centers, alpha,
 // beta...). An options field written to the wrong slot or with the wrong code fails here.
 import { afterAll, describe, expect, it } from 'vitest';
-import { builtinCode, importTflite, writeTflite, type Activation, type TfliteModel, type TfliteOptions, type TfliteTensor } from '../../src/convert/index.js';
+import { builtinCode, exportTflite, importTflite, writeTflite, type Activation, type TfliteModel, type TfliteOptions, type TfliteTensor } from '../../src/convert/index.js';
 import { BranchyUnsupportedError } from '../../src/errors.js';
 import { fromGraph } from '../../src/runtime/model.js';
 import { openLitert, openLitertRaw } from '../helpers/litert.js';
@@ -376,8 +376,26 @@ describe('importTflite: the same files in branchy', () => {
     expect(IMPORTED.some((k) => name.startsWith(k)), `${name} imported`).toBe(true);
     const want = c.ref(feeds, c.inputs.map((i) => i?.data));
     want.forEach((v, i) => expect(Math.abs(run[i] - v), `element ${i}`).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(v))));
+    if (INT8_OPS.has(c.op)) await roundTrip(bytes, feeds, run, 1e-5);
   });
 });
+
+/**
+ * What branchy imported from `bytes`, exported again (int8 graphs with int8 edges), runs in
+ * LiteRT.js to branchy's output `run` on `feeds` (within `tol`: 1 = one int8 step) and reads back
+ * into the same graph.
+ */
+async function roundTrip(bytes: Uint8Array, feeds: (Float32Array | Int8Array)[], run: Float32Array | Int8Array, tol: number): Promise<void> {
+  const int8 = run instanceof Int8Array;
+  const { graph, weights } = importTflite(bytes, { outputs: int8 ? 'int8' : 'float' });
+  const out = exportTflite(graph, weights, { io: int8 ? 'int8' : 'float' });
+  const lit = await (int8 ? openLitertRaw(out) : openLitert(out));
+  const y = (await lit.run(feeds))[0];
+  lit.delete();
+  run.forEach((v, i) => expect(Math.abs(y[i] - v), `exported, element ${i}: LiteRT ${y[i]}, branchy ${v}`).toBeLessThanOrEqual(tol));
+  const back = importTflite(out, { outputs: int8 ? 'int8' : 'float' }).graph;
+  expect(back.nodes.map((n) => [n.op, n.attrs, n.act])).toEqual(graph.nodes.map((n) => [n.op, n.attrs, n.act]));
+}
 
 // The int8 forms of the operators branchy added to its TFLite import: each case above made fully
 // int8 (inputs and output per-tensor int8 at their own scales and zero points, filters int8 per
@@ -459,6 +477,7 @@ describe('int8: the added operators in branchy against LiteRT.js', () => {
       differ += +(v !== want[i]);
     });
     rows.push(`${name}: ${differ}/${got.length} one step apart`);
+    await roundTrip(bytes, feeds, got, c.op === 'PRELU' || c.op === 'RESIZE_BILINEAR' ? 1 : 0);
   });
   afterAll(() => console.log(`int8 against LiteRT.js:\n  ${rows.join('\n  ')}`));
 });

@@ -14,10 +14,10 @@ import { exportOutput, fusedActivation } from './activation.js';
 import { biasInput } from './conv.js';
 import { layerConstants } from './weights.js';
 
-/** TFLite's leading pad of a transposed convolution's axis with output size `out`. */
-function leadingPad(padding: 'SAME' | 'VALID', out: number, k: number, s: number): number {
+/** TFLite's leading pad of a transposed convolution's axis with output size `out`, and the input size that padding implies. */
+function leadingPad(padding: 'SAME' | 'VALID', out: number, k: number, s: number): { pad: number; size: number } {
   const n = padding === 'SAME' ? Math.ceil(out / s) : Math.floor((out - k + s) / s);
-  return Math.floor(Math.max((n - 1) * s + k - out, 0) / 2);
+  return { pad: Math.floor(Math.max((n - 1) * s + k - out, 0) / 2), size: n };
 }
 
 function transposeConv(ctx: TfliteImportContext, op: TfliteOpView): void {
@@ -40,7 +40,7 @@ function transposeConv(ctx: TfliteImportContext, op: TfliteOpView): void {
   [KH, KW].forEach((k, a) => {
     const size = out.shape[1 + a];
     if (s[a] > k) ctx.unsupported(op, `stride ${s[a]} larger than the filter (${k})`, 'branchy\'s transposed convolution needs every output reached by a tap; use a filter at least as large as the stride');
-    const p = leadingPad(o.padding, size, k, s[a]);
+    const p = leadingPad(o.padding, size, k, s[a]).pad;
     const end = (xt.shape[1 + a] - 1) * s[a] + k - p - size;
     pads[a] = p;
     if (end >= 0) pads[a + 2] = end;
@@ -58,7 +58,12 @@ function exportTransposeConv(ex: TfliteExporter, node: NodeOf<'convtranspose2d'>
   const a = node.attrs;
   const y = ex.info(node.outputs[0]);
   if ((a.groups ?? 1) !== 1) ex.unsupported(node, `${a.groups} groups`, 'TFLite\'s TRANSPOSE_CONV has no groups; split the layer');
-  const padding = (['VALID', 'SAME'] as const).find((p) => [0, 1].every((i) => leadingPad(p, y.shape[1 + i], a.kernel[i], a.strides[i]) === a.pads[i]));
+  // The padding whose leading pads are the node's and whose implied input size is the input's (XNNPACK requires it).
+  const x = ex.info(node.inputs[0]);
+  const padding = (['VALID', 'SAME'] as const).find((p) => [0, 1].every((i) => {
+    const t = leadingPad(p, y.shape[1 + i], a.kernel[i], a.strides[i]);
+    return t.pad === a.pads[i] && t.size === x.shape[1 + i];
+  }));
   if (!padding) {
     ex.unsupported(node, `leading pads [${a.pads[0]}, ${a.pads[1]}] are neither TFLite's SAME nor VALID padding for output [${y.shape.join(', ')}]`,
       'use the pads of SAME (out = in · stride) or VALID padding');
