@@ -481,3 +481,26 @@ describe('int8: the added operators in branchy against LiteRT.js', () => {
   });
   afterAll(() => console.log(`int8 against LiteRT.js:\n  ${rows.join('\n  ')}`));
 });
+
+describe('importTflite: what the IR cannot express is refused, naming the operator and its output', () => {
+  const refuse = (c: Case, re: RegExp) => {
+    const f = () => importTflite(writeTflite(build(c).model));
+    expect(f).toThrow(BranchyUnsupportedError);
+    expect(f).toThrow(new RegExp(`TFLite operator 0 \\(${c.op}, output "out"\\): ${re.source}`));
+  };
+  const id = () => new Float32Array(0);
+  it('RESIZE_BILINEAR with align_corners and half_pixel_centers', () => refuse({
+    op: 'RESIZE_BILINEAR', options: { type: 'ResizeBilinearOptions', alignCorners: true, halfPixelCenters: true },
+    inputs: [{ shape: [1, 2, 3, 2] }, { shape: [2], data: Int32Array.of(3, 5) }], out: [1, 3, 5, 2], ref: id,
+  }, /align_corners and half_pixel_centers both set/));
+  it('TRANSPOSE_CONV with a stride larger than its filter', () => refuse({
+    op: 'TRANSPOSE_CONV', options: { type: 'TransposeConvOptions', padding: 'VALID', strideW: 3, strideH: 3, activation: 'NONE' },
+    inputs: [{ shape: [4], data: Int32Array.of(1, 5, 5, 2) }, { shape: [2, 2, 2, 2], data: tconvW.subarray(0, 16) }, { shape: [1, 2, 2, 2] }], out: [1, 5, 5, 2], ref: id,
+  }, /stride 3 larger than the filter \(2\)/));
+  it('ADD of computed tensors of two ranks', () => refuse({
+    op: 'ADD', options: { type: 'AddOptions', activation: 'NONE', potScaleInt16: true }, inputs: [{ shape: [1, 3, 4] }, { shape: [4] }], out: [1, 3, 4], ref: id,
+  }, /broadcasts \[1, 3, 4\] with \[4\]/));
+  it('PRELU with an alpha per position', () => refuse({
+    op: 'PRELU', inputs: [{ shape: [1, 2, 2, 3] }, { shape: [2, 2, 3], data: f32(12) }], out: [1, 2, 2, 3], ref: id,
+  }, /alpha "in1" \[2, 2, 3\]/));
+});
