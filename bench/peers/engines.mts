@@ -19,8 +19,8 @@ export const LABEL: Record<EngineId, string> = {
   'ort-f32': 'ORT Web 1.30 wasm, f32 ONNX',
   'ort-qdq': 'ORT Web 1.30 wasm, QDQ int8 ONNX',
   'tfjs-f32': 'tfjs 4.22 wasm (XNNPACK), f32',
-  'litert-int8': 'LiteRT.js 2.5.3 (XNNPACK), int8 .tflite export',
-  'litert-f32': 'LiteRT.js 2.5.3 (XNNPACK), f32 .tflite export',
+  'litert-int8': 'LiteRT.js 2.5.3 (XNNPACK), int8 .tflite (export, or the MLPerf file)',
+  'litert-f32': 'LiteRT.js 2.5.3 (XNNPACK), f32 .tflite (export, or the MLPerf file)',
 };
 
 /** The files of one model, as the engines read them. */
@@ -148,7 +148,8 @@ async function openLitertEngine(file: string, m: ModelFiles, s: Samples): Promis
   // The Node shim and LiteRT.js are imported here, inside a cold start's timed span.
   const { openLitert } = await import('./litert.mjs');
   const model = await openLitert(new Uint8Array(await readFile(file)));
-  const out = model.outputs.findIndex((o) => o.name === m.final);
+  // One output: that one (an MLPerf Tiny file names it by its signature, not by its tensor).
+  const out = model.outputs.length === 1 ? 0 : model.outputs.findIndex((o) => o.name === m.final);
   if (out < 0) throw new Error(`${file}: no output ${m.final}`);
   return {
     info: `public API, 1 thread (cpuOptions.numThreads 1), NHWC float input${file === m.tfliteInt8 ? ' (the int8 file quantizes it inside: float edges)' : ''}`,
