@@ -184,7 +184,7 @@ for (const job of jobs) {
   const peak = q(roundPeaks, 0.5);
   console.log(`## ${files.name} (${dataset}, ${n} test images, final output ${files.final}, ${fullMacs} MACs at full depth)\n`);
   console.log(`int8 peak measured once per round (bench/peak.ts): median ${peak.toFixed(1)} GMAC/s (p10–p90 ${q(roundPeaks, 0.1).toFixed(1)}–${q(roundPeaks, 0.9).toFixed(1)})\n`);
-  if (!files.onnx) console.log(`files: LiteRT.js ${[files.tfliteInt8!, files.tfliteF32!].map((f) => path.relative(ROOT, f)).join(', ')} (the int8 file with float edges); branchy ${[files.int8, files.f32].map((f) => path.relative(ROOT, f)).join(', ')} (branchy convert of the .tflite files)\n`);
+  if (!files.onnx) console.log(`files: LiteRT.js ${[files.tfliteInt8!, files.tfliteF32!].map((f) => path.relative(ROOT, f)).join(', ')} (as they are); branchy ${[files.int8, files.f32].map((f) => path.relative(ROOT, f)).join(', ')} (branchy convert of the .tflite files)\n`);
   else console.log(`files: f32 ONNX ${path.relative(ROOT, files.onnx)}, branchy int8 ${path.relative(ROOT, files.int8)}, branchy f32 ${path.relative(ROOT, files.f32)}, QDQ ${files.qdq ? path.relative(ROOT, files.qdq) : '— (binary layers: no QDQ export)'}${files.binarize ? `, binarized at import: ${files.binarize.join(', ')}` : ''}\n`);
   console.log('| engine | median µs (p10–p90) | × branchy int8 | mean MACs | GMAC/s | % of int8 peak | top-1 acc. | agrees with ORT f32 | with branchy int8 | cold start ms: open / first result (median) | peak RSS Δ (median) |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');

@@ -1,17 +1,18 @@
 // The MLPerf Tiny reference models (../shared/models/mlperf-tiny) in the peer benchmark, as a
 // user brings them: branchy converts each .tflite once (`branchy convert X.tflite -o X.branchy`,
-// int8 and f32) and loads the .branchy; LiteRT.js runs the .tflite files themselves (the int8
-// file with float edges, withFloatEdges: its public API feeds float32, so both engines are handed
-// the same real values and quantize inside). Inputs: CIFAR-10 test images for ResNet-8 (raw
+// int8 and f32) and loads the .branchy; LiteRT.js runs the .tflite files themselves through its
+// wasm bindings, the int8 file int8 in and out as TFLite-Micro runs it (each float sample
+// quantized in JS inside the timed call; branchy is handed the float sample and quantizes it in
+// its graph). Inputs: CIFAR-10 test images for ResNet-8 (raw
 // 0–255 pixels, with their labels) and, scaled to 96×96 and / 255, for the VWW MobileNet; the
 // real values of seeded int8 inputs for DS-CNN and the autoencoder (no speech or machine-sound
 // data here; no labels). Samples are NHWC, the layout the graphs take (branchy's graph imported
 // from TFLite takes NHWC too), in both of Samples' arrays.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readTflite, withFloatEdges, writeTflite } from '../../src/convert/index.js';
+import { readTflite } from '../../src/convert/index.js';
 import { loadCifar10 } from '../../src/cli/datasets.js';
 import { tfliteMacs } from '../tflite-macs.mjs';
 import type { ModelFiles, Samples } from './engines.mjs';
@@ -37,14 +38,12 @@ export async function prepareMlperf(name: (typeof MLPERF)[number], n: number, ci
   mkdirSync(OUT, { recursive: true });
   const int8File = path.join(DIR, `${name}_int8.tflite`), f32File = path.join(DIR, `${name}_f32.tflite`);
   const m8 = readTflite(new Uint8Array(readFileSync(int8File)));
-  const edges = path.join(OUT, `${name}_int8.float-edges.tflite`);
-  writeFileSync(edges, writeTflite(withFloatEdges(m8)));
   const g = m8.subgraphs[0];
   const t = g.tensors[g.inputs[0]];
   const { scale: [s], zeroPoint: [zp] } = t.quantization!;
   const size = t.shape.reduce((a, d) => a * d, 1);
   const files: ModelFiles = {
-    name, onnx: '', int8: convert(int8File), f32: convert(f32File), tfliteInt8: edges, tfliteF32: f32File,
+    name, onnx: '', int8: convert(int8File), f32: convert(f32File), tfliteInt8: int8File, tfliteF32: f32File, tfliteInt8Input: { scale: s, zeroPoint: zp },
     final: g.tensors[g.outputs[0]].name, multiExit: false, graphMacs: tfliteMacs(m8),
     chw: [t.shape[3] ?? 1, t.shape[1] ?? 1, t.shape[2] ?? 1],
   };
