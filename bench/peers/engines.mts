@@ -150,8 +150,8 @@ async function openOrt(file: string, m: ModelFiles, s: Samples): Promise<Runner>
 
 async function openLitertEngine(file: string, m: ModelFiles, s: Samples): Promise<Runner> {
   // The Node shim and LiteRT.js are imported here, inside a cold start's timed span.
-  // Its wasm bindings (openLitertRaw), not the public API's Tensor objects, which cost ~1 ms
-  // more per call (bench/RESULTS.md): LiteRT.js at its fastest.
+  // Its wasm bindings (openLitertRaw), as bench/mlperf-litert.mts times it, rather than the
+  // public API, which wraps every call in Tensor objects: the leaner of the two paths.
   const { openLitertRaw } = await import('./litert.mjs');
   const model = await openLitertRaw(new Uint8Array(await readFile(file)));
   const q = file === m.tfliteInt8 ? m.tfliteInt8Input : undefined;
