@@ -90,7 +90,8 @@ function prelu(ctx: TfliteImportContext, op: TfliteOpView): void {
   if ((n !== C && n !== 1) || a.shape.slice(0, -1).some((d) => d !== 1) || xt.shape.length < 2) {
     ctx.unsupported(op, `alpha "${a.name}" [${a.shape.join(', ')}] for input [${xt.shape.join(', ')}]`, 'branchy takes one alpha per channel (the last axis) or one for all');
   }
-  if (xt.dtype !== yq.dtype || (a.type !== 'FLOAT32' && (a.type !== 'INT8' || q?.scale.length !== 1))) {
+  if (xt.dtype !== yq.dtype) ctx.unsupported(op, `input is ${xt.dtype} and output "${out.name}" ${yq.dtype}`, 'the model is malformed');
+  if (a.type !== 'FLOAT32' && (a.type !== 'INT8' || q?.scale.length !== 1)) {
     ctx.unsupported(op, `alpha "${a.name}" is ${a.type}${q && q.scale.length > 1 ? ' per channel' : ''} for ${xt.dtype} values`, 'use a float alpha, or an int8 alpha with one scale');
   }
   const slope = a.type === 'FLOAT32' ? (a.data as Float32Array) : Float32Array.from(a.data as Int8Array, (v) => (v - q!.zeroPoint[0]) * q!.scale[0]);
@@ -116,7 +117,7 @@ function activationOp(ex: TfliteExporter, node: Node, act: Activation | undefine
   const clamp = tfliteActivation(act);
   const op = clamp && clamp !== 'NONE' ? clamp : act && OPERATORS[act.kind];
   if (!op || (act?.kind !== 'leakyrelu' && act?.kind !== 'tanh' && clamp === null && ex.info(node.outputs[0]).dtype !== 'f32')) {
-    ex.unsupported(node, `activation ${act?.kind ?? 'none'}${act?.kind === 'clip' ? ` [${act.min}, ${act.max}]` : ''} on ${ex.info(node.outputs[0]).dtype} values`, 'TFLite has RELU, RELU6, RELU_N1_TO_1, LOGISTIC, HARD_SWISH and LEAKY_RELU');
+    ex.unsupported(node, `activation ${act?.kind ?? 'none'}${act?.kind === 'clip' ? ` [${act.min}, ${act.max}]` : ''} on ${ex.info(node.outputs[0]).dtype} values`, 'TFLite has RELU, RELU6, RELU_N1_TO_1, LOGISTIC, TANH, HARD_SWISH and LEAKY_RELU (int8: the clamps, TANH and LEAKY_RELU)');
   }
   ex.op(op, [x], [y], act?.kind === 'leakyrelu' ? { type: 'LeakyReluOptions', alpha: act.alpha ?? 0 } : op === 'HARD_SWISH' ? { type: 'HardSwishOptions' } : undefined);
 }
