@@ -49,6 +49,15 @@ export interface Program {
   readonly arenaBytes: number;
   /** Bytes of packed weights and params. */
   readonly weightBytes: number;
+  /** Every buffer of the arena as planned: activations and steps' scratch (bench/arena.mts). */
+  readonly buffers: readonly ArenaBuffer[];
+}
+
+/** One planned buffer: its bytes, the steps it is alive at, its offset in the arena. */
+export interface ArenaBuffer extends BufferRequest {
+  name: string;
+  kind: 'tensor' | 'scratch';
+  offset: number;
 }
 
 const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
@@ -169,7 +178,8 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
     const t = info(name);
     tensors.set(name, { info: t, elements: numel(t.shape.slice(1)), ptr: s.ptr });
   }
-  return { mem, steps, inputQuantize, tensors, arenaBytes: plan.size, weightBytes };
+  const buffers = all.map((s, i): ArenaBuffer => ({ name: s.name, kind: i < slots.size ? 'tensor' : 'scratch', size: s.bytes, first: s.first, last: s.last, offset: plan.offsets[i] }));
+  return { mem, steps, inputQuantize, tensors, arenaBytes: plan.size, weightBytes, buffers };
 }
 
 /** A node's constant input k as a `kind` array, null when absent; a typed error when it is computed or of another type. */

@@ -75,6 +75,26 @@ export function planArena(requests: readonly BufferRequest[]): ArenaPlan {
   return { offsets, size };
 }
 
+/**
+ * The least arena any placement of the requests can have: the largest sum of the bytes alive
+ * at one step (each buffer padded as planArena pads it when `padded`), and that step.
+ */
+export function liveBound(requests: readonly BufferRequest[], padded = true): { bytes: number; step: number } {
+  const last = requests.reduce((m, r) => Math.max(m, r.last), -1);
+  const delta = new Float64Array(last + 2);
+  for (const r of requests) {
+    const b = padded ? alignUp(r.size + READ_PAST, ALIGN) : r.size;
+    delta[r.first] += b;
+    delta[r.last + 1] -= b;
+  }
+  let alive = 0, best = { bytes: 0, step: 0 };
+  for (let s = 0; s <= last; s++) {
+    alive += delta[s];
+    if (alive > best.bytes) best = { bytes: alive, step: s };
+  }
+  return best;
+}
+
 export interface PlacedBuffer {
   /** For the error message. */
   name: string;
