@@ -17,6 +17,9 @@
 //   the first run (load, XNNPACK packing and planning, one inference; the file's copy in the heap
 //   included: that is in the `file` column), in a child process per model. The top is where
 //   LiteRT.js's malloc places a block larger than any free one (a 64 MiB probe, freed at once).
+//   Also: the bound without the f32 graph inputs and outputs (a caller handing int8, as TFLM's
+//   int8 files take), and what patch-based execution of the first steps in 4×4 patches (MCUNetV2)
+//   would leave, estimated from the live sets with halos (patchEstimate; not in the runtime).
 // --steps MODEL prints that model's live bytes per step (which buffers make the peak).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +29,7 @@ import { parseArgs } from 'node:util';
 import { exportTflite, importTflite, readTflite } from '../src/convert/index.js';
 import { readBranchy } from '../src/format/index.js';
 import type { Graph, Weights } from '../src/ir/types.js';
-import { compile, type ArenaBuffer } from '../src/runtime/executor.js';
+import { compile, type ArenaBuffer, type Program } from '../src/runtime/executor.js';
 import type { Build } from '../src/runtime/features.js';
 import { LinearMemory } from '../src/runtime/memory.js';
 import { liveBound, planArena } from '../src/runtime/planner.js';
@@ -117,17 +120,103 @@ function tflmGreedy(bytes: Uint8Array): { size: number; bound: number } {
 }
 
 const kernels = await loadKernels({ build: values.build as Build });
-function branchyPlan(e: Entry): { size: number; activations: number; scratch: number; bound: { bytes: number; step: number }; raw: number; buffers: readonly ArenaBuffer[]; steps: string[] } {
+interface BranchyPlan {
+  size: number;
+  activations: number;
+  scratch: number;
+  bound: { bytes: number; step: number };
+  raw: number;
+  /** The bound without the f32 graph inputs and outputs (what an int8-I/O caller would not need). */
+  int8Edges: number;
+  /** Estimated peak with patch-based execution of the first steps (MCUNetV2), int8 edges, and the step it ends at. */
+  patch: { bytes: number; upTo: number };
+  buffers: readonly ArenaBuffer[];
+  steps: string[];
+}
+
+/** Bytes alive at each step (alias groups as their widest member), padded as planned. */
+function livePerStep(buffers: readonly ArenaBuffer[], steps: number): number[] {
+  const live: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const widest = new Map<number, number>();
+    buffers.forEach((b, i) => {
+      if (b.first <= s && s <= b.last) widest.set(b.alias ?? i, Math.max(widest.get(b.alias ?? i) ?? 0, Math.ceil((b.size + 16) / 16) * 16));
+    });
+    live.push([...widest.values()].reduce((a, x) => a + x, 0));
+  }
+  return live;
+}
+
+/**
+ * Patch-based inference (MCUNetV2) of steps 0..k in P×P spatial patches: the stage's output is
+ * assembled whole while each patch runs through the stage with only its tile of every tensor
+ * alive (the stage's inputs and outputs stay whole: every patch reads the one and writes its
+ * part of the other; the input's quantize runs whole before the stage). A tile's height: the stage output's H/P rows, grown backwards through each step by
+ * its stride and kernel ((t - 1) * stride + KH: the halo), the largest over the paths of a
+ * residual graph; a buffer alive in the stage counts (tile / H)² of its bytes (square tiles;
+ * a step's scratch scales with its input's tile). Peak: max(live bytes after step k, stage
+ * output + the largest per-patch live set), for the best k among stages of images at least
+ * 1/4 of the input's height and 4P rows. An estimate from the live sets; not in the runtime.
+ */
+function patchEstimate(graph: Graph, p: Program, buffers: readonly ArenaBuffer[] = p.buffers, P = 4): { bytes: number; upTo: number } {
+  const steps = p.steps.length;
+  const live = livePerStep(buffers, steps);
+  const shape = new Map(graph.tensors.map((t) => [t.name, t.shape]));
+  const H = (name: string) => (shape.get(name)?.length === 4 ? shape.get(name)![1] : 0);
+  const inH = H(graph.inputs[0]);
+  const spatial = (k: number) => p.steps[k].node.outputs.every((o) => H(o) * 4 >= inH && H(o) >= 4 * P);
+  const pad = (b: ArenaBuffer) => Math.ceil((b.size + 16) / 16) * 16;
+  let best = { bytes: Math.max(...live), upTo: -1 };
+  // The input's quantize runs whole before the stage (its int8 output is then a stage input).
+  const start = p.steps[0].node.op === 'quantize' && graph.inputs.includes(p.steps[0].node.inputs[0]) ? 1 : 0;
+  for (let k = start; k < steps - 1 && spatial(k); k++) {
+    // Tile rows of every tensor of the stage, from the stage output back.
+    const tile = new Map<string, number>();
+    for (const o of p.steps[k].node.outputs) tile.set(o, Math.ceil(H(o) / P));
+    for (let s = k; s >= 0; s--) {
+      const node = p.steps[s].node, out = node.outputs[0], t = tile.get(out);
+      if (t === undefined) continue;
+      const kh = (node.attrs as { kernel?: number[] }).kernel?.[0] ?? 1;
+      for (const x of node.inputs) {
+        if (!H(x)) continue;
+        const stride = Math.max(1, Math.round(H(x) / H(out)));
+        tile.set(x, Math.max(tile.get(x) ?? 0, Math.min(H(x), (t - 1) * stride + kh)));
+      }
+    }
+    const share = (name: string) => Math.min(1, ((tile.get(name) ?? H(name)) / (H(name) || 1)) ** 2);
+    // Whole for the whole stage: the stage's inputs (written before it: every patch reads them) and its outputs.
+    const whole = buffers.filter((b) => b.kind === 'tensor' && b.last >= start && b.first <= k && (b.first < start || (b.first === k && b.last > k)));
+    let patch = 0;
+    for (let s = start; s <= k; s++) {
+      let sum = 0;
+      buffers.forEach((b) => {
+        if (!(b.first <= s && s <= b.last) || whole.includes(b) || b.first < start) return;
+        const name = b.kind === 'tensor' ? b.name : p.steps[s].node.inputs[0];
+        sum += pad(b) * (H(name) ? share(name) : 1);
+      });
+      patch = Math.max(patch, sum);
+    }
+    const bytes = Math.ceil(Math.max(whole.reduce((a, b) => a + pad(b), 0) + patch, ...live.slice(0, start), ...live.slice(k + 1)));
+    if (bytes < best.bytes) best = { bytes, upTo: k };
+  }
+  return best;
+}
+
+function branchyPlan(e: Entry): BranchyPlan {
   const mem = new LinearMemory(kernels);
   const p = compile(mem, e.graph, e.weights, { build: kernels.build });
   const tensors = p.buffers.filter((b) => b.kind === 'tensor');
   const scratch = Math.max(0, ...p.buffers.filter((b) => b.kind === 'scratch').map((b) => b.size));
+  const f32Edges = new Set([...e.graph.inputs, ...e.graph.outputs].filter((n) => e.graph.tensors.find((t) => t.name === n)?.dtype === 'f32'));
+  const inner = p.buffers.map((b) => (f32Edges.has(b.name) ? { ...b, size: 0 } : b));
   return {
     size: p.arenaBytes,
     activations: planArena(tensors).size,
     scratch,
     bound: liveBound(p.buffers),
     raw: liveBound(p.buffers, false).bytes,
+    int8Edges: liveBound(inner).bytes,
+    patch: patchEstimate(e.graph, p, inner),
     buffers: p.buffers,
     steps: p.steps.map((s) => `${s.node.op} ${s.node.name}`),
   };
@@ -149,14 +238,15 @@ function litertHeap(e: Entry): { grown: number; file: number } | null {
 
 console.log(`# bench/arena.mts, build ${kernels.build}, ${new Date().toISOString()}`);
 console.log(`machine: ${machine()}\n`);
-console.log('| model | branchy arena | activations alone | largest step scratch | lower bound (raw) | at step | TFLM greedy (its bound) | TFLM ref arena | LiteRT.js heap growth (file) |');
-console.log('|---|---:|---:|---:|---:|---|---:|---:|---:|');
+console.log('| model | branchy arena | activations alone | largest step scratch | lower bound (raw) | at step | bound, int8 edges | 4×4 patches, int8 edges (est.) | TFLM greedy (its bound) | TFLM ref arena | LiteRT.js heap growth (file) |');
+console.log('|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|');
 for (const e of entries) {
   const b = branchyPlan(e);
   const t = tflmGreedy(e.tflite);
   const l = values['no-litert'] ? null : litertHeap(e);
   console.log(
-    `| ${e.name} | ${b.size} | ${b.activations} | ${b.scratch} | ${b.bound.bytes} (${b.raw}) | ${b.bound.step} ${b.steps[b.bound.step] ?? 'outputs'} | ${t.size} (${t.bound}) | ` +
+    `| ${e.name} | ${b.size} | ${b.activations} | ${b.scratch} | ${b.bound.bytes} (${b.raw}) | ${b.bound.step} ${b.steps[b.bound.step] ?? 'outputs'} | ${b.int8Edges} | ` +
+      `${b.patch.upTo < 0 ? '–' : `${b.patch.bytes} (to step ${b.patch.upTo})`} | ${t.size} (${t.bound}) | ` +
       `${e.tflmRef ? `${KiB(e.tflmRef)} KiB` : '–'} | ${l ? `${l.grown} (${l.file})` : '–'} |`,
   );
   if (values.steps && e.name.toLowerCase().includes(values.steps.toLowerCase())) {
