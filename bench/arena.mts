@@ -122,6 +122,8 @@ function tflmGreedy(bytes: Uint8Array): { size: number; bound: number } {
 const kernels = await loadKernels({ build: values.build as Build });
 interface BranchyPlan {
   size: number;
+  /** Packed weights and params: with the arena, what the model holds in wasm memory. */
+  weights: number;
   activations: number;
   scratch: number;
   bound: { bytes: number; step: number };
@@ -211,6 +213,7 @@ function branchyPlan(e: Entry): BranchyPlan {
   const inner = p.buffers.map((b) => (f32Edges.has(b.name) ? { ...b, size: 0 } : b));
   return {
     size: p.arenaBytes,
+    weights: p.weightBytes,
     activations: planArena(tensors).size,
     scratch,
     bound: liveBound(p.buffers),
@@ -238,8 +241,8 @@ function litertHeap(e: Entry): { grown: number; file: number } | null {
 
 console.log(`# bench/arena.mts, build ${kernels.build}, ${new Date().toISOString()}`);
 console.log(`machine: ${machine()}\n`);
-console.log('| model | branchy arena | activations alone | largest step scratch | lower bound (raw) | at step | bound, int8 edges | 4×4 patches, int8 edges (est.) | TFLM greedy (its bound) | TFLM ref arena | LiteRT.js heap growth (file) |');
-console.log('|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|');
+console.log('| model | branchy arena | activations alone | largest step scratch | lower bound (raw) | at step | bound, int8 edges | 4×4 patches, int8 edges (est.) | TFLM greedy (its bound) | TFLM ref arena | LiteRT.js heap growth (file) | branchy weights + arena |');
+console.log('|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|');
 for (const e of entries) {
   const b = branchyPlan(e);
   const t = tflmGreedy(e.tflite);
@@ -247,7 +250,7 @@ for (const e of entries) {
   console.log(
     `| ${e.name} | ${b.size} | ${b.activations} | ${b.scratch} | ${b.bound.bytes} (${b.raw}) | ${b.bound.step} ${b.steps[b.bound.step] ?? 'outputs'} | ${b.int8Edges} | ` +
       `${b.patch.upTo < 0 ? '–' : `${b.patch.bytes} (to step ${b.patch.upTo})`} | ${t.size} (${t.bound}) | ` +
-      `${e.tflmRef ? `${KiB(e.tflmRef)} KiB` : '–'} | ${l ? `${l.grown} (${l.file})` : '–'} |`,
+      `${e.tflmRef ? `${KiB(e.tflmRef)} KiB` : '–'} | ${l ? `${l.grown} (${l.file})` : '–'} | ${b.weights + b.size} |`,
   );
   if (values.steps && e.name.toLowerCase().includes(values.steps.toLowerCase())) {
     for (let s = 0; s < b.steps.length; s++) {
