@@ -53,6 +53,8 @@ export interface Program {
   readonly weightBytes: number;
   /** Every buffer of the arena as planned: activations and steps' scratch (bench/arena.mts). */
   readonly buffers: readonly ArenaBuffer[];
+  /** Graph inputs an in-place step writes over: what must be put back before the steps run again on the same sample. */
+  readonly overwritten: readonly { ptr: number; bytes: number }[];
 }
 
 /** One planned buffer: its bytes, the steps it is alive at, its offset in the arena. */
@@ -190,7 +192,8 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
   const buffers = all.map((s, i): ArenaBuffer => ({
     name: s.name, kind: i < slots.size ? 'tensor' : 'scratch', size: s.bytes, first: s.first, last: s.last, alias: s.alias && index.get(s.alias), offset: plan.offsets[i],
   }));
-  return { mem, steps, inputQuantize, tensors, arenaBytes: plan.size, weightBytes, buffers };
+  const overwritten = graph.inputs.map((n) => slots.get(n)!).filter((x) => all.some((s) => s.alias === x)).map((x) => ({ ptr: x.ptr, bytes: x.bytes }));
+  return { mem, steps, inputQuantize, tensors, arenaBytes: plan.size, weightBytes, buffers, overwritten };
 }
 
 /** A node's constant input k as a `kind` array, null when absent; a typed error when it is computed or of another type. */

@@ -14,6 +14,7 @@ import { prepareQuantize, runConvert } from '../../src/runtime/ops/eltwise.js';
 import { importTflite } from '../../src/convert/index.js';
 import { readBranchy } from '../../src/format/index.js';
 import type { Graph, Weights } from '../../src/ir/types.js';
+import { load } from '../../src/runtime/model.js';
 
 const span = (r: BufferRequest) => alignUp(r.size + READ_PAST, ALIGN);
 const rootOf = (reqs: readonly BufferRequest[], i: number) => reqs[i].alias ?? i;
@@ -160,4 +161,25 @@ describe('arena of real models', () => {
       expect(p.arenaBytes, f).toBeLessThanOrEqual(Math.ceil(liveBound(p.buffers).bytes * 1.1));
     }
   }, 60_000);
+});
+
+describe('in-place input quantize and re-run parts', () => {
+  it('a time budget measures the parts on the sample, then answers as the full run does (the overwritten input is put back)', async () => {
+    for (const f of ['mnist-lenet.int8.branchy', 'mobilenet-exits-cifar10-light.int8.branchy']) {
+      const bytes = new Uint8Array(readFileSync(new URL(`../../models/${f}`, import.meta.url)));
+      const rng = new Rng(0x5eed);
+      const model = await load(bytes, { build: 'simd' });
+      const size = model.info.inputs[0].dims.slice(1).reduce((a, b) => a * b, 1);
+      const program = (model as unknown as { program: { overwritten: readonly unknown[] } }).program;
+      expect(program.overwritten.length, f).toBe(1);
+      for (let t = 0; t < 3; t++) {
+        const x = Float32Array.from({ length: size }, () => rng.next());
+        const fresh = await load(bytes, { build: 'simd' }); // measures on its first budget run
+        const budget = fresh.run(x, { policy: { kind: 'budget', ms: 1e9 } });
+        const full = model.run(x, { policy: { kind: 'full' } });
+        expect(budget.exit, f).toBe(full.exit);
+        expect(Array.from(budget.probs), f).toEqual(Array.from(full.probs));
+      }
+    }
+  });
 });
