@@ -233,6 +233,7 @@ export function parseGraph(json: unknown, scales?: (name: string, path: string) 
     num(z.scale, '.normalize.scale');
   }
   if (g.exits !== undefined) parseExits(g.exits);
+  if (g.requantScale !== undefined && g.requantScale !== 'f64' && g.requantScale !== 'f32') bad('.requantScale', "expected 'f64' or 'f32' (how int8 multipliers are computed; absent: 'f64')");
   void tensors;
   void nodes;
   return g as unknown as Graph;

@@ -34,10 +34,20 @@ export function asClamp(act: Activation | undefined): Clamp | null {
 export const isClampAct = (act: Activation | undefined): boolean => asClamp(act) !== null;
 
 /**
- * The requantization multiplier of an int8 conv / gemm output channel: s_in · s_w[c] / s_out,
- * rounded to f32 (the kernels multiply the int32 accumulator by it in f32).
+ * How a requantization multiplier is computed: `f64` (branchy's default) in double and rounded
+ * once to f32; `f32` as XNNPACK (LiteRT) does, rounding to f32 after each step. A graph's
+ * `requantScale` (the TFLite importer sets `f32`) picks it for all of its int8 conv / gemm steps.
  */
-export function requantScale(sIn: number, sW: number, sOut: number): number {
+export type RequantScaleMode = 'f64' | 'f32';
+
+/**
+ * The requantization multiplier of an int8 conv / gemm output channel: s_in · s_w[c] / s_out,
+ * rounded to f32 (the kernels multiply the int32 accumulator by it in f32). `f32` mode computes
+ * fround(fround(s_in · s_w) / s_out), XNNPACK's float arithmetic, which differs from `f64` in the
+ * last bit for some scales.
+ */
+export function requantScale(sIn: number, sW: number, sOut: number, mode: RequantScaleMode = 'f64'): number {
+  if (mode === 'f32') return Math.fround(Math.fround(Math.fround(sIn) * Math.fround(sW)) / Math.fround(sOut));
   return Math.fround((sIn * sW) / sOut);
 }
 

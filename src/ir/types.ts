@@ -1,5 +1,6 @@
 import type { DetectSpec } from './detect.js';
 import type { ExitPlan } from './exits.js';
+import type { RequantScaleMode } from './numerics.js';
 import type { OPS } from './ops/index.js';
 import type { OpDef } from './ops/def.js';
 // The graph IR: plain JSON-serialisable data. A Graph says what runs; the weight bytes
@@ -91,6 +92,8 @@ export interface Graph {
   exits?: ExitPlan;
   /** How a detector's outputs decode into boxes (detect.ts; checked by checkDetect). */
   detect?: DetectSpec;
+  /** How int8 conv / gemm multipliers are computed (numerics.ts requantScale); absent: `f64`. TFLite import sets `f32`. */
+  requantScale?: RequantScaleMode;
 }
 
 /** The bytes of constant tensors, by name. b1 constants are stored as u8 (see storageOf). */

@@ -17,5 +17,6 @@ export function stripExits(graph: Graph, weights: Weights, output = 'logits'): {
   const w: Weights = new Map([...weights].filter(([k]) => used.has(k)));
   const out: Graph = { tensors, nodes, inputs: graph.inputs.slice(), outputs: [output] };
   if (graph.normalize) out.normalize = graph.normalize;
+  if (graph.requantScale) out.requantScale = graph.requantScale;
   return { graph: out, weights: w };
 }

@@ -76,7 +76,8 @@ export function importTflite(bytes: Uint8Array, opts: TfliteImportOptions = {}):
     ctx.nodes.push({ name: `output_dequantize_${t.index}`, op: 'dequantize', inputs: [q], outputs: [y], attrs: {} });
     return y;
   });
-  const graph: Graph = { tensors: ctx.tensors, nodes: ctx.nodes, inputs, outputs, ...(opts.normalize && { normalize: opts.normalize }) };
+  // XNNPACK (LiteRT) computes int8 multipliers in f32, step by step: so does the imported graph.
+  const graph: Graph = { tensors: ctx.tensors, nodes: ctx.nodes, inputs, outputs, requantScale: 'f32', ...(opts.normalize && { normalize: opts.normalize }) };
   fuseActivations(graph);
   validateGraph(graph, { weights: ctx.weights });
   return { graph, weights: ctx.weights, warnings: ctx.warnings };

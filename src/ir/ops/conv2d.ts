@@ -65,7 +65,7 @@ export const conv2d: OpDef<Conv2dAttrs> = {
     if (groupsOf(node) > 1) return createGrouped(ctx, node);
     if (x.dtype === 'i8') {
       if (sparseShape(node, x, y)) return createSparse(ctx, node);
-      const q = int8Params(node, x, y, ctx.info(node.inputs[1]), cOut);
+      const q = int8Params(node, x, y, ctx.info(node.inputs[1]), cOut, ctx.graph.requantScale);
       const { qmin, qmax } = int8Range(ctx.clamp, q.out.scale, q.out.zeroPoint);
       const layer = prepareQs8Conv(ctx.mem, ctx.build, {
         geom, cOut, weights: ctx.constant(node as Node, 1, Int8Array)!, bias: ctx.constant(node as Node, 2, Int32Array), scale: q.scale,
@@ -102,7 +102,7 @@ function createGrouped(ctx: StepContext, node: OpNode<Conv2dAttrs>): () => void 
   const k = og * node.attrs.kernel[0] * node.attrs.kernel[1] * cg;
   const slice = <T extends Int8Array | Int32Array | Float32Array | Float32Array>(a: T | null, i: number, n: number): T | null => (a ? (a.subarray(i * n, (i + 1) * n) as T) : null);
   if (x.dtype === 'i8') {
-    const q = int8Params(node, x, y, ctx.info(node.inputs[1]), O);
+    const q = int8Params(node, x, y, ctx.info(node.inputs[1]), O, ctx.graph.requantScale);
     const { qmin, qmax } = int8Range(ctx.clamp, q.out.scale, q.out.zeroPoint);
     const w = ctx.constant(node as Node, 1, Int8Array)!, b = ctx.constant(node as Node, 2, Int32Array);
     const layers = Array.from({ length: g }, (_, i) => prepareQs8Conv(ctx.mem, ctx.build, {

@@ -138,7 +138,7 @@ function createPhases(ctx: StepContext, node: OpNode<Convtranspose2dAttrs>): () 
   const s = a.strides;
   const rows = axisPhases(H, a.kernel[0], s[0], a.pads[0], OH), cols = axisPhases(W, a.kernel[1], s[1], a.pads[1], OW);
   const int8 = x.dtype === 'i8';
-  const q = int8 ? int8Params(node, x, y, ctx.info(node.inputs[1]), O) : null;
+  const q = int8 ? int8Params(node, x, y, ctx.info(node.inputs[1]), O, ctx.graph.requantScale) : null;
   const range = q ? int8Range(ctx.clamp, q.out.scale, q.out.zeroPoint) : null;
   const w8 = int8 ? ctx.constant(node as Node, 1, Int8Array)! : null, b32 = int8 ? ctx.constant(node as Node, 2, Int32Array) : null;
   const wf = int8 ? null : ctx.constant(node as Node, 1, Float32Array)!, bf = int8 ? null : ctx.constant(node as Node, 2, Float32Array);

@@ -43,7 +43,7 @@ export const dwconv2d: OpDef<Dwconv2dAttrs> = {
     const [X, Y] = [ctx.x[0], ctx.y[0]];
     const geom = windowGeometry(node.attrs, x);
     if (x.dtype === 'i8') {
-      const q = int8Params(node, x, y, ctx.info(node.inputs[1]), y.shape[3]);
+      const q = int8Params(node, x, y, ctx.info(node.inputs[1]), y.shape[3], ctx.graph.requantScale);
       const layer = prepareQs8Dwconv(ctx.mem, ctx.build, {
         geom, weights: ctx.constant(node as Node, 1, Int8Array)!, bias: ctx.constant(node as Node, 2, Int32Array), scale: q.scale,
         zpIn: q.in.zeroPoint, zpOut: q.out.zeroPoint, ...int8Range(ctx.clamp, q.out.scale, q.out.zeroPoint), allocScratch: false,

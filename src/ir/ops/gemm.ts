@@ -47,7 +47,7 @@ export const gemm: OpDef<GemmAttrs> = {
     const n = y.shape[y.shape.length - 1];
     if (x.dtype === 'i8') {
       if (sparseShape(node, x, y)) return createSparse(ctx, node);
-      const q = int8Params(node, x, y, ctx.info(node.inputs[1]), n);
+      const q = int8Params(node, x, y, ctx.info(node.inputs[1]), n, ctx.graph.requantScale);
       const layer = prepareQs8Gemm(ctx.mem, ctx.build, {
         n, k, weights: ctx.constant(node as Node, 1, Int8Array)!, bias: ctx.constant(node as Node, 2, Int32Array), scale: q.scale,
         zpIn: q.in.zeroPoint, zpOut: q.out.zeroPoint, ...int8Range(ctx.clamp, q.out.scale, q.out.zeroPoint),

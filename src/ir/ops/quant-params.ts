@@ -2,7 +2,7 @@
 // conv / gemm's requantization multipliers. Shared by the op files' runtime steps.
 import { BranchyUnsupportedError } from '../../errors.js';
 import type { TensorInfo } from '../types.js';
-import { requantScale } from '../numerics.js';
+import { requantScale, type RequantScaleMode } from '../numerics.js';
 import { where, type OpNode } from './def.js';
 
 export interface QuantParams {
@@ -18,8 +18,8 @@ export function tensorQuant(t: TensorInfo, node: OpNode<unknown>): QuantParams {
   return { scale: t.quant.scale, zeroPoint: t.quant.zeroPoint };
 }
 
-/** An int8 conv / dwconv / gemm: input and output quantization and the per-channel multipliers. */
-export function int8Params(node: OpNode<unknown>, x: TensorInfo, y: TensorInfo, w: TensorInfo, channels: number) {
+/** An int8 conv / dwconv / gemm: input and output quantization and the per-channel multipliers (computed as `mode` says, the graph's requantScale). */
+export function int8Params(node: OpNode<unknown>, x: TensorInfo, y: TensorInfo, w: TensorInfo, channels: number, mode: RequantScaleMode | undefined) {
   const qin = tensorQuant(x, node), qout = tensorQuant(y, node);
   if (y.dtype !== 'i8') throw new BranchyUnsupportedError(`${where(node)}: int8 input needs an int8 output, got ${y.dtype}`);
   const wq = w.quant;
@@ -27,6 +27,6 @@ export function int8Params(node: OpNode<unknown>, x: TensorInfo, y: TensorInfo, 
   const sw = wq.kind === 'channel' ? wq.scales : new Array<number>(channels).fill(wq.scale);
   if (sw.length !== channels) throw new BranchyUnsupportedError(`${where(node)}: ${sw.length} weight scales for ${channels} output channels`);
   const scale = new Float32Array(channels);
-  for (let c = 0; c < channels; c++) scale[c] = requantScale(qin.scale, sw[c], qout.scale);
+  for (let c = 0; c < channels; c++) scale[c] = requantScale(qin.scale, sw[c], qout.scale, mode);
   return { in: qin, out: qout, scale };
 }

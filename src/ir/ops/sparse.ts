@@ -60,7 +60,7 @@ export function sparseShape(node: SparseNode, x: TensorInfo, y: TensorInfo): { m
 export function createSparse(ctx: StepContext, node: SparseNode): () => void {
   const x = ctx.info(node.inputs[0]), y = ctx.info(node.outputs[0]);
   const s = sparseShape(node, x, y)!;
-  const q = int8Params(node, x, y, ctx.info(node.inputs[1]), s.n);
+  const q = int8Params(node, x, y, ctx.info(node.inputs[1]), s.n, ctx.graph.requantScale);
   const layer = prepareQs8Sparse(ctx.mem, ctx.build, {
     n: s.n, k: s.k, weights: ctx.constant(node as never, 1, Int8Array)!, bias: ctx.constant(node as never, 2, Int32Array), scale: q.scale,
     zpIn: q.in.zeroPoint, zpOut: q.out.zeroPoint, ...int8Range(ctx.clamp, q.out.scale, q.out.zeroPoint),

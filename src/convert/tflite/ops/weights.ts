@@ -94,7 +94,7 @@ function deadChannels(ctx: TfliteImportContext, op: TfliteOpView, wName: string,
   for (let c = 0; c < scales.length; c++) {
     if (live[c] || inRange(sIn * scales[c])) continue;
     if (out === bias) out = bias.slice();
-    out[c] = roundHalfEven(Math.fround(bias[c] * requantScale(sIn, scales[c], sOut)));
+    out[c] = roundHalfEven(Math.fround(bias[c] * requantScale(sIn, scales[c], sOut, 'f32')));
     scales[c] = Math.fround(sOut / sIn);
     ctx.warnings.push(`${op.op} operator ${op.index}: output channel ${c} has zero weights and a bias scale below 2^-40; rewritten as the constant ${out[c]} it outputs (weight scale s_out / s_in)`);
   }
