@@ -109,6 +109,38 @@ describe.each(MLPERF_MODELS)('importTflite on %s against LiteRT.js', (name) => {
   });
 });
 
+describe('DS-CNN int8 where the multiplier arithmetic matters', () => {
+  // Seeded inputs 1592, 2969 and 5696 (of 6000 drawn as int8Samples draws them): with branchy's
+  // f64 multipliers, two outputs of each differ from LiteRT.js's by 5 to 8 steps after the
+  // softmax; the importer's f32 mode (XNNPACK's arithmetic) gives LiteRT.js's outputs exactly.
+  it('the imported graph gives the same int8 outputs as LiteRT.js; with f64 multipliers it does not', async () => {
+    const bytes = mlperfBytes('kws_dscnn_int8.tflite');
+    const m8 = readTflite(bytes);
+    const inQ = edge(m8, 'inputs').quantization!, outQ = edge(m8, 'outputs').quantization!;
+    const n = edge(m8, 'inputs').shape.reduce((a, d) => a * d, 1);
+    const rng = new Rng(1800 + 'kws_dscnn'.length);
+    const picked = new Set([1592, 2969, 5696]);
+    const inputs: Int8Array[] = [];
+    for (let i = 0; inputs.length < picked.size; i++) {
+      const q = rng.i8(n);
+      if (picked.has(i)) inputs.push(q);
+    }
+    const { graph, weights } = importTflite(bytes);
+    expect(graph.requantScale).toBe('f32');
+    const model = await fromGraph(graph, weights);
+    const f64 = await fromGraph({ ...graph, requantScale: 'f64' }, weights);
+    const lit = await openLitertRaw(bytes);
+    const steps = (y: Float32Array) => Array.from(y, (v) => Math.round(v / outQ.scale[0]) + outQ.zeroPoint[0]);
+    for (const q of inputs) {
+      const x = dequant(q, inQ.scale[0], inQ.zeroPoint[0]);
+      const { y, ref } = await runBoth(model, lit, x, q);
+      expect(steps(y)).toEqual(Array.from(ref));
+      expect(steps(Object.values(f64.run(x))[0].data as Float32Array)).not.toEqual(Array.from(ref));
+    }
+    lit.delete();
+  });
+});
+
 describe('ResNet-8 on CIFAR-10 test images beside LiteRT.js', () => {
   it('200 images: branchy answers as LiteRT.js on nearly all of them, float and int8', async () => {
     const N = 200;
