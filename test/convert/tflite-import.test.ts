@@ -15,7 +15,7 @@ import { BranchyUnsupportedError } from '../../src/errors.js';
 import { fromGraph, type Model } from '../../src/runtime/model.js';
 import { argmax, cifarTest, type CifarTest } from '../helpers/cifar.js';
 import { openLitert, openLitertRaw, type LitertModel } from '../helpers/litert.js';
-import { MLPERF_MODELS, mlperfBytes } from '../helpers/mlperf.js';
+import { dscnnSeededInputs, MLPERF_MODELS, mlperfBytes } from '../helpers/mlperf.js';
 import { Rng } from '../helpers/rng.js';
 import { TEST_BUILDS } from '../helpers/wasm.js';
 
@@ -118,13 +118,7 @@ describe('DS-CNN int8 where the multiplier arithmetic matters', () => {
     const m8 = readTflite(bytes);
     const inQ = edge(m8, 'inputs').quantization!, outQ = edge(m8, 'outputs').quantization!;
     const n = edge(m8, 'inputs').shape.reduce((a, d) => a * d, 1);
-    const rng = new Rng(1800 + 'kws_dscnn'.length);
-    const picked = new Set([1592, 2969, 5696]);
-    const inputs: Int8Array[] = [];
-    for (let i = 0; inputs.length < picked.size; i++) {
-      const q = rng.i8(n);
-      if (picked.has(i)) inputs.push(q);
-    }
+    const inputs = dscnnSeededInputs(n, [1592, 2969, 5696]);
     const { graph, weights } = importTflite(bytes);
     expect(graph.requantScale).toBe('f32');
     const model = await fromGraph(graph, weights);

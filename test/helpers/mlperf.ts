@@ -2,6 +2,7 @@
 // table of that README: each file's operators and input shape, as the tests check them.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Rng } from './rng.js';
 
 export const MLPERF_DIR = fileURLToPath(new URL('../../../shared/models/mlperf-tiny/', import.meta.url));
 export const MLPERF_MODELS = ['ic_resnet8', 'vww_mobilenet', 'kws_dscnn', 'ad_autoencoder'] as const;
@@ -25,4 +26,18 @@ export function mlperfReadme(): Map<string, ReadmeRow> {
     for (const f of files) rows.set(f, row);
   }
   return rows;
+}
+
+/**
+ * The seeded int8 inputs that test/convert/tflite-import.test.ts feeds DS-CNN (Rng(1800 +
+ * name length), `n` values each), only those at the given indices of the sequence.
+ */
+export function dscnnSeededInputs(n: number, indices: readonly number[]): Int8Array[] {
+  const rng = new Rng(1800 + 'kws_dscnn'.length);
+  const out: Int8Array[] = [];
+  for (let i = 0; i <= Math.max(...indices); i++) {
+    const q = rng.i8(n);
+    if (indices.includes(i)) out.push(q);
+  }
+  return out;
 }

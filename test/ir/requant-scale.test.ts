@@ -7,7 +7,10 @@ import { BranchyFormatError } from '../../src/errors.js';
 import { readBranchy, writeBranchy } from '../../src/format/index.js';
 import { requantScale } from '../../src/ir/numerics.js';
 import type { Graph } from '../../src/ir/index.js';
-import { mlperfBytes } from '../helpers/mlperf.js';
+import { fromGraph } from '../../src/runtime/model.js';
+import { dscnnSeededInputs, mlperfBytes } from '../helpers/mlperf.js';
+import { evalQuantGraph } from '../reference/ir-eval.js';
+import { TEST_BUILDS } from '../helpers/wasm.js';
 
 const f32 = (bits: number) => new Float32Array(new Uint32Array([bits]).buffer)[0];
 
@@ -51,5 +54,27 @@ describe('graph.requantScale', () => {
     const bytes = writeBranchy({ ...graph, requantScale: 'f16' } as unknown as Graph, weights);
     expect(() => readBranchy(bytes)).toThrow(BranchyFormatError);
     expect(() => readBranchy(bytes)).toThrow(/\.requantScale: expected 'f64' or 'f32'/);
+  });
+});
+
+describe('DS-CNN (TFLite import) against the int8 reference, in each mode', () => {
+  // Seeded input 1592: one where the two arithmetics give different outputs (tflite-import.test.ts).
+  it.each(TEST_BUILDS)('%s build: the runtime equals test/reference/ir-eval.ts bit for bit with f32 and with f64 multipliers, which differ', async (build) => {
+    const { graph, weights } = importTflite(mlperfBytes('kws_dscnn_int8.tflite'));
+    const x = graph.tensors.find((t) => t.name === graph.inputs[0])!;
+    // The input is f32; its quantize step's output carries the file's input quantization.
+    const qt = graph.tensors.find((t) => t.name === graph.nodes[0].outputs[0])!.quant;
+    const q = qt?.kind === 'tensor' ? qt : null;
+    const [input] = dscnnSeededInputs(x.shape.reduce((a, d) => a * d, 1), [1592]);
+    const feed = Float32Array.from(input, (v) => (v - q!.zeroPoint) * q!.scale);
+    const out: Record<string, number[]> = {};
+    for (const mode of ['f32', 'f64'] as const) {
+      const g = { ...graph, requantScale: mode };
+      const want = Array.from(evalQuantGraph(g, weights, { [x.name]: feed }).get(g.outputs[0]) as Float32Array);
+      const got = Array.from(Object.values((await fromGraph(g, weights, { build })).run(feed))[0].data as Float32Array);
+      expect(got, mode).toEqual(want);
+      out[mode] = want;
+    }
+    expect(out.f32).not.toEqual(out.f64);
   });
 });

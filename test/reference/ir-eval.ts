@@ -220,7 +220,8 @@ export function toNCHW(x: Float32Array, [N, H, W, C]: number[]): Float32Array {
 // ---- int8 ---------------------------------------------------------------------------------
 // The quantized reference (docs/ir.md, "int8"): exact integer accumulation, then DESIGN.md's
 // fp32 requantization y = clamp(round_half_even(fround(fround(acc) * m)) + zp), with
-// m = fround(s_in * s_w[c] / s_out) computed in double. Written from ONNX QLinearConv,
+// m = fround(s_in * s_w[c] / s_out) computed in double (in f32 step by step where the graph says
+// requantScale 'f32'). Written from ONNX QLinearConv,
 // QLinearMatMul, QuantizeLinear, DequantizeLinear and the QDQ meaning of the pools and Add;
 // f32 nodes run as in evalGraph.
 
@@ -293,7 +294,7 @@ export function evalQuantGraph(graph: Graph, weights: Weights, inputs: Record<st
     } else if (isBinaryRef(node, (n) => info.get(n)!)) {
       y = evalBinary(node, ins, outT, node.inputs.map(get));
     } else if (outT.dtype === 'i8') {
-      y = evalI8(node, ins, outT, node.inputs.map(get));
+      y = evalI8(node, ins, outT, node.inputs.map(get), graph.requantScale === 'f32');
     } else {
       if (ins.some((t) => t.dtype !== 'f32')) throw new Error(`ir-eval: f32 node '${node.name}' reads a ${ins.find((t) => t.dtype !== 'f32')!.dtype} tensor`);
       const [v] = evalNode(node, node.inputs.map(get) as Float32Array[], ins.map((t) => t.shape), () => new Float32Array());
@@ -328,7 +329,7 @@ function evalBinary(node: Node, ins: TensorInfo[], outT: TensorInfo, vs: (Float3
   return outT.dtype === 'f32' && !clamp ? (y as Float32Array).map((e) => applyAct(e, node.act)) : y;
 }
 
-function evalI8(node: Node, ins: TensorInfo[], outT: TensorInfo, vs: (Float32Array | Int8Array | Int32Array)[]): Int8Array {
+function evalI8(node: Node, ins: TensorInfo[], outT: TensorInfo, vs: (Float32Array | Int8Array | Int32Array)[], xnnpackScale = false): Int8Array {
   const qo = tq(outT, 'output');
   const x = vs[0] as Int8Array, xs = ins[0].shape;
   if (ins[0].dtype !== 'i8') throw new Error(`ir-eval: int8 node '${node.name}' reads ${ins[0].dtype} '${ins[0].name}'`);
@@ -339,12 +340,14 @@ function evalI8(node: Node, ins: TensorInfo[], outT: TensorInfo, vs: (Float32Arr
     case 'convtranspose2d':
     case 'gemm': {
       const w = vs[1] as Int8Array, wt = ins[1];
-      if (wt.dtype !== 'i8' || wt.quant?.kind !== 'channel') throw new Error(`ir-eval: '${node.name}' needs int8 per-channel weights`);
+      if (wt.dtype !== 'i8' || !wt.quant) throw new Error(`ir-eval: '${node.name}' needs int8 weights with scales`);
       const b = vs[2] as Int32Array | undefined;
       if (b && ins[2].dtype !== 'i32') throw new Error(`ir-eval: '${node.name}' needs an i32 bias`);
       const O = node.op === 'dwconv2d' ? wt.shape[2] : wt.shape[0];
-      const sw = wt.quant.scales;
-      const m = Array.from({ length: O }, (_, c) => f32((qi.scale * sw[sw.length === 1 ? 0 : c]) / qo.scale));
+      const sw = wt.quant.kind === 'channel' ? wt.quant.scales : [wt.quant.scale];
+      // A graph marked requantScale 'f32' (TFLite imports): m in f32, one rounding per operation, as XNNPACK.
+      const mul = (s: number) => (xnnpackScale ? f32(f32(f32(qi.scale) * f32(s)) / f32(qo.scale)) : f32((qi.scale * s) / qo.scale));
+      const m = Array.from({ length: O }, (_, c) => mul(sw[sw.length === 1 ? 0 : c]));
       const [lo, hi] = actRangeQ(node.act, qo.scale, qo.zeroPoint);
       const xc = Float32Array.from(x, (v) => v - qi.zeroPoint); // exact small integers
       const wf = Float32Array.from(w);
