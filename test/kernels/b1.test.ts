@@ -383,6 +383,9 @@ function b1wDirectCases(rng: Rng): B1wCase[] {
     makeB1wCase(rng, '5x5 C_in 1 (vertical slots)', { ...s1, pt: 2, pl: 2, pb: 2, pr: 2, kh: 5, kw: 5, h: 8, w: 8, cIn: 1, cOut: 16 }),
     makeB1wCase(rng, 'pointwise C_in 8 -> 16 (no pair image)', { ...s1, ...p0, kh: 1, kw: 1, h: 5, w: 7, cIn: 8, cOut: 16 }),
     makeB1wCase(rng, 'dilation 2, C_in 2 -> 12', { kh: 3, kw: 3, sh: 1, sw: 1, dh: 2, dw: 2, pt: 2, pl: 2, pb: 2, pr: 2, h: 7, w: 8, cIn: 2, cOut: 12 }),
+    // Larger images (the detector's layer shapes on fewer rows).
+    makeB1wCase(rng, 'large image: detector 3x3 8 -> 16, odd width', { ...s1, ...p1, kh: 3, kw: 3, h: 41, w: 67, cIn: 8, cOut: 16, n: 1 }),
+    makeB1wCase(rng, 'large image: 3x3 stride 2, C_in 3 -> 20', { sh: 2, sw: 2, dh: 1, dw: 1, ...p1, kh: 3, kw: 3, h: 99, w: 85, cIn: 3, cOut: 20, n: 1 }),
     makeB1wCase(rng, 'extreme activations, C_in 8 -> 16', { ...s1, ...p1, kh: 3, kw: 3, h: 4, w: 4, cIn: 8, cOut: 16 }, { xlo: -128, xhi: -128, zpIn: 127 }),
   ];
 }
