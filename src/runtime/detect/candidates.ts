@@ -50,3 +50,14 @@ function clip(v: number, max: number): number {
 }
 
 export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+/**
+ * A raw value below which sigmoid(x) is surely not above `threshold`: logit(threshold) less a
+ * margin far wider than the rounding of sigmoid, so a decoder can skip a cell on its raw
+ * logit without an exp and keep exactly the boxes it keeps with sigmoid(x) > threshold.
+ * -Infinity for threshold 0 (nothing is skipped before the exact test).
+ */
+export function logitFloor(threshold: number): number {
+  const t = Math.log(threshold / (1 - threshold));
+  return t - 1e-6 * Math.max(1, Math.abs(t));
+}
