@@ -3,7 +3,9 @@
 // Per-step kernel times of one model in this checkout and in others (e.g. a worktree of an
 // older commit, its wasm built), all loaded in one process: every step of every side runs 5
 // calls per round, sides and steps interleaved in the same rounds (the order of the sides
-// flips each round), so a loaded machine slows all sides alike. Prints per step the 25th
+// flips each round), so a loaded machine slows all sides alike. Times are process CPU time
+// (a time slice lost to another process does not count: on a machine loaded 5x over, wall
+// time inflates a 3 ms measurement far more than a 0.3 ms one). Prints per step the 25th
 // percentile (µs) of each side, and the totals with their ratio: before/after numbers of a
 // kernel change, step by step. Steps are matched by node name; a step one side lacks (a
 // pool another kernel absorbed still has its empty step) shows as 0.
@@ -39,9 +41,10 @@ for (let r = 0; r < Number(opt.rounds); r++) {
   for (let k = 0; k < sides.length; k++) {
     const s = sides[r % 2 ? sides.length - 1 - k : k];
     s.steps.forEach((step, i) => {
-      const t = performance.now();
+      const c0 = process.cpuUsage();
       for (let c = 0; c < 5; c++) step.run();
-      s.times[i].push(((performance.now() - t) / 5) * 1000);
+      const c = process.cpuUsage(c0);
+      s.times[i].push((c.user + c.system) / 5);
     });
   }
 }
