@@ -8,6 +8,7 @@ import {
   b1ConvRef, fcArgs, packSignsRef, qs8B1wConvRef, signsOfF32, signsOfInt8, type ConvRefArgs, type RefOut,
 } from '../reference/b1.js';
 import { convOutSize } from '../reference/qs8-conv.js';
+import { maxPoolRef } from '../reference/pool.js';
 import {
   prepareB1Bitpack, runB1Bitpack, prepareB1Conv, runB1Conv, prepareB1Gemm, runB1Gemm,
   prepareQs8B1wConv, runQs8B1wConv, prepareQs8B1wGemm, runQs8B1wGemm, b1wConvKernel,
@@ -357,16 +358,9 @@ async function runB1wConv(build: Build, kernel: string, c: B1wCase, fuseMaxPool2
   return out.read();
 }
 
-/** The int8 2×2/2 max pool (floor) of an NHWC tensor. */
-function maxPool2x2(y: Int8Array, n: number, oh: number, ow: number, c: number): Int8Array {
-  const ph = oh >> 1, pw = ow >> 1;
-  const out = new Int8Array(n * ph * pw * c);
-  for (let b = 0; b < n; b++) for (let py = 0; py < ph; py++) for (let px = 0; px < pw; px++) for (let ch = 0; ch < c; ch++) {
-    const at = (yy: number, xx: number) => y[((b * oh + yy) * ow + xx) * c + ch];
-    out[((b * ph + py) * pw + px) * c + ch] = Math.max(at(2 * py, 2 * px), at(2 * py, 2 * px + 1), at(2 * py + 1, 2 * px), at(2 * py + 1, 2 * px + 1));
-  }
-  return out;
-}
+/** The int8 2×2/2 max pool (floor) of an NHWC tensor, by the pool reference. */
+const maxPool2x2 = (y: Int8Array, n: number, oh: number, ow: number, c: number): Int8Array => Int8Array.from(maxPoolRef(
+  { n, h: oh, w: ow, c, kh: 2, kw: 2, sh: 2, sw: 2, dh: 1, dw: 1, pt: 0, pl: 0, pb: 0, pr: 0, ceil: false, includePad: false }, y, -128, 127).y);
 
 /** Both binary-weight conv kernel kinds of a build: the im2col GEMMs and the direct small-C_in ones. */
 const b1wConvKernels = (build: Build): string[] => [...kernelsOf('qs8_b1w_conv', build), ...kernelsOf('qs8_b1w_conv_cin4', build)];
