@@ -66,7 +66,7 @@ describe('YOLOv2 region decoding', () => {
     // cells within a few ulps of it still take the exact test sigmoid(x) > threshold. One
     // class, so the score is the objectness itself.
     const gh = 3, gw = 8, hw = gh * gw, nc = 1;
-    for (const thr of [0.05, 0.25, 0.6, 0.9, 0.25 * (1 + 2 ** -40)]) {
+    for (const thr of [0.05, 0.25, 0.6, 0.9, 0.25 * (1 + 2 ** -40), 1 - 2 ** -30, 2 ** -30]) {
       const d = new Float32Array((5 + nc) * hw);
       const f = new Float32Array(1), u = new Int32Array(f.buffer);
       f[0] = logit(thr);
