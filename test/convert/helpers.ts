@@ -116,6 +116,15 @@ export interface NodeCase {
   model: Uint8Array;
   inputs: Record<string, Float32Array>;
   outputs: Record<string, Float32Array>;
+  /** The stored tensors as their ONNX types (uint8 -> Uint8Array, int8 -> Int8Array, else f32). */
+  typed: { inputs: Record<string, Float32Array | Uint8Array | Int8Array>; outputs: Record<string, Float32Array | Uint8Array | Int8Array> };
+}
+
+/** A stored tensor's values as its type's typed array (UINT8, INT8; anything else as f32). */
+function typedOf(t: onnx.TensorProto, f: string): Float32Array | Uint8Array | Int8Array {
+  const v = decodeTensor(t, f).data as ArrayLike<number>;
+  const T = ONNX.TensorProto.DataType;
+  return t.dataType === T.UINT8 ? Uint8Array.from(v) : t.dataType === T.INT8 ? Int8Array.from(v) : Float32Array.from(v);
 }
 
 /**
@@ -132,12 +141,14 @@ export function loadNodeTest(name: string): NodeCase {
   const g = m.graph as onnx.GraphProto;
   const ins = files.filter((f) => f.startsWith('input_')).sort((a, b) => parseInt(a.slice(6)) - parseInt(b.slice(6)));
   const inputs: Record<string, Float32Array> = {};
+  const typed: NodeCase['typed'] = { inputs: {}, outputs: {} };
   const kept: onnx.IValueInfoProto[] = [];
   ins.forEach((f, i) => {
     const t = read(f);
     const vi = g.input[i];
     if (i === 0) {
       inputs[vi.name!] = decodeTensor(t, f).data as Float32Array;
+      typed.inputs[vi.name!] = typedOf(t, f);
       kept.push(vi);
     } else {
       t.name = vi.name!;
@@ -148,6 +159,7 @@ export function loadNodeTest(name: string): NodeCase {
   const outputs: Record<string, Float32Array> = {};
   files.filter((f) => f.startsWith('output_')).sort().forEach((f, i) => {
     outputs[g.output[i].name!] = Float32Array.from(decodeTensor(read(f), f).data as ArrayLike<number>);
+    typed.outputs[g.output[i].name!] = typedOf(read(f), f);
   });
-  return { model: ONNX.ModelProto.encode(m).finish(), inputs, outputs };
+  return { model: ONNX.ModelProto.encode(m).finish(), inputs, outputs, typed };
 }

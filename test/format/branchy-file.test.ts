@@ -208,7 +208,7 @@ describe('.branchy corruption', () => {
   });
 
   it('versions, missing metadata, extra tensors', () => {
-    rejects(patchHeader(good(), (h) => { h.__metadata__['branchy.format'] = '3'; }), /unknown format version '3'/);
+    rejects(patchHeader(good(), (h) => { h.__metadata__['branchy.format'] = '4'; }), /unknown format version '4'/);
     rejects(patchHeader(good(), (h) => { delete h.__metadata__['branchy.format']; }), /not a branchy model/);
     rejects(patchHeader(good(), (h) => { delete h.__metadata__['branchy.graph']; }), /no branchy.graph/);
     rejects(patchHeader(good(), (h) => { h.__metadata__['branchy.graph'] = '{'; }), /branchy.graph is not valid JSON/);

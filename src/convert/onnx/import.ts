@@ -48,7 +48,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
     throw new BranchyUnsupportedError(`not an ONNX model: ${(e as Error).message}`);
   }
   upgradeLegacy(model);
-  uint8Inputs(model);
+  const intInputs = uint8Inputs(model);
   checkArity(model);
   const ctx = new ImportContext(model, opts, new QdqState(model));
   const g = model.graph!;
@@ -70,6 +70,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
   graph.tensors = ctx.tensors.filter((t) => used.has(t.name));
   for (const k of [...ctx.weights.keys()]) if (!used.has(k)) ctx.weights.delete(k);
   for (const name of inputs) if (ctx.values.get(name)!.layout === 'nchw') ctx.tensorByName.get(name)!.sourceLayout = 'NCHW';
+  for (const [name, ty] of intInputs) ctx.tensorByName.get(name)!.sourceDtype = ty;
 
   // The passes (src/ir/passes and qdq.ts), in this order.
   fuseActivationPatterns(graph, ctx.weights);
@@ -225,6 +226,8 @@ function finishOutputs(ctx: ImportContext): string[] {
       } else ctx.rename(v.ir, o);
     }
     if (v.layout === 'nchw') ctx.tensorByName.get(o)!.sourceLayout = 'NCHW';
+    // A quantized output (QuantizeLinear, QLinear* last): returned as the model's uint8 or int8.
+    if (t.dtype === 'i8') ctx.tensorByName.get(o)!.sourceDtype = ctx.q.qtype.get(v.ir) ?? 'i8';
     out.push(o);
   }
   return out;
