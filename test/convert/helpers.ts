@@ -28,8 +28,11 @@ export interface NodeSpec {
 export interface ModelSpec {
   inputs: { name: string; shape: (number | string)[]; elemType?: number }[];
   outputs: string[];
+  /** An output's TensorProto data type where it is not float (UINT8, INT8). */
+  outputTypes?: Record<string, number>;
   nodes: NodeSpec[];
-  inits?: Record<string, { dims: number[]; data: ArrayLike<number>; int64?: boolean; uint8?: boolean }>;
+  /** `type`: an integer TensorProto data type (INT8, UINT8, INT32) held in int32_data; default float. */
+  inits?: Record<string, { dims: number[]; data: ArrayLike<number>; int64?: boolean; uint8?: boolean; type?: number }>;
   opset?: number;
   metadata?: Record<string, string>;
 }
@@ -63,8 +66,9 @@ export function buildModel(spec: ModelSpec): Uint8Array {
     graph: {
       name: 'g',
       input: spec.inputs.map((i) => valueInfo(i.name, i.shape, i.elemType)),
-      output: spec.outputs.map((o) => valueInfo(o)),
-      initializer: Object.entries(spec.inits ?? {}).map(([n, t]) => tensorProto(n, t.dims, t.data, t.int64, t.uint8)),
+      output: spec.outputs.map((o) => valueInfo(o, undefined, spec.outputTypes?.[o])),
+      initializer: Object.entries(spec.inits ?? {}).map(([n, t]) =>
+        (t.type ? { name: n, dims: t.dims, dataType: t.type, int32Data: Array.from(t.data) } : tensorProto(n, t.dims, t.data, t.int64, t.uint8))),
       node: spec.nodes.map((n) => ({
         opType: n.op, input: n.inputs, output: n.outputs, name: n.name ?? `${n.op}_${k++}`, domain: n.domain ?? '',
         attribute: Object.entries(n.attrs ?? {}).map(([name, a]) => ({ name, ...a })),
