@@ -121,13 +121,12 @@ function sourceDims(t: TensorInfo): number[] {
 }
 
 /**
- * An integer input's or output's scale and zero point in its own type: an output's quant, an
- * input's quantize (its only reader, uint8-inputs.ts); uint8 zero points are the int8 ones + 128.
+ * An integer input's or output's scale and zero point in its own type: an int8 output's quant, an
+ * integer input's quantize (its only reader, uint8-inputs.ts); uint8 zero points are the int8 ones + 128.
  */
 function intQuant(graph: Graph, t: TensorInfo): IntQuant | undefined {
-  if (!t.sourceDtype) return undefined;
-  const reader = graph.nodes.find((n) => n.op === 'quantize' && n.inputs[0] === t.name);
-  const q = reader ? graph.tensors.find((x) => x.name === reader.outputs[0])?.quant : t.quant;
+  const reader = t.sourceDtype && graph.nodes.find((n) => n.op === 'quantize' && n.inputs[0] === t.name);
+  const q = reader ? graph.tensors.find((x) => x.name === reader.outputs[0])?.quant : t.dtype === 'i8' ? t.quant : undefined;
   if (q?.kind !== 'tensor') return undefined;
   return { scale: q.scale, zeroPoint: q.zeroPoint + (t.sourceDtype === 'u8' ? 128 : 0) };
 }
@@ -138,6 +137,8 @@ export class Model {
   private readonly graph: Graph;
   private scheduler: ExitScheduler | null;
   private readonly writers: ReadonlyMap<string, InputWriter>;
+  /** Each integer output's scale and zero point (in its own type). */
+  private readonly outputQuant: ReadonlyMap<string, IntQuant | undefined>;
 
   /** Bytes of wasm linear memory this model holds now (weights, params, arena). */
   get memoryBytes(): number {
@@ -150,6 +151,7 @@ export class Model {
     this.program = program;
     this.scheduler = plan ? new ExitScheduler(program, plan, build) : null;
     this.writers = new Map(graph.inputs.map((name) => [name, new InputWriter(program, program.tensors.get(name)!, name, graph.normalize, build)]));
+    this.outputQuant = new Map(graph.outputs.map((name) => [name, intQuant(graph, program.tensors.get(name)!.info)]));
     const desc = (name: string): TensorDesc => {
       const t = graph.tensors.find((x) => x.name === name)!;
       const quant = intQuant(graph, t);
@@ -246,7 +248,7 @@ export class Model {
     for (const o of outs) {
       const dims = sourceDims(o.slot.info);
       dims[0] = batch;
-      const quant = intQuant(this.graph, o.slot.info);
+      const quant = this.outputQuant.get(o.name);
       result[o.name] = quant ? { data: o.data, dims, quant } : { data: o.data, dims };
     }
     return result;
