@@ -18,7 +18,7 @@ import { writeBranchy } from '../../src/format/branchy.js';
 import { BranchyInputError } from '../../src/errors.js';
 import { TEST_BUILDS } from '../helpers/wasm.js';
 import { Rng } from '../helpers/rng.js';
-import { ORT_TYPE, qdqNet, type IntType } from '../helpers/qdq-net.js';
+import { ORT_TYPE, qdqNet, qlinearConvNet, type IntType } from '../helpers/qdq-net.js';
 
 const DIMS = [4, 3, 8, 8];
 const pixels = (type: IntType, seed: number): Uint8Array | Int8Array => {
@@ -64,6 +64,21 @@ describe('quantized inputs and outputs against ONNX Runtime', () => {
       }
     });
   }
+
+  it('a model that is one QLinearConv (uint8 in and out) gives ORT\'s integers', async () => {
+    const model = qlinearConvNet();
+    const rng = new Rng(3), dims = [2, 3, 6, 6];
+    const x = Uint8Array.from({ length: 216 }, () => rng.int(0, 255));
+    const s = await ort.InferenceSession.create(model);
+    const want = (await s.run({ x: new ort.Tensor('uint8', x, dims) })).y.data as Uint8Array;
+    const { graph, weights } = importOnnx(model);
+    for (const build of TEST_BUILDS) {
+      const y = (await fromGraph(graph, weights, { build })).run(x).y;
+      expect(y.data).toBeInstanceOf(Uint8Array);
+      expect(y.quant).toEqual({ scale: Math.fround(0.04), zeroPoint: 100 });
+      expect(steps(y.data, want), build).toEqual({ max: 0, differ: 0 });
+    }
+  });
 
   it('a Float32Array of dequantized values gives the same integers; the other integer type is refused', async () => {
     const model = qdqNet('i8', 'u8');

@@ -48,3 +48,20 @@ export function qdqNet(input: IntType, output: IntType, wmax = 127, seed = 7): U
   return buildModel(spec);
 }
 
+
+/** x (uint8 [N, 3, 6, 6]) -> QLinearConv 3x3 (int8 weights in [-63, 63] per channel, int32 bias) -> y (uint8 [N, 5, 6, 6]). */
+export function qlinearConvNet(seed = 9): Uint8Array {
+  const rng = new Rng(seed);
+  const sw = Array.from({ length: 5 }, () => 0.003 + rng.next() * 0.01);
+  return buildModel({
+    inputs: [{ name: 'x', shape: ['N', 3, 6, 6], elemType: UINT8 }], outputs: ['y'], outputTypes: { y: UINT8 }, opset: 10,
+    inits: {
+      sx: { dims: [], data: [0.015] }, zx: { dims: [], data: [131], type: UINT8 },
+      w: { dims: [5, 3, 3, 3], data: Array.from({ length: 135 }, () => rng.int(-63, 63)), type: INT8 }, sw: { dims: [5], data: sw },
+      zw: { dims: [5], data: new Array(5).fill(0), type: INT8 },
+      sy: { dims: [], data: [0.04] }, zy: { dims: [], data: [100], type: UINT8 },
+      b: { dims: [5], data: Array.from({ length: 5 }, () => rng.int(-3000, 3000)), type: INT32 },
+    },
+    nodes: [{ op: 'QLinearConv', inputs: ['x', 'sx', 'zx', 'w', 'sw', 'zw', 'sy', 'zy', 'b'], outputs: ['y'], attrs: { pads: ints([1, 1, 1, 1]) } }],
+  });
+}
