@@ -31,6 +31,9 @@ describe('branchy run with integer inputs and outputs', () => {
 
     const branchyFile = path.join(dir, 'net.branchy');
     await branchy('convert', onnxFile, '-o', branchyFile);
+    const { stdout: inspected } = await branchy('inspect', branchyFile);
+    expect(inspected).toMatch(/input {2}x f32 \[1, 8, 8, 3\].*\(int8 in the model: takes its integers\)/);
+    expect(inspected).toMatch(/output y i8 \[1, 4, 4, 4\] \(uint8 in the model: returns its integers\)/);
     for (const file of [onnxFile, branchyFile]) {
       const out = path.join(dir, path.extname(file).slice(1));
       const { stdout } = await branchy('run', file, '--input', `x=${path.join(dir, 'x.npy')}`, '--out', out);
