@@ -237,6 +237,23 @@ function checkNormalize(graph: Graph): void {
   }
 }
 
+/** How integer values q read as real ones: scale * (q - zeroPoint), in the values' own type. */
+export interface IntQuant {
+  scale: number;
+  zeroPoint: number;
+}
+
+/**
+ * An integer input's or output's scale and zero point in its own type: an int8 output's quant, an
+ * integer input's quantize (its reader: src/convert/onnx/uint8-inputs.ts); uint8 zero points are the int8 ones + 128.
+ */
+export function intQuant(graph: Graph, t: TensorInfo): IntQuant | undefined {
+  const reader = t.sourceDtype && graph.nodes.find((n) => n.op === 'quantize' && n.inputs[0] === t.name);
+  const q = reader ? graph.tensors.find((x) => x.name === reader.outputs[0])?.quant : t.dtype === 'i8' ? t.quant : undefined;
+  if (q?.kind !== 'tensor') return undefined;
+  return { scale: q.scale, zeroPoint: q.zeroPoint + (t.sourceDtype === 'u8' ? 128 : 0) };
+}
+
 /**
  * Integer graph inputs and outputs (TensorInfo.sourceDtype): an output is i8 with a per-tensor
  * quant (the host adds 128 for uint8), an input f32 with the model's normalisation of one mean

@@ -7,7 +7,7 @@ import { BranchyInputError, BranchyFormatError, BranchyLimitError } from '../err
 import { nodeMacs, nodeWork } from '../ir/macs.js';
 import { readBranchy } from '../format/branchy.js';
 import type { Graph, TensorInfo, Weights } from '../ir/types.js';
-import { validateGraph } from '../ir/graph.js';
+import { intQuant, validateGraph, type IntQuant } from '../ir/graph.js';
 import { compile, type Program, type TensorSlot } from './executor.js';
 import { checkNormalize, InputWriter } from './input.js';
 import { LinearMemory } from './memory.js';
@@ -59,11 +59,7 @@ export interface ClassifyOptions extends RunOptions {
   policy?: ExitPolicy;
 }
 
-/** How integer values q read as real ones: scale * (q - zeroPoint), in the values' own type. */
-export interface IntQuant {
-  scale: number;
-  zeroPoint: number;
-}
+export type { IntQuant };
 
 export interface OutputTensor {
   /** f32 values; a quantized output's integers (uint8 or int8, as the source model typed it). */
@@ -118,17 +114,6 @@ const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 function sourceDims(t: TensorInfo): number[] {
   const s = t.shape;
   return t.sourceLayout === 'NCHW' && s.length === 4 ? [s[0], s[3], s[1], s[2]] : s.slice();
-}
-
-/**
- * An integer input's or output's scale and zero point in its own type: an int8 output's quant, an
- * integer input's quantize (its only reader, uint8-inputs.ts); uint8 zero points are the int8 ones + 128.
- */
-function intQuant(graph: Graph, t: TensorInfo): IntQuant | undefined {
-  const reader = t.sourceDtype && graph.nodes.find((n) => n.op === 'quantize' && n.inputs[0] === t.name);
-  const q = reader ? graph.tensors.find((x) => x.name === reader.outputs[0])?.quant : t.dtype === 'i8' ? t.quant : undefined;
-  if (q?.kind !== 'tensor') return undefined;
-  return { scale: q.scale, zeroPoint: q.zeroPoint + (t.sourceDtype === 'u8' ? 128 : 0) };
 }
 
 export class Model {

@@ -12,7 +12,7 @@
 // 7-bit weights ([-63, 63], reduce_range) with ORT's fused kernels; both exactly.
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { importOnnx } from '../../src/convert/index.js';
+import { exportOnnx, importOnnx } from '../../src/convert/index.js';
 import { fromGraph, load } from '../../src/runtime/model.js';
 import { writeBranchy } from '../../src/format/branchy.js';
 import { BranchyInputError } from '../../src/errors.js';
@@ -77,6 +77,25 @@ describe('quantized inputs and outputs against ONNX Runtime', () => {
       expect(y.data).toBeInstanceOf(Uint8Array);
       expect(y.quant).toEqual({ scale: Math.fround(0.04), zeroPoint: 100 });
       expect(steps(y.data, want), build).toEqual({ max: 0, differ: 0 });
+    }
+  });
+
+  it('exportOnnx keeps the integer input and output types (uint8 and int8 activations); ORT and the re-import give the same integers', async () => {
+    for (const [input, output] of cases) for (const activations of ['uint8', 'int8'] as const) {
+      const { graph, weights } = importOnnx(qdqNet(input, output, 63));
+      const x = pixels(input, 18);
+      const want = (await fromGraph(graph, weights, { build: 'scalar' })).run(x).y.data;
+      const bytes = exportOnnx(graph, weights, { activations });
+      const s = await ort.InferenceSession.create(bytes);
+      const y = (await s.run({ x: new ort.Tensor(ORT_TYPE[input], x, DIMS) })).y;
+      const what = `${input} -> ${output}, ${activations} activations`;
+      expect(y.type, what).toBe(ORT_TYPE[output]);
+      expect(steps(want, y.data as Uint8Array | Int8Array), what).toEqual({ max: 0, differ: 0 });
+      const back = importOnnx(bytes);
+      expect(back.graph.tensors.filter((t) => t.sourceDtype).map((t) => [t.name, t.sourceDtype]), what).toEqual([['x', input], ['y', output]]);
+      const again = (await fromGraph(back.graph, back.weights, { build: 'scalar' })).run(x).y.data;
+      expect(again.constructor, what).toBe(want.constructor);
+      expect(steps(again, want), what).toEqual({ max: 0, differ: 0 });
     }
   });
 

@@ -61,7 +61,9 @@ export function uint8Inputs(model: onnx.ModelProto): Map<string, 'u8' | 'i8'> {
     params.push({ s, mean: type === 'UINT8' ? zp : zp + 128 });
     types.set(name, type === 'UINT8' ? 'u8' : 'i8');
     // x (float, dequantized) -> QuantizeLinear(s, zp) -> the integer value the readers dequantize.
-    const q = `${name}__${type.toLowerCase()}`;
+    const used = new Set((g.node ?? []).flatMap((n) => [...(n.input ?? []), ...(n.output ?? [])]));
+    let q = `${name}__${type.toLowerCase()}`;
+    while (used.has(q)) q += '_';
     const i0 = at(readers[0]);
     const [sName, zName] = [readers[0].input![i0 + 1], readers[0].input![i0 + 2] ?? ''];
     for (const n of readers) n.input = n.input!.map((v) => (v === name ? q : v));
