@@ -53,7 +53,7 @@ export function uint8Inputs(model: onnx.ModelProto): Map<string, 'u8' | 'i8'> {
         : qs[k][0]?.length === 1 && qs[k][1]?.length === 1 ? 'is read with different scales or zero points'
         : `is read by ${readers[k].opType} node '${readers[k].name || '(unnamed)'}' with ${qs[k][0] && qs[k][1] ? `${qs[k][0]!.length} scales (per axis)` : 'a computed scale or zero point'}`;
       throw new BranchyUnsupportedError(`graph input '${name}' has type ${type} and ${why}; ` +
-        `branchy takes a ${type.toLowerCase()} input that only DequantizeLinear (or QLinear) nodes read, with one constant per-tensor scale and zero point: quantize the input per tensor`);
+        `branchy takes ${type === 'UINT8' ? 'a uint8' : 'an int8'} input that only DequantizeLinear (or QLinear) nodes read, with one constant per-tensor scale and zero point: quantize the input per tensor`);
     }
     const [s, zp] = [qs[0][0]![0], qs[0][1]![0]];
     if (!(s > 0) || !Number.isFinite(s)) throw new BranchyUnsupportedError(`graph input '${name}': DequantizeLinear scale ${s} must be positive and finite`);
