@@ -411,6 +411,14 @@ describe('binary weights x int8 activations', () => {
     }
     expect(fused).toBeGreaterThan(cases.length);
     expect(refused).toBeGreaterThan(0);
+    // The larger images ran in bands of output rows (one kernel call each, as the int8 direct conv's).
+    const big = cases.find((c) => c.name.startsWith('large image: detector'))!;
+    const mem = await memoryFor('simd');
+    const layer = prepareQs8B1wConv(mem, 'simd', {
+      geom: geomOf(big.a), cOut: big.a.cOut, weights: big.w, mul: big.mul, add: big.add, zpIn: big.zpIn, out: big.out as Extract<RefOut, { kind: 'int8' }>,
+    });
+    expect(layer.direct).toBe(true);
+    expect(layer.bands?.length).toBeGreaterThan(1);
     // The SIMD builds pick the direct kernel where the int8 conv would (short K), the scalar build for C_in <= 4.
     const g = (cIn: number, cOut: number) => geomOf({ ...cases[0].a, cIn, cOut, kh: 3, kw: 3 });
     expect(b1wConvKernel(g(8, 16), 16, 'simd')).toBe('qs8_b1w_conv_cin4_2x16c2__wasmsimd');

@@ -21,7 +21,7 @@ import { writeParams } from '../params.js';
 import { B1_CONV, B1_GEMM, QS8_CONV, QS8_CONV_CIN4, QS8_GEMM } from '../param-blocks.js';
 import { type ConvGeometry, type ResolvedGeometry, resolveGeometry } from './qs8-dwconv.js';
 import { type B1Output, type B1Transform, b1Transform, b1Words, weightBits } from './b1-transform.js';
-import { canFuseMaxPool2x2, convFields } from './qs8-conv.js';
+import { canFuseMaxPool2x2, convFields, directBands, runDirectBands, type DirectBand } from './qs8-conv.js';
 import { cin4PackedBytes, cin4ScratchBytes, isCin4Kernel, prefersDirect } from './qs8-conv-cin4.js';
 
 export type { B1Output } from './b1-transform.js';
@@ -307,6 +307,8 @@ export interface Qs8B1wConvSpec extends Qs8B1wSpec {
   allocScratch?: boolean;
   /** Write the 2×2 stride-2 max pool of the output instead (the direct kernel; where canFuseMaxPool2x2 allows it for the layer's kernel, else a RangeError). */
   fuseMaxPool2x2?: boolean;
+  /** The direct kernel's scratch above which it runs in bands of output rows (as the int8 conv's, qs8-conv.ts; Infinity: one call). */
+  bandScratch?: number;
 }
 
 export interface Qs8B1wGemmSpec extends Qs8B1wSpec {
@@ -330,6 +332,8 @@ export interface Qs8B1wConvLayer {
   readonly direct: boolean;
   /** True when it also does the 2×2/2 max pool after it (outputBytes is the pooled size). */
   readonly pooled: boolean;
+  /** The direct kernel's calls, one per band of output rows, when it runs in bands. */
+  readonly bands?: readonly DirectBand[];
 }
 
 export interface Qs8B1wGemmLayer {
@@ -400,21 +404,21 @@ function prepareB1wDirect(
   const packed = mem.alloc(cin4PackedBytes(spec.cOut, g.kh, g.kw, g.c, 12));
   mem.temporary(() => pack(mem.put(bits), mem.put(t.p0), mem.put(t.p1), spec.zpIn, spec.cOut, g.kh, g.kw, g.c, packed));
   const pooled = spec.fuseMaxPool2x2 === true;
-  const params = writeParams(mem, QS8_CONV_CIN4, {
-    ...convFields({ zpOut: t.zpOut, qmin: t.qmin, qmax: t.qmax, zpIn: spec.zpIn, cOut: spec.cOut }, g), pool: pooled ? 2 : 0,
-  });
-  const scratchBytes = cin4ScratchBytes(mem, params);
+  const q = { zpOut: t.zpOut, qmin: t.qmin, qmax: t.qmax, zpIn: spec.zpIn, cOut: spec.cOut, bandScratch: spec.bandScratch };
+  const params = writeParams(mem, QS8_CONV_CIN4, { ...convFields(q, g), pool: pooled ? 2 : 0 });
+  const bands = directBands(mem, q, g, pooled, cin4ScratchBytes(mem, params));
+  const scratchBytes = bands ? bands.scratchBytes : cin4ScratchBytes(mem, params);
   const scratch = spec.allocScratch !== false ? mem.alloc(scratchBytes) : 0;
   return {
     geom: g, cOut: spec.cOut, kernel, packed, params, pointwise: false, blockM: 0, scratchBytes, scratch,
     inputBytes: g.n * g.h * g.w * g.c,
-    outputBytes: g.n * (pooled ? (g.oh >> 1) * (g.ow >> 1) : g.oh * g.ow) * spec.cOut, direct: true, pooled,
+    outputBytes: g.n * (pooled ? (g.oh >> 1) * (g.ow >> 1) : g.oh * g.ow) * spec.cOut, direct: true, pooled, bands: bands?.bands,
   };
 }
 
 export function runQs8B1wConv(mem: LinearMemory, layer: Qs8B1wConvLayer, input: number, output: number, scratch = layer.scratch): void {
   if (!layer.pointwise && scratch === 0) throw new RangeError('binary-weight conv: this layer needs a scratch buffer of layer.scratchBytes');
-  kernelFn(mem.mod.exports, layer.kernel)(input, layer.packed, output, scratch, layer.params);
+  runDirectBands(mem, layer, input, output, scratch);
 }
 
 export function prepareQs8B1wGemm(mem: LinearMemory, build: Build, spec: Qs8B1wGemmSpec): Qs8B1wGemmLayer {
