@@ -7,7 +7,9 @@
 // thread, batch 1, the same test frames, interleaved: in every round each engine runs the
 // frames back to back, engines in a rotating order; medians over rounds (and p10/p90) of the
 // wall time and of the process CPU time per frame (steadier on a shared machine: another
-// process's time slices do not count; every engine runs on this one thread).
+// process's time slices do not count; every engine runs on this one thread), and the median
+// over rounds of each round's ORT / engine CPU-time ratio (the engines of one round run
+// back to back, so a load that changes from round to round cancels out of it).
 // Also the weight bytes of each file against Tiny-YOLOv2's in float (15.9 M parameters).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -98,12 +100,15 @@ const ortMs = q(times.get('ORT Web f32')!, 0.5), ortCpu = q(cpu.get('ORT Web f32
 console.log(`# Detectors, time per frame — ${machine()}\n`);
 console.log(`command: node --experimental-wasm-relaxed-simd --import tsx bench/detect.mts ${process.argv.slice(2).join(' ')}`);
 console.log(`${data.count} frames of ${opt.data} (${data.width}×${data.height}), ${ROUNDS} interleaved rounds, one thread, batch 1\n`);
-console.log('| engine | CPU ms per frame, median (p10–p90) | vs ORT Web f32 (CPU) | wall ms, median | vs ORT (wall) | weight bytes | vs Tiny-YOLOv2 f32 (63.5 MB) |');
-console.log('|---|---:|---:|---:|---:|---:|---:|');
+console.log('| engine | CPU ms per frame, median (p10–p90) | vs ORT Web f32 (CPU) | per-round ratio, median (p10–p90) | wall ms, median | vs ORT (wall) | weight bytes | vs Tiny-YOLOv2 f32 (63.5 MB) |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+const ortRounds = cpu.get('ORT Web f32')!;
 for (const e of engines) {
   const t = times.get(e.name)!, c = cpu.get(e.name)!;
   const med = q(t, 0.5), cm = q(c, 0.5);
-  console.log(`| ${e.name} | ${cm.toFixed(2)} (${q(c, 0.1).toFixed(2)}–${q(c, 0.9).toFixed(2)}) | ${(ortCpu / cm).toFixed(2)}× | ${med.toFixed(2)} | ${(ortMs / med).toFixed(2)}× | ` +
+  const ratios = c.map((v, r) => ortRounds[r] / v);
+  console.log(`| ${e.name} | ${cm.toFixed(2)} (${q(c, 0.1).toFixed(2)}–${q(c, 0.9).toFixed(2)}) | ${(ortCpu / cm).toFixed(2)}× | ` +
+    `${q(ratios, 0.5).toFixed(2)}× (${q(ratios, 0.1).toFixed(2)}–${q(ratios, 0.9).toFixed(2)}) | ${med.toFixed(2)} | ${(ortMs / med).toFixed(2)}× | ` +
     `${e.weightBytes!.toLocaleString('en')} | ${(TINY_YOLO_V2_BYTES / e.weightBytes!).toFixed(0)}× smaller |`);
 }
 console.log('');

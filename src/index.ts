@@ -1,7 +1,7 @@
 // branchy: the part that ships to browsers. No node: imports at the top level, no
 // protobuf, no converter. `branchy/convert` and the CLI are Node-side.
 export { load, fromGraph, Model } from './runtime/model.js';
-export type { LoadOptions, RunOptions, ModelInput, ModelInfo, ModelSource, OutputTensor, TensorDesc } from './runtime/model.js';
+export type { LoadOptions, RunOptions, ModelInput, ModelInfo, ModelSource, OutputTensor, TensorDesc, IntQuant } from './runtime/model.js';
 export { loadKernels } from './runtime/wasm.js';
 export type { LoadKernelsOptions, KernelModule, WasmSource, WasmBuilds } from './runtime/wasm.js';
 export type { BodyLike, BytesLike, UrlLike, WasmMemoryLike, WasmModuleLike } from './runtime/host-types.js';

@@ -16,6 +16,20 @@ export function u8_qs8_lut_x1__scalar(
     for (let p = 0; p < pixels; p++) store<i8>(y + <usize>p, load<i8>(table + <usize>load<u8>(x + <usize>p)));
     return;
   }
+  if (channels == 3 && x_pixel_stride == 1) {
+    // RGB planes (NCHW): one pixel's three values per step, the output written in order.
+    const x1 = x + <usize>x_channel_stride, x2 = x1 + <usize>x_channel_stride;
+    const t1 = table + 256, t2 = table + 512;
+    let yp = y;
+    for (let p = 0; p < pixels; p++) {
+      const at = <usize>p;
+      store<i8>(yp, load<i8>(table + <usize>load<u8>(x + at)));
+      store<i8>(yp, load<i8>(t1 + <usize>load<u8>(x1 + at)), 1);
+      store<i8>(yp, load<i8>(t2 + <usize>load<u8>(x2 + at)), 2);
+      yp += 3;
+    }
+    return;
+  }
   for (let c = 0; c < channels; c++) {
     const t = table + (<usize>c << 8);
     let xp = x + <usize>(c * x_channel_stride);

@@ -54,9 +54,17 @@
 // bytes (C_out_pad = C_out rounded up to 4) for the horizontal maxima of even rows.
 // Requantization: requant_fp32 (round half to even, clamp); max after requantization
 // (int8 max equals the pool's on the conv's int8 output, whatever the scales' signs).
+//
+// Binary weights x int8 activations (qs8_b1w_conv_cin4_2x16c2__*, docs/b1.md): the same
+// kernels on the same pair images, with the weights +-1 as int8 and the binary output
+// transform (b1/output.ts b1_out_i8: f32(f32(acc) * mul) + add, rounded, clamped). Packed
+// by qs8_b1w_conv_cin4_pack_16c2 from the bits (1 = -1): the same "16c2" blocks with a
+// 12-byte channel header, block b at b * (192 + 32*PT):
+//   i32 bias'[nw] | f32 mul[nw] | f32 add[nw] | i8 w[PT][nw][2]   bias'[n] = -zp_in * sum_k s[n,k]
 
 import { clamp_w, folded_bias } from '../common/clamp';
 import { requant_fp32 } from '../common/requant';
+import { b1_out_i8 } from '../b1/output';
 import {
   QS8_CONV_CIN4_C, QS8_CONV_CIN4_C_OUT, QS8_CONV_CIN4_DH, QS8_CONV_CIN4_DW, QS8_CONV_CIN4_H, QS8_CONV_CIN4_KH,
   QS8_CONV_CIN4_KW, QS8_CONV_CIN4_N, QS8_CONV_CIN4_OH, QS8_CONV_CIN4_OW, QS8_CONV_CIN4_PL, QS8_CONV_CIN4_POOL,
@@ -72,11 +80,18 @@ export function cin4_slots(kh: i32, kw: i32, c: i32): i32 {
   return kh * (kwc >> 1) + ((kwc & 1) != 0 ? (kh + 1) >> 1 : 0);
 }
 
+/** Header bytes per output channel of a packed block: bias' and scale, or (binary weights) bias', mul and add. */
+// @ts-ignore: decorator
+@inline
+export function cin4_header(b1w: bool): i32 {
+  return b1w ? 12 : 8;
+}
+
 /** Bytes of one full packed block of 16 output channels. */
 // @ts-ignore: decorator
 @inline
-export function cin4_block_bytes(kh: i32, kw: i32, c: i32): i32 {
-  return 128 + 32 * cin4_slots(kh, kw, c);
+export function cin4_block_bytes(kh: i32, kw: i32, c: i32, b1w: bool = false): i32 {
+  return 16 * cin4_header(b1w) + 32 * cin4_slots(kh, kw, c);
 }
 
 /** Offset in an OHWI channel row (K = kh*kwc) of slot t's half h (0 or 1); -1 for the last slot's zero half. */
@@ -92,18 +107,29 @@ function slot_offset(t: i32, h: i32, kh: i32, kwc: i32): i32 {
   return r >= kh ? -1 : r * kwc + kwc - 1;
 }
 
-/**
- * Packs canonical OHWI weights w[N][KH][KW][C] int8, bias i32[N] (0: none) and scale f32[N]
- * into the "16c2" layout at out (see the header for its size).
- */
-export function qs8_conv_cin4_pack_16c2(
-  w: usize, bias: usize, scale: usize, zp_in: i32, n: i32, kh: i32, kw: i32, c: i32, out: usize,
+/** Weight (channel nn, offset o of its K = kh*kw*c row): int8 (-128 read as -127), or the sign of a bit (1 = -1) of canonical bits [N][KH*KW][ceil(c/32)]. */
+// @ts-ignore: decorator
+@inline
+function weight_at(w: usize, nn: i32, o: i32, k: i32, c: i32, b1w: bool): i32 {
+  if (!b1w) return clamp_w(<i32>load<i8>(w + <usize>nn * <usize>k + <usize>o));
+  const cw = (c + 31) >> 5;
+  const tap = o / c;
+  const ci = o - tap * c;
+  const word = load<u32>(w + (<usize>((nn * (k / c) + tap) * cw + (ci >> 5)) << 2));
+  return ((word >> <u32>(ci & 31)) & 1) != 0 ? -1 : 1;
+}
+
+/** The "16c2" packer of both weight kinds (see the header); p0 = bias (int8; 0: none) or unused, p1 = scale or mul, p2 = add. */
+// @ts-ignore: decorator
+@inline
+function pack_16c2(
+  w: usize, bias: usize, p1: usize, p2: usize, zp_in: i32, n: i32, kh: i32, kw: i32, c: i32, out: usize, b1w: bool,
 ): void {
   const kwc = kw * c;
   const k = kh * kwc;
   const pt = cin4_slots(kh, kw, c);
   const npad = (n + 3) & ~3;
-  const bb = <usize>cin4_block_bytes(kh, kw, c);
+  const bb = <usize>cin4_block_bytes(kh, kw, c, b1w);
   for (let n0 = 0; n0 < npad; n0 += 16) {
     const nw = min<i32>(16, npad - n0);
     const o = out + <usize>(n0 >> 4) * bb;
@@ -111,25 +137,32 @@ export function qs8_conv_cin4_pack_16c2(
       const nn = n0 + j;
       let b: i32 = 0;
       let s: f32 = 0;
+      let a: f32 = 0;
       if (nn < n) {
-        b = folded_bias(w, bias, zp_in, nn, k);
-        s = load<f32>(scale + <usize>nn * 4);
+        if (b1w) {
+          let sum = 0;
+          for (let kk = 0; kk < k; kk++) sum += weight_at(w, nn, kk, k, c, true);
+          b = -zp_in * sum;
+          a = load<f32>(p2 + <usize>nn * 4);
+        } else {
+          b = folded_bias(w, bias, zp_in, nn, k);
+        }
+        s = load<f32>(p1 + <usize>nn * 4);
       }
       store<i32>(o + <usize>j * 4, b);
       store<f32>(o + <usize>(nw + j) * 4, s);
+      if (b1w) store<f32>(o + <usize>(2 * nw + j) * 4, a);
     }
-    let dst = o + <usize>nw * 8;
+    let dst = o + <usize>nw * <usize>cin4_header(b1w);
     const live = max<i32>(0, min<i32>(nw, n - n0)); // channels past n stay zero
     for (let t = 0; t < pt; t++) {
       // The slot's two offsets once per slot, not per channel (this runs once, at load, in
       // V8's baseline code: the division per weight was most of a MobileNet's packing time).
       const o0 = slot_offset(t, 0, kh, kwc);
       const o1 = slot_offset(t, 1, kh, kwc);
-      let row = w + <usize>n0 * <usize>k;
       for (let j = 0; j < live; j++) {
-        store<i8>(dst, <i8>clamp_w(<i32>load<i8>(row + <usize>o0)));
-        store<i8>(dst, <i8>(o1 >= 0 ? clamp_w(<i32>load<i8>(row + <usize>o1)) : 0), 1);
-        row += <usize>k;
+        store<i8>(dst, <i8>weight_at(w, n0 + j, o0, k, c, b1w));
+        store<i8>(dst, <i8>(o1 >= 0 ? weight_at(w, n0 + j, o1, k, c, b1w) : 0), 1);
         dst += 2;
       }
       for (let j = live; j < nw; j++) {
@@ -138,6 +171,26 @@ export function qs8_conv_cin4_pack_16c2(
       }
     }
   }
+}
+
+/**
+ * Packs canonical OHWI weights w[N][KH][KW][C] int8, bias i32[N] (0: none) and scale f32[N]
+ * into the "16c2" layout at out (see the header for its size).
+ */
+export function qs8_conv_cin4_pack_16c2(
+  w: usize, bias: usize, scale: usize, zp_in: i32, n: i32, kh: i32, kw: i32, c: i32, out: usize,
+): void {
+  pack_16c2(w, bias, scale, 0, zp_in, n, kh, kw, c, out, false);
+}
+
+/**
+ * Packs canonical binary weights (bits [N][KH][KW][ceil(C/32)] u32, 1 = -1), mul f32[N] and
+ * add f32[N] into the binary-weight "16c2" layout at out (see the header).
+ */
+export function qs8_b1w_conv_cin4_pack_16c2(
+  w: usize, mul: usize, add: usize, zp_in: i32, n: i32, kh: i32, kw: i32, c: i32, out: usize,
+): void {
+  pack_16c2(w, 0, mul, add, zp_in, n, kh, kw, c, out, true);
 }
 
 /** Padded width, bytes and pair-row stride (i32 entries) of the pair image. */
@@ -298,8 +351,26 @@ function put(o: usize, v: i32, first: bool): void {
   store<i8>(o, <i8>(first ? v : max<i32>(v, <i32>load<i8>(o))));
 }
 
+/** Output of one accumulator: requant_fp32 with scale at p, or (binary weights) b1_out_i8 with mul at p, add at p + a. */
+// @ts-ignore: decorator
+@inline
+function cin4_out(acc: i32, p: usize, a: usize, zp: i32, lo: f32, hi: f32, b1w: bool): i32 {
+  return b1w ? b1_out_i8(acc, load<f32>(p), load<f32>(p + a), zp, lo, hi) : requant_fp32(acc, load<f32>(p), zp, lo, hi);
+}
+
 /** Scalar twin of qs8_conv_cin4_2x16c2__wasmsimd: same signature, same packed "16c2" layout. */
 export function qs8_conv_cin4_2x16c2__scalar(input: usize, w: usize, output: usize, scratch: usize, params: usize): void {
+  cin4_conv__scalar(input, w, output, scratch, params, false);
+}
+
+/** Scalar twin of qs8_b1w_conv_cin4_2x16c2__wasmsimd (binary weights, the 12-byte header). */
+export function qs8_b1w_conv_cin4_2x16c2__scalar(input: usize, w: usize, output: usize, scratch: usize, params: usize): void {
+  cin4_conv__scalar(input, w, output, scratch, params, true);
+}
+
+// @ts-ignore: decorator
+@inline
+function cin4_conv__scalar(input: usize, w: usize, output: usize, scratch: usize, params: usize, b1w: bool): void {
   const zp = load<i32>(params, QS8_CONV_CIN4_ZP_OUT);
   const lo = <f32>(load<i32>(params, QS8_CONV_CIN4_QMIN) - zp);
   const hi = <f32>(load<i32>(params, QS8_CONV_CIN4_QMAX) - zp);
@@ -317,7 +388,7 @@ export function qs8_conv_cin4_2x16c2__scalar(input: usize, w: usize, output: usi
   const dw = load<i32>(params, QS8_CONV_CIN4_DW);
   const wp = padded_w(params);
   const pt = cin4_slots(KH, KW, C);
-  const bb = <usize>cin4_block_bytes(KH, KW, C);
+  const bb = <usize>cin4_block_bytes(KH, KW, C, b1w);
   const npad = (N + 3) & ~3;
   const stride = <usize>cin4_row_stride(params) << 2;
   // Fused 2x2/2 max pool: only the conv pixels the pool reads; each store is a max into the
@@ -344,9 +415,10 @@ export function qs8_conv_cin4_2x16c2__scalar(input: usize, w: usize, output: usi
           const wb = w + <usize>(n0 >> 4) * bb;
           const pstep = <usize>nw * 2;
           const ps = wb + <usize>(nw + q) * 4;
+          const pa = <usize>nw * 4; // from a scale (mul) to its add
           const o = out + <usize>n0;
           const nlo = min<i32>(4, N - n0);
-          let pw = wb + <usize>nw * 8 + <usize>q * 2;
+          let pw = wb + <usize>nw * <usize>cin4_header(b1w) + <usize>q * 2;
           let acc0 = load<i32>(wb + <usize>q * 4);
           let acc1 = load<i32>(wb + <usize>q * 4, 4);
           let acc2 = load<i32>(wb + <usize>q * 4, 8);
@@ -371,10 +443,10 @@ export function qs8_conv_cin4_2x16c2__scalar(input: usize, w: usize, output: usi
               pw += pstep;
             }
             const nr = min<i32>(8, N - n0);
-            if (nr > 4) put(o + 4, requant_fp32(acc4, load<f32>(ps, 16), zp, lo, hi), first);
-            if (nr > 5) put(o + 5, requant_fp32(acc5, load<f32>(ps, 20), zp, lo, hi), first);
-            if (nr > 6) put(o + 6, requant_fp32(acc6, load<f32>(ps, 24), zp, lo, hi), first);
-            if (nr > 7) put(o + 7, requant_fp32(acc7, load<f32>(ps, 28), zp, lo, hi), first);
+            if (nr > 4) put(o + 4, cin4_out(acc4, ps + 16, pa, zp, lo, hi, b1w), first);
+            if (nr > 5) put(o + 5, cin4_out(acc5, ps + 20, pa, zp, lo, hi, b1w), first);
+            if (nr > 6) put(o + 6, cin4_out(acc6, ps + 24, pa, zp, lo, hi, b1w), first);
+            if (nr > 7) put(o + 7, cin4_out(acc7, ps + 28, pa, zp, lo, hi, b1w), first);
             n0 += 8;
           } else {
             for (let t = 0; t < pt; t++) {
@@ -389,10 +461,10 @@ export function qs8_conv_cin4_2x16c2__scalar(input: usize, w: usize, output: usi
             }
             n0 += 4;
           }
-          put(o, requant_fp32(acc0, load<f32>(ps), zp, lo, hi), first);
-          if (nlo > 1) put(o + 1, requant_fp32(acc1, load<f32>(ps, 4), zp, lo, hi), first);
-          if (nlo > 2) put(o + 2, requant_fp32(acc2, load<f32>(ps, 8), zp, lo, hi), first);
-          if (nlo > 3) put(o + 3, requant_fp32(acc3, load<f32>(ps, 12), zp, lo, hi), first);
+          put(o, cin4_out(acc0, ps, pa, zp, lo, hi, b1w), first);
+          if (nlo > 1) put(o + 1, cin4_out(acc1, ps + 4, pa, zp, lo, hi, b1w), first);
+          if (nlo > 2) put(o + 2, cin4_out(acc2, ps + 8, pa, zp, lo, hi, b1w), first);
+          if (nlo > 3) put(o + 3, cin4_out(acc3, ps + 12, pa, zp, lo, hi, b1w), first);
         }
         out += <usize>N;
       }

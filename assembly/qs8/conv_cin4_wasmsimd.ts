@@ -22,10 +22,15 @@
 // the scratch's end, odd rows max it with the buffer and store the pooled pixel. The
 // pixel-lane pass does the same on its 8 lanes (4 pooled pixels). The 4x8/4x4 channel tiles
 // do not pool: the host fuses only where the tail is absent or in pixel lanes.
+// qs8_b1w_conv_cin4_2x16c2__wasmsimd: the same code on binary weights (+-1 int8 pairs, the
+// 12-byte channel header of conv_cin4_scalar.ts) with the binary output transform
+// (b1/output.ts: f32(f32(acc) * mul) + add, then the same clamp and rounding).
 
 import { requant_fp32x4_zm, narrow_i32x16_i8, zp_magic } from '../common/requant_wasmsimd';
+import { clamp_f32x4 } from '../common/clamp_wasmsimd';
+import { MAGIC } from '../common/requant';
 import {
-  cin4_block_bytes, cin4_build_table, cin4_poolbuf, cin4_position, cin4_row_stride, cin4_rowbuf, cin4_slots, cin4_table, cin4_vertical, padded_w, pair_rows,
+  cin4_block_bytes, cin4_header, cin4_build_table, cin4_poolbuf, cin4_position, cin4_row_stride, cin4_rowbuf, cin4_slots, cin4_table, cin4_vertical, padded_w, pair_rows,
 } from './conv_cin4_scalar';
 import {
   QS8_CONV_CIN4_C, QS8_CONV_CIN4_C_OUT, QS8_CONV_CIN4_DH, QS8_CONV_CIN4_DW, QS8_CONV_CIN4_H, QS8_CONV_CIN4_KH,
@@ -83,6 +88,19 @@ function store_n4(dst: usize, x: u32, n: i32): void {
     dst += 2;
   }
   if (n & 1) store<u8>(dst, <u8>x);
+}
+
+/**
+ * Output of four accumulators: requant_fp32x4_zm with scales s, or (binary weights) the binary
+ * transform f32(f32(acc) * s) + a (b1/output_wasmsimd.ts b1_out_i8x4) with the same clamp and
+ * rounding; zm = zp_magic(zp).
+ */
+// @ts-ignore: decorator
+@inline
+function out4(acc: v128, s: v128, a: v128, zm: v128, lo: v128, hi: v128, b1w: bool): v128 {
+  if (!b1w) return requant_fp32x4_zm(acc, s, zm, lo, hi);
+  const x = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc), s), a);
+  return i32x4.sub(f32x4.add(clamp_f32x4(x, lo, hi), f32x4.splat(MAGIC)), zm);
 }
 
 /**
@@ -190,7 +208,7 @@ function window_at(scratch: usize, oy: i32, ox: i32, params: usize, stride: usiz
 @inline
 function tile_2x16(
   x0: usize, x1: usize, wb: usize, tab: usize, tabEnd: usize, vzp: v128, vlo: v128, vhi: v128,
-  mode: i32, d0: usize, d1: usize, two: bool, rb: usize, nc: i32, bytes: bool = false,
+  mode: i32, d0: usize, d1: usize, two: bool, rb: usize, nc: i32, b1w: bool, bytes: bool = false,
 ): void {
   // The accumulators start at bias'.
   let acc00 = v128.load(wb);
@@ -201,7 +219,7 @@ function tile_2x16(
   let acc11 = acc01;
   let acc12 = acc02;
   let acc13 = acc03;
-  let pw = wb + 128;
+  let pw = wb + <usize>(16 * cin4_header(b1w));
   for (let t = tab; t < tabEnd; t += 4) {
     const o = <usize>load<u32>(t);
     // bytes: x0, x1 are input pixels and a pair image offset 4e is input byte e; the two
@@ -226,16 +244,20 @@ function tile_2x16(
   const s1 = v128.load(wb, 80);
   const s2 = v128.load(wb, 96);
   const s3 = v128.load(wb, 112);
+  const h0 = b1w ? v128.load(wb, 128) : s0;
+  const h1 = b1w ? v128.load(wb, 144) : s1;
+  const h2 = b1w ? v128.load(wb, 160) : s2;
+  const h3 = b1w ? v128.load(wb, 176) : s3;
   const y0 = narrow_i32x16_i8(
-    requant_fp32x4_zm(acc00, s0, vzp, vlo, vhi), requant_fp32x4_zm(acc01, s1, vzp, vlo, vhi),
-    requant_fp32x4_zm(acc02, s2, vzp, vlo, vhi), requant_fp32x4_zm(acc03, s3, vzp, vlo, vhi));
+    out4(acc00, s0, h0, vzp, vlo, vhi, b1w), out4(acc01, s1, h1, vzp, vlo, vhi, b1w),
+    out4(acc02, s2, h2, vzp, vlo, vhi, b1w), out4(acc03, s3, h3, vzp, vlo, vhi, b1w));
   if (mode == 0 && !two) {
     store_n16(d0, y0, nc);
     return;
   }
   const y1 = narrow_i32x16_i8(
-    requant_fp32x4_zm(acc10, s0, vzp, vlo, vhi), requant_fp32x4_zm(acc11, s1, vzp, vlo, vhi),
-    requant_fp32x4_zm(acc12, s2, vzp, vlo, vhi), requant_fp32x4_zm(acc13, s3, vzp, vlo, vhi));
+    out4(acc10, s0, h0, vzp, vlo, vhi, b1w), out4(acc11, s1, h1, vzp, vlo, vhi, b1w),
+    out4(acc12, s2, h2, vzp, vlo, vhi, b1w), out4(acc13, s3, h3, vzp, vlo, vhi, b1w));
   if (mode == 0) {
     store_n16(d0, y0, nc);
     store_n16(d1, y1, nc);
@@ -256,8 +278,10 @@ function tile_2x16(
  * last one, all inside the scratch) and stores the real pixels; a byte transpose
  * (4 channels x 4 pixels -> 4 pixels x 4 channels) precedes the 4-byte stores.
  */
+// @ts-ignore: decorator
+@inline
 function c1_pixel_lanes__wasmsimd(
-  w: usize, outb: usize, scratch: usize, tab: usize, tabEnd: usize, params: usize, n_from: i32, pooled: bool, poolbuf: usize,
+  w: usize, outb: usize, scratch: usize, tab: usize, tabEnd: usize, params: usize, n_from: i32, pooled: bool, poolbuf: usize, b1w: bool,
 ): void {
   const zp = load<i32>(params, QS8_CONV_CIN4_ZP_OUT);
   const vzp = zp_magic(zp);
@@ -267,7 +291,7 @@ function c1_pixel_lanes__wasmsimd(
   const OW = load<i32>(params, QS8_CONV_CIN4_OW);
   const N = load<i32>(params, QS8_CONV_CIN4_C_OUT);
   const sh = load<i32>(params, QS8_CONV_CIN4_SH);
-  const bb = <usize>cin4_block_bytes(load<i32>(params, QS8_CONV_CIN4_KH), load<i32>(params, QS8_CONV_CIN4_KW), 1);
+  const bb = <usize>cin4_block_bytes(load<i32>(params, QS8_CONV_CIN4_KH), load<i32>(params, QS8_CONV_CIN4_KW), 1, b1w);
   const stride = <usize>cin4_row_stride(params) << 2;
   const npad = (N + 3) & ~3;
   for (let n = n_from; n < npad; n += 4) {
@@ -285,6 +309,10 @@ function c1_pixel_lanes__wasmsimd(
     const s1 = f32x4.splat(load<f32>(ps, 4));
     const s2 = f32x4.splat(load<f32>(ps, 8));
     const s3 = f32x4.splat(load<f32>(ps, 12));
+    const h0 = b1w ? f32x4.splat(load<f32>(ps + pstep)) : s0;
+    const h1 = b1w ? f32x4.splat(load<f32>(ps + pstep, 4)) : s1;
+    const h2 = b1w ? f32x4.splat(load<f32>(ps + pstep, 8)) : s2;
+    const h3 = b1w ? f32x4.splat(load<f32>(ps + pstep, 12)) : s3;
     const nc = min<i32>(4, N - n);
     const PW = OW >> 1;
     const rows = pooled ? OH & ~1 : OH, cols = pooled ? OW & ~1 : OW;
@@ -294,7 +322,7 @@ function c1_pixel_lanes__wasmsimd(
       for (let ox = 0; ox < cols; ox += 8) {
         const x0 = row + (<usize>ox << 2);
         let a00 = b0, a01 = b0, a10 = b1, a11 = b1, a20 = b2, a21 = b2, a30 = b3, a31 = b3;
-        let pw = wb + pstep + pstep + (q >> 1);
+        let pw = wb + pstep * <usize>(b1w ? 3 : 2) + (q >> 1);
         for (let t = tab; t < tabEnd; t += 4) {
           const at = x0 + <usize>load<u32>(t);
           const v0 = v128.load(at);
@@ -316,12 +344,12 @@ function c1_pixel_lanes__wasmsimd(
         }
         // [c0: p0..p3 | c1 | c2 | c3] -> [p0: c0..c3 | p1 | p2 | p3]
         const lo = v128.shuffle<u8>(narrow_i32x16_i8(
-          requant_fp32x4_zm(a00, s0, vzp, vlo, vhi), requant_fp32x4_zm(a10, s1, vzp, vlo, vhi),
-          requant_fp32x4_zm(a20, s2, vzp, vlo, vhi), requant_fp32x4_zm(a30, s3, vzp, vlo, vhi)), vzp,
+          out4(a00, s0, h0, vzp, vlo, vhi, b1w), out4(a10, s1, h1, vzp, vlo, vhi, b1w),
+          out4(a20, s2, h2, vzp, vlo, vhi, b1w), out4(a30, s3, h3, vzp, vlo, vhi, b1w)), vzp,
           0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
         const hi = v128.shuffle<u8>(narrow_i32x16_i8(
-          requant_fp32x4_zm(a01, s0, vzp, vlo, vhi), requant_fp32x4_zm(a11, s1, vzp, vlo, vhi),
-          requant_fp32x4_zm(a21, s2, vzp, vlo, vhi), requant_fp32x4_zm(a31, s3, vzp, vlo, vhi)), vzp,
+          out4(a01, s0, h0, vzp, vlo, vhi, b1w), out4(a11, s1, h1, vzp, vlo, vhi, b1w),
+          out4(a21, s2, h2, vzp, vlo, vhi, b1w), out4(a31, s3, h3, vzp, vlo, vhi, b1w)), vzp,
           0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
         if (pooled) {
           // Horizontal maxima of pixel pairs (p0,p1) (p2,p3) | (p4,p5) (p6,p7): pooled pixels
@@ -376,6 +404,16 @@ function c1_pixel_lanes__wasmsimd(
 }
 
 export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: usize, scratch: usize, params: usize): void {
+  cin4_conv__wasmsimd(input, w, output, scratch, params, false);
+}
+
+export function qs8_b1w_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: usize, scratch: usize, params: usize): void {
+  cin4_conv__wasmsimd(input, w, output, scratch, params, true);
+}
+
+// @ts-ignore: decorator
+@inline
+function cin4_conv__wasmsimd(input: usize, w: usize, output: usize, scratch: usize, params: usize, b1w: bool): void {
   const zp = load<i32>(params, QS8_CONV_CIN4_ZP_OUT);
   const vzp = zp_magic(zp);
   const vlo = f32x4.splat(<f32>(load<i32>(params, QS8_CONV_CIN4_QMIN) - zp));
@@ -390,7 +428,7 @@ export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: u
   const KH = load<i32>(params, QS8_CONV_CIN4_KH);
   const KW = load<i32>(params, QS8_CONV_CIN4_KW);
   const wp = padded_w(params);
-  const bb = <usize>cin4_block_bytes(KH, KW, C);
+  const bb = <usize>cin4_block_bytes(KH, KW, C, b1w);
   const stride = <usize>cin4_row_stride(params) << 2;
   // The slots' offsets from a window's start: one table for the whole call.
   cin4_build_table(scratch, params);
@@ -427,7 +465,7 @@ export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: u
         const c1 = c0 + <usize>N;
         for (let nb = 0; nb < nfull; nb++) {
           const off = <usize>nb * 16;
-          tile_2x16(x0, x1, w + <usize>nb * bb, tab, tabEnd, vzp, vlo, vhi, 0, c0 + off, c1 + off, two, 0, min<i32>(16, N - nb * 16), true);
+          tile_2x16(x0, x1, w + <usize>nb * bb, tab, tabEnd, vzp, vlo, vhi, 0, c0 + off, c1 + off, two, 0, min<i32>(16, N - nb * 16), b1w, true);
         }
       }
       continue;
@@ -447,7 +485,7 @@ export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: u
           const rb = poolbuf + <usize>k * <usize>npad;
           for (let nb = 0; nb < nfull; nb++) {
             const off = <usize>nb * 16;
-            tile_2x16(x0, x1, w + <usize>nb * bb, tab, tabEnd, vzp, vlo, vhi, mode, c0 + off, 0, true, rb + off, min<i32>(16, N - nb * 16));
+            tile_2x16(x0, x1, w + <usize>nb * bb, tab, tabEnd, vzp, vlo, vhi, mode, c0 + off, 0, true, rb + off, min<i32>(16, N - nb * 16), b1w);
           }
         }
       }
@@ -468,13 +506,13 @@ export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: u
         const c1 = c0 + <usize>N;
         for (let nb = 0; nb < nfull; nb++) {
           const off = <usize>nb * 16;
-          tile_2x16(x0, x1, w + <usize>nb * bb, tab, tabEnd, vzp, vlo, vhi, 0, c0 + off, c1 + off, two, 0, min<i32>(16, N - nb * 16));
+          tile_2x16(x0, x1, w + <usize>nb * bb, tab, tabEnd, vzp, vlo, vhi, 0, c0 + off, c1 + off, two, 0, min<i32>(16, N - nb * 16), b1w);
         }
       }
     }
     if (nw == 0) continue;
     if (pixelLanes) {
-      c1_pixel_lanes__wasmsimd(w, outb, scratch, tab, tabEnd, params, nfull * 16, pooled, poolbuf);
+      c1_pixel_lanes__wasmsimd(w, outb, scratch, tab, tabEnd, params, nfull * 16, pooled, poolbuf, b1w);
       continue;
     }
     // (A fused pool needs the tail in pixel lanes, or no tail: the host checks.)
@@ -483,7 +521,8 @@ export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: u
     const wb = w + <usize>nfull * bb;
     const pstep = <usize>nw << 2; // bytes of the block's biases (and of its scales)
     const wstep = <usize>nw << 1; // bytes of one slot's weights
-    const ws = wb + pstep; // its scales
+    const ws = wb + pstep; // its scales (muls; binary weights: then the adds)
+    const wq = ws + pstep * <usize>(b1w ? 2 : 1); // its weights
     const n0 = nfull * 16;
     let oy = 0;
     let ox = 0;
@@ -521,7 +560,7 @@ export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: u
         let acc21 = acc01;
         let acc30 = acc00;
         let acc31 = acc01;
-        let pw = ws + pstep + (<usize>q << 1);
+        let pw = wq + (<usize>q << 1);
         for (let t = tab; t < tabEnd; t += 4) {
           const o = <usize>load<u32>(t);
           const w0 = v128.load8x8_s(pw);
@@ -542,12 +581,14 @@ export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: u
         }
         const s0 = v128.load(pb + pstep);
         const s1 = v128.load(pb + pstep, 16);
+        const h0 = b1w ? v128.load(pb + 2 * pstep) : s0;
+        const h1 = b1w ? v128.load(pb + 2 * pstep, 16) : s1;
         const y01 = narrow_i32x16_i8(
-          requant_fp32x4_zm(acc00, s0, vzp, vlo, vhi), requant_fp32x4_zm(acc01, s1, vzp, vlo, vhi),
-          requant_fp32x4_zm(acc10, s0, vzp, vlo, vhi), requant_fp32x4_zm(acc11, s1, vzp, vlo, vhi));
+          out4(acc00, s0, h0, vzp, vlo, vhi, b1w), out4(acc01, s1, h1, vzp, vlo, vhi, b1w),
+          out4(acc10, s0, h0, vzp, vlo, vhi, b1w), out4(acc11, s1, h1, vzp, vlo, vhi, b1w));
         const y23 = narrow_i32x16_i8(
-          requant_fp32x4_zm(acc20, s0, vzp, vlo, vhi), requant_fp32x4_zm(acc21, s1, vzp, vlo, vhi),
-          requant_fp32x4_zm(acc30, s0, vzp, vlo, vhi), requant_fp32x4_zm(acc31, s1, vzp, vlo, vhi));
+          out4(acc20, s0, h0, vzp, vlo, vhi, b1w), out4(acc21, s1, h1, vzp, vlo, vhi, b1w),
+          out4(acc30, s0, h0, vzp, vlo, vhi, b1w), out4(acc31, s1, h1, vzp, vlo, vhi, b1w));
         const nc = min<i32>(8, N - n0 - q);
         const off = <usize>q;
         store_n8(c0 + off, <u64>i64x2.extract_lane(y01, 0), nc);
@@ -561,7 +602,7 @@ export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: u
         let acc1 = acc0;
         let acc2 = acc0;
         let acc3 = acc0;
-        let pw = ws + pstep + (<usize>q << 1);
+        let pw = wq + (<usize>q << 1);
         for (let t = tab; t < tabEnd; t += 4) {
           const o = <usize>load<u32>(t);
           const w0 = v128.load8x8_s(pw);
@@ -572,9 +613,10 @@ export function qs8_conv_cin4_2x16c2__wasmsimd(input: usize, w: usize, output: u
           pw += wstep;
         }
         const s0 = v128.load(pb + pstep);
+        const h0 = b1w ? v128.load(pb + 2 * pstep) : s0;
         const y = narrow_i32x16_i8(
-          requant_fp32x4_zm(acc0, s0, vzp, vlo, vhi), requant_fp32x4_zm(acc1, s0, vzp, vlo, vhi),
-          requant_fp32x4_zm(acc2, s0, vzp, vlo, vhi), requant_fp32x4_zm(acc3, s0, vzp, vlo, vhi));
+          out4(acc0, s0, h0, vzp, vlo, vhi, b1w), out4(acc1, s0, h0, vzp, vlo, vhi, b1w),
+          out4(acc2, s0, h0, vzp, vlo, vhi, b1w), out4(acc3, s0, h0, vzp, vlo, vhi, b1w));
         const nc = min<i32>(4, N - n0 - q);
         const off = <usize>q;
         store_n4(c0 + off, <u32>i32x4.extract_lane(y, 0), nc);

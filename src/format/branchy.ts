@@ -3,8 +3,11 @@
 // in canonical layout and, from version 2, each per-channel quantization's scales as an
 // F64 tensor `branchy.scales/<tensor>` (the JSON names it): as JSON numbers they were most
 // of the header (a MobileNet's 296 KB of 306) and most of the time a cold start spent
-// parsing it. The reader trusts nothing: every field is checked, and every failure is a
-// BranchyFormatError that says what and where. It reads versions 1 and 2.
+// parsing it. Version 3 is version 2 with integer graph inputs and outputs (a tensor's
+// `sourceDtype`), written only for graphs that have them, so that an older reader refuses such a
+// file instead of misreading it; every other graph is still written as version 2, byte for byte.
+// The reader trusts nothing: every field is checked, and every failure is a BranchyFormatError
+// that says what and where. It reads versions 1, 2 and 3.
 import { BranchyFormatError } from '../errors.js';
 import { checkDetect } from '../ir/detect.js';
 import { storageOf, validateGraph } from '../ir/graph.js';
@@ -15,7 +18,9 @@ import type { SafeDType, SafeTensorIn } from './safetensors.js';
 
 /** The version this code writes; it also reads version 1 (scales as JSON numbers). */
 export const FORMAT_VERSION = '2';
-const READABLE = new Set(['1', '2']);
+/** The version it writes for a graph with integer inputs or outputs (TensorInfo.sourceDtype). */
+export const FORMAT_VERSION_INT_IO = '3';
+const READABLE = new Set(['1', '2', '3']);
 /** Prefix of the F64 tensors that hold per-channel scales (version 2). */
 export const SCALES_PREFIX = 'branchy.scales/';
 
@@ -60,7 +65,7 @@ export function writeBranchy(graph: Graph, weights: Weights, opts: WriteOptions 
     if (k.startsWith('branchy.')) throw new BranchyFormatError(`metadata key '${k}' is reserved`);
     metadata[k] = String(v);
   }
-  metadata['branchy.format'] = FORMAT_VERSION;
+  metadata['branchy.format'] = graph.tensors.some((t) => t.sourceDtype !== undefined) ? FORMAT_VERSION_INT_IO : FORMAT_VERSION;
   metadata['branchy.graph'] = JSON.stringify({ ...graph, tensors: stored });
   return writeSafetensors(tensors, metadata);
 }
@@ -197,6 +202,7 @@ export function parseGraph(json: unknown, scales?: (name: string, path: string) 
     const shape = nums(t.shape, `${at}.shape`, true);
     if (t.constant !== undefined && typeof t.constant !== 'boolean') bad(`${at}.constant`, 'expected a boolean');
     if (t.sourceLayout !== undefined && t.sourceLayout !== 'NCHW') bad(`${at}.sourceLayout`, "expected 'NCHW'");
+    if (t.sourceDtype !== undefined && t.sourceDtype !== 'u8' && t.sourceDtype !== 'i8') bad(`${at}.sourceDtype`, "expected 'u8' or 'i8'");
     if (t.quant !== undefined) {
       const q = obj(t.quant, `${at}.quant`);
       if (q.kind === 'tensor') {

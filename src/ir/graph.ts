@@ -160,6 +160,7 @@ export function validateGraph(graph: Graph, opts: ValidateOptions = {}): Node[] 
     }
   }
   if (graph.normalize !== undefined) checkNormalize(graph);
+  checkSourceDtypes(graph, tensors);
   const order = topoSort(graph);
   for (const n of order) {
     const outs = inferNode(n, n.inputs.map((i) => tensors.get(i)));
@@ -233,6 +234,42 @@ function checkNormalize(graph: Graph): void {
     const s = graph.tensors.find((t) => t.name === name)?.shape ?? [];
     const c = s.length === 4 ? s[3] : 1;
     if (z.mean.length !== 1 && z.mean.length !== c) bad(`${z.mean.length} mean / std values for input '${name}' with ${c} channel(s); give one per channel, or one for all`);
+  }
+}
+
+/** How integer values q read as real ones: scale * (q - zeroPoint), in the values' own type. */
+export interface IntQuant {
+  scale: number;
+  zeroPoint: number;
+}
+
+/**
+ * An integer input's or output's scale and zero point in its own type: an int8 output's quant, an
+ * integer input's quantize (its reader: src/convert/onnx/uint8-inputs.ts); uint8 zero points are the int8 ones + 128.
+ */
+export function intQuant(graph: Graph, t: TensorInfo): IntQuant | undefined {
+  const reader = t.sourceDtype && graph.nodes.find((n) => n.op === 'quantize' && n.inputs[0] === t.name);
+  const q = reader ? graph.tensors.find((x) => x.name === reader.outputs[0])?.quant : t.dtype === 'i8' ? t.quant : undefined;
+  if (q?.kind !== 'tensor') return undefined;
+  return { scale: q.scale, zeroPoint: q.zeroPoint + (t.sourceDtype === 'u8' ? 128 : 0) };
+}
+
+/**
+ * Integer graph inputs and outputs (TensorInfo.sourceDtype): an output is i8 with a per-tensor
+ * quant (the host adds 128 for uint8), an input f32 with the model's normalisation of one mean
+ * and std (its dequantization), and no other tensor has one.
+ */
+function checkSourceDtypes(graph: Graph, tensors: Map<string, TensorInfo>): void {
+  for (const t of tensors.values()) {
+    if (t.sourceDtype === undefined) continue;
+    const bad = (msg: string): never => {
+      throw new BranchyFormatError(`tensor '${t.name}': sourceDtype '${String(t.sourceDtype)}' ${msg}`);
+    };
+    if (t.sourceDtype !== 'u8' && t.sourceDtype !== 'i8') bad("is not 'u8' or 'i8'");
+    const isIn = graph.inputs.includes(t.name), isOut = graph.outputs.includes(t.name);
+    if (isIn === isOut) bad('belongs on a graph input or a graph output (one of them)');
+    if (isOut && (t.dtype !== 'i8' || t.quant?.kind !== 'tensor')) bad(`needs an i8 output with a per-tensor quant, not ${t.dtype}${t.quant ? ` (${t.quant.kind})` : ''}`);
+    if (isIn && (t.dtype !== 'f32' || graph.normalize?.mean.length !== 1)) bad('needs an f32 input and the graph normalisation of one mean and std (its dequantization)');
   }
 }
 

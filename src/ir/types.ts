@@ -29,6 +29,15 @@ export interface TensorInfo {
    * transposes at the boundary so users feed and read what the ONNX model did.
    */
   sourceLayout?: 'NCHW';
+  /**
+   * Graph inputs and outputs that the source model typed uint8 or int8 (a quantized model that
+   * takes pixels or ends with QuantizeLinear); the host converts at the boundary. An output is
+   * i8 with a per-tensor quant, returned as the source's type (uint8: value + 128, zero point
+   * + 128). An input is f32, quantized by the graph, and the model's normalize is its
+   * dequantization: the host takes the source's typed array (int8 values are read as v + 128,
+   * the normalize's mean being the zero point + 128).
+   */
+  sourceDtype?: 'u8' | 'i8';
 }
 
 /** The activations (src/ir/activations.ts defines each one once). */

@@ -19,6 +19,8 @@ export const SIGNATURES = {
   qs8_spgemm_packed_bytes: { args: ['w', 'n', 'k'], result: 'i32' },
   /** (w OHWI i8, bias i32 (0 = none), scale f32, zp_in, N, KH, KW, C_in, out); assembly/qs8/conv_cin4_scalar.ts. */
   qs8_conv_cin4_pack: { args: ['w', 'bias', 'scale', 'zp_in', 'n', 'kh', 'kw', 'c', 'out'], result: 'void' },
+  /** (w bits [N][KH][KW][ceil(C/32)] u32, mul f32, add f32, zp_in, N, KH, KW, C_in, out); assembly/qs8/conv_cin4_scalar.ts. */
+  b1w_conv_cin4_pack: { args: ['w', 'mul', 'add', 'zp_in', 'n', 'kh', 'kw', 'c', 'out'], result: 'void' },
   /** Scratch bytes of a kernel for a params block. */
   scratch_bytes: { args: ['params'], result: 'i32' },
   /** (taps, C, w[KH][KW][C] i8, bias i32 (0 = none), scale f32, zp_in, out). */

@@ -168,6 +168,11 @@ export const MANIFEST = [
   { name: 'qs8_b1w_conv_2x4c8__wasmsimd', from: 'b1/b1w_wasmsimd', sig: 'conv', op: 'qs8_b1w_conv', packer: 'qs8_b1w_gemm_pack_4c8', params: QS8_CONV, twin: 'qs8_b1w_conv_2x4c8__scalar', alt: true },
   { name: 'qs8_b1w_gemm_2x4c8w16__wasmsimd', from: 'b1/b1w_wasmsimd', sig: 'gemm', op: 'qs8_b1w_gemm', packer: 'qs8_b1w_gemm_pack_4c8w16', params: QS8_GEMM, twin: 'qs8_b1w_gemm_2x4c8w16__scalar' },
   { name: 'qs8_b1w_conv_2x4c8w16__wasmsimd', from: 'b1/b1w_wasmsimd', sig: 'conv', op: 'qs8_b1w_conv', packer: 'qs8_b1w_gemm_pack_4c8w16', params: QS8_CONV, twin: 'qs8_b1w_conv_2x4c8w16__scalar' },
+  // The direct small-C_in conv on binary weights (+-1 int8 pairs, the binary output transform):
+  // prepareQs8B1wConv picks it where the int8 conv picks qs8_conv_cin4 (prefersDirect); it can fuse a 2x2 max pool.
+  { name: 'qs8_b1w_conv_cin4_pack_16c2', from: 'qs8/conv_cin4_scalar', sig: 'b1w_conv_cin4_pack' },
+  { name: 'qs8_b1w_conv_cin4_2x16c2__scalar', from: 'qs8/conv_cin4_scalar', sig: 'conv', op: 'qs8_b1w_conv_cin4', packer: 'qs8_b1w_conv_cin4_pack_16c2', params: QS8_CONV_CIN4 },
+  { name: 'qs8_b1w_conv_cin4_2x16c2__wasmsimd', from: 'qs8/conv_cin4_wasmsimd', sig: 'conv', op: 'qs8_b1w_conv_cin4', packer: 'qs8_b1w_conv_cin4_pack_16c2', params: QS8_CONV_CIN4, twin: 'qs8_b1w_conv_cin4_2x16c2__scalar' },
 
   // --- data movement, reduce, resize, softmax (assembly/move) ---
   { name: 'xx_copy_nd_x1__scalar', from: 'move/copy_nd', sig: 'move', op: 'xx_copy_nd', params: XX_COPY_ND },

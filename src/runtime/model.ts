@@ -2,12 +2,12 @@
 //
 //   const model = await load(bytes);              // bytes (any view or buffer) | Blob | Response | URL | path
 //   const out = model.run(input);                 // Float32Array NCHW (as ONNX), or uint8 pixels
-//   out.logits.data; out.logits.dims;
+//   out.logits.data; out.logits.dims;             // (a quantized output: Uint8Array / Int8Array, and .quant)
 import { BranchyInputError, BranchyFormatError, BranchyLimitError } from '../errors.js';
 import { nodeMacs, nodeWork } from '../ir/macs.js';
 import { readBranchy } from '../format/branchy.js';
 import type { Graph, TensorInfo, Weights } from '../ir/types.js';
-import { validateGraph } from '../ir/graph.js';
+import { intQuant, validateGraph, type IntQuant } from '../ir/graph.js';
 import { compile, type Program, type TensorSlot } from './executor.js';
 import { checkNormalize, InputWriter } from './input.js';
 import { LinearMemory } from './memory.js';
@@ -59,16 +59,24 @@ export interface ClassifyOptions extends RunOptions {
   policy?: ExitPolicy;
 }
 
+export type { IntQuant };
+
 export interface OutputTensor {
-  data: Float32Array | Int8Array;
+  /** f32 values; a quantized output's integers (uint8 or int8, as the source model typed it). */
+  data: Float32Array | Int8Array | Uint8Array;
   dims: number[];
+  /** For integer data: its scale and zero point (real value = scale * (q - zeroPoint)). */
+  quant?: IntQuant;
 }
 
 export interface TensorDesc {
   name: string;
   /** Shape per the source model (NCHW for images), batch first. */
   dims: number[];
+  /** 'f32'; 'u8' or 'i8' for a quantized input or output (the source model's type). */
   dtype: string;
+  /** An integer input's or output's scale and zero point (in its own type). */
+  quant?: IntQuant;
 }
 
 export interface ModelInfo {
@@ -90,7 +98,7 @@ export interface ModelInfo {
   detect?: DetectSpec;
 }
 
-export type ModelInput = Float32Array | Uint8Array | Record<string, Float32Array | Uint8Array>;
+export type ModelInput = Float32Array | Uint8Array | Int8Array | Record<string, Float32Array | Uint8Array | Int8Array>;
 
 const FULL: ExitPolicy = { kind: 'full' };
 
@@ -114,6 +122,8 @@ export class Model {
   private readonly graph: Graph;
   private scheduler: ExitScheduler | null;
   private readonly writers: ReadonlyMap<string, InputWriter>;
+  /** Each integer output's scale and zero point (in its own type). */
+  private readonly outputQuant: ReadonlyMap<string, IntQuant | undefined>;
 
   /** Bytes of wasm linear memory this model holds now (weights, params, arena). */
   get memoryBytes(): number {
@@ -126,9 +136,11 @@ export class Model {
     this.program = program;
     this.scheduler = plan ? new ExitScheduler(program, plan, build) : null;
     this.writers = new Map(graph.inputs.map((name) => [name, new InputWriter(program, program.tensors.get(name)!, name, graph.normalize, build)]));
+    this.outputQuant = new Map(graph.outputs.map((name) => [name, intQuant(graph, program.tensors.get(name)!.info)]));
     const desc = (name: string): TensorDesc => {
       const t = graph.tensors.find((x) => x.name === name)!;
-      return { name, dims: sourceDims(t), dtype: t.dtype };
+      const quant = intQuant(graph, t);
+      return { name, dims: sourceDims(t), dtype: t.sourceDtype ?? t.dtype, ...(quant ? { quant } : {}) };
     };
     this.info = {
       inputs: graph.inputs.map(desc),
@@ -155,8 +167,8 @@ export class Model {
     for (const name of detectOutputs(spec)) {
       const o = out[name];
       if (o.dims[0] !== 1) throw new BranchyInputError(`detect() takes one image, got a batch of ${o.dims[0]}`);
-      const q = this.graph.tensors.find((t) => t.name === name)!.quant;
-      f32[name] = { dims: o.dims, data: o.data instanceof Float32Array ? o.data : Float32Array.from(o.data, (v) => (q?.kind === 'tensor' ? (v - q.zeroPoint) * q.scale : v)) };
+      const q = o.quant;
+      f32[name] = { dims: o.dims, data: o.data instanceof Float32Array ? o.data : Float32Array.from(o.data, (v) => (q ? (v - q.zeroPoint) * q.scale : v)) };
     }
     return decodeDetections(spec, f32, imageInput(this.graph), options);
   }
@@ -207,8 +219,9 @@ export class Model {
     const layout = checkLayout(options.layout);
     const batch = feeds[0].batch;
     const outs = this.graph.outputs.map((name) => {
-      const slot = this.program.tensors.get(name)!;
-      return { name, slot, data: slot.info.dtype === 'i8' ? new Int8Array(batch * slot.elements) : new Float32Array(batch * slot.elements) };
+      const slot = this.program.tensors.get(name)!, n = batch * slot.elements;
+      const t = slot.info;
+      return { name, slot, data: t.sourceDtype === 'u8' ? new Uint8Array(n) : t.dtype === 'i8' ? new Int8Array(n) : new Float32Array(n) };
     });
     const mem = this.program.mem;
     for (let b = 0; b < batch; b++) {
@@ -220,7 +233,8 @@ export class Model {
     for (const o of outs) {
       const dims = sourceDims(o.slot.info);
       dims[0] = batch;
-      result[o.name] = { data: o.data, dims };
+      const quant = this.outputQuant.get(o.name);
+      result[o.name] = quant ? { data: o.data, dims, quant } : { data: o.data, dims };
     }
     return result;
   }
@@ -282,8 +296,9 @@ export class Model {
       const data = named ? named[name] : input;
       const slot = this.program.tensors.get(name)!;
       if (data === undefined || data === null) throw new BranchyInputError(`input '${name}' is missing; the model's inputs are ${this.graph.inputs.join(', ')}`);
-      if (!(data instanceof Float32Array) && !(data instanceof Uint8Array)) {
-        throw new BranchyInputError(`input '${name}': expected a Float32Array (or Uint8Array pixels), got ${Object.prototype.toString.call(data)}`);
+      const ty = slot.info.sourceDtype;
+      if (!(data instanceof Float32Array) && !(data instanceof Uint8Array) && !(data instanceof Int8Array)) {
+        throw new BranchyInputError(`input '${name}': expected a Float32Array (or ${ty === 'i8' ? 'an Int8Array' : 'Uint8Array pixels'}), got ${Object.prototype.toString.call(data)}`);
       }
       // Another thread may write a shared buffer while the kernels read it (after the NaN check).
       if (typeof SharedArrayBuffer !== 'undefined' && data.buffer instanceof SharedArrayBuffer) {
@@ -291,6 +306,12 @@ export class Model {
       }
       if (data.length === 0 && data.buffer.byteLength === 0) {
         throw new BranchyInputError(`input '${name}' is empty: its buffer is detached (transferred with postMessage?) or has no bytes; expected ${slot.elements} values per sample`);
+      }
+      // An integer input takes its own type (or dequantized floats); int8 data only such an input.
+      if (ty === 'i8' ? data instanceof Uint8Array : data instanceof Int8Array) {
+        throw new BranchyInputError(ty === 'i8'
+          ? `input '${name}' is int8 in the model: pass an Int8Array (or a Float32Array of dequantized values)`
+          : `input '${name}': an Int8Array is for an int8 input, and this one is ${ty === 'u8' ? 'uint8: pass a Uint8Array' : 'float: pass a Float32Array (or Uint8Array pixels)'}`);
       }
       if (data instanceof Uint8Array && !this.graph.normalize) {
         throw new BranchyInputError(`input '${name}': uint8 pixels need a normalisation, and this model has none; pass a Float32Array, or load with { normalize: { scale, mean, std } }`);
@@ -307,14 +328,18 @@ export class Model {
         const i = firstNonFinite(data);
         if (i >= 0) throw new BranchyInputError(`input '${name}': value ${data[i]} at index ${i} is not finite`);
       }
-      return { name, slot, data, batch: b, writer: this.writers.get(name)! };
+      // int8 values q are the pixels q + 128 of the input's normalisation (uint8-inputs.ts).
+      const pixels = data instanceof Int8Array ? Uint8Array.from(data, (v) => v + 128) : data;
+      return { name, slot, data: pixels, batch: b, writer: this.writers.get(name)! };
     });
   }
 
-  private readOutput(slot: TensorSlot, out: Float32Array | Int8Array, b: number, mem: LinearMemory): void {
+  private readOutput(slot: TensorSlot, out: Float32Array | Int8Array | Uint8Array, b: number, mem: LinearMemory): void {
     const t = slot.info;
     const n = slot.elements;
-    const src = t.dtype === 'i8' ? mem.i8(slot.ptr, n) : mem.f32(slot.ptr, n);
+    // A uint8 output is stored as int8 (zero point - 128): its bytes, each + 128 (the top bit flipped).
+    const u8 = t.sourceDtype === 'u8';
+    const src = u8 ? mem.u8(slot.ptr, n) : t.dtype === 'i8' ? mem.i8(slot.ptr, n) : mem.f32(slot.ptr, n);
     const dst = out.subarray(b * n, (b + 1) * n);
     if (t.sourceLayout === 'NCHW' && t.shape.length === 4) {
       const c = t.shape[3], hw = n / c;
@@ -322,6 +347,7 @@ export class Model {
     } else {
       dst.set(src);
     }
+    if (u8) for (let i = 0; i < n; i++) dst[i] ^= 0x80;
   }
 }
 
@@ -392,6 +418,8 @@ async function compileModel(graph: Graph, weights: Weights, options: LoadOptions
   }
   if (options.normalize !== undefined) {
     const t = graph.tensors.find((x) => x.name === graph.inputs[0])!;
+    const int = graph.tensors.find((x) => x.sourceDtype && graph.inputs.includes(x.name));
+    if (int) throw new BranchyInputError(`input '${int.name}' is ${int.sourceDtype === 'u8' ? 'uint8' : 'int8'}: its dequantization is the model's normalisation; load it without { normalize }`);
     graph = { ...graph, normalize: checkNormalize(options.normalize, t.shape.length === 4 ? t.shape[3] : 1) };
   }
   const kernels = await kernelsLoading;

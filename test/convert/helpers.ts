@@ -28,8 +28,11 @@ export interface NodeSpec {
 export interface ModelSpec {
   inputs: { name: string; shape: (number | string)[]; elemType?: number }[];
   outputs: string[];
+  /** An output's TensorProto data type where it is not float (UINT8, INT8). */
+  outputTypes?: Record<string, number>;
   nodes: NodeSpec[];
-  inits?: Record<string, { dims: number[]; data: ArrayLike<number>; int64?: boolean; uint8?: boolean }>;
+  /** `type`: an integer TensorProto data type (INT8, UINT8, INT32) held in int32_data; default float. */
+  inits?: Record<string, { dims: number[]; data: ArrayLike<number>; int64?: boolean; uint8?: boolean; type?: number }>;
   opset?: number;
   metadata?: Record<string, string>;
 }
@@ -63,8 +66,9 @@ export function buildModel(spec: ModelSpec): Uint8Array {
     graph: {
       name: 'g',
       input: spec.inputs.map((i) => valueInfo(i.name, i.shape, i.elemType)),
-      output: spec.outputs.map((o) => valueInfo(o)),
-      initializer: Object.entries(spec.inits ?? {}).map(([n, t]) => tensorProto(n, t.dims, t.data, t.int64, t.uint8)),
+      output: spec.outputs.map((o) => valueInfo(o, undefined, spec.outputTypes?.[o])),
+      initializer: Object.entries(spec.inits ?? {}).map(([n, t]) =>
+        (t.type ? { name: n, dims: t.dims, dataType: t.type, int32Data: Array.from(t.data) } : tensorProto(n, t.dims, t.data, t.int64, t.uint8))),
       node: spec.nodes.map((n) => ({
         opType: n.op, input: n.inputs, output: n.outputs, name: n.name ?? `${n.op}_${k++}`, domain: n.domain ?? '',
         attribute: Object.entries(n.attrs ?? {}).map(([name, a]) => ({ name, ...a })),
@@ -116,6 +120,15 @@ export interface NodeCase {
   model: Uint8Array;
   inputs: Record<string, Float32Array>;
   outputs: Record<string, Float32Array>;
+  /** The stored tensors as their ONNX types (uint8 -> Uint8Array, int8 -> Int8Array, else f32). */
+  typed: { inputs: Record<string, Float32Array | Uint8Array | Int8Array>; outputs: Record<string, Float32Array | Uint8Array | Int8Array> };
+}
+
+/** A stored tensor's values as its type's typed array (UINT8, INT8; anything else as f32). */
+function typedOf(t: onnx.TensorProto, f: string): Float32Array | Uint8Array | Int8Array {
+  const v = decodeTensor(t, f).data as ArrayLike<number>;
+  const T = ONNX.TensorProto.DataType;
+  return t.dataType === T.UINT8 ? Uint8Array.from(v) : t.dataType === T.INT8 ? Int8Array.from(v) : Float32Array.from(v);
 }
 
 /**
@@ -132,12 +145,14 @@ export function loadNodeTest(name: string): NodeCase {
   const g = m.graph as onnx.GraphProto;
   const ins = files.filter((f) => f.startsWith('input_')).sort((a, b) => parseInt(a.slice(6)) - parseInt(b.slice(6)));
   const inputs: Record<string, Float32Array> = {};
+  const typed: NodeCase['typed'] = { inputs: {}, outputs: {} };
   const kept: onnx.IValueInfoProto[] = [];
   ins.forEach((f, i) => {
     const t = read(f);
     const vi = g.input[i];
     if (i === 0) {
       inputs[vi.name!] = decodeTensor(t, f).data as Float32Array;
+      typed.inputs[vi.name!] = typedOf(t, f);
       kept.push(vi);
     } else {
       t.name = vi.name!;
@@ -148,6 +163,7 @@ export function loadNodeTest(name: string): NodeCase {
   const outputs: Record<string, Float32Array> = {};
   files.filter((f) => f.startsWith('output_')).sort().forEach((f, i) => {
     outputs[g.output[i].name!] = Float32Array.from(decodeTensor(read(f), f).data as ArrayLike<number>);
+    typed.outputs[g.output[i].name!] = typedOf(read(f), f);
   });
-  return { model: ONNX.ModelProto.encode(m).finish(), inputs, outputs };
+  return { model: ONNX.ModelProto.encode(m).finish(), inputs, outputs, typed };
 }

@@ -136,3 +136,22 @@ export const OLD_OPSETS = [
 
 /** Every node test branchy claims: the reference evaluator matches its stored outputs. */
 export const PASS = [...CLAIMED, ...MOVEMENT, ...OLD_OPSETS];
+
+// Quantized graph inputs and outputs (issue 16 item 6): uint8 values in, uint8 out. The runtime's
+// integers (a Uint8Array) equal the stored ones exactly, in every build (test/runtime/onnx-node-tests.test.ts).
+export const INT_IO = ['test_quantizelinear', 'test_dequantizelinear'];
+
+// The rest of that family is refused at import; what each error says (op or input, node, what to do).
+const DYNAMIC = /found a graph input -> (ConvInteger|MatMulInteger) -> nothing; branchy runs static int8 only .*quantize statically/;
+const ASYMMETRIC_WEIGHTS = /minus zero point \d+ does not fit int8; branchy runs symmetric int8 weights .*quantize weights symmetrically/;
+export const INT_IO_REJECT: Record<string, RegExp> = {
+  test_quantizelinear_axis: /QuantizeLinear node '\(unnamed\)': per-channel quantization of an activation .*use per-tensor activation scales/,
+  test_dequantizelinear_axis: /graph input 'x' has type UINT8 and is read by DequantizeLinear node '\(unnamed\)' with 3 scales \(per axis\).*quantize the input per tensor/,
+  test_qlinearconv: ASYMMETRIC_WEIGHTS,
+  test_qlinearmatmul_2D: ASYMMETRIC_WEIGHTS,
+  test_qlinearmatmul_3D: /MatMul node '\(unnamed\)': right-hand side of shape \[2, 4, 3\]; branchy runs MatMul with a constant \[K, N\] matrix/,
+  test_basic_convinteger: DYNAMIC, test_convinteger_with_padding: DYNAMIC, test_convinteger_without_padding: DYNAMIC, test_matmulinteger: DYNAMIC,
+  test_dynamicquantizelinear: /DynamicQuantizeLinear node '\(unnamed\)': dynamic quantization .*quantize statically/,
+  test_dynamicquantizelinear_max_adjusted: /DynamicQuantizeLinear node '\(unnamed\)': dynamic quantization .*quantize statically/,
+  test_dynamicquantizelinear_min_adjusted: /DynamicQuantizeLinear node '\(unnamed\)': dynamic quantization .*quantize statically/,
+};

@@ -6,7 +6,7 @@ import { BranchyUnsupportedError } from '../../src/errors.js';
 import { haveNodeTests, loadNodeTest, maxRelErr, runImported } from './helpers.js';
 import { ONNX } from '../../src/convert/onnx/onnx-proto.js';
 import * as ort from 'onnxruntime-node';
-import { AS_ONNX_RUNTIME, PASS, REJECT } from './node-cases.js';
+import { AS_ONNX_RUNTIME, INT_IO_REJECT, PASS, REJECT } from './node-cases.js';
 
 
 describe.skipIf(!haveNodeTests)('ONNX backend node tests', () => {
@@ -30,6 +30,13 @@ describe.skipIf(!haveNodeTests)('ONNX backend node tests', () => {
       const m = ONNX.ModelProto.decode(c.model).graph!.input![0].type!.tensorType!.shape!.dim!.map((d) => Number(d.dimValue));
       const r = await s.run({ [k]: new ort.Tensor('float32', x, m) });
       for (const o of Object.keys(c.outputs)) expect(maxRelErr(out[o], r[o].data as Float32Array), o).toBeLessThan(1e-5);
+    });
+  }
+  for (const [name, why] of Object.entries(INT_IO_REJECT)) {
+    it(`${name} is rejected, saying what to do`, () => {
+      const c = loadNodeTest(name);
+      expect(() => importOnnx(c.model)).toThrow(BranchyUnsupportedError);
+      expect(() => importOnnx(c.model)).toThrow(why);
     });
   }
   for (const name of REJECT) {

@@ -1,7 +1,7 @@
 // The .branchy file: round trip, safetensors compatibility, and a BranchyFormatError
 // (never a raw RangeError / TypeError / SyntaxError) for every kind of corruption.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -208,7 +208,7 @@ describe('.branchy corruption', () => {
   });
 
   it('versions, missing metadata, extra tensors', () => {
-    rejects(patchHeader(good(), (h) => { h.__metadata__['branchy.format'] = '3'; }), /unknown format version '3'/);
+    rejects(patchHeader(good(), (h) => { h.__metadata__['branchy.format'] = '4'; }), /unknown format version '4'/);
     rejects(patchHeader(good(), (h) => { delete h.__metadata__['branchy.format']; }), /not a branchy model/);
     rejects(patchHeader(good(), (h) => { delete h.__metadata__['branchy.graph']; }), /no branchy.graph/);
     rejects(patchHeader(good(), (h) => { h.__metadata__['branchy.graph'] = '{'; }), /branchy.graph is not valid JSON/);
@@ -236,3 +236,43 @@ function patchBytes(b: Uint8Array, i: number, v: number): Uint8Array {
   c[i] = v;
   return c;
 }
+
+describe('integer graph inputs and outputs (format 3)', () => {
+  /** sample() with a uint8 input (its normalisation = its dequantization) and an int8 output. */
+  function intIo() {
+    const { graph, weights } = sample();
+    graph.normalize = { mean: [128], std: [20], scale: 1 };
+    graph.tensors.find((t) => t.name === 'x')!.sourceDtype = 'u8';
+    graph.tensors.find((t) => t.name === 'f')!.sourceDtype = 'i8';
+    graph.outputs = ['y', 'f'];
+    return { graph, weights };
+  }
+
+  it('a graph with them is written as format 3 and read back the same; others stay format 2', () => {
+    const { graph, weights } = intIo();
+    const back = readBranchy(writeBranchy(graph, weights));
+    expect(back.metadata['branchy.format']).toBe('3');
+    expect(back.graph).toEqual(graph);
+    expect(readBranchy(writeBranchy(sample().graph, sample().weights)).metadata['branchy.format']).toBe('2');
+  });
+
+  it('every committed model reads and writes back byte for byte (format 2)', () => {
+    const dir = new URL('../../models/', import.meta.url).pathname;
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.branchy'))) {
+      const bytes = new Uint8Array(readFileSync(join(dir, f)));
+      const r = readBranchy(bytes);
+      const extra = Object.fromEntries(Object.entries(r.metadata).filter(([k]) => !k.startsWith('branchy.')));
+      expect(r.metadata['branchy.format'], f).toBe('2');
+      expect(Buffer.compare(writeBranchy(r.graph, r.weights, { metadata: extra }), bytes), f).toBe(0);
+    }
+  });
+
+  it('refuses a bad sourceDtype, one off the graph inputs and outputs, or on the wrong dtype', () => {
+    const good = () => writeBranchy(intIo().graph, intIo().weights);
+    const on = (name: string, v: unknown) => (g: any) => { g.tensors.find((t: any) => t.name === name).sourceDtype = v; };
+    rejects(patchGraph(good(), on('f', 'u16')), /\('f'\)\.sourceDtype: expected 'u8' or 'i8'/);
+    rejects(patchGraph(good(), on('c', 'u8')), /tensor 'c': sourceDtype 'u8' belongs on a graph input or a graph output/);
+    rejects(patchGraph(good(), on('y', 'u8')), /tensor 'y': sourceDtype 'u8' needs an i8 output with a per-tensor quant, not f32/);
+    rejects(patchGraph(good(), (g) => { g.normalize = { mean: [1, 2, 3], std: [1, 1, 1], scale: 1 }; }), /tensor 'x': sourceDtype 'u8' needs an f32 input and the graph normalisation of one mean/);
+  });
+});

@@ -295,7 +295,7 @@ const HEADER_MUTATIONS: Record<string, (h: Json, rng: Rng) => boolean> = {
     const m = h.__metadata__ as Json;
     const r = rng.int(0, 5);
     if (r === 0) delete m['branchy.format'];
-    else if (r === 1) m['branchy.format'] = rng.pick(['3', '0', '', 1, 2]);
+    else if (r === 1) m['branchy.format'] = rng.pick(['4', '0', '', 1, 2]);
     else if (r === 2) delete m['branchy.graph'];
     else if (r === 3) m['branchy.graph'] = rng.pick(['{', '[]', 'null', '{"tensors":1}', '"x"', '[['.repeat(100000)]);
     else if (r === 4) h.__metadata__ = rng.pick([null, [], 'x', { 'branchy.format': 1 }]);

@@ -8,11 +8,13 @@ import {
   b1ConvRef, fcArgs, packSignsRef, qs8B1wConvRef, signsOfF32, signsOfInt8, type ConvRefArgs, type RefOut,
 } from '../reference/b1.js';
 import { convOutSize } from '../reference/qs8-conv.js';
+import { maxPoolRef } from '../reference/pool.js';
 import {
   prepareB1Bitpack, runB1Bitpack, prepareB1Conv, runB1Conv, prepareB1Gemm, runB1Gemm,
-  prepareQs8B1wConv, runQs8B1wConv, prepareQs8B1wGemm, runQs8B1wGemm,
+  prepareQs8B1wConv, runQs8B1wConv, prepareQs8B1wGemm, runQs8B1wGemm, b1wConvKernel,
 } from '../../src/runtime/ops/b1.js';
 import { b1Threshold, b1Affine } from '../../src/runtime/ops/b1-transform.js';
+import { canFuseMaxPool2x2 } from '../../src/runtime/ops/qs8-conv.js';
 import { chooseKernel } from '../../src/runtime/kernel-table.js';
 import { kernelsOf } from '../../src/runtime/manifest.js';
 import type { Build } from '../../src/runtime/features.js';
@@ -338,15 +340,17 @@ function makeB1wCase(rng: Rng, name: string, over: Partial<ConvRefArgs> = {}, o:
   return { ...c, xq, zpIn: o.zpIn ?? rng.int(-128, 127) };
 }
 
-async function runB1wConv(build: Build, kernel: string, c: B1wCase): Promise<Uint8Array> {
+const geomOf = (a: ConvRefArgs) => ({
+  n: a.n, h: a.h, w: a.w, c: a.cIn, kh: a.kh, kw: a.kw, strideH: a.sh, strideW: a.sw, dilationH: a.dh, dilationW: a.dw, pads: [a.pt, a.pl, a.pb, a.pr] as [number, number, number, number],
+});
+
+async function runB1wConv(build: Build, kernel: string, c: B1wCase, fuseMaxPool2x2 = false): Promise<Uint8Array> {
   const mem = await memoryFor(build);
   const a = c.a;
   const weights = c.wAsBits ? { weightBits: packSignsRef(c.w, a.cIn) } : { weights: c.w };
   const layer = prepareQs8B1wConv(mem, build, {
-    geom: { n: a.n, h: a.h, w: a.w, c: a.cIn, kh: a.kh, kw: a.kw, strideH: a.sh, strideW: a.sw,
-      dilationH: a.dh, dilationW: a.dw, pads: [a.pt, a.pl, a.pb, a.pr] },
-    cOut: a.cOut, ...weights, mul: c.mul, add: c.add, zpIn: c.zpIn,
-    out: c.out as Extract<RefOut, { kind: 'int8' }>, kernel, blockM: c.blockM,
+    geom: geomOf(a), cOut: a.cOut, ...weights, mul: c.mul, add: c.add, zpIn: c.zpIn,
+    out: c.out as Extract<RefOut, { kind: 'int8' }>, kernel, blockM: c.blockM, fuseMaxPool2x2,
   });
   const inPtr = mem.put(c.xq);
   const out = guarded(mem, layer.outputBytes);
@@ -354,7 +358,75 @@ async function runB1wConv(build: Build, kernel: string, c: B1wCase): Promise<Uin
   return out.read();
 }
 
+/** The int8 2×2/2 max pool (floor) of an NHWC tensor, by the pool reference. */
+const maxPool2x2 = (y: Int8Array, n: number, oh: number, ow: number, c: number): Int8Array => Int8Array.from(maxPoolRef(
+  { n, h: oh, w: ow, c, kh: 2, kw: 2, sh: 2, sw: 2, dh: 1, dw: 1, pt: 0, pl: 0, pb: 0, pr: 0, ceil: false, includePad: false }, y, -128, 127).y);
+
+/** Both binary-weight conv kernel kinds of a build: the im2col GEMMs and the direct small-C_in ones. */
+const b1wConvKernels = (build: Build): string[] => [...kernelsOf('qs8_b1w_conv', build), ...kernelsOf('qs8_b1w_conv_cin4', build)];
+
+function b1wDirectCases(rng: Rng): B1wCase[] {
+  const s1 = { sh: 1, sw: 1, dh: 1, dw: 1 };
+  const p0 = { pt: 0, pl: 0, pb: 0, pr: 0 };
+  const p1 = { pt: 1, pl: 1, pb: 1, pr: 1 };
+  return [
+    makeB1wCase(rng, 'detector 3x3 8 -> 16 pad 1', { ...s1, ...p1, kh: 3, kw: 3, h: 10, w: 14, cIn: 8, cOut: 16, n: 1 }),
+    makeB1wCase(rng, 'detector 3x3 16 -> 32 pad 1', { ...s1, ...p1, kh: 3, kw: 3, h: 7, w: 9, cIn: 16, cOut: 32, n: 1 }),
+    makeB1wCase(rng, 'C_in 1, 20 channels (pixel-lane tail)', { ...s1, ...p1, kh: 3, kw: 3, h: 9, w: 11, cIn: 1, cOut: 20 }),
+    makeB1wCase(rng, 'C_in 3, 28 channels (4x8 + 4x4 tails), stride 2', { sh: 2, sw: 2, dh: 1, dw: 1, ...p1, kh: 3, kw: 3, h: 9, w: 7, cIn: 3, cOut: 28 }),
+    makeB1wCase(rng, '5x5 C_in 1 (vertical slots)', { ...s1, pt: 2, pl: 2, pb: 2, pr: 2, kh: 5, kw: 5, h: 8, w: 8, cIn: 1, cOut: 16 }),
+    makeB1wCase(rng, 'pointwise C_in 8 -> 16 (no pair image)', { ...s1, ...p0, kh: 1, kw: 1, h: 5, w: 7, cIn: 8, cOut: 16 }),
+    makeB1wCase(rng, 'dilation 2, C_in 2 -> 12', { kh: 3, kw: 3, sh: 1, sw: 1, dh: 2, dw: 2, pt: 2, pl: 2, pb: 2, pr: 2, h: 7, w: 8, cIn: 2, cOut: 12 }),
+    // Larger images (the detector's layer shapes on fewer rows).
+    makeB1wCase(rng, 'large image: detector 3x3 8 -> 16, odd width', { ...s1, ...p1, kh: 3, kw: 3, h: 41, w: 67, cIn: 8, cOut: 16, n: 1 }),
+    makeB1wCase(rng, 'large image: 3x3 stride 2, C_in 3 -> 20', { sh: 2, sw: 2, dh: 1, dw: 1, ...p1, kh: 3, kw: 3, h: 99, w: 85, cIn: 3, cOut: 20, n: 1 }),
+    makeB1wCase(rng, 'extreme activations, C_in 8 -> 16', { ...s1, ...p1, kh: 3, kw: 3, h: 4, w: 4, cIn: 8, cOut: 16 }, { xlo: -128, xhi: -128, zpIn: 127 }),
+  ];
+}
+
 describe('binary weights x int8 activations', () => {
+  it('conv, direct small-C_in kernel: SIMD and scalar twin equal the reference in every build; a fused 2×2 max pool equals its pool', async () => {
+    const rng = new Rng(0xb1d1);
+    const cases = b1wDirectCases(rng);
+    for (let i = 0; i < 40; i++) cases.push(makeB1wCase(rng, `random#${i}`));
+    let fused = 0, refused = 0;
+    for (const c of cases) {
+      const want = qs8B1wConvRef(c.a, c.xq, c.zpIn, c.w, c.mul, c.add, c.out) as Int8Array;
+      const [oh, ow] = convOutSize(c.a);
+      const pooled = oh >= 2 && ow >= 2 ? new Uint8Array(maxPool2x2(want, c.a.n, oh, ow, c.a.cOut).buffer) : null;
+      for (const build of TEST_BUILDS) {
+        for (const kernel of kernelsOf('qs8_b1w_conv_cin4', build)) {
+          const what = `${kernel} (${build}) ${describeConv(c)} zpIn=${c.zpIn}`;
+          expectEqual(await runB1wConv(build, kernel, c), new Uint8Array(want.buffer), what);
+          if (!pooled) continue;
+          if (canFuseMaxPool2x2(geomOf(c.a), c.a.cOut, build, kernel)) {
+            expectEqual(await runB1wConv(build, kernel, c, true), pooled, `${what} pooled`);
+            fused++;
+          } else {
+            await expect(runB1wConv(build, kernel, c, true)).rejects.toThrow(/cannot fuse a 2×2 max pool/);
+            refused++;
+          }
+        }
+      }
+    }
+    expect(fused).toBeGreaterThan(cases.length);
+    expect(refused).toBeGreaterThan(0);
+    // The larger images ran in bands of output rows (one kernel call each, as the int8 direct conv's).
+    const big = cases.find((c) => c.name.startsWith('large image: detector'))!;
+    const mem = await memoryFor('simd');
+    const layer = prepareQs8B1wConv(mem, 'simd', {
+      geom: geomOf(big.a), cOut: big.a.cOut, weights: big.w, mul: big.mul, add: big.add, zpIn: big.zpIn, out: big.out as Extract<RefOut, { kind: 'int8' }>,
+    });
+    expect(layer.direct).toBe(true);
+    expect(layer.bands?.length).toBeGreaterThan(1);
+    // The SIMD builds pick the direct kernel where the int8 conv would (short K), the scalar build for C_in <= 4.
+    const g = (cIn: number, cOut: number) => geomOf({ ...cases[0].a, cIn, cOut, kh: 3, kw: 3 });
+    expect(b1wConvKernel(g(8, 16), 16, 'simd')).toBe('qs8_b1w_conv_cin4_2x16c2__wasmsimd');
+    expect(b1wConvKernel(g(32, 64), 64, 'simd')).toBe(chooseKernel('qs8_b1w_conv', 'simd').kernel);
+    expect(b1wConvKernel(g(8, 16), 16, 'scalar')).toBe(chooseKernel('qs8_b1w_conv', 'scalar').kernel);
+    expect(b1wConvKernel(g(3, 16), 16, 'scalar')).toBe('qs8_b1w_conv_cin4_2x16c2__scalar');
+  });
+
   it('conv: every kernel in every build equals the reference', async () => {
     const rng = new Rng(0xb1a8);
     const cases: B1wCase[] = [];
@@ -372,7 +444,7 @@ describe('binary weights x int8 activations', () => {
       const want = qs8B1wConvRef(c.a, c.xq, c.zpIn, c.w, c.mul, c.add, c.out);
       const wantB = new Uint8Array(want.buffer);
       for (const build of TEST_BUILDS) {
-        for (const kernel of kernelsOf('qs8_b1w_conv', build)) {
+        for (const kernel of b1wConvKernels(build)) {
           expectEqual(await runB1wConv(build, kernel, c), wantB, `${kernel} (${build}) ${describeConv(c)} zpIn=${c.zpIn}`);
         }
       }

@@ -89,6 +89,11 @@ function cases(): Case[] {
   for (const [cOut, w, kw, pads] of [[4, 1, 1, p0], [7, 9, 3, p1], [12, 13, 5, p0], [20, 8, 5, p0], [36, 17, 3, p1], [5, 3, 5, { pt: 2, pl: 0, pb: 0, pr: 3 }]] as const) {
     out.push(makeCase(rng, `pixel lanes: C_in 1, C_out ${cOut}, width ${w}`, { sh: rng.int(1, 2), sw: 1, dh: 1, dw: 1, ...pads, n: 2, h: rng.int(5, 9), w, cIn: 1, cOut, kh: 5, kw }));
   }
+  // Larger images (pair images of 100-500 KB): many rows of tiles, odd widths, the 4x8 tail.
+  out.push(makeCase(rng, 'large image: 3x3 stride 2, C_in 3 -> 8 (4x8 tail), vertical slots', { sh: 2, sw: 2, dh: 1, dw: 1, ...p1, n: 1, h: 121, w: 83, cIn: 3, cOut: 8, kh: 3, kw: 3 }));
+  out.push(makeCase(rng, 'large image: 3x3 C_in 8 -> 16, odd width', { ...s1, ...p1, n: 2, h: 45, w: 61, cIn: 8, cOut: 16, kh: 3, kw: 3 }));
+  out.push(makeCase(rng, 'large image: pixel lanes, C_in 1 -> 20, 5x5', { ...s1, ...p0, n: 1, h: 70, w: 203, cIn: 1, cOut: 20, kh: 5, kw: 5 }));
+  out.push(makeCase(rng, 'large image: dilation 2, C_in 3 -> 28', { ...s1, dh: 2, dw: 2, pt: 2, pl: 2, pb: 2, pr: 2, n: 1, h: 50, w: 90, cIn: 3, cOut: 28, kh: 3, kw: 3 }));
   out.push(makeCase(rng, 'all-negative input', { ...s1, ...p1, h: 5, w: 5, cIn: 4, cOut: 8, kh: 3, kw: 3 }, { xhi: -1 }));
   out.push(makeCase(rng, 'saturating high and low', { ...s1, ...p1, h: 6, w: 6, cIn: 3, cOut: 12, kh: 3, kw: 3 }, { mScale: 3000, relu: false }));
   out.push(makeCase(rng, 'extreme values: x = -128, w = -128 (read as -127)', { ...s1, ...p1, h: 5, w: 5, cIn: 4, cOut: 9, kh: 7, kw: 7 }, { xlo: -128, xhi: -128, wlo: -128, whi: -128 }));

@@ -61,6 +61,28 @@ describe('YOLOv2 region decoding', () => {
     }
   });
 
+  it('objectness at the threshold: logits on the f32 values around logit(threshold) keep exactly the reference boxes', () => {
+    // decode skips a cell on its raw logit (no exp) only well below logit(threshold); the
+    // cells within a few ulps of it still take the exact test sigmoid(x) > threshold. One
+    // class, so the score is the objectness itself.
+    const gh = 3, gw = 8, hw = gh * gw, nc = 1;
+    for (const thr of [0.05, 0.25, 0.6, 0.9, 0.25 * (1 + 2 ** -40), 1 - 2 ** -30, 2 ** -30]) {
+      const d = new Float32Array((5 + nc) * hw);
+      const f = new Float32Array(1), u = new Int32Array(f.buffer);
+      f[0] = logit(thr);
+      const g = new Float32Array(1), gu = new Int32Array(g.buffer);
+      for (let p = 0; p < hw; p++) {
+        gu[0] = u[0] + (p - (hw >> 1)) * (p % 2 ? 1 : 3); // f32 neighbours of logit(thr), both sides
+        d[4 * hw + p] = g[0];
+      }
+      const got = decodeDetections(v2Spec([[1, 1]], nc), { out: { data: d, dims: [1, 5 + nc, gh, gw] } }, { h: 24, w: 64 }, { scoreThreshold: thr, iouThreshold: 1 });
+      const want = refNms(refYoloV2(d, gh, gw, [[1, 1]], nc, 64, 24, thr), 1, 100);
+      expect(want.length).toBeGreaterThan(0);
+      expect(want.length).toBeLessThan(hw);
+      expectSame(got, want);
+    }
+  });
+
   it('boxes past the borders are clipped to the image', () => {
     const gh = 1, gw = 2, hw = 2;
     const d = new Float32Array(2 * 6 * hw).fill(0);

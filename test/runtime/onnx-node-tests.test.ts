@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { importOnnx } from '../../src/convert/index.js';
 import { fromGraph } from '../../src/runtime/model.js';
 import { haveNodeTests, loadNodeTest, maxRelErr } from '../convert/helpers.js';
-import { MOVES_BATCH, PASS } from '../convert/node-cases.js';
+import { INT_IO, MOVES_BATCH, PASS } from '../convert/node-cases.js';
+import { readBranchy, writeBranchy } from '../../src/format/branchy.js';
 import { TEST_BUILDS } from '../helpers/wasm.js';
 import { BranchyUnsupportedError } from '../../src/errors.js';
 
@@ -25,6 +26,24 @@ describe.skipIf(!haveNodeTests)('ONNX node tests on the runtime', () => {
         for (const [k, want] of Object.entries(c.outputs)) {
           const err = maxRelErr(out[k].data, want);
           expect(err, `${name} (${build}): output '${k}' differs by ${err}`).toBeLessThan(1e-4);
+        }
+      }
+    });
+  }
+  // Quantized inputs and outputs: the typed values in, the stored integers out exactly (type
+  // included), in every build, from the graph and from its .branchy file.
+  for (const name of INT_IO) {
+    it(`${name}: integers in, the expected integers out`, async () => {
+      const c = loadNodeTest(name);
+      const { graph, weights } = importOnnx(c.model);
+      const file = readBranchy(writeBranchy(graph, weights));
+      for (const build of TEST_BUILDS) {
+        for (const [g, w] of [[graph, weights], [file.graph, file.weights]] as const) {
+          const out = (await fromGraph(g, w, { build })).run(c.typed.inputs);
+          for (const [k, want] of Object.entries(c.typed.outputs)) {
+            expect(out[k].data.constructor, `${name} (${build}): '${k}'`).toBe(want.constructor);
+            expect(Array.from(out[k].data), `${name} (${build}): '${k}'`).toEqual(Array.from(want));
+          }
         }
       }
     });

@@ -96,7 +96,7 @@ async function nodeTestRuns(name: string, c: ReturnType<typeof loadNodeTest>): P
     ref = ok(runImported({ graph, weights }, c.inputs));
   } catch { /* counted as not matching */ }
   try {
-    const out = (await fromGraph(graph, weights, { build: 'scalar' })).run(c.inputs);
+    const out = (await fromGraph(graph, weights, { build: 'scalar' })).run(c.typed.inputs);
     rt = ok(Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data])));
   } catch (e) {
     if (!(e instanceof BranchyError)) runtimeCrashes.push(`${name}: ${(e as Error).constructor.name}: ${(e as Error).message}`);

@@ -26,7 +26,8 @@ export function describe(graph: Graph, fileBytes: number, metadata: Record<strin
   const lines: string[] = [];
   let macs = 0, params = 0;
   lines.push(`format ${metadata['branchy.format'] ?? '(onnx, converted in memory)'}, ${fileBytes} bytes`);
-  for (const name of graph.inputs) lines.push(`input  ${name} ${t(name).dtype} [${t(name).shape.join(', ')}]${t(name).sourceLayout === 'NCHW' ? ' (NHWC inside; fed NCHW)' : ''}`);
+  const int = (name: string) => (t(name).sourceDtype ? ` (${t(name).sourceDtype === 'u8' ? 'uint8' : 'int8'} in the model: ${graph.inputs.includes(name) ? 'takes' : 'returns'} its integers)` : '');
+  for (const name of graph.inputs) lines.push(`input  ${name} ${t(name).dtype} [${t(name).shape.join(', ')}]${t(name).sourceLayout === 'NCHW' ? ' (NHWC inside; fed NCHW)' : ''}${int(name)}`);
   if (graph.normalize) lines.push(`normalize (x/${graph.normalize.scale} - [${graph.normalize.mean}]) / [${graph.normalize.std}]`);
   lines.push('');
   lines.push('node'.padEnd(28) + 'op'.padEnd(14) + 'dtype'.padEnd(6) + 'output'.padEnd(18) + 'MACs'.padStart(12) + 'weights'.padStart(10) + '  quantization');
@@ -42,7 +43,7 @@ export function describe(graph: Graph, fileBytes: number, metadata: Record<strin
     lines.push(n.name.slice(0, 27).padEnd(28) + op.padEnd(14) + t(n.inputs[0]).dtype.padEnd(6) + `[${y.shape.slice(1).join('×')}]`.padEnd(18) + String(m).padStart(12) + String(wBytes).padStart(10) + ' ' + q);
   }
   lines.push('');
-  for (const name of graph.outputs) lines.push(`output ${name} ${t(name).dtype} [${t(name).shape.join(', ')}]`);
+  for (const name of graph.outputs) lines.push(`output ${name} ${t(name).dtype} [${t(name).shape.join(', ')}]${int(name)}`);
   lines.push(`total: ${graph.nodes.length} nodes, ${macs} MACs per sample, ${params} bytes of weights`);
   const plan = graph.exits ?? (isMultiExit(graph) ? findExits(graph) : undefined);
   if (plan) {

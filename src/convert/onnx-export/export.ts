@@ -9,7 +9,7 @@
 // keep their names and the layout the source model had (`sourceLayout`). Each IR op's ONNX
 // form is written by its entry in the op table, beside its import (src/convert/onnx/ops).
 import { BranchyUnsupportedError } from '../../errors.js';
-import { consumers, tensorMap, validateGraph } from '../../ir/graph.js';
+import { consumers, intQuant, tensorMap, validateGraph } from '../../ir/graph.js';
 import type { Graph, Node, TensorData, TensorInfo, Weights } from '../../ir/types.js';
 import { opDef } from '../../ir/ops/index.js';
 import { OnnxBuilder, type ElemType } from './builder.js';
@@ -74,7 +74,8 @@ export class Exporter {
     for (const node of g.nodes) this.node(node);
     for (const name of g.outputs) this.graphOutput(this.t(name));
     const meta: Record<string, string> = {};
-    if (g.normalize) meta['branchy.normalize'] = JSON.stringify(g.normalize);
+    // An integer input's DequantizeLinear is the normalisation.
+    if (g.normalize && !g.inputs.some((n) => this.t(n).sourceDtype)) meta['branchy.normalize'] = JSON.stringify(g.normalize);
     return this.b.encode(name, meta);
   }
 
@@ -90,22 +91,38 @@ export class Exporter {
   // ---- boundaries -------------------------------------------------------------------------
 
   private graphInput(t: TensorInfo): void {
-    const type = this.valueType(t);
+    const q = t.sourceDtype && intQuant(this.graph, t);
+    const type = q ? t.sourceDtype! : this.valueType(t);
+    let v = t.name;
+    // An integer input (uint8 / int8 pixels): declared so, and dequantized (its normalisation).
+    if (q) {
+      v = this.b.fresh(`${t.name}_dq`);
+      this.b.node('DequantizeLinear', [t.name, this.scale(q.scale), this.b.scalarish('zero_point', t.sourceDtype!, [], [q.zeroPoint])], [v]);
+    }
     if (t.shape.length === 4 && t.sourceLayout !== 'NCHW') {
       // The source model took NHWC: keep its input, transpose once inside.
       this.b.input(t.name, type, t.shape);
-      const v = this.b.fresh(`${t.name}_nchw`);
-      this.b.node('Transpose', [t.name], [v], { perm: [0, 3, 1, 2] });
-      this.value.set(t.name, v);
+      const x = v;
+      v = this.b.fresh(`${t.name}_nchw`);
+      this.b.node('Transpose', [x], [v], { perm: [0, 3, 1, 2] });
     } else {
       this.b.input(t.name, type, nchw(t.shape));
-      this.value.set(t.name, t.name);
     }
+    this.value.set(t.name, v);
   }
 
   private graphOutput(t: TensorInfo): void {
-    const v = this.value.get(t.name)!;
-    const type = this.valueType(t);
+    let v = this.value.get(t.name)!;
+    let type = this.valueType(t);
+    // An integer output of the other type than the activations' (an int8 output of a uint8 export):
+    // dequantized and quantized again to its own type, the same values shifted by 128.
+    if (t.sourceDtype && t.sourceDtype !== type) {
+      const q = tensorQuant(t, `graph output '${t.name}'`), f = this.b.fresh(`${t.name}_dq`), y = this.b.fresh(`${t.name}_${t.sourceDtype}`);
+      const zp = t.sourceDtype === 'u8' ? this.b.scalarish('zero_point', 'u8', [], [q.zeroPoint + 128]) : this.b.scalarish('zero_point', 'i8', [], [q.zeroPoint]);
+      this.b.node('DequantizeLinear', [v, this.scale(q.scale), this.zp(q.zeroPoint)], [f]);
+      this.b.node('QuantizeLinear', [f, this.scale(q.scale), zp], [y]);
+      [v, type] = [y, t.sourceDtype];
+    }
     if (t.shape.length === 4 && t.sourceLayout !== 'NCHW') {
       this.b.node('Transpose', [v], [t.name], { perm: [0, 2, 3, 1] });
       this.b.output(t.name, type, t.shape);
@@ -117,12 +134,13 @@ export class Exporter {
 
   /**
    * The name a node's output gets: the IR name, unless it is a graph output that needs a
-   * transpose (NHWC outputs) or that is a graph input too.
+   * transpose (NHWC outputs) or another integer type, or that is a graph input too.
    */
   outName(ir: string): string {
     const t = this.t(ir);
     const needsTranspose = this.graph.outputs.includes(ir) && t.shape.length === 4 && t.sourceLayout !== 'NCHW';
-    const v = needsTranspose ? this.b.fresh(`${ir}_nchw`) : ir;
+    const retyped = this.graph.outputs.includes(ir) && t.sourceDtype !== undefined && t.sourceDtype !== this.valueType(t);
+    const v = needsTranspose || retyped ? this.b.fresh(`${ir}_nchw`) : ir;
     this.value.set(ir, v);
     return v;
   }

@@ -48,7 +48,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
     throw new BranchyUnsupportedError(`not an ONNX model: ${(e as Error).message}`);
   }
   upgradeLegacy(model);
-  uint8Inputs(model);
+  const intInputs = uint8Inputs(model);
   checkArity(model);
   const ctx = new ImportContext(model, opts, new QdqState(model));
   const g = model.graph!;
@@ -62,7 +62,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
   }
   for (const n of sorted(ctx)) if (!onnxOp(n)?.alias && !ctx.consumed.has(n)) translate(ctx, n);
 
-  const outputs = finishOutputs(ctx);
+  const outputs = finishOutputs(ctx, g.output ?? []);
   const graph: Graph = { tensors: [], nodes: ctx.nodes, inputs, outputs };
   const norm = normalize(model);
   if (norm) graph.normalize = norm;
@@ -70,6 +70,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
   graph.tensors = ctx.tensors.filter((t) => used.has(t.name));
   for (const k of [...ctx.weights.keys()]) if (!used.has(k)) ctx.weights.delete(k);
   for (const name of inputs) if (ctx.values.get(name)!.layout === 'nchw') ctx.tensorByName.get(name)!.sourceLayout = 'NCHW';
+  for (const [name, ty] of intInputs) ctx.tensorByName.get(name)!.sourceDtype = ty;
 
   // The passes (src/ir/passes and qdq.ts), in this order.
   fuseActivationPatterns(graph, ctx.weights);
@@ -207,7 +208,8 @@ function graphInput(ctx: ImportContext, vi: onnx.IValueInfoProto): void {
 }
 
 /** Graph outputs keep their ONNX names: rename the IR tensor, or copy where it cannot. */
-function finishOutputs(ctx: ImportContext): string[] {
+function finishOutputs(ctx: ImportContext, declared: onnx.IValueInfoProto[]): string[] {
+  const T = ONNX.TensorProto.DataType;
   const out: string[] = [];
   for (const o of ctx.graphOutputs) {
     const r = ctx.resolve(o);
@@ -225,6 +227,12 @@ function finishOutputs(ctx: ImportContext): string[] {
       } else ctx.rename(v.ir, o);
     }
     if (v.layout === 'nchw') ctx.tensorByName.get(o)!.sourceLayout = 'NCHW';
+    // A quantized output (QuantizeLinear, QLinear* last): returned as the model's uint8 or int8,
+    // the type the graph declares (else the one its QuantizeLinear wrote).
+    if (t.dtype === 'i8') {
+      const ty = declared.find((d) => d.name === o)?.type?.tensorType?.elemType;
+      ctx.tensorByName.get(o)!.sourceDtype = ty === T.UINT8 ? 'u8' : ty === T.INT8 ? 'i8' : ctx.q.qtype.get(v.ir) ?? 'i8';
+    }
     out.push(o);
   }
   return out;

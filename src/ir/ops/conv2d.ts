@@ -9,6 +9,7 @@ import { canFuseMaxPool2x2, prepareQs8Conv, runQs8Conv } from '../../runtime/ops
 import { prepareF32Conv, runF32Conv } from '../../runtime/ops/f32-conv.js';
 import { f32Range, int8Range } from '../../runtime/ops/activation.js';
 import { prepareBinaryNode } from '../../runtime/ops/b1-layer.js';
+import { b1wConvKernel } from '../../runtime/ops/b1.js';
 import { BranchyUnsupportedError } from '../../errors.js';
 import { checkBias, checkWindow, fail, fmt, isInt, rank, spatial, where, type AbsorbContext, type OpNode, type OpDef, type StepContext } from './def.js';
 import { denseDTypes } from './dense.js';
@@ -56,7 +57,7 @@ export const conv2d: OpDef<Conv2dAttrs> = {
     const x = ctx.info(node.inputs[0]), y = ctx.info(node.outputs[0]);
     const [X, Y] = [ctx.x[0], ctx.y[0]];
     if (isBinaryNode(node as Node, ctx.info)) {
-      const layer = prepareBinaryNode(ctx.mem, ctx.build, node as Node, ctx.info, ctx.weights, ctx.clamp);
+      const layer = prepareBinaryNode(ctx.mem, ctx.build, node as Node, ctx.info, ctx.weights, ctx.clamp, ctx.absorbed !== undefined);
       const S = layer.scratchBytes ? ctx.scratch(layer.scratchBytes) : null;
       return () => layer.run(X.ptr, Y.ptr, S ? S.ptr : 0);
     }
@@ -81,11 +82,13 @@ export const conv2d: OpDef<Conv2dAttrs> = {
   },
 };
 
-/** The max pool this int8 conv writes in its own kernel: one that qualifies by structure (poolAfterConv) and that this build's kernel can take. */
+/** The max pool this int8 conv (int8 or binary weights) writes in its own kernel: one that qualifies by structure (poolAfterConv) and that this build's kernel can take. */
 function fusablePool(node: OpNode<Conv2dAttrs>, ctx: AbsorbContext): Node | null {
   const p = poolAfterConv(node as Node, ctx);
   if (!p) return null;
-  return canFuseMaxPool2x2(windowGeometry(node.attrs, ctx.info(node.inputs[0])), ctx.info(node.outputs[0]).shape[3], ctx.build) ? p : null;
+  const geom = windowGeometry(node.attrs, ctx.info(node.inputs[0])), cOut = ctx.info(node.outputs[0]).shape[3];
+  const kernel = isBinaryNode(node as Node, ctx.info) ? b1wConvKernel(geom, cOut, ctx.build) : undefined;
+  return canFuseMaxPool2x2(geom, cOut, ctx.build, kernel) ? p : null;
 }
 
 /**

@@ -1,12 +1,12 @@
-// Conv + 2x2 / 2 max pool: the structural half of the fusion. An int8 conv2d can write the
-// max pool of its output instead of the output itself (the direct small-C_in kernel), so the
+// Conv + 2x2 / 2 max pool: the structural half of the fusion. An int8 conv2d (int8 or binary
+// weights) can write the max pool of its output instead of the output itself (the direct
+// small-C_in kernel and its binary-weight twin), so the
 // conv's output never exists. Whether the kernel of a given build can is the runtime's
 // decision (canFuseMaxPool2x2, asked by conv2d's `absorbs` in src/ir/ops/conv2d.ts at plan
 // time), so this pass annotates nothing in the graph or the file: it says which pairs qualify
 // by their structure alone.
 import type { Graph, Node, NodeOf, TensorInfo } from '../types.js';
 import { isClampAct } from '../numerics.js';
-import { isBinaryNode } from '../ops/binary.js';
 import { sparseShape } from '../ops/sparse.js';
 import type { AbsorbContext } from '../ops/def.js';
 
@@ -14,7 +14,7 @@ export type PoolPairContext = Pick<AbsorbContext, 'graph' | 'info' | 'readersOf'
 
 /**
  * The max pool that could run inside int8 conv `node`, by structure, or null: the conv is i8
- * in and out, one group, neither binary nor sparse, its activation a clamp; its output is not a graph
+ * in and out (int8 or binary weights), one group, not sparse, its activation a clamp; its output is not a graph
  * output and its only reader is a 2x2, stride 2 max pool without padding, dilation or
  * activation whose i8 output is half the conv's size rounded down.
  */
@@ -22,7 +22,7 @@ export function poolAfterConv(node: Node, ctx: PoolPairContext): NodeOf<'maxpool
   if (node.op !== 'conv2d') return null;
   const x = ctx.info(node.inputs[0]);
   const y = ctx.info(node.outputs[0]);
-  if ((node.attrs.groups ?? 1) > 1 || x.dtype !== 'i8' || y.dtype !== 'i8' || isBinaryNode(node, ctx.info) || sparseShape(node, x, y)) return null;
+  if ((node.attrs.groups ?? 1) > 1 || x.dtype !== 'i8' || y.dtype !== 'i8' || sparseShape(node, x, y)) return null;
   if (!isClampAct(node.act)) return null;
   const out = node.outputs[0];
   if (ctx.graph.outputs.includes(out)) return null;

@@ -50,3 +50,17 @@ function clip(v: number, max: number): number {
 }
 
 export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+/**
+ * A raw value below which sigmoid(x) is surely not above `threshold`: logit(threshold) less a
+ * margin far wider than the rounding of sigmoid (in x, and, for thresholds near 0 or 1 where
+ * sigmoid is flat, in its value), so a decoder can skip a cell on its raw logit without an exp
+ * and keep exactly the boxes it keeps with sigmoid(x) > threshold. -Infinity for threshold 0
+ * (nothing is skipped before the exact test), Infinity for 1 (no sigmoid is above 1).
+ */
+export function logitFloor(threshold: number): number {
+  if (!(threshold > 0)) return -Infinity;
+  if (threshold >= 1) return Infinity;
+  const t = Math.log(threshold / (1 - threshold));
+  return t - 1e-6 * Math.max(1, Math.abs(t)) - 1e-12 / (threshold * (1 - threshold));
+}

@@ -2,7 +2,7 @@
 // to candidate boxes in input pixels. The definitions are the ones in src/ir/detect.ts and
 // docs/detection.md; a candidate is kept when its score is above `threshold`.
 import type { YoloV2Spec, YoloV8Spec } from '../../ir/detect.js';
-import { Candidates, sigmoid } from './candidates.js';
+import { Candidates, logitFloor, sigmoid } from './candidates.js';
 
 /** One sample of an output tensor: values in the source layout, and its dims without the batch. */
 export interface Grid {
@@ -16,11 +16,13 @@ export function decodeYoloV2(spec: YoloV2Spec, out: Grid, input: { h: number; w:
   const [, gh, gw] = out.dims;
   const nc = spec.classes.length, na = spec.anchors.length, hw = gh * gw, d = out.data;
   const sx = input.w / gw, sy = input.h / gh;
+  const floor = logitFloor(threshold);
   for (let row = 0; row < gh; row++) {
     for (let col = 0; col < gw; col++) {
       const p = row * gw + col;
       for (let a = 0; a < na; a++) {
         const base = a * (5 + nc) * hw + p;
+        if (d[base + 4 * hw] < floor) continue; // sigmoid(objectness) <= threshold: no exp needed
         const obj = sigmoid(d[base + 4 * hw]);
         if (!(obj > threshold)) continue; // the score is at most the objectness
         let best = 0, max = -Infinity;
@@ -64,10 +66,12 @@ export function decodeYoloV8Level(
   const c = cls ? cls.data : box.data;
   const cBase = cls ? 0 : 4 * regMax * hw;
   const dist = [0, 0, 0, 0];
+  const floor = logitFloor(threshold);
   for (let row = 0; row < gh; row++) {
     for (let col = 0; col < gw; col++) {
       const p = row * gw + col;
       const { label, value } = bestClass(c, cBase + p, hw, nc);
+      if (value < floor) continue; // sigmoid(value) <= threshold
       const score = sigmoid(value);
       if (!(score > threshold)) continue;
       for (let side = 0; side < 4; side++) {

@@ -56,13 +56,15 @@ function expand(bits: Uint32Array, alpha: readonly number[], rows: number, chann
 
 /**
  * Packs a binary node's weights and binds its kernel. `clamp`: the fused activation as a clamp,
- * or null when it is not one (the executor applies it after an f32 output).
+ * or null when it is not one (the executor applies it after an f32 output). `fuseMaxPool2x2`:
+ * a binary-weight conv writes the 2×2/2 max pool of its output (conv2d's `absorbs` decided).
  */
 export function prepareBinaryNode(
   mem: LinearMemory, build: Build, node: Node, info: (name: string) => TensorInfo, weights: Weights, clamp: ClampActivation | null,
+  fuseMaxPool2x2 = false,
 ): BinaryLayer {
   try {
-    return prepareBinary(mem, build, node, info, weights, clamp);
+    return prepareBinary(mem, build, node, info, weights, clamp, fuseMaxPool2x2);
   } catch (e) {
     // The b1 op wrappers check their arguments with RangeErrors (a programming contract);
     // from a model file, a value they refuse (a non-finite scale, an overflowing product)
@@ -76,6 +78,7 @@ export function prepareBinaryNode(
 
 function prepareBinary(
   mem: LinearMemory, build: Build, node: Node, info: (name: string) => TensorInfo, weights: Weights, clamp: ClampActivation | null,
+  fuseMaxPool2x2: boolean,
 ): BinaryLayer {
   const x = info(node.inputs[0]), y = info(node.outputs[0]);
   const where = `node '${node.name}' (${node.op}, ${x.dtype} -> ${y.dtype})`;
@@ -131,7 +134,7 @@ function prepareBinary(
     if (out.kind !== 'int8') throw new BranchyUnsupportedError(`${where}: binary weights on int8 activations give int8 outputs`);
     const zpIn = (qx as { zeroPoint: number }).zeroPoint;
     if (geom) {
-      const layer = prepareQs8B1wConv(mem, build, { geom, cOut, weightBits: bits, mul, add, zpIn, out, allocScratch: false });
+      const layer = prepareQs8B1wConv(mem, build, { geom, cOut, weightBits: bits, mul, add, zpIn, out, allocScratch: false, fuseMaxPool2x2 });
       return { scratchBytes: layer.scratchBytes, kernel: layer.kernel, run: (X, Y, S) => runQs8B1wConv(mem, layer, X, Y, S) };
     }
     const layer = prepareQs8B1wGemm(mem, build, { n: cOut, k, weightBits: bits, mul, add, zpIn, out });

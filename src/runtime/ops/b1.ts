@@ -18,10 +18,11 @@ import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
 import { packerOf } from '../manifest.js';
 import { writeParams } from '../params.js';
-import { B1_CONV, B1_GEMM, QS8_CONV, QS8_GEMM } from '../param-blocks.js';
+import { B1_CONV, B1_GEMM, QS8_CONV, QS8_CONV_CIN4, QS8_GEMM } from '../param-blocks.js';
 import { type ConvGeometry, type ResolvedGeometry, resolveGeometry } from './qs8-dwconv.js';
 import { type B1Output, type B1Transform, b1Transform, b1Words, weightBits } from './b1-transform.js';
-import { convFields } from './qs8-conv.js';
+import { canFuseMaxPool2x2, convFields, directBands, runDirectBands, type DirectBand } from './qs8-conv.js';
+import { cin4PackedBytes, cin4ScratchBytes, isCin4Kernel, prefersDirect } from './qs8-conv-cin4.js';
 
 export type { B1Output } from './b1-transform.js';
 
@@ -304,6 +305,10 @@ export interface Qs8B1wConvSpec extends Qs8B1wSpec {
   cOut: number;
   blockM?: number;
   allocScratch?: boolean;
+  /** Write the 2×2 stride-2 max pool of the output instead (the direct kernel; where canFuseMaxPool2x2 allows it for the layer's kernel, else a RangeError). */
+  fuseMaxPool2x2?: boolean;
+  /** The direct kernel's scratch above which it runs in bands of output rows (as the int8 conv's, qs8-conv.ts; Infinity: one call). */
+  bandScratch?: number;
 }
 
 export interface Qs8B1wGemmSpec extends Qs8B1wSpec {
@@ -323,6 +328,12 @@ export interface Qs8B1wConvLayer {
   readonly scratch: number;
   readonly inputBytes: number;
   readonly outputBytes: number;
+  /** True when the direct small-C_in kernel runs it (qs8_b1w_conv_cin4). */
+  readonly direct: boolean;
+  /** True when it also does the 2×2/2 max pool after it (outputBytes is the pooled size). */
+  readonly pooled: boolean;
+  /** The direct kernel's calls, one per band of output rows, when it runs in bands. */
+  readonly bands?: readonly DirectBand[];
 }
 
 export interface Qs8B1wGemmLayer {
@@ -346,6 +357,11 @@ function packB1w(mem: LinearMemory, kernel: string, packer: string, n: number, t
   return packed;
 }
 
+/** The kernel a binary-weight conv runs in this build: the direct one where the int8 conv would pick its direct one (prefersDirect). */
+export function b1wConvKernel(geom: ConvGeometry, cOut: number, build: Build): string {
+  return chooseKernel(prefersDirect(resolveGeometry(geom), cOut, build !== 'scalar') ? 'qs8_b1w_conv_cin4' : 'qs8_b1w_conv', build).kernel;
+}
+
 export function prepareQs8B1wConv(mem: LinearMemory, build: Build, spec: Qs8B1wConvSpec): Qs8B1wConvLayer {
   const g = resolveGeometry(spec.geom);
   if (!Number.isInteger(spec.cOut) || spec.cOut < 1) throw new RangeError(`binary-weight conv cOut must be a positive integer, got ${spec.cOut}`);
@@ -354,8 +370,11 @@ export function prepareQs8B1wConv(mem: LinearMemory, build: Build, spec: Qs8B1wC
   const k = taps * g.c;
   const bits = weightBits(spec, spec.cOut * taps, g.c, 'binary-weight conv');
   const t = b1Transform(spec.mul, spec.add, spec.out, spec.cOut, k, 'binary-weight conv');
-  const choice = chooseKernel('qs8_b1w_conv', build);
-  const kernel = spec.kernel ?? choice.kernel;
+  const kernel = spec.kernel ?? b1wConvKernel(spec.geom, spec.cOut, build);
+  if (spec.fuseMaxPool2x2 && !canFuseMaxPool2x2(spec.geom, spec.cOut, build, kernel)) {
+    throw new RangeError(`binary-weight conv ${g.kh}×${g.kw} ${g.c}→${spec.cOut} (${kernel}) cannot fuse a 2×2 max pool; check canFuseMaxPool2x2 first`);
+  }
+  if (isCin4Kernel(kernel)) return prepareB1wDirect(mem, spec, g, kernel, bits, t);
   const packed = packB1w(mem, kernel, packerOf(kernel), spec.cOut, taps, g.c, bits, t.p0, t.p1, spec.zpIn);
   const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
   const pixels = g.oh * g.ow;
@@ -371,13 +390,35 @@ export function prepareQs8B1wConv(mem: LinearMemory, build: Build, spec: Qs8B1wC
   });
   return {
     geom: g, cOut: spec.cOut, kernel, packed, params, pointwise, blockM, scratchBytes, scratch,
-    inputBytes: g.n * g.h * g.w * g.c, outputBytes: g.n * pixels * spec.cOut,
+    inputBytes: g.n * g.h * g.w * g.c, outputBytes: g.n * pixels * spec.cOut, direct: false, pooled: false,
+  };
+}
+
+/** The direct kernel (qs8/conv_cin4_scalar.ts): the binary-weight "16c2" packing, the direct conv's params and scratch. */
+function prepareB1wDirect(
+  mem: LinearMemory, spec: Qs8B1wConvSpec, g: ResolvedGeometry, kernel: string, bits: Uint32Array, t: B1Transform,
+): Qs8B1wConvLayer {
+  if (!Number.isInteger(spec.zpIn) || spec.zpIn < -128 || spec.zpIn > 127) throw new RangeError(`binary-weight layer zpIn must be an int8, got ${spec.zpIn}`);
+  kernelFn(mem.mod.exports, kernel);
+  const pack = kernelFn(mem.mod.exports, packerOf(kernel));
+  const packed = mem.alloc(cin4PackedBytes(spec.cOut, g.kh, g.kw, g.c, 12));
+  mem.temporary(() => pack(mem.put(bits), mem.put(t.p0), mem.put(t.p1), spec.zpIn, spec.cOut, g.kh, g.kw, g.c, packed));
+  const pooled = spec.fuseMaxPool2x2 === true;
+  const q = { zpOut: t.zpOut, qmin: t.qmin, qmax: t.qmax, zpIn: spec.zpIn, cOut: spec.cOut, bandScratch: spec.bandScratch };
+  const params = writeParams(mem, QS8_CONV_CIN4, { ...convFields(q, g), pool: pooled ? 2 : 0 });
+  const bands = directBands(mem, q, g, pooled, cin4ScratchBytes(mem, params));
+  const scratchBytes = bands ? bands.scratchBytes : cin4ScratchBytes(mem, params);
+  const scratch = spec.allocScratch !== false ? mem.alloc(scratchBytes) : 0;
+  return {
+    geom: g, cOut: spec.cOut, kernel, packed, params, pointwise: false, blockM: 0, scratchBytes, scratch,
+    inputBytes: g.n * g.h * g.w * g.c,
+    outputBytes: g.n * (pooled ? (g.oh >> 1) * (g.ow >> 1) : g.oh * g.ow) * spec.cOut, direct: true, pooled, bands: bands?.bands,
   };
 }
 
 export function runQs8B1wConv(mem: LinearMemory, layer: Qs8B1wConvLayer, input: number, output: number, scratch = layer.scratch): void {
   if (!layer.pointwise && scratch === 0) throw new RangeError('binary-weight conv: this layer needs a scratch buffer of layer.scratchBytes');
-  kernelFn(mem.mod.exports, layer.kernel)(input, layer.packed, output, scratch, layer.params);
+  runDirectBands(mem, layer, input, output, scratch);
 }
 
 export function prepareQs8B1wGemm(mem: LinearMemory, build: Build, spec: Qs8B1wGemmSpec): Qs8B1wGemmLayer {

@@ -42,7 +42,7 @@ export function prefersDirect(g: ResolvedGeometry, cOut: number, simd: boolean):
   return simd && k <= DIRECT_MAX_K && k * cOut <= DIRECT_MAX_WEIGHTS && cin4PairImageBytes(g) <= DIRECT_MAX_SCRATCH;
 }
 
-const CIN4_NAME = /^qs8_conv_cin4_(\d+)x(\d+)c(\d+)__/;
+const CIN4_NAME = /^qs8_(?:b1w_)?conv_cin4_(\d+)x(\d+)c(\d+)__/;
 
 /** True for a direct small-C_in conv kernel's export name. */
 export function isCin4Kernel(kernel: string): boolean {
@@ -62,9 +62,12 @@ export function cin4Slots(kh: number, kw: number, c: number): number {
   return kh * Math.floor(kwc / 2) + (kwc % 2 ? Math.ceil(kh / 2) : 0);
 }
 
-/** Bytes of the packed "16c2" weights: 8 + 2 * slots bytes per channel (bias', scale, int8 weight pairs), channels padded to 4. */
-export function cin4PackedBytes(cOut: number, kh: number, kw: number, c: number): number {
-  return Math.ceil(cOut / 4) * 4 * (8 + 2 * cin4Slots(kh, kw, c));
+/**
+ * Bytes of the packed "16c2" weights: header + 2 * slots bytes per channel (header 8: bias',
+ * scale; 12 for binary weights: bias', mul, add; then int8 weight pairs), channels padded to 4.
+ */
+export function cin4PackedBytes(cOut: number, kh: number, kw: number, c: number, header = 8): number {
+  return Math.ceil(cOut / 4) * 4 * (header + 2 * cin4Slots(kh, kw, c));
 }
 
 /** Checks the layer's weights and packs them for the direct kernel. */

@@ -186,8 +186,8 @@ export const DIRECT_BAND_SCRATCH = 8 << 10;
  * window rows two bands both build ((KH-1)*DH) are at most half of its own. null: one call
  * (the scratch is small already, a batch of several images, or one band would hold every row).
  */
-function directBands(
-  mem: LinearMemory, spec: Qs8ConvSpec, g: ResolvedGeometry, pooled: boolean, whole: number,
+export function directBands(
+  mem: LinearMemory, spec: Parameters<typeof convFields>[0] & { bandScratch?: number }, g: ResolvedGeometry, pooled: boolean, whole: number,
 ): { bands: DirectBand[]; scratchBytes: number } | null {
   const target = spec.bandScratch ?? DIRECT_BAND_SCRATCH;
   const unit = pooled ? 2 : 1; // conv rows per output row
@@ -223,6 +223,13 @@ function directBands(
  */
 export function runQs8Conv(mem: LinearMemory, layer: Qs8ConvLayer, input: number, output: number, scratch = layer.scratch): void {
   if (!layer.pointwise && scratch === 0) throw new RangeError('conv: this layer needs a scratch buffer of layer.scratchBytes');
+  runDirectBands(mem, layer, input, output, scratch);
+}
+
+/** One call of a conv kernel, or one per band of output rows (directBands); also the binary-weight direct conv's. */
+export function runDirectBands(
+  mem: LinearMemory, layer: { kernel: string; packed: number; params: number; bands?: readonly DirectBand[] }, input: number, output: number, scratch: number,
+): void {
   const f = kernelFn(mem.mod.exports, layer.kernel);
   if (!layer.bands) return void f(input, layer.packed, output, scratch, layer.params);
   for (const b of layer.bands) f(input + b.x, layer.packed, output + b.y, scratch, b.params);

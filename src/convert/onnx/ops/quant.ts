@@ -29,9 +29,6 @@ const qdq: ImportFn = (ctx, n, a, out) => {
   const t = ctx.tensorByName.get(x.ir)!;
   if (op === 'QuantizeLinear') {
     if (t.dtype !== 'f32') ctx.unsupported(n, 'input is already quantized', 'the model is malformed');
-    if (ty === 'u8' && ctx.graphOutputs.includes(out)) {
-      ctx.unsupported(n, 'a uint8 graph output', 'end the model with DequantizeLinear (branchy stores uint8 activations as int8)');
-    }
     ctx.emit('quantize', n.name ?? '', [x.ir], out, {});
     Object.assign(ctx.tensorByName.get(out)!, { dtype: 'i8', quant });
     ctx.q.qtype.set(out, ty);
