@@ -99,6 +99,89 @@ function finish8(a0: v128, a1: v128, wg: usize, o: usize, rem: i32, vzm: v128, v
   else store_i8_partial(o, y, rem);
 }
 
+/** Stores the first rem (1..3) bytes of v at p. */
+// @ts-ignore: decorator
+@inline
+function store_bytes3(p: usize, v: i32, rem: i32): void {
+  store<u8>(p, <u8>v);
+  if (rem > 1) store<u8>(p, <u8>(v >> 8), 1);
+  if (rem > 2) store<u8>(p, <u8>(v >> 16), 2);
+}
+
+/**
+ * Stores a 2x2-pixel tile of 4 channels, y = i32 lanes (row 0 pixel 0, row 0 pixel 1, row 1
+ * pixel 0, row 1 pixel 1), at o (row 0 pixel 0); pixel 1 when `two`, row 1 when `second`,
+ * only the first rem channels when rem < 4.
+ */
+// @ts-ignore: decorator
+@inline
+function store_tile(o: usize, y: v128, C: usize, rowOut: usize, two: bool, second: bool, rem: i32): void {
+  if (rem >= 4) {
+    v128.store32_lane(o, y, 0);
+    if (two) v128.store32_lane(o + C, y, 1);
+    if (second) {
+      v128.store32_lane(o + rowOut, y, 2);
+      if (two) v128.store32_lane(o + rowOut + C, y, 3);
+    }
+  } else {
+    store_bytes3(o, i32x4.extract_lane(y, 0), rem);
+    if (two) store_bytes3(o + C, i32x4.extract_lane(y, 1), rem);
+    if (second) {
+      store_bytes3(o + rowOut, i32x4.extract_lane(y, 2), rem);
+      if (two) store_bytes3(o + rowOut + C, i32x4.extract_lane(y, 3), rem);
+    }
+  }
+}
+
+/**
+ * Stride 1, dilation 1: output rows oy (at out) and oy + 1 (at out + OW*C, written when
+ * `second`) from the pair rows V(r0) at va and V(r0 + 2) at vb, in tiles of 2 rows x 2 pixels
+ * x 4 channels: per kernel column, 6 loads (A, D, and the two pair entries of each pixel), two
+ * shifts (B, C) and 8 dots for 4 accumulators.
+ */
+function rows2_s1(
+  va: usize, vb: usize, out: usize, second: bool, OW: i32, C: i32, pxStep: usize, kxStep: usize, packed: usize,
+  vzm: v128, vlo: v128, vhi: v128,
+): void {
+  const rowOut = <usize>(OW * C);
+  const dv = vb - va; // wraps: pointer differences are mod 2^32 in wasm32
+  for (let ox = 0; ox < OW; ox += 2) {
+    const two = ox + 1 < OW;
+    const qs: usize = two ? pxStep : 0; // the second pixel's entries (the first's again when there is none; not stored)
+    const pa = va + <usize>ox * pxStep;
+    const o = out + <usize>(ox * C);
+    let wq = packed; // this quarter's bias; A at +64 + 128 kx, D at +128 + 128 kx, scale at +448
+    for (let c = 0; c < C; c += 4) {
+      let a00 = v128.load(wq); // row 0 pixel 0
+      let a01 = a00, a10 = a00, a11 = a00;
+      let wk = wq + 64;
+      let p0 = pa + (<usize>c << 2);
+      for (let kx = 0; kx < 3; kx++) {
+        const wa = v128.load(wk);
+        const wd = v128.load(wk, 64);
+        const wb = i32x4.shr_u(wd, 16);
+        const wc = i32x4.shl(wa, 16);
+        const p1 = p0 + dv;
+        const xa = v128.load(p0), xb = v128.load(p1);
+        const ya = v128.load(p0 + qs), yb = v128.load(p1 + qs);
+        a00 = i32x4.add(a00, i32x4.add(i32x4.dot_i16x8_s(xa, wa), i32x4.dot_i16x8_s(xb, wb)));
+        a10 = i32x4.add(a10, i32x4.add(i32x4.dot_i16x8_s(xa, wc), i32x4.dot_i16x8_s(xb, wd)));
+        a01 = i32x4.add(a01, i32x4.add(i32x4.dot_i16x8_s(ya, wa), i32x4.dot_i16x8_s(yb, wb)));
+        a11 = i32x4.add(a11, i32x4.add(i32x4.dot_i16x8_s(ya, wc), i32x4.dot_i16x8_s(yb, wd)));
+        wk += 128;
+        p0 += kxStep;
+      }
+      const sc = v128.load(wq, 448);
+      const y = i8x16.narrow_i16x8_s(
+        i16x8.narrow_i32x4_s(requant_fp32x4_zm(a00, sc, vzm, vlo, vhi), requant_fp32x4_zm(a01, sc, vzm, vlo, vhi)),
+        i16x8.narrow_i32x4_s(requant_fp32x4_zm(a10, sc, vzm, vlo, vhi), requant_fp32x4_zm(a11, sc, vzm, vlo, vhi)),
+      );
+      store_tile(o + <usize>c, y, <usize>C, rowOut, two, second, C - c);
+      wq += (c & 15) == 12 ? <usize>(DW3R_GROUP_BYTES - 48) : 16;
+    }
+  }
+}
+
 export function qs8_dwconv_3x3r_2x16c__wasmsimd(
   input: usize, packed: usize, output: usize, zero: usize, scratch: usize, params: usize,
 ): void {
@@ -126,6 +209,14 @@ export function qs8_dwconv_3x3r_2x16c__wasmsimd(
       const r0 = oy * SH - PT;
       const va = pair_row(img, zero, scratch, r0, params, ring, ringStart, rowBytes, wn, cp);
       const vb = pair_row(img, zero, scratch, r0 + 2 * DH, params, ring, ringStart, rowBytes, wn, cp);
+      if (SH == 1 && DH == 1) {
+        // Rows oy and oy + 1 read the same two pair rows.
+        const second = oy + 1 < OH;
+        rows2_s1(va, vb, out, second, OW, C, pxStep, kxStep, packed, vzm, vlo, vhi);
+        out += <usize>((second ? 2 : 1) * OW * C);
+        oy++;
+        continue;
+      }
       for (let ox = 0; ox < OW; ox += 2) {
         const two = ox + 1 < OW;
         const pa = va + <usize>ox * pxStep;
@@ -151,7 +242,7 @@ export function qs8_dwconv_3x3r_2x16c__wasmsimd(
           for (let kx = 0; kx < 3; kx++) {
             for (let j: usize = 0; j < 64; j += 16) {
               const w01 = v128.load(wk + j);
-              const w2 = v128.load(wk + j, 64);
+              const w2 = i32x4.shr_u(v128.load(wk + j, 64), 16); // B = (w2, 0) from D = (w1, w2)
               const at = col + j;
               const na = i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(v128.load(pa + at), w01), i32x4.dot_i16x8_s(v128.load(pb + at), w2)));
               const nb = i32x4.add(b0, i32x4.add(i32x4.dot_i16x8_s(v128.load(qa + at), w01), i32x4.dot_i16x8_s(v128.load(qb + at), w2)));
@@ -177,7 +268,7 @@ export function qs8_dwconv_3x3r_2x16c__wasmsimd(
           for (let kx = 0; kx < 3; kx++) {
             for (let j: usize = 0; j < 32; j += 16) {
               const w01 = v128.load(wk + j);
-              const w2 = v128.load(wk + j, 64);
+              const w2 = i32x4.shr_u(v128.load(wk + j, 64), 16); // B = (w2, 0) from D = (w1, w2)
               const at = col + j;
               const na = i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(v128.load(pa + at), w01), i32x4.dot_i16x8_s(v128.load(pb + at), w2)));
               const nb = i32x4.add(b0, i32x4.add(i32x4.dot_i16x8_s(v128.load(qa + at), w01), i32x4.dot_i16x8_s(v128.load(qb + at), w2)));
