@@ -109,45 +109,35 @@ function store_bytes3(p: usize, v: i32, rem: i32): void {
 }
 
 /**
- * Stores y = i32 lanes (row 0 pixel 0, row 0 pixel 1, row 1 pixel 0, row 1 pixel 1) of 4
- * channels at o (row 0 pixel 0): `np` (1 or more) pixels of the two, row 1 when `second`, the
- * first rem channels when rem < 4.
+ * Stores a 2x2-pixel tile of 4 channels, y = i32 lanes (row 0 pixel 0, row 0 pixel 1, row 1
+ * pixel 0, row 1 pixel 1), at o (row 0 pixel 0); pixel 1 when `two`, row 1 when `second`,
+ * only the first rem channels when rem < 4.
  */
 // @ts-ignore: decorator
 @inline
-function store_tile(o: usize, y: v128, C: usize, rowOut: usize, np: i32, second: bool, rem: i32): void {
+function store_tile(o: usize, y: v128, C: usize, rowOut: usize, two: bool, second: bool, rem: i32): void {
   if (rem >= 4) {
     v128.store32_lane(o, y, 0);
-    if (np > 1) v128.store32_lane(o + C, y, 1);
+    if (two) v128.store32_lane(o + C, y, 1);
     if (second) {
       v128.store32_lane(o + rowOut, y, 2);
-      if (np > 1) v128.store32_lane(o + rowOut + C, y, 3);
+      if (two) v128.store32_lane(o + rowOut + C, y, 3);
     }
   } else {
     store_bytes3(o, i32x4.extract_lane(y, 0), rem);
-    if (np > 1) store_bytes3(o + C, i32x4.extract_lane(y, 1), rem);
+    if (two) store_bytes3(o + C, i32x4.extract_lane(y, 1), rem);
     if (second) {
       store_bytes3(o + rowOut, i32x4.extract_lane(y, 2), rem);
-      if (np > 1) store_bytes3(o + rowOut + C, i32x4.extract_lane(y, 3), rem);
+      if (two) store_bytes3(o + rowOut + C, i32x4.extract_lane(y, 3), rem);
     }
   }
 }
 
-/** Requantizes and narrows the accumulators of two pixels in two rows (one 4-channel quarter, scale sc). */
-// @ts-ignore: decorator
-@inline
-function requant_tile(r0a: v128, r0b: v128, r1a: v128, r1b: v128, sc: v128, vzm: v128, vlo: v128, vhi: v128): v128 {
-  return i8x16.narrow_i16x8_s(
-    i16x8.narrow_i32x4_s(requant_fp32x4_zm(r0a, sc, vzm, vlo, vhi), requant_fp32x4_zm(r0b, sc, vzm, vlo, vhi)),
-    i16x8.narrow_i32x4_s(requant_fp32x4_zm(r1a, sc, vzm, vlo, vhi), requant_fp32x4_zm(r1b, sc, vzm, vlo, vhi)),
-  );
-}
-
 /**
  * Stride 1, dilation 1: output rows oy (at out) and oy + 1 (at out + OW*C, written when
- * `second`) from the pair rows V(r0) at va and V(r0 + 2) at vb, in tiles of 2 rows x 4 pixels
- * x 4 channels: per kernel column, 10 loads (A, D, and the two pair entries of each pixel),
- * two shifts (B, C) and 16 dots for 8 accumulators.
+ * `second`) from the pair rows V(r0) at va and V(r0 + 2) at vb, in tiles of 2 rows x 2 pixels
+ * x 4 channels: per kernel column, 6 loads (A, D, and the two pair entries of each pixel), two
+ * shifts (B, C) and 8 dots for 4 accumulators.
  */
 function rows2_s1(
   va: usize, vb: usize, out: usize, second: bool, OW: i32, C: i32, pxStep: usize, kxStep: usize, packed: usize,
@@ -155,44 +145,38 @@ function rows2_s1(
 ): void {
   const rowOut = <usize>(OW * C);
   const dv = vb - va; // wraps: pointer differences are mod 2^32 in wasm32
-  for (let ox = 0; ox < OW; ox += 4) {
-    const np = min(4, OW - ox);
-    // Pixels 1..3's entries (the last pixel's again past the row's end; not stored).
-    const q1 = <usize>min(1, np - 1) * pxStep, q2 = <usize>min(2, np - 1) * pxStep, q3 = <usize>(np - 1) * pxStep;
+  for (let ox = 0; ox < OW; ox += 2) {
+    const two = ox + 1 < OW;
+    const qs: usize = two ? pxStep : 0; // the second pixel's entries (the first's again when there is none; not stored)
     const pa = va + <usize>ox * pxStep;
     const o = out + <usize>(ox * C);
     let wq = packed; // this quarter's bias; A at +64 + 128 kx, D at +128 + 128 kx, scale at +448
     for (let c = 0; c < C; c += 4) {
-      let r00 = v128.load(wq); // row 0 pixel 0
-      let r01 = r00, r02 = r00, r03 = r00, r10 = r00, r11 = r00, r12 = r00, r13 = r00;
+      let a00 = v128.load(wq); // row 0 pixel 0
+      let a01 = a00, a10 = a00, a11 = a00;
       let wk = wq + 64;
-      let x0 = pa + (<usize>c << 2);
+      let p0 = pa + (<usize>c << 2);
       for (let kx = 0; kx < 3; kx++) {
         const wa = v128.load(wk);
         const wd = v128.load(wk, 64);
         const wb = i32x4.shr_u(wd, 16);
         const wc = i32x4.shl(wa, 16);
-        const x1 = x0 + dv;
-        let xa = v128.load(x0), xb = v128.load(x1);
-        r00 = i32x4.add(r00, i32x4.add(i32x4.dot_i16x8_s(xa, wa), i32x4.dot_i16x8_s(xb, wb)));
-        r10 = i32x4.add(r10, i32x4.add(i32x4.dot_i16x8_s(xa, wc), i32x4.dot_i16x8_s(xb, wd)));
-        xa = v128.load(x0 + q1); xb = v128.load(x1 + q1);
-        r01 = i32x4.add(r01, i32x4.add(i32x4.dot_i16x8_s(xa, wa), i32x4.dot_i16x8_s(xb, wb)));
-        r11 = i32x4.add(r11, i32x4.add(i32x4.dot_i16x8_s(xa, wc), i32x4.dot_i16x8_s(xb, wd)));
-        xa = v128.load(x0 + q2); xb = v128.load(x1 + q2);
-        r02 = i32x4.add(r02, i32x4.add(i32x4.dot_i16x8_s(xa, wa), i32x4.dot_i16x8_s(xb, wb)));
-        r12 = i32x4.add(r12, i32x4.add(i32x4.dot_i16x8_s(xa, wc), i32x4.dot_i16x8_s(xb, wd)));
-        xa = v128.load(x0 + q3); xb = v128.load(x1 + q3);
-        r03 = i32x4.add(r03, i32x4.add(i32x4.dot_i16x8_s(xa, wa), i32x4.dot_i16x8_s(xb, wb)));
-        r13 = i32x4.add(r13, i32x4.add(i32x4.dot_i16x8_s(xa, wc), i32x4.dot_i16x8_s(xb, wd)));
+        const p1 = p0 + dv;
+        const xa = v128.load(p0), xb = v128.load(p1);
+        const ya = v128.load(p0 + qs), yb = v128.load(p1 + qs);
+        a00 = i32x4.add(a00, i32x4.add(i32x4.dot_i16x8_s(xa, wa), i32x4.dot_i16x8_s(xb, wb)));
+        a10 = i32x4.add(a10, i32x4.add(i32x4.dot_i16x8_s(xa, wc), i32x4.dot_i16x8_s(xb, wd)));
+        a01 = i32x4.add(a01, i32x4.add(i32x4.dot_i16x8_s(ya, wa), i32x4.dot_i16x8_s(yb, wb)));
+        a11 = i32x4.add(a11, i32x4.add(i32x4.dot_i16x8_s(ya, wc), i32x4.dot_i16x8_s(yb, wd)));
         wk += 128;
-        x0 += kxStep;
+        p0 += kxStep;
       }
       const sc = v128.load(wq, 448);
-      const rem = C - c;
-      const oc = o + <usize>c;
-      store_tile(oc, requant_tile(r00, r01, r10, r11, sc, vzm, vlo, vhi), <usize>C, rowOut, np, second, rem);
-      if (np > 2) store_tile(oc + <usize>(2 * C), requant_tile(r02, r03, r12, r13, sc, vzm, vlo, vhi), <usize>C, rowOut, np - 2, second, rem);
+      const y = i8x16.narrow_i16x8_s(
+        i16x8.narrow_i32x4_s(requant_fp32x4_zm(a00, sc, vzm, vlo, vhi), requant_fp32x4_zm(a01, sc, vzm, vlo, vhi)),
+        i16x8.narrow_i32x4_s(requant_fp32x4_zm(a10, sc, vzm, vlo, vhi), requant_fp32x4_zm(a11, sc, vzm, vlo, vhi)),
+      );
+      store_tile(o + <usize>c, y, <usize>C, rowOut, two, second, C - c);
       wq += (c & 15) == 12 ? <usize>(DW3R_GROUP_BYTES - 48) : 16;
     }
   }
