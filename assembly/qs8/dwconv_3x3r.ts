@@ -27,7 +27,8 @@
 // old layout took 20 bytes per channel and this one 24 (the 3x3 depthwise weights are ~2% of
 // MobileNetV2's).
 //
-// Scratch (SIMD kernel; the scalar twin uses its first 36 bytes for tap pointers): a ring of R = 2*dh + 2 pair rows,
+// Scratch (SIMD kernel; the scalar twin uses its first 36 bytes for tap pointers): a ring of R pair rows
+// (dw3r_ring: 2*dh + 2, or 6 at stride 2 and dilation 1),
 // ring slot of V(r) = r mod R, with the input row each slot holds in R i32 tags in front:
 //   tags: roundup(4R, 16) bytes | R rows of Wn * Cp * 4 bytes
 //   Wn = (OW-1)*sw + 2*dw + 1 (the padded columns the windows read), Cp = roundup(C, 8).
@@ -70,11 +71,15 @@ export function qs8_dwconv_pack_3x3r(taps: i32, channels: i32, w: usize, bias: u
   }
 }
 
-/** Ring slots: 2*dh + 2 (the two pair rows an output row reads are never in one slot). */
+/**
+ * Ring slots: 2*dh + 2 (the two pair rows an output row reads are never in one slot); 6 at
+ * stride 2 and dilation 1, where the SIMD kernel reads three pair rows r0, r0 + 2, r0 + 4 at once.
+ */
 // @ts-ignore: decorator
 @inline
 export function dw3r_ring(params: usize): i32 {
-  return 2 * load<i32>(params, QS8_DWCONV_DH) + 2;
+  const dh = load<i32>(params, QS8_DWCONV_DH);
+  return load<i32>(params, QS8_DWCONV_SH) == 2 && dh == 1 ? 6 : 2 * dh + 2;
 }
 
 /** Bytes of one pair row. */

@@ -133,6 +133,16 @@ function store_tile(o: usize, y: v128, C: usize, rowOut: usize, two: bool, secon
   }
 }
 
+/** Requantizes the accumulators of a 2x2-pixel tile (one 4-channel quarter, scale sc) into store_tile's lanes. */
+// @ts-ignore: decorator
+@inline
+function requant_tile(a00: v128, a01: v128, a10: v128, a11: v128, sc: v128, vzm: v128, vlo: v128, vhi: v128): v128 {
+  return i8x16.narrow_i16x8_s(
+    i16x8.narrow_i32x4_s(requant_fp32x4_zm(a00, sc, vzm, vlo, vhi), requant_fp32x4_zm(a01, sc, vzm, vlo, vhi)),
+    i16x8.narrow_i32x4_s(requant_fp32x4_zm(a10, sc, vzm, vlo, vhi), requant_fp32x4_zm(a11, sc, vzm, vlo, vhi)),
+  );
+}
+
 /**
  * Stride 1, dilation 1: output rows oy (at out) and oy + 1 (at out + OW*C, written when
  * `second`) from the pair rows V(r0) at va and V(r0 + 2) at vb, in tiles of 2 rows x 2 pixels
@@ -171,12 +181,49 @@ function rows2_s1(
         wk += 128;
         p0 += kxStep;
       }
-      const sc = v128.load(wq, 448);
-      const y = i8x16.narrow_i16x8_s(
-        i16x8.narrow_i32x4_s(requant_fp32x4_zm(a00, sc, vzm, vlo, vhi), requant_fp32x4_zm(a01, sc, vzm, vlo, vhi)),
-        i16x8.narrow_i32x4_s(requant_fp32x4_zm(a10, sc, vzm, vlo, vhi), requant_fp32x4_zm(a11, sc, vzm, vlo, vhi)),
-      );
-      store_tile(o + <usize>c, y, <usize>C, rowOut, two, second, C - c);
+      store_tile(o + <usize>c, requant_tile(a00, a01, a10, a11, v128.load(wq, 448), vzm, vlo, vhi), <usize>C, rowOut, two, second, C - c);
+      wq += (c & 15) == 12 ? <usize>(DW3R_GROUP_BYTES - 48) : 16;
+    }
+  }
+}
+
+/**
+ * Stride 2, dilation 1: output rows oy and oy + 1 from the pair rows V(r0), V(r0 + 2) and
+ * V(r0 + 4) at va, vb, vc (row oy reads the first two, row oy + 1 the last two, both against A
+ * and B), in tiles of 2 rows x 2 pixels x 4 channels: per kernel column, 8 loads, one shift and
+ * 8 dots for 4 accumulators.
+ */
+function rows2_s2(
+  va: usize, vb: usize, vc: usize, out: usize, second: bool, OW: i32, C: i32, pxStep: usize, kxStep: usize, packed: usize,
+  vzm: v128, vlo: v128, vhi: v128,
+): void {
+  const rowOut = <usize>(OW * C);
+  const dv = vb - va, dw = vc - va; // wrap mod 2^32, as in rows2_s1
+  for (let ox = 0; ox < OW; ox += 2) {
+    const two = ox + 1 < OW;
+    const qs: usize = two ? pxStep : 0;
+    const pa = va + <usize>ox * pxStep;
+    const o = out + <usize>(ox * C);
+    let wq = packed;
+    for (let c = 0; c < C; c += 4) {
+      let a00 = v128.load(wq);
+      let a01 = a00, a10 = a00, a11 = a00;
+      let wk = wq + 64;
+      let p0 = pa + (<usize>c << 2);
+      for (let kx = 0; kx < 3; kx++) {
+        const wa = v128.load(wk);
+        const wb = i32x4.shr_u(v128.load(wk, 64), 16);
+        const p1 = p0 + dv, p2 = p0 + dw;
+        const x0 = v128.load(p0), x1 = v128.load(p1), x2 = v128.load(p2);
+        const y0 = v128.load(p0 + qs), y1 = v128.load(p1 + qs), y2 = v128.load(p2 + qs);
+        a00 = i32x4.add(a00, i32x4.add(i32x4.dot_i16x8_s(x0, wa), i32x4.dot_i16x8_s(x1, wb)));
+        a10 = i32x4.add(a10, i32x4.add(i32x4.dot_i16x8_s(x1, wa), i32x4.dot_i16x8_s(x2, wb)));
+        a01 = i32x4.add(a01, i32x4.add(i32x4.dot_i16x8_s(y0, wa), i32x4.dot_i16x8_s(y1, wb)));
+        a11 = i32x4.add(a11, i32x4.add(i32x4.dot_i16x8_s(y1, wa), i32x4.dot_i16x8_s(y2, wb)));
+        wk += 128;
+        p0 += kxStep;
+      }
+      store_tile(o + <usize>c, requant_tile(a00, a01, a10, a11, v128.load(wq, 448), vzm, vlo, vhi), <usize>C, rowOut, two, second, C - c);
       wq += (c & 15) == 12 ? <usize>(DW3R_GROUP_BYTES - 48) : 16;
     }
   }
@@ -213,6 +260,15 @@ export function qs8_dwconv_3x3r_2x16c__wasmsimd(
         // Rows oy and oy + 1 read the same two pair rows.
         const second = oy + 1 < OH;
         rows2_s1(va, vb, out, second, OW, C, pxStep, kxStep, packed, vzm, vlo, vhi);
+        out += <usize>((second ? 2 : 1) * OW * C);
+        oy++;
+        continue;
+      }
+      if (SH == 2 && DH == 1) {
+        // Rows oy and oy + 1 share the pair row V(r0 + 2) (the ring holds 6: dw3r_ring).
+        const second = oy + 1 < OH;
+        const vc = pair_row(img, zero, scratch, r0 + 4, params, ring, ringStart, rowBytes, wn, cp);
+        rows2_s2(va, vb, vc, out, second, OW, C, pxStep, kxStep, packed, vzm, vlo, vhi);
         out += <usize>((second ? 2 : 1) * OW * C);
         oy++;
         continue;
