@@ -110,25 +110,25 @@ function store_bytes3(p: usize, v: i32, rem: i32): void {
 
 /**
  * Stores a 2x2-pixel tile of 4 channels, y = i32 lanes (row 0 pixel 0, row 0 pixel 1, row 1
- * pixel 0, row 1 pixel 1), at o (row 0 pixel 0); pixel 1 when `two`, row 1 when `second`,
+ * pixel 0, row 1 pixel 1), at o (row 0 pixel 0; row 1 at o + rowOut): pixel 1 when `two`,
  * only the first rem channels when rem < 4.
  */
 // @ts-ignore: decorator
 @inline
-function store_tile(o: usize, y: v128, C: usize, rowOut: usize, two: bool, second: bool, rem: i32): void {
+function store_tile(o: usize, y: v128, C: usize, rowOut: usize, two: bool, rem: i32): void {
   if (rem >= 4) {
     v128.store32_lane(o, y, 0);
-    if (two) v128.store32_lane(o + C, y, 1);
-    if (second) {
-      v128.store32_lane(o + rowOut, y, 2);
-      if (two) v128.store32_lane(o + rowOut + C, y, 3);
+    v128.store32_lane(o + rowOut, y, 2);
+    if (two) {
+      v128.store32_lane(o + C, y, 1);
+      v128.store32_lane(o + rowOut + C, y, 3);
     }
   } else {
     store_bytes3(o, i32x4.extract_lane(y, 0), rem);
-    if (two) store_bytes3(o + C, i32x4.extract_lane(y, 1), rem);
-    if (second) {
-      store_bytes3(o + rowOut, i32x4.extract_lane(y, 2), rem);
-      if (two) store_bytes3(o + rowOut + C, i32x4.extract_lane(y, 3), rem);
+    store_bytes3(o + rowOut, i32x4.extract_lane(y, 2), rem);
+    if (two) {
+      store_bytes3(o + C, i32x4.extract_lane(y, 1), rem);
+      store_bytes3(o + rowOut + C, i32x4.extract_lane(y, 3), rem);
     }
   }
 }
@@ -144,13 +144,12 @@ function requant_tile(a00: v128, a01: v128, a10: v128, a11: v128, sc: v128, vzm:
 }
 
 /**
- * Stride 1, dilation 1: output rows oy (at out) and oy + 1 (at out + OW*C, written when
- * `second`) from the pair rows V(r0) at va and V(r0 + 2) at vb, in tiles of 2 rows x 2 pixels
+ * Stride 1, dilation 1: output rows oy (at out) and oy + 1 (at out + OW*C) from the pair rows V(r0) at va and V(r0 + 2) at vb, in tiles of 2 rows x 2 pixels
  * x 4 channels: per kernel column, 6 loads (A, D, and the two pair entries of each pixel), two
  * shifts (B, C) and 8 dots for 4 accumulators.
  */
 function rows2_s1(
-  va: usize, vb: usize, out: usize, second: bool, OW: i32, C: i32, pxStep: usize, kxStep: usize, packed: usize,
+  va: usize, vb: usize, out: usize, OW: i32, C: i32, pxStep: usize, kxStep: usize, packed: usize,
   vzm: v128, vlo: v128, vhi: v128,
 ): void {
   const rowOut = <usize>(OW * C);
@@ -181,7 +180,7 @@ function rows2_s1(
         wk += 128;
         p0 += kxStep;
       }
-      store_tile(o + <usize>c, requant_tile(a00, a01, a10, a11, v128.load(wq, 448), vzm, vlo, vhi), <usize>C, rowOut, two, second, C - c);
+      store_tile(o + <usize>c, requant_tile(a00, a01, a10, a11, v128.load(wq, 448), vzm, vlo, vhi), <usize>C, rowOut, two, C - c);
       wq += (c & 15) == 12 ? <usize>(DW3R_GROUP_BYTES - 48) : 16;
     }
   }
@@ -194,7 +193,7 @@ function rows2_s1(
  * 8 dots for 4 accumulators.
  */
 function rows2_s2(
-  va: usize, vb: usize, vc: usize, out: usize, second: bool, OW: i32, C: i32, pxStep: usize, kxStep: usize, packed: usize,
+  va: usize, vb: usize, vc: usize, out: usize, OW: i32, C: i32, pxStep: usize, kxStep: usize, packed: usize,
   vzm: v128, vlo: v128, vhi: v128,
 ): void {
   const rowOut = <usize>(OW * C);
@@ -223,7 +222,7 @@ function rows2_s2(
         wk += 128;
         p0 += kxStep;
       }
-      store_tile(o + <usize>c, requant_tile(a00, a01, a10, a11, v128.load(wq, 448), vzm, vlo, vhi), <usize>C, rowOut, two, second, C - c);
+      store_tile(o + <usize>c, requant_tile(a00, a01, a10, a11, v128.load(wq, 448), vzm, vlo, vhi), <usize>C, rowOut, two, C - c);
       wq += (c & 15) == 12 ? <usize>(DW3R_GROUP_BYTES - 48) : 16;
     }
   }
@@ -256,20 +255,19 @@ export function qs8_dwconv_3x3r_2x16c__wasmsimd(
       const r0 = oy * SH - PT;
       const va = pair_row(img, zero, scratch, r0, params, ring, ringStart, rowBytes, wn, cp);
       const vb = pair_row(img, zero, scratch, r0 + 2 * DH, params, ring, ringStart, rowBytes, wn, cp);
-      if (SH == 1 && DH == 1) {
+      // Two rows at a time where the kernel has a two-row pass (a last odd row: the one-row loop below).
+      if (SH == 1 && DH == 1 && oy + 1 < OH) {
         // Rows oy and oy + 1 read the same two pair rows.
-        const second = oy + 1 < OH;
-        rows2_s1(va, vb, out, second, OW, C, pxStep, kxStep, packed, vzm, vlo, vhi);
-        out += <usize>((second ? 2 : 1) * OW * C);
+        rows2_s1(va, vb, out, OW, C, pxStep, kxStep, packed, vzm, vlo, vhi);
+        out += <usize>(2 * OW * C);
         oy++;
         continue;
       }
-      if (SH == 2 && DH == 1) {
+      if (SH == 2 && DH == 1 && oy + 1 < OH) {
         // Rows oy and oy + 1 share the pair row V(r0 + 2) (the ring holds 6: dw3r_ring).
-        const second = oy + 1 < OH;
         const vc = pair_row(img, zero, scratch, r0 + 4, params, ring, ringStart, rowBytes, wn, cp);
-        rows2_s2(va, vb, vc, out, second, OW, C, pxStep, kxStep, packed, vzm, vlo, vhi);
-        out += <usize>((second ? 2 : 1) * OW * C);
+        rows2_s2(va, vb, vc, out, OW, C, pxStep, kxStep, packed, vzm, vlo, vhi);
+        out += <usize>(2 * OW * C);
         oy++;
         continue;
       }
