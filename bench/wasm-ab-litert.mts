@@ -25,7 +25,7 @@ const files = positionals.length > 1 ? positionals.slice(1)
   : ['ic_resnet8', 'vww_mobilenet', 'kws_dscnn', 'ad_autoencoder'].map((n) => path.join(ROOT, '../shared/models/mlperf-tiny', `${n}_int8.tflite`));
 
 interface Engine { label: string; run: () => unknown; times: number[] }
-const rows: { file: string; engines: Engine[] }[] = [];
+const rows: { file: string; engines: Engine[]; arena: number[] }[] = [];
 for (const file of files) {
   const bytes = new Uint8Array(readFileSync(file));
   const sg = readTflite(bytes).subgraphs[0];
@@ -40,6 +40,7 @@ for (const file of files) {
   const b = await fromGraph(graph, weights, { build: 'relaxed', wasm: { relaxed: other } });
   rows.push({
     file: path.basename(file),
+    arena: [a.info.arenaBytes, b.info.arenaBytes],
     engines: [
       { label: 'LiteRT.js int8', run: () => lit.run([xq]), times: [] },
       { label: 'branchy (this)', run: () => a.run(x, { layout: 'NHWC' }), times: [] },
@@ -63,9 +64,9 @@ for (let round = 0; round < Number(values.rounds); round++) {
 }
 const q = (xs: number[], p: number) => xs.slice().sort((a, b) => a - b)[Math.floor(p * (xs.length - 1))];
 console.log(`# bench/wasm-ab-litert.mts: this checkout vs ${positionals[0]}, relaxed build, ${values.rounds} rounds\n${machine()}; load average after ${os.loadavg().map((v) => v.toFixed(1)).join(' ')}\n`);
-console.log('| file | LiteRT.js int8 ms (median / p25) | branchy this | branchy other | this ÷ LiteRT | other ÷ LiteRT | this ÷ other |\n|---|---|---|---|---:|---:|---:|');
+console.log('| file | LiteRT.js int8 ms (median / p25) | branchy this | branchy other | this ÷ LiteRT | other ÷ LiteRT | this ÷ other | arena KB this / other |\n|---|---|---|---|---:|---:|---:|---|');
 for (const r of rows) {
   const [l, a, b] = r.engines.map((e) => [q(e.times, 0.5), q(e.times, 0.25)]);
   const f = (v: number[]) => `${v[0].toFixed(3)} / ${v[1].toFixed(3)}`;
-  console.log(`| ${r.file} | ${f(l)} | ${f(a)} | ${f(b)} | ${(a[0] / l[0]).toFixed(2)} | ${(b[0] / l[0]).toFixed(2)} | ${(a[0] / b[0]).toFixed(2)} |`);
+  console.log(`| ${r.file} | ${f(l)} | ${f(a)} | ${f(b)} | ${(a[0] / l[0]).toFixed(2)} | ${(b[0] / l[0]).toFixed(2)} | ${(a[0] / b[0]).toFixed(2)} | ${(r.arena[0] / 1024).toFixed(0)} / ${(r.arena[1] / 1024).toFixed(0)} |`);
 }
