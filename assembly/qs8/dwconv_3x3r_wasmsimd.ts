@@ -1,14 +1,25 @@
 // int8 3x3 depthwise convolution over pair rows, WASM SIMD128: qs8_dwconv_3x3r_2x16c__wasmsimd.
 // Layout, scratch and the scalar twin: dwconv_3x3r.ts.
 //
+// Stride 1 or 2 with dilation 1 (every MobileNet depthwise layer): two output rows per pass
+// (rows2_s1, rows2_s2). At stride 1, rows oy and oy + 1 read the same two pair rows V(r0) and
+// V(r0 + 2) (r0 = oy - pt), row oy against A = (w0, w1) and B = (w2, 0), row oy + 1 against
+// C = (0, w0) and D = (w1, w2); at stride 2 they read V(r0), V(r0 + 2), V(r0 + 4), sharing the
+// middle one. Tiles of 2 rows x 2 pixels x 4 channels, 4 accumulators: per kernel column one
+// load of A and D (B = D >> 16 and C = A << 16 per 32-bit lane), one load of each pair entry,
+// 8 dots. (A tile of 2 x 4 pixels spilled accumulators in V8's code and was slower on the
+// small MLPerf Tiny layers, no faster on MobileNetV2's: bench/dw-ab.mts.) A last odd row, and
+// every other stride or dilation, runs the one-row loop:
+//
 // Per output row: make sure the ring holds the pair rows V(r0) and V(r0 + 2dh) (r0 = oy*sh - pt;
 // each pair row is built once and read by the output rows that need it), then tiles of
-// 2 output pixels x 16 channels (a last tail of 8 or fewer channels: x 8): per kernel column kx and group of 4 channels, the two weight
-// vectors (w0, w1) and (w2, 0) are loaded once for both pixels, each pixel loads its two pair
-// entries, and four i32x4.dot_i16x8_s + add update its accumulator: 8 accumulators, no
-// shuffles, no tap pointers. The accumulators start at bias'; the fp32 requantization
-// follows per pixel. A channel tail of 9..15 computes 16 lanes (entries past C come from bytes past a
-// pixel, at most 7, against zero weights), one of 1..8 computes 8; both store the live ones.
+// 2 output pixels x 16 channels (a last tail of 8 or fewer channels: x 8): per kernel column kx
+// and group of 4 channels, the weight vectors A and B are loaded once for both pixels, each
+// pixel loads its two pair entries, and four i32x4.dot_i16x8_s + add update its accumulator:
+// 8 accumulators, no shuffles, no tap pointers. The accumulators start at bias'; the fp32
+// requantization follows per pixel. A channel tail of 9..15 computes 16 lanes (entries past C
+// come from bytes past a pixel, at most 7, against zero weights), one of 1..8 computes 8; both
+// store the live ones.
 //
 // A pair row: entry (x, c) at x*Cp*4 + c*4 = (i16 x[r][x - pl][c], i16 x[r + dh][x - pl][c]),
 // where a row or column outside the image reads the zero row (zp_in); built 8 channels at a
