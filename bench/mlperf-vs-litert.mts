@@ -37,6 +37,7 @@ import type { Program } from '../src/runtime/executor.js';
 import { machine } from './machine.js';
 import { peaks } from './peak.js';
 import { loadLitert, openLitert, openLitertRaw, type LitertModel } from './peers/litert.mjs';
+import { oneOperator } from './peers/one-operator.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DIR = path.join(ROOT, '../shared/models/mlperf-tiny');
@@ -152,23 +153,6 @@ for (const r of rows) {
 }
 console.log(`\ndot peak: ${peakBefore.toFixed(1)} before, ${peaksSeen.map((p) => p.toFixed(1)).join(', ')} during (every 10 rounds); % of the highest, ${peak.toFixed(1)} GMAC/s`);
 console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-
-/** The model with only operator i (its tensors, the same buffers): LiteRT runs that layer alone. */
-function oneOperator(m: TfliteModel, i: number): TfliteModel {
-  const sg = m.subgraphs[0];
-  const op = sg.operators[i];
-  const used = [...new Set([...op.inputs, ...op.outputs].filter((t) => t >= 0))];
-  const at = new Map(used.map((t, k) => [t, k]));
-  const runtime = op.inputs.filter((t) => t >= 0 && !(m.buffers[sg.tensors[t].buffer]?.length > 0));
-  return {
-    ...m, metadata: [], signatureDefs: [], metadataBuffer: undefined,
-    subgraphs: [{
-      name: 'layer', tensors: used.map((t) => sg.tensors[t]),
-      inputs: [...new Set(runtime)].map((t) => at.get(t)!), outputs: op.outputs.map((t) => at.get(t)!),
-      operators: [{ ...op, inputs: op.inputs.map((t) => (t < 0 ? -1 : at.get(t)!)), outputs: op.outputs.map((t) => at.get(t)!) }],
-    }],
-  };
-}
 
 if (values.layers) {
   const p25 = (xs: number[]) => quant(xs, 0.25) * 1000;

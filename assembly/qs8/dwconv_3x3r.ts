@@ -9,21 +9,26 @@
 // for every output pixel (per tap pair: 4 widening loads and 4 shuffles per 16 channels).
 // Here the SIMD kernel interleaves each input row with the row dilation_h below it once, into
 // a "pair row" V(r) (entry (x, c) = i16 x[r][x][c] | i16 x[r + dh][x][c] << 16), and an output
-// row whose window starts at input row r0 reads V(r0) against the weight pairs (w[0][kx],
-// w[1][kx]) and V(r0 + 2dh) against (w[2][kx], 0): six dots per 4 channels and no shuffle.
+// row whose window starts at input row r0 reads V(r0) against the weight pairs A = (w[0][kx],
+// w[1][kx]) and V(r0 + 2dh) against B = (w[2][kx], 0): six dots per 4 channels and no shuffle.
+// At stride 1 and dilation 1 the next output row (window from r0 + 1) reads the same two pair
+// rows, against C = (0, w[0][kx]) and D = (w[1][kx], w[2][kx]): the SIMD kernel computes two
+// output rows per pass from one load of each pair entry (B = D >> 16 and C = A << 16 in each
+// 32-bit lane, two shifts per weight column).
 //
 // Packed layout "3x3r" (qs8_dwconv_pack_3x3r), per group of 16 channels (the last one
 // zero-padded), 512 bytes:
 //   +0               i32 bias'[16]  = bias - zp_in * sum of the 9 weights (zp_in folded in)
-//   +64 + 128*kx     i16 pairs (w[0][kx][c], w[1][kx][c]) for c = 0..15   (64 bytes)
-//   +128 + 128*kx    i16 pairs (w[2][kx][c], 0)                            (64 bytes)
+//   +64 + 128*kx     i16 pairs A = (w[0][kx][c], w[1][kx][c]) for c = 0..15   (64 bytes)
+//   +128 + 128*kx    i16 pairs D = (w[1][kx][c], w[2][kx][c])                  (64 bytes)
 //   +448             f32 scale[16]
 // Weights are i16 here, not int8: a depthwise kernel reads every weight again for every
 // output pixel, and widening them there would cost an instruction per 8 weights where the
 // old layout took 20 bytes per channel and this one 24 (the 3x3 depthwise weights are ~2% of
 // MobileNetV2's).
 //
-// Scratch (SIMD kernel; the scalar twin uses its first 36 bytes for tap pointers): a ring of R = 2*dh + 2 pair rows,
+// Scratch (SIMD kernel; the scalar twin uses its first 36 bytes for tap pointers): a ring of R pair rows
+// (dw3r_ring: 2*dh + 2, or 6 at stride 2 and dilation 1),
 // ring slot of V(r) = r mod R, with the input row each slot holds in R i32 tags in front:
 //   tags: roundup(4R, 16) bytes | R rows of Wn * Cp * 4 bytes
 //   Wn = (OW-1)*sw + 2*dw + 1 (the padded columns the windows read), Cp = roundup(C, 8).
@@ -56,8 +61,8 @@ export function qs8_dwconv_pack_3x3r(taps: i32, channels: i32, w: usize, bias: u
         const p = base + <usize>(64 + 128 * kx + 4 * l);
         store<i16>(p, <i16>w0);
         store<i16>(p, <i16>w1, 2);
-        store<i16>(p, <i16>w2, 64);
-        store<i16>(p, 0, 66);
+        store<i16>(p, <i16>w1, 64);
+        store<i16>(p, <i16>w2, 66);
       }
       const b: i32 = live && bias != 0 ? load<i32>(bias + (<usize>c << 2)) : 0;
       store<i32>(base + (<usize>l << 2), live ? b - zp_in * sum : 0);
@@ -66,11 +71,15 @@ export function qs8_dwconv_pack_3x3r(taps: i32, channels: i32, w: usize, bias: u
   }
 }
 
-/** Ring slots: 2*dh + 2 (the two pair rows an output row reads are never in one slot). */
+/**
+ * Ring slots: 2*dh + 2 (the two pair rows an output row reads are never in one slot); 6 at
+ * stride 2 and dilation 1, where the SIMD kernel reads three pair rows r0, r0 + 2, r0 + 4 at once.
+ */
 // @ts-ignore: decorator
 @inline
 export function dw3r_ring(params: usize): i32 {
-  return 2 * load<i32>(params, QS8_DWCONV_DH) + 2;
+  const dh = load<i32>(params, QS8_DWCONV_DH);
+  return load<i32>(params, QS8_DWCONV_SH) == 2 && dh == 1 ? 6 : 2 * dh + 2;
 }
 
 /** Bytes of one pair row. */
@@ -125,18 +134,18 @@ export function qs8_dwconv_3x3r_2x16c__scalar(
         for (let c = 0; c < C; c++) {
           const g = packed + <usize>((c >> 4) * DW3R_GROUP_BYTES);
           const l = <usize>(c & 15);
-          const p = g + 64 + (l << 2); // (w0, w1) pairs of column kx at p + 128 kx, (w2, 0) at + 64
+          const p = g + 64 + (l << 2); // (w0, w1) pairs of column kx at p + 128 kx, (w1, w2) at + 64
           const cc = <usize>c;
           let acc = load<i32>(g + (l << 2));
           acc += <i32>load<i8>(<usize>load<u32>(scratch) + cc) * <i32>load<i16>(p);
           acc += <i32>load<i8>(<usize>load<u32>(scratch, 4) + cc) * <i32>load<i16>(p, 2);
-          acc += <i32>load<i8>(<usize>load<u32>(scratch, 8) + cc) * <i32>load<i16>(p, 64);
+          acc += <i32>load<i8>(<usize>load<u32>(scratch, 8) + cc) * <i32>load<i16>(p, 66);
           acc += <i32>load<i8>(<usize>load<u32>(scratch, 12) + cc) * <i32>load<i16>(p, 128);
           acc += <i32>load<i8>(<usize>load<u32>(scratch, 16) + cc) * <i32>load<i16>(p, 130);
-          acc += <i32>load<i8>(<usize>load<u32>(scratch, 20) + cc) * <i32>load<i16>(p, 192);
+          acc += <i32>load<i8>(<usize>load<u32>(scratch, 20) + cc) * <i32>load<i16>(p, 194);
           acc += <i32>load<i8>(<usize>load<u32>(scratch, 24) + cc) * <i32>load<i16>(p, 256);
           acc += <i32>load<i8>(<usize>load<u32>(scratch, 28) + cc) * <i32>load<i16>(p, 258);
-          acc += <i32>load<i8>(<usize>load<u32>(scratch, 32) + cc) * <i32>load<i16>(p, 320);
+          acc += <i32>load<i8>(<usize>load<u32>(scratch, 32) + cc) * <i32>load<i16>(p, 322);
           store<i8>(out + cc, <i8>requant_fp32(acc, load<f32>(g + 448 + (l << 2)), zp, lo, hi));
         }
         out += <usize>C;

@@ -1,14 +1,25 @@
 // int8 3x3 depthwise convolution over pair rows, WASM SIMD128: qs8_dwconv_3x3r_2x16c__wasmsimd.
 // Layout, scratch and the scalar twin: dwconv_3x3r.ts.
 //
+// Stride 1 or 2 with dilation 1 (every MobileNet depthwise layer): two output rows per pass
+// (rows2_s1, rows2_s2). At stride 1, rows oy and oy + 1 read the same two pair rows V(r0) and
+// V(r0 + 2) (r0 = oy - pt), row oy against A = (w0, w1) and B = (w2, 0), row oy + 1 against
+// C = (0, w0) and D = (w1, w2); at stride 2 they read V(r0), V(r0 + 2), V(r0 + 4), sharing the
+// middle one. Tiles of 2 rows x 2 pixels x 4 channels, 4 accumulators: per kernel column one
+// load of A and D (B = D >> 16 and C = A << 16 per 32-bit lane), one load of each pair entry,
+// 8 dots. (A tile of 2 x 4 pixels spilled accumulators in V8's code and was slower on the
+// small MLPerf Tiny layers, no faster on MobileNetV2's: bench/dw-ab.mts.) A last odd row, and
+// every other stride or dilation, runs the one-row loop:
+//
 // Per output row: make sure the ring holds the pair rows V(r0) and V(r0 + 2dh) (r0 = oy*sh - pt;
 // each pair row is built once and read by the output rows that need it), then tiles of
-// 2 output pixels x 16 channels (a last tail of 8 or fewer channels: x 8): per kernel column kx and group of 4 channels, the two weight
-// vectors (w0, w1) and (w2, 0) are loaded once for both pixels, each pixel loads its two pair
-// entries, and four i32x4.dot_i16x8_s + add update its accumulator: 8 accumulators, no
-// shuffles, no tap pointers. The accumulators start at bias'; the fp32 requantization
-// follows per pixel. A channel tail of 9..15 computes 16 lanes (entries past C come from bytes past a
-// pixel, at most 7, against zero weights), one of 1..8 computes 8; both store the live ones.
+// 2 output pixels x 16 channels (a last tail of 8 or fewer channels: x 8): per kernel column kx
+// and group of 4 channels, the weight vectors A and B are loaded once for both pixels, each
+// pixel loads its two pair entries, and four i32x4.dot_i16x8_s + add update its accumulator:
+// 8 accumulators, no shuffles, no tap pointers. The accumulators start at bias'; the fp32
+// requantization follows per pixel. A channel tail of 9..15 computes 16 lanes (entries past C
+// come from bytes past a pixel, at most 7, against zero weights), one of 1..8 computes 8; both
+// store the live ones.
 //
 // A pair row: entry (x, c) at x*Cp*4 + c*4 = (i16 x[r][x - pl][c], i16 x[r + dh][x - pl][c]),
 // where a row or column outside the image reads the zero row (zp_in); built 8 channels at a
@@ -99,6 +110,135 @@ function finish8(a0: v128, a1: v128, wg: usize, o: usize, rem: i32, vzm: v128, v
   else store_i8_partial(o, y, rem);
 }
 
+/** Stores the first rem (1..3) bytes of v at p. */
+// @ts-ignore: decorator
+@inline
+function store_bytes3(p: usize, v: i32, rem: i32): void {
+  store<u8>(p, <u8>v);
+  if (rem > 1) store<u8>(p, <u8>(v >> 8), 1);
+  if (rem > 2) store<u8>(p, <u8>(v >> 16), 2);
+}
+
+/**
+ * Stores a 2x2-pixel tile of 4 channels, y = i32 lanes (row 0 pixel 0, row 0 pixel 1, row 1
+ * pixel 0, row 1 pixel 1), at o (row 0 pixel 0; row 1 at o + rowOut): pixel 1 when `two`,
+ * only the first rem channels when rem < 4.
+ */
+// @ts-ignore: decorator
+@inline
+function store_tile(o: usize, y: v128, C: usize, rowOut: usize, two: bool, rem: i32): void {
+  if (rem >= 4) {
+    v128.store32_lane(o, y, 0);
+    v128.store32_lane(o + rowOut, y, 2);
+    if (two) {
+      v128.store32_lane(o + C, y, 1);
+      v128.store32_lane(o + rowOut + C, y, 3);
+    }
+  } else {
+    store_bytes3(o, i32x4.extract_lane(y, 0), rem);
+    store_bytes3(o + rowOut, i32x4.extract_lane(y, 2), rem);
+    if (two) {
+      store_bytes3(o + C, i32x4.extract_lane(y, 1), rem);
+      store_bytes3(o + rowOut + C, i32x4.extract_lane(y, 3), rem);
+    }
+  }
+}
+
+/** Requantizes the accumulators of a 2x2-pixel tile (one 4-channel quarter, scale sc) into store_tile's lanes. */
+// @ts-ignore: decorator
+@inline
+function requant_tile(a00: v128, a01: v128, a10: v128, a11: v128, sc: v128, vzm: v128, vlo: v128, vhi: v128): v128 {
+  return i8x16.narrow_i16x8_s(
+    i16x8.narrow_i32x4_s(requant_fp32x4_zm(a00, sc, vzm, vlo, vhi), requant_fp32x4_zm(a01, sc, vzm, vlo, vhi)),
+    i16x8.narrow_i32x4_s(requant_fp32x4_zm(a10, sc, vzm, vlo, vhi), requant_fp32x4_zm(a11, sc, vzm, vlo, vhi)),
+  );
+}
+
+/**
+ * Stride 1, dilation 1: output rows oy (at out) and oy + 1 (at out + OW*C) from the pair rows V(r0) at va and V(r0 + 2) at vb, in tiles of 2 rows x 2 pixels
+ * x 4 channels: per kernel column, 6 loads (A, D, and the two pair entries of each pixel), two
+ * shifts (B, C) and 8 dots for 4 accumulators.
+ */
+function rows2_s1(
+  va: usize, vb: usize, out: usize, OW: i32, C: i32, pxStep: usize, kxStep: usize, packed: usize,
+  vzm: v128, vlo: v128, vhi: v128,
+): void {
+  const rowOut = <usize>(OW * C);
+  const dv = vb - va; // wraps: pointer differences are mod 2^32 in wasm32
+  for (let ox = 0; ox < OW; ox += 2) {
+    const two = ox + 1 < OW;
+    const qs: usize = two ? pxStep : 0; // the second pixel's entries (the first's again when there is none; not stored)
+    const pa = va + <usize>ox * pxStep;
+    const o = out + <usize>(ox * C);
+    let wq = packed; // this quarter's bias; A at +64 + 128 kx, D at +128 + 128 kx, scale at +448
+    for (let c = 0; c < C; c += 4) {
+      let a00 = v128.load(wq); // row 0 pixel 0
+      let a01 = a00, a10 = a00, a11 = a00;
+      let wk = wq + 64;
+      let p0 = pa + (<usize>c << 2);
+      for (let kx = 0; kx < 3; kx++) {
+        const wa = v128.load(wk);
+        const wd = v128.load(wk, 64);
+        const wb = i32x4.shr_u(wd, 16);
+        const wc = i32x4.shl(wa, 16);
+        const p1 = p0 + dv;
+        const xa = v128.load(p0), xb = v128.load(p1);
+        const ya = v128.load(p0 + qs), yb = v128.load(p1 + qs);
+        a00 = i32x4.add(a00, i32x4.add(i32x4.dot_i16x8_s(xa, wa), i32x4.dot_i16x8_s(xb, wb)));
+        a10 = i32x4.add(a10, i32x4.add(i32x4.dot_i16x8_s(xa, wc), i32x4.dot_i16x8_s(xb, wd)));
+        a01 = i32x4.add(a01, i32x4.add(i32x4.dot_i16x8_s(ya, wa), i32x4.dot_i16x8_s(yb, wb)));
+        a11 = i32x4.add(a11, i32x4.add(i32x4.dot_i16x8_s(ya, wc), i32x4.dot_i16x8_s(yb, wd)));
+        wk += 128;
+        p0 += kxStep;
+      }
+      store_tile(o + <usize>c, requant_tile(a00, a01, a10, a11, v128.load(wq, 448), vzm, vlo, vhi), <usize>C, rowOut, two, C - c);
+      wq += (c & 15) == 12 ? <usize>(DW3R_GROUP_BYTES - 48) : 16;
+    }
+  }
+}
+
+/**
+ * Stride 2, dilation 1: output rows oy and oy + 1 from the pair rows V(r0), V(r0 + 2) and
+ * V(r0 + 4) at va, vb, vc (row oy reads the first two, row oy + 1 the last two, both against A
+ * and B), in tiles of 2 rows x 2 pixels x 4 channels: per kernel column, 8 loads, one shift and
+ * 8 dots for 4 accumulators.
+ */
+function rows2_s2(
+  va: usize, vb: usize, vc: usize, out: usize, OW: i32, C: i32, pxStep: usize, kxStep: usize, packed: usize,
+  vzm: v128, vlo: v128, vhi: v128,
+): void {
+  const rowOut = <usize>(OW * C);
+  const dv = vb - va, dw = vc - va; // wrap mod 2^32, as in rows2_s1
+  for (let ox = 0; ox < OW; ox += 2) {
+    const two = ox + 1 < OW;
+    const qs: usize = two ? pxStep : 0;
+    const pa = va + <usize>ox * pxStep;
+    const o = out + <usize>(ox * C);
+    let wq = packed;
+    for (let c = 0; c < C; c += 4) {
+      let a00 = v128.load(wq);
+      let a01 = a00, a10 = a00, a11 = a00;
+      let wk = wq + 64;
+      let p0 = pa + (<usize>c << 2);
+      for (let kx = 0; kx < 3; kx++) {
+        const wa = v128.load(wk);
+        const wb = i32x4.shr_u(v128.load(wk, 64), 16);
+        const p1 = p0 + dv, p2 = p0 + dw;
+        const x0 = v128.load(p0), x1 = v128.load(p1), x2 = v128.load(p2);
+        const y0 = v128.load(p0 + qs), y1 = v128.load(p1 + qs), y2 = v128.load(p2 + qs);
+        a00 = i32x4.add(a00, i32x4.add(i32x4.dot_i16x8_s(x0, wa), i32x4.dot_i16x8_s(x1, wb)));
+        a10 = i32x4.add(a10, i32x4.add(i32x4.dot_i16x8_s(x1, wa), i32x4.dot_i16x8_s(x2, wb)));
+        a01 = i32x4.add(a01, i32x4.add(i32x4.dot_i16x8_s(y0, wa), i32x4.dot_i16x8_s(y1, wb)));
+        a11 = i32x4.add(a11, i32x4.add(i32x4.dot_i16x8_s(y1, wa), i32x4.dot_i16x8_s(y2, wb)));
+        wk += 128;
+        p0 += kxStep;
+      }
+      store_tile(o + <usize>c, requant_tile(a00, a01, a10, a11, v128.load(wq, 448), vzm, vlo, vhi), <usize>C, rowOut, two, C - c);
+      wq += (c & 15) == 12 ? <usize>(DW3R_GROUP_BYTES - 48) : 16;
+    }
+  }
+}
+
 export function qs8_dwconv_3x3r_2x16c__wasmsimd(
   input: usize, packed: usize, output: usize, zero: usize, scratch: usize, params: usize,
 ): void {
@@ -126,6 +266,22 @@ export function qs8_dwconv_3x3r_2x16c__wasmsimd(
       const r0 = oy * SH - PT;
       const va = pair_row(img, zero, scratch, r0, params, ring, ringStart, rowBytes, wn, cp);
       const vb = pair_row(img, zero, scratch, r0 + 2 * DH, params, ring, ringStart, rowBytes, wn, cp);
+      // Two rows at a time where the kernel has a two-row pass (a last odd row: the one-row loop below).
+      if (SH == 1 && DH == 1 && oy + 1 < OH) {
+        // Rows oy and oy + 1 read the same two pair rows.
+        rows2_s1(va, vb, out, OW, C, pxStep, kxStep, packed, vzm, vlo, vhi);
+        out += <usize>(2 * OW * C);
+        oy++;
+        continue;
+      }
+      if (SH == 2 && DH == 1 && oy + 1 < OH) {
+        // Rows oy and oy + 1 share the pair row V(r0 + 2) (the ring holds 6: dw3r_ring).
+        const vc = pair_row(img, zero, scratch, r0 + 4, params, ring, ringStart, rowBytes, wn, cp);
+        rows2_s2(va, vb, vc, out, OW, C, pxStep, kxStep, packed, vzm, vlo, vhi);
+        out += <usize>(2 * OW * C);
+        oy++;
+        continue;
+      }
       for (let ox = 0; ox < OW; ox += 2) {
         const two = ox + 1 < OW;
         const pa = va + <usize>ox * pxStep;
@@ -151,7 +307,7 @@ export function qs8_dwconv_3x3r_2x16c__wasmsimd(
           for (let kx = 0; kx < 3; kx++) {
             for (let j: usize = 0; j < 64; j += 16) {
               const w01 = v128.load(wk + j);
-              const w2 = v128.load(wk + j, 64);
+              const w2 = i32x4.shr_u(v128.load(wk + j, 64), 16); // B = (w2, 0) from D = (w1, w2)
               const at = col + j;
               const na = i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(v128.load(pa + at), w01), i32x4.dot_i16x8_s(v128.load(pb + at), w2)));
               const nb = i32x4.add(b0, i32x4.add(i32x4.dot_i16x8_s(v128.load(qa + at), w01), i32x4.dot_i16x8_s(v128.load(qb + at), w2)));
@@ -177,7 +333,7 @@ export function qs8_dwconv_3x3r_2x16c__wasmsimd(
           for (let kx = 0; kx < 3; kx++) {
             for (let j: usize = 0; j < 32; j += 16) {
               const w01 = v128.load(wk + j);
-              const w2 = v128.load(wk + j, 64);
+              const w2 = i32x4.shr_u(v128.load(wk + j, 64), 16); // B = (w2, 0) from D = (w1, w2)
               const at = col + j;
               const na = i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(v128.load(pa + at), w01), i32x4.dot_i16x8_s(v128.load(pb + at), w2)));
               const nb = i32x4.add(b0, i32x4.add(i32x4.dot_i16x8_s(v128.load(qa + at), w01), i32x4.dot_i16x8_s(v128.load(qb + at), w2)));

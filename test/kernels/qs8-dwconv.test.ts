@@ -73,6 +73,13 @@ function cases(): Case[] {
   out.push(makeCase(rng, 'tall 3x3 stride 1, N=2, C=33', { n: 2, h: 19, w: 5, c: 33, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1 }));
   out.push(makeCase(rng, 'tall 3x3 stride 2 no padding', { h: 17, w: 6, c: 8, kh: 3, kw: 3, sh: 2, sw: 1, dh: 1, dw: 1, pt: 0, pl: 0, pb: 0, pr: 0 }));
   out.push(makeCase(rng, '3x3 dilation 3 x 2, stride 2 x 3', { h: 16, w: 14, c: 18, kh: 3, kw: 3, sh: 2, sw: 3, dh: 3, dw: 2, pt: 3, pl: 2, pb: 1, pr: 0 }));
+  // The SIMD 3x3 kernel's two-row passes (stride 1 or 2, dilation 1): odd output heights and
+  // widths (a last single row / pixel), channel tails of 1..3 past a multiple of 4, N = 2.
+  for (const [sh, sw, h, w, c] of [[1, 1, 7, 5, 5], [1, 2, 9, 9, 6], [1, 1, 4, 3, 13], [2, 2, 9, 7, 7], [2, 1, 11, 4, 18], [2, 2, 8, 8, 3], [2, 2, 13, 5, 35]]) {
+    for (const pt of [0, 1]) {
+      out.push(makeCase(rng, `two-row 3x3 s${sh},${sw} ${h}x${w}x${c} pad ${pt}`, { n: 2, h, w, c, kh: 3, kw: 3, sh, sw, dh: 1, dw: 1, pt, pl: 1, pb: 1 - pt, pr: 1 }));
+    }
+  }
   out.push(makeCase(rng, '3x3 padding larger than the image', { h: 2, w: 2, c: 5, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 3, pl: 2, pb: 3, pr: 3 }));
   out.push(makeCase(rng, 'no padding valid 7x7 generic', { kh: 7, kw: 7, h: 9, w: 8, pt: 0, pl: 0, pb: 0, pr: 0, sh: 1, sw: 1, dh: 1, dw: 1 }));
   return out;
