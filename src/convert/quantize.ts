@@ -19,8 +19,6 @@ import { opDef } from '../ir/ops/index.js';
 import type { OpNode } from '../ir/ops/def.js';
 import { splitActivations } from '../ir/passes/split-activation.js';
 import { correctable, MeanMap, weightErrorShift } from './bias-correct.js';
-import { equalizeGraph, type EqualizedPair } from './equalize.js';
-import { LayerHessian } from './gptq.js';
 
 // ---- shared int8 arithmetic (also used by the ONNX QDQ import) ------------------------------
 
@@ -125,23 +123,11 @@ export interface QuantizeOptions {
   /** Measure each tensor of the int8 graph against the float one (one more pass); default true. */
   outputError?: boolean;
   /**
-   * Cross-layer range equalization before calibration (src/convert/equalize.ts): conv → clamp →
-   * conv pairs rescaled so every channel of the tensor between them spans its int8 range. One
-   * more float pass; off by default (it changes the int8 weights and ranges).
-   */
-  equalize?: boolean;
-  /**
    * Bias correction (src/convert/bias-correct.ts): each int8 layer's bias absorbs the mean
    * output shift its weight rounding causes on the calibration inputs. No extra pass; off by
    * default (it changes the int8 biases).
    */
   biasCorrect?: boolean;
-  /**
-   * GPTQ rounding (src/convert/gptq.ts): weights keep their scales but are rounded, input by
-   * input, to minimize each layer's output error on the calibration inputs. No extra pass; more
-   * time per layer (O(K³) for K inputs per output); off by default. Not with kmeans.
-   */
-  gptq?: boolean;
 }
 
 export interface LayerReport {
@@ -179,8 +165,6 @@ export interface QuantizeResult {
   /** Bytes of constants before and after. */
   bytesBefore: number;
   bytesAfter: number;
-  /** equalize: the layer pairs rescaled. */
-  equalized?: EqualizedPair[];
   /** Calls of observe, and milliseconds: all, choosing weights, in observe. */
   passes: number;
   ms: { total: number; weights: number; observe: number };
@@ -212,7 +196,6 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
   const clusters = opts.clusters ?? 16;
   if (!Number.isInteger(clusters) || clusters < 2 || clusters > 255) throw new BranchyUnsupportedError(`quantize: kmeans clusters must be an integer in 2..255, got ${clusters}`);
   const actMethod: RangeMethod = method === 'kmeans' ? 'minmax' : method;
-  if (opts.gptq && method === 'kmeans') throw new BranchyUnsupportedError('quantize: gptq rounding would undo kmeans weight sharing; use one of them');
   const g: Graph = JSON.parse(JSON.stringify(graph)) as Graph;
   // An int8 layer clamps its own output; any other fused activation becomes a standalone one,
   // an int8 table with its own input range (docs/ir.md, "int8"). Not on kept or binary layers.
@@ -220,13 +203,6 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
   splitActivations(g, (n) => kept.has(n.name) || n.inputs.some((i) => b1.has(i)) || n.outputs.some((o) => b1.has(o)));
   const order = validateGraph(g, { weights });
   const info = new Map(g.tensors.map((t) => [t.name, t]));
-  let equalized: EqualizedPair[] | undefined;
-  let eqMs = 0;
-  if (opts.equalize) {
-    const t1 = performance.now();
-    ({ weights, pairs: equalized } = await equalizeGraph(g, weights, opts.observe, { skip: (n) => kept.has(n.name) }));
-    eqMs = performance.now() - t1;
-  }
   for (const t of g.tensors) {
     if (t.dtype === 'b1') continue; // binary layers: their weights and bits stay as they are
     if (t.dtype !== 'f32' || t.quant) throw new BranchyUnsupportedError(`quantize: tensor '${t.name}' is ${t.dtype}${t.quant ? ' and quantized' : ''}; quantizeGraph takes a float graph`);
@@ -316,7 +292,7 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
   for (const t of needed) stats.set(t, new TensorStats());
   const chosen = new Map<string, [number, number]>();
   const quantOf = new Map<string, TQuant>();
-  let passes = equalized ? 1 : 0, observeMs = eqMs;
+  let passes = 0, observeMs = 0;
   const floatNames = new Set(g.tensors.map((t) => t.name));
   const run = async (model: RunnableGraph, visit: Visit, mustRun: boolean): Promise<void> => {
     passes++;
@@ -336,28 +312,19 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
   let recording = record;
   // biasCorrect: the float mean of every int8 layer's input, from the first (float) pass.
   const means = new Map<string, MeanMap>();
-  // gptq: each int8 layer's input second moments, from the same pass.
-  const hessians = new Map<string, LayerHessian[]>();
-  for (const n of wq.keys()) {
-    if (!correctable(n.op)) continue;
-    const x = n.inputs[0];
-    if (opts.biasCorrect && !means.has(x)) means.set(x, new MeanMap(info.get(x)!.shape.slice(1).reduce((a, b) => a * b, 1)));
-    if (opts.gptq) hessians.set(x, [...(hessians.get(x) ?? []), new LayerHessian(n, info.get(x)!, info.get(n.outputs[0])!)]);
+  if (opts.biasCorrect) {
+    for (const n of wq.keys()) if (correctable(n.op)) means.set(n.inputs[0], new MeanMap(info.get(n.inputs[0])!.shape.slice(1).reduce((a, b) => a * b, 1)));
   }
-  let measuring = means.size + hessians.size > 0;
+  let measuring = means.size > 0;
   const gather = async (model: RunnableGraph, set: Set<string>, mustRun: boolean) => {
     const rec = recording, mm = measuring;
     recording = null;
     measuring = false;
     await run(model, (name, v) => {
       rec?.visit(name, v);
-      if (mm) {
-        means.get(name)?.add(v);
-        for (const h of hessians.get(name) ?? []) h.add(v);
-      }
+      if (mm) means.get(name)?.add(v);
       if (set.has(name)) stats.get(name)!.add(v, actMethod);
     }, mustRun);
-    if (mm) roundWeights();
     for (const name of set) {
       if (stats.get(name)!.moments.n === 0) throw new BranchyUnsupportedError(`quantize: observe never reported tensor '${name}'; it must report every activation tensor`);
     }
@@ -440,23 +407,6 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
   }
   const all = ready();
   if (all.size !== int8.size) throw new Error(`quantize: ${int8.size - all.size} int8 nodes left without a quantization`);
-
-  /** gptq: the layers' weights rounded on their collected H (before any int8 graph is built). */
-  function roundWeights(): void {
-    for (const hs of hessians.values()) {
-      for (const h of hs) {
-        const r = wq.get(h.node)!;
-        const t1 = performance.now();
-        const wf = weights.get(h.node.inputs[1]) as Float32Array;
-        r.q = h.round(wf, r.scales);
-        const O = r.scales.length, per = wf.length / O;
-        let e = 0;
-        for (let i = 0; i < wf.length; i++) e += (r.q[i] * r.scales[h.node.op === 'dwconv2d' ? i % O : Math.floor(i / per)] - wf[i]) ** 2;
-        r.mse = e / wf.length;
-        r.ms += performance.now() - t1;
-      }
-    }
-  }
 
   // 4. The int8 graph.
   /** A layer's float bias; with biasCorrect, less the mean output shift of its rounded weights. */
@@ -639,6 +589,6 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
   const weightMs = [...wq.values()].reduce((a, w) => a + w.ms, 0);
   return {
     graph: result.graph, weights: result.weights, report: layers, float, bytesBefore: weightBytes(weights), bytesAfter: weightBytes(result.weights),
-    ...(equalized ? { equalized } : {}), passes, ms: { total: performance.now() - t0, weights: weightMs, observe: observeMs },
+    passes, ms: { total: performance.now() - t0, weights: weightMs, observe: observeMs },
   };
 }
