@@ -46,7 +46,7 @@ export const NOT_YET: Record<string, NotYet> = {
   mobilenet_v2: { int8Error: true },
   // The same for the squeeze-excitation / HardSwish / SiLU nets (every layer int8, f32 within 1e-4):
   // mobilenet_v3_small 0.191 -> 0.187, mobilenet_v3_large 0.316 -> 0.308, efficientnet_b0
-  // 0.463 -> 0.457 (the ONNX Runtime QDQ export of plain minmax: docs/zoo.md).
+  // 0.463 -> 0.455 (the ONNX Runtime QDQ export of plain minmax: docs/zoo.md).
   mobilenet_v3_small: { int8Error: true },
   mobilenet_v3_large: { int8Error: true },
   efficientnet_b0: { int8Error: true },
