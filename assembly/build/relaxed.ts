@@ -21,9 +21,9 @@ export { f32_dwconv_pack_8c, f32_dwconv_3x3_8c__scalar, f32_dwconv_generic_8c__s
 export { f32_gemm_4x8__wasmsimd } from '../f32/gemm_wasmsimd';
 export { f32_conv_4x8__wasmsimd } from '../f32/conv_wasmsimd';
 export { f32_dwconv_3x3_8c__wasmsimd, f32_dwconv_generic_8c__wasmsimd } from '../f32/dwconv_wasmsimd';
-export { qs8_maxpool_c1__scalar, qs8_avgpool_c1__scalar, qs8_gavgpool_c1__scalar } from '../pool/qs8_pool';
+export { qs8_maxpool_c1__scalar, qs8_avgpool_c1__scalar, qs8_avgpool_away_c1__scalar, qs8_gavgpool_c1__scalar } from '../pool/qs8_pool';
 export { f32_maxpool_c1__scalar, f32_avgpool_c1__scalar, f32_gavgpool_c1__scalar } from '../pool/f32_pool';
-export { qs8_maxpool_c16__wasmsimd, qs8_avgpool_c16__wasmsimd, qs8_gavgpool_c16__wasmsimd } from '../pool/qs8_pool_wasmsimd';
+export { qs8_maxpool_c16__wasmsimd, qs8_avgpool_c16__wasmsimd, qs8_avgpool_away_c16__wasmsimd, qs8_gavgpool_c16__wasmsimd } from '../pool/qs8_pool_wasmsimd';
 export { f32_maxpool_c4__wasmsimd, f32_avgpool_c4__wasmsimd, f32_gavgpool_c4__wasmsimd } from '../pool/f32_pool_wasmsimd';
 export { qs8_vcvt_x1__scalar, f32_qs8_vcvt_x1__scalar, qs8_f32_vcvt_x1__scalar, qs8_vmulcaddc_c16__scalar, qs8_vmulcaddc_pack_c16 } from '../eltwise/qs8_eltwise';
 export { f32_vmulcaddc_c4__scalar, f32_vmulcaddc_pack_c4 } from '../eltwise/f32_eltwise';

@@ -19,7 +19,13 @@
 //                             : in-image positions
 //   y     = requant_fp32(acc, m[count], zp_out, qmin - zp_out, qmax - zp_out)
 // The multiplier comes from the host's table, so no kernel ever divides and every
-// twin reads the same f32. (With ceil_mode a window may run past the padded extent;
+// twin reads the same f32.
+//
+// Average pool rounding half away from zero (qs8_avgpool_away_*, TFLite's int8
+// AVERAGE_POOL_2D; the host requires the output's scale and zero point to be the input's):
+//   raw = sum over counted positions of x (a padded position counted reads zp_in)
+//   y   = clamp(raw / count rounded half away from zero, qmin, qmax);  count 0: y = clamp(zp_in)
+// (TFLite: (raw > 0 ? raw + count / 2 : raw - count / 2) / count in integers.) (With ceil_mode a window may run past the padded extent;
 // those positions are never counted, as PyTorch and the ONNX reference do.)
 //
 // Global average pool params (QS8_GAVGPOOL): n, hw (pixels per image), c, x_stride (elements
@@ -75,6 +81,25 @@ export function qs8_maxpool_c1__scalar(x: usize, y: usize, params: usize): void 
 }
 
 export function qs8_avgpool_c1__scalar(x: usize, y: usize, params: usize): void {
+  avgpool(x, y, params, false);
+}
+
+export function qs8_avgpool_away_c1__scalar(x: usize, y: usize, params: usize): void {
+  avgpool(x, y, params, true);
+}
+
+/** TFLite's int8 average: raw / count rounded half away from zero (its integer arithmetic), clamped. */
+// @ts-ignore: decorator
+@inline
+export function div_away(raw: i32, count: i32, qmin: i32, qmax: i32): i32 {
+  const half = count >> 1;
+  return min<i32>(max<i32>((raw > 0 ? raw + half : raw - half) / count, qmin), qmax);
+}
+
+// The average pool of either rounding (`away` a constant at each call: two kernels).
+// @ts-ignore: decorator
+@inline
+function avgpool(x: usize, y: usize, params: usize, away: bool): void {
   const n = load<i32>(params, QS8_POOL_N), ih = load<i32>(params, QS8_POOL_H), iw = load<i32>(params, QS8_POOL_W);
   const c = load<i32>(params, QS8_POOL_C), oh = load<i32>(params, QS8_POOL_OH), ow = load<i32>(params, QS8_POOL_OW);
   const kh = load<i32>(params, QS8_POOL_KH), kw = load<i32>(params, QS8_POOL_KW);
@@ -85,7 +110,8 @@ export function qs8_avgpool_c1__scalar(x: usize, y: usize, params: usize): void 
   const xs = load<i32>(params, QS8_POOL_X_STRIDE), ys = load<i32>(params, QS8_POOL_Y_STRIDE);
   const include_pad = (load<i32>(params, QS8_POOL_FLAGS) & 1) != 0;
   const zp_in = load<i32>(params, QS8_POOL_ZP_IN), zp_out = load<i32>(params, QS8_POOL_ZP_OUT);
-  const lo = <f32>(load<i32>(params, QS8_POOL_QMIN) - zp_out), hi = <f32>(load<i32>(params, QS8_POOL_QMAX) - zp_out);
+  const qmin = load<i32>(params, QS8_POOL_QMIN), qmax = load<i32>(params, QS8_POOL_QMAX);
+  const lo = <f32>(qmin - zp_out), hi = <f32>(qmax - zp_out);
   const col_step = <usize>(dw * xs), row_step = <usize>(dh * iw * xs);
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < oh; oy++) {
@@ -99,7 +125,10 @@ export function qs8_avgpool_c1__scalar(x: usize, y: usize, params: usize): void 
         const count_in = rows * win_len(kx0, kx1);
         const count = include_pad ? max<i32>(rows_p, 0) * max<i32>(win_hi(ix0, dw, iw + pr, kw), 0) : count_in;
         const m = load<f32>(params + QS8_POOL_M + (<usize>count << 2));
-        const bias = count_in * zp_in;
+        // away: acc - bias is the raw int8 sum over the counted positions (a padded one reads
+        // zp_in); an empty window averages to zp_in (divisor 1).
+        const bias = away ? (count_in - count) * zp_in - (count == 0 ? zp_in : 0) : count_in * zp_in;
+        const divisor = max<i32>(count, 1);
         const yp = y + <usize>(((b * oh + oy) * ow + ox) * ys);
         const x0 = x + <usize>(((b * ih + iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * xs);
         for (let ch = 0; ch < c; ch++) {
@@ -113,7 +142,7 @@ export function qs8_avgpool_c1__scalar(x: usize, y: usize, params: usize): void 
             }
             row += row_step;
           }
-          store<i8>(yp + <usize>ch, requant_fp32(acc - bias, m, zp_out, lo, hi));
+          store<i8>(yp + <usize>ch, away ? div_away(acc - bias, divisor, qmin, qmax) : requant_fp32(acc - bias, m, zp_out, lo, hi));
         }
       }
     }

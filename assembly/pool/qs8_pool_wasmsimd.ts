@@ -22,11 +22,42 @@ import {
 // @ts-ignore: decorator
 @inline
 function requant_i16x16(s0: v128, s1: v128, bias: v128, m: v128, zp: v128, lo: v128, hi: v128): v128 {
-  return narrow_i32x16_i8(
-    requant_fp32x4(i32x4.sub(i32x4.extend_low_i16x8_s(s0), bias), m, zp, lo, hi),
-    requant_fp32x4(i32x4.sub(i32x4.extend_high_i16x8_s(s0), bias), m, zp, lo, hi),
-    requant_fp32x4(i32x4.sub(i32x4.extend_low_i16x8_s(s1), bias), m, zp, lo, hi),
-    requant_fp32x4(i32x4.sub(i32x4.extend_high_i16x8_s(s1), bias), m, zp, lo, hi),
+  return out_i16x16(s0, s1, bias, false, m, zp, lo, hi, m, zp, zp);
+}
+
+/**
+ * raw / count rounded half away from zero, clamped to [qlo, qhi] (i32x4), for 4 i32 lanes:
+ * the quotient in f64 (exact operands, correctly rounded: a tie stays a tie, nothing else
+ * becomes one), plus copysign(0.5), truncated. The scalar twin's integer arithmetic exactly.
+ */
+// @ts-ignore: decorator
+@inline
+function div_away_x4(raw: v128, count: v128, qlo: v128, qhi: v128): v128 {
+  const half = f64x2.splat(0.5), sign = i64x2.splat(i64.MIN_VALUE);
+  let l = f64x2.div(f64x2.convert_low_i32x4_s(raw), count);
+  let h = f64x2.div(f64x2.convert_low_i32x4_s(i32x4.shuffle(raw, raw, 2, 3, 0, 1)), count);
+  l = f64x2.add(l, v128.or(half, v128.and(l, sign)));
+  h = f64x2.add(h, v128.or(half, v128.and(h, sign)));
+  const q = i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(l), i32x4.trunc_sat_f64x2_s_zero(h), 0, 1, 4, 5);
+  return i32x4.min_s(i32x4.max_s(q, qlo), qhi);
+}
+
+/** 16 channels' i32 sums less the zero-point term, as int8: requantized, or (`away`) TFLite's rounded average. */
+// @ts-ignore: decorator
+@inline
+function out_x16(a0: v128, a1: v128, a2: v128, a3: v128, away: bool, m: v128, zp: v128, lo: v128, hi: v128, count: v128, qlo: v128, qhi: v128): v128 {
+  if (away) return narrow_i32x16_i8(div_away_x4(a0, count, qlo, qhi), div_away_x4(a1, count, qlo, qhi), div_away_x4(a2, count, qlo, qhi), div_away_x4(a3, count, qlo, qhi));
+  return narrow_i32x16_i8(requant_fp32x4(a0, m, zp, lo, hi), requant_fp32x4(a1, m, zp, lo, hi), requant_fp32x4(a2, m, zp, lo, hi), requant_fp32x4(a3, m, zp, lo, hi));
+}
+
+/** out_x16 of two i16x8 sums (16 channels), widened, the zero-point term subtracted. */
+// @ts-ignore: decorator
+@inline
+function out_i16x16(s0: v128, s1: v128, bias: v128, away: bool, m: v128, zp: v128, lo: v128, hi: v128, count: v128, qlo: v128, qhi: v128): v128 {
+  return out_x16(
+    i32x4.sub(i32x4.extend_low_i16x8_s(s0), bias), i32x4.sub(i32x4.extend_high_i16x8_s(s0), bias),
+    i32x4.sub(i32x4.extend_low_i16x8_s(s1), bias), i32x4.sub(i32x4.extend_high_i16x8_s(s1), bias),
+    away, m, zp, lo, hi, count, qlo, qhi,
   );
 }
 
@@ -131,6 +162,17 @@ export function qs8_maxpool_c16__wasmsimd(x: usize, y: usize, params: usize): vo
 }
 
 export function qs8_avgpool_c16__wasmsimd(x: usize, y: usize, params: usize): void {
+  avgpool(x, y, params, false);
+}
+
+export function qs8_avgpool_away_c16__wasmsimd(x: usize, y: usize, params: usize): void {
+  avgpool(x, y, params, true);
+}
+
+// The average pool of either rounding (`away` a constant at each call: two kernels; qs8_pool.ts has the definitions).
+// @ts-ignore: decorator
+@inline
+function avgpool(x: usize, y: usize, params: usize, away: bool): void {
   const n = load<i32>(params, QS8_POOL_N), ih = load<i32>(params, QS8_POOL_H), iw = load<i32>(params, QS8_POOL_W);
   const c = <usize>load<i32>(params, QS8_POOL_C), oh = load<i32>(params, QS8_POOL_OH), ow = load<i32>(params, QS8_POOL_OW);
   const kh = load<i32>(params, QS8_POOL_KH), kw = load<i32>(params, QS8_POOL_KW);
@@ -144,6 +186,7 @@ export function qs8_avgpool_c16__wasmsimd(x: usize, y: usize, params: usize): vo
   const vzp = i32x4.splat(zp_out);
   const vlo = f32x4.splat(<f32>(load<i32>(params, QS8_POOL_QMIN) - zp_out));
   const vhi = f32x4.splat(<f32>(load<i32>(params, QS8_POOL_QMAX) - zp_out));
+  const vqlo = i32x4.splat(load<i32>(params, QS8_POOL_QMIN)), vqhi = i32x4.splat(load<i32>(params, QS8_POOL_QMAX));
   const col_step = <usize>(dw * xs), row_step = <usize>(dh * iw * xs);
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < oh; oy++) {
@@ -158,7 +201,8 @@ export function qs8_avgpool_c16__wasmsimd(x: usize, y: usize, params: usize): vo
         const count_in = rows * cols;
         const count = include_pad ? rows_p * max<i32>(win_hi(ix0, dw, iw + pr, kw), 0) : count_in;
         const vm = f32x4.splat(load<f32>(params + QS8_POOL_M + (<usize>count << 2)));
-        const vbias = i32x4.splat(count_in * zp_in);
+        const vbias = i32x4.splat(away ? (count_in - count) * zp_in - (count == 0 ? zp_in : 0) : count_in * zp_in);
+        const vc = f64x2.splat(<f64>max<i32>(count, 1));
         let yp = y + <usize>(((b * oh + oy) * ow + ox) * ys);
         let x0 = x + <usize>(((b * ih + iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * xs);
         let left = c;
@@ -178,8 +222,8 @@ export function qs8_avgpool_c16__wasmsimd(x: usize, y: usize, params: usize): vo
               }
               row += row_step;
             }
-            v128.store(yp, requant_i16x16(s0, s1, vbias, vm, vzp, vlo, vhi));
-            v128.store(yp, requant_i16x16(s2, s3, vbias, vm, vzp, vlo, vhi), 16);
+            v128.store(yp, out_i16x16(s0, s1, vbias, away, vm, vzp, vlo, vhi, vc, vqlo, vqhi));
+            v128.store(yp, out_i16x16(s2, s3, vbias, away, vm, vzp, vlo, vhi, vc, vqlo, vqhi), 16);
             x0 += 32;
             yp += 32;
           }
@@ -219,12 +263,7 @@ export function qs8_avgpool_c16__wasmsimd(x: usize, y: usize, params: usize): vo
               row += row_step;
             }
           }
-          const r = narrow_i32x16_i8(
-            requant_fp32x4(i32x4.sub(a0, vbias), vm, vzp, vlo, vhi),
-            requant_fp32x4(i32x4.sub(a1, vbias), vm, vzp, vlo, vhi),
-            requant_fp32x4(i32x4.sub(a2, vbias), vm, vzp, vlo, vhi),
-            requant_fp32x4(i32x4.sub(a3, vbias), vm, vzp, vlo, vhi),
-          );
+          const r = out_x16(i32x4.sub(a0, vbias), i32x4.sub(a1, vbias), i32x4.sub(a2, vbias), i32x4.sub(a3, vbias), away, vm, vzp, vlo, vhi, vc, vqlo, vqhi);
           if (left >= 16) {
             v128.store(yp, r);
             left -= 16;

@@ -1,11 +1,15 @@
 // npm run bench:peers -- [--model M.onnx[:M.int8.branchy]]... [--rounds 15] [--round-ms 200]
 //                        [--images 1000] [--cold 5] [--engines a,b,...] [--cifar-test PATH]
+//                        [--mlperf all|none|ic_resnet8,vww_mobilenet,kws_dscnn,ad_autoencoder]
+// (--model none: only the MLPerf Tiny models.)
 //
 // The same weights in every engine, one process, interleaved: branchy int8 and f32 (full
 // depth, and with the early-exit policy stored in the file), ONNX Runtime Web's wasm backend
 // on the f32 ONNX and on the QDQ int8 export of branchy's int8 model, and TensorFlow.js's
 // wasm backend built from the f32 ONNX, and LiteRT.js (TFLite + XNNPACK) on branchy's int8 and
-// f32 models exported as .tflite. One thread, batch 1, real test images.
+// f32 models exported as .tflite. One thread, batch 1, real test images. Then the four MLPerf
+// Tiny .tflite files (./mlperf.mts): branchy on each converted to .branchy, LiteRT.js on the
+// file itself, int8 and f32.
 // Per model: latency (median and p10/p90 over rounds; in each round every engine runs the
 // same images back to back, engines in a rotating order), the ratio to branchy int8, GMAC/s
 // against the measured int8 dot peak (bench/peak.ts), top-1 agreement between engines and
@@ -20,8 +24,9 @@ import { loadKernels } from '../../src/runtime/wasm.js';
 import { LinearMemory } from '../../src/runtime/memory.js';
 import { machine } from '../machine.js';
 import { peaks } from '../peak.js';
-import { ENGINES, LABEL, openEngine, type EngineId, type Runner, type Samples } from './engines.mjs';
+import { ENGINES, LABEL, openEngine, type EngineId, type ModelFiles, type Runner, type Samples } from './engines.mjs';
 import { prepare, samples } from './prepare.mjs';
+import { MLPERF, prepareMlperf } from './mlperf.mjs';
 import { fileSizes, shipped } from './sizes.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -36,6 +41,7 @@ const { values: opt } = parseArgs({
     cold: { type: 'string', default: '5' },
     engines: { type: 'string' },
     'cifar-test': { type: 'string' },
+    mlperf: { type: 'string', default: 'all' },
   },
 });
 // The CIFAR-10 MobileNet: the trained model once train/cifar_mobilenet_exits.py has written
@@ -80,12 +86,23 @@ await build({
 const mem = new LinearMemory(await loadKernels({ build: 'simd' }));
 console.log(`measured int8 peak (i32x4.dot_i16x8_s loop, bench/peak.ts), before the runs: ${peaks(mem).dot_i16x8!.toFixed(1)} GMAC/s\n`);
 
-for (const spec of models) {
-  const [onnxRel, int8Rel] = spec.split(':');
-  const onnx = path.resolve(ROOT, onnxRel);
-  const { files, dataset, normalize } = prepare(onnx, int8Rel ? path.resolve(ROOT, int8Rel) : undefined);
-  const s = await samples(normalize, dataset, IMAGES, opt['cifar-test']);
-  const ids = ENGINES.filter((e) => (files.multiExit || !e.endsWith('-early')) && (files.qdq || e !== 'ort-qdq') &&
+const mlperf = opt.mlperf === 'none' ? [] : opt.mlperf === 'all' ? [...MLPERF] : (opt.mlperf.split(',') as (typeof MLPERF)[number][]);
+const jobs: (() => Promise<{ files: ModelFiles; s: Samples; dataset: string }>)[] = [
+  ...models.filter((m) => m !== 'none').map((spec) => async () => {
+    const [onnxRel, int8Rel] = spec.split(':');
+    const onnx = path.resolve(ROOT, onnxRel);
+    const { files, dataset, normalize } = prepare(onnx, int8Rel ? path.resolve(ROOT, int8Rel) : undefined);
+    return { files, dataset, s: await samples(normalize, dataset, IMAGES, opt['cifar-test']) };
+  }),
+  ...mlperf.map((name) => async () => {
+    const p = await prepareMlperf(name, IMAGES, opt['cifar-test']);
+    return { files: p.files, dataset: p.dataset, s: p.samples };
+  }),
+];
+for (const job of jobs) {
+  const { files, dataset, s } = await job();
+  // An MLPerf Tiny model has no ONNX file: no ORT or tfjs rows.
+  const ids = ENGINES.filter((e) => (files.multiExit || !e.endsWith('-early')) && (files.qdq || e !== 'ort-qdq') && (files.onnx || (e !== 'ort-f32' && e !== 'tfjs-f32')) &&
     (files.tfliteInt8 || e !== 'litert-int8') && (files.tfliteF32 || e !== 'litert-f32') && (!only || only.includes(e)));
   const runners = new Map<EngineId, Runner>();
   for (const id of ids) runners.set(id, await openEngine(id, files, s));
@@ -112,7 +129,7 @@ for (const spec of models) {
     if (!x || !y) return '—';
     return `${((100 * x.filter((v, i) => v === y[i]).length) / n).toFixed(1)}%`;
   };
-  const acc = (id: EngineId): string => `${((100 * labels.get(id)!.filter((v, i) => v === s.labels[i]).length) / n).toFixed(2)}%`;
+  const acc = (id: EngineId): string => (s.labels.length ? `${((100 * labels.get(id)!.filter((v, i) => v === s.labels[i]).length) / n).toFixed(2)}%` : '—');
 
   // Warm-up (tier-up, caches), then the images per round for ~ROUND_MS each.
   const per = new Map<EngineId, number>();
@@ -167,7 +184,8 @@ for (const spec of models) {
   const peak = q(roundPeaks, 0.5);
   console.log(`## ${files.name} (${dataset}, ${n} test images, final output ${files.final}, ${fullMacs} MACs at full depth)\n`);
   console.log(`int8 peak measured once per round (bench/peak.ts): median ${peak.toFixed(1)} GMAC/s (p10–p90 ${q(roundPeaks, 0.1).toFixed(1)}–${q(roundPeaks, 0.9).toFixed(1)})\n`);
-  console.log(`files: f32 ONNX ${path.relative(ROOT, files.onnx)}, branchy int8 ${path.relative(ROOT, files.int8)}, branchy f32 ${path.relative(ROOT, files.f32)}, QDQ ${files.qdq ? path.relative(ROOT, files.qdq) : '— (binary layers: no QDQ export)'}${files.binarize ? `, binarized at import: ${files.binarize.join(', ')}` : ''}\n`);
+  if (!files.onnx) console.log(`files: LiteRT.js ${[files.tfliteInt8!, files.tfliteF32!].map((f) => path.relative(ROOT, f)).join(', ')} (as they are); branchy ${[files.int8, files.f32].map((f) => path.relative(ROOT, f)).join(', ')} (branchy convert of the .tflite files)\n`);
+  else console.log(`files: f32 ONNX ${path.relative(ROOT, files.onnx)}, branchy int8 ${path.relative(ROOT, files.int8)}, branchy f32 ${path.relative(ROOT, files.f32)}, QDQ ${files.qdq ? path.relative(ROOT, files.qdq) : '— (binary layers: no QDQ export)'}${files.binarize ? `, binarized at import: ${files.binarize.join(', ')}` : ''}\n`);
   console.log('| engine | median µs (p10–p90) | × branchy int8 | mean MACs | GMAC/s | % of int8 peak | top-1 acc. | agrees with ORT f32 | with branchy int8 | cold start ms: open / first result (median) | peak RSS Δ (median) |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const id of ids) {
@@ -185,7 +203,7 @@ for (const spec of models) {
     console.log(`cold start to the first answer, branchy int8 ÷ ORT Web f32: ${(firstMs('branchy-int8') / firstMs('ort-f32')).toFixed(3)} bundled (${firstMs('branchy-int8').toFixed(0)} ms, the rows above), ${(ub / firstMs('ort-f32')).toFixed(3)} imported from dist/ file by file (${ub.toFixed(0)} ms)\n`);
   }
   for (const id of ids) console.log(`- ${LABEL[id]}: ${runners.get(id)!.info}; ${per.get(id)} images per round`);
-  const sizes = fileSizes([files.onnx, ...(files.qdq ? [files.qdq] : []), files.int8, files.f32]);
+  const sizes = fileSizes([...(files.onnx ? [files.onnx] : []), ...(files.qdq ? [files.qdq] : []), files.int8, files.f32, ...(files.onnx ? [] : [files.tfliteInt8!, files.tfliteF32!])]);
   console.log(`\nmodel files: ${sizes.map((f) => `${f.file} ${kb(f.bytes)} (gzip ${kb(f.gz)})`).join(', ')}\n`);
 }
 

@@ -38,12 +38,17 @@ export async function shipped(): Promise<Shipped[]> {
       path.join(pkgDir('onnxruntime-web'), 'dist', 'ort-wasm-simd-threaded.wasm'), "onnxruntime-web/wasm + ort-wasm-simd-threaded.wasm (the package's only plain wasm build)"],
     ['tfjs-core + tfjs-backend-wasm 4.22', `export { tensor1d, tensor2d, tensor4d, fused, relu, clipByValue, maxPool, avgPool, mean, reshape, add, tidy, keep, setBackend, ready, env, getBackend } from '@tensorflow/tfjs-core'; export { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';`,
       path.join(pkgDir('@tensorflow/tfjs-backend-wasm'), 'wasm-out', 'tfjs-backend-wasm-simd.wasm'), 'the tfjs-core ops the builder uses + tfjs-backend-wasm (registers all its kernels) + tfjs-backend-wasm-simd.wasm'],
+    // LiteRT.js loads its Emscripten glue as a second script (importScripts), counted with the JS.
+    ['LiteRT.js 2.5.3', `export { loadLiteRt, loadAndCompile, Tensor } from '@litertjs/core';`,
+      path.join(pkgDir('@litertjs/core'), 'wasm', 'litert_wasm_internal.wasm'), '@litertjs/core (loadLiteRt, loadAndCompile, Tensor) + wasm/litert_wasm_internal.js (its glue, fetched apart) + litert_wasm_internal.wasm (the build without threads)'],
   ];
+  const glue: Record<string, string> = { 'LiteRT.js 2.5.3': path.join(pkgDir('@litertjs/core'), 'wasm', 'litert_wasm_internal.js') };
   const out: Shipped[] = [];
   for (const [engine, entry, wasmFile, what] of rows) {
     const js = await bundle(entry);
+    const extra = glue[engine] ? readFileSync(glue[engine]) : new Uint8Array(0);
     const wasm = readFileSync(wasmFile);
-    out.push({ engine, js: js.length, jsGz: gz(js), wasm: wasm.length, wasmGz: gz(wasm), what });
+    out.push({ engine, js: js.length + extra.length, jsGz: gz(js) + (extra.length ? gz(extra) : 0), wasm: wasm.length, wasmGz: gz(wasm), what });
   }
   return out;
 }

@@ -3,7 +3,7 @@
 // (a one-operator file cut from the model, imported by importTflite, int8 outputs kept) runs in
 // branchy on LiteRT.js's own values of its inputs, and its int8 output is compared with
 // LiteRT.js's. So each row measures one operator on the same input, not the drift of the
-// layers before it. PAD operators have no row: branchy imports them into the convolution after. Used by test/convert/tflite-import.test.ts and bench/tflite-agreement.mts.
+// layers before it (a PAD alone is a pad node; in the model branchy folds it into the convolution after, whose row checks that). Used by test/convert/tflite-import.test.ts and bench/tflite-agreement.mts.
 import { importTflite, readTflite, writeTflite, type TfliteModel } from '../../src/convert/index.js';
 import { fromGraph } from '../../src/runtime/model.js';
 import type { Build } from '../../src/runtime/features.js';
@@ -39,8 +39,6 @@ export async function layerAgreement(bytes: Uint8Array, inputs: Int8Array[], bui
   lit.delete();
   const rows: LayerAgreement[] = [];
   for (let k = 0; k < g.operators.length; k++) {
-    // A PAD is imported into the convolution after it (which the next row checks on PAD's output).
-    if (opName(builtin(all, k)) === 'PAD') continue;
     const one = readTflite(bytes);
     const s = one.subgraphs[0];
     const op = s.operators[k];
@@ -68,5 +66,42 @@ export async function layerAgreement(bytes: Uint8Array, inputs: Int8Array[], bui
     }
     rows.push(row);
   }
+  return rows;
+}
+
+/**
+ * End to end, per operator: LiteRT.js and branchy each run the whole int8 file with every
+ * operator's output made a graph output, on the same int8 inputs; one row per operator output
+ * (the last row is the model's output): how many values differ and by how many steps at most.
+ * A difference here is the operator's own (layerAgreement) plus what reached it from before.
+ */
+export async function endToEndAgreement(bytes: Uint8Array, inputs: Int8Array[], build?: Build, opName: (code: number) => string = String): Promise<LayerAgreement[]> {
+  const all = readTflite(bytes);
+  const g = all.subgraphs[0];
+  const outs = [...new Set(g.operators.map((o) => o.outputs[0]))];
+  g.outputs = outs;
+  all.signatureDefs = [];
+  const file = writeTflite(all);
+  const lit = await openLitertRaw(file);
+  const { graph, weights } = importTflite(file, { outputs: 'int8' });
+  const model = await fromGraph(graph, weights, { build });
+  const { scale: [s], zeroPoint: [zp] } = g.tensors[g.inputs[0]].quantization!;
+  const rows: LayerAgreement[] = g.operators.map((op, k) => ({ index: k, op: opName(builtin(all, k)), output: g.tensors[op.outputs[0]].name, total: 0, differ: 0, max: 0 }));
+  const rowOf = new Map(g.operators.map((op, k) => [op.outputs[0], rows[k]]));
+  for (const q of inputs) {
+    const ref = await lit.run([q]);
+    const mine = model.run(Float32Array.from(q, (v) => (v - zp) * s));
+    lit.outputs.forEach((o, i) => {
+      const y = mine[o.name].data as Int8Array, r = ref[i] as Int8Array;
+      const row = rowOf.get(outs[i])!;
+      for (let j = 0; j < r.length; j++) {
+        const d = Math.abs(y[j] - r[j]);
+        row.total++;
+        row.differ += +(d > 0);
+        row.max = Math.max(row.max, d);
+      }
+    });
+  }
+  lit.delete();
   return rows;
 }

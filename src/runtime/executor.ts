@@ -21,6 +21,8 @@ interface Slot extends Buf {
   name: string;
   first: number;
   last: number;
+  /** The slot this one starts at (an in-place step's output on its input); it has no alias itself. */
+  alias?: Slot;
 }
 
 /** A compiled step: one node, its kernel call bound to planned pointers (filled after planning). */
@@ -49,6 +51,17 @@ export interface Program {
   readonly arenaBytes: number;
   /** Bytes of packed weights and params. */
   readonly weightBytes: number;
+  /** Every buffer of the arena as planned: activations and steps' scratch (bench/arena.mts). */
+  readonly buffers: readonly ArenaBuffer[];
+  /** Graph inputs an in-place step writes over: what must be put back before the steps run again on the same sample. */
+  readonly overwritten: readonly { ptr: number; bytes: number }[];
+}
+
+/** One planned buffer: its bytes, the steps it is alive at, its offset in the arena. */
+export interface ArenaBuffer extends BufferRequest {
+  name: string;
+  kind: 'tensor' | 'scratch';
+  offset: number;
 }
 
 const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
@@ -112,6 +125,8 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
     }
   }
 
+  // In-place steps (OpDef.inPlace) as planned: the output may alias the first input if that dies here.
+  const inPlace: { x: Slot; y: Slot; step: number }[] = [];
   const steps = order.map((node, i): Step => {
     const def = opDef(node.op)!;
     const took = absorbed.get(node.name);
@@ -124,6 +139,7 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
     if (post && (xd === 'i8' || yd !== 'f32')) {
       throw new BranchyUnsupportedError(`node '${node.name}' (${node.op}, ${xd} -> ${yd}): fused ${post.kind} is computed in f32 and is not supported on int8 or binary tensors; keep this layer in float`);
     }
+    if (def.inPlace && !opts.keepAll && !took && !absorbedBy.has(node.name) && !post && x.length > 0 && y.length === 1) inPlace.push({ x: x[0], y: y[0], step: i });
     const table = took?.op === 'activation' ? took : undefined;
     const ctx: StepContext = {
       mem, build: opts.build, graph, weights, info, x, y, absorbed: table ? undefined : took,
@@ -155,21 +171,29 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
     slots.get(name)!.last = order.length; // graph outputs stay alive past the last step
   }
   if (opts.keepAll) for (const s of slots.values()) s.last = order.length;
+  for (const { x, y, step } of inPlace) {
+    if (x.last === step && y.bytes <= x.bytes) y.alias = x.alias ?? x;
+  }
   const weightBytes = mem.used - weightStart;
 
   // One arena for every activation and scratch buffer, placed by lifetime.
   const all = [...slots.values(), ...scratch];
-  const plan = planArena(all.map((s): BufferRequest => ({ size: s.bytes, first: s.first, last: s.last })));
+  const index = new Map(all.map((s, i) => [s, i]));
+  const plan = planArena(all.map((s): BufferRequest => ({ size: s.bytes, first: s.first, last: s.last, alias: s.alias && index.get(s.alias) })));
   const arena = mem.alloc(plan.size);
   all.forEach((s, i) => (s.ptr = arena + plan.offsets[i]));
-  checkPlacement(all.map((s) => ({ name: s.name, ptr: s.ptr, size: s.bytes, first: s.first, last: s.last })), arena, mem.buffer.byteLength);
+  checkPlacement(all.map((s) => ({ name: s.name, ptr: s.ptr, size: s.bytes, first: s.first, last: s.last, alias: s.alias && index.get(s.alias) })), arena, mem.buffer.byteLength);
 
   const tensors = new Map<string, TensorSlot>();
   for (const [name, s] of slots) {
     const t = info(name);
     tensors.set(name, { info: t, elements: numel(t.shape.slice(1)), ptr: s.ptr });
   }
-  return { mem, steps, inputQuantize, tensors, arenaBytes: plan.size, weightBytes };
+  const buffers = all.map((s, i): ArenaBuffer => ({
+    name: s.name, kind: i < slots.size ? 'tensor' : 'scratch', size: s.bytes, first: s.first, last: s.last, alias: s.alias && index.get(s.alias), offset: plan.offsets[i],
+  }));
+  const overwritten = graph.inputs.map((n) => slots.get(n)!).filter((x) => all.some((s) => s.alias === x)).map((x) => ({ ptr: x.ptr, bytes: x.bytes }));
+  return { mem, steps, inputQuantize, tensors, arenaBytes: plan.size, weightBytes, buffers, overwritten };
 }
 
 /** A node's constant input k as a `kind` array, null when absent; a typed error when it is computed or of another type. */

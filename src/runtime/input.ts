@@ -108,7 +108,7 @@ export class InputWriter {
     if (data instanceof Uint8Array && this.lut && fuse) {
       v.u8.set(data.subarray(off, off + n));
       const c = this.channels, hw = this.pixels;
-      this.lut(hw, c, this.slot.ptr, nchw ? hw : 1, nchw ? 1 : c, this.tablePtr, this.int8Ptr);
+      this.lut(hw, c, this.u8Ptr(), nchw ? hw : 1, nchw ? 1 : c, this.tablePtr, this.int8Ptr);
       this.fused!.prequantized = true;
       return;
     }
@@ -118,11 +118,19 @@ export class InputWriter {
     else v.f32.set(data.subarray(off, off + n));
   }
 
+  /**
+   * Where uint8 pixels wait for the fused quantize: the f32 slot's last quarter, since the int8
+   * tensor may start at the slot's first byte (an in-place quantize step, planned as an alias).
+   */
+  private u8Ptr(): number {
+    return this.slot.ptr + 3 * this.slot.elements;
+  }
+
   /** Typed views of the slots, remade only when the wasm memory has grown. */
   private views(): { buffer: ArrayBufferLike; f32: Float32Array; u8: Uint8Array } {
     const mem = this.program.mem;
     if (!this.view || this.view.buffer !== mem.buffer) {
-      this.view = { buffer: mem.buffer, f32: mem.f32(this.slot.ptr, this.slot.elements), u8: mem.u8(this.slot.ptr, this.slot.elements) };
+      this.view = { buffer: mem.buffer, f32: mem.f32(this.slot.ptr, this.slot.elements), u8: mem.u8(this.u8Ptr(), this.slot.elements) };
     }
     return this.view;
   }

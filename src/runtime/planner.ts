@@ -2,6 +2,9 @@
 // activation buffer lives from the step that writes it to the last step that reads it;
 // buffers whose lifetimes overlap never share bytes. Placed largest first, each at the
 // lowest offset that fits beside the already-placed buffers it overlaps in time.
+// An in-place step's output is an alias of its input: it starts at the same offset (the two
+// may share bytes), and the group is placed as one, clear of every other buffer alive beside
+// any of its members.
 import { ALIGN, READ_PAST, alignUp } from './memory.js';
 
 export interface BufferRequest {
@@ -11,6 +14,8 @@ export interface BufferRequest {
   first: number;
   /** Index of the last step that reads it (graph outputs: the last step). */
   last: number;
+  /** Index of another request (one with no alias) this one starts at: an in-place step's output on its input. */
+  alias?: number;
 }
 
 export interface ArenaPlan {
@@ -49,30 +54,96 @@ class AliveByStep {
   }
 }
 
+/** Each request's group: the requests that start at its root's offset (root first), by root. */
+function aliasGroups(requests: readonly BufferRequest[]): Map<number, number[]> {
+  const groups = new Map<number, number[]>();
+  requests.forEach((r, i) => {
+    if (!(r.first <= r.last)) throw new RangeError(`buffer ${i}: first use ${r.first} after last use ${r.last}`);
+    if (r.alias === undefined) return void (groups.has(i) || groups.set(i, [i]));
+    const root = r.alias;
+    if (!(Number.isInteger(root) && root >= 0 && root < requests.length && root !== i && requests[root].alias === undefined)) {
+      throw new RangeError(`buffer ${i}: alias ${root} is not another buffer without an alias`);
+    }
+    const g = groups.get(root);
+    if (g) g.push(i);
+    else groups.set(root, [root, i]);
+  });
+  return groups;
+}
+
 /** Plan one arena for the requests. Every offset is 16-byte aligned and every buffer
  * keeps READ_PAST spare bytes after it, so SIMD loads may run over its end. */
 export function planArena(requests: readonly BufferRequest[]): ArenaPlan {
-  const order = requests.map((_, i) => i).sort((a, b) => requests[b].size - requests[a].size || a - b);
+  const groups = aliasGroups(requests);
+  const span = (j: number): number => alignUp(requests[j].size + READ_PAST, ALIGN);
+  const extent = new Map([...groups].map(([root, g]) => [root, Math.max(...g.map(span))]));
+  const order = [...groups.keys()].sort((a, b) => extent.get(b)! - extent.get(a)! || a - b);
   const offsets = new Array<number>(requests.length).fill(-1);
   const alive = new AliveByStep(requests.length);
-  const span = (j: number): number => alignUp(requests[j].size + READ_PAST, ALIGN);
   let size = 0;
-  for (const i of order) {
-    const r = requests[i];
-    if (!(r.first <= r.last)) throw new RangeError(`buffer ${i}: first use ${r.first} after last use ${r.last}`);
-    const need = span(i);
-    // Intervals in the arena taken by buffers alive at the same time, by offset.
-    const busy = alive.overlapping(r.first, r.last).sort((a, b) => offsets[a] - offsets[b]);
-    let at = 0;
-    for (const j of busy) {
-      if (at + need <= offsets[j]) break;
-      at = Math.max(at, offsets[j] + span(j));
+  for (const root of order) {
+    const group = groups.get(root)!;
+    // Intervals in the arena taken by buffers alive beside a member, with that member's span, by offset.
+    const busy: { from: number; to: number; need: number }[] = [];
+    for (const i of group) {
+      for (const j of alive.overlapping(requests[i].first, requests[i].last)) busy.push({ from: offsets[j], to: offsets[j] + span(j), need: span(i) });
     }
-    offsets[i] = at;
-    alive.add(i, r.first, r.last);
-    size = Math.max(size, at + need);
+    busy.sort((a, b) => a.from - b.from);
+    let at = 0;
+    if (group.length === 1) {
+      // One span: the first gap in offset order that holds it.
+      for (const b of busy) {
+        if (at + b.need <= b.from) break;
+        at = Math.max(at, b.to);
+      }
+    } else {
+      // Several spans: move past any busy interval a member meets, until none does.
+      for (let moved = true; moved;) {
+        moved = false;
+        for (const b of busy) {
+          if (at + b.need > b.from && at < b.to) (at = b.to, moved = true);
+        }
+      }
+    }
+    for (const i of group) {
+      offsets[i] = at;
+      alive.add(i, requests[i].first, requests[i].last);
+    }
+    size = Math.max(size, at + extent.get(root)!);
   }
   return { offsets, size };
+}
+
+/**
+ * The least arena any placement of the requests can have: the largest sum of the bytes alive
+ * at one step (each buffer padded as planArena pads it when `padded`), and that step.
+ */
+export function liveBound(requests: readonly BufferRequest[], padded = true): { bytes: number; step: number } {
+  const last = requests.reduce((m, r) => Math.max(m, r.last), -1);
+  const bytes = (r: BufferRequest) => (padded ? alignUp(r.size + READ_PAST, ALIGN) : r.size);
+  const delta = new Float64Array(last + 2);
+  const at = new Float64Array(last + 1);
+  for (const [root, group] of aliasGroups(requests)) {
+    if (group.length === 1) {
+      const r = requests[root];
+      delta[r.first] += bytes(r);
+      delta[r.last + 1] -= bytes(r);
+      continue;
+    }
+    // A group takes, at each step, the bytes of its largest member alive then.
+    const most = new Map<number, number>();
+    for (const i of group) {
+      const r = requests[i];
+      for (let s = r.first; s <= r.last; s++) most.set(s, Math.max(most.get(s) ?? 0, bytes(r)));
+    }
+    for (const [s, b] of most) at[s] += b;
+  }
+  let alive = 0, best = { bytes: 0, step: 0 };
+  for (let s = 0; s <= last; s++) {
+    alive += delta[s];
+    if (alive + at[s] > best.bytes) best = { bytes: alive + at[s], step: s };
+  }
+  return best;
 }
 
 export interface PlacedBuffer {
@@ -82,6 +153,8 @@ export interface PlacedBuffer {
   size: number;
   first: number;
   last: number;
+  /** Index (in the same list) of the buffer this one aliases: the two start at one pointer and may share bytes. */
+  alias?: number;
 }
 
 /**
@@ -99,6 +172,10 @@ export function checkPlacement(buffers: readonly PlacedBuffer[], lo: number, hi:
     if (!(Number.isSafeInteger(b.ptr) && b.ptr >= lo && b.ptr % ALIGN === 0 && end <= hi)) {
       throw new Error(`internal: buffer '${b.name}' [${b.ptr}, ${end}) is outside linear memory [${lo}, ${hi}) or misaligned (a planner bug; please report)`);
     }
+    const root = b.alias === undefined ? undefined : buffers[b.alias];
+    if (root && (root.alias !== undefined || root.ptr !== b.ptr)) {
+      throw new Error(`internal: buffer '${b.name}' aliases '${root.name}' but does not start where it does (a planner bug; please report)`);
+    }
   }
   // At every step, the buffers alive then must not share a byte: sorted by address, each
   // must end before the next begins.
@@ -106,7 +183,14 @@ export function checkPlacement(buffers: readonly PlacedBuffer[], lo: number, hi:
   buffers.forEach((b, i) => b.size > 0 && alive.add(i, b.first, b.last));
   const last = buffers.reduce((m, b) => Math.max(m, b.last), -1);
   for (let s = 0; s <= last; s++) {
-    const at = alive.overlapping(s, s).sort((x, y) => buffers[x].ptr - buffers[y].ptr);
+    // An alias group counts as one buffer: its largest member alive at this step.
+    const widest = new Map<number, number>();
+    for (const i of alive.overlapping(s, s)) {
+      const root = buffers[i].alias ?? i;
+      const w = widest.get(root);
+      if (w === undefined || buffers[i].size > buffers[w].size) widest.set(root, i);
+    }
+    const at = [...widest.values()].sort((x, y) => buffers[x].ptr - buffers[y].ptr);
     for (let k = 1; k < at.length; k++) {
       const a = buffers[at[k - 1]], b = buffers[at[k]];
       if (a.ptr + a.size + READ_PAST > b.ptr) {

@@ -154,12 +154,22 @@ export class ExitScheduler {
     return confident(rule.kind, tau, row[k], row[k + 1]);
   }
 
-  /** Measure each part's time on whatever input is in the arena (median of `reps`). */
+  /**
+   * Measure each part's time on whatever input is in the arena (median of `reps`). An in-place
+   * step writes over a graph input (program.overwritten): the input is kept aside, put back
+   * before each run of the first stage and at the end, so the sample can run after this.
+   */
   measure(reps = 9): void {
+    const mem = this.program.mem;
+    const kept = this.program.overwritten.map((b) => ({ ...b, data: mem.u8(b.ptr, b.bytes).slice() }));
+    const putBack = () => {
+      for (const k of kept) mem.u8(k.ptr, k.bytes).set(k.data);
+    };
     const time = (p: Part | null): number => {
       if (!p || p.steps.length === 0) return 0;
       const ts: number[] = [];
       for (let r = 0; r < reps; r++) {
+        if (p === this.parts[0].stage) putBack();
         const t = performance.now();
         runPart(p);
         ts.push(performance.now() - t);
@@ -173,6 +183,7 @@ export class ExitScheduler {
       const head = time(p.head);
       p.ms = { stage, head, predictor };
     }
+    putBack();
   }
 
   measuredMs(): { stage: number; head: number; predictor: number }[] {

@@ -4,11 +4,11 @@
 // here from TFLite's definition of the op (padding, strides and dilations per axis, depth
 // multiplier, fused activation, keep_num_dims, align_corners / half_pixel_centers, alpha,
 // beta...). An options field written to the wrong slot or with the wrong code fails here.
-import { describe, expect, it } from 'vitest';
-import { builtinCode, importTflite, writeTflite, type Activation, type TfliteModel, type TfliteOptions, type TfliteTensor } from '../../src/convert/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { builtinCode, exportTflite, importTflite, writeTflite, type Activation, type TfliteModel, type TfliteOptions, type TfliteTensor } from '../../src/convert/index.js';
 import { BranchyUnsupportedError } from '../../src/errors.js';
 import { fromGraph } from '../../src/runtime/model.js';
-import { openLitert } from '../helpers/litert.js';
+import { openLitert, openLitertRaw } from '../helpers/litert.js';
 import { Rng } from '../helpers/rng.js';
 
 interface In {
@@ -104,6 +104,29 @@ const fcW = f32(5 * 4);
 const fcB = f32(5);
 const prelu = f32(3);
 const tconvW = f32(2 * 3 * 3 * 2);
+const tconv2W = f32(3 * 3 * 2 * 2);
+const tconv2B = f32(3);
+
+/**
+ * TFLite's TRANSPOSE_CONV of an NHWC x [1, H, W, C] with filter [O, KH, KW, C] to output
+ * [1, OH, OW, O]: input pixel (iy, ix) adds x · w to output (iy·s − pad + ky, ix·s − pad + kx)
+ * where that lies inside the output; pad as for a convolution from the output back to the input.
+ */
+function tconv(x: Float32Array, [, H, W, C]: number[], w: Float32Array, [O, KH, KW]: number[], b: Float32Array | null, [OH, OW]: number[], o: { padding: 'SAME' | 'VALID'; strideH: number; strideW: number; activation: Activation }) {
+  const pt = axis(OH, KH, o.strideH, 1, o.padding).pad, pl = axis(OW, KW, o.strideW, 1, o.padding).pad;
+  const y = new Float32Array(OH * OW * O);
+  for (let k = 0; k < y.length; k++) y[k] = b ? b[k % O] : 0;
+  for (let iy = 0; iy < H; iy++)
+    for (let ix = 0; ix < W; ix++)
+      for (let ky = 0; ky < KH; ky++)
+        for (let kx = 0; kx < KW; kx++) {
+          const [oy, ox] = [iy * o.strideH - pt + ky, ix * o.strideW - pl + kx];
+          if (oy < 0 || oy >= OH || ox < 0 || ox >= OW) continue;
+          for (let oc = 0; oc < O; oc++)
+            for (let c = 0; c < C; c++) y[(oy * OW + ox) * O + oc] += x[(iy * W + ix) * C + c] * w[((oc * KH + ky) * KW + kx) * C + c];
+        }
+  return y.map(act(o.activation));
+}
 
 /** Bilinear / nearest resize of [1,H,W,C] along H and W with TFLite's index rules. */
 function resize(x: Float32Array, [, H, W, C]: number[], [OH, OW]: number[], o: { alignCorners: boolean; halfPixelCenters: boolean }, nearest: boolean) {
@@ -176,6 +199,14 @@ const CASES: [string, Case][] = [
     ref: ([a, b]) => Float32Array.of(...a, ...b),
   }],
   ['ADD, RELU6', { op: 'ADD', options: { type: 'AddOptions', activation: 'RELU6', potScaleInt16: true }, scale: 5, inputs: [{ shape: [1, 3, 4] }, { shape: [1, 3, 4] }], out: [1, 3, 4], ref: zip((a, b) => Math.min(6, Math.max(0, a + b))) }],
+  ['ADD broadcasting [1, 3, 4] + [1, 1, 4]', {
+    op: 'ADD', options: { type: 'AddOptions', activation: 'NONE', potScaleInt16: true }, inputs: [{ shape: [1, 3, 4] }, { shape: [1, 1, 4] }], out: [1, 3, 4],
+    ref: ([a, b]) => Float32Array.from(a, (v, i) => v + b[i % 4]),
+  }],
+  ['MUL broadcasting [1, 2, 2, 3] · [1, 1, 1, 3]', {
+    op: 'MUL', options: { type: 'MulOptions', activation: 'NONE' }, inputs: [{ shape: [1, 2, 2, 3] }, { shape: [1, 1, 1, 3] }], out: [1, 2, 2, 3],
+    ref: ([a, b]) => Float32Array.from(a, (v, i) => v * b[i % 3]),
+  }],
   ['SUB, RELU_N1_TO_1', { op: 'SUB', options: { type: 'SubOptions', activation: 'RELU_N1_TO_1', potScaleInt16: true }, scale: 2, inputs: [{ shape: [1, 3, 4] }, { shape: [1, 3, 4] }], out: [1, 3, 4], ref: zip((a, b) => Math.min(1, Math.max(-1, a - b))) }],
   ['MUL, RELU', { op: 'MUL', options: { type: 'MulOptions', activation: 'RELU' }, inputs: [{ shape: [1, 3, 4] }, { shape: [1, 3, 4] }], out: [1, 3, 4], ref: zip((a, b) => Math.max(0, a * b)) }],
   ['RESHAPE (new_shape and shape tensor)', { op: 'RESHAPE', options: { type: 'ReshapeOptions', newShape: [3, 8] }, inputs: [{ shape: [1, 2, 3, 4] }, { shape: [2], data: Int32Array.of(3, 8) }], out: [3, 8], ref: map((v) => v) }],
@@ -205,6 +236,13 @@ const CASES: [string, Case][] = [
       return y >= 0 && y < 2 && xx >= 0 && xx < 3 ? x[y * 3 + xx] : 0;
     }),
   }],
+  ['PAD of width and channels (no convolution after it)', {
+    op: 'PAD', options: { type: 'PadOptions' }, inputs: [{ shape: [1, 2, 2, 2] }, { shape: [4, 2], data: Int32Array.of(0, 0, 0, 0, 1, 0, 0, 2) }], out: [1, 2, 3, 4],
+    ref: ([x]) => Float32Array.from({ length: 24 }, (_, k) => {
+      const [y, xx, c] = [Math.floor(k / 12), Math.floor(k / 4) % 3 - 1, k % 4];
+      return xx >= 0 && c < 2 ? x[(y * 2 + xx) * 2 + c] : 0;
+    }),
+  }],
   ['RESIZE_BILINEAR align_corners, 2x3 -> 3x5', {
     op: 'RESIZE_BILINEAR', options: { type: 'ResizeBilinearOptions', alignCorners: true, halfPixelCenters: false },
     inputs: [{ shape: [1, 2, 3, 2] }, { shape: [2], data: Int32Array.of(3, 5) }], out: [1, 3, 5, 2],
@@ -224,6 +262,16 @@ const CASES: [string, Case][] = [
     op: 'RESIZE_NEAREST_NEIGHBOR', options: { type: 'ResizeNearestNeighborOptions', alignCorners: true, halfPixelCenters: false },
     inputs: [{ shape: [1, 2, 3, 1] }, { shape: [2], data: Int32Array.of(3, 5) }], out: [1, 3, 5, 1],
     ref: ([x]) => resize(x, [1, 2, 3, 1], [3, 5], { alignCorners: true, halfPixelCenters: false }, true),
+  }],
+  ['TRANSPOSE_CONV SAME, strides 2 (h) x 1 (w), bias, RELU', {
+    op: 'TRANSPOSE_CONV', options: { type: 'TransposeConvOptions', padding: 'SAME', strideW: 1, strideH: 2, activation: 'RELU' },
+    inputs: [{ shape: [4], data: Int32Array.of(1, 6, 3, 3) }, { shape: [3, 3, 2, 2], data: tconv2W }, { shape: [1, 3, 3, 2] }, { shape: [3], data: tconv2B }], out: [1, 6, 3, 3],
+    ref: ([x]) => tconv(x, [1, 3, 3, 2], tconv2W, [3, 3, 2], tconv2B, [6, 3], { padding: 'SAME', strideH: 2, strideW: 1, activation: 'RELU' }),
+  }],
+  ['TRANSPOSE_CONV VALID, stride 2, output one row and one column past the last tap', {
+    op: 'TRANSPOSE_CONV', options: { type: 'TransposeConvOptions', padding: 'VALID', strideW: 2, strideH: 2, activation: 'NONE' },
+    inputs: [{ shape: [4], data: Int32Array.of(1, 6, 5, 3) }, { shape: [3, 3, 2, 2], data: tconv2W }, { shape: [1, 2, 2, 2] }, { shape: [3], data: tconv2B }], out: [1, 6, 5, 3],
+    ref: ([x]) => tconv(x, [1, 2, 2, 2], tconv2W, [3, 3, 2], tconv2B, [6, 5], { padding: 'VALID', strideH: 2, strideW: 2, activation: 'NONE' }),
   }],
   ['TRANSPOSE_CONV VALID, stride 2', {
     op: 'TRANSPOSE_CONV', options: { type: 'TransposeConvOptions', padding: 'VALID', strideW: 2, strideH: 2, activation: 'NONE' },
@@ -306,8 +354,9 @@ describe('writeTflite: each decoded options table as LiteRT.js runs it', () => {
 // The same one-operator files through importTflite: a case branchy imports runs in branchy to
 // the reference's output; any other is refused with a BranchyUnsupportedError naming operator 0.
 const IMPORTED = [
-  'CONV_2D', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'CONCATENATION axis -1', 'ADD, RELU6', 'MEAN', 'LEAKY_RELU',
-  'RELU', 'LOGISTIC', 'HARD_SWISH',
+  'CONV_2D', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'CONCATENATION axis -1', 'ADD', 'MEAN', 'LEAKY_RELU',
+  'RELU', 'LOGISTIC', 'HARD_SWISH', 'TANH', 'PRELU', 'SUB', 'MUL', 'PAD', 'RESIZE_BILINEAR', 'RESIZE_NEAREST_NEIGHBOR',
+  'TRANSPOSE_CONV',
 ];
 describe('importTflite: the same files in branchy', () => {
   it.each(CASES)('%s', async (name, c) => {
@@ -327,5 +376,131 @@ describe('importTflite: the same files in branchy', () => {
     expect(IMPORTED.some((k) => name.startsWith(k)), `${name} imported`).toBe(true);
     const want = c.ref(feeds, c.inputs.map((i) => i?.data));
     want.forEach((v, i) => expect(Math.abs(run[i] - v), `element ${i}`).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(v))));
+    if (INT8_OPS.has(c.op)) await roundTrip(bytes, feeds, run, 1e-5);
   });
+});
+
+/**
+ * What branchy imported from `bytes`, exported again (int8 graphs with int8 edges), runs in
+ * LiteRT.js to branchy's output `run` on `feeds` (within `tol`: 1 = one int8 step) and reads back
+ * into the same graph.
+ */
+async function roundTrip(bytes: Uint8Array, feeds: (Float32Array | Int8Array)[], run: Float32Array | Int8Array, tol: number): Promise<void> {
+  const int8 = run instanceof Int8Array;
+  const { graph, weights } = importTflite(bytes, { outputs: int8 ? 'int8' : 'float' });
+  const out = exportTflite(graph, weights, { io: int8 ? 'int8' : 'float' });
+  const lit = await (int8 ? openLitertRaw(out) : openLitert(out));
+  const y = (await lit.run(feeds))[0];
+  lit.delete();
+  run.forEach((v, i) => expect(Math.abs(y[i] - v), `exported, element ${i}: LiteRT ${y[i]}, branchy ${v}`).toBeLessThanOrEqual(tol));
+  const back = importTflite(out, { outputs: int8 ? 'int8' : 'float' }).graph;
+  expect(back.nodes.map((n) => [n.op, n.attrs, n.act])).toEqual(graph.nodes.map((n) => [n.op, n.attrs, n.act]));
+}
+
+// The int8 forms of the operators branchy added to its TFLite import: each case above made fully
+// int8 (inputs and output per-tensor int8 at their own scales and zero points, filters int8 per
+// output channel with int32 biases at s_in · s_w, PRELU's alpha int8), run as it is by LiteRT.js
+// (int8 in, int8 out) and by branchy (importTflite, outputs: 'int8', fed the real values of the
+// same int8 inputs): every output within one int8 step of LiteRT.js's; the fraction that differs
+// is printed.
+const INT8_OPS = new Set(['ADD', 'SUB', 'MUL', 'TANH', 'PRELU', 'PAD', 'RESIZE_BILINEAR', 'RESIZE_NEAREST_NEIGHBOR', 'TRANSPOSE_CONV']);
+type Q = { scale: number; zeroPoint: number };
+const quant = (q: Q | Q & { scales: number[] }, dim = 0) =>
+  'scales' in q ? { scale: q.scales, zeroPoint: q.scales.map(() => 0), quantizedDimension: dim } : { scale: [q.scale], zeroPoint: [q.zeroPoint], quantizedDimension: 0 };
+
+/** The int8 form of case c: the model and its int8 inputs (with their quantization). */
+function build8(c: Case): { bytes: Uint8Array; feeds: Int8Array[]; qs: Q[] } {
+  const { model } = build(c);
+  const g = model.subgraphs[0];
+  const r8 = new Rng(c.op.length * 31 + c.out.length);
+  const qs: Q[] = [];
+  const feeds: Int8Array[] = [];
+  const real: Float32Array[] = [];
+  c.inputs.forEach((inp, i) => {
+    if (!inp || inp.data) return;
+    const q = { scale: Math.fround((2 * (c.scale ?? 1)) / 255), zeroPoint: [3, -5][qs.length % 2] };
+    const v = r8.i8(size(inp.shape));
+    g.tensors[i] = { ...g.tensors[i], type: 'INT8', quantization: quant(q) };
+    qs.push(q);
+    feeds.push(v);
+    real.push(Float32Array.from(v, (k) => (k - q.zeroPoint) * q.scale));
+  });
+  const consts = c.inputs.map((i) => i?.data);
+  const out = g.tensors[g.tensors.length - 1];
+  let qy: Q;
+  if (c.op === 'TANH') qy = { scale: 1 / 128, zeroPoint: 0 };
+  else if (c.op === 'PAD' || c.op.startsWith('RESIZE')) qy = qs[0];
+  else {
+    const y = c.ref(real, consts);
+    const [lo, hi] = [Math.min(0, ...y), Math.max(0, ...y)];
+    const scale = Math.fround(Math.max(hi - lo, 1e-3) / 255);
+    qy = { scale, zeroPoint: Math.max(-128, Math.min(127, Math.round(-128 - lo / scale))) };
+  }
+  g.tensors[g.tensors.length - 1] = { ...out, type: 'INT8', quantization: quant(qy) };
+  const setConst = (i: number, data: Int8Array | Int32Array, q: ReturnType<typeof quant>) => {
+    model.buffers.push(new Uint8Array(data.buffer));
+    g.tensors[i] = { ...g.tensors[i], type: data instanceof Int8Array ? 'INT8' : 'INT32', buffer: model.buffers.length - 1, quantization: q };
+  };
+  if (c.op === 'TRANSPOSE_CONV') {
+    const w = consts[1] as Float32Array;
+    const O = c.inputs[1]!.shape[0], per = w.length / O;
+    const sw = Array.from({ length: O }, (_, o) => Math.fround(Math.max(...Array.from(w.subarray(o * per, (o + 1) * per), Math.abs)) / 127));
+    setConst(1, Int8Array.from(w, (v, k) => Math.round(v / sw[Math.floor(k / per)])), quant({ scale: 0, zeroPoint: 0, scales: sw }));
+    const b = consts[3] as Float32Array | undefined;
+    if (b) setConst(3, Int32Array.from(b, (v, o) => Math.round(v / (qs[0].scale * sw[o]))), quant({ scale: 0, zeroPoint: 0, scales: sw.map((s) => Math.fround(qs[0].scale * s)) }));
+  }
+  if (c.op === 'PRELU') {
+    const a = consts[1] as Float32Array;
+    const s = Math.fround(Math.max(...Array.from(a, Math.abs)) / 127);
+    setConst(1, Int8Array.from(a, (v) => Math.round(v / s)), quant({ scale: s, zeroPoint: 0 }));
+  }
+  model.operatorCodes[0].version = c.op === 'TRANSPOSE_CONV' ? 3 : c.op === 'PRELU' ? 1 : 2;
+  return { bytes: writeTflite(model), feeds, qs };
+}
+
+describe('int8: the added operators in branchy against LiteRT.js', () => {
+  const cases = CASES.filter(([, c]) => INT8_OPS.has(c.op));
+  const rows: string[] = [];
+  it.each(cases)('%s', async (name, c) => {
+    const { bytes, feeds, qs } = build8(c);
+    const lit = await openLitertRaw(bytes);
+    const want = (await lit.run(feeds))[0] as Int8Array;
+    lit.delete();
+    const { graph, weights } = importTflite(bytes, { outputs: 'int8' });
+    const m = await fromGraph(graph, weights);
+    const real = feeds.map((f, i) => Float32Array.from(f, (v) => (v - qs[i].zeroPoint) * qs[i].scale));
+    const got = Object.values(m.run(Object.fromEntries(graph.inputs.map((n, i) => [n, real[i]]))))[0].data as Int8Array;
+    expect(got.length).toBe(want.length);
+    let differ = 0;
+    got.forEach((v, i) => {
+      expect(Math.abs(v - want[i]), `element ${i}: branchy ${v}, LiteRT ${want[i]}`).toBeLessThanOrEqual(1);
+      differ += +(v !== want[i]);
+    });
+    rows.push(`${name}: ${differ}/${got.length} one step apart`);
+    await roundTrip(bytes, feeds, got, c.op === 'PRELU' || c.op === 'RESIZE_BILINEAR' ? 1 : 0);
+  });
+  afterAll(() => console.log(`int8 against LiteRT.js:\n  ${rows.join('\n  ')}`));
+});
+
+describe('importTflite: what the IR cannot express is refused, naming the operator and its output', () => {
+  const refuse = (c: Case, re: RegExp) => {
+    const f = () => importTflite(writeTflite(build(c).model));
+    expect(f).toThrow(BranchyUnsupportedError);
+    expect(f).toThrow(new RegExp(`TFLite operator 0 \\(${c.op}, output "out"\\): ${re.source}`));
+  };
+  const id = () => new Float32Array(0);
+  it('RESIZE_BILINEAR with align_corners and half_pixel_centers', () => refuse({
+    op: 'RESIZE_BILINEAR', options: { type: 'ResizeBilinearOptions', alignCorners: true, halfPixelCenters: true },
+    inputs: [{ shape: [1, 2, 3, 2] }, { shape: [2], data: Int32Array.of(3, 5) }], out: [1, 3, 5, 2], ref: id,
+  }, /align_corners and half_pixel_centers both set/));
+  it('TRANSPOSE_CONV with a stride larger than its filter', () => refuse({
+    op: 'TRANSPOSE_CONV', options: { type: 'TransposeConvOptions', padding: 'VALID', strideW: 3, strideH: 3, activation: 'NONE' },
+    inputs: [{ shape: [4], data: Int32Array.of(1, 5, 5, 2) }, { shape: [2, 2, 2, 2], data: tconvW.subarray(0, 16) }, { shape: [1, 2, 2, 2] }], out: [1, 5, 5, 2], ref: id,
+  }, /stride 3 larger than the filter \(2\)/));
+  it('ADD of computed tensors of two ranks', () => refuse({
+    op: 'ADD', options: { type: 'AddOptions', activation: 'NONE', potScaleInt16: true }, inputs: [{ shape: [1, 3, 4] }, { shape: [4] }], out: [1, 3, 4], ref: id,
+  }, /broadcasts \[1, 3, 4\] with \[4\]/));
+  it('PRELU with an alpha per position', () => refuse({
+    op: 'PRELU', inputs: [{ shape: [1, 2, 2, 3] }, { shape: [2, 2, 3], data: f32(12) }], out: [1, 2, 2, 3], ref: id,
+  }, /alpha "in1" \[2, 2, 3\]/));
 });

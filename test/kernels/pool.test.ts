@@ -1,16 +1,17 @@
 // Pooling (MaxPool, AveragePool with and without count_include_pad, GlobalAveragePool),
 // int8 and f32: every kernel of every build (and the scalar twins inside the SIMD builds)
-// against the ONNX-derived reference (int8 exact, f32 within 1e-5), all builds bit-identical,
+// against the ONNX-derived reference (int8 exact, f32 within 1e-5; TFLite's int8 average,
+// rounding half away from zero, against the TFLite-derived one), all builds bit-identical,
 // and no byte written past an output or into the gaps of a strided output.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../helpers/rng.js';
 import { memoryFor, TEST_BUILDS } from '../helpers/wasm.js';
 import {
-  f32AvgPoolRef, f32GlobalAvgPoolRef, maxPoolRef, poolOutSize, qs8AvgPoolRef, qs8GlobalAvgPoolRef, type PoolRefArgs,
+  f32AvgPoolRef, f32GlobalAvgPoolRef, maxPoolRef, poolOutSize, qs8AvgPoolRef, qs8AvgPoolTfliteRef, qs8GlobalAvgPoolRef, type PoolRefArgs,
 } from '../reference/pool.js';
 import type { Quant } from '../reference/eltwise.js';
 import {
-  poolOutputSize, preparePool2d, prepareGlobalAvgPool, runGlobalAvgPool, runPool2d, type PoolDType,
+  poolOutputSize, preparePool2d, prepareGlobalAvgPool, runGlobalAvgPool, runPool2d, type AvgRounding, type PoolDType,
 } from '../../src/runtime/ops/pool.js';
 import { kernelsOf } from '../../src/runtime/manifest.js';
 import type { Build } from '../../src/runtime/features.js';
@@ -58,10 +59,12 @@ interface PoolCase {
   qmin: number; qmax: number; fmin: number; fmax: number;
   /** Output pixel stride > c: write into a wider tensor (a concat slice). */
   yPad: number;
+  /** qs8 average: half_away is TFLite's (qo = qi), against qs8AvgPoolTfliteRef. */
+  rounding?: AvgRounding;
 }
 
 function makePoolCase(rng: Rng, name: string, op: 'max' | 'avg', dtype: PoolDType, over: Partial<PoolRefArgs> = {},
-  opts: { xlo?: number; xhi?: number; relu?: boolean; qi?: Quant; qo?: Quant; yPad?: number } = {}): PoolCase {
+  opts: { xlo?: number; xhi?: number; relu?: boolean; qi?: Quant; qo?: Quant; yPad?: number; away?: boolean } = {}): PoolCase {
   for (;;) {
     const kh = rng.int(1, 4), kw = rng.int(1, 4);
     const a: PoolRefArgs = {
@@ -78,12 +81,12 @@ function makePoolCase(rng: Rng, name: string, op: 'max' | 'avg', dtype: PoolDTyp
     const size = a.n * a.h * a.w * a.c;
     const x = dtype === 'qs8' ? rng.i8(size, opts.xlo ?? -128, opts.xhi ?? 127) : rng.f32(size, opts.xlo ?? -3, opts.xhi ?? 3);
     const qi = opts.qi ?? { scale: 0.01 + 0.1 * rng.next(), zeroPoint: rng.int(-128, 127) };
-    const qo = opts.qo ?? { scale: qi.scale * (0.5 + rng.next()), zeroPoint: rng.int(-128, 127) };
+    const qo = opts.away ? qi : opts.qo ?? { scale: qi.scale * (0.5 + rng.next()), zeroPoint: rng.int(-128, 127) };
     const relu = opts.relu ?? rng.next() < 0.3;
     const zpOut = op === 'max' ? qi.zeroPoint : qo.zeroPoint;
     const qmin = relu ? Math.max(-128, zpOut) : -128, qmax = relu && rng.next() < 0.5 ? Math.min(127, zpOut + 50) : 127;
     const fmin = relu ? 0 : -Infinity, fmax = relu && rng.next() < 0.5 ? 1.5 : Infinity;
-    return { name, op, dtype, a, x, qi, qo, qmin, qmax, fmin, fmax, yPad: opts.yPad ?? (rng.next() < 0.15 ? rng.int(1, 9) : 0) };
+    return { name, op, dtype, a, x, qi, qo, qmin, qmax, fmin, fmax, yPad: opts.yPad ?? (rng.next() < 0.15 ? rng.int(1, 9) : 0), ...(opts.away && { rounding: 'half_away' as const }) };
   }
 }
 
@@ -118,6 +121,20 @@ function poolCases(): PoolCase[] {
         out.push(makePoolCase(rng, `${t} ReLU`, op, dtype, { c: 40 }, { relu: true }));
       }
     }
+  // TFLite's int8 average (rounding half away from zero): narrow input ranges and even windows
+  // make ties common; zero points of both signs put the raw mean's sign against the real one's.
+  const away = (name: string, over: Partial<PoolRefArgs> = {}, opts: Parameters<typeof makePoolCase>[5] = {}) =>
+    out.push(makePoolCase(rng, `qs8 avg half_away ${name}`, 'avg', 'qs8', over, { ...opts, away: true }));
+  for (let i = 0; i < 25; i++) away(`random#${i}`, {}, i % 2 ? { xlo: -4, xhi: 3 } : {});
+  const fix = { n: 1, dh: 1, dw: 1, ceil: false, includePad: false };
+  for (const [c, zp] of [[16, -128], [35, 5], [67, -3], [7, 100]]) {
+    away(`2x2/2 ties C=${c} zp ${zp}`, { ...fix, h: 8, w: 9, kh: 2, kw: 2, sh: 2, sw: 2, pt: 0, pl: 0, pb: 0, pr: 0, c }, { xlo: zp - 3, xhi: Math.min(127, zp + 3), qi: { scale: 0.05, zeroPoint: zp }, relu: false });
+  }
+  away('8x8 global window (ResNet-8)', { ...fix, h: 8, w: 8, kh: 8, kw: 8, sh: 8, sw: 8, pt: 0, pl: 0, pb: 0, pr: 0, c: 64 }, { xlo: -128, xhi: -100, qi: { scale: 0.1, zeroPoint: -128 }, relu: false });
+  away('window 17x17 (> 256 positions)', { ...fix, h: 20, w: 19, kh: 17, kw: 17, sh: 2, sw: 2, pt: 0, pl: 0, pb: 0, pr: 0, c: 18 });
+  away('SAME padding 3x3/2', { ...fix, h: 7, w: 6, kh: 3, kw: 3, sh: 2, sw: 2, pt: 1, pl: 0, pb: 1, pr: 1, c: 33 }, { xlo: -2, xhi: 2 });
+  away('count_include_pad', { ...fix, h: 5, w: 5, kh: 3, kw: 3, sh: 2, sw: 2, pt: 2, pl: 2, pb: 2, pr: 2, includePad: true, c: 9 });
+  away('ReLU clamp', { c: 40 }, { relu: true, xlo: -5, xhi: 5 });
   return out;
 }
 
@@ -127,7 +144,7 @@ function runPoolCase(mem: LinearMemory, build: Build, k: string, t: PoolCase): {
   const layer = preparePool2d(mem, build, {
     op: t.op, dtype: t.dtype, n: a.n, h: a.h, w: a.w, c: a.c, kh: a.kh, kw: a.kw,
     strideH: a.sh, strideW: a.sw, dilationH: a.dh, dilationW: a.dw, pads: [a.pt, a.pl, a.pb, a.pr],
-    ceilMode: a.ceil, countIncludePad: a.includePad, yStride: ys,
+    ceilMode: a.ceil, countIncludePad: a.includePad, yStride: ys, rounding: t.rounding,
     input: t.qi, output: t.qo, qmin: t.qmin, qmax: t.qmax, fmin: t.fmin, fmax: t.fmax, kernel: k,
   });
   const el = t.dtype === 'f32' ? 4 : 1;
@@ -153,7 +170,7 @@ function checkPool(t: PoolCase, got: Uint8Array): string | null {
     const x = t.x as Int8Array;
     const want = t.op === 'max'
       ? Int8Array.from(maxPoolRef(t.a, x, t.qmin, t.qmax).y)
-      : qs8AvgPoolRef(t.a, x, t.qi, t.qo, t.qmin, t.qmax).y;
+      : t.rounding === 'half_away' ? qs8AvgPoolTfliteRef(t.a, x, t.qi.zeroPoint, t.qmin, t.qmax).y : qs8AvgPoolRef(t.a, x, t.qi, t.qo, t.qmin, t.qmax).y;
     if (got.length !== want.length) return `length ${got.length} != ${want.length} (${shape})`;
     return intMismatch(new Int8Array(got.buffer, got.byteOffset, got.length), want, shape);
   }
@@ -193,7 +210,7 @@ describe('pooling (windowed)', () => {
     for (const t of cases) {
       const outs: [string, Uint8Array][] = [];
       for (const build of TEST_BUILDS) {
-        for (const k of kernelsFor(`${t.dtype}_${t.op}pool`, build)) {
+        for (const k of kernelsFor(`${t.dtype}_${t.op}pool${t.rounding === 'half_away' ? '_away' : ''}`, build)) {
           const mem = await memoryFor(build);
           const { y, err } = runPoolCase(mem, build, k, t);
           const bad = err ?? checkPool(t, y);

@@ -109,6 +109,7 @@ async function runCase(build: Build, kernel: string, c: Case, pool = false): Pro
     geom: geomOf(c),
     cOut: c.a.cOut, weights: c.w, bias: c.bias, scale: c.m,
     zpIn: c.q.zpIn, zpOut: c.q.zpOut, qmin: c.q.qmin, qmax: c.q.qmax, kernel, allocScratch: false, fuseMaxPool2x2: pool,
+    bandScratch: Infinity, // one call over the whole image (bands: test/kernels/qs8-conv-bands.test.ts)
   });
   expect(layer.pooled).toBe(pool);
   expect(layer.direct).toBe(true);

@@ -398,6 +398,12 @@ function evalI8(node: Node, ins: TensorInfo[], outT: TensorInfo, vs: (Float32Arr
           count++;
         }
         const k = a.countIncludePad ? count + padded : count;
+        if ((a as { rounding?: string }).rounding === 'half_away') {
+          // TFLite's: the raw values' sum (a counted pad reads zp) / k, rounded half away from zero.
+          const raw = acc + k * qi.zeroPoint, q = k ? Math.trunc((raw > 0 ? raw + (k >> 1) : raw - (k >> 1)) / k) : qi.zeroPoint;
+          y[((n * OH + oh) * OW + ow) * C + c] = Math.max(-128, Math.min(127, q));
+          continue;
+        }
         y[((n * OH + oh) * OW + ow) * C + c] = requant(acc, f32(qi.scale / (qo.scale * k)), qo.zeroPoint, -128, 127);
       }
       return y;

@@ -10,6 +10,7 @@
 // ceil_mode the last window must start inside the image or its leading pad.
 // int8 average: the DESIGN.md requantization of acc = sum (x - zp_in) with the multiplier
 // m = fround(s_in / (s_out * count)); f32 results in float64 (compare with a tolerance).
+// TFLite's int8 AVERAGE_POOL_2D (rounding half away from zero): qs8AvgPoolTfliteRef.
 import { requantRef, type Quant } from './eltwise.js';
 
 export interface PoolRefArgs {
@@ -86,6 +87,27 @@ export function qs8AvgPoolRef(a: PoolRefArgs, x: Int8Array, qi: Quant, qo: Quant
       let acc = 0;
       for (const p of px) acc += x[p * a.c + c] - qi.zeroPoint;
       out[o * a.c + c] = requantRef(acc, m, qo.zeroPoint, qmin, qmax);
+    }
+  });
+  return { y: Int8Array.from(out), oh, ow };
+}
+
+/**
+ * TFLite's int8 AVERAGE_POOL_2D (reference_integer_ops::AveragePool), input and output at one
+ * quantization: acc = the sum of the raw int8 values over the window's counted positions (TFLite
+ * counts the in-image ones; with includePad a padded position reads zp, real 0), then
+ * acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count in C's integer division
+ * (toward zero), clamped to [qmin, qmax]. An empty window gives zp.
+ */
+export function qs8AvgPoolTfliteRef(a: PoolRefArgs, x: Int8Array, zp: number, qmin: number, qmax: number): { y: Int8Array; oh: number; ow: number } {
+  const out: number[] = [];
+  const [oh, ow] = windows(a, (o, px, count) => {
+    for (let c = 0; c < a.c; c++) {
+      let acc = (count - px.length) * zp;
+      for (const p of px) acc += x[p * a.c + c];
+      const half = Math.floor(count / 2);
+      const q = count === 0 ? zp : Math.trunc((acc > 0 ? acc + half : acc - half) / count);
+      out[o * a.c + c] = Math.min(qmax, Math.max(qmin, q));
     }
   });
   return { y: Int8Array.from(out), oh, ow };

@@ -45,7 +45,7 @@ export class TfliteImportContext {
   readonly warnings: string[] = [];
   /** TFLite tensor index -> the IR tensor holding its value. */
   readonly values = new Map<number, string>();
-  /** Outputs of PAD operators, which only a convolution may read (it takes the pads): tensor index -> the unpadded value and pads [top, left, bottom, right]. */
+  /** Outputs of PAD operators of height and width, which a convolution reading them folds into its pads (any other reader: padNode): tensor index -> the unpadded value and pads [top, left, bottom, right]. */
   readonly padded = new Map<number, { pad: TfliteOpView; x: string; pads: [number, number, number, number] }>();
 
   constructor(readonly view: TfliteGraphView, readonly opts: TfliteImportOptions) {}
@@ -92,8 +92,7 @@ export class TfliteImportContext {
   value(op: TfliteOpView, i: number): string {
     const t = op.inputs[i];
     if (!t) this.unsupported(op, `input ${i} is omitted`, 'the model is malformed');
-    const p = this.padded.get(t.index);
-    if (p) this.unsupported(p.pad, `its output is read by ${op.op} (operator ${op.index})`, 'branchy imports PAD only before CONV_2D and DEPTHWISE_CONV_2D, which take its padding');
+    if (this.padded.has(t.index)) this.padNode(t.index);
     const v = this.values.get(t.index);
     if (v !== undefined) return v;
     if (t.data) this.unsupported(op, `input ${i} ("${t.name}") is a constant where branchy expects a computed tensor`, 'fold the constant expression in the converter');
@@ -127,6 +126,18 @@ export class TfliteImportContext {
     if (t) this.values.set(t.index, node.outputs[0]);
     this.nodes.push(node);
     return node.outputs[0];
+  }
+
+  /**
+   * The PAD whose output is TFLite tensor `index`, read by something other than a convolution
+   * (which takes the pads into its window): a pad node, emitted before that first reader.
+   */
+  padNode(index: number): void {
+    const p = this.padded.get(index)!;
+    this.padded.delete(index);
+    const [t, l, b, r] = p.pads;
+    const out = p.pad.outputs[0]!;
+    this.emit(p.pad, 'pad', [p.x], { pads: [0, t, l, 0, 0, b, r, 0], mode: 'constant', value: 0 }, { ...this.activationOf(p.pad, out), tflite: out });
   }
 
   /** `out` (a TFLite tensor) holds the same value as the IR tensor `ir` (a reshape that moves nothing...). */

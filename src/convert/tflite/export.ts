@@ -23,7 +23,8 @@ const TYPES: Partial<Record<DType, TensorTypeName>> = { f32: 'FLOAT32', i8: 'INT
 /** The operator versions written for int8 operators (TFLite's op_version rules; float ones are version 1). */
 const INT8_VERSION: Record<string, number> = {
   CONV_2D: 3, DEPTHWISE_CONV_2D: 3, FULLY_CONNECTED: 4, ADD: 2, AVERAGE_POOL_2D: 2, MAX_POOL_2D: 2, SOFTMAX: 2, QUANTIZE: 2,
-  DEQUANTIZE: 2, RESHAPE: 1, RELU: 2, RELU6: 2, PAD: 2,
+  DEQUANTIZE: 2, RESHAPE: 1, RELU: 2, RELU6: 2, PAD: 2, SUB: 2, MUL: 2, TANH: 2, PRELU: 1, RESIZE_BILINEAR: 2, RESIZE_NEAREST_NEIGHBOR: 2,
+  TRANSPOSE_CONV: 2,
 };
 
 /** Writes IR tensors and nodes into one TFLite subgraph; the op table's export functions call it. */
@@ -80,19 +81,20 @@ export class TfliteExporter {
     return this.push(`@tmp${this.model.subgraphs[0].tensors.length}`, { ...t, name: `${t.name}/${suffix}`, shape: shape.slice(), buffer: 0 });
   }
 
-  /** A new constant tensor (a reshape's shape operand...). */
-  constant(name: string, data: Int32Array, shape = [data.length]): number {
+  /** A new constant tensor (a reshape's shape operand: INT32; an int8 PRELU's alpha: INT8 with `quantization`...). */
+  constant(name: string, data: Int32Array | Int8Array | Float32Array, shape = [data.length], quantization?: TfliteQuantization): number {
+    const type: TensorTypeName = data instanceof Int32Array ? 'INT32' : data instanceof Int8Array ? 'INT8' : 'FLOAT32';
     return this.push(`@const${this.model.subgraphs[0].tensors.length}`, {
-      name, shape, type: 'INT32', buffer: this.buffer(data), isVariable: false, hasRank: true,
+      name, shape, type, buffer: this.buffer(data), isVariable: false, hasRank: true, ...(quantization && { quantization }),
     });
   }
 
-  /** Appends operator `op` ('CONV_2D') reading tensors `inputs` (-1: omitted) and writing `outputs`. */
-  op(op: string, inputs: number[], outputs: number[], options?: TfliteOptions): void {
+  /** Appends operator `op` ('CONV_2D') reading tensors `inputs` (-1: omitted) and writing `outputs`, at least version `minVersion` (an option that needs a later version). */
+  op(op: string, inputs: number[], outputs: number[], options?: TfliteOptions, minVersion = 1): void {
     const code = builtinCode(op)!;
     const int8 = outputs.some((o) => this.model.subgraphs[0].tensors[o].type === 'INT8') ||
       inputs.some((i) => i >= 0 && this.model.subgraphs[0].tensors[i].type === 'INT8' && this.model.subgraphs[0].tensors[i].buffer === 0);
-    const version = int8 ? INT8_VERSION[op] ?? 1 : 1;
+    const version = Math.max(minVersion, int8 ? INT8_VERSION[op] ?? 1 : 1);
     let opcodeIndex = this.model.operatorCodes.findIndex((c) => c.builtinCode === code && c.version === version);
     if (opcodeIndex < 0) opcodeIndex = this.model.operatorCodes.push({ builtinCode: code, version }) - 1;
     this.model.subgraphs[0].operators.push({ opcodeIndex, inputs, outputs, ...(options && { options }) });

@@ -64,8 +64,8 @@ export function importTflite(bytes: Uint8Array, opts: TfliteImportOptions = {}):
     fn(ctx, op);
   }
   const outputs = view.outputs.map((t) => {
+    if (ctx.padded.has(t.index)) ctx.padNode(t.index);
     const ir = ctx.values.get(t.index);
-    if (ctx.padded.has(t.index)) ctx.unsupported(ctx.padded.get(t.index)!.pad, 'its output is a graph output', 'branchy imports PAD only before CONV_2D and DEPTHWISE_CONV_2D, which take its padding');
     if (ir === undefined) throw new BranchyUnsupportedError(`TFLite graph output "${t.name}" is ${t.data ? 'a constant' : 'written by no operator'}; branchy needs computed outputs`);
     const info = ctx.byName.get(ir)!;
     if (info.dtype !== 'i8' || ctx.opts.outputs === 'int8') return ir;

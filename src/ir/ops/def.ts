@@ -100,6 +100,12 @@ export interface OpDef<A> {
   work?(node: OpNode<A>, ins: TensorInfo[], outs: TensorInfo[]): number;
   /** The reader this node can take into its own kernel in this build, if any (a conv's max pool). */
   absorbs?(node: OpNode<A>, ctx: AbsorbContext): Node | null;
+  /**
+   * The step's kernels (every build) stream forward and write at most as many bytes per element
+   * as they read, so the output may start at the first input's first byte: the executor lets
+   * the two share the arena where that input dies at this step (the planner's aliases).
+   */
+  readonly inPlace?: boolean;
   /** Prepare the step at load (pack weights, write params); returns the call made per sample. */
   create(ctx: StepContext, node: OpNode<A>): () => void;
 }

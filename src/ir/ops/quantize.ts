@@ -7,6 +7,8 @@ import { createConvert } from './convert.js';
 export const quantize: OpDef<Record<string, never>> = {
   inputs: [1, 1],
   int8: 'convert',
+  // f32_qs8_vcvt (scalar and SIMD) reads 4 bytes per element and writes 1, front to back.
+  inPlace: true,
   check() {},
   infer: (_node, [x]) => [x.shape.slice()],
   dtypes(node, [x], [y]) {

@@ -17,6 +17,9 @@ import { windowOut } from '../../ir/window.js';
 
 export type PoolDType = 'qs8' | 'f32';
 
+/** How an int8 average rounds (assembly/pool/qs8_pool.ts has both definitions). */
+export type AvgRounding = 'half_even' | 'half_away';
+
 /** A tensor's int8 quantization: real = (q - zeroPoint) * scale. */
 export interface QuantParams {
   scale: number;
@@ -42,6 +45,11 @@ export interface Pool2dSpec {
   ceilMode?: boolean;
   /** ONNX count_include_pad (average pool): divide by the positions inside the padded extent. */
   countIncludePad?: boolean;
+  /**
+   * qs8 average pool: `half_even` (default) requantizes the average; `half_away` is TFLite's
+   * int8 average, the raw values' mean rounded half away from zero (input and output quantization equal).
+   */
+  rounding?: AvgRounding;
   /** Input / output pixel strides in elements (default c): read a channel slice, write into a concat. */
   xStride?: number;
   yStride?: number;
@@ -125,6 +133,9 @@ export function preparePool2d(mem: LinearMemory, build: Build, s: Pool2dSpec): P
       write = () => writeParams(mem, QS8_POOL, { ...window, zp_in: 0, zp_out: 0, qmin, qmax, m: [] });
     } else {
       const inp = checkQuant(`${what} input`, s.input), out = checkQuant(`${what} output`, s.output);
+      if (s.rounding === 'half_away' && (inp.scale !== out.scale || inp.zeroPoint !== out.zeroPoint)) {
+        throw new RangeError(`${what}: rounding half_away (TFLite's int8 average) needs the output's scale and zero point to be the input's`);
+      }
       // A window counts at most the taps that land on the padded input along each axis.
       const m = qs8AvgPoolMultipliers(inp.scale, out.scale, Math.min(s.kh, s.h + pt + pb) * Math.min(s.kw, s.w + pl + pr));
       write = () => writeParams(mem, QS8_POOL, { ...window, zp_in: inp.zeroPoint, zp_out: out.zeroPoint, qmin, qmax, m });
@@ -137,7 +148,9 @@ export function preparePool2d(mem: LinearMemory, build: Build, s: Pool2dSpec): P
   }
   if (s.op !== 'max' && s.op !== 'avg') throw new TypeError(`pool: unknown op '${String(s.op)}'`);
 
-  const kernel = s.kernel ?? chooseKernel(`${s.dtype}_${s.op}pool`, build).kernel;
+  if (s.rounding !== undefined && s.rounding !== 'half_even' && s.rounding !== 'half_away') throw new TypeError(`${what}: unknown rounding '${String(s.rounding)}'`);
+  const away = s.dtype === 'qs8' && s.op === 'avg' && s.rounding === 'half_away';
+  const kernel = s.kernel ?? chooseKernel(`${s.dtype}_${s.op}pool${away ? '_away' : ''}`, build).kernel;
   kernelFn(mem.mod.exports, kernel); // throws now if this build lacks it
   const params = write();
   const el = s.dtype === 'f32' ? 4 : 1;

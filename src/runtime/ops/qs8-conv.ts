@@ -8,7 +8,9 @@
 // (padding = zp_in) and runs the GEMM microkernel on each block. A layer with at most
 // CIN4_MAX_CHANNELS (4) input channels, and in the SIMD builds a short, small one
 // (K = KH*KW*C_in <= 256 and K*C_out <= 16384, `prefersDirect`), runs the direct kernel instead
-// (qs8-conv-cin4.ts), which needs no im2col, pads K only to pairs and has no per-tile reduction.
+// (qs8-conv-cin4.ts), which needs no im2col, pads K only to pairs and has no per-tile reduction;
+// over a large image it runs in bands of output rows, one call each (directBands), so that its
+// pair image (4 bytes per input byte) takes a band's rows of the arena, not the whole image's.
 // Kernels and params: assembly/qs8/conv_scalar.ts; packed layouts: assembly/qs8/gemm_scalar.ts.
 import type { Build } from '../features.js';
 import type { LinearMemory } from '../memory.js';
@@ -44,6 +46,8 @@ export interface Qs8ConvSpec extends Qs8WeightsSpec {
    * canFuseMaxPool2x2 says so (the direct small-C_in kernel); otherwise a RangeError.
    */
   fuseMaxPool2x2?: boolean;
+  /** The direct kernel's scratch above which it runs in bands of output rows (default DIRECT_BAND_SCRATCH; Infinity: one call). */
+  bandScratch?: number;
 }
 
 export interface Qs8ConvLayer {
@@ -68,9 +72,18 @@ export interface Qs8ConvLayer {
   readonly outputBytes: number;
   /** True when the layer also does the 2×2/2 max pool after it (outputBytes is the pooled size). */
   readonly pooled: boolean;
+  /** The direct kernel's calls, one per band of output rows, when it runs the layer in bands (directBands). */
+  readonly bands?: readonly DirectBand[];
 }
 
-const SCRATCH_TARGET = 32 << 10;
+/** One call of the direct kernel over a band of output rows: its params block, and where its rows start (byte offsets). */
+export interface DirectBand {
+  params: number;
+  x: number;
+  y: number;
+}
+
+const SCRATCH_TARGET = 8 << 10;
 
 /** The kernel the runtime picks for a conv layer in this build: the direct one where it is faster. */
 function convKernel(g: ResolvedGeometry, cOut: number, build: Build): string {
@@ -147,16 +160,61 @@ export function convFields(
 /** The direct small-C_in kernel: its own block (a fused pool where the im2col conv has block_m), scratch for the pair image. */
 function prepareDirect(mem: LinearMemory, spec: Qs8ConvSpec, g: ResolvedGeometry, kernel: string): Qs8ConvLayer {
   const { tile, packed } = packCin4Weights(mem, kernel, g, spec.cOut, spec);
-  const params = writeParams(mem, QS8_CONV_CIN4, { ...convFields(spec, g), pool: spec.fuseMaxPool2x2 ? 2 : 0 });
-  const scratchBytes = cin4ScratchBytes(mem, params);
-  const scratch = spec.allocScratch !== false ? mem.alloc(scratchBytes) : 0;
   const pooled = spec.fuseMaxPool2x2 === true;
+  const params = writeParams(mem, QS8_CONV_CIN4, { ...convFields(spec, g), pool: pooled ? 2 : 0 });
+  const bands = directBands(mem, spec, g, pooled, cin4ScratchBytes(mem, params));
+  const scratchBytes = bands ? bands.scratchBytes : cin4ScratchBytes(mem, params);
+  const scratch = spec.allocScratch !== false ? mem.alloc(scratchBytes) : 0;
   return {
     geom: g, cOut: spec.cOut, kernel, tile, packed, params, pointwise: false, direct: true, blockM: 0, scratchBytes, scratch,
     inputBytes: g.n * g.h * g.w * g.c,
     outputBytes: pooled ? g.n * (g.oh >> 1) * (g.ow >> 1) * spec.cOut : g.n * g.oh * g.ow * spec.cOut,
     pooled,
+    bands: bands?.bands,
   };
+}
+
+/** The direct kernel's scratch (its pair image) above which a layer runs in bands of output rows. */
+export const DIRECT_BAND_SCRATCH = 8 << 10;
+
+/**
+ * Bands of output rows for the direct kernel, each a call with its own params block over the
+ * input rows its windows read (the top band keeps the top padding, the bottom one the bottom
+ * padding), so the pair image is built per band and the scratch holds one band's: about
+ * DIRECT_BAND_SCRATCH (spec.bandScratch) instead of 4× the whole input. Every output pixel reads the same window
+ * values as in one call, so the output is the same bytes. A band has enough rows that the
+ * window rows two bands both build ((KH-1)*DH) are at most half of its own. null: one call
+ * (the scratch is small already, a batch of several images, or one band would hold every row).
+ */
+function directBands(
+  mem: LinearMemory, spec: Qs8ConvSpec, g: ResolvedGeometry, pooled: boolean, whole: number,
+): { bands: DirectBand[]; scratchBytes: number } | null {
+  const target = spec.bandScratch ?? DIRECT_BAND_SCRATCH;
+  const unit = pooled ? 2 : 1; // conv rows per output row
+  const units = Math.floor(g.oh / unit);
+  if (g.n !== 1 || whole <= target || units < 2) return null;
+  const minRows = Math.max(unit, Math.ceil((2 * (g.kh - 1) * g.dh) / g.sh));
+  let per = Math.max(Math.ceil(minRows / unit), Math.floor((units * target) / whole));
+  if (per >= units) return null;
+  per = Math.ceil(units / Math.ceil(units / per)); // even bands
+  const bands: DirectBand[] = [];
+  let scratchBytes = 0;
+  for (let u0 = 0; u0 < units; u0 += per) {
+    const r0 = u0 * unit, rows = Math.min(per, units - u0) * unit;
+    // The padded rows the band's windows read, in input coordinates.
+    const top = r0 * g.sh - g.pt, bottom = (r0 + rows - 1) * g.sh + (g.kh - 1) * g.dh - g.pt;
+    const in0 = Math.max(0, top), in1 = Math.min(g.h - 1, bottom);
+    if (in1 < in0) return null; // a band of padding only: one call
+    const bg = resolveGeometry({
+      n: 1, h: in1 - in0 + 1, w: g.w, c: g.c, kh: g.kh, kw: g.kw, strideH: g.sh, strideW: g.sw, dilationH: g.dh, dilationW: g.dw,
+      pads: [in0 - top, g.pl, bottom - in1, g.pr],
+    });
+    if (bg.oh !== rows) throw new Error(`internal: conv band of ${rows} rows resolved to ${bg.oh}`);
+    const params = writeParams(mem, QS8_CONV_CIN4, { ...convFields(spec, bg), pool: pooled ? 2 : 0 });
+    scratchBytes = Math.max(scratchBytes, cin4ScratchBytes(mem, params));
+    bands.push({ params, x: in0 * g.w * g.c, y: (r0 / unit) * (pooled ? g.ow >> 1 : g.ow) * spec.cOut });
+  }
+  return { bands, scratchBytes };
 }
 
 /**
@@ -165,5 +223,7 @@ function prepareDirect(mem: LinearMemory, spec: Qs8ConvSpec, g: ResolvedGeometry
  */
 export function runQs8Conv(mem: LinearMemory, layer: Qs8ConvLayer, input: number, output: number, scratch = layer.scratch): void {
   if (!layer.pointwise && scratch === 0) throw new RangeError('conv: this layer needs a scratch buffer of layer.scratchBytes');
-  kernelFn(mem.mod.exports, layer.kernel)(input, layer.packed, output, scratch, layer.params);
+  const f = kernelFn(mem.mod.exports, layer.kernel);
+  if (!layer.bands) return void f(input, layer.packed, output, scratch, layer.params);
+  for (const b of layer.bands) f(input + b.x, layer.packed, output + b.y, scratch, b.params);
 }

@@ -26,18 +26,42 @@ export function layerIo(ctx: TfliteImportContext, op: TfliteOpView) {
 /** A window with a PAD's pads added (zeros composed: real 0, the zero point of an int8 tensor). */
 const withPads = (win: Window, pads?: number[]): Window => (pads ? { ...win, pads: win.pads.map((p, i) => p + pads[i]) as Window['pads'] } : win);
 
-/** PAD (constant 0, height and width only) before a convolution: recorded for the convolution to take. */
+/**
+ * PAD (zeros: real 0, an int8 tensor's zero point): of height and width, recorded for a
+ * convolution reading it to take into its window (any other reader gets a pad node,
+ * ctx.padNode); of other axes, a pad node.
+ */
 function pad(ctx: TfliteImportContext, op: TfliteOpView): void {
   const x = ctx.value(op, 0);
   const xt = ctx.byName.get(x)!;
+  const out = op.outputs[0]!;
   const p = ctx.constant(op, 1, 'paddings');
   const v = Array.from(p.data as Int32Array);
-  if (xt.shape.length !== 4 || v.length !== 8 || v[0] || v[1] || v[6] || v[7] || v.some((d) => d < 0)) {
-    ctx.unsupported(op, `paddings [${v.join(', ')}] of a [${xt.shape.join(', ')}] tensor`, 'branchy imports PAD of height and width, before a convolution');
+  const r = xt.shape.length;
+  if (v.length !== 2 * r || v.some((d) => d < 0) || v[0] || v[1]) {
+    ctx.unsupported(op, `paddings [${v.join(', ')}] of a [${xt.shape.join(', ')}] tensor`, 'branchy pads every axis but the batch, by non-negative amounts');
   }
-  const [aq, bq] = [xt.quant, ctx.activationOf(op, op.outputs[0]!).quant];
-  if (aq?.kind === 'tensor' && (bq?.kind !== 'tensor' || aq.scale !== bq.scale || aq.zeroPoint !== bq.zeroPoint)) ctx.unsupported(op, 'output quantization differs from the input\'s', 'the model is malformed');
-  ctx.padded.set(op.outputs[0]!.index, { pad: op, x, pads: [v[2], v[4], v[3], v[5]] });
+  const yq = ctx.activationOf(op, out);
+  const [aq, bq] = [xt.quant, yq.quant];
+  if (xt.dtype !== yq.dtype || (aq?.kind === 'tensor' && (bq?.kind !== 'tensor' || aq.scale !== bq.scale || aq.zeroPoint !== bq.zeroPoint))) {
+    ctx.unsupported(op, 'output type or quantization differs from the input\'s', 'the model is malformed');
+  }
+  if (r === 4 && !v[6] && !v[7]) {
+    ctx.padded.set(out.index, { pad: op, x, pads: [v[2], v[4], v[3], v[5]] });
+    return;
+  }
+  ctx.emit(op, 'pad', [x], { pads: [...v.filter((_, i) => i % 2 === 0), ...v.filter((_, i) => i % 2 === 1)], mode: 'constant', value: 0 }, { ...yq, tflite: out });
+}
+
+/** pad (constant 0) as PAD: [[begin, end] per axis]. */
+function exportPad(ex: TfliteExporter, node: NodeOf<'pad'>): void {
+  const a = node.attrs;
+  const r = a.pads.length / 2;
+  if (a.mode !== 'constant' || a.value !== 0 || a.pads.some((p) => p < 0)) {
+    ex.unsupported(node, `${a.mode} padding${a.mode === 'constant' ? ` with ${a.value}` : ''}, pads [${a.pads.join(', ')}]`, 'TFLite\'s PAD writes zeros around the tensor (no crop, reflection or other value)');
+  }
+  const paddings = Int32Array.from({ length: 2 * r }, (_, i) => a.pads[(i >> 1) + (i & 1) * r]);
+  ex.op('PAD', [ex.tensor(node.inputs[0]), ex.constant(`${node.name}/paddings`, paddings, [r, 2])], [ex.tensor(node.outputs[0])]);
 }
 
 function conv(ctx: TfliteImportContext, op: TfliteOpView): void {
@@ -94,5 +118,5 @@ function exportDwconv(ex: TfliteExporter, node: NodeOf<'dwconv2d'>): void {
 
 export const convFamily: TfliteFamily = {
   import: { CONV_2D: conv, DEPTHWISE_CONV_2D: dwconv, PAD: pad },
-  export: { conv2d: (ex, n) => exportConv(ex, n as NodeOf<'conv2d'>), dwconv2d: (ex, n) => exportDwconv(ex, n as NodeOf<'dwconv2d'>) },
+  export: { conv2d: (ex, n) => exportConv(ex, n as NodeOf<'conv2d'>), dwconv2d: (ex, n) => exportDwconv(ex, n as NodeOf<'dwconv2d'>), pad: (ex, n) => exportPad(ex, n as NodeOf<'pad'>) },
 };

@@ -9,8 +9,11 @@ import { shapeFamily } from './shape.js';
 import { softmaxFamily } from './softmax.js';
 import { quantFamily } from './quant.js';
 import { activationFamily } from './activation.js';
+import { resizeFamily } from './resize.js';
+import { transposeConvFamily } from './transpose-conv.js';
 
-const FAMILIES: readonly TfliteFamily[] = [convFamily, gemmFamily, elementwiseFamily, poolFamily, shapeFamily, softmaxFamily, quantFamily, activationFamily];
+const FAMILIES: readonly TfliteFamily[] = [convFamily, gemmFamily, elementwiseFamily, poolFamily, shapeFamily, softmaxFamily, quantFamily, activationFamily,
+  resizeFamily, transposeConvFamily];
 
 function merge<T>(parts: (Record<string, T> | undefined)[]): Readonly<Record<string, T>> {
   const out: Record<string, T> = Object.create(null) as Record<string, T>;

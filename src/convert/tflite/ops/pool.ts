@@ -1,5 +1,6 @@
 // AVERAGE_POOL_2D, MAX_POOL_2D <-> avgpool, maxpool. TFLite averages over the positions inside
-// the input only (countIncludePad false) and never rounds the output size up (ceilMode false).
+// the input only (countIncludePad false) and never rounds the output size up (ceilMode false);
+// its int8 average rounds half away from zero (rounding 'half_away').
 // An int8 max pool keeps its input's quantization (TFLite requires the same of the file).
 import type { Pool2DOptions } from '../model.js';
 import type { TfliteImportContext } from '../context.js';
@@ -21,16 +22,18 @@ function pool(ctx: TfliteImportContext, op: TfliteOpView): void {
   const act = fusedActivation(ctx, op, o.activation);
   if (act && xt.dtype === 'i8') ctx.unsupported(op, `fused ${o.activation} on an int8 pool`, 'put the activation before the pool');
   const win = tfliteWindow(o.padding, xt.shape[1], xt.shape[2], [o.filterHeight, o.filterWidth], [o.strideH, o.strideW], [1, 1]);
+  const [a, b] = [xt.quant, yq.quant];
   if (op.op === 'MAX_POOL_2D') {
-    const [a, b] = [xt.quant, yq.quant];
     if (a?.kind === 'tensor' && b?.kind === 'tensor' && (a.scale !== b.scale || a.zeroPoint !== b.zeroPoint)) {
       ctx.unsupported(op, `int8 output "${out.name}" has another scale or zero point than its input`, 'TFLite requires the same quantization on both sides of MAX_POOL_2D; the model is malformed');
     }
   }
   const pooled = act ? { ...yq, name: `${out.name}/pooled` } : { ...yq, tflite: out };
+  // TFLite's int8 average rounds the raw values' mean half away from zero (its output keeps the input's quantization).
+  const away = a?.kind === 'tensor' && b?.kind === 'tensor' && a.scale === b.scale && a.zeroPoint === b.zeroPoint;
   const y = op.op === 'MAX_POOL_2D'
     ? ctx.emit(op, 'maxpool', [x], { ...win, ceilMode: false }, pooled)
-    : ctx.emit(op, 'avgpool', [x], { ...win, ceilMode: false, countIncludePad: false }, pooled);
+    : ctx.emit(op, 'avgpool', [x], { ...win, ceilMode: false, countIncludePad: false, ...(away && { rounding: 'half_away' as const }) }, pooled);
   if (act) ctx.emit(op, 'activation', [y], {}, { ...yq, tflite: out }, act, '_activation');
 }
 

@@ -54,14 +54,15 @@ function layerWeights(ctx: TfliteImportContext, op: TfliteOpView, i: number, int
 }
 
 /**
- * The weights (input 1) and optional bias (input 2) of a layer with `n` output channels along
- * TFLite dimension `dim` of its weights (IR axis `axis`), the weights reshaped to `shape`.
- * `q`: the int8 layer's input and output quantization (undefined for a float layer).
+ * The weights (input 1) and optional bias (input `biasAt`, 2 but for TRANSPOSE_CONV) of a layer
+ * with `n` output channels along TFLite dimension `dim` of its weights (IR axis `axis`), the
+ * weights reshaped to `shape`. `q`: the int8 layer's input and output quantization (undefined
+ * for a float layer).
  */
-export function layerConstants(ctx: TfliteImportContext, op: TfliteOpView, shape: number[], dim: number, axis: number, q?: { sIn: number; sOut: number }): string[] {
+export function layerConstants(ctx: TfliteImportContext, op: TfliteOpView, shape: number[], dim: number, axis: number, q?: { sIn: number; sOut: number }, biasAt = 2): string[] {
   const w = layerWeights(ctx, op, 1, q !== undefined, shape, dim, axis);
-  if (!op.inputs[2]) return [w.name];
-  const b = ctx.constant(op, 2, 'bias');
+  if (!op.inputs[biasAt]) return [w.name];
+  const b = ctx.constant(op, biasAt, 'bias');
   const n = shape[axis];
   if (b.shape.length !== 1 || b.shape[0] !== n) ctx.unsupported(op, `bias "${b.name}" has shape [${b.shape.join(', ')}] for ${n} output channels`, 'the model is malformed');
   if (!q) {
