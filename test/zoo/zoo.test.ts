@@ -67,9 +67,10 @@ const ORT_UNOPTIMIZED = new Set(['tiny_yolov2']);
 
 /**
  * The model whose int8 test also measures plain minmax, so that the test fails if bias correction
- * stops working: it must remove at least a fifth of the error (measured 0.144 -> 0.107).
+ * stops working: it must remove at least 40% of the error (measured 0.0162 -> 0.0071; a small
+ * model, so the check costs seconds; googlenet's 0.144 -> 0.107 costs half a minute).
  */
-const BIAS_CORRECTION = { model: 'googlenet', factor: 0.8 };
+const BIAS_CORRECTION = { model: 'audio_conv1d', factor: 0.6 };
 
 const TOL_F32 = 1e-4;
 const TOL_INT8 = 0.1;
