@@ -74,7 +74,10 @@ export async function pruneForCli(graph: Graph, weights: Weights, opts: { sparsi
 
 export async function quantizeForCli(
   graph: Graph, weights: Weights, images: Float32Array[] | Uint8Array[],
-  opts: { method: QuantMethod; percentile?: number; keepFloat?: string[]; sequential?: boolean; clusters?: number; layout?: 'NCHW' | 'NHWC' },
+  opts: {
+    method: QuantMethod; percentile?: number; keepFloat?: string[]; sequential?: boolean; clusters?: number; layout?: 'NCHW' | 'NHWC';
+    biasCorrect?: boolean;
+  },
 ): Promise<QuantizeResult> {
   const { layout, ...q } = opts;
   const r = await quantizeGraph(graph, weights, { ...q, observe: runtimeObserve(images, 'calibrate', layout) });
@@ -87,7 +90,8 @@ export async function quantizeForCli(
         (w ? ` | weights mse ${fmt(w.mse)}${w.k !== undefined ? ` k ${fmt(w.k)}` : ''}${w.clusters !== undefined ? ` K ${w.clusters} (${w.iterations} it)` : ''} ${fmt(w.ms)} ms` : ''),
     );
   }
-  console.log(`quant ${opts.method}${opts.sequential ? ' sequential' : ''}: ${r.bytesBefore} -> ${r.bytesAfter} weight bytes, ${r.passes} calibration passes, ` +
+  const extras = [opts.sequential && 'sequential', opts.biasCorrect && 'bias-correct'].filter(Boolean);
+  console.log(`quant ${opts.method}${extras.map((e) => ` ${e}`).join('')}: ${r.bytesBefore} -> ${r.bytesAfter} weight bytes, ${r.passes} calibration passes, ` +
     `${fmt(r.ms.total / 1000)} s (weights ${fmt(r.ms.weights / 1000)} s, calibration runs ${fmt(r.ms.observe / 1000)} s)`);
   return r;
 }

@@ -18,6 +18,7 @@ import { isClampAct, roundHalfEven } from '../ir/numerics.js';
 import { opDef } from '../ir/ops/index.js';
 import type { OpNode } from '../ir/ops/def.js';
 import { splitActivations } from '../ir/passes/split-activation.js';
+import { correctable, MeanMap, weightErrorShift } from './bias-correct.js';
 
 // ---- shared int8 arithmetic (also used by the ONNX QDQ import) ------------------------------
 
@@ -121,6 +122,12 @@ export interface QuantizeOptions {
   observe: Observe;
   /** Measure each tensor of the int8 graph against the float one (one more pass); default true. */
   outputError?: boolean;
+  /**
+   * Bias correction (src/convert/bias-correct.ts): each int8 layer's bias absorbs the mean
+   * output shift its weight rounding causes on the calibration inputs. No extra pass; off by
+   * default (it changes the int8 biases).
+   */
+  biasCorrect?: boolean;
 }
 
 export interface LayerReport {
@@ -303,11 +310,19 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
   // The float run the int8 graph is compared with at the end: recorded by the first pass.
   const record = opts.outputError === false ? null : new RunRecord(needed);
   let recording = record;
+  // biasCorrect: the float mean of every int8 layer's input, from the first (float) pass.
+  const means = new Map<string, MeanMap>();
+  if (opts.biasCorrect) {
+    for (const n of wq.keys()) if (correctable(n.op)) means.set(n.inputs[0], new MeanMap(info.get(n.inputs[0])!.shape.slice(1).reduce((a, b) => a * b, 1)));
+  }
+  let measuring = means.size > 0;
   const gather = async (model: RunnableGraph, set: Set<string>, mustRun: boolean) => {
-    const rec = recording;
+    const rec = recording, mm = measuring;
     recording = null;
+    measuring = false;
     await run(model, (name, v) => {
       rec?.visit(name, v);
+      if (mm) means.get(name)?.add(v);
       if (set.has(name)) stats.get(name)!.add(v, actMethod);
     }, mustRun);
     for (const name of set) {
@@ -394,6 +409,25 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
   if (all.size !== int8.size) throw new Error(`quantize: ${int8.size - all.size} int8 nodes left without a quantization`);
 
   // 4. The int8 graph.
+  /** A layer's float bias; with biasCorrect, less the mean output shift of its rounded weights. */
+  const corrected = new Map<Node, Float32Array>();
+  function biasOf(n: Node, r: WeightQuant): Float32Array | undefined {
+    const b = n.inputs[2] ? (weights.get(n.inputs[2]) as Float32Array) : undefined;
+    const mean = means.get(n.inputs[0]);
+    if (!mean || !correctable(n.op)) return b;
+    let c = corrected.get(n);
+    if (!c) {
+      const wf = weights.get(n.inputs[1]) as Float32Array;
+      const O = r.scales.length, per = wf.length / O;
+      const chanOf = n.op === 'dwconv2d' ? (i: number) => i % O : (i: number) => Math.floor(i / per);
+      const eps = new Float64Array(wf.length);
+      for (let i = 0; i < wf.length; i++) eps[i] = r.q[i] * r.scales[chanOf(i)] - wf[i];
+      const shift = weightErrorShift(n, eps, mean.mean(), info.get(n.inputs[0])!, info.get(n.outputs[0])!);
+      c = Float32Array.from(shift, (d, o) => (b ? b[o] : 0) - d);
+      corrected.set(n, c);
+    }
+    return c;
+  }
   function buildGraph(P: Set<Node>): RunnableGraph {
     const isI8P = new Set([...P].map((n) => n.outputs[0]));
     const out: Graph = { tensors: [], nodes: [], inputs: g.inputs.slice(), outputs: g.outputs.slice() };
@@ -485,10 +519,11 @@ export async function quantizeGraph(graph: Graph, weights: Weights, opts: Quanti
         const wName = addT({ name: uniq(names, `${wt.name}_i8`), shape: wt.shape.slice(), dtype: 'i8', constant: true, quant: { kind: 'channel', axis: n.op === 'dwconv2d' ? 2 : 0, scales: r.scales } });
         w2.set(wName, r.q);
         inputs = [x, wName];
-        if (n.inputs[2]) {
-          const bt = info.get(n.inputs[2])!;
+        const bias = biasOf(n, r);
+        if (bias) {
+          const bt = n.inputs[2] ? info.get(n.inputs[2])! : { name: `${n.name}_bias`, shape: [r.scales.length] };
           const bName = addT({ name: uniq(names, `${bt.name}_i32`), shape: bt.shape.slice(), dtype: 'i32', constant: true, quant: { kind: 'channel', axis: 0, scales: r.scales.map((s) => sIn * s) } });
-          w2.set(bName, biasToInt32(weights.get(bt.name) as Float32Array, sIn, r.scales, `node '${n.name}' bias '${bt.name}'`));
+          w2.set(bName, biasToInt32(bias, sIn, r.scales, `node '${n.name}' bias '${bt.name}'`));
           inputs.push(bName);
         }
       } else if (opDef(n.op)!.int8 === 'shared') inputs = n.inputs.map((i) => i8Of(i, qy));

@@ -44,6 +44,21 @@ describe('branchy CLI', () => {
     expect(c.stdout).toMatch(/wrote .*kept\.branchy.*\nint8: 1 node left in float:\n {2}\/fc2\/Gemm \(gemm\): keepFloat\n$/);
   }, 60_000);
 
+  it('convert --quant int8 --bias-correct writes a file of the same size with other biases, and the model still classifies', async () => {
+    const ds = await loadMnist('train');
+    const calib = path.join(dir, 'calib-bc.npy');
+    writeFileSync(calib, writeNpy(ds.images.slice(0, 16 * 784), [16, 1, 28, 28]));
+    const plain = path.join(dir, 'plain.branchy'), bc = path.join(dir, 'bc.branchy');
+    await branchy('convert', 'models/mnist-lenet.onnx', '--quant', 'int8', '--calib', calib, '-o', plain);
+    const c = await branchy('convert', 'models/mnist-lenet.onnx', '--quant', 'int8', '--calib', calib, '--bias-correct', '-o', bc);
+    expect(c.stdout).toMatch(/\nquant minmax bias-correct: /);
+    const [a, b] = [readFileSync(plain), readFileSync(bc)];
+    expect(b.length).toBe(a.length);
+    expect(b.equals(a)).toBe(false);
+    const e = await branchy('eval', bc, '--data', 'mnist', '--limit', '300');
+    expect(Number(/top-1\s+([\d.]+)%/.exec(e.stdout)![1])).toBeGreaterThan(97);
+  }, 90_000);
+
   it('run writes one .npy per output, and runs an .onnx by converting it in memory', async () => {
     const ds = await loadMnist('test');
     const x = Float32Array.from(ds.images.subarray(0, 2 * 784), (v) => (v / 255 - 0.1307) / 0.3081);

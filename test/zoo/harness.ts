@@ -146,10 +146,13 @@ export function importZoo(m: ZooModel): { graph: Graph; weights: Weights } {
   return importOnnx(zooBytes(m));
 }
 
-/** minmax int8 with CALIB_COUNT seeded calibration inputs, observed by the runtime (as `branchy convert --quant int8`). */
-export function quantizeZoo(m: ZooModel, graph: Graph, weights: Weights): Promise<QuantizeResult> {
+/**
+ * minmax int8 with CALIB_COUNT seeded calibration inputs, observed by the runtime, with bias
+ * correction (as `branchy convert --quant int8 --bias-correct`); `biasCorrect: false` for plain minmax.
+ */
+export function quantizeZoo(m: ZooModel, graph: Graph, weights: Weights, biasCorrect = true): Promise<QuantizeResult> {
   return quantizeGraph(graph, weights, {
-    method: 'minmax', observe: runtimeObserve(zooInputs(m, CALIB_SEED, CALIB_COUNT), ''), outputError: false,
+    method: 'minmax', observe: runtimeObserve(zooInputs(m, CALIB_SEED, CALIB_COUNT), ''), outputError: false, biasCorrect,
   });
 }
 

@@ -18,7 +18,7 @@ import { loadDetection } from '../detect-data.js';
 
 const USAGE =
   'branchy convert MODEL.(onnx|tflite) -o OUT.branchy [--quant none|int8] [--calib mnist|cifar10|FILE.npy] [--calib-count N] ' +
-  '[--method minmax|percentile|sigma|kmeans] [--percentile P] [--clusters K] [--sequential] [--keep-float NODE,NODE] ' +
+  '[--method minmax|percentile|sigma|kmeans] [--percentile P] [--clusters K] [--sequential] [--bias-correct] [--keep-float NODE,NODE] ' +
   '[--prune SPARSITY[,global]] [--lowrank energy:F|macs:F] [--binarize NODE,NODE] [--input-shape NAME=D0,D1,...] [--data-dir DIR] ' +
   '[--pixels raw|unit (TFLite: the model takes pixels 0-255 or 0-1)] ' +
   '[--detect yolov2|yolov8 --classes A,B [--anchors W,H,...] [--reg-max N] [--detect-output NAME]] ' + PREPROCESS_USAGE +
@@ -69,6 +69,7 @@ export async function convert(argv: string[]): Promise<void> {
     'data-dir': { type: 'string' },
     clusters: { type: 'string' },
     sequential: { type: 'boolean', default: false },
+    'bias-correct': { type: 'boolean', default: false },
     prune: { type: 'string' },
     lowrank: { type: 'string' },
     binarize: { type: 'string' },
@@ -123,7 +124,9 @@ export async function convert(argv: string[]): Promise<void> {
     const percentile = values.percentile === undefined ? undefined : Number(values.percentile);
     const keepFloat = values['keep-float']?.split(',').map((s) => s.trim()).filter(Boolean);
     const clusters = intOption(values.clusters, 'clusters', 16);
-    const r = await quantizeForCli(g, w, images!, { method, percentile, keepFloat, sequential: values.sequential, clusters, layout: calib!.layout });
+    const r = await quantizeForCli(g, w, images!, { method, percentile, keepFloat, sequential: values.sequential, clusters, layout: calib!.layout,
+      biasCorrect: values['bias-correct'],
+    });
     g = r.graph;
     w = r.weights;
     floatLeft = floatReport(r.float);
