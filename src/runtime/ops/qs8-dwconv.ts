@@ -16,7 +16,6 @@ import { writeParams } from '../params.js';
 import { packerOf } from '../manifest.js';
 import { QS8_DWCONV } from '../param-blocks.js';
 import { windowOut } from '../../ir/window.js';
-import { requantScale } from '../../ir/numerics.js';
 
 /** Spatial geometry of a convolution over an NHWC tensor (shared by the dwconv and conv wrappers). */
 export interface ConvGeometry {
@@ -67,20 +66,13 @@ export function geometryFields(g: ResolvedGeometry) {
 export const qs8DwGroupBytes = (taps: number, packer: string): number =>
   packer === 'qs8_dwconv_pack_3x3r' ? 512 : 128 + 32 * ((taps + 1) & ~1);
 
-/** Requantization multipliers m[c] = fround(s_in * s_w[c] / s_out). */
-export function requantScales(sIn: number, sW: Float32Array | readonly number[], sOut: number): Float32Array {
-  const m = new Float32Array(sW.length);
-  for (let c = 0; c < sW.length; c++) m[c] = requantScale(sIn, sW[c], sOut);
-  return m;
-}
-
 export interface Qs8DwconvSpec {
   geom: ConvGeometry;
   /** Canonical int8 weights [KH][KW][C]. */
   weights: Int8Array;
   /** int32 bias [C] with scale s_in*s_w[c]; null = none. */
   bias?: Int32Array | null;
-  /** Per-channel requantization multipliers m[c] (see requantScales). */
+  /** Per-channel requantization multipliers m[c] (int8Params in src/ir/ops/quant-params.ts). */
   scale: Float32Array;
   zpIn: number;
   zpOut: number;
