@@ -31,6 +31,8 @@ export { xx_copy_nc_x1__scalar } from '../eltwise/copy';
 export { qs8_vbinary_x1__scalar, f32_vbinary_x1__scalar } from '../eltwise/binary';
 export { f32_vact_x1__scalar, x8_lut_x1__scalar, f32_vprelu_c4__scalar, qs8_vprelu_c16__scalar } from '../eltwise/act';
 export { u8_qs8_lut_x1__scalar } from '../eltwise/lut';
+export { f32_vfinite_x1__scalar } from '../eltwise/finite';
+export { f32_vfinite_x16__wasmsimd } from '../eltwise/finite_wasmsimd';
 export { qs8_vbinary_x16__wasmsimd, f32_vbinary_x16__wasmsimd } from '../eltwise/binary_wasmsimd';
 export { f32_vact_x4__wasmsimd, x8_lut_x16__wasmsimd, f32_vprelu_c4__wasmsimd, qs8_vprelu_c16__wasmsimd } from '../eltwise/act_wasmsimd';
 export { qs8_vcvt_x16__wasmsimd, f32_qs8_vcvt_x16__wasmsimd, qs8_f32_vcvt_x16__wasmsimd, qs8_vmulcaddc_c16__wasmsimd } from '../eltwise/qs8_eltwise_wasmsimd';

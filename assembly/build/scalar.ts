@@ -18,6 +18,7 @@ export { xx_copy_nc_x1__scalar } from '../eltwise/copy';
 export { qs8_vbinary_x1__scalar, f32_vbinary_x1__scalar } from '../eltwise/binary';
 export { f32_vact_x1__scalar, x8_lut_x1__scalar, f32_vprelu_c4__scalar, qs8_vprelu_c16__scalar } from '../eltwise/act';
 export { u8_qs8_lut_x1__scalar } from '../eltwise/lut';
+export { f32_vfinite_x1__scalar } from '../eltwise/finite';
 export { f32_exit_head__scalar, qs8_exit_head__scalar } from '../head/exit_head';
 export { qs8_spgemm_packed_bytes, qs8_spgemm_pack_4c8, qs8_spgemm_2x4c8__scalar } from '../qs8/sparse_scalar';
 export { b1_bitpack_qs8_x1__scalar, b1_bitpack_f32_x1__scalar } from '../b1/bitpack';

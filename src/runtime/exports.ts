@@ -53,6 +53,8 @@ export const SIGNATURES = {
   copy: { args: ['rows', 'bytes', 'x', 'x_stride', 'y', 'y_stride'], result: 'void' },
   /** uint8 -> int8 table lookup to NHWC (pixels, channels, x, x_channel_stride, x_pixel_stride, table [C][256], y). */
   lut: { args: ['pixels', 'channels', 'x', 'x_channel_stride', 'x_pixel_stride', 'table', 'y'], result: 'void' },
+  /** Index of the first matching value, or -1 (n, x); f32_vfinite: the first non-finite. */
+  scan: { args: ['n', 'x'], result: 'i32' },
   /** Softmax + entropy + top-1 + argmax per row (rows, classes, x, y, argmax, params). */
   exit_head: { args: ['rows', 'classes', 'x', 'y', 'argmax', 'params'], result: 'void' },
   /** Bit packing (rows, channels, x int8|f32, y u32 bits, zp). */

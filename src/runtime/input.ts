@@ -64,6 +64,8 @@ export class InputWriter {
   /** The uint8 -> int8 tables ([c][256]) in linear memory when the quantize can be fused (else 0). */
   private readonly tablePtr: number = 0;
   private readonly lut: ((...args: number[]) => void) | null = null;
+  /** The kernel f32_vfinite: index of the first non-finite value of the f32 slot, or -1. */
+  private readonly scan: (n: number, x: number) => number;
   private view: { buffer: ArrayBufferLike; f32: Float32Array; u8: Uint8Array } | null = null;
 
   constructor(
@@ -86,6 +88,7 @@ export class InputWriter {
     this.fused = program.inputQuantize.get(name) ?? null;
     if (this.fused && !(normalize && c <= MAX_TABLE_CHANNELS)) this.fused = null;
     this.int8Ptr = this.fused ? program.tensors.get(this.fused.output)!.ptr : 0;
+    this.scan = kernelFn(program.mem.mod.exports, chooseKernel('f32_finite', build).kernel) as unknown as (n: number, x: number) => number;
     // Images have a few channels; past MAX_TABLE_CHANNELS the tables would cost more than the
     // unfused path (both give the same int8 values).
     if (this.fused && normalize && c <= MAX_TABLE_CHANNELS) {
@@ -116,6 +119,14 @@ export class InputWriter {
     if (data instanceof Uint8Array) this.writePixels(data, off, v.f32, nchw);
     else if (nchw && this.multiChannel) this.writeTransposed(data, off, v.f32);
     else v.f32.set(data.subarray(off, off + n));
+  }
+
+  /**
+   * Whether the f32 input slot holds a NaN or ±Infinity (after write() of Float32Array data):
+   * the input's finiteness check, one SIMD pass in wasm over the copied values.
+   */
+  hasNonFinite(): boolean {
+    return this.scan(this.slot.elements, this.slot.ptr) >= 0;
   }
 
   /**

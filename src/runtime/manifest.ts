@@ -119,6 +119,9 @@ export const MANIFEST = [
   { name: 'qs8_vprelu_c16__scalar', from: 'eltwise/act', sig: 'vmulcaddc', op: 'qs8_prelu', packer: 'qs8_vmulcaddc_pack_c16', params: QS8_VMULCADDC },
   // The fused input step (uint8 pixels -> int8 by a table per channel): scalar in every build.
   { name: 'u8_qs8_lut_x1__scalar', from: 'eltwise/lut', sig: 'lut', op: 'u8_qs8_lut' },
+  // The float input's check (index of the first NaN / ±Infinity, or -1), after its copy into the arena.
+  { name: 'f32_vfinite_x1__scalar', from: 'eltwise/finite', sig: 'scan', op: 'f32_finite' },
+  { name: 'f32_vfinite_x16__wasmsimd', from: 'eltwise/finite_wasmsimd', sig: 'scan', op: 'f32_finite', twin: 'f32_vfinite_x1__scalar' },
   { name: 'qs8_vbinary_x16__wasmsimd', from: 'eltwise/binary_wasmsimd', sig: 'vbinary', op: 'qs8_binary', params: QS8_BINARY, twin: 'qs8_vbinary_x1__scalar' },
   { name: 'f32_vbinary_x16__wasmsimd', from: 'eltwise/binary_wasmsimd', sig: 'vbinary', op: 'f32_binary', params: F32_BINARY, twin: 'f32_vbinary_x1__scalar' },
   { name: 'f32_vact_x4__wasmsimd', from: 'eltwise/act_wasmsimd', sig: 'vunary', op: 'f32_act', params: F32_ACT, twin: 'f32_vact_x1__scalar' },

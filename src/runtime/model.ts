@@ -184,7 +184,7 @@ export class Model {
     const layout = checkLayout(options.layout);
     const out: ExitResult[] = [];
     for (let b = 0; b < feeds[0].batch; b++) {
-      for (const f of feeds) f.writer.write(f.data, b, layout);
+      this.write(feeds, b, layout);
       out.push(scheduler.run(options.policy ?? FULL));
     }
     return out;
@@ -195,7 +195,7 @@ export class Model {
     const scheduler = this.exitScheduler();
     const feeds = this.feeds(input);
     const layout = checkLayout(options.layout);
-    for (const f of feeds) f.writer.write(f.data, 0, layout);
+    this.write(feeds, 0, layout);
     scheduler.measure();
     return scheduler.measuredMs();
   }
@@ -212,7 +212,7 @@ export class Model {
       const feeds = this.feeds(input);
       if (feeds[0].batch !== 1) throw new BranchyInputError(`run() with a policy takes one sample, got ${feeds[0].batch}; use classify() for a batch`);
       const layout = checkLayout(options.layout);
-      for (const f of feeds) f.writer.write(f.data, 0, layout);
+      this.write(feeds, 0, layout);
       return scheduler.run(options.policy);
     }
     const feeds = this.feeds(input);
@@ -225,7 +225,7 @@ export class Model {
     });
     const mem = this.program.mem;
     for (let b = 0; b < batch; b++) {
-      for (const f of feeds) f.writer.write(f.data, b, layout);
+      this.write(feeds, b, layout);
       for (const step of this.program.steps) step.run();
       for (const o of outs) this.readOutput(o.slot, o.data, b, mem);
     }
@@ -249,7 +249,7 @@ export class Model {
     const mem = this.program.mem;
     for (let b = 0; b < feeds[0].batch; b++) {
       // Through the f32 input slot (no fused quantize), so that visit() sees the input too.
-      for (const f of feeds) f.writer.write(f.data, b, layout, false);
+      this.write(feeds, b, layout, false);
       for (const step of this.program.steps) step.run();
       for (const [name, slot] of this.program.tensors) {
         const t = slot.info;
@@ -324,14 +324,21 @@ export class Model {
       const b = data.length / slot.elements;
       if (batch >= 0 && b !== batch) throw new BranchyInputError(`input '${name}': batch ${b} differs from the other inputs' ${batch}`);
       batch = b;
-      if (data instanceof Float32Array) {
-        const i = firstNonFinite(data);
-        if (i >= 0) throw new BranchyInputError(`input '${name}': value ${data[i]} at index ${i} is not finite`);
-      }
+      // One sample of the only input: checked in wasm after its copy (write()), before any step runs.
+      const deferred = data instanceof Float32Array && b === 1 && this.graph.inputs.length === 1;
+      if (data instanceof Float32Array && !deferred) checkFinite(name, data);
       // int8 values q are the pixels q + 128 of the input's normalisation (uint8-inputs.ts).
       const pixels = data instanceof Int8Array ? Uint8Array.from(data, (v) => v + 128) : data;
-      return { name, slot, data: pixels, batch: b, writer: this.writers.get(name)! };
+      return { name, slot, data: pixels, batch: b, writer: this.writers.get(name)!, deferred };
     });
+  }
+
+  /** Writes sample b of each input into the arena, checking a deferred float input there (feeds()). */
+  private write(feeds: ReturnType<Model['feeds']>, b: number, layout: 'NCHW' | 'NHWC' | undefined, fuse = true): void {
+    for (const f of feeds) {
+      f.writer.write(f.data, b, layout, fuse);
+      if (f.deferred && f.writer.hasNonFinite()) checkFinite(f.name, f.data as Float32Array);
+    }
   }
 
   private readOutput(slot: TensorSlot, out: Float32Array | Int8Array | Uint8Array, b: number, mem: LinearMemory): void {
@@ -349,6 +356,12 @@ export class Model {
     }
     if (u8) for (let i = 0; i < n; i++) dst[i] ^= 0x80;
   }
+}
+
+/** Throws the input error that names the first NaN or ±Infinity of x, if it has one. */
+function checkFinite(name: string, x: Float32Array): void {
+  const i = firstNonFinite(x);
+  if (i >= 0) throw new BranchyInputError(`input '${name}': value ${x[i]} at index ${i} is not finite`);
 }
 
 /**
