@@ -14,6 +14,7 @@ import { fromGraph } from '../src/runtime/model.js';
 import type { Program } from '../src/runtime/executor.js';
 import { machine } from './machine.js';
 import { openLitertRaw } from './peers/litert.mjs';
+import { seededInt8Input } from './peers/seeded-input.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { rounds: { type: 'string', default: '200' } } });
@@ -21,12 +22,7 @@ if (positionals.length < 1) throw new Error('usage: bench/input-ab.mts OTHER_CHE
 const other = (await import(pathToFileURL(path.resolve(positionals[0], 'src/runtime/model.ts')).href)) as { fromGraph: typeof fromGraph };
 const file = positionals[1] ?? path.join(ROOT, '../shared/models/mlperf-tiny/vww_mobilenet_int8.tflite');
 const bytes = new Uint8Array(readFileSync(file));
-const sg = readTflite(bytes).subgraphs[0];
-const t = sg.tensors[sg.inputs[0]];
-let seed = 18;
-const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-const xq = Int8Array.from({ length: t.shape.reduce((a, d) => a * d, 1) }, () => Math.floor(rand() * 256) - 128);
-const x = Float32Array.from(xq, (v) => (v - t.quantization!.zeroPoint[0]) * t.quantization!.scale[0]);
+const { xq, x } = seededInt8Input(readTflite(bytes));
 const lit = await openLitertRaw(bytes);
 const { graph, weights } = importTflite(bytes);
 const a = await fromGraph(graph, weights, { build: 'relaxed' });

@@ -18,6 +18,7 @@ import { importTflite, readTflite } from '../src/convert/index.js';
 import { fromGraph } from '../src/runtime/model.js';
 import { machine } from './machine.js';
 import { openLitertRaw } from './peers/litert.mjs';
+import { seededInt8Input } from './peers/seeded-input.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { rounds: { type: 'string', default: '20' } } });
@@ -30,12 +31,7 @@ interface Engine { label: string; run: () => unknown; times: number[] }
 const rows: { file: string; engines: Engine[]; arena: number[] }[] = [];
 for (const file of files) {
   const bytes = new Uint8Array(readFileSync(file));
-  const sg = readTflite(bytes).subgraphs[0];
-  const t = sg.tensors[sg.inputs[0]];
-  let seed = 18;
-  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-  const xq = Int8Array.from({ length: t.shape.reduce((a, d) => a * d, 1) }, () => Math.floor(rand() * 256) - 128);
-  const x = Float32Array.from(xq, (v) => (v - t.quantization!.zeroPoint[0]) * t.quantization!.scale[0]);
+  const { xq, x } = seededInt8Input(readTflite(bytes));
   const lit = await openLitertRaw(bytes);
   const { graph, weights } = importTflite(bytes);
   const a = await fromGraph(graph, weights, { build: 'relaxed' });
