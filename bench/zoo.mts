@@ -1,4 +1,4 @@
-// npm run bench:zoo -- [--models a,b,...] [--rounds 15] [--round-ms 200]
+// npm run bench:zoo -- [--models a,b,...] [--rounds 15] [--round-ms 200] [--litert]
 //
 // Every zoo model branchy converts today (test/zoo/make_zoo.py; docs/zoo.md): branchy f32 and
 // int8 (minmax, the zoo test's 32 calibration inputs) against ONNX Runtime Web (wasm, one thread,
@@ -6,25 +6,34 @@
 // (`exportOnnx`, as `branchy export` writes it). One process, batch 1, seeded inputs; per round
 // every engine runs ~round-ms of samples back to back, engines in a rotating order; the table
 // gives the median per-sample time over rounds (p10–p90) and the ratios.
+//
+// --litert: also LiteRT.js int8 (TFLite + XNNPACK in wasm, one thread; bench/peers/litert.mts) on
+// branchy's int8 graph exported as .tflite with int8 edges (`exportTflite(..., { io: 'int8' })`, as
+// `branchy export --io int8` writes it), run through LiteRT.js's wasm bindings (openLitertRaw) on
+// seeded int8 inputs, in the same interleaved rounds; a second table gives branchy int8 against it,
+// or the exporter's (or LiteRT's) refusal. branchy int8 takes float input and its time includes
+// quantizing it; LiteRT.js is handed int8.
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-web';
-import { exportOnnx } from '../src/convert/index.js';
+import { exportOnnx, exportTflite } from '../src/convert/index.js';
 import { nodeMacs } from '../src/ir/macs.js';
 import { fromGraph } from '../src/runtime/model.js';
 import { importZoo, quantizeZoo, readZoo, zooBytes, zooInputs, TEST_SEED, type ZooModel } from '../test/zoo/harness.js';
 import { machine } from './machine.js';
+import { loadLitert, openLitertRaw, type LitertArray } from './peers/litert.mjs';
 
 const { values: opt } = parseArgs({
   options: {
     models: { type: 'string' },
     rounds: { type: 'string', default: '15' },
     'round-ms': { type: 'string', default: '200' },
+    litert: { type: 'boolean', default: false },
   },
 });
 const ROUNDS = Number(opt.rounds), ROUND_MS = Number(opt['round-ms']);
 const SAMPLES = 8;
 
-type Engine = 'branchy int8' | 'branchy f32' | 'ORT Web f32' | 'ORT Web QDQ int8';
+type Engine = 'branchy int8' | 'branchy f32' | 'ORT Web f32' | 'ORT Web QDQ int8' | 'LiteRT.js int8';
 type Run = (i: number) => unknown;
 
 async function ortWeb(bytes: Uint8Array, m: ZooModel, xs: Float32Array[]): Promise<Run> {
@@ -33,6 +42,31 @@ async function ortWeb(bytes: Uint8Array, m: ZooModel, xs: Float32Array[]): Promi
   const s = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
   const feeds = xs.map((x) => ({ [m.input.name]: new ort.Tensor('float32', x, m.input.shape) }));
   return (i) => s.run(feeds[i]);
+}
+
+/** LiteRT.js on the int8-edged .tflite of the int8 graph, or why not (the error's first words). */
+async function litertInt8(g: Parameters<typeof exportTflite>[0], w: Parameters<typeof exportTflite>[1]): Promise<Run | string> {
+  let bytes: Uint8Array;
+  try {
+    bytes = exportTflite(g, w, { io: 'int8' });
+  } catch (e) {
+    return `export refused: ${(e as Error).message.slice(0, 100)}`;
+  }
+  try {
+    const lit = await openLitertRaw(bytes);
+    let seed = 18;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const feeds: LitertArray[][] = Array.from({ length: SAMPLES }, () =>
+      lit.inputs.map((t) => {
+        if (t.dtype !== 'int8') throw new Error(`input ${t.name} is ${t.dtype}, not int8`);
+        return Int8Array.from({ length: t.shape.reduce((a, d) => a * d, 1) }, () => Math.floor(rand() * 256) - 128);
+      }),
+    );
+    await lit.run(feeds[0]);
+    return (i) => lit.run(feeds[i]);
+  } catch (e) {
+    return `LiteRT.js refused: ${(e as Error).message.slice(0, 100)}`;
+  }
 }
 
 const q = (xs: number[], p: number): number => {
@@ -47,7 +81,9 @@ const only = opt.models?.split(',');
 console.log(`# Model zoo — ${machine()}\n`);
 console.log(`command: npm run bench:zoo -- ${process.argv.slice(2).join(' ')}`);
 console.log(`rounds ${ROUNDS} × ~${ROUND_MS} ms per engine, ${SAMPLES} seeded inputs; onnxruntime-web ${ort.env.versions.web ?? ''} (wasm, 1 thread, SIMD)\n`);
+if (opt.litert) console.log(`LiteRT.js: @litertjs/core, ${(await loadLitert()).build}.wasm, 1 thread, int8 .tflite through the wasm bindings\n`);
 const rows: string[] = [];
+const litRows: string[] = [];
 for (const m of zoo.models) {
   if (only && !only.includes(m.name)) continue;
   let graph, weights;
@@ -68,6 +104,9 @@ for (const m of zoo.models) {
     ['ORT Web f32', await ortWeb(zooBytes(m), m, xs)],
     ['ORT Web QDQ int8', await ortWeb(exportOnnx(qz.graph, qz.weights), m, xs)],
   ]);
+  const lit = opt.litert ? await litertInt8(qz.graph, qz.weights) : undefined;
+  if (typeof lit === 'function') runs.set('LiteRT.js int8', lit);
+  else if (lit) litRows.push(`| ${m.name} | — | — | — | ${lit.replaceAll('|', '\\|')} |`);
   const engines = [...runs.keys()];
   // Warm-up (tier-up, caches), then how many samples make ~ROUND_MS.
   const per = new Map<Engine, number>();
@@ -89,13 +128,24 @@ for (const m of zoo.models) {
   }
   const med = (e: Engine) => q(times.get(e)!, 0.5);
   const cell = (e: Engine) => `${us(med(e))} (${us(q(times.get(e)!, 0.1))}–${us(q(times.get(e)!, 0.9))})`;
-  const row = `| ${m.name} | ${m.input.shape.join('×')} | ${(macs / 1e6).toFixed(1)} M | ${engines.map(cell).join(' | ')} | ` +
+  const row = `| ${m.name} | ${m.input.shape.join('×')} | ${(macs / 1e6).toFixed(1)} M | ${engines.filter((e) => e !== 'LiteRT.js int8').map(cell).join(' | ')} | ` +
     `${(med('ORT Web f32') / med('branchy int8')).toFixed(2)} | ${(med('ORT Web QDQ int8') / med('branchy int8')).toFixed(2)} | ${(med('ORT Web f32') / med('branchy f32')).toFixed(2)} |`;
   rows.push(row);
+  if (runs.has('LiteRT.js int8')) {
+    const ms = (e: Engine) => (med(e) >= 10 ? med(e).toFixed(1) : med(e).toFixed(2));
+    litRows.push(`| ${m.name} | ${ms('branchy int8')} | ${ms('LiteRT.js int8')} | ${(med('branchy int8') / med('LiteRT.js int8')).toFixed(2)} | |`);
+  }
+  if (opt.litert) console.log(`  ${litRows.at(-1)}`);
   console.log(`- ${m.name}: build ${int8.info.build}; ${engines.map((e) => `${e} ${per.get(e)}/round`).join(', ')}; ${qz.float.length} nodes left in float by int8`);
 }
 console.log('\nmedian µs per sample (p10–p90):\n');
 console.log('| model | input | MACs | branchy int8 | branchy f32 | ORT Web f32 | ORT Web QDQ int8 | ORT f32 ÷ branchy int8 | ORT QDQ ÷ branchy int8 | ORT f32 ÷ branchy f32 |');
 console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) console.log(r);
+if (opt.litert) {
+  console.log('\nbranchy int8 vs LiteRT.js int8 (the exported .tflite, int8 edges), median ms per sample:\n');
+  console.log('| model | branchy int8 ms | LiteRT.js int8 ms | branchy ÷ LiteRT.js | refusal |');
+  console.log('|---|---:|---:|---:|---|');
+  for (const r of litRows) console.log(r);
+}
 console.log(`\n${machine()}`);
