@@ -44,13 +44,18 @@ async function ortWeb(bytes: Uint8Array, m: ZooModel, xs: Float32Array[]): Promi
   return (i) => s.run(feeds[i]);
 }
 
+const firstWords = (e: unknown): string => {
+  const m = (e as Error).message;
+  return m.length <= 90 ? m : `${m.slice(0, 90).replace(/\s+\S*$/, '')} …`;
+};
+
 /** LiteRT.js on the int8-edged .tflite of the int8 graph, or why not (the error's first words). */
 async function litertInt8(g: Parameters<typeof exportTflite>[0], w: Parameters<typeof exportTflite>[1]): Promise<Run | string> {
   let bytes: Uint8Array;
   try {
     bytes = exportTflite(g, w, { io: 'int8' });
   } catch (e) {
-    return `export refused: ${(e as Error).message.slice(0, 100)}`;
+    return `export refused: ${firstWords(e)}`;
   }
   try {
     const lit = await openLitertRaw(bytes);
@@ -65,7 +70,7 @@ async function litertInt8(g: Parameters<typeof exportTflite>[0], w: Parameters<t
     await lit.run(feeds[0]);
     return (i) => lit.run(feeds[i]);
   } catch (e) {
-    return `LiteRT.js refused: ${(e as Error).message.slice(0, 100)}`;
+    return `LiteRT.js refused: ${firstWords(e)}`;
   }
 }
 
