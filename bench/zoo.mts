@@ -15,12 +15,13 @@
 // quantizing it; LiteRT.js is handed int8.
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-web';
-import { exportOnnx, exportTflite } from '../src/convert/index.js';
+import { exportOnnx, exportTflite, readTflite } from '../src/convert/index.js';
 import { nodeMacs } from '../src/ir/macs.js';
 import { fromGraph } from '../src/runtime/model.js';
 import { importZoo, quantizeZoo, readZoo, zooBytes, zooInputs, TEST_SEED, type ZooModel } from '../test/zoo/harness.js';
 import { machine } from './machine.js';
 import { loadLitert, openLitertRaw, type LitertArray } from './peers/litert.mjs';
+import { seededInt8Input } from './peers/seeded-input.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -59,14 +60,9 @@ async function litertInt8(g: Parameters<typeof exportTflite>[0], w: Parameters<t
   }
   try {
     const lit = await openLitertRaw(bytes);
-    let seed = 18;
-    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-    const feeds: LitertArray[][] = Array.from({ length: SAMPLES }, () =>
-      lit.inputs.map((t) => {
-        if (t.dtype !== 'int8') throw new Error(`input ${t.name} is ${t.dtype}, not int8`);
-        return Int8Array.from({ length: t.shape.reduce((a, d) => a * d, 1) }, () => Math.floor(rand() * 256) - 128);
-      }),
-    );
+    if (lit.inputs.length !== 1 || lit.inputs[0].dtype !== 'int8') throw new Error(`inputs ${JSON.stringify(lit.inputs)}: one int8 input expected`);
+    const tfl = readTflite(bytes);
+    const feeds: LitertArray[][] = Array.from({ length: SAMPLES }, (_, i) => [seededInt8Input(tfl, 18 + i).xq]);
     await lit.run(feeds[0]);
     return (i) => lit.run(feeds[i]);
   } catch (e) {
