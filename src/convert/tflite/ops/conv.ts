@@ -93,14 +93,14 @@ function dwconv(ctx: TfliteImportContext, op: TfliteOpView): void {
 /** The optional bias (input 2) of an IR layer as a TFLite input, -1 when absent. */
 export const biasInput = (ex: TfliteExporter, inputs: string[]): number => (inputs[2] ? ex.tensor(inputs[2]) : -1);
 
+/** conv2d as CONV_2D; grouped: the filter's C / groups input channels (TFLite's grouped convolution, op version 6, which XNNPACK runs). */
 function exportConv(ex: TfliteExporter, node: NodeOf<'conv2d'>): void {
   const a = node.attrs;
-  if ((a.groups ?? 1) !== 1) ex.unsupported(node, `${a.groups} groups`, 'TFLite-Micro and LiteRT run CONV_2D without groups; split the layer');
   const { input, padding } = exportWindow(ex, node, a, true);
   const y = exportOutput(ex, node);
   ex.op('CONV_2D', [input, ex.tensor(node.inputs[1]), biasInput(ex, node.inputs)], [y.output], {
     type: 'Conv2DOptions', padding, strideH: a.strides[0], strideW: a.strides[1], dilationH: a.dilations[0], dilationW: a.dilations[1], activation: y.activation,
-  });
+  }, (a.groups ?? 1) !== 1 ? 6 : 1);
   y.finish();
 }
 

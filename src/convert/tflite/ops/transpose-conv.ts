@@ -13,6 +13,7 @@ import type { TfliteExporter } from '../export.js';
 import { exportOutput, fusedActivation } from './activation.js';
 import { biasInput } from './conv.js';
 import { layerConstants } from './weights.js';
+import { sliceOp } from './slice.js';
 
 /** TFLite's leading pad of a transposed convolution's axis with output size `out`, and the input size that padding implies. */
 function leadingPad(padding: 'SAME' | 'VALID', out: number, k: number, s: number): { pad: number; size: number } {
@@ -53,11 +54,29 @@ function transposeConv(ctx: TfliteImportContext, op: TfliteOpView): void {
     { ...yq, tflite: out }, fusedActivation(ctx, op, o.activation ?? 'NONE'));
 }
 
-/** convtranspose2d as TRANSPOSE_CONV: undilated, one group, leading pads as TFLite's SAME or VALID give them. */
+/**
+ * Rows [from, from + count) of constant `name` (weights [O, KH, KW, C] or a bias [O]) as a new
+ * TFLite constant, with their scales of a per-channel quantization.
+ */
+function constantRows(ex: TfliteExporter, name: string, from: number, count: number): number {
+  const t = ex.info(name);
+  const data = ex.weights.get(name) as Int8Array | Int32Array | Float32Array;
+  const inner = data.length / t.shape[0];
+  const q = t.quant;
+  const quantization = !q ? undefined : q.kind === 'tensor' ? { scale: [q.scale], zeroPoint: [q.zeroPoint], quantizedDimension: 0 }
+    : { scale: q.scales.slice(from, from + count), zeroPoint: new Array<number>(count).fill(0), quantizedDimension: 0 };
+  return ex.constant(`${name}/${from}-${from + count}`, data.subarray(from * inner, (from + count) * inner), [count, ...t.shape.slice(1)], quantization);
+}
+
+/**
+ * convtranspose2d as TRANSPOSE_CONV: undilated, leading pads as TFLite's SAME or VALID give them.
+ * TRANSPOSE_CONV has no groups: a grouped one is a SLICE of each group's input channels, one
+ * TRANSPOSE_CONV per group (its rows of the weights and bias, the fused clamp) into a tensor at
+ * the output's quantization, and a CONCATENATION of those (exact: the same scale and zero point).
+ */
 function exportTransposeConv(ex: TfliteExporter, node: NodeOf<'convtranspose2d'>): void {
   const a = node.attrs;
   const y = ex.info(node.outputs[0]);
-  if ((a.groups ?? 1) !== 1) ex.unsupported(node, `${a.groups} groups`, 'TFLite\'s TRANSPOSE_CONV has no groups; split the layer');
   // The padding whose leading pads are the node's and whose implied input size is the input's (XNNPACK requires it).
   const x = ex.info(node.inputs[0]);
   const padding = (['VALID', 'SAME'] as const).find((p) => [0, 1].every((i) => {
@@ -69,9 +88,27 @@ function exportTransposeConv(ex: TfliteExporter, node: NodeOf<'convtranspose2d'>
       'use the pads of SAME (out = in · stride) or VALID padding');
   }
   const out = exportOutput(ex, node);
-  const bias = biasInput(ex, node.inputs);
-  ex.op('TRANSPOSE_CONV', [ex.constant(`${node.name}/output_shape`, Int32Array.from(y.shape)), ex.tensor(node.inputs[1]), ex.tensor(node.inputs[0]), bias], [out.output],
-    { type: 'TransposeConvOptions', padding, strideH: a.strides[0], strideW: a.strides[1], activation: out.activation }, out.activation !== 'NONE' ? 4 : bias >= 0 ? 3 : 1);
+  const options = { type: 'TransposeConvOptions', padding, strideH: a.strides[0], strideW: a.strides[1], activation: out.activation } as const;
+  const version = out.activation !== 'NONE' ? 4 : node.inputs[2] ? 3 : 1;
+  const g = a.groups ?? 1;
+  if (g === 1) {
+    const bias = biasInput(ex, node.inputs);
+    ex.op('TRANSPOSE_CONV', [ex.constant(`${node.name}/output_shape`, Int32Array.from(y.shape)), ex.tensor(node.inputs[1]), ex.tensor(node.inputs[0]), bias], [out.output], options, version);
+    out.finish();
+    return;
+  }
+  const [n, h, w, c] = x.shape;
+  const [cg, og] = [c / g, y.shape[3] / g];
+  const shape = [...y.shape.slice(0, 3), og];
+  const parts = Array.from({ length: g }, (_, k) => {
+    const xk = ex.intermediate(node.inputs[0], [n, h, w, cg], `group${k}`);
+    sliceOp(ex, `${node.name}/group${k}`, ex.tensor(node.inputs[0]), [0, 0, 0, k * cg], [n, h, w, cg], xk);
+    const yk = ex.intermediate(node.outputs[0], shape, `group${k}`);
+    ex.op('TRANSPOSE_CONV', [ex.constant(`${node.name}/output_shape${k}`, Int32Array.from(shape)), constantRows(ex, node.inputs[1], k * og, og), xk,
+      node.inputs[2] ? constantRows(ex, node.inputs[2], k * og, og) : -1], [yk], options, version);
+    return yk;
+  });
+  ex.op('CONCATENATION', parts, [out.output], { type: 'ConcatenationOptions', axis: 3, activation: 'NONE' }, y.dtype === 'i8' ? 2 : 1);
   out.finish();
 }
 
