@@ -12,12 +12,15 @@
 // `branchy export --io int8` writes it), run through LiteRT.js's wasm bindings (openLitertRaw) on
 // seeded int8 inputs, in the same interleaved rounds; a second table gives branchy int8 against it,
 // or the exporter's (or LiteRT's) refusal. branchy int8 takes float input and its time includes
-// quantizing it; LiteRT.js is handed int8.
+// quantizing it; LiteRT.js is handed int8. Agreement: on the same seeded int8 inputs (branchy fed
+// their real values), how many of LiteRT.js's int8 outputs differ from branchy int8's (its float
+// outputs at the exported output's scale and zero point) and by how many steps at most.
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-web';
 import { exportOnnx, exportTflite, readTflite } from '../src/convert/index.js';
 import { nodeMacs } from '../src/ir/macs.js';
-import { fromGraph } from '../src/runtime/model.js';
+import { fromGraph, type Model } from '../src/runtime/model.js';
+import type { Graph, Weights } from '../src/ir/types.js';
 import { importZoo, quantizeZoo, readZoo, zooBytes, zooInputs, TEST_SEED, type ZooModel } from '../test/zoo/harness.js';
 import { machine } from './machine.js';
 import { loadLitert, openLitertRaw, type LitertArray } from './peers/litert.mjs';
@@ -50,8 +53,30 @@ const firstWords = (e: unknown): string => {
   return m.length <= 90 ? m : `${m.slice(0, 90).replace(/\s+\S*$/, '')} …`;
 };
 
-/** LiteRT.js on the int8-edged .tflite of the int8 graph, or why not (the error's first words). */
-async function litertInt8(g: Parameters<typeof exportTflite>[0], w: Parameters<typeof exportTflite>[1]): Promise<Run | string> {
+/** Outputs of LiteRT.js (`lit`, int8) that differ from branchy's (`model`, float outputs, NCHW where the source was) on the inputs `ins`, and the largest difference in output steps. */
+async function agreement(lit: Awaited<ReturnType<typeof openLitertRaw>>, tfl: ReturnType<typeof readTflite>, model: Model, g: Graph, ins: { xq: Int8Array; x: Float32Array }[]): Promise<{ differ: number; total: number; max: number }> {
+  const a = { differ: 0, total: 0, max: 0 };
+  for (const { xq, x } of ins) {
+    const ref = await lit.run([xq]);
+    const ys = model.run(x, { layout: 'NHWC' });
+    g.outputs.forEach((o, k) => {
+      const t = g.tensors.find((u) => u.name === o)!;
+      const { scale: [s], zeroPoint: [zp] } = tfl.subgraphs[0].tensors[tfl.subgraphs[0].outputs[k]].quantization!;
+      const y = ys[o].data, r = ref[k];
+      const c = t.sourceLayout === 'NCHW' && t.shape.length === 4 ? t.shape[3] : 1, hw = r.length / c;
+      for (let i = 0; i < r.length; i++) {
+        const d = Math.abs(Math.round(y[(i % c) * hw + Math.floor(i / c)] / s + zp) - r[i]);
+        a.total++;
+        a.differ += +(d > 0);
+        a.max = Math.max(a.max, d);
+      }
+    });
+  }
+  return a;
+}
+
+/** LiteRT.js on the int8-edged .tflite of the int8 graph and its agreement with branchy int8 (`model`), or why not (the error's first words). */
+async function litertInt8(g: Graph, w: Weights, model: Model): Promise<{ run: Run; agree: string } | string> {
   let bytes: Uint8Array;
   try {
     bytes = exportTflite(g, w, { io: 'int8' });
@@ -62,9 +87,10 @@ async function litertInt8(g: Parameters<typeof exportTflite>[0], w: Parameters<t
     const lit = await openLitertRaw(bytes);
     if (lit.inputs.length !== 1 || lit.inputs[0].dtype !== 'int8') throw new Error(`inputs ${JSON.stringify(lit.inputs)}: one int8 input expected`);
     const tfl = readTflite(bytes);
-    const feeds: LitertArray[][] = Array.from({ length: SAMPLES }, (_, i) => [seededInt8Input(tfl, 18 + i).xq]);
-    await lit.run(feeds[0]);
-    return (i) => lit.run(feeds[i]);
+    const ins = Array.from({ length: SAMPLES }, (_, i) => seededInt8Input(tfl, 18 + i));
+    const feeds: LitertArray[][] = ins.map((x) => [x.xq]);
+    const a = await agreement(lit, tfl, model, g, ins);
+    return { run: (i) => lit.run(feeds[i]), agree: `${a.differ}/${a.total} | ${a.max}` };
   } catch (e) {
     return `LiteRT.js refused: ${firstWords(e)}`;
   }
@@ -105,9 +131,9 @@ for (const m of zoo.models) {
     ['ORT Web f32', await ortWeb(zooBytes(m), m, xs)],
     ['ORT Web QDQ int8', await ortWeb(exportOnnx(qz.graph, qz.weights), m, xs)],
   ]);
-  const lit = opt.litert ? await litertInt8(qz.graph, qz.weights) : undefined;
-  if (typeof lit === 'function') runs.set('LiteRT.js int8', lit);
-  else if (lit) litRows.push(`| ${m.name} | — | — | — | ${lit.replaceAll('|', '\\|')} |`);
+  const lit = opt.litert ? await litertInt8(qz.graph, qz.weights, int8) : undefined;
+  if (typeof lit === 'object') runs.set('LiteRT.js int8', lit.run);
+  else if (lit) litRows.push(`| ${m.name} | — | — | — | — | — | ${lit.replaceAll('|', '\\|')} |`);
   const engines = [...runs.keys()];
   // Warm-up (tier-up, caches), then how many samples make ~ROUND_MS.
   const per = new Map<Engine, number>();
@@ -134,7 +160,7 @@ for (const m of zoo.models) {
   rows.push(row);
   if (runs.has('LiteRT.js int8')) {
     const ms = (e: Engine) => (med(e) >= 10 ? med(e).toFixed(1) : med(e).toFixed(2));
-    litRows.push(`| ${m.name} | ${ms('branchy int8')} | ${ms('LiteRT.js int8')} | ${(med('branchy int8') / med('LiteRT.js int8')).toFixed(2)} | |`);
+    litRows.push(`| ${m.name} | ${ms('branchy int8')} | ${ms('LiteRT.js int8')} | ${(med('branchy int8') / med('LiteRT.js int8')).toFixed(2)} | ${(lit as { agree: string }).agree} | |`);
   }
   if (opt.litert) console.log(`  ${litRows.at(-1)}`);
   console.log(`- ${m.name}: build ${int8.info.build}; ${engines.map((e) => `${e} ${per.get(e)}/round`).join(', ')}; ${qz.float.length} nodes left in float by int8`);
@@ -145,8 +171,8 @@ console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) console.log(r);
 if (opt.litert) {
   console.log('\nbranchy int8 vs LiteRT.js int8 (the exported .tflite, int8 edges), median ms per sample:\n');
-  console.log('| model | branchy int8 ms | LiteRT.js int8 ms | branchy ÷ LiteRT.js | refusal |');
-  console.log('|---|---:|---:|---:|---|');
+  console.log('| model | branchy int8 ms | LiteRT.js int8 ms | branchy ÷ LiteRT.js | int8 outputs differing | max steps apart | refusal |');
+  console.log('|---|---:|---:|---:|---:|---:|---|');
   for (const r of litRows) console.log(r);
 }
 console.log(`\n${machine()}`);
