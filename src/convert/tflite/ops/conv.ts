@@ -6,7 +6,7 @@ import type { TfliteImportContext } from '../context.js';
 import type { TfliteOpView } from '../view.js';
 import type { TfliteFamily } from './family.js';
 import { exportOutput, fusedActivation } from './activation.js';
-import type { NodeOf, Window } from '../../../ir/types.js';
+import type { Node, NodeOf, Window } from '../../../ir/types.js';
 import type { TfliteExporter } from '../export.js';
 import { layerConstants } from './weights.js';
 import { exportWindow, tfliteWindow } from './window.js';
@@ -93,12 +93,25 @@ function dwconv(ctx: TfliteImportContext, op: TfliteOpView): void {
 /** The optional bias (input 2) of an IR layer as a TFLite input, -1 when absent. */
 export const biasInput = (ex: TfliteExporter, inputs: string[]): number => (inputs[2] ? ex.tensor(inputs[2]) : -1);
 
+/**
+ * The bias of a conv or depthwise conv with `n` output channels; zeros when the node has none
+ * (TFLite's CONV_2D requires one): f32, or int32 at scales s_in · s_w[c] of an int8 layer.
+ */
+function convBias(ex: TfliteExporter, node: Node, n: number): number {
+  if (node.inputs[2]) return ex.tensor(node.inputs[2]);
+  const [x, w] = [ex.info(node.inputs[0]), ex.info(node.inputs[1])];
+  if (x.dtype !== 'i8') return ex.constant(`${node.name}/bias`, new Float32Array(n));
+  const sIn = x.quant?.kind === 'tensor' ? x.quant.scale : 1;
+  const sw = w.quant?.kind === 'channel' ? w.quant.scales : new Array<number>(n).fill(w.quant?.kind === 'tensor' ? w.quant.scale : 1);
+  return ex.constant(`${node.name}/bias`, new Int32Array(n), [n], { scale: sw.map((s) => sIn * s), zeroPoint: sw.map(() => 0), quantizedDimension: 0 });
+}
+
 /** conv2d as CONV_2D; grouped: the filter's C / groups input channels (TFLite's grouped convolution, op version 6, which XNNPACK runs). */
 function exportConv(ex: TfliteExporter, node: NodeOf<'conv2d'>): void {
   const a = node.attrs;
   const { input, padding } = exportWindow(ex, node, a, true);
   const y = exportOutput(ex, node);
-  ex.op('CONV_2D', [input, ex.tensor(node.inputs[1]), biasInput(ex, node.inputs)], [y.output], {
+  ex.op('CONV_2D', [input, ex.tensor(node.inputs[1]), convBias(ex, node, ex.info(node.outputs[0]).shape[3])], [y.output], {
     type: 'Conv2DOptions', padding, strideH: a.strides[0], strideW: a.strides[1], dilationH: a.dilations[0], dilationW: a.dilations[1], activation: y.activation,
   }, (a.groups ?? 1) !== 1 ? 6 : 1);
   y.finish();
@@ -109,7 +122,7 @@ function exportDwconv(ex: TfliteExporter, node: NodeOf<'dwconv2d'>): void {
   const w = ex.info(node.inputs[1]);
   const { input, padding } = exportWindow(ex, node, a, true);
   const y = exportOutput(ex, node);
-  ex.op('DEPTHWISE_CONV_2D', [input, ex.tensor(node.inputs[1], [1, ...w.shape], 3), biasInput(ex, node.inputs)], [y.output], {
+  ex.op('DEPTHWISE_CONV_2D', [input, ex.tensor(node.inputs[1], [1, ...w.shape], 3), convBias(ex, node, w.shape[2])], [y.output], {
     type: 'DepthwiseConv2DOptions', padding, strideH: a.strides[0], strideW: a.strides[1], dilationH: a.dilations[0], dilationW: a.dilations[1],
     depthMultiplier: a.multiplier, activation: y.activation,
   });

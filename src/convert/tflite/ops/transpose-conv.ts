@@ -101,7 +101,7 @@ function exportTransposeConv(ex: TfliteExporter, node: NodeOf<'convtranspose2d'>
   const [cg, og] = [c / g, y.shape[3] / g];
   const shape = [...y.shape.slice(0, 3), og];
   const parts = Array.from({ length: g }, (_, k) => {
-    const xk = ex.intermediate(node.inputs[0], [n, h, w, cg], `group${k}`);
+    const xk = ex.intermediate(node.inputs[0], [n, h, w, cg], `${node.name}/slice${k}`);
     sliceOp(ex, `${node.name}/group${k}`, ex.tensor(node.inputs[0]), [0, 0, 0, k * cg], [n, h, w, cg], xk);
     const yk = ex.intermediate(node.outputs[0], shape, `group${k}`);
     ex.op('TRANSPOSE_CONV', [ex.constant(`${node.name}/output_shape${k}`, Int32Array.from(shape)), constantRows(ex, node.inputs[1], k * og, og), xk,
