@@ -60,9 +60,5 @@ export const poolFamily: TfliteFamily = {
   export: {
     maxpool: (ex, node) => exportPool(ex, node, 'MAX_POOL_2D', (node as NodeOf<'maxpool'>).attrs),
     avgpool: (ex, node) => exportPool(ex, node, 'AVERAGE_POOL_2D', (node as NodeOf<'avgpool'>).attrs, (node as NodeOf<'avgpool'>).attrs.countIncludePad),
-    globalavgpool(ex, node) {
-      const [, H, W] = ex.info(node.inputs[0]).shape;
-      exportPool(ex, node, 'AVERAGE_POOL_2D', { kernel: [H, W], strides: [H, W], dilations: [1, 1], pads: [0, 0, 0, 0] });
-    },
   },
 };
