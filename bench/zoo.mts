@@ -14,7 +14,9 @@
 // or the exporter's (or LiteRT's) refusal. branchy int8 takes float input and its time includes
 // quantizing it; LiteRT.js is handed int8. Agreement: on the same seeded int8 inputs (branchy fed
 // their real values), how many of LiteRT.js's int8 outputs differ from branchy int8's (its float
-// outputs at the exported output's scale and zero point) and by how many steps at most.
+// outputs at the exported output's scale and zero point) and by how many steps at most; once as
+// the graph is (branchy's f64 requantization multipliers) and once with graph.requantScale 'f32'
+// (XNNPACK's f32 arithmetic for conv / gemm multipliers, as the TFLite importer sets; opt-in).
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-web';
 import { exportOnnx, exportTflite, readTflite } from '../src/convert/index.js';
@@ -90,7 +92,8 @@ async function litertInt8(g: Graph, w: Weights, model: Model): Promise<{ run: Ru
     const ins = Array.from({ length: SAMPLES }, (_, i) => seededInt8Input(tfl, 18 + i));
     const feeds: LitertArray[][] = ins.map((x) => [x.xq]);
     const a = await agreement(lit, tfl, model, g, ins);
-    return { run: (i) => lit.run(feeds[i]), agree: `${a.differ}/${a.total} | ${a.max}` };
+    const b = await agreement(lit, tfl, await fromGraph({ ...g, requantScale: 'f32' }, w), g, ins);
+    return { run: (i) => lit.run(feeds[i]), agree: `${a.differ}/${a.total} | ${a.max} | ${b.differ}/${b.total} | ${b.max}` };
   } catch (e) {
     return `LiteRT.js refused: ${firstWords(e)}`;
   }
@@ -133,7 +136,7 @@ for (const m of zoo.models) {
   ]);
   const lit = opt.litert ? await litertInt8(qz.graph, qz.weights, int8) : undefined;
   if (typeof lit === 'object') runs.set('LiteRT.js int8', lit.run);
-  else if (lit) litRows.push(`| ${m.name} | — | — | — | — | — | ${lit.replaceAll('|', '\\|')} |`);
+  else if (lit) litRows.push(`| ${m.name} | — | — | — | — | — | — | — | ${lit.replaceAll('|', '\\|')} |`);
   const engines = [...runs.keys()];
   // Warm-up (tier-up, caches), then how many samples make ~ROUND_MS.
   const per = new Map<Engine, number>();
@@ -171,8 +174,8 @@ console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) console.log(r);
 if (opt.litert) {
   console.log('\nbranchy int8 vs LiteRT.js int8 (the exported .tflite, int8 edges), median ms per sample:\n');
-  console.log('| model | branchy int8 ms | LiteRT.js int8 ms | branchy ÷ LiteRT.js | int8 outputs differing | max steps apart | refusal |');
-  console.log('|---|---:|---:|---:|---:|---:|---|');
+  console.log('| model | branchy int8 ms | LiteRT.js int8 ms | branchy ÷ LiteRT.js | int8 outputs differing | max steps apart | differing, f32 multipliers | max steps, f32 | refusal |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of litRows) console.log(r);
 }
 console.log(`\n${machine()}`);
