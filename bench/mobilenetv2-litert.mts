@@ -15,7 +15,8 @@
 // quantizing the input and dequantizing the output). LiteRT.js also runs the file with float edges
 // (withFloatEdges, public API), for reference.
 // First the two engines' outputs on a few seeded inputs (top-1 and max difference in output
-// steps), then timing: one process, one thread, batch 1; each round runs every engine `calls`
+// steps; branchy's graph as quantized, f64 requantization multipliers, and again with
+// graph.requantScale 'f32', XNNPACK's arithmetic, opt-in), then timing: one process, one thread, batch 1; each round runs every engine `calls`
 // times, the order rotating (interleaved); medians and 25th percentiles per call.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -90,19 +91,22 @@ const sample = (seed: number) => {
 };
 
 // Agreement on a few inputs: top-1 and the largest difference in output steps.
-let same = 0, worst = 0, differ = 0, total = 0;
 const AGREE = 4;
-for (let k = 0; k < AGREE; k++) {
-  const { qi, xf } = sample(70 + k);
-  const lit = (await litRaw.run([qi]))[0] as Int8Array;
-  const mine = branchy.run(xf, { layout: 'NHWC' })[outName].data as Float32Array;
-  const steps = Array.from(lit, (v, i) => Math.abs(Math.round(mine[i] / so + zo) - v));
-  same += +(argmax(lit) === argmax(mine));
-  worst = Math.max(worst, ...steps);
-  differ += steps.filter((d) => d > 0).length;
-  total += steps.length;
+for (const [label, model] of [['f64 multipliers (as quantized)', branchy], ['requantScale f32', await fromGraph({ ...q.graph, requantScale: 'f32' }, q.weights, { build: 'relaxed' })]] as const) {
+  let same = 0, worst = 0, differ = 0, total = 0;
+  for (let k = 0; k < AGREE; k++) {
+    const { qi, xf } = sample(70 + k);
+    const lit = (await litRaw.run([qi]))[0] as Int8Array;
+    const mine = model.run(xf, { layout: 'NHWC' })[outName].data as Float32Array;
+    const steps = Array.from(lit, (v, i) => Math.abs(Math.round(mine[i] / so + zo) - v));
+    same += +(argmax(lit) === argmax(mine));
+    worst = Math.max(worst, ...steps);
+    differ += steps.filter((d) => d > 0).length;
+    total += steps.length;
+  }
+  console.log(`outputs on ${AGREE} seeded inputs, branchy ${label}: top-1 agrees on ${same}/${AGREE}; max difference ${worst} output step(s) (step ${so.toPrecision(3)}); ${differ}/${total} outputs differ`);
 }
-console.log(`outputs on ${AGREE} seeded inputs: top-1 agrees on ${same}/${AGREE}; max difference ${worst} output step(s) (step ${so.toPrecision(3)}); ${differ}/${total} outputs differ\n`);
+console.log('');
 
 const { qi, xf } = sample(18);
 const engines = [
