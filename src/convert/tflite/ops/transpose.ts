@@ -38,7 +38,7 @@ function exportTranspose(ex: TfliteExporter, node: NodeOf<'transpose'>): void {
   if (view.length > 6) ex.unsupported(node, `permutes ${view.length} axes`, 'TFLite\'s TRANSPOSE permutes at most 6 axes');
   let input = ex.tensor(node.inputs[0]);
   if (view.join() !== x.shape.join()) {
-    const v = ex.intermediate(node.inputs[0], view, 'view');
+    const v = ex.intermediate(node.inputs[0], view, `${node.name}/view`);
     reshapeOp(ex, `${node.name}/view`, input, v, view);
     input = v;
   }
