@@ -116,6 +116,8 @@ export interface AbsorbContext {
   info(name: string): TensorInfo;
   /** The nodes that read a tensor. */
   readersOf(name: string): Node[];
+  /** Whether a tensor is computed (or a graph input) before `node` runs, in the execution order. */
+  computedBefore(name: string, node: Node): boolean;
 }
 
 // ---- checks shared by the op files ----------------------------------------------------------
