@@ -73,16 +73,22 @@ export interface CompileOptions {
   keepAll?: boolean;
   /**
    * Execution order by node name (a topological order; e.g. an early-exit plan's). Default: the
-   * graph's, with each conv that takes its residual add moved to just before that add where the
-   * add's other operand comes later (src/ir/passes/conv-add.ts).
+   * graph's (with fuseResidualAdd, each conv that takes its residual add moved to just before that
+   * add where the add's other operand comes later: src/ir/passes/conv-add.ts).
    */
   order?: readonly string[];
   /**
-   * Let a node take its reader into its own kernel (a conv its max pool or residual add, a node
-   * its int8 activation table; default true). false: every node its own step; the same outputs,
-   * bit for bit (what tests and benchmarks compare the fused program with).
+   * Let a node take its reader into its own kernel (a conv its max pool, a node its int8
+   * activation table; default true). false: every node its own step; the same outputs, bit for
+   * bit (what tests and benchmarks compare the fused program with).
    */
   fuse?: boolean;
+  /**
+   * Also let an im2col int8 conv take the residual add it feeds into its epilogue (default false:
+   * on Zen 3 the fused layer measured 0.5-9% slower than the conv and then the add, whose f32
+   * arithmetic, not its memory traffic, is its cost; bench/RESULTS.md). The same outputs.
+   */
+  fuseResidualAdd?: boolean;
 }
 
 /** Compile a validated graph for one sample per run (batch 1 geometry; the host loops over a batch). */
@@ -101,14 +107,14 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
   // Fusion (absorbs, below) is off with keepAll, which promises every tensor.
   const fuse = opts.fuse !== false && !opts.keepAll;
   const absorbCtx = (computedBefore: AbsorbContext['computedBefore']): AbsorbContext => ({
-    graph, build: opts.build, info, readersOf: (t) => readersOf.get(t) ?? [], computedBefore,
+    graph, build: opts.build, info, readersOf: (t) => readersOf.get(t) ?? [], computedBefore, residualAdd: fuse && opts.fuseResidualAdd === true,
   });
   const convAdd = (ctx: AbsorbContext) => (conv: Node) => {
     const r = conv.op === 'conv2d' ? opDef(conv.op)!.absorbs?.(conv as OpNode<unknown>, ctx) : null;
     return r?.op === 'add' ? (r as NodeOf<'add'>) : null;
   };
   const order = opts.order ? opts.order.map((n) => byName.get(n)!)
-    : fuse ? residualOrder(topoSort(graph), convAdd(absorbCtx(() => true))) : topoSort(graph);
+    : fuse && opts.fuseResidualAdd ? residualOrder(topoSort(graph), convAdd(absorbCtx(() => true))) : topoSort(graph);
   const slots = new Map<string, Slot>();
   const scratch: Slot[] = [];
   const inputQuantize = new Map<string, InputQuantize>();

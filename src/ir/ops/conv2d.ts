@@ -100,12 +100,13 @@ function fusablePool(node: OpNode<Conv2dAttrs>, ctx: AbsorbContext): Node | null
 }
 
 /**
- * The residual add this int8 conv computes in its epilogue: one that qualifies by structure
- * (addAfterConv), whose residual is computed before the conv runs, and that this build's im2col
- * kernel takes (canFuseResidualAdd: not the direct small-C_in kernel).
+ * The residual add this int8 conv computes in its epilogue, where the executor is asked to
+ * (fuseResidualAdd): one that qualifies by structure (addAfterConv), whose residual is computed
+ * before the conv runs, and that this build's im2col kernel takes (canFuseResidualAdd: not the
+ * direct small-C_in kernel).
  */
 function fusableAdd(node: OpNode<Conv2dAttrs>, ctx: AbsorbContext): Node | null {
-  const add = addAfterConv(node as Node, ctx);
+  const add = ctx.residualAdd ? addAfterConv(node as Node, ctx) : null;
   if (!add || !ctx.computedBefore(residualOf(node as Node, add), node as Node)) return null;
   const geom = windowGeometry(node.attrs, ctx.info(node.inputs[0]));
   return canFuseResidualAdd(geom, ctx.info(node.outputs[0]).shape[3], ctx.build) ? add : null;

@@ -23,13 +23,14 @@ describe('conv + residual add pairs', () => {
     ]);
     const info = new Map(g.tensors.map((t) => [t.name, t]));
     const readers = (t: string) => g.nodes.filter((n) => n.inputs.includes(t));
-    const ctx = (build: (typeof TEST_BUILDS)[number], computedBefore: () => boolean) => ({ graph: g, build, info: (t: string) => info.get(t)!, readersOf: readers, computedBefore });
+    const ctx = (build: (typeof TEST_BUILDS)[number], computedBefore: () => boolean, residualAdd = true) => ({ graph: g, build, info: (t: string) => info.get(t)!, readersOf: readers, computedBefore, residualAdd });
     for (const build of TEST_BUILDS) {
       for (const n of g.nodes.filter((m) => m.op === 'conv2d')) {
         const a = OPS.conv2d.absorbs!(n as OpNode<never>, ctx(build, () => true));
         if (a) expect(convAddPairs(g).get(n)).toBe(a);
-        // Not before its residual exists.
+        // Not before its residual exists, nor unless asked (the executor's fuseResidualAdd).
         expect(OPS.conv2d.absorbs!(n as OpNode<never>, ctx(build, () => false))).toBe(null);
+        expect(OPS.conv2d.absorbs!(n as OpNode<never>, ctx(build, () => true, false))).toBe(null);
       }
     }
   });
