@@ -1,5 +1,5 @@
 // The int8 conv with the residual add in its epilogue (qs8_conv_add) against the conv and then the
-// element-wise add (what the executor runs with { fuse: false }), on the layers that feed a
+// element-wise add (what the executor runs by default), on the layers that feed a
 // residual add in ResNet-8 and MobileNetV2-224; the same packed weights, the same bytes out
 // (checked first). Rounds alternate the two; fastest call of each (other jobs only slow a call).
 //   node --experimental-wasm-relaxed-simd --import tsx bench/conv-add.mts [--rounds 200] [--build relaxed]
