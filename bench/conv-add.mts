@@ -68,3 +68,20 @@ console.log('| layer | conv kernel | conv | add | conv + add | fused | fused ÷ 
 for (const r of rows) {
   console.log(`| ${r.l.name} | ${r.kernel} | ${r.t[2].toFixed(1)} | ${r.t[3].toFixed(1)} | ${r.t[0].toFixed(1)} | ${r.t[1].toFixed(1)} | ${(r.t[1] / r.t[0]).toFixed(3)} | ${(r.t[0] - r.t[1]).toFixed(1)} |`);
 }
+
+// The int8 add alone against its size: the time per element stays where the operands live in L1
+// (2 K elements) or in L2 (300 K): its f32 arithmetic is its cost, not its memory traffic.
+console.log('\n| int8 add alone, elements | ns per element (fastest) |\n|---:|---:|');
+const qa = { scale: 0.05, zeroPoint: 3 }, qb = { scale: 0.04, zeroPoint: -7 };
+for (const n of [2048, 8192, 75264, 301056]) {
+  const L = prepareBinary(mem, build, { dtype: 'qs8', op: 'add', a: [n], b: [n], qa, qb, qy });
+  const a = mem.put(i8(n, -128, 127)), b = mem.put(i8(n, -128, 127)), y = mem.alloc(n);
+  const reps = Math.max(1, Math.round(75264 / n));
+  let best = Infinity;
+  for (let i = 0; i < rounds; i++) {
+    const t0 = performance.now();
+    for (let r = 0; r < reps; r++) runBinary(mem, L, a, b, y);
+    best = Math.min(best, (performance.now() - t0) / reps);
+  }
+  console.log(`| ${n} | ${((best * 1e6) / n).toFixed(3)} |`);
+}
