@@ -6,7 +6,7 @@
 // being expanded again), the depthwise conv on that band (its own params: the band's rows and
 // padding), the project GEMM writing the band's output rows. The banded output must equal the
 // whole output byte for byte (checked first). Rounds alternate the two ways; fastest and median
-// µs per block. This measures the idea before it is built into the executor; it is not that build.
+// µs per block (block by block). This measures the idea before it is built into the executor; it is not that build.
 //   node --experimental-wasm-relaxed-simd --import tsx bench/block-bands.mts [--rounds 40] [--build relaxed] [--bands 4,8,16]
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -118,12 +118,14 @@ const t = blocks.map((k) => ({ whole: [] as number[], bands: new Map([...k.bande
 const time = (f: () => void, calls = 3) => { const t0 = performance.now(); for (let c = 0; c < calls; c++) f(); return ((performance.now() - t0) / calls) * 1000; };
 for (let i = 0; i < 5; i++) for (const k of blocks) { k.whole(); for (const f of k.banded.values()) f(); }
 const load0 = os.loadavg()[0];
-for (let r = 0; r < rounds; r++) {
-  blocks.forEach((k, i) => {
+// Block by block (each block's rounds back to back, whole and banded alternating), so that one
+// block's buffers do not evict another's between the two ways.
+blocks.forEach((k, i) => {
+  for (let r = 0; r < rounds; r++) {
     t[i].whole.push(time(k.whole));
     for (const [B, f] of k.banded) t[i].bands.get(B)!.push(time(f));
-  });
-}
+  }
+});
 const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
 const min = (v: number[]) => Math.min(...v);
 console.log(`# inverted-residual blocks whole vs in bands of B output rows (${build}), µs per block: fastest / median of ${rounds} rounds × 3 calls`);
