@@ -6,7 +6,7 @@
 // `absorbs`, src/ir/ops/conv2d.ts, at plan time), so this pass annotates nothing in the graph or
 // the file; it says which pairs qualify by their structure alone, and gives the execution order
 // in which each such conv runs after the other operand of its add is computed.
-import type { Graph, Node, NodeOf } from '../types.js';
+import type { Node, NodeOf } from '../types.js';
 import { isClampAct } from '../numerics.js';
 import { sparseShape } from '../ops/sparse.js';
 import type { AbsorbContext } from '../ops/def.js';
@@ -60,18 +60,4 @@ export function residualOrder(order: readonly Node[], fuses: (conv: Node) => Nod
     out.splice(out.indexOf(add), 0, conv);
   }
   return out;
-}
-
-/** Every conv -> add pair of the graph that qualifies by structure (addAfterConv). */
-export function convAddPairs(graph: Graph): Map<Node, NodeOf<'add'>> {
-  const info = new Map(graph.tensors.map((t) => [t.name, t]));
-  const readers = new Map<string, Node[]>();
-  for (const n of graph.nodes) for (const i of new Set(n.inputs)) readers.set(i, [...(readers.get(i) ?? []), n]);
-  const ctx: AddPairContext = { graph, info: (name) => info.get(name)!, readersOf: (name) => readers.get(name) ?? [] };
-  const pairs = new Map<Node, NodeOf<'add'>>();
-  for (const n of graph.nodes) {
-    const a = addAfterConv(n, ctx);
-    if (a) pairs.set(n, a);
-  }
-  return pairs;
 }

@@ -1,9 +1,9 @@
-// convAddPairs / addAfterConv / residualOrder: which int8 conv -> residual add pairs qualify by
+// addAfterConv / residualOrder: which int8 conv -> residual add pairs qualify by
 // structure, and the order in which each conv runs after its add's other operand; conv2d's
 // `absorbs` takes an add only from these pairs, where the build's kernel can.
 import { describe, expect, it } from 'vitest';
 import { importTflite } from '../../../src/convert/index.js';
-import { addAfterConv, convAddPairs, residualOrder } from '../../../src/ir/passes/conv-add.js';
+import { addAfterConv, residualOrder } from '../../../src/ir/passes/conv-add.js';
 import { topoSort } from '../../../src/ir/graph.js';
 import { OPS } from '../../../src/ir/ops/index.js';
 import type { Graph, Node } from '../../../src/ir/types.js';
@@ -14,6 +14,19 @@ import { TEST_BUILDS } from '../../helpers/wasm.js';
 const resnet8 = (): Graph => importTflite(mlperfBytes('ic_resnet8_int8.tflite')).graph;
 const byName = (g: Graph, n: string): Node => g.nodes.find((m) => m.name === n)!;
 const names = (m: Map<Node, Node>) => [...m].map(([c, a]) => `${c.name}->${a.name}`);
+const ctxOf = (g: Graph) => {
+  const info = new Map(g.tensors.map((t) => [t.name, t]));
+  return { graph: g, info: (t: string) => info.get(t)!, readersOf: (t: string) => g.nodes.filter((n) => n.inputs.includes(t)) };
+};
+/** Every conv -> add pair of the graph that qualifies by structure. */
+function convAddPairs(g: Graph): Map<Node, Node> {
+  const pairs = new Map<Node, Node>();
+  for (const n of g.nodes) {
+    const a = addAfterConv(n, ctxOf(g));
+    if (a) pairs.set(n, a);
+  }
+  return pairs;
+}
 
 describe('conv + residual add pairs', () => {
   it('ResNet-8: both convs of each block\'s add pair with it; conv2d.absorbs agrees per build where the residual is computed first', () => {
@@ -68,9 +81,7 @@ describe('conv + residual add pairs', () => {
       const g = resnet8();
       const conv = byName(g, 'op5_conv_2d');
       edit(g, conv, convAddPairs(g).get(conv)!);
-      const info = new Map(g.tensors.map((t) => [t.name, t]));
-      const readers = (t: string) => g.nodes.filter((n) => n.inputs.includes(t));
-      expect(addAfterConv(conv, { graph: g, info: (t) => info.get(t)!, readersOf: readers }), what).toBe(null);
+      expect(addAfterConv(conv, ctxOf(g)), what).toBe(null);
     }
   });
 });
