@@ -131,16 +131,15 @@ function b1Out(t: B1Transform) {
   return t.mode === 2 ? { ...head, fmin: t.fmin, fmax: t.fmax } : { ...head, qmin: t.qmin, qmax: t.qmax };
 }
 
-const blockBytesX8 = (packer: string, kw: number): number => 64 + (packer.endsWith('x8d') ? 64 * Math.ceil(kw / 2) : 32 * kw);
+const blockBytesX8 = (kw: number): number => 64 + 32 * kw;
 
 /** Packs [n][kw] bits with the transform through the x8 packer; returns the packed pointer. */
 function packX8(mem: LinearMemory, kernel: string, op: 'b1_gemm' | 'b1_conv', build: Build, n: number, kw: number,
   bits: Uint32Array, p0: Uint32Array, p1: Uint32Array): number {
   kernelFn(mem.mod.exports, kernel); // throws now if this build lacks it
-  const packer = packerOf(kernel);
-  const pack = kernelFn(mem.mod.exports, packer);
+  const pack = kernelFn(mem.mod.exports, chooseKernel(op, build).packer!);
   // The canonical copies are freed after packing.
-  const packed = mem.alloc(Math.ceil(n / 8) * blockBytesX8(packer, kw));
+  const packed = mem.alloc(Math.ceil(n / 8) * blockBytesX8(kw));
   mem.temporary(() => pack(n, kw, mem.put(bits), mem.put(p0), mem.put(p1), packed));
   return packed;
 }
