@@ -105,7 +105,7 @@ function class_base(params: usize, base: usize, cstride: usize, W_out: i32, p: i
  * The conv loop around a rows kernel (a compile-time constant at every use). split: the
  * kernel reads nibble-split rows (nibble.ts): every conv goes through the im2col, and each
  * group of 4 rows is split and interleaved (b1_nibble_split4) into the scratch after the
- * block's rows before the kernel runs; the kernel gets that group with a_stride 8.
+ * block's rows before the kernel runs; the kernel gets that group with a_stride 16.
  */
 // @ts-ignore: decorator
 @inline
@@ -151,7 +151,7 @@ export function b1_conv_driver(input: usize, w: usize, output: usize, scratch: u
         const b2 = r > 2 ? class_base(params, base, cstride, W_out, p + 2) : b1;
         const b3 = r > 3 ? class_base(params, base, cstride, W_out, p + 3) : b2;
         if (split) b1_nibble_split4(scratch + <usize>i * <usize>a_stride, a_stride, r, kw, group);
-        rows_fn(r, split ? group : scratch + <usize>i * <usize>a_stride, split ? 8 : a_stride, kw, w, N,
+        rows_fn(r, split ? group : scratch + <usize>i * <usize>a_stride, split ? 16 : a_stride, kw, w, N,
           outb + <usize>p * <usize>c_stride, c_stride, params, b0, b1, b2, b3);
       }
     }

@@ -8,11 +8,12 @@
 // Packed weights "x8n" (blocks of 8 output channels, as "x8" in gemm.ts):
 //   +0 p0[8]  +32 p1[8]  +64 per word k: (lo, hi) of channel 0, of channel 1, ... 7 ([8][2] u32)
 // (64 bytes per k). Rows, in groups of 4 (b1_nibble_split4, after the im2col): per word k
-// the (lo, hi) pairs of rows 0..3 ([kw][4][2] u32, 32 bytes per k; a group of fewer rows
-// repeats its last row), so a 64-bit splat of a row's pair lines up with two channels'
-// pairs in a v128, and the 4 rows of a word are one pointer and constant offsets apart.
-// The conv driver (conv.ts, split = true) im2cols every conv through the scratch, 1x1 too;
-// the rows kernels get a_stride 8 (row r of word k at a + 32k + 8r).
+// and row 0..3 the pair (lo, hi) twice, (lo, hi, lo, hi) ([kw][4][4] u32, 64 bytes per k; a
+// group of fewer rows repeats its last row), so one v128.load of a row's word lines up with
+// two channels' pairs (no splat: on Zen 3 a 64-bit splat load takes a shuffle port, which
+// the table lookups need), and the 4 rows of a word are one pointer and constant offsets
+// apart. The conv driver (conv.ts, split = true) im2cols every conv through the scratch, 1x1
+// too; the rows kernels get a_stride 16 (row r of word k at a + 64k + 16r).
 import { b1_conv_driver } from './conv';
 import { b1_out_i8, b1_out_f32, b1_out_bit } from './output';
 import {
@@ -52,11 +53,12 @@ export function b1_gemm_pack_x8n(n: i32, kw: i32, w: usize, p0: usize, p1: usize
 export function b1_nibble_split4(src: usize, a_stride: i32, rows: i32, kw: i32, dst: usize): void {
   for (let r = 0; r < 4; r++) {
     const s = src + <usize>min<i32>(r, rows - 1) * <usize>a_stride;
-    let d = dst + (<usize>r << 3);
-    for (let k = 0; k < kw; k++, d += 32) {
+    let d = dst + (<usize>r << 4);
+    for (let k = 0; k < kw; k++, d += 64) {
       const v = load<u32>(s + (<usize>k << 2));
-      store<u32>(d, v & LO);
-      store<u32>(d, (v >> 4) & LO, 4);
+      const pair = <u64>(v & LO) | (<u64>((v >> 4) & LO) << 32);
+      store<u64>(d, pair);
+      store<u64>(d, pair, 8);
     }
   }
 }
@@ -83,7 +85,7 @@ export function b1_rows_4x8n__scalar(
       const pw = wb + 64 + (<usize>j << 3);
       let pc: i32 = 0;
       for (let k = 0; k < kw; k++) {
-        const x = load<u32>(ar + (<usize>k << 5)) | (load<u32>(ar + (<usize>k << 5), 4) << 4);
+        const x = load<u32>(ar + (<usize>k << 6)) | (load<u32>(ar + (<usize>k << 6), 4) << 4);
         const v = load<u32>(pw + (<usize>k << 6)) | (load<u32>(pw + (<usize>k << 6), 4) << 4);
         pc += <i32>popcnt<u32>(x ^ v);
       }

@@ -1,7 +1,7 @@
 // Binary conv on nibble-split words, relaxed SIMD: b1_conv_4x8n__wasmrelaxed (layouts and
 // the split: nibble.ts; its scalar twin b1_conv_4x8n__scalar lives there).
 //
-// Per word k, a row's (lo, hi) pair is broadcast as 64 bits (v128.load64_splat) and XORed
+// Per word k, a row's (lo, hi, lo, hi) (nibble.ts: stored twice, a plain load) is XORed
 // with the (lo, hi) pairs of 2 channels; the XOR is nibbles already, so it is one
 // i8x16.relaxed_swizzle into the popcount table (indices 0..15: every engine's plain lookup)
 // and one add: 6 vector ops per 128 bit-MACs where i8x16.popcnt costs 8 on x86 without
@@ -41,7 +41,7 @@ function rows_1x4(a0: usize, kw: i32, pw: usize, t: v128): v128 {
     const kend = min<i32>(kw, k + CHUNK);
     let ba = i8x16.splat(0), bb = ba;
     for (; k < kend; k++) {
-      const x = v128.load64_splat(a0 + (<usize>k << 5));
+      const x = v128.load(a0 + (<usize>k << 6));
       ba = pc(ba, x, v128.load(pw), t);
       bb = pc(bb, x, v128.load(pw, 16), t);
       pw += 64;
@@ -91,24 +91,24 @@ export function b1_rows_4x8n__wasmrelaxed(
       while (k < kw) {
         const kend = min<i32>(kw, k + CHUNK);
         let b0a = i8x16.splat(0), b0b = b0a, b1a = b0a, b1b = b0a, b2a = b0a, b2b = b0a, b3a = b0a, b3b = b0a;
-        let pa = a + (<usize>k << 5);
+        let pa = a + (<usize>k << 6);
         for (; k < kend; k++) {
           const wa = v128.load(pw);
           const wc = v128.load(pw, 16);
-          let x = v128.load64_splat(pa);
+          let x = v128.load(pa);
           b0a = pc(b0a, x, wa, t);
           b0b = pc(b0b, x, wc, t);
-          x = v128.load64_splat(pa, 8);
+          x = v128.load(pa, 16);
           b1a = pc(b1a, x, wa, t);
           b1b = pc(b1b, x, wc, t);
-          x = v128.load64_splat(pa, 16);
+          x = v128.load(pa, 32);
           b2a = pc(b2a, x, wa, t);
           b2b = pc(b2b, x, wc, t);
-          x = v128.load64_splat(pa, 24);
+          x = v128.load(pa, 48);
           b3a = pc(b3a, x, wa, t);
           b3b = pc(b3b, x, wc, t);
           pw += 64;
-          pa += 32;
+          pa += 64;
         }
         q0a = widen_add(q0a, b0a);
         q0b = widen_add(q0b, b0b);

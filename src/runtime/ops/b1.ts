@@ -236,7 +236,7 @@ export function prepareB1Conv(mem: LinearMemory, build: Build, spec: B1ConvSpec)
   if (!Number.isInteger(blockM) || blockM < 1) throw new RangeError(`binary conv blockM must be a positive integer, got ${blockM}`);
   blockM = Math.min(blockM, pixels);
   // A split kernel's group of 4 rows (assembly/b1/nibble.ts) follows the block's rows.
-  const scratchBytes = pointwise ? 0 : blockM * kw * 4 + (split ? 32 * kw : 0);
+  const scratchBytes = pointwise ? 0 : blockM * kw * 4 + (split ? 64 * kw : 0);
   const scratch = !pointwise && spec.allocScratch !== false ? mem.alloc(scratchBytes) : 0;
   const outputPixelBytes = t.mode === 1 ? b1Words(spec.cOut) * 4 : t.mode === 2 ? 4 * spec.cOut : spec.cOut;
   const params = writeParams(mem, B1_CONV, {
