@@ -18,7 +18,6 @@
 // geometry, block_m, the row and column class tables and the output pixel stride.
 // class(oy, ox) = row_class[oy] * col_classes + col_class[ox].
 import { B1RowsFn, b1_rows_4x8__scalar } from './gemm';
-import { b1_nibble_split4 } from './nibble';
 import {
   B1_CONV_BASE, B1_CONV_BLOCK_M, B1_CONV_COL_CLASS, B1_CONV_COL_CLASSES, B1_CONV_CW, B1_CONV_C_OUT,
   B1_CONV_C_STRIDE, B1_CONV_DH, B1_CONV_DW, B1_CONV_H, B1_CONV_KH, B1_CONV_KW, B1_CONV_N, B1_CONV_OH,
@@ -101,15 +100,10 @@ function class_base(params: usize, base: usize, cstride: usize, W_out: i32, p: i
   return base + <usize>(rc * load<i32>(params, B1_CONV_COL_CLASSES) + cc) * cstride;
 }
 
-/**
- * The conv loop around a rows kernel (a compile-time constant at every use). split: the
- * kernel reads nibble-split rows (nibble.ts): every conv goes through the im2col, and each
- * group of 4 rows is split and interleaved (b1_nibble_split4) into the scratch after the
- * block's rows before the kernel runs; the kernel gets that group with a_stride 16.
- */
+/** The conv loop around a rows kernel (a compile-time constant at every use). */
 // @ts-ignore: decorator
 @inline
-export function b1_conv_driver(input: usize, w: usize, output: usize, scratch: usize, params: usize, rows_fn: B1RowsFn, split: bool = false): void {
+export function b1_conv_driver(input: usize, w: usize, output: usize, scratch: usize, params: usize, rows_fn: B1RowsFn): void {
   const base = <usize>load<i32>(params, B1_CONV_BASE);
   const batch = load<i32>(params, B1_CONV_N);
   const H = load<i32>(params, B1_CONV_H);
@@ -124,7 +118,7 @@ export function b1_conv_driver(input: usize, w: usize, output: usize, scratch: u
   const cstride = <usize>((N + 7) & ~7) << 2;
   const P = H_out * W_out;
   const kw = KH * KW * CW;
-  if (!split && KH == 1 && KW == 1 && load<i32>(params, B1_CONV_SH) == 1 && load<i32>(params, B1_CONV_SW) == 1 &&
+  if (KH == 1 && KW == 1 && load<i32>(params, B1_CONV_SH) == 1 && load<i32>(params, B1_CONV_SW) == 1 &&
       load<i32>(params, B1_CONV_PT) == 0 && load<i32>(params, B1_CONV_PL) == 0 && H_out == H && W_out == W) {
     for (let i = 0; i < batch * P; i += 4) {
       rows_fn(min<i32>(4, batch * P - i), input + (<usize>i * <usize>CW << 2), CW << 2, CW, w, N,
@@ -136,7 +130,6 @@ export function b1_conv_driver(input: usize, w: usize, output: usize, scratch: u
   const inStride = <usize>H * <usize>W * (<usize>CW << 2);
   const outStride = <usize>P * <usize>c_stride;
   const a_stride = kw << 2;
-  const group = scratch + <usize>block * <usize>a_stride;
   for (let b = 0; b < batch; b++) {
     const inb = input + <usize>b * inStride;
     const outb = output + <usize>b * outStride;
@@ -150,8 +143,7 @@ export function b1_conv_driver(input: usize, w: usize, output: usize, scratch: u
         const b1 = r > 1 ? class_base(params, base, cstride, W_out, p + 1) : b0;
         const b2 = r > 2 ? class_base(params, base, cstride, W_out, p + 2) : b1;
         const b3 = r > 3 ? class_base(params, base, cstride, W_out, p + 3) : b2;
-        if (split) b1_nibble_split4(scratch + <usize>i * <usize>a_stride, a_stride, r, kw, group);
-        rows_fn(r, split ? group : scratch + <usize>i * <usize>a_stride, split ? 16 : a_stride, kw, w, N,
+        rows_fn(r, scratch + <usize>i * <usize>a_stride, a_stride, kw, w, N,
           outb + <usize>p * <usize>c_stride, c_stride, params, b0, b1, b2, b3);
       }
     }

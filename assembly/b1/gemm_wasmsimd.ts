@@ -42,14 +42,14 @@ export function nibble_table(): v128 {
 
 // @ts-ignore: decorator
 @inline
-export function widen_add(s: v128, b: v128): v128 {
+function widen_add(s: v128, b: v128): v128 {
   return i32x4.add(s, i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(b)));
 }
 
 /** Output of one row for channel block nb: popcounts s0 (channels 0..3) and s1 (4..7). */
 // @ts-ignore: decorator
 @inline
-export function b1_store_row(
+function b1_store_row(
   s0: v128, s1: v128, base: usize, wb: usize, c: usize, nb: i32, n: i32, mode: i32,
   vzp: v128, vlo: v128, vhi: v128,
 ): void {
@@ -72,7 +72,7 @@ export function b1_store_row(
 /** Bits out: zero the bytes between the last block's byte and the end of the row's last word. */
 // @ts-ignore: decorator
 @inline
-export function b1_zero_row_tail(c: usize, n: i32): void {
+function b1_zero_row_tail(c: usize, n: i32): void {
   for (let j = (n + 7) >> 3; j < ((n + 31) >> 5) << 2; j++) store<u8>(c + <usize>j, 0);
 }
 

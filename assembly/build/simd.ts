@@ -43,7 +43,6 @@ export { qs8_spgemm_2x4c8__wasmsimd } from '../qs8/sparse_wasmsimd';
 export { b1_bitpack_qs8_x1__scalar, b1_bitpack_f32_x1__scalar } from '../b1/bitpack';
 export { b1_gemm_pack_x8, b1_gemm_4x8__scalar } from '../b1/gemm';
 export { b1_conv_4x8__scalar } from '../b1/conv';
-export { b1_gemm_pack_x8n, b1_conv_4x8n__scalar } from '../b1/nibble';
 export { qs8_b1w_gemm_pack_4c8, qs8_b1w_gemm_2x4c8__scalar, qs8_b1w_conv_2x4c8__scalar, qs8_b1w_gemm_pack_4c8w16, qs8_b1w_gemm_2x4c8w16__scalar, qs8_b1w_conv_2x4c8w16__scalar } from '../b1/b1w';
 export { b1_bitpack_qs8_x16__wasmsimd, b1_bitpack_f32_x16__wasmsimd } from '../b1/bitpack_wasmsimd';
 export { b1_gemm_4x8__wasmsimd } from '../b1/gemm_wasmsimd';

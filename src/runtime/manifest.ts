@@ -57,7 +57,6 @@ export const MANIFEST = [
   { name: 'qs8_conv_2x4c8__wasmsimd', from: 'qs8/conv_wasmsimd', sig: 'conv', op: 'qs8_conv', packer: 'qs8_gemm_pack_2x4c8__wasmsimd', params: QS8_CONV, twin: 'qs8_conv_2x4c8__scalar' },
   { name: 'b1_gemm_4x8__wasmrelaxed', from: 'b1/gemm_relaxed', sig: 'gemm', op: 'b1_gemm', packer: 'b1_gemm_pack_x8', params: B1_GEMM, twin: 'b1_gemm_4x8__scalar' },
   { name: 'b1_conv_4x8__wasmrelaxed', from: 'b1/gemm_relaxed', sig: 'conv', op: 'b1_conv', packer: 'b1_gemm_pack_x8', params: B1_CONV, twin: 'b1_conv_4x8__scalar' },
-  { name: 'b1_conv_4x8n__wasmrelaxed', from: 'b1/nibble_relaxed', sig: 'conv', op: 'b1_conv', packer: 'b1_gemm_pack_x8n', params: B1_CONV, twin: 'b1_conv_4x8n__scalar', alt: true },
   { name: 'qs8_gemm_2x4c16s__wasmrelaxed', from: 'qs8/gemm_relaxed', sig: 'gemm', op: 'qs8_gemm', packer: 'qs8_gemm_pack_2x4c16s', params: QS8_GEMM, twin: 'qs8_gemm_2x4c16s__scalar', alt: true },
   { name: 'qs8_conv_2x4c16s__wasmrelaxed', from: 'qs8/conv_relaxed', sig: 'conv', op: 'qs8_conv', packer: 'qs8_gemm_pack_2x4c16s', params: QS8_CONV, twin: 'qs8_conv_2x4c16s__scalar', alt: true },
 
@@ -159,9 +158,6 @@ export const MANIFEST = [
   { name: 'b1_gemm_pack_x8', from: 'b1/gemm', sig: 'b1_gemm_pack' },
   { name: 'b1_gemm_4x8__scalar', from: 'b1/gemm', sig: 'gemm', op: 'b1_gemm', packer: 'b1_gemm_pack_x8', params: B1_GEMM },
   { name: 'b1_conv_4x8__scalar', from: 'b1/conv', sig: 'conv', op: 'b1_conv', packer: 'b1_gemm_pack_x8', params: B1_CONV },
-  // Nibble-split words (b1/nibble.ts): the relaxed build's binary conv.
-  { name: 'b1_gemm_pack_x8n', from: 'b1/nibble', sig: 'b1_gemm_pack' },
-  { name: 'b1_conv_4x8n__scalar', from: 'b1/nibble', sig: 'conv', op: 'b1_conv', packer: 'b1_gemm_pack_x8n', params: B1_CONV, alt: true },
   { name: 'qs8_b1w_gemm_pack_4c8', from: 'b1/b1w', sig: 'b1w_gemm_pack' },
   { name: 'qs8_b1w_gemm_2x4c8__scalar', from: 'b1/b1w', sig: 'gemm', op: 'qs8_b1w_gemm', packer: 'qs8_b1w_gemm_pack_4c8', params: QS8_GEMM },
   { name: 'qs8_b1w_conv_2x4c8__scalar', from: 'b1/b1w', sig: 'conv', op: 'qs8_b1w_conv', packer: 'qs8_b1w_gemm_pack_4c8', params: QS8_CONV },

@@ -131,17 +131,15 @@ function b1Out(t: B1Transform) {
   return t.mode === 2 ? { ...head, fmin: t.fmin, fmax: t.fmax } : { ...head, qmin: t.qmin, qmax: t.qmax };
 }
 
-/** Whether a binary conv kernel reads nibble-split rows (assembly/b1/nibble.ts): an im2col scratch also for a 1x1 conv, and a group of 4 split rows. */
-const isSplit = (kernel: string): boolean => packerOf(kernel).endsWith('x8n');
-const blockBytesX8 = (packer: string, kw: number): number => 64 + (packer.endsWith('x8n') ? 64 : 32) * kw;
+const blockBytesX8 = (kw: number): number => 64 + 32 * kw;
 
 /** Packs [n][kw] bits with the transform through the x8 packer; returns the packed pointer. */
-function packX8(mem: LinearMemory, kernel: string, n: number, kw: number, bits: Uint32Array, p0: Uint32Array, p1: Uint32Array): number {
+function packX8(mem: LinearMemory, kernel: string, op: 'b1_gemm' | 'b1_conv', build: Build, n: number, kw: number,
+  bits: Uint32Array, p0: Uint32Array, p1: Uint32Array): number {
   kernelFn(mem.mod.exports, kernel); // throws now if this build lacks it
-  const packer = packerOf(kernel);
-  const pack = kernelFn(mem.mod.exports, packer);
+  const pack = kernelFn(mem.mod.exports, chooseKernel(op, build).packer!);
   // The canonical copies are freed after packing.
-  const packed = mem.alloc(Math.ceil(n / 8) * blockBytesX8(packer, kw));
+  const packed = mem.alloc(Math.ceil(n / 8) * blockBytesX8(kw));
   mem.temporary(() => pack(n, kw, mem.put(bits), mem.put(p0), mem.put(p1), packed));
   return packed;
 }
@@ -221,7 +219,7 @@ export function prepareB1Conv(mem: LinearMemory, build: Build, spec: B1ConvSpec)
   const bits = weightBits(spec, spec.cOut * taps, g.c, 'binary conv');
   const t = b1Transform(spec.mul, spec.add, spec.out, spec.cOut, taps * g.c, 'binary conv');
   const kernel = spec.kernel ?? chooseKernel('b1_conv', build).kernel;
-  const packed = packX8(mem, kernel, spec.cOut, kw, bits, t.p0, t.p1);
+  const packed = packX8(mem, kernel, 'b1_conv', build, spec.cOut, kw, bits, t.p0, t.p1);
 
   const rows = axisClasses(g.oh, g.h, g.kh, g.sh, g.dh, g.pt);
   const cols = axisClasses(g.ow, g.w, g.kw, g.sw, g.dw, g.pl);
@@ -229,14 +227,12 @@ export function prepareB1Conv(mem: LinearMemory, build: Build, spec: B1ConvSpec)
   const rowCls = mem.put(rows.cls);
   const colCls = mem.put(cols.cls);
 
-  const split = isSplit(kernel);
-  const pointwise = !split && g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
+  const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
   const pixels = g.oh * g.ow;
   let blockM = spec.blockM ?? Math.max(4, Math.floor(SCRATCH_TARGET / (4 * kw) / 4) * 4);
   if (!Number.isInteger(blockM) || blockM < 1) throw new RangeError(`binary conv blockM must be a positive integer, got ${blockM}`);
   blockM = Math.min(blockM, pixels);
-  // A split kernel's group of 4 rows (assembly/b1/nibble.ts) follows the block's rows.
-  const scratchBytes = pointwise ? 0 : blockM * kw * 4 + (split ? 64 * kw : 0);
+  const scratchBytes = pointwise ? 0 : blockM * kw * 4;
   const scratch = !pointwise && spec.allocScratch !== false ? mem.alloc(scratchBytes) : 0;
   const outputPixelBytes = t.mode === 1 ? b1Words(spec.cOut) * 4 : t.mode === 2 ? 4 * spec.cOut : spec.cOut;
   const params = writeParams(mem, B1_CONV, {
@@ -272,7 +268,7 @@ export function prepareB1Gemm(mem: LinearMemory, build: Build, spec: B1GemmSpec)
   const bits = weightBits(spec, spec.n, spec.k, 'binary gemm');
   const t = b1Transform(spec.mul, spec.add, spec.out, spec.n, spec.k, 'binary gemm');
   const kernel = spec.kernel ?? chooseKernel('b1_gemm', build).kernel;
-  const packed = packX8(mem, kernel, spec.n, kw, bits, t.p0, t.p1);
+  const packed = packX8(mem, kernel, 'b1_gemm', build, spec.n, kw, bits, t.p0, t.p1);
   const base = mem.put(new Int32Array(Math.ceil(spec.n / 8) * 8).fill(spec.k));
   const params = writeParams(mem, B1_GEMM, { ...b1Out(t), base });
   return {
