@@ -6,7 +6,7 @@
 // over the rounds of process CPU time and wall time per call (CPU time is the steadier one
 // on a shared machine). Ratios are the same build's int8 time / binary time.
 //
-//   node --experimental-wasm-relaxed-simd --import tsx bench/b1conv.mts [--builds simd,relaxed] [--rounds 31] [--runs 10]
+//   npm run bench:b1conv -- [--builds simd,relaxed] [--rounds 31] [--runs 10]
 //     [--shape 56x56x64x64] [--only REGEX]   (--only: the binary kernels to run)
 import { parseArgs } from 'node:util';
 import { loadKernels } from '../src/runtime/wasm.js';
