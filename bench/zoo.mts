@@ -12,7 +12,8 @@
 // `branchy export --io int8` writes it), run through LiteRT.js's wasm bindings (openLitertRaw) on
 // seeded int8 inputs, in the same interleaved rounds; a second table gives branchy int8 against it,
 // how far apart their int8 outputs lie on the same inputs (in output steps), or the exporter's
-// (or LiteRT's) refusal. branchy int8 takes float input and its time includes
+// (or LiteRT's) refusal; then, per node kind, how far each node's TFLite form lies from branchy's
+// node on the same (LiteRT's) inputs (bench/peers/export-layers.mts). branchy int8 takes float input and its time includes
 // quantizing it; LiteRT.js is handed int8.
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-web';
@@ -24,6 +25,7 @@ import { importZoo, quantizeZoo, readZoo, zooBytes, zooInputs, TEST_SEED, type Z
 import { machine } from './machine.js';
 import { loadLitert, openLitertRaw, type LitertArray } from './peers/litert.mjs';
 import { seededInt8Input } from './peers/seeded-input.mjs';
+import { exportAgreement } from './peers/export-layers.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -82,7 +84,7 @@ async function agreement(g: Graph, int8: Model, tfl: ReturnType<typeof readTflit
 }
 
 /** LiteRT.js on the int8-edged .tflite of the int8 graph, or why not (the error's first words). */
-async function litertInt8(g: Graph, w: Weights, int8: Model): Promise<{ run: Run; agree: string } | string> {
+async function litertInt8(g: Graph, w: Weights, int8: Model): Promise<{ run: Run; agree: string; nodes: string } | string> {
   let bytes: Uint8Array;
   try {
     bytes = exportTflite(g, w, { io: 'int8' });
@@ -95,7 +97,9 @@ async function litertInt8(g: Graph, w: Weights, int8: Model): Promise<{ run: Run
     const tfl = readTflite(bytes);
     const feeds: LitertArray[][] = Array.from({ length: SAMPLES }, (_, i) => [seededInt8Input(tfl, 18 + i).xq]);
     const a = await agreement(g, int8, tfl, (xq) => lit.run([xq]));
-    return { run: (i) => lit.run(feeds[i]), agree: `${a.max} | ${((100 * a.differ) / a.n).toFixed(2)}% of ${a.n}` };
+    const nodes = (await exportAgreement(g, w, feeds.slice(0, 2).map((f) => f[0] as Int8Array)))
+      .map((r) => `${r.kind} ×${r.nodes}: ${r.max}${r.max ? ` (${((100 * r.differ) / r.total).toFixed(2)}%)` : ''}`).join(', ');
+    return { run: (i) => lit.run(feeds[i]), agree: `${a.max} | ${((100 * a.differ) / a.n).toFixed(2)}% of ${a.n}`, nodes };
   } catch (e) {
     return `LiteRT.js refused: ${firstWords(e)}`;
   }
@@ -116,6 +120,7 @@ console.log(`rounds ${ROUNDS} × ~${ROUND_MS} ms per engine, ${SAMPLES} seeded i
 if (opt.litert) console.log(`LiteRT.js: @litertjs/core, ${(await loadLitert()).build}.wasm, 1 thread, int8 .tflite through the wasm bindings\n`);
 const rows: string[] = [];
 const litRows: string[] = [];
+const nodeRows: string[] = [];
 for (const m of zoo.models) {
   if (only && !only.includes(m.name)) continue;
   let graph, weights;
@@ -137,7 +142,10 @@ for (const m of zoo.models) {
     ['ORT Web QDQ int8', await ortWeb(exportOnnx(qz.graph, qz.weights), m, xs)],
   ]);
   const lit = opt.litert ? await litertInt8(qz.graph, qz.weights, int8) : undefined;
-  if (typeof lit === 'object') runs.set('LiteRT.js int8', lit.run);
+  if (typeof lit === 'object') {
+    runs.set('LiteRT.js int8', lit.run);
+    nodeRows.push(`- ${m.name}: ${lit.nodes}`);
+  }
   else if (lit) litRows.push(`| ${m.name} | — | — | — | — | — | ${lit.replaceAll('|', '\\|')} |`);
   const engines = [...runs.keys()];
   // Warm-up (tier-up, caches), then how many samples make ~ROUND_MS.
@@ -179,5 +187,7 @@ if (opt.litert) {
   console.log('| model | branchy int8 ms | LiteRT.js int8 ms | branchy ÷ LiteRT.js | max steps apart | outputs differing | refusal |');
   console.log('|---|---:|---:|---:|---:|---:|---|');
   for (const r of litRows) console.log(r);
+  console.log('\nper node of branchy\'s int8 graph, run alone on LiteRT.js\'s own values of its inputs (2 inputs): largest difference in steps from LiteRT.js (values that differ):\n');
+  for (const r of nodeRows) console.log(r);
 }
 console.log(`\n${machine()}`);

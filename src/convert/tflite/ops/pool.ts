@@ -12,6 +12,7 @@ import { exportOutput, fusedActivation } from './activation.js';
 import type { Node, NodeOf, Window } from '../../../ir/types.js';
 import type { TfliteExporter } from '../export.js';
 import { exportWindow, tfliteWindow } from './window.js';
+import { exportMean } from './reduce.js';
 
 function pool(ctx: TfliteImportContext, op: TfliteOpView): void {
   const o = op.options as Pool2DOptions;
@@ -63,6 +64,8 @@ export const poolFamily: TfliteFamily = {
     maxpool: (ex, node) => exportPool(ex, node, 'MAX_POOL_2D', (node as NodeOf<'maxpool'>).attrs),
     avgpool: (ex, node) => exportPool(ex, node, 'AVERAGE_POOL_2D', (node as NodeOf<'avgpool'>).attrs, (node as NodeOf<'avgpool'>).attrs.countIncludePad),
     globalavgpool(ex, node) {
+      // int8: MEAN requantizes the mean once, to the output's scale, as branchy does (AVERAGE_POOL_2D rounds it to the input's first).
+      if (ex.info(node.outputs[0]).dtype === 'i8') return exportMean(ex, node, [1, 2], true);
       const [, H, W] = ex.info(node.inputs[0]).shape;
       exportPool(ex, node, 'AVERAGE_POOL_2D', { kernel: [H, W], strides: [H, W], dilations: [1, 1], pads: [0, 0, 0, 0] });
     },
