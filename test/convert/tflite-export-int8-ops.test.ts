@@ -1,7 +1,8 @@
 // exportTflite on the int8 operators that the zoo's networks need and TFLite writes its own way:
 // a max pool with PyTorch's symmetric pads (a pad of the lowest value, then a VALID pool), the
 // non-clamp activations (HARD_SWISH; LOGISTIC at TFLite's 1/256 scale, then QUANTIZE, or MUL by
-// the input for SiLU; hardsigmoid as a 1×1 depthwise convolution) and ReduceMean (MEAN). Each is
+// the input for SiLU; hardsigmoid as a 1×1 depthwise convolution), ReduceMean (MEAN) and an add
+// or mul of a per-channel constant (a 1×1 depthwise convolution too). Each is
 // a one-node float graph quantized by branchy (minmax), written with int8 edges, and run by
 // LiteRT.js (TFLite + XNNPACK) and by branchy on the same int8 inputs: the activations on every
 // one of the 256 int8 values. The steps between the two outputs are printed and bounded: 0 for
@@ -25,19 +26,21 @@ const rows: string[] = [];
  * identity with a zero bias (exact in both engines: its output keeps the input's int8 values), so that every node
  * reads an int8 tensor (an activation or a reduce runs in int8 only on an int8 input).
  */
-function oneNode(xShape: number[], yShape: number[], node: Omit<Node, 'name' | 'inputs' | 'outputs'>): { graph: Graph; weights: Weights } {
+function oneNode(xShape: number[], yShape: number[], node: Omit<Node, 'name' | 'inputs' | 'outputs'>, constant?: Float32Array): { graph: Graph; weights: Weights } {
   const C = xShape[3];
   const id = Float32Array.from({ length: C * C }, (_, i) => +(i % (C + 1) === 0));
+  const c = constant ? [{ name: 'c', shape: [constant.length], dtype: 'f32' as const, constant: true }] : [];
   return {
     graph: {
       inputs: ['x'], outputs: ['y'],
       nodes: [
         { name: 'id', op: 'conv2d', inputs: ['x', 'id.w', 'id.b'], outputs: ['x1'], attrs: { kernel: [1, 1], strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0] } },
-        { name: 'n', inputs: ['x1'], outputs: ['y'], ...node } as Node,
+        { name: 'n', inputs: ['x1', ...c.map((t) => t.name)], outputs: ['y'], ...node } as Node,
       ],
-      tensors: [{ name: 'x', shape: xShape, dtype: 'f32' }, { name: 'id.w', shape: [C, 1, 1, C], dtype: 'f32', constant: true }, { name: 'id.b', shape: [C], dtype: 'f32', constant: true }, { name: 'x1', shape: xShape, dtype: 'f32' }, { name: 'y', shape: yShape, dtype: 'f32' }],
+      tensors: [{ name: 'x', shape: xShape, dtype: 'f32' }, { name: 'id.w', shape: [C, 1, 1, C], dtype: 'f32', constant: true }, { name: 'id.b', shape: [C], dtype: 'f32', constant: true }, ...c,
+        { name: 'x1', shape: xShape, dtype: 'f32' }, { name: 'y', shape: yShape, dtype: 'f32' }],
     },
-    weights: new Map([['id.w', id], ['id.b', new Float32Array(C)]]),
+    weights: new Map([['id.w', id], ['id.b', new Float32Array(C)], ...(constant ? [['c', constant] as [string, Float32Array]] : [])]),
   };
 }
 
@@ -168,5 +171,18 @@ describe('ReduceMean over height and width: MEAN', () => {
   it('another reduction is refused, naming the node', async () => {
     const g = oneNode([1, 5, 6, 8], [1, 8], { op: 'reduce', attrs: { kind: 'max', axes: [1, 2], keepdims: false } });
     expect(() => exportTflite(g.graph, g.weights)).toThrow(/node 'n' \(reduce\): a reduce of kind max; branchy exports ReduceMean \(MEAN\) only/);
+  });
+});
+
+describe('int8 add and mul of a per-channel constant (a BatchNorm after a Concat): a 1x1 depthwise convolution', () => {
+  const k = new Rng(5).f32(8, -2, 2);
+  it.each([
+    ['mul by a constant per channel', { op: 'mul', attrs: {} }, k, -2, 2],
+    ['add of a constant per channel, ReLU', { op: 'add', attrs: {}, act: { kind: 'relu' } }, k, -2, 2],
+    ['mul by one constant', { op: 'mul', attrs: {} }, Float32Array.of(-0.7), -1, 3],
+  ] as const)('%s', async (name, node, c, lo, hi) => {
+    const r = await agreement(name, await int8(oneNode([1, 3, 4, 8], [1, 3, 4, 8], node as Omit<Node, 'name' | 'inputs' | 'outputs'>, c), lo, hi));
+    expect(r.ops).toEqual(['CONV_2D', 'DEPTHWISE_CONV_2D']);
+    expect(r.max).toBeLessThanOrEqual(1);
   });
 });

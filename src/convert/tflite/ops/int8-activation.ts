@@ -11,6 +11,7 @@
 import type { Activation, Node } from '../../../ir/types.js';
 import type { TfliteExporter } from '../export.js';
 import type { TfliteQuantization } from '../model.js';
+import { exportChannelAffine } from './channel.js';
 
 /** Writes int8 activation `act` of node `node` from TFLite tensor x to TFLite tensor y. */
 type Int8ActivationFn = (ex: TfliteExporter, node: Node, act: Activation, x: number, y: number) => void;
@@ -27,20 +28,12 @@ function logistic(ex: TfliteExporter, node: Node, x: number): number {
 }
 
 function hardsigmoid(ex: TfliteExporter, node: Node, act: Activation, x: number, y: number): void {
-  const xt = tensorOf(ex, x), yt = tensorOf(ex, y);
-  const C = xt.shape.at(-1)!;
-  if (xt.shape.length !== 4) ex.unsupported(node, `int8 hardsigmoid of a rank-${xt.shape.length} tensor`, 'branchy writes it as a 1×1 depthwise convolution of an NHWC (rank-4) tensor');
-  const [alpha, beta] = [Math.fround(act.alpha!), Math.fround(act.beta!)];
-  const sx = xt.quantization!.scale[0], sw = Math.abs(alpha) / 127 || 1;
-  const w = ex.constant(`${node.name}/alpha`, new Int8Array(C).fill(Math.sign(alpha) * 127), [1, 1, 1, C], { scale: new Array(C).fill(sw), zeroPoint: new Array(C).fill(0), quantizedDimension: 3 });
-  const b = ex.constant(`${node.name}/beta`, new Int32Array(C).fill(Math.round(beta / (sx * sw))), [C], { scale: new Array(C).fill(sx * sw), zeroPoint: new Array(C).fill(0), quantizedDimension: 0 });
+  const yt = tensorOf(ex, y);
   const { scale: [s], zeroPoint: [z] } = yt.quantization!;
   // Saturation clamps as well where the int8 range starts at 0 and 1 rounds to 127 or past it.
   const clamp = z > -128 || Math.round(1 / s) + z < 127;
   const affine = clamp ? ex.intermediate(node.outputs[0], yt.shape, 'affine') : y;
-  ex.op('DEPTHWISE_CONV_2D', [x, w, b], [affine], {
-    type: 'DepthwiseConv2DOptions', padding: 'VALID', strideW: 1, strideH: 1, depthMultiplier: 1, activation: 'NONE', dilationW: 1, dilationH: 1,
-  });
+  exportChannelAffine(ex, node, x, affine, Float32Array.of(act.alpha!), Float32Array.of(act.beta!), 'NONE');
   if (clamp) ex.op('RELU_0_TO_1', [affine], [y]);
 }
 
