@@ -160,6 +160,11 @@ describe('int8 activations on every int8 value', () => {
   });
 });
 
+it('a per-channel constant past TFLite\'s int32 bias is refused, naming the node and channel', async () => {
+  const g = await int8(oneNode([1, 4, 8, 16], [1, 4, 8, 16], { op: 'activation', attrs: {}, act: { kind: 'hardsigmoid', alpha: 1e-9, beta: 0.5 } }), -4, 4);
+  expect(() => exportTflite(g.graph, g.weights, { io: 'int8' })).toThrow(/node 'n' \(activation\): channel 0: the constant 0.5 is \d+ steps of the accumulator .* past TFLite's int32 bias; keep the layer in f32/);
+});
+
 describe('ReduceMean over height and width: MEAN', () => {
   it.each([true, false])('keepdims %s', async (keepdims) => {
     const g = oneNode([1, 5, 6, 8], keepdims ? [1, 1, 1, 8] : [1, 8], { op: 'reduce', attrs: { kind: 'mean', axes: [1, 2], keepdims } });

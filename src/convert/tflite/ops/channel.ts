@@ -17,7 +17,10 @@ export function exportChannelAffine(ex: TfliteExporter, node: Node, x: number, y
   const sw = Float32Array.from({ length: C }, (_, c) => Math.abs(at(scale, c)) / 127 || 1);
   const zeros = new Array<number>(C).fill(0);
   const w = ex.constant(`${node.name}/scale`, Int8Array.from(sw, (_, c) => Math.sign(at(scale, c)) * 127), [1, 1, 1, C], { scale: Array.from(sw), zeroPoint: zeros, quantizedDimension: 3 });
-  const b = ex.constant(`${node.name}/bias`, Int32Array.from(sw, (s, c) => (bias ? Math.round(at(bias, c) / (sx * s)) : 0)), [C], { scale: Array.from(sw, (s) => sx * s), zeroPoint: zeros, quantizedDimension: 0 });
+  const steps = Array.from(sw, (s, c) => (bias ? Math.round(at(bias, c) / (sx * s)) : 0));
+  const far = steps.findIndex((v) => Math.abs(v) > 2 ** 31 - 1);
+  if (far >= 0) ex.unsupported(node, `channel ${far}: the constant ${at(bias!, far)} is ${steps[far]} steps of the accumulator (scale ${at(scale, far)} times the input's), past TFLite's int32 bias`, 'keep the layer in f32');
+  const b = ex.constant(`${node.name}/bias`, Int32Array.from(steps), [C], { scale: Array.from(sw, (s) => sx * s), zeroPoint: zeros, quantizedDimension: 0 });
   ex.op('DEPTHWISE_CONV_2D', [x, w, b], [y], {
     type: 'DepthwiseConv2DOptions', padding: 'VALID', strideW: 1, strideH: 1, depthMultiplier: 1, activation, dilationW: 1, dilationH: 1,
   });

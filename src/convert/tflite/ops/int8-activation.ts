@@ -1,7 +1,7 @@
 // The int8 activations that are not clamps, as TFLite operators (branchy runs each as one
 // 256-entry table from the activation's definition; TFLite has its own int8 kernels, so these
-// agree with branchy's tables within an output step or two: test/convert/tflite-int8-act.test.ts
-// measures it). TFLite's int8 LOGISTIC writes at scale 1/256, zero point -128 only.
+// agree with branchy's tables within one output step: test/convert/tflite-export-int8-ops.test.ts
+// measures it on every int8 value). TFLite's int8 LOGISTIC writes at scale 1/256, zero point -128 only.
 //   hardswish   -> HARD_SWISH, at the input's and output's own quantizations
 //   sigmoid     -> LOGISTIC (1/256, -128), then QUANTIZE to the output's quantization
 //   silu        -> LOGISTIC (1/256, -128), MUL by the input: x · sigmoid(x)
