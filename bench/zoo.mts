@@ -11,12 +11,12 @@
 // branchy's int8 graph exported as .tflite with int8 edges (`exportTflite(..., { io: 'int8' })`, as
 // `branchy export --io int8` writes it), run through LiteRT.js's wasm bindings (openLitertRaw) on
 // seeded int8 inputs, in the same interleaved rounds; a second table gives branchy int8 against it,
-// or the exporter's (or LiteRT's) refusal. branchy int8 takes float input and its time includes
-// quantizing it; LiteRT.js is handed int8. Agreement: on the same seeded int8 inputs (branchy fed
-// their real values), how many of LiteRT.js's int8 outputs differ from branchy int8's (its float
-// outputs at the exported output's scale and zero point) and by how many steps at most; once as
-// the graph is (branchy's f64 requantization multipliers) and once with graph.requantScale 'f32'
-// (XNNPACK's f32 arithmetic for conv / gemm multipliers, as the TFLite importer sets; opt-in).
+// how far apart their int8 outputs lie on the same inputs (in output steps), or the exporter's
+// (or LiteRT's) refusal; then, per node kind, how far each node's TFLite form lies from branchy's
+// node on the same (LiteRT's) inputs (bench/peers/export-layers.mts). branchy int8 takes float input and its time includes
+// quantizing it; LiteRT.js is handed int8. The agreement is measured twice: with branchy's graph as
+// quantized (f64 requantization multipliers) and with graph.requantScale 'f32' (XNNPACK's f32
+// multiplier arithmetic, as the TFLite importer sets; opt-in).
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-web';
 import { exportOnnx, exportTflite, readTflite } from '../src/convert/index.js';
@@ -27,6 +27,7 @@ import { importZoo, quantizeZoo, readZoo, zooBytes, zooInputs, TEST_SEED, type Z
 import { machine } from './machine.js';
 import { loadLitert, openLitertRaw, type LitertArray } from './peers/litert.mjs';
 import { seededInt8Input } from './peers/seeded-input.mjs';
+import { exportAgreement } from './peers/export-layers.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -55,30 +56,37 @@ const firstWords = (e: unknown): string => {
   return m.length <= 90 ? m : `${m.slice(0, 90).replace(/\s+\S*$/, '')} …`;
 };
 
-/** Outputs of LiteRT.js (`lit`, int8) that differ from branchy's (`model`, float outputs, NCHW where the source was) on the inputs `ins`, and the largest difference in output steps. */
-async function agreement(lit: Awaited<ReturnType<typeof openLitertRaw>>, tfl: ReturnType<typeof readTflite>, model: Model, g: Graph, ins: { xq: Int8Array; x: Float32Array }[]): Promise<{ differ: number; total: number; max: number }> {
-  const a = { differ: 0, total: 0, max: 0 };
-  for (const { xq, x } of ins) {
-    const ref = await lit.run([xq]);
-    const ys = model.run(x, { layout: 'NHWC' });
-    g.outputs.forEach((o, k) => {
-      const t = g.tensors.find((u) => u.name === o)!;
-      const { scale: [s], zeroPoint: [zp] } = tfl.subgraphs[0].tensors[tfl.subgraphs[0].outputs[k]].quantization!;
-      const y = ys[o].data, r = ref[k];
-      const c = t.sourceLayout === 'NCHW' && t.shape.length === 4 ? t.shape[3] : 1, hw = r.length / c;
-      for (let i = 0; i < r.length; i++) {
-        const d = Math.abs(Math.round(y[(i % c) * hw + Math.floor(i / c)] / s + zp) - r[i]);
-        a.total++;
-        a.differ += +(d > 0);
-        a.max = Math.max(a.max, d);
-      }
+/**
+ * How far LiteRT.js's int8 outputs lie from branchy int8's on the same inputs (branchy fed the
+ * real values of LiteRT's int8 input, its float outputs turned back into int8 steps at each
+ * output's scale and zero point): the largest difference in steps, and how many of the outputs differ.
+ */
+async function agreement(g: Graph, int8: Model, tfl: ReturnType<typeof readTflite>, run: (xq: LitertArray) => Promise<LitertArray[]>): Promise<{ max: number; differ: number; n: number }> {
+  const sg = tfl.subgraphs[0];
+  let max = 0, differ = 0, n = 0;
+  for (let i = 0; i < SAMPLES; i++) {
+    const { xq, x } = seededInt8Input(tfl, 18 + i);
+    const ys = int8.run(x, { layout: 'NHWC' });
+    const refs = await run(xq);
+    sg.outputs.forEach((t, k) => {
+      const { scale: [s], zeroPoint: [zp] } = sg.tensors[t].quantization!;
+      const y = ys[g.outputs[k]].data as Float32Array;
+      // branchy gives a 4-D output of a PyTorch model in NCHW; TFLite's is NHWC.
+      const info = g.tensors.find((u) => u.name === g.outputs[k])!;
+      const C = info.sourceLayout === 'NCHW' && info.shape.length === 4 ? info.shape[3] : 1, HW = refs[k].length / C;
+      refs[k].forEach((r, j) => {
+        const d = Math.abs(Math.round(y[(j % C) * HW + Math.floor(j / C)] / s) + zp - r);
+        max = Math.max(max, d);
+        differ += +(d !== 0);
+        n++;
+      });
     });
   }
-  return a;
+  return { max, differ, n };
 }
 
-/** LiteRT.js on the int8-edged .tflite of the int8 graph and its agreement with branchy int8 (`model`), or why not (the error's first words). */
-async function litertInt8(g: Graph, w: Weights, model: Model): Promise<{ run: Run; agree: string } | string> {
+/** LiteRT.js on the int8-edged .tflite of the int8 graph, or why not (the error's first words). */
+async function litertInt8(g: Graph, w: Weights, int8: Model): Promise<{ run: Run; agree: string; nodes: string } | string> {
   let bytes: Uint8Array;
   try {
     bytes = exportTflite(g, w, { io: 'int8' });
@@ -89,11 +97,12 @@ async function litertInt8(g: Graph, w: Weights, model: Model): Promise<{ run: Ru
     const lit = await openLitertRaw(bytes);
     if (lit.inputs.length !== 1 || lit.inputs[0].dtype !== 'int8') throw new Error(`inputs ${JSON.stringify(lit.inputs)}: one int8 input expected`);
     const tfl = readTflite(bytes);
-    const ins = Array.from({ length: SAMPLES }, (_, i) => seededInt8Input(tfl, 18 + i));
-    const feeds: LitertArray[][] = ins.map((x) => [x.xq]);
-    const a = await agreement(lit, tfl, model, g, ins);
-    const b = await agreement(lit, tfl, await fromGraph({ ...g, requantScale: 'f32' }, w), g, ins);
-    return { run: (i) => lit.run(feeds[i]), agree: `${a.differ}/${a.total} | ${a.max} | ${b.differ}/${b.total} | ${b.max}` };
+    const feeds: LitertArray[][] = Array.from({ length: SAMPLES }, (_, i) => [seededInt8Input(tfl, 18 + i).xq]);
+    const a = await agreement(g, int8, tfl, (xq) => lit.run([xq]));
+    const b = await agreement(g, await fromGraph({ ...g, requantScale: 'f32' }, w), tfl, (xq) => lit.run([xq]));
+    const nodes = (await exportAgreement(g, w, feeds.slice(0, 2).map((f) => f[0] as Int8Array)))
+      .map((r) => `${r.kind} ×${r.nodes}: ${r.max}${r.max ? ` (${((100 * r.differ) / r.total).toFixed(2)}%)` : ''}`).join(', ');
+    return { run: (i) => lit.run(feeds[i]), agree: [a, b].map((x) => `${x.max} | ${((100 * x.differ) / x.n).toFixed(2)}% of ${x.n}`).join(' | '), nodes };
   } catch (e) {
     return `LiteRT.js refused: ${firstWords(e)}`;
   }
@@ -114,6 +123,7 @@ console.log(`rounds ${ROUNDS} × ~${ROUND_MS} ms per engine, ${SAMPLES} seeded i
 if (opt.litert) console.log(`LiteRT.js: @litertjs/core, ${(await loadLitert()).build}.wasm, 1 thread, int8 .tflite through the wasm bindings\n`);
 const rows: string[] = [];
 const litRows: string[] = [];
+const nodeRows: string[] = [];
 for (const m of zoo.models) {
   if (only && !only.includes(m.name)) continue;
   let graph, weights;
@@ -135,7 +145,10 @@ for (const m of zoo.models) {
     ['ORT Web QDQ int8', await ortWeb(exportOnnx(qz.graph, qz.weights), m, xs)],
   ]);
   const lit = opt.litert ? await litertInt8(qz.graph, qz.weights, int8) : undefined;
-  if (typeof lit === 'object') runs.set('LiteRT.js int8', lit.run);
+  if (typeof lit === 'object') {
+    runs.set('LiteRT.js int8', lit.run);
+    nodeRows.push(`- ${m.name}: ${lit.nodes}`);
+  }
   else if (lit) litRows.push(`| ${m.name} | — | — | — | — | — | — | — | ${lit.replaceAll('|', '\\|')} |`);
   const engines = [...runs.keys()];
   // Warm-up (tier-up, caches), then how many samples make ~ROUND_MS.
@@ -174,8 +187,10 @@ console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) console.log(r);
 if (opt.litert) {
   console.log('\nbranchy int8 vs LiteRT.js int8 (the exported .tflite, int8 edges), median ms per sample:\n');
-  console.log('| model | branchy int8 ms | LiteRT.js int8 ms | branchy ÷ LiteRT.js | int8 outputs differing | max steps apart | differing, f32 multipliers | max steps, f32 | refusal |');
+  console.log('| model | branchy int8 ms | LiteRT.js int8 ms | branchy ÷ LiteRT.js | max steps apart | outputs differing | max steps, f32 multipliers | differing, f32 | refusal |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of litRows) console.log(r);
+  console.log('\nper node of branchy\'s int8 graph, run alone on LiteRT.js\'s own values of its inputs (2 inputs): largest difference in steps from LiteRT.js (values that differ):\n');
+  for (const r of nodeRows) console.log(r);
 }
 console.log(`\n${machine()}`);

@@ -11,12 +11,13 @@ import { quantFamily } from './quant.js';
 import { activationFamily } from './activation.js';
 import { resizeFamily } from './resize.js';
 import { transposeConvFamily } from './transpose-conv.js';
+import { reduceFamily } from './reduce.js';
 import { transposeFamily } from './transpose.js';
 import { sliceFamily } from './slice.js';
-import { globalPoolFamily } from './global-pool.js';
 
 const FAMILIES: readonly TfliteFamily[] = [convFamily, gemmFamily, elementwiseFamily, poolFamily, shapeFamily, softmaxFamily, quantFamily, activationFamily,
-  resizeFamily, transposeConvFamily, transposeFamily, sliceFamily, globalPoolFamily];
+  resizeFamily, transposeConvFamily,
+  reduceFamily, transposeFamily, sliceFamily];
 
 function merge<T>(parts: (Record<string, T> | undefined)[]): Readonly<Record<string, T>> {
   const out: Record<string, T> = Object.create(null) as Record<string, T>;
