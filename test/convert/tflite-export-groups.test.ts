@@ -2,7 +2,8 @@
 // convolution (one CONV_2D with a filter of C / groups input channels), grouped and depthwise
 // transposed convolution (SLICE per group, one TRANSPOSE_CONV each, CONCATENATION), 1-D
 // convolution and transposed convolution (the ONNX importer's layout transposes: RESHAPE where
-// only axes of size 1 move, else TRANSPOSE), and ONNX Split (SLICE). Each is a small ONNX graph
+// only axes of size 1 move, else TRANSPOSE), ONNX Split (SLICE), and a concat along an axis other
+// than the last (a detector head's [1, C, H·W] outputs). Each is a small ONNX graph
 // imported by branchy, quantized to int8 (minmax on seeded inputs) and exported with int8 edges:
 // every operator of the file, run by branchy on LiteRT.js's own input, gives LiteRT.js's int8
 // output exactly, and the whole file agrees with branchy's int8 graph within one output step
@@ -77,6 +78,18 @@ const CASES: [string, Case][] = [
         { op: 'GlobalAveragePool', inputs: ['r1'], outputs: ['p'] },
         { op: 'Flatten', inputs: ['p'], outputs: ['f'] },
         { op: 'Gemm', inputs: ['f', 'w2', 'b2'], outputs: ['y'], attrs: { transB: int(1) } },
+      ],
+    },
+  }],
+  ['detector head: an NCHW reshape (TRANSPOSE + RESHAPE) concatenated along axis 1 of a 3-D tensor', {
+    ops: ['TRANSPOSE', 'RESHAPE', 'CONCATENATION'],
+    spec: {
+      inputs: [{ name: 'x', shape: [1, 3, 4, 4] }], outputs: ['y'],
+      inits: { w1: { dims: [2, 3, 1, 1], data: w(6) }, b1: { dims: [2], data: w(2) }, s1: { dims: [3], data: [1, 2, 16], int64: true } },
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['a'] },
+        { op: 'Reshape', inputs: ['a', 's1'], outputs: ['ra'] },
+        { op: 'Concat', inputs: ['ra', 'ra'], outputs: ['y'], attrs: { axis: int(1) } },
       ],
     },
   }],

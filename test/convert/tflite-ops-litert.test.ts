@@ -354,7 +354,7 @@ describe('writeTflite: each decoded options table as LiteRT.js runs it', () => {
 // The same one-operator files through importTflite: a case branchy imports runs in branchy to
 // the reference's output; any other is refused with a BranchyUnsupportedError naming operator 0.
 const IMPORTED = [
-  'CONV_2D', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'CONCATENATION axis -1', 'ADD', 'MEAN', 'LEAKY_RELU',
+  'CONV_2D', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'CONCATENATION axis -1', 'CONCATENATION axis 1', 'ADD', 'MEAN', 'LEAKY_RELU',
   'RELU', 'LOGISTIC', 'HARD_SWISH', 'TANH', 'PRELU', 'SUB', 'MUL', 'PAD', 'RESIZE_BILINEAR', 'RESIZE_NEAREST_NEIGHBOR',
   'TRANSPOSE_CONV',
 ];

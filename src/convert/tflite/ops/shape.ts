@@ -4,7 +4,7 @@ import type { TfliteImportContext } from '../context.js';
 import type { TfliteOpView } from '../view.js';
 import type { TfliteFamily } from './family.js';
 import type { ConcatenationOptions, ReducerOptions } from '../model.js';
-import type { Node } from '../../../ir/types.js';
+import type { Node, NodeOf } from '../../../ir/types.js';
 import type { TfliteExporter } from '../export.js';
 
 /** RESHAPE and SQUEEZE: the output tensor's static shape. */
@@ -30,11 +30,11 @@ function exportReshape(ex: TfliteExporter, node: Node): void {
   ex.op('RESHAPE', [ex.tensor(node.inputs[0]), ex.constant(`${node.name}/shape`, Int32Array.from(shape))], [ex.tensor(node.outputs[0])], { type: 'ReshapeOptions', newShape: shape.slice() });
 }
 
-/** CONCATENATION along the last axis, no fused activation; an int8 input at another scale is requantized to the output's first (TFLite does the same inside). */
+/** CONCATENATION along any axis (the IR's default: the last), no fused activation; an int8 input at another scale is requantized to the output's first (TFLite does the same inside). */
 function concatenation(ctx: TfliteImportContext, op: TfliteOpView): void {
   const o = op.options as ConcatenationOptions;
   const out = op.outputs[0]!;
-  if (o.axis !== -1 && o.axis !== out.shape.length - 1) ctx.unsupported(op, `axis ${o.axis} of a rank-${out.shape.length} tensor`, 'branchy concatenates along the last (channel) axis');
+  const r = out.shape.length, axis = o.axis < 0 ? o.axis + r : o.axis;
   if (o.activation !== 'NONE') ctx.unsupported(op, `fused ${o.activation}`, 'no TFLite runtime applies an activation fused into CONCATENATION (TFLite-Micro refuses it); remove it');
   const yq = ctx.activationOf(op, out);
   const ins = op.inputs.map((_, i) => {
@@ -45,7 +45,7 @@ function concatenation(ctx: TfliteImportContext, op: TfliteOpView): void {
     if (q?.kind !== 'tensor' || b?.kind !== 'tensor' || (q.scale === b.scale && q.zeroPoint === b.zeroPoint)) return x;
     return ctx.emit(op, 'requantize', [x], {}, { name: `${ctx.byName.get(x)!.name}/requantized`, ...yq }, undefined, `_requantize${i}`);
   });
-  ctx.emit(op, 'concat', ins, {}, { ...yq, tflite: out });
+  ctx.emit(op, 'concat', ins, axis === r - 1 ? {} : { axis }, { ...yq, tflite: out });
 }
 
 /** MEAN over height and width of an NHWC tensor: a global average pool (and a reshape when keep_dims is false). */
@@ -71,8 +71,9 @@ export const shapeFamily: TfliteFamily = {
     reshape: exportReshape,
     flatten: exportReshape,
     concat(ex, node) {
-      const y = ex.info(node.outputs[0]);
-      ex.op('CONCATENATION', node.inputs.map((i) => ex.tensor(i)), [ex.tensor(node.outputs[0])], { type: 'ConcatenationOptions', axis: y.shape.length - 1, activation: 'NONE' });
+      // The node's axis (absent: the last, the NHWC channel axis).
+      const r = ex.info(node.outputs[0]).shape.length, a = (node as NodeOf<'concat'>).attrs.axis ?? r - 1;
+      ex.op('CONCATENATION', node.inputs.map((i) => ex.tensor(i)), [ex.tensor(node.outputs[0])], { type: 'ConcatenationOptions', axis: a < 0 ? a + r : a, activation: 'NONE' });
     },
   },
 };
