@@ -22,7 +22,8 @@
 //
 // Scratch (SIMD kernel; the scalar twin reads the input directly): KH row numbers and KH row
 // pointers (i32), KH padded input rows (Wp*C_in bytes + 16, zp_in in the padding) kept in slots
-// by padded row index mod KH, then the im2row block: roundup(W_out, 4) pixels x 64 bytes + 16.
+// by padded row index mod KH, then the im2row block, at the next multiple of 64 bytes (so that no
+// copy into it crosses a cache line): roundup(W_out, 4) pixels x 64 bytes + 16.
 // qs8_conv_im2row_scratch_bytes(params) says how many bytes (plus the usual 16 read-past).
 //
 // Kernel signature and params: the direct conv's (input, w_packed, output, scratch, params) and
@@ -107,7 +108,7 @@ export function im2row_block(params: usize): usize {
 /** Scratch bytes the im2row kernels need for these params (without the 16 read-past bytes). */
 export function qs8_conv_im2row_scratch_bytes(params: usize): i32 {
   const ow4 = (load<i32>(params, QS8_CONV_CIN4_OW) + 3) & ~3;
-  return <i32>im2row_block(params) + ow4 * IM2ROW_PIXEL + 16;
+  return <i32>im2row_block(params) + 64 + ow4 * IM2ROW_PIXEL + 16; // 64: room to align the block to a cache line
 }
 
 /**

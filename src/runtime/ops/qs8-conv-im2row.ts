@@ -16,7 +16,7 @@ export const IM2ROW_MAX_K = 32;
  * C_out <= 8, and a layer the direct kernel would take (C_in <= 4) on its slowest path: an odd
  * KW*C_in (it builds a vertical pair image besides the horizontal one, per band) with its 4x8 /
  * 4x4 channel-tail tiles (not a C_in = 1, stride-1 conv, whose tail runs in pixel lanes). On
- * Zen 3 (loaded, µs, cin4 / im2row): the detector's 144x256x3 -> 8 3x3 stride 2 164-166 / 129-130,
+ * Zen 3 (loaded, µs, cin4 / im2row): the detector's 144x256x3 -> 8 3x3 stride 2 164-166 / 119-121,
  * 32x32x3 -> 8 22.3 / 19.9, 64x64x3 -> 4 stride 2 29.6 / 24.8, 64x64x1 -> 8 5x5 stride 2 15.3 /
  * 14.9; not chosen: 40x40x3 -> 12 32.7 / 37.5, 48x48x3 -> 20 stride 2 26.8 / 26.8, 48x48x2 -> 6
  * (even KW*C_in) 24.8 / 26.2 (bench/RESULTS.md, "Detector speed (det3)").
