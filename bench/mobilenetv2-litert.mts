@@ -1,6 +1,6 @@
 // branchy int8 against LiteRT.js int8 (TFLite + XNNPACK, one thread) on MobileNetV2-1.0-224, the
 // targets of issues 18 (≤ 0.8×) and 21 (≤ 0.7×):
-//   node --experimental-wasm-relaxed-simd --import tsx bench/mobilenetv2-litert.mts [--rounds 15] [--calls 4]
+//   node --experimental-wasm-relaxed-simd --import tsx bench/mobilenetv2-litert.mts [--rounds 15] [--calls 4] [--residual]
 // The network: the zoo's mobilenet_v2 at 224 px (test/zoo/make_zoo.py --image-size 224, run once
 // with Debian's PyTorch into the ignored bench/out/mnv2/): torchvision's mobilenet_v2(weights=None)
 // under a fixed seed, every BatchNorm made non-trivial from seeded data, eval, opset 13. (Plain
@@ -33,7 +33,7 @@ import { loadLitert, openLitert, openLitertRaw } from './peers/litert.mjs';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const OUT = path.join(ROOT, 'bench/out/mnv2');
 const ONNX = path.join(OUT, 'mobilenet_v2.onnx');
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15' }, calls: { type: 'string', default: '4' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15' }, calls: { type: 'string', default: '4' }, residual: { type: 'boolean', default: false } } });
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 if (!existsSync(ONNX)) {
@@ -110,6 +110,11 @@ const engines = [
   { label: 'LiteRT.js int8, float edges', run: () => litFloat.run([xf]), times: [] as number[] },
   { label: 'branchy int8 relaxed (float in/out)', run: () => branchy.run(xf, { layout: 'NHWC' }), times: [] as number[] },
 ];
+// --residual: the same graph with the residual adds in the project convs' epilogues, same rounds.
+if (values.residual) {
+  const fused = await fromGraph(q.graph, q.weights, { build: 'relaxed', fuseResidualAdd: true });
+  engines.push({ label: 'branchy int8 relaxed, fuseResidualAdd', run: () => fused.run(xf, { layout: 'NHWC' }), times: [] });
+}
 // Warm-up: V8 tiers wasm up after many calls.
 for (const e of engines) {
   const t = performance.now();

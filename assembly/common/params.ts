@@ -455,6 +455,76 @@
 // @ts-ignore: decorator
 @inline export const QS8_CONV_BYTES: usize = 104;
 
+// qs8_conv_add: int8 conv + residual add (assembly/qs8/conv_add.ts)
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_ZP_OUT: usize = 0; // i32: output zero point
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_QMIN: usize = 4; // i32: lower clamp of the int8 output (fused activation), >= -128
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_QMAX: usize = 8; // i32: upper clamp of the int8 output, <= 127
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_ZP_IN: usize = 12; // i32: input zero point (what padding reads)
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_N: usize = 16; // i32: batch
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_H: usize = 20; // i32: input height
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_W: usize = 24; // i32: input width
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_C: usize = 28; // i32: input channels
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_OH: usize = 32; // i32: output height
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_OW: usize = 36; // i32: output width
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_C_OUT: usize = 40; // i32: output channels
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_KH: usize = 44; // i32: kernel (window) height
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_KW: usize = 48; // i32: kernel (window) width
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_SH: usize = 52; // i32: stride along H
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_SW: usize = 56; // i32: stride along W
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_DH: usize = 60; // i32: dilation along H
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_DW: usize = 64; // i32: dilation along W
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_PT: usize = 68; // i32: top padding
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_PL: usize = 72; // i32: left padding
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_PB: usize = 76; // i32: bottom padding
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_PR: usize = 80; // i32: right padding
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_BLOCK_M: usize = 84; // i32: output pixels per im2col block (>= 1)
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_X_STRIDE: usize = 88; // i32: input pixel stride in elements (>= c)
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_X_ROW_STRIDE: usize = 92; // i32: elements from one input row to the next (w * x_stride: dense; more: a window of a wider input)
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_Y_STRIDE: usize = 96; // i32: output pixel stride in elements (>= c_out)
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_Y_ROW_STRIDE: usize = 100; // i32: elements from one output row to the next (ow * y_stride: dense; more: a phase of a transposed conv)
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_R_DELTA: usize = 104; // i32: bytes from an output element to the same element of the residual (r_ptr - y_ptr, both dense like the output)
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_R_ZP: usize = 108; // i32: zero point of the residual
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_ADD_ZP: usize = 112; // i32: zero point of y, the add's output
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_ADD_QMIN: usize = 116; // i32: clamp of y (the add's fused activation)
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_ADD_QMAX: usize = 120; // i32: clamp of y
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_M_V: usize = 124; // f32: fround(s_v / s_y): the conv output's multiplier in the add
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_M_R: usize = 128; // f32: fround(s_r / s_y): the residual's multiplier in the add
+// @ts-ignore: decorator
+@inline export const QS8_CONV_ADD_BYTES: usize = 132;
+
 // qs8_conv_cin4: direct int8 conv (assembly/qs8/conv_cin4_scalar.ts): the im2col conv's block with a fused pool in place of block_m
 // @ts-ignore: decorator
 @inline export const QS8_CONV_CIN4_ZP_OUT: usize = 0; // i32: output zero point

@@ -34,6 +34,7 @@
 import { clamp_w, folded_bias } from '../common/clamp';
 import { requant_fp32 } from '../common/requant';
 import { QS8_GEMM_QMAX, QS8_GEMM_QMIN, QS8_GEMM_ZP_OUT } from '../common/params';
+import { residual_add } from './residual';
 
 /** Bytes of one packed "4c8" block of 4 channels (1 byte per padded weight). */
 // @ts-ignore: decorator
@@ -114,11 +115,25 @@ export function qs8_gemm_pack_2x4c16s(w: usize, bias: usize, scale: usize, zp_in
 export function qs8_gemm_2x4c8__scalar(
   m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
 ): void {
+  qs8_gemm_2x4c8_body(m, n, k, a, a_stride, w, c, c_stride, params, false);
+}
+
+/**
+ * The scalar "4c8" GEMM; with `add` (a constant at every use) each output is the residual add
+ * of its requantized value (residual.ts, params QS8_CONV_ADD) instead of that value.
+ */
+// @ts-ignore: decorator
+@inline
+export function qs8_gemm_2x4c8_body(
+  m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize, add: bool,
+): void {
   const kp = (k + 7) & ~7;
   const wblock = <usize>qs8_4c8_block_bytes(kp);
   const zp = load<i32>(params, QS8_GEMM_ZP_OUT);
   const lo = <f32>(load<i32>(params, QS8_GEMM_QMIN) - zp);
   const hi = <f32>(load<i32>(params, QS8_GEMM_QMAX) - zp);
+  // With add: the value less its zero point, which is what the add reads.
+  const vz = add ? 0 : zp;
   for (let nb = 0; nb * 4 < n; nb++) {
     const wb = w + <usize>nb * wblock;
     const nr = min<i32>(4, n - nb * 4);
@@ -143,10 +158,20 @@ export function qs8_gemm_2x4c8__scalar(
         wk += 32;
       }
       const cr = c + <usize>i * <usize>c_stride + <usize>nb * 4;
-      store<i8>(cr, <i8>requant_fp32(acc0, load<f32>(wb, 16), zp, lo, hi));
-      if (nr > 1) store<i8>(cr, <i8>requant_fp32(acc1, load<f32>(wb, 20), zp, lo, hi), 1);
-      if (nr > 2) store<i8>(cr, <i8>requant_fp32(acc2, load<f32>(wb, 24), zp, lo, hi), 2);
-      if (nr > 3) store<i8>(cr, <i8>requant_fp32(acc3, load<f32>(wb, 28), zp, lo, hi), 3);
+      const v0 = requant_fp32(acc0, load<f32>(wb, 16), vz, lo, hi);
+      store<i8>(cr, <i8>(add ? residual_add(v0, cr, params) : v0));
+      if (nr > 1) {
+        const v1 = requant_fp32(acc1, load<f32>(wb, 20), vz, lo, hi);
+        store<i8>(cr, <i8>(add ? residual_add(v1, cr + 1, params) : v1), 1);
+      }
+      if (nr > 2) {
+        const v2 = requant_fp32(acc2, load<f32>(wb, 24), vz, lo, hi);
+        store<i8>(cr, <i8>(add ? residual_add(v2, cr + 2, params) : v2), 2);
+      }
+      if (nr > 3) {
+        const v3 = requant_fp32(acc3, load<f32>(wb, 28), vz, lo, hi);
+        store<i8>(cr, <i8>(add ? residual_add(v3, cr + 3, params) : v3), 3);
+      }
     }
   }
 }

@@ -29,14 +29,28 @@ import { requant_fp32x4_zm, narrow_i32x16_i8, zp_magic } from '../common/requant
 import { hsum4, store_2x4 } from './gemm_common_wasmsimd';
 import { qs8_4c8_block_bytes } from './gemm_scalar';
 import { QS8_GEMM_QMAX, QS8_GEMM_QMIN, QS8_GEMM_ZP_OUT } from '../common/params';
+import { residual_add_2x4 } from './residual_wasmsimd';
 
 export function qs8_gemm_2x4c8__wasmsimd(
   m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize,
 ): void {
+  qs8_gemm_2x4c8_body__wasmsimd(m, n, k, a, a_stride, w, c, c_stride, params, false);
+}
+
+/**
+ * The "4c8" GEMM; with `add` (a constant at every use) each output is the residual add of its
+ * requantized value (residual_wasmsimd.ts, params QS8_CONV_ADD) instead of that value.
+ */
+// @ts-ignore: decorator
+@inline
+export function qs8_gemm_2x4c8_body__wasmsimd(
+  m: i32, n: i32, k: i32, a: usize, a_stride: i32, w: usize, c: usize, c_stride: i32, params: usize, add: bool,
+): void {
   const kp = <usize>((k + 7) & ~7);
   const wblock = <usize>qs8_4c8_block_bytes(<i32>kp);
   const zp = load<i32>(params, QS8_GEMM_ZP_OUT);
-  const vzp = zp_magic(zp);
+  // With add: the value less its zero point (what the add reads), then the add's epilogue.
+  const vzp = zp_magic(add ? 0 : zp);
   const vlo = f32x4.splat(<f32>(load<i32>(params, QS8_GEMM_QMIN) - zp));
   const vhi = f32x4.splat(<f32>(load<i32>(params, QS8_GEMM_QMAX) - zp));
   const nblocks = (n + 3) >> 2;
@@ -87,7 +101,8 @@ export function qs8_gemm_2x4c8__wasmsimd(
         const y0 = requant_fp32x4_zm(i32x4.add(hsum4(acc00, acc01, acc02, acc03), vbias), vscale, vzp, vlo, vhi);
         const y1 = requant_fp32x4_zm(i32x4.add(hsum4(acc10, acc11, acc12, acc13), vbias), vscale, vzp, vlo, vhi);
         const off = <usize>nb * 4;
-        store_2x4(narrow_i32x16_i8(y0, y1, y0, y1), c0 + off, c1 + off, n - nb * 4);
+        const o01 = add ? residual_add_2x4(y0, y1, c0 + off, c1 + off, params) : narrow_i32x16_i8(y0, y1, y0, y1);
+        store_2x4(o01, c0 + off, c1 + off, n - nb * 4);
       }
     }
     if (i < m) {
@@ -115,7 +130,8 @@ export function qs8_gemm_2x4c8__wasmsimd(
         const y0 = requant_fp32x4_zm(
           i32x4.add(hsum4(acc0, acc1, acc2, acc3), v128.load(wb)), v128.load(wb, 16), vzp, vlo, vhi);
         const off = <usize>nb * 4;
-        store_2x4(narrow_i32x16_i8(y0, y0, y0, y0), c0 + off, c0 + off, n - nb * 4);
+        const o00 = add ? residual_add_2x4(y0, y0, c0 + off, c0 + off, params) : narrow_i32x16_i8(y0, y0, y0, y0);
+        store_2x4(o00, c0 + off, c0 + off, n - nb * 4);
       }
     }
   }

@@ -2,13 +2,14 @@
 // sample. At compile time every node's op (src/ir/ops) prepares its step — packs weights,
 // writes params — and every activation gets a planned offset; at run time a step is one call.
 import { BranchyLimitError, BranchyUnsupportedError } from '../errors.js';
-import type { Graph, Node, TensorData, TensorInfo, Weights } from '../ir/types.js';
+import type { Graph, Node, NodeOf, TensorData, TensorInfo, Weights } from '../ir/types.js';
 import { topoSort } from '../ir/graph.js';
 import { nodeMacs } from '../ir/macs.js';
 import { asClamp } from '../ir/numerics.js';
 import { opDef } from '../ir/ops/index.js';
 import type { AbsorbContext, Buf, InputQuantize, OpNode, StepContext } from '../ir/ops/def.js';
 import { activationPass, tableReader } from '../ir/ops/activation.js';
+import { residualOrder } from '../ir/passes/conv-add.js';
 import type { Build } from './features.js';
 import { LinearMemory } from './memory.js';
 import { checkPlacement, planArena, type BufferRequest } from './planner.js';
@@ -70,14 +71,29 @@ export interface CompileOptions {
   build: Build;
   /** Keep every tensor alive to the end (no arena reuse), so all of them can be read after a run: calibration. */
   keepAll?: boolean;
-  /** Execution order by node name (a topological order; e.g. an early-exit plan's). Default: the graph's. */
+  /**
+   * Execution order by node name (a topological order; e.g. an early-exit plan's). Default: the
+   * graph's (with fuseResidualAdd, each conv that takes its residual add moved to just before that
+   * add where the add's other operand comes later: src/ir/passes/conv-add.ts).
+   */
   order?: readonly string[];
+  /**
+   * Let a node take its reader into its own kernel (a conv its max pool, a node its int8
+   * activation table; default true). false: every node its own step; the same outputs, bit for
+   * bit (what tests and benchmarks compare the fused program with).
+   */
+  fuse?: boolean;
+  /**
+   * Also let an im2col int8 conv take the residual add it feeds into its epilogue (default false:
+   * on Zen 3 the fused layer measured 0.5-9% slower than the conv and then the add, whose f32
+   * arithmetic, not its memory traffic, is its cost; bench/RESULTS.md). The same outputs.
+   */
+  fuseResidualAdd?: boolean;
 }
 
 /** Compile a validated graph for one sample per run (batch 1 geometry; the host loops over a batch). */
 export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts: CompileOptions): Program {
   const byName = new Map(graph.nodes.map((n) => [n.name, n]));
-  const order = opts.order ? opts.order.map((n) => byName.get(n)!) : topoSort(graph);
   const infos = new Map(graph.tensors.map((t) => [t.name, t]));
   const info = (name: string): TensorInfo => infos.get(name)!;
   const readersOf = new Map<string, Node[]>();
@@ -88,6 +104,17 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
       else readersOf.set(i, [n]);
     }
   }
+  // Fusion (absorbs, below) is off with keepAll, which promises every tensor.
+  const fuse = opts.fuse !== false && !opts.keepAll;
+  const absorbCtx = (computedBefore: AbsorbContext['computedBefore']): AbsorbContext => ({
+    graph, build: opts.build, info, readersOf: (t) => readersOf.get(t) ?? [], computedBefore, residualAdd: fuse && opts.fuseResidualAdd === true,
+  });
+  const convAdd = (ctx: AbsorbContext) => (conv: Node) => {
+    const r = conv.op === 'conv2d' ? opDef(conv.op)!.absorbs?.(conv as OpNode<unknown>, ctx) : null;
+    return r?.op === 'add' ? (r as NodeOf<'add'>) : null;
+  };
+  const order = opts.order ? opts.order.map((n) => byName.get(n)!)
+    : fuse && opts.fuseResidualAdd ? residualOrder(topoSort(graph), convAdd(absorbCtx(() => true))) : topoSort(graph);
   const slots = new Map<string, Slot>();
   const scratch: Slot[] = [];
   const inputQuantize = new Map<string, InputQuantize>();
@@ -111,14 +138,17 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
   };
   for (const name of graph.inputs) define(name, 0);
 
-  // A node may take its reader into its own kernel (an int8 conv and the 2x2/2 max pool after
-  // it), or into its step (an int8 activation's table, run in place on what the node writes):
-  // the reader's step then does nothing and the node's own output gets no slot. Not with
-  // keepAll, which promises every tensor.
+  // A node may take its reader into its own kernel (an int8 conv and the 2x2/2 max pool or the
+  // residual add after it), or into its step (an int8 activation's table, run in place on what
+  // the node writes): the reader's step then does nothing and the node's own output gets no slot;
+  // the node reads the reader's other inputs too (a residual).
   const absorbed = new Map<string, Node>();
   const absorbedBy = new Set<string>();
-  if (!opts.keepAll) {
-    const actx: AbsorbContext = { graph, build: opts.build, info, readersOf: (t) => readersOf.get(t) ?? [] };
+  if (fuse) {
+    const stepOf = new Map<string, number>();
+    order.forEach((n, i) => n.outputs.forEach((t) => stepOf.set(t, i)));
+    const at = new Map(order.map((n, i) => [n, i]));
+    const actx = absorbCtx((t, node) => graph.inputs.includes(t) || (stepOf.get(t) ?? Infinity) < at.get(node)!);
     for (const node of order) {
       const r = opDef(node.op)!.absorbs?.(node as OpNode<unknown>, actx) ?? tableReader(node, actx);
       if (r) (absorbed.set(node.name, r), absorbedBy.add(r.name));
@@ -130,7 +160,8 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
   const steps = order.map((node, i): Step => {
     const def = opDef(node.op)!;
     const took = absorbed.get(node.name);
-    const x = absorbedBy.has(node.name) ? [] : node.inputs.filter((n) => n !== '' && !weights.has(n)).map((n) => use(n, i));
+    const computed = (n: Node, skip = '') => n.inputs.filter((t) => t !== '' && t !== skip && !weights.has(t));
+    const x = absorbedBy.has(node.name) ? [] : [...computed(node), ...(took ? computed(took, node.outputs[0]) : [])].map((n) => use(n, i));
     const y = took ? [define(took.outputs[0], i)] : absorbedBy.has(node.name) ? node.outputs.map((n) => use(n, i)) : node.outputs.map((n) => define(n, i));
     // An activation that is not a clamp runs as an extra f32 pass on the op's output.
     const post = node.act && !asClamp(node.act) && node.op !== 'activation' ? node.act : null;

@@ -19,7 +19,7 @@ import type { Build } from './features.js';
 import type { SigName } from './exports.js';
 import type { ParamsBlock } from './params.js';
 import {
-  B1_CONV, B1_GEMM, F32_ACT, F32_BINARY, F32_CONV, F32_DWCONV, F32_GAVGPOOL, F32_MINMAX, F32_POOL, F32_QS8_CVT, QS8_BINARY, QS8_CONV,
+  B1_CONV, B1_GEMM, F32_ACT, F32_BINARY, F32_CONV, F32_DWCONV, F32_GAVGPOOL, F32_MINMAX, F32_POOL, F32_QS8_CVT, QS8_BINARY, QS8_CONV, QS8_CONV_ADD,
   QS8_CONV_CIN4, QS8_CVT, QS8_DWCONV, QS8_EXIT_HEAD, QS8_F32_CVT, QS8_GAVGPOOL, QS8_GEMM, QS8_POOL, QS8_VMULCADDC,
 } from './param-blocks.js';
 import { F32_REDUCE, F32_RESIZE_LINEAR, F32_SOFTMAX, QS8_REDUCE, QS8_RESIZE_LINEAR, XX_COPY_ND, XX_RESIZE_NEAREST } from './param-blocks.js';
@@ -47,6 +47,8 @@ export const MANIFEST = [
   { name: 'qs8_gemm_2x4c16s__scalar', from: 'qs8/gemm_scalar', sig: 'gemm', op: 'qs8_gemm', packer: 'qs8_gemm_pack_2x4c16s', params: QS8_GEMM, alt: true },
   { name: 'qs8_conv_2x4c8__scalar', from: 'qs8/conv_scalar', sig: 'conv', op: 'qs8_conv', packer: 'qs8_gemm_pack_2x4c8', params: QS8_CONV },
   { name: 'qs8_conv_2x4c16s__scalar', from: 'qs8/conv_scalar', sig: 'conv', op: 'qs8_conv', packer: 'qs8_gemm_pack_2x4c16s', params: QS8_CONV, alt: true },
+  // The im2col conv with the residual add after it in its epilogue (conv2d absorbs the add: src/ir/passes/conv-add.ts).
+  { name: 'qs8_conv_add_2x4c8__scalar', from: 'qs8/conv_add', sig: 'conv', op: 'qs8_conv_add', packer: 'qs8_gemm_pack_2x4c8', params: QS8_CONV_ADD },
   // Direct conv (small C_in, short K): the conv op picks it over the im2col GEMM (prefersDirect).
   { name: 'qs8_conv_cin4_pack_16c2', from: 'qs8/conv_cin4_scalar', sig: 'qs8_conv_cin4_pack' },
   { name: 'qs8_conv_cin4_scratch_bytes', from: 'qs8/conv_cin4_scalar', sig: 'scratch_bytes', params: QS8_CONV_CIN4 },
@@ -61,6 +63,7 @@ export const MANIFEST = [
   { name: 'qs8_gemm_2x4c8__wasmsimd', from: 'qs8/gemm_wasmsimd', sig: 'gemm', op: 'qs8_gemm', packer: 'qs8_gemm_pack_2x4c8__wasmsimd', params: QS8_GEMM, twin: 'qs8_gemm_2x4c8__scalar' },
   { name: 'qs8_gemm_pack_2x4c8__wasmsimd', from: 'qs8/gemm_pack_wasmsimd', sig: 'qs8_gemm_pack', twin: 'qs8_gemm_pack_2x4c8' },
   { name: 'qs8_conv_2x4c8__wasmsimd', from: 'qs8/conv_wasmsimd', sig: 'conv', op: 'qs8_conv', packer: 'qs8_gemm_pack_2x4c8__wasmsimd', params: QS8_CONV, twin: 'qs8_conv_2x4c8__scalar' },
+  { name: 'qs8_conv_add_2x4c8__wasmsimd', from: 'qs8/conv_add_wasmsimd', sig: 'conv', op: 'qs8_conv_add', packer: 'qs8_gemm_pack_2x4c8__wasmsimd', params: QS8_CONV_ADD, twin: 'qs8_conv_add_2x4c8__scalar' },
   { name: 'qs8_gemm_2x4c16s__wasmrelaxed', from: 'qs8/gemm_relaxed', sig: 'gemm', op: 'qs8_gemm', packer: 'qs8_gemm_pack_2x4c16s', params: QS8_GEMM, twin: 'qs8_gemm_2x4c16s__scalar', alt: true },
   { name: 'qs8_conv_2x4c16s__wasmrelaxed', from: 'qs8/conv_relaxed', sig: 'conv', op: 'qs8_conv', packer: 'qs8_gemm_pack_2x4c16s', params: QS8_CONV, twin: 'qs8_conv_2x4c16s__scalar', alt: true },
 

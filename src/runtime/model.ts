@@ -28,6 +28,17 @@ export interface LoadOptions extends LoadKernelsOptions {
   /** Keep every intermediate tensor readable after a run (see Model.trace); costs memory. */
   keepIntermediates?: boolean;
   /**
+   * Run a node and the reader it can take into its own kernel as one step (a conv and its 2x2
+   * max pool; default true). false: every node its own step, the same outputs bit for bit
+   * (for tests and benchmarks).
+   */
+  fuse?: boolean;
+  /**
+   * Also run an int8 conv and the residual add it feeds as one step, the add in the conv's
+   * epilogue (default false: measured slower on Zen 3, see bench/RESULTS.md). The same outputs.
+   */
+  fuseResidualAdd?: boolean;
+  /**
    * Refuse models that need more multiply-accumulates per sample than this (default: no limit).
    * For services that load untrusted files: the memory cap bounds memory, this bounds work.
    */
@@ -455,7 +466,7 @@ async function compileModel(graph: Graph, weights: Weights, options: LoadOptions
     plan = graph.exits ?? findExits(graph);
   }
   const order = plan ? exitOrder(plan) : undefined;
-  const program = compile(mem, graph, weights, { build: kernels.build, keepAll: options.keepIntermediates, order });
+  const program = compile(mem, graph, weights, { build: kernels.build, keepAll: options.keepIntermediates, order, fuse: options.fuse, fuseResidualAdd: options.fuseResidualAdd });
   return new Model(graph, program, kernels.build, plan);
 }
 

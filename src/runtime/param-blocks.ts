@@ -69,6 +69,23 @@ export const QS8_CONV = block('qs8_conv', 'int8 im2col + GEMM conv (assembly/qs8
   ...PIXEL_STRIDES,
 });
 
+/**
+ * The im2col conv with the residual add after it in its epilogue (assembly/qs8/conv_add.ts): the
+ * conv's output v (QS8_CONV's zp_out, qmin, qmax: the conv's own int8 tensor) is never stored;
+ * each v becomes y = quantize(dequantize(v) + dequantize(r)) exactly as the element-wise add
+ * (assembly/eltwise/binary.ts) computes it, r the residual's value at the same element.
+ */
+export const QS8_CONV_ADD = block('qs8_conv_add', 'int8 conv + residual add (assembly/qs8/conv_add.ts)', {
+  ...QS8_CONV.fields,
+  r_delta: i32('bytes from an output element to the same element of the residual (r_ptr - y_ptr, both dense like the output)'),
+  r_zp: i32('zero point of the residual'),
+  add_zp: i32('zero point of y, the add\'s output'),
+  add_qmin: i32('clamp of y (the add\'s fused activation)'),
+  add_qmax: i32('clamp of y'),
+  m_v: f32('fround(s_v / s_y): the conv output\'s multiplier in the add'),
+  m_r: f32('fround(s_r / s_y): the residual\'s multiplier in the add'),
+});
+
 export const QS8_CONV_CIN4 = block('qs8_conv_cin4', 'direct int8 conv (assembly/qs8/conv_cin4_scalar.ts): the im2col conv\'s block with a fused pool in place of block_m', {
   ...QS8_CONV_GEOMETRY,
   pool: i32('0, or 2: a fused 2x2 stride-2 max pool after the conv'),

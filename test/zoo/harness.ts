@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { importOnnx, quantizeGraph, type QuantizeResult } from '../../src/convert/index.js';
 import { runtimeObserve } from '../../src/cli/compress.js';
-import { fromGraph } from '../../src/runtime/model.js';
+import { fromGraph, type LoadOptions } from '../../src/runtime/model.js';
 import type { Build } from '../../src/runtime/features.js';
 import type { Graph, Weights } from '../../src/ir/types.js';
 import { Rng } from '../helpers/rng.js';
@@ -104,8 +104,8 @@ function joined(parts: Float32Array[]): Float32Array {
 }
 
 /** branchy through the runtime (wasm kernels) in one build: the samples as one batch. */
-export async function branchyRun(graph: Graph, weights: Weights, build: Build, xs: Float32Array[]): Promise<Outputs> {
-  const model = await fromGraph(graph, weights, { build });
+export async function branchyRun(graph: Graph, weights: Weights, build: Build, xs: Float32Array[], options: LoadOptions = {}): Promise<Outputs> {
+  const model = await fromGraph(graph, weights, { ...options, build });
   const out = model.run(joined(xs));
   return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Float32Array.from(v.data)]));
 }

@@ -2,10 +2,12 @@
 // and output channels o*O/g.. read input channels o*C/g.. (ONNX Conv's group). Binary weights (b1 w with
 // per-channel alpha, f32 bias) run on the b1 kernels; `sparse` int8 1x1 layers on the
 // block-sparse kernel; int8 layers with small K on the direct kernel, which can also take a
-// following 2x2 stride-2 max pool into its own output (absorbs).
+// following 2x2 stride-2 max pool into its own output (absorbs); the im2col int8 layers can take
+// the residual add after them into their epilogue (absorbs; src/ir/passes/conv-add.ts).
 import type { Node, Window } from '../types.js';
 import { windowGeometry } from '../window.js';
-import { canFuseMaxPool2x2, prepareQs8Conv, runQs8Conv } from '../../runtime/ops/qs8-conv.js';
+import { canFuseMaxPool2x2, canFuseResidualAdd, prepareQs8Conv, runQs8Conv, type ResidualAdd } from '../../runtime/ops/qs8-conv.js';
+import { binaryMultipliers } from '../../runtime/ops/broadcast.js';
 import { prepareF32Conv, runF32Conv } from '../../runtime/ops/f32-conv.js';
 import { f32Range, int8Range } from '../../runtime/ops/activation.js';
 import { prepareBinaryNode } from '../../runtime/ops/b1-layer.js';
@@ -14,8 +16,10 @@ import { BranchyUnsupportedError } from '../../errors.js';
 import { checkBias, checkWindow, fail, fmt, isInt, rank, spatial, where, type AbsorbContext, type OpNode, type OpDef, type StepContext } from './def.js';
 import { denseDTypes } from './dense.js';
 import { isBinaryNode } from './binary.js';
-import { int8Params } from './quant-params.js';
+import { int8Params, tensorQuant } from './quant-params.js';
+import { asClamp } from '../numerics.js';
 import { poolAfterConv } from '../passes/conv-pool.js';
+import { addAfterConv, residualOf } from '../passes/conv-add.js';
 import { checkSparse, createSparse, sparseShape, type SparseAttr } from './sparse.js';
 
 export interface Conv2dAttrs extends Window {
@@ -52,7 +56,7 @@ export const conv2d: OpDef<Conv2dAttrs> = {
   },
   dtypes: denseDTypes,
   macs: (node, [, w], [y]) => y.shape.slice(1).reduce((a, b) => a * b, 1) * node.attrs.kernel[0] * node.attrs.kernel[1] * w.shape[3],
-  absorbs: (node, ctx) => fusablePool(node, ctx),
+  absorbs: (node, ctx) => fusablePool(node, ctx) ?? fusableAdd(node, ctx),
   create(ctx, node) {
     const x = ctx.info(node.inputs[0]), y = ctx.info(node.outputs[0]);
     const [X, Y] = [ctx.x[0], ctx.y[0]];
@@ -68,12 +72,16 @@ export const conv2d: OpDef<Conv2dAttrs> = {
       if (sparseShape(node, x, y)) return createSparse(ctx, node);
       const q = int8Params(node, x, y, ctx.info(node.inputs[1]), cOut, ctx.graph.requantScale);
       const { qmin, qmax } = int8Range(ctx.clamp, q.out.scale, q.out.zeroPoint);
+      const add = ctx.absorbed?.op === 'add' ? ctx.absorbed : undefined;
       const layer = prepareQs8Conv(ctx.mem, ctx.build, {
         geom, cOut, weights: ctx.constant(node as Node, 1, Int8Array)!, bias: ctx.constant(node as Node, 2, Int32Array), scale: q.scale,
-        zpIn: q.in.zeroPoint, zpOut: q.out.zeroPoint, qmin, qmax, allocScratch: false, fuseMaxPool2x2: ctx.absorbed !== undefined,
+        zpIn: q.in.zeroPoint, zpOut: q.out.zeroPoint, qmin, qmax, allocScratch: false, fuseMaxPool2x2: ctx.absorbed?.op === 'maxpool',
+        residual: add && residualAdd(ctx, node as Node, add),
       });
       const S = layer.scratchBytes ? ctx.scratch(layer.scratchBytes) : null;
-      return () => runQs8Conv(ctx.mem, layer, X.ptr, Y.ptr, S ? S.ptr : 0);
+      // The residual: the absorbed add's other operand, after the conv's own inputs (executor).
+      const R = add ? ctx.x[ctx.x.length - 1] : null;
+      return () => runQs8Conv(ctx.mem, layer, X.ptr, Y.ptr, S ? S.ptr : 0, R ? R.ptr : 0);
     }
     const layer = prepareF32Conv(ctx.mem, ctx.build, {
       geom, outChannels: cOut, weights: ctx.constant(node as Node, 1, Float32Array)!, bias: ctx.constant(node as Node, 2, Float32Array), ...f32Range(ctx.clamp),
@@ -89,6 +97,28 @@ function fusablePool(node: OpNode<Conv2dAttrs>, ctx: AbsorbContext): Node | null
   const geom = windowGeometry(node.attrs, ctx.info(node.inputs[0])), cOut = ctx.info(node.outputs[0]).shape[3];
   const kernel = isBinaryNode(node as Node, ctx.info) ? b1wConvKernel(geom, cOut, ctx.build) : undefined;
   return canFuseMaxPool2x2(geom, cOut, ctx.build, kernel) ? p : null;
+}
+
+/**
+ * The residual add this int8 conv computes in its epilogue, where the executor is asked to
+ * (fuseResidualAdd): one that qualifies by structure (addAfterConv), whose residual is computed
+ * before the conv runs, and that this build's im2col kernel takes (canFuseResidualAdd: not the
+ * direct small-C_in kernel).
+ */
+function fusableAdd(node: OpNode<Conv2dAttrs>, ctx: AbsorbContext): Node | null {
+  const add = ctx.residualAdd ? addAfterConv(node as Node, ctx) : null;
+  if (!add || !ctx.computedBefore(residualOf(node as Node, add), node as Node)) return null;
+  const geom = windowGeometry(node.attrs, ctx.info(node.inputs[0]));
+  return canFuseResidualAdd(geom, ctx.info(node.outputs[0]).shape[3], ctx.build) ? add : null;
+}
+
+/** The add's quantization as the fused epilogue takes it: the same multipliers and clamp the add's own step would use. */
+function residualAdd(ctx: StepContext, conv: Node, add: Node): ResidualAdd {
+  const v = tensorQuant(ctx.info(conv.outputs[0]), conv as OpNode<unknown>);
+  const r = tensorQuant(ctx.info(residualOf(conv, add)), add as OpNode<unknown>);
+  const y = tensorQuant(ctx.info(add.outputs[0]), add as OpNode<unknown>);
+  const { m_a, m_b } = binaryMultipliers('add', v, r, y);
+  return { zp: r.zeroPoint, zpY: y.zeroPoint, ...int8Range(asClamp(add.act) ?? { kind: 'none' }, y.scale, y.zeroPoint), mV: m_a, mR: m_b };
 }
 
 /**

@@ -116,6 +116,10 @@ export interface AbsorbContext {
   info(name: string): TensorInfo;
   /** The nodes that read a tensor. */
   readersOf(name: string): Node[];
+  /** Whether a tensor is computed (or a graph input) before `node` runs, in the execution order. */
+  computedBefore(name: string, node: Node): boolean;
+  /** Whether a conv may take the residual add it feeds (the executor's fuseResidualAdd option). */
+  residualAdd: boolean;
 }
 
 // ---- checks shared by the op files ----------------------------------------------------------

@@ -17,7 +17,7 @@ import type { LinearMemory } from '../memory.js';
 import { kernelFn } from '../exports.js';
 import { chooseKernel } from '../kernel-table.js';
 import { writeParams } from '../params.js';
-import { QS8_CONV, QS8_CONV_CIN4 } from '../param-blocks.js';
+import { QS8_CONV, QS8_CONV_ADD, QS8_CONV_CIN4 } from '../param-blocks.js';
 import { type ConvGeometry, type ResolvedGeometry, resolveGeometry } from './qs8-dwconv.js';
 import { type Qs8GemmTile, type Qs8WeightsSpec, packQs8Weights } from './qs8-gemm.js';
 import { cin4ScratchBytes, isCin4Kernel, packCin4Weights, prefersDirect } from './qs8-conv-cin4.js';
@@ -49,6 +49,25 @@ export interface Qs8ConvSpec extends Qs8WeightsSpec {
   fuseMaxPool2x2?: boolean;
   /** The direct kernel's scratch above which it runs in bands of output rows (default DIRECT_BAND_SCRATCH; Infinity: one call). */
   bandScratch?: number;
+  /**
+   * Fuse the int8 residual add after the conv (y = v + r, v the conv's output, r a tensor of the
+   * output's shape): the layer writes y and never v, the same bytes as the conv and then the add
+   * (assembly/qs8/residual.ts). The im2col kernels only (canFuseResidualAdd); runQs8Conv then takes r.
+   */
+  residual?: ResidualAdd;
+}
+
+/** The add a conv takes into its epilogue: r's zero point, y's quantization and clamp, the add's multipliers. */
+export interface ResidualAdd {
+  /** Zero point of the residual r. */
+  zp: number;
+  /** Zero point of y and its clamp (the add's fused activation). */
+  zpY: number;
+  qmin: number;
+  qmax: number;
+  /** The add's multipliers of the conv's output (s_v / s_y) and of r (s_r / s_y), in double (binaryMultipliers). */
+  mV: number;
+  mR: number;
 }
 
 export interface Qs8ConvLayer {
@@ -75,6 +94,8 @@ export interface Qs8ConvLayer {
   readonly pooled: boolean;
   /** The direct kernel's calls, one per band of output rows, when it runs the layer in bands (directBands). */
   readonly bands?: readonly DirectBand[];
+  /** True when the layer adds a residual in its epilogue (spec.residual): runQs8Conv needs its pointer. */
+  readonly residual: boolean;
 }
 
 /** One call of the direct kernel over a band of output rows: its params block, and where its rows start (byte offsets). */
@@ -106,6 +127,16 @@ export function canFuseMaxPool2x2(geom: ConvGeometry, cOut: number, build: Build
   return ((cOut + 3) & ~3) % 16 === 0 || (g.c === 1 && g.sw === 1 && g.dw === 1);
 }
 
+/**
+ * Whether a conv with this geometry, C_out and build can take the residual add after it into its
+ * epilogue: the im2col kernels over whole tensors (the direct small-C_in kernel, which the
+ * runtime prefers for short K, has no such epilogue; nor has a group's or a phase's strided output).
+ */
+export function canFuseResidualAdd(geom: ConvGeometry, cOut: number, build: Build, strided = false): boolean {
+  const k = convKernel(resolveGeometry(geom), cOut, build);
+  return !strided && !isCin4Kernel(k) && !isIm2rowKernel(k);
+}
+
 /** Check the spec, pack the weights, write the params and (by default) allocate the scratch. Call once at load. */
 export function prepareQs8Conv(mem: LinearMemory, build: Build, spec: Qs8ConvSpec): Qs8ConvLayer {
   const g = resolveGeometry(spec.geom);
@@ -119,10 +150,13 @@ export function prepareQs8Conv(mem: LinearMemory, build: Build, spec: Qs8ConvSpe
   if (!Number.isInteger(xRowStride) || xRowStride < (g.w - 1) * xStride + g.c) throw new RangeError(`conv: input row stride ${xRowStride} overlaps a row of ${g.w} pixels of stride ${xStride}`);
   if (!Number.isInteger(yRowStride) || yRowStride < (g.ow - 1) * yStride + spec.cOut) throw new RangeError(`conv: row stride ${yRowStride} overlaps a row of ${g.ow} pixels of stride ${yStride}`);
   const strided = xStride !== g.c || yStride !== spec.cOut || yRowStride !== g.ow * yStride || xRowStride !== g.w * xStride;
-  const kernel = spec.kernel ?? (strided ? chooseKernel('qs8_conv', build).kernel : convKernel(g, spec.cOut, build));
+  const kernel = spec.kernel ?? (spec.residual ? chooseKernel('qs8_conv_add', build).kernel : strided ? chooseKernel('qs8_conv', build).kernel : convKernel(g, spec.cOut, build));
   if (strided && (isCin4Kernel(kernel) || isIm2rowKernel(kernel))) throw new RangeError(`conv: the direct kernel ${kernel} reads whole tensors; a group (strides ${xStride}, ${yStride}) runs on the im2col kernel`);
   if (spec.fuseMaxPool2x2 && !canFuseMaxPool2x2(spec.geom, spec.cOut, build, kernel)) {
     throw new RangeError(`conv ${g.kh}×${g.kw} ${g.c}→${spec.cOut} (${kernel}) cannot fuse a 2×2 max pool; check canFuseMaxPool2x2 first`);
+  }
+  if (spec.residual && (spec.fuseMaxPool2x2 || strided || (spec.kernel === undefined && !canFuseResidualAdd(spec.geom, spec.cOut, build)))) {
+    throw new RangeError(`conv ${g.kh}×${g.kw} ${g.c}→${spec.cOut} (${kernel}) cannot fuse a residual add; check canFuseResidualAdd first`);
   }
   if (isCin4Kernel(kernel)) return prepareDirect(mem, spec, g, kernel);
   if (isIm2rowKernel(kernel)) return prepareIm2row(mem, spec, g, kernel);
@@ -137,12 +171,17 @@ export function prepareQs8Conv(mem: LinearMemory, build: Build, spec: Qs8ConvSpe
   blockM = Math.min(blockM, rowsMax);
   const scratchBytes = pointwise ? 0 : blockM * k;
   const scratch = !pointwise && spec.allocScratch !== false ? mem.alloc(scratchBytes) : 0;
-  const params = writeParams(mem, QS8_CONV, { ...convFields(spec, g), block_m: blockM, x_stride: xStride, x_row_stride: xRowStride, y_stride: yStride, y_row_stride: yRowStride });
+  const fields = { ...convFields(spec, g), block_m: blockM, x_stride: xStride, x_row_stride: xRowStride, y_stride: yStride, y_row_stride: yRowStride };
+  const r = spec.residual;
+  const params = r
+    ? writeParams(mem, QS8_CONV_ADD, { ...fields, r_delta: 0, r_zp: r.zp, add_zp: r.zpY, add_qmin: r.qmin, add_qmax: r.qmax, m_v: r.mV, m_r: r.mR })
+    : writeParams(mem, QS8_CONV, fields);
   return {
     geom: g, cOut: spec.cOut, kernel, tile, packed, params, pointwise, direct: false, blockM, scratchBytes, scratch,
     inputBytes: g.n * g.h * g.w * g.c,
     outputBytes: g.n * pixels * spec.cOut,
     pooled: false,
+    residual: r !== undefined,
   };
 }
 
@@ -174,6 +213,7 @@ function prepareDirect(mem: LinearMemory, spec: Qs8ConvSpec, g: ResolvedGeometry
     outputBytes: pooled ? g.n * (g.oh >> 1) * (g.ow >> 1) * spec.cOut : g.n * g.oh * g.ow * spec.cOut,
     pooled,
     bands: bands?.bands,
+    residual: false,
   };
 }
 
@@ -188,6 +228,7 @@ function prepareIm2row(mem: LinearMemory, spec: Qs8ConvSpec, g: ResolvedGeometry
     inputBytes: g.n * g.h * g.w * g.c,
     outputBytes: g.n * g.oh * g.ow * spec.cOut,
     pooled: false,
+    residual: false,
   };
 }
 
@@ -236,10 +277,18 @@ export function directBands(
 
 /**
  * Run a prepared layer: int8 NHWC input at `input`, int8 NHWC output written at `output`.
- * `scratch` (default: the layer's own) must hold layer.scratchBytes plus 16 read-past bytes.
+ * `scratch` (default: the layer's own) must hold layer.scratchBytes plus 16 read-past bytes;
+ * `residual`: a layer with a fused residual add reads r there (the output's shape, dense, not
+ * overlapping the output).
  */
-export function runQs8Conv(mem: LinearMemory, layer: Qs8ConvLayer, input: number, output: number, scratch = layer.scratch): void {
+export function runQs8Conv(mem: LinearMemory, layer: Qs8ConvLayer, input: number, output: number, scratch = layer.scratch, residual = 0): void {
   if (!layer.pointwise && scratch === 0) throw new RangeError('conv: this layer needs a scratch buffer of layer.scratchBytes');
+  if (layer.residual) {
+    if (residual === 0) throw new RangeError('conv: this layer adds a residual; pass its pointer');
+    // The residual's place relative to the output (the arena's pointers are fixed once planned).
+    const at = layer.params + QS8_CONV_ADD.offset.r_delta;
+    if (mem.i32(at, 1)[0] !== residual - output) mem.i32(at, 1)[0] = residual - output;
+  }
   runDirectBands(mem, layer, input, output, scratch);
 }
 

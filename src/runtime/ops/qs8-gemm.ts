@@ -25,7 +25,7 @@ export interface Qs8GemmTile {
 }
 
 export function qs8GemmTile(kernel: string): Qs8GemmTile {
-  const t = /^qs8_(?:gemm|conv)_(\d+)x(\d+)c(\d+)(s?)__/.exec(kernel);
+  const t = /^qs8_(?:gemm|conv|conv_add)_(\d+)x(\d+)c(\d+)(s?)__/.exec(kernel);
   if (!t) throw new TypeError(`'${kernel}' is not a qs8 gemm/conv kernel name`);
   return { mr: +t[1], nr: +t[2], kr: +t[3], wbytes: t[4] ? 2 : 1, packer: packerOf(kernel) };
 }
