@@ -11,17 +11,21 @@
 // branchy's int8 graph exported as .tflite with int8 edges (`exportTflite(..., { io: 'int8' })`, as
 // `branchy export --io int8` writes it), run through LiteRT.js's wasm bindings (openLitertRaw) on
 // seeded int8 inputs, in the same interleaved rounds; a second table gives branchy int8 against it,
-// or the exporter's (or LiteRT's) refusal. branchy int8 takes float input and its time includes
+// how far apart their int8 outputs lie on the same inputs (in output steps), or the exporter's
+// (or LiteRT's) refusal; then, per node kind, how far each node's TFLite form lies from branchy's
+// node on the same (LiteRT's) inputs (bench/peers/export-layers.mts). branchy int8 takes float input and its time includes
 // quantizing it; LiteRT.js is handed int8.
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-web';
 import { exportOnnx, exportTflite, readTflite } from '../src/convert/index.js';
 import { nodeMacs } from '../src/ir/macs.js';
-import { fromGraph } from '../src/runtime/model.js';
+import { fromGraph, type Model } from '../src/runtime/model.js';
+import type { Graph, Weights } from '../src/ir/types.js';
 import { importZoo, quantizeZoo, readZoo, zooBytes, zooInputs, TEST_SEED, type ZooModel } from '../test/zoo/harness.js';
 import { machine } from './machine.js';
 import { loadLitert, openLitertRaw, type LitertArray } from './peers/litert.mjs';
 import { seededInt8Input } from './peers/seeded-input.mjs';
+import { exportAgreement } from './peers/export-layers.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -50,8 +54,37 @@ const firstWords = (e: unknown): string => {
   return m.length <= 90 ? m : `${m.slice(0, 90).replace(/\s+\S*$/, '')} …`;
 };
 
+/**
+ * How far LiteRT.js's int8 outputs lie from branchy int8's on the same inputs (branchy fed the
+ * real values of LiteRT's int8 input, its float outputs turned back into int8 steps at each
+ * output's scale and zero point): the largest difference in steps, and how many of the outputs differ.
+ */
+async function agreement(g: Graph, int8: Model, tfl: ReturnType<typeof readTflite>, run: (xq: LitertArray) => Promise<LitertArray[]>): Promise<{ max: number; differ: number; n: number }> {
+  const sg = tfl.subgraphs[0];
+  let max = 0, differ = 0, n = 0;
+  for (let i = 0; i < SAMPLES; i++) {
+    const { xq, x } = seededInt8Input(tfl, 18 + i);
+    const ys = int8.run(x, { layout: 'NHWC' });
+    const refs = await run(xq);
+    sg.outputs.forEach((t, k) => {
+      const { scale: [s], zeroPoint: [zp] } = sg.tensors[t].quantization!;
+      const y = ys[g.outputs[k]].data as Float32Array;
+      // branchy gives a 4-D output of a PyTorch model in NCHW; TFLite's is NHWC.
+      const info = g.tensors.find((u) => u.name === g.outputs[k])!;
+      const C = info.sourceLayout === 'NCHW' && info.shape.length === 4 ? info.shape[3] : 1, HW = refs[k].length / C;
+      refs[k].forEach((r, j) => {
+        const d = Math.abs(Math.round(y[(j % C) * HW + Math.floor(j / C)] / s) + zp - r);
+        max = Math.max(max, d);
+        differ += +(d !== 0);
+        n++;
+      });
+    });
+  }
+  return { max, differ, n };
+}
+
 /** LiteRT.js on the int8-edged .tflite of the int8 graph, or why not (the error's first words). */
-async function litertInt8(g: Parameters<typeof exportTflite>[0], w: Parameters<typeof exportTflite>[1]): Promise<Run | string> {
+async function litertInt8(g: Graph, w: Weights, int8: Model): Promise<{ run: Run; agree: string; nodes: string } | string> {
   let bytes: Uint8Array;
   try {
     bytes = exportTflite(g, w, { io: 'int8' });
@@ -63,8 +96,10 @@ async function litertInt8(g: Parameters<typeof exportTflite>[0], w: Parameters<t
     if (lit.inputs.length !== 1 || lit.inputs[0].dtype !== 'int8') throw new Error(`inputs ${JSON.stringify(lit.inputs)}: one int8 input expected`);
     const tfl = readTflite(bytes);
     const feeds: LitertArray[][] = Array.from({ length: SAMPLES }, (_, i) => [seededInt8Input(tfl, 18 + i).xq]);
-    await lit.run(feeds[0]);
-    return (i) => lit.run(feeds[i]);
+    const a = await agreement(g, int8, tfl, (xq) => lit.run([xq]));
+    const nodes = (await exportAgreement(g, w, feeds.slice(0, 2).map((f) => f[0] as Int8Array)))
+      .map((r) => `${r.kind} ×${r.nodes}: ${r.max}${r.max ? ` (${((100 * r.differ) / r.total).toFixed(2)}%)` : ''}`).join(', ');
+    return { run: (i) => lit.run(feeds[i]), agree: `${a.max} | ${((100 * a.differ) / a.n).toFixed(2)}% of ${a.n}`, nodes };
   } catch (e) {
     return `LiteRT.js refused: ${firstWords(e)}`;
   }
@@ -85,6 +120,7 @@ console.log(`rounds ${ROUNDS} × ~${ROUND_MS} ms per engine, ${SAMPLES} seeded i
 if (opt.litert) console.log(`LiteRT.js: @litertjs/core, ${(await loadLitert()).build}.wasm, 1 thread, int8 .tflite through the wasm bindings\n`);
 const rows: string[] = [];
 const litRows: string[] = [];
+const nodeRows: string[] = [];
 for (const m of zoo.models) {
   if (only && !only.includes(m.name)) continue;
   let graph, weights;
@@ -105,9 +141,12 @@ for (const m of zoo.models) {
     ['ORT Web f32', await ortWeb(zooBytes(m), m, xs)],
     ['ORT Web QDQ int8', await ortWeb(exportOnnx(qz.graph, qz.weights), m, xs)],
   ]);
-  const lit = opt.litert ? await litertInt8(qz.graph, qz.weights) : undefined;
-  if (typeof lit === 'function') runs.set('LiteRT.js int8', lit);
-  else if (lit) litRows.push(`| ${m.name} | — | — | — | ${lit.replaceAll('|', '\\|')} |`);
+  const lit = opt.litert ? await litertInt8(qz.graph, qz.weights, int8) : undefined;
+  if (typeof lit === 'object') {
+    runs.set('LiteRT.js int8', lit.run);
+    nodeRows.push(`- ${m.name}: ${lit.nodes}`);
+  }
+  else if (lit) litRows.push(`| ${m.name} | — | — | — | — | — | ${lit.replaceAll('|', '\\|')} |`);
   const engines = [...runs.keys()];
   // Warm-up (tier-up, caches), then how many samples make ~ROUND_MS.
   const per = new Map<Engine, number>();
@@ -134,7 +173,7 @@ for (const m of zoo.models) {
   rows.push(row);
   if (runs.has('LiteRT.js int8')) {
     const ms = (e: Engine) => (med(e) >= 10 ? med(e).toFixed(1) : med(e).toFixed(2));
-    litRows.push(`| ${m.name} | ${ms('branchy int8')} | ${ms('LiteRT.js int8')} | ${(med('branchy int8') / med('LiteRT.js int8')).toFixed(2)} | |`);
+    litRows.push(`| ${m.name} | ${ms('branchy int8')} | ${ms('LiteRT.js int8')} | ${(med('branchy int8') / med('LiteRT.js int8')).toFixed(2)} | ${(lit as { agree: string }).agree} | |`);
   }
   if (opt.litert) console.log(`  ${litRows.at(-1)}`);
   console.log(`- ${m.name}: build ${int8.info.build}; ${engines.map((e) => `${e} ${per.get(e)}/round`).join(', ')}; ${qz.float.length} nodes left in float by int8`);
@@ -145,8 +184,10 @@ console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) console.log(r);
 if (opt.litert) {
   console.log('\nbranchy int8 vs LiteRT.js int8 (the exported .tflite, int8 edges), median ms per sample:\n');
-  console.log('| model | branchy int8 ms | LiteRT.js int8 ms | branchy ÷ LiteRT.js | refusal |');
-  console.log('|---|---:|---:|---:|---|');
+  console.log('| model | branchy int8 ms | LiteRT.js int8 ms | branchy ÷ LiteRT.js | max steps apart | outputs differing | refusal |');
+  console.log('|---|---:|---:|---:|---:|---:|---|');
   for (const r of litRows) console.log(r);
+  console.log('\nper node of branchy\'s int8 graph, run alone on LiteRT.js\'s own values of its inputs (2 inputs): largest difference in steps from LiteRT.js (values that differ):\n');
+  for (const r of nodeRows) console.log(r);
 }
 console.log(`\n${machine()}`);

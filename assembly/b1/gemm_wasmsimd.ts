@@ -15,10 +15,29 @@ import { B1_GEMM_FMAX, B1_GEMM_FMIN, B1_GEMM_MODE, B1_GEMM_QMAX, B1_GEMM_QMIN, B
 
 const CHUNK: i32 = 31;
 
+/**
+ * b + popcount(x ^ w) per byte. P picks the popcount at compile time: u32 `i8x16.popcnt`
+ * (simd build), u8 a nibble table through `i8x16.relaxed_swizzle` (relaxed build; the
+ * indices are 0..15, where every engine's relaxed swizzle is the plain table lookup).
+ * V8 lowers i8x16.popcnt on x86 without AVX-512 BITALG to the same lookup but reloads its
+ * two constants through 64-bit addresses for every vector (12 instructions); here `m` (0x0f)
+ * and `t` (the table) stay in registers (8).
+ */
 // @ts-ignore: decorator
 @inline
-function pc_add(b: v128, x: v128, w: v128): v128 {
-  return i8x16.add(b, i8x16.popcnt(v128.xor(x, w)));
+export function pc_add<P>(b: v128, x: v128, w: v128, m: v128, t: v128): v128 {
+  const v = v128.xor(x, w);
+  if (sizeof<P>() == 1) {
+    return i8x16.add(i8x16.add(b, i8x16.relaxed_swizzle(t, v128.and(v, m))), i8x16.relaxed_swizzle(t, v128.and(i16x8.shr_u(v, 4), m)));
+  }
+  return i8x16.add(b, i8x16.popcnt(v));
+}
+
+/** The nibble popcount table and mask (pc_add<u8>). */
+// @ts-ignore: decorator
+@inline
+export function nibble_table(): v128 {
+  return i8x16(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
 }
 
 // @ts-ignore: decorator
@@ -59,7 +78,9 @@ function b1_zero_row_tail(c: usize, n: i32): void {
 
 // @ts-ignore: decorator
 @inline
-function b1_rows_1x8(a0: usize, kw: i32, w: usize, n: i32, c0: usize, base0: usize, mode: i32, vzp: v128, vlo: v128, vhi: v128): void {
+function b1_rows_1x8<P>(a0: usize, kw: i32, w: usize, n: i32, c0: usize, base0: usize, mode: i32, vzp: v128, vlo: v128, vhi: v128): void {
+  const m = i8x16.splat(15);
+  const t = nibble_table();
   const bb = b1_block_bytes(kw);
   const blocks = (n + 7) >> 3;
   for (let nb = 0; nb < blocks; nb++) {
@@ -74,8 +95,8 @@ function b1_rows_1x8(a0: usize, kw: i32, w: usize, n: i32, c0: usize, base0: usi
       let b1 = i8x16.splat(0);
       for (; k < kend; k++) {
         const x0 = v128.load32_splat(a0 + (<usize>k << 2));
-        b0 = pc_add(b0, x0, v128.load(pw));
-        b1 = pc_add(b1, x0, v128.load(pw, 16));
+        b0 = pc_add<P>(b0, x0, v128.load(pw), m, t);
+        b1 = pc_add<P>(b1, x0, v128.load(pw, 16), m, t);
         pw += 32;
       }
       s0 = widen_add(s0, b0);
@@ -86,7 +107,10 @@ function b1_rows_1x8(a0: usize, kw: i32, w: usize, n: i32, c0: usize, base0: usi
   if (mode == 1) b1_zero_row_tail(c0, n);
 }
 
-export function b1_rows_4x8__wasmsimd(
+/** The 4x8 rows kernel over the popcount P (pc_add). */
+// @ts-ignore: decorator
+@inline
+export function b1_rows_4x8<P>(
   rows: i32, a: usize, a_stride: i32, kw: i32, w: usize, n: i32, c: usize, c_stride: i32, params: usize,
   base0: usize, base1: usize, base2: usize, base3: usize,
 ): void {
@@ -96,9 +120,9 @@ export function b1_rows_4x8__wasmsimd(
   const vlo = f32x4.splat(mode == 2 ? load<f32>(params, B1_GEMM_FMIN) : <f32>(load<i32>(params, B1_GEMM_QMIN) - zp));
   const vhi = f32x4.splat(mode == 2 ? load<f32>(params, B1_GEMM_FMAX) : <f32>(load<i32>(params, B1_GEMM_QMAX) - zp));
   if (rows < 4) {
-    b1_rows_1x8(a, kw, w, n, c, base0, mode, vzp, vlo, vhi);
-    if (rows > 1) b1_rows_1x8(a + <usize>a_stride, kw, w, n, c + <usize>c_stride, base1, mode, vzp, vlo, vhi);
-    if (rows > 2) b1_rows_1x8(a + 2 * <usize>a_stride, kw, w, n, c + 2 * <usize>c_stride, base2, mode, vzp, vlo, vhi);
+    b1_rows_1x8<P>(a, kw, w, n, c, base0, mode, vzp, vlo, vhi);
+    if (rows > 1) b1_rows_1x8<P>(a + <usize>a_stride, kw, w, n, c + <usize>c_stride, base1, mode, vzp, vlo, vhi);
+    if (rows > 2) b1_rows_1x8<P>(a + 2 * <usize>a_stride, kw, w, n, c + 2 * <usize>c_stride, base2, mode, vzp, vlo, vhi);
     return;
   }
   const a0 = a;
@@ -111,6 +135,8 @@ export function b1_rows_4x8__wasmsimd(
   const c3 = c2 + <usize>c_stride;
   const bb = b1_block_bytes(kw);
   const blocks = (n + 7) >> 3;
+  const m = i8x16.splat(15);
+  const t = nibble_table();
   for (let nb = 0; nb < blocks; nb++) {
     const wb = w + <usize>nb * bb;
     let pw = wb + 64;
@@ -126,17 +152,17 @@ export function b1_rows_4x8__wasmsimd(
         const w1 = v128.load(pw, 16);
         const off = <usize>k << 2;
         const x0 = v128.load32_splat(a0 + off);
-        b00 = pc_add(b00, x0, w0);
-        b01 = pc_add(b01, x0, w1);
+        b00 = pc_add<P>(b00, x0, w0, m, t);
+        b01 = pc_add<P>(b01, x0, w1, m, t);
         const x1 = v128.load32_splat(a1 + off);
-        b10 = pc_add(b10, x1, w0);
-        b11 = pc_add(b11, x1, w1);
+        b10 = pc_add<P>(b10, x1, w0, m, t);
+        b11 = pc_add<P>(b11, x1, w1, m, t);
         const x2 = v128.load32_splat(a2 + off);
-        b20 = pc_add(b20, x2, w0);
-        b21 = pc_add(b21, x2, w1);
+        b20 = pc_add<P>(b20, x2, w0, m, t);
+        b21 = pc_add<P>(b21, x2, w1, m, t);
         const x3 = v128.load32_splat(a3 + off);
-        b30 = pc_add(b30, x3, w0);
-        b31 = pc_add(b31, x3, w1);
+        b30 = pc_add<P>(b30, x3, w0, m, t);
+        b31 = pc_add<P>(b31, x3, w1, m, t);
         pw += 32;
       }
       s00 = widen_add(s00, b00);
@@ -159,6 +185,13 @@ export function b1_rows_4x8__wasmsimd(
     b1_zero_row_tail(c2, n);
     b1_zero_row_tail(c3, n);
   }
+}
+
+export function b1_rows_4x8__wasmsimd(
+  rows: i32, a: usize, a_stride: i32, kw: i32, w: usize, n: i32, c: usize, c_stride: i32, params: usize,
+  base0: usize, base1: usize, base2: usize, base3: usize,
+): void {
+  b1_rows_4x8<u32>(rows, a, a_stride, kw, w, n, c, c_stride, params, base0, base1, base2, base3);
 }
 
 export function b1_gemm_4x8__wasmsimd(

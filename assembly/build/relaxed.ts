@@ -12,6 +12,7 @@ export { qs8_gemm_2x4c8__wasmsimd } from '../qs8/gemm_wasmsimd';
 export { qs8_gemm_pack_2x4c8__wasmsimd } from '../qs8/gemm_pack_wasmsimd';
 export { qs8_conv_2x4c8__wasmsimd } from '../qs8/conv_wasmsimd';
 export { qs8_conv_add_2x4c8__wasmsimd } from '../qs8/conv_add_wasmsimd';
+export { b1_gemm_4x8__wasmrelaxed, b1_conv_4x8__wasmrelaxed } from '../b1/gemm_relaxed';
 export { qs8_gemm_2x4c16s__wasmrelaxed } from '../qs8/gemm_relaxed';
 export { qs8_conv_2x4c16s__wasmrelaxed } from '../qs8/conv_relaxed';
 export { qs8_dwconv_pack_16c } from '../qs8/dwconv';

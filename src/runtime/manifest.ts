@@ -64,6 +64,8 @@ export const MANIFEST = [
   { name: 'qs8_gemm_pack_2x4c8__wasmsimd', from: 'qs8/gemm_pack_wasmsimd', sig: 'qs8_gemm_pack', twin: 'qs8_gemm_pack_2x4c8' },
   { name: 'qs8_conv_2x4c8__wasmsimd', from: 'qs8/conv_wasmsimd', sig: 'conv', op: 'qs8_conv', packer: 'qs8_gemm_pack_2x4c8__wasmsimd', params: QS8_CONV, twin: 'qs8_conv_2x4c8__scalar' },
   { name: 'qs8_conv_add_2x4c8__wasmsimd', from: 'qs8/conv_add_wasmsimd', sig: 'conv', op: 'qs8_conv_add', packer: 'qs8_gemm_pack_2x4c8__wasmsimd', params: QS8_CONV_ADD, twin: 'qs8_conv_add_2x4c8__scalar' },
+  { name: 'b1_gemm_4x8__wasmrelaxed', from: 'b1/gemm_relaxed', sig: 'gemm', op: 'b1_gemm', packer: 'b1_gemm_pack_x8', params: B1_GEMM, twin: 'b1_gemm_4x8__scalar' },
+  { name: 'b1_conv_4x8__wasmrelaxed', from: 'b1/gemm_relaxed', sig: 'conv', op: 'b1_conv', packer: 'b1_gemm_pack_x8', params: B1_CONV, twin: 'b1_conv_4x8__scalar' },
   { name: 'qs8_gemm_2x4c16s__wasmrelaxed', from: 'qs8/gemm_relaxed', sig: 'gemm', op: 'qs8_gemm', packer: 'qs8_gemm_pack_2x4c16s', params: QS8_GEMM, twin: 'qs8_gemm_2x4c16s__scalar', alt: true },
   { name: 'qs8_conv_2x4c16s__wasmrelaxed', from: 'qs8/conv_relaxed', sig: 'conv', op: 'qs8_conv', packer: 'qs8_gemm_pack_2x4c16s', params: QS8_CONV, twin: 'qs8_conv_2x4c16s__scalar', alt: true },
 

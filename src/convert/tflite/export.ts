@@ -25,6 +25,7 @@ const INT8_VERSION: Record<string, number> = {
   CONV_2D: 3, DEPTHWISE_CONV_2D: 3, FULLY_CONNECTED: 4, ADD: 2, AVERAGE_POOL_2D: 2, MAX_POOL_2D: 2, SOFTMAX: 2, QUANTIZE: 2,
   DEQUANTIZE: 2, RESHAPE: 1, RELU: 2, RELU6: 2, PAD: 2, SUB: 2, MUL: 2, TANH: 2, PRELU: 1, RESIZE_BILINEAR: 2, RESIZE_NEAREST_NEIGHBOR: 2,
   TRANSPOSE_CONV: 2,
+  LOGISTIC: 2, MEAN: 2, PADV2: 2,
 };
 
 /** Writes IR tensors and nodes into one TFLite subgraph; the op table's export functions call it. */

@@ -25,7 +25,7 @@ describe('conv + max pool pairs', () => {
       const readers = (t: string) => g.nodes.filter((n) => n.inputs.includes(t));
       for (const build of TEST_BUILDS) {
         for (const n of g.nodes.filter((m) => m.op === 'conv2d')) {
-          const p = OPS.conv2d.absorbs!(n as OpNode<never>, { graph: g, build, info: (t) => info.get(t)!, readersOf: readers });
+          const p = OPS.conv2d.absorbs!(n as OpNode<never>, { graph: g, build, info: (t) => info.get(t)!, readersOf: readers, computedBefore: () => true, residualAdd: false });
           if (p) expect(pairs.get(n)).toBe(p);
           if (p) absorbed++;
         }

@@ -8,6 +8,7 @@ import type { TfliteImportContext } from '../context.js';
 import type { LeakyReluOptions, Activation as TfliteActivation } from '../model.js';
 import type { TfliteOpView } from '../view.js';
 import type { TfliteFamily, TfliteImportFn } from './family.js';
+import { INT8_ACTIVATIONS } from './int8-activation.js';
 
 const CLAMPS: Partial<Record<TfliteActivation, Activation>> = {
   RELU: { kind: 'relu' },
@@ -115,9 +116,11 @@ function exportPrelu(ex: TfliteExporter, node: Node): void {
 /** Writes activation `act` as its own TFLite operator from tensor `x` to tensor `y`. */
 function activationOp(ex: TfliteExporter, node: Node, act: Activation | undefined, x: number, y: number): void {
   const clamp = tfliteActivation(act);
+  const int8 = clamp === null && act && ex.info(node.outputs[0]).dtype === 'i8' ? INT8_ACTIVATIONS[act.kind] : undefined;
+  if (int8) return int8(ex, node, act!, x, y);
   const op = clamp && clamp !== 'NONE' ? clamp : act && OPERATORS[act.kind];
   if (!op || (act?.kind !== 'leakyrelu' && act?.kind !== 'tanh' && clamp === null && ex.info(node.outputs[0]).dtype !== 'f32')) {
-    ex.unsupported(node, `activation ${act?.kind ?? 'none'}${act?.kind === 'clip' ? ` [${act.min}, ${act.max}]` : ''} on ${ex.info(node.outputs[0]).dtype} values`, 'TFLite has RELU, RELU6, RELU_N1_TO_1, LOGISTIC, TANH, HARD_SWISH and LEAKY_RELU (int8: the clamps, TANH and LEAKY_RELU)');
+    ex.unsupported(node, `activation ${act?.kind ?? 'none'}${act?.kind === 'clip' ? ` [${act.min}, ${act.max}]` : ''} on ${ex.info(node.outputs[0]).dtype} values`, `TFLite has RELU, RELU6, RELU_N1_TO_1, LOGISTIC, TANH, HARD_SWISH and LEAKY_RELU; branchy writes in int8 the clamps, tanh, leakyrelu, ${Object.keys(INT8_ACTIVATIONS).join(', ')}`);
   }
   ex.op(op, [x], [y], act?.kind === 'leakyrelu' ? { type: 'LeakyReluOptions', alpha: act.alpha ?? 0 } : op === 'HARD_SWISH' ? { type: 'HardSwishOptions' } : undefined);
 }

@@ -10,6 +10,7 @@ import type { TfliteOpView, TfliteTensorView } from '../view.js';
 import type { TfliteFamily } from './family.js';
 import type { Node } from '../../../ir/types.js';
 import type { TfliteExporter } from '../export.js';
+import { exportChannelAffine } from './channel.js';
 import { exportOutput, fusedActivation } from './activation.js';
 
 const IR = { ADD: 'add', SUB: 'sub', MUL: 'mul' } as const;
@@ -61,13 +62,20 @@ function binary(ctx: TfliteImportContext, op: TfliteOpView): void {
   ctx.emit(op, kind, [x, y], {}, { ...yq, tflite: out }, act);
 }
 
-/** add, sub, mul as ADD, SUB, MUL: operands as they are (a per-channel constant is TFLite's broadcast of a [C] tensor). */
+/**
+ * add, sub, mul as ADD, SUB, MUL: operands as they are (a per-channel constant is TFLite's broadcast
+ * of a [C] tensor); int8 add and mul of a per-channel constant: a 1×1 depthwise convolution (channel.ts).
+ */
 function exportBinary(ex: TfliteExporter, node: Node, op: 'ADD' | 'SUB' | 'MUL'): void {
   const [a, b] = node.inputs.map((i) => ex.info(i));
-  if (ex.info(node.outputs[0]).dtype === 'i8' && (a.constant || b.constant)) {
-    ex.unsupported(node, `an int8 ${node.op} of a float constant`, `TFLite's int8 ${op} takes int8 operands; keep the layer in f32`);
-  }
   const y = exportOutput(ex, node);
+  if (ex.info(node.outputs[0]).dtype === 'i8' && (a.constant || b.constant)) {
+    // branchy's int8 add and mul take a float constant per channel (or one value) as the second operand.
+    if (op === 'SUB' || a.constant || b.shape.length !== 1) ex.unsupported(node, `an int8 ${node.op} of a float constant`, `TFLite's int8 ${op} takes int8 operands; keep the layer in f32`);
+    const c = ex.weights.get(node.inputs[1]) as Float32Array;
+    exportChannelAffine(ex, node, ex.tensor(node.inputs[0]), y.output, op === 'MUL' ? c : Float32Array.of(1), op === 'ADD' ? c : null, y.activation);
+    return y.finish();
+  }
   const options = op === 'MUL' ? { type: 'MulOptions' as const, activation: y.activation } : { type: op === 'ADD' ? 'AddOptions' as const : 'SubOptions' as const, activation: y.activation, potScaleInt16: true };
   ex.op(op, node.inputs.map((i) => ex.tensor(i)), [y.output], options);
   y.finish();

@@ -11,9 +11,11 @@ import { quantFamily } from './quant.js';
 import { activationFamily } from './activation.js';
 import { resizeFamily } from './resize.js';
 import { transposeConvFamily } from './transpose-conv.js';
+import { reduceFamily } from './reduce.js';
 
 const FAMILIES: readonly TfliteFamily[] = [convFamily, gemmFamily, elementwiseFamily, poolFamily, shapeFamily, softmaxFamily, quantFamily, activationFamily,
-  resizeFamily, transposeConvFamily];
+  resizeFamily, transposeConvFamily,
+  reduceFamily];
 
 function merge<T>(parts: (Record<string, T> | undefined)[]): Readonly<Record<string, T>> {
   const out: Record<string, T> = Object.create(null) as Record<string, T>;

@@ -2,6 +2,8 @@
 // the input only (countIncludePad false) and never rounds the output size up (ceilMode false);
 // its int8 average rounds half away from zero (rounding 'half_away').
 // An int8 max pool keeps its input's quantization (TFLite requires the same of the file).
+// Export: a max pool with pads that are neither SAME nor VALID (PyTorch's symmetric ones) is
+// written as a pad of the lowest value (-128 in int8) before a VALID MAX_POOL_2D.
 import type { Pool2DOptions } from '../model.js';
 import type { TfliteImportContext } from '../context.js';
 import type { TfliteOpView } from '../view.js';
@@ -10,6 +12,7 @@ import { exportOutput, fusedActivation } from './activation.js';
 import type { Node, NodeOf, Window } from '../../../ir/types.js';
 import type { TfliteExporter } from '../export.js';
 import { exportWindow, tfliteWindow } from './window.js';
+import { exportMean } from './reduce.js';
 
 function pool(ctx: TfliteImportContext, op: TfliteOpView): void {
   const o = op.options as Pool2DOptions;
@@ -41,7 +44,7 @@ function pool(ctx: TfliteImportContext, op: TfliteOpView): void {
 function exportPool(ex: TfliteExporter, node: Node, op: 'AVERAGE_POOL_2D' | 'MAX_POOL_2D', win: Window, countIncludePad = false): void {
   if (win.dilations[0] !== 1 || win.dilations[1] !== 1) ex.unsupported(node, 'a dilated pool', 'TFLite pools are not dilated');
   if (countIncludePad && win.pads.some((p) => p > 0)) ex.unsupported(node, 'padded positions count in the average (countIncludePad)', 'TFLite averages over the positions inside the input only');
-  const { input, padding } = exportWindow(ex, node, win, false);
+  const { input, padding } = exportWindow(ex, node, win, op === 'MAX_POOL_2D' && 'lowest');
   const y = exportOutput(ex, node);
   // TFLite's int8 pools write at their input's scale and zero point: a QUANTIZE moves the result to the output's.
   const [qx, qy] = [ex.info(node.inputs[0]).quant, ex.info(node.outputs[0]).quant];
@@ -61,6 +64,8 @@ export const poolFamily: TfliteFamily = {
     maxpool: (ex, node) => exportPool(ex, node, 'MAX_POOL_2D', (node as NodeOf<'maxpool'>).attrs),
     avgpool: (ex, node) => exportPool(ex, node, 'AVERAGE_POOL_2D', (node as NodeOf<'avgpool'>).attrs, (node as NodeOf<'avgpool'>).attrs.countIncludePad),
     globalavgpool(ex, node) {
+      // int8: MEAN requantizes the mean once, to the output's scale, as branchy does (AVERAGE_POOL_2D rounds it to the input's first).
+      if (ex.info(node.outputs[0]).dtype === 'i8') return exportMean(ex, node, [1, 2], true);
       const [, H, W] = ex.info(node.inputs[0]).shape;
       exportPool(ex, node, 'AVERAGE_POOL_2D', { kernel: [H, W], strides: [H, W], dilations: [1, 1], pads: [0, 0, 0, 0] });
     },

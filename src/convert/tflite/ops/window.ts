@@ -33,10 +33,12 @@ function fits(p: PaddingName | null, win: Window, h: number, w: number, y: numbe
 
 /**
  * The input and TFLite padding of a window node: SAME or VALID when one of them is the node's
- * pads; else, for a conv (`pad`: padding reads as 0, which PAD writes, as the zero point of an
- * int8 tensor), a PAD operator before the node and VALID. A pool's padding is not 0: refused.
+ * pads; else a pad operator before the node and VALID: for a conv (`pad` true: padding reads as
+ * 0) PAD, which writes 0 (the zero point of an int8 tensor); for a max pool (`pad` 'lowest':
+ * padding never wins) the lowest value, -128 in int8 (PAD where that is the zero point, else
+ * PADV2) and the lowest float in f32 (PADV2). Any other pool's padding is refused.
  */
-export function exportWindow(ex: TfliteExporter, node: Node, win: Window, pad: boolean): { input: number; padding: PaddingName } {
+export function exportWindow(ex: TfliteExporter, node: Node, win: Window, pad: boolean | 'lowest'): { input: number; padding: PaddingName } {
   const [x, y] = [ex.info(node.inputs[0]), ex.info(node.outputs[0])];
   for (const p of ['VALID', 'SAME'] as const) if (fits(p, win, x.shape[1], x.shape[2], y.shape)) return { input: ex.tensor(node.inputs[0]), padding: p };
   const [t, l, b, r] = win.pads;
@@ -45,6 +47,14 @@ export function exportWindow(ex: TfliteExporter, node: Node, win: Window, pad: b
     ex.unsupported(node, `pads [${win.pads.join(', ')}] over input [${x.shape.join(', ')}] are neither TFLite's SAME nor VALID padding`, 'use SAME (out = ceil(in / stride), the extra row and column after) or VALID padding');
   }
   const padded = ex.intermediate(node.inputs[0], [n, h + t + b, w + l + r, c], 'padded');
-  ex.op('PAD', [ex.tensor(node.inputs[0]), ex.constant(`${node.name}/paddings`, Int32Array.from([0, 0, t, b, l, r, 0, 0]), [4, 2])], [padded]);
+  const paddings = ex.constant(`${node.name}/paddings`, Int32Array.from([0, 0, t, b, l, r, 0, 0]), [4, 2]);
+  const q = x.quant?.kind === 'tensor' ? x.quant : undefined;
+  if (pad === true || (q && q.zeroPoint === -128)) ex.op('PAD', [ex.tensor(node.inputs[0]), paddings], [padded]);
+  else {
+    const lowest = q
+      ? ex.constant(`${node.name}/pad_value`, Int8Array.of(-128), [1], { scale: [q.scale], zeroPoint: [q.zeroPoint], quantizedDimension: 0 })
+      : ex.constant(`${node.name}/pad_value`, Float32Array.of(-3.4028234663852886e38), [1]);
+    ex.op('PADV2', [ex.tensor(node.inputs[0]), paddings, lowest], [padded]);
+  }
   return { input: padded, padding: 'VALID' };
 }
