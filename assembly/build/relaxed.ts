@@ -6,6 +6,8 @@ export { qs8_conv_2x4c8__scalar, qs8_conv_2x4c16s__scalar } from '../qs8/conv_sc
 export { qs8_conv_add_2x4c8__scalar } from '../qs8/conv_add';
 export { qs8_conv_cin4_pack_16c2, qs8_conv_cin4_scratch_bytes, qs8_conv_cin4_2x16c2__scalar } from '../qs8/conv_cin4_scalar';
 export { qs8_conv_cin4_2x16c2__wasmsimd } from '../qs8/conv_cin4_wasmsimd';
+export { qs8_conv_im2row_pack_8c2, qs8_conv_im2row_scratch_bytes, qs8_conv_im2row_4x8c2__scalar } from '../qs8/conv_im2row';
+export { qs8_conv_im2row_4x8c2__wasmsimd } from '../qs8/conv_im2row_wasmsimd';
 export { qs8_gemm_2x4c8__wasmsimd } from '../qs8/gemm_wasmsimd';
 export { qs8_gemm_pack_2x4c8__wasmsimd } from '../qs8/gemm_pack_wasmsimd';
 export { qs8_conv_2x4c8__wasmsimd } from '../qs8/conv_wasmsimd';

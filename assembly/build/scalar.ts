@@ -5,6 +5,7 @@ export { qs8_gemm_pack_2x4c8, qs8_gemm_pack_2x4c16s, qs8_gemm_2x4c8__scalar, qs8
 export { qs8_conv_2x4c8__scalar, qs8_conv_2x4c16s__scalar } from '../qs8/conv_scalar';
 export { qs8_conv_add_2x4c8__scalar } from '../qs8/conv_add';
 export { qs8_conv_cin4_pack_16c2, qs8_conv_cin4_scratch_bytes, qs8_conv_cin4_2x16c2__scalar } from '../qs8/conv_cin4_scalar';
+export { qs8_conv_im2row_pack_8c2, qs8_conv_im2row_scratch_bytes, qs8_conv_im2row_4x8c2__scalar } from '../qs8/conv_im2row';
 export { qs8_dwconv_pack_16c } from '../qs8/dwconv';
 export { qs8_dwconv_pack_3x3r, qs8_dwconv_3x3r_scratch_bytes, qs8_dwconv_3x3r_2x16c__scalar } from '../qs8/dwconv_3x3r';
 export { qs8_dwconv_5x5_16c__scalar, qs8_dwconv_generic_16c__scalar } from '../qs8/dwconv';

@@ -39,10 +39,10 @@ import {
   QS8_CONV_CIN4_SW, QS8_CONV_CIN4_W, QS8_CONV_CIN4_ZP_IN, QS8_CONV_CIN4_ZP_OUT
 } from '../common/params';
 
-/** Stores the low n (1..8) bytes of x at dst. */
+/** Stores the low n (1..8) bytes of x at dst (also conv_im2row_wasmsimd.ts). */
 // @ts-ignore: decorator
 @inline
-function store_n8(dst: usize, x: u64, n: i32): void {
+export function store_n8(dst: usize, x: u64, n: i32): void {
   if (n >= 8) {
     store<u64>(dst, x);
     return;

@@ -54,6 +54,12 @@ export const MANIFEST = [
   { name: 'qs8_conv_cin4_scratch_bytes', from: 'qs8/conv_cin4_scalar', sig: 'scratch_bytes', params: QS8_CONV_CIN4 },
   { name: 'qs8_conv_cin4_2x16c2__scalar', from: 'qs8/conv_cin4_scalar', sig: 'conv', op: 'qs8_conv_cin4', packer: 'qs8_conv_cin4_pack_16c2', params: QS8_CONV_CIN4 },
   { name: 'qs8_conv_cin4_2x16c2__wasmsimd', from: 'qs8/conv_cin4_wasmsimd', sig: 'conv', op: 'qs8_conv_cin4', packer: 'qs8_conv_cin4_pack_16c2', params: QS8_CONV_CIN4, twin: 'qs8_conv_cin4_2x16c2__scalar' },
+  // Direct conv over an im2row block (K = KH*KW*C_in <= 32, dilation 1): the conv op picks it in the SIMD
+  // builds where the direct kernel would run its 4x8 channel tail (prefersIm2row, qs8-conv-im2row.ts).
+  { name: 'qs8_conv_im2row_pack_8c2', from: 'qs8/conv_im2row', sig: 'qs8_conv_cin4_pack' },
+  { name: 'qs8_conv_im2row_scratch_bytes', from: 'qs8/conv_im2row', sig: 'scratch_bytes', params: QS8_CONV_CIN4 },
+  { name: 'qs8_conv_im2row_4x8c2__scalar', from: 'qs8/conv_im2row', sig: 'conv', op: 'qs8_conv_im2row', packer: 'qs8_conv_im2row_pack_8c2', params: QS8_CONV_CIN4 },
+  { name: 'qs8_conv_im2row_4x8c2__wasmsimd', from: 'qs8/conv_im2row_wasmsimd', sig: 'conv', op: 'qs8_conv_im2row', packer: 'qs8_conv_im2row_pack_8c2', params: QS8_CONV_CIN4, twin: 'qs8_conv_im2row_4x8c2__scalar' },
   { name: 'qs8_gemm_2x4c8__wasmsimd', from: 'qs8/gemm_wasmsimd', sig: 'gemm', op: 'qs8_gemm', packer: 'qs8_gemm_pack_2x4c8__wasmsimd', params: QS8_GEMM, twin: 'qs8_gemm_2x4c8__scalar' },
   { name: 'qs8_gemm_pack_2x4c8__wasmsimd', from: 'qs8/gemm_pack_wasmsimd', sig: 'qs8_gemm_pack', twin: 'qs8_gemm_pack_2x4c8' },
   { name: 'qs8_conv_2x4c8__wasmsimd', from: 'qs8/conv_wasmsimd', sig: 'conv', op: 'qs8_conv', packer: 'qs8_gemm_pack_2x4c8__wasmsimd', params: QS8_CONV, twin: 'qs8_conv_2x4c8__scalar' },

@@ -61,6 +61,25 @@ describe('YOLOv2 region decoding', () => {
     }
   });
 
+  it('an NHWC grid with strides [1, C] (what Model.detect reads from the runtime) gives the NCHW grid\'s boxes; other strides are refused', () => {
+    const rng = new Rng(21);
+    for (let t = 0; t < 30; t++) {
+      const gh = rng.int(1, 9), gw = rng.int(1, 16), na = rng.int(1, 5), nc = rng.int(1, 4), c = na * (5 + nc), hw = gh * gw;
+      const anchors = Array.from({ length: na }, () => [0.3 + 5 * rng.next(), 0.3 + 3 * rng.next()] as [number, number]);
+      const data = rng.f32(c * hw, -4, 4);
+      const nhwc = new Float32Array(c * hw);
+      for (let ch = 0; ch < c; ch++) for (let p = 0; p < hw; p++) nhwc[p * c + ch] = data[ch * hw + p];
+      const o = { scoreThreshold: rng.pick([0, 0.05, 0.2, 0.5]), iouThreshold: rng.pick([0.3, 0.45]), maxDetections: rng.pick([3, 1000]) };
+      const input = { h: gh * 8, w: gw * 8 };
+      const want = refNms(refYoloV2(data, gh, gw, anchors, nc, input.w, input.h, o.scoreThreshold), o.iouThreshold, o.maxDetections);
+      expectSame(decodeDetections(v2Spec(anchors, nc), { out: { data: nhwc, dims: [1, c, gh, gw], strides: [1, c] } }, input, o), want);
+      expectSame(decodeDetections(v2Spec(anchors, nc), { out: { data, dims: [1, c, gh, gw], strides: [hw, 1] } }, input, o), want);
+    }
+    const d = new Float32Array(7 * 6);
+    expect(() => decodeDetections(v2Spec([[1, 1]], 2), { out: { data: d, dims: [1, 7, 2, 3], strides: [2, 7] } }, { h: 8, w: 12 }))
+      .toThrow(/strides \[2, 7\] are neither \[H\*W, 1\] nor \[1, C\]/);
+  });
+
   it('objectness at the threshold: logits on the f32 values around logit(threshold) keep exactly the reference boxes', () => {
     // decode skips a cell on its raw logit (no exp) only well below logit(threshold); the
     // cells within a few ulps of it still take the exact test sigmoid(x) > threshold. One

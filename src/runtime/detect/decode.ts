@@ -9,17 +9,23 @@ export interface Grid {
   data: Float32Array;
   /** [C, H, W] for grids, [C, P] for the decoded YOLOv8 layout. */
   dims: number[];
+  /**
+   * YOLOv2 grids: the element strides of a channel and of a grid position, default the source
+   * layout's [H*W, 1]; [1, C] reads the runtime's NHWC tensor where the kernels left it.
+   */
+  strides?: [number, number];
 }
 
 /** YOLOv2 region layer; candidates in the order row, column, anchor. */
 export function decodeYoloV2(spec: YoloV2Spec, out: Grid, input: { h: number; w: number }, threshold: number, into: Candidates): void {
   const [, gh, gw] = out.dims;
-  const nc = spec.classes.length, na = spec.anchors.length, hw = gh * gw, d = out.data;
+  const nc = spec.classes.length, na = spec.anchors.length, d = out.data;
+  const [hw, ps] = out.strides ?? [gh * gw, 1]; // hw: a channel's stride
   const sx = input.w / gw, sy = input.h / gh;
   const floor = logitFloor(threshold);
   for (let row = 0; row < gh; row++) {
     for (let col = 0; col < gw; col++) {
-      const p = row * gw + col;
+      const p = (row * gw + col) * ps;
       for (let a = 0; a < na; a++) {
         const base = a * (5 + nc) * hw + p;
         if (d[base + 4 * hw] < floor) continue; // sigmoid(objectness) <= threshold: no exp needed

@@ -56,7 +56,7 @@ export function detectOptions(o: DetectOptions = {}): Required<DetectOptions> {
  */
 export function decodeDetections(
   spec: DetectSpec,
-  outputs: Record<string, { data: Float32Array; dims: number[] }>,
+  outputs: Record<string, { data: Float32Array; dims: number[]; strides?: [number, number] }>,
   input: { h: number; w: number },
   options: DetectOptions = {},
 ): Detection[] {
@@ -69,7 +69,14 @@ export function decodeDetections(
     if (t.dims[0] !== 1 || t.data.length !== dims.reduce((a, b) => a * b, 1)) {
       throw new BranchyInputError(`detect: output '${name}' [${t.dims.join(', ')}] is not one sample`);
     }
-    return { data: t.data, dims };
+    if (!t.strides) return { data: t.data, dims };
+    // Strides (YOLOv2 grids): the source layout's or NHWC's, nothing else.
+    const [c, h, w] = dims;
+    const [cs, ps] = t.strides;
+    if (dims.length !== 3 || !((cs === h * w && ps === 1) || (cs === 1 && ps === c))) {
+      throw new BranchyInputError(`detect: output '${name}' strides [${t.strides.join(', ')}] are neither [H*W, 1] nor [1, C] for [${t.dims.join(', ')}]`);
+    }
+    return { data: t.data, dims, strides: [cs, ps] };
   };
   const cand = new Candidates(input.w, input.h);
   const thr = o.scoreThreshold;

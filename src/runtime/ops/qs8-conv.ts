@@ -21,6 +21,7 @@ import { QS8_CONV, QS8_CONV_ADD, QS8_CONV_CIN4 } from '../param-blocks.js';
 import { type ConvGeometry, type ResolvedGeometry, resolveGeometry } from './qs8-dwconv.js';
 import { type Qs8GemmTile, type Qs8WeightsSpec, packQs8Weights } from './qs8-gemm.js';
 import { cin4ScratchBytes, isCin4Kernel, packCin4Weights, prefersDirect } from './qs8-conv-cin4.js';
+import { im2rowScratchBytes, isIm2rowKernel, packIm2rowWeights, prefersIm2row } from './qs8-conv-im2row.js';
 
 export interface Qs8ConvSpec extends Qs8WeightsSpec {
   /** Geometry; `c` is the input channel count. */
@@ -79,7 +80,7 @@ export interface Qs8ConvLayer {
   readonly params: number;
   /** True when the layer is a plain GEMM over the input (no scratch). */
   readonly pointwise: boolean;
-  /** True when the direct small-C_in kernel runs it (scratch: the padded pair image). */
+  /** True when a direct kernel runs it: the small-C_in one (scratch: the padded pair image) or the im2row one. */
   readonly direct: boolean;
   /** Output pixels per im2col block (0 for the direct kernel). */
   readonly blockM: number;
@@ -108,7 +109,8 @@ const SCRATCH_TARGET = 8 << 10;
 
 /** The kernel the runtime picks for a conv layer in this build: the direct one where it is faster. */
 function convKernel(g: ResolvedGeometry, cOut: number, build: Build): string {
-  return chooseKernel(prefersDirect(g, cOut, build !== 'scalar') ? 'qs8_conv_cin4' : 'qs8_conv', build).kernel;
+  const simd = build !== 'scalar';
+  return chooseKernel(prefersIm2row(g, cOut, simd) ? 'qs8_conv_im2row' : prefersDirect(g, cOut, simd) ? 'qs8_conv_cin4' : 'qs8_conv', build).kernel;
 }
 
 /**
@@ -131,7 +133,8 @@ export function canFuseMaxPool2x2(geom: ConvGeometry, cOut: number, build: Build
  * runtime prefers for short K, has no such epilogue; nor has a group's or a phase's strided output).
  */
 export function canFuseResidualAdd(geom: ConvGeometry, cOut: number, build: Build, strided = false): boolean {
-  return !strided && !isCin4Kernel(convKernel(resolveGeometry(geom), cOut, build));
+  const k = convKernel(resolveGeometry(geom), cOut, build);
+  return !strided && !isCin4Kernel(k) && !isIm2rowKernel(k);
 }
 
 /** Check the spec, pack the weights, write the params and (by default) allocate the scratch. Call once at load. */
@@ -148,7 +151,7 @@ export function prepareQs8Conv(mem: LinearMemory, build: Build, spec: Qs8ConvSpe
   if (!Number.isInteger(yRowStride) || yRowStride < (g.ow - 1) * yStride + spec.cOut) throw new RangeError(`conv: row stride ${yRowStride} overlaps a row of ${g.ow} pixels of stride ${yStride}`);
   const strided = xStride !== g.c || yStride !== spec.cOut || yRowStride !== g.ow * yStride || xRowStride !== g.w * xStride;
   const kernel = spec.kernel ?? (spec.residual ? chooseKernel('qs8_conv_add', build).kernel : strided ? chooseKernel('qs8_conv', build).kernel : convKernel(g, spec.cOut, build));
-  if (strided && isCin4Kernel(kernel)) throw new RangeError(`conv: the direct kernel ${kernel} reads whole tensors; a group (strides ${xStride}, ${yStride}) runs on the im2col kernel`);
+  if (strided && (isCin4Kernel(kernel) || isIm2rowKernel(kernel))) throw new RangeError(`conv: the direct kernel ${kernel} reads whole tensors; a group (strides ${xStride}, ${yStride}) runs on the im2col kernel`);
   if (spec.fuseMaxPool2x2 && !canFuseMaxPool2x2(spec.geom, spec.cOut, build, kernel)) {
     throw new RangeError(`conv ${g.kh}×${g.kw} ${g.c}→${spec.cOut} (${kernel}) cannot fuse a 2×2 max pool; check canFuseMaxPool2x2 first`);
   }
@@ -156,6 +159,7 @@ export function prepareQs8Conv(mem: LinearMemory, build: Build, spec: Qs8ConvSpe
     throw new RangeError(`conv ${g.kh}×${g.kw} ${g.c}→${spec.cOut} (${kernel}) cannot fuse a residual add; check canFuseResidualAdd first`);
   }
   if (isCin4Kernel(kernel)) return prepareDirect(mem, spec, g, kernel);
+  if (isIm2rowKernel(kernel)) return prepareIm2row(mem, spec, g, kernel);
   const { tile, packed } = packQs8Weights(mem, kernel, spec.cOut, k, spec, 'conv');
 
   const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
@@ -209,6 +213,21 @@ function prepareDirect(mem: LinearMemory, spec: Qs8ConvSpec, g: ResolvedGeometry
     outputBytes: pooled ? g.n * (g.oh >> 1) * (g.ow >> 1) * spec.cOut : g.n * g.oh * g.ow * spec.cOut,
     pooled,
     bands: bands?.bands,
+    residual: false,
+  };
+}
+
+/** The im2row kernel (qs8-conv-im2row.ts): the direct kernel's params block without a pool, one call per image. */
+function prepareIm2row(mem: LinearMemory, spec: Qs8ConvSpec, g: ResolvedGeometry, kernel: string): Qs8ConvLayer {
+  const { tile, packed } = packIm2rowWeights(mem, kernel, g, spec.cOut, spec);
+  const params = writeParams(mem, QS8_CONV_CIN4, { ...convFields(spec, g), pool: 0 });
+  const scratchBytes = im2rowScratchBytes(mem, params);
+  const scratch = spec.allocScratch !== false ? mem.alloc(scratchBytes) : 0;
+  return {
+    geom: g, cOut: spec.cOut, kernel, tile, packed, params, pointwise: false, direct: true, blockM: 0, scratchBytes, scratch,
+    inputBytes: g.n * g.h * g.w * g.c,
+    outputBytes: g.n * g.oh * g.ow * spec.cOut,
+    pooled: false,
     residual: false,
   };
 }
