@@ -191,3 +191,21 @@ describe('int8 add and mul of a per-channel constant (a BatchNorm after a Concat
     expect(r.max).toBeLessThanOrEqual(1);
   });
 });
+
+describe('int8 resize whose output has its own quantization (yolov8n: an upsample into a Concat)', () => {
+  // TFLite's integer resizes keep the input's quantization; the exporter resizes at it and
+  // requantizes with QUANTIZE. Without that, LiteRT.js read the copied values at the output's
+  // scale (18 steps apart on yolov8n's upsample).
+  it.each([
+    ['nearest', { mode: 'nearest', coord: 'asymmetric', nearest: 'floor' }, 1],
+    ['bilinear, half pixel', { mode: 'linear', coord: 'half_pixel' }, 1],
+  ] as const)('%s: RESIZE at the input\'s quantization, then QUANTIZE', async (name, modes, bound) => {
+    const g = await int8(oneNode([1, 3, 4, 8], [1, 6, 8, 8], { op: 'resize', attrs: { ...modes, scales: [2, 2], size: [6, 8] } }), -2, 2);
+    const y = g.graph.tensors.find((t) => t.name === g.graph.nodes.find((n) => n.op === 'resize')!.outputs[0])!;
+    if (y.quant?.kind !== 'tensor') throw new Error(`${y.name} is not per-tensor int8`);
+    y.quant = { ...y.quant, scale: y.quant.scale * 1.7, zeroPoint: y.quant.zeroPoint + 9 };
+    const r = await agreement(`resize ${name}, output scale ×1.7`, g);
+    expect(r.ops).toEqual(['CONV_2D', modes.mode === 'nearest' ? 'RESIZE_NEAREST_NEIGHBOR' : 'RESIZE_BILINEAR', 'QUANTIZE']);
+    expect(r.max).toBeLessThanOrEqual(bound);
+  });
+});
