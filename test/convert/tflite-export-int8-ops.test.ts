@@ -209,3 +209,13 @@ describe('int8 resize whose output has its own quantization (yolov8n: an upsampl
     expect(r.max).toBeLessThanOrEqual(bound);
   });
 });
+
+it('an int8 average pool over the whole input at another scale (DS-CNN\'s last pool): MEAN, one rounding', async () => {
+  const g = await int8(oneNode([1, 5, 6, 8], [1, 1, 1, 8], { op: 'avgpool', attrs: { kernel: [5, 6], strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0], ceilMode: false, countIncludePad: false } }), -1, 3);
+  const y = g.graph.tensors.find((t) => t.name === g.graph.nodes.find((n) => n.op === 'avgpool')!.outputs[0])!;
+  if (y.quant?.kind !== 'tensor') throw new Error(`${y.name} is not per-tensor int8`);
+  y.quant = { ...y.quant, scale: y.quant.scale * 0.37, zeroPoint: Math.max(-128, y.quant.zeroPoint - 20) };
+  const r = await agreement('avgpool over the whole input, output scale ×0.37', g);
+  expect(r.ops).toEqual(['CONV_2D', 'MEAN']);
+  expect(r.max).toBeLessThanOrEqual(1);
+});

@@ -62,7 +62,16 @@ export const poolFamily: TfliteFamily = {
   import: { AVERAGE_POOL_2D: pool, MAX_POOL_2D: pool },
   export: {
     maxpool: (ex, node) => exportPool(ex, node, 'MAX_POOL_2D', (node as NodeOf<'maxpool'>).attrs),
-    avgpool: (ex, node) => exportPool(ex, node, 'AVERAGE_POOL_2D', (node as NodeOf<'avgpool'>).attrs, (node as NodeOf<'avgpool'>).attrs.countIncludePad),
+    avgpool(ex, node) {
+      const a = (node as NodeOf<'avgpool'>).attrs;
+      // int8, one window over the whole unpadded input, at another scale (DS-CNN's last pool): MEAN
+      // rounds once, as branchy does; AVERAGE_POOL_2D + QUANTIZE would round twice.
+      const [x, y] = [ex.info(node.inputs[0]), ex.info(node.outputs[0])];
+      const whole = a.kernel[0] === x.shape[1] && a.kernel[1] === x.shape[2] && a.pads.every((p) => p === 0) && a.dilations.every((d) => d === 1);
+      const rescale = x.quant?.kind === 'tensor' && y.quant?.kind === 'tensor' && (x.quant.scale !== y.quant.scale || x.quant.zeroPoint !== y.quant.zeroPoint);
+      if (y.dtype === 'i8' && whole && rescale && !node.act && !a.rounding) return exportMean(ex, node, [1, 2], true);
+      exportPool(ex, node, 'AVERAGE_POOL_2D', a, a.countIncludePad);
+    },
     globalavgpool(ex, node) {
       // int8: MEAN requantizes the mean once, to the output's scale, as branchy does (AVERAGE_POOL_2D rounds it to the input's first).
       if (ex.info(node.outputs[0]).dtype === 'i8') return exportMean(ex, node, [1, 2], true);
