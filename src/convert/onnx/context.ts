@@ -7,7 +7,8 @@ import { checkNode, inferNode } from '../../ir/shapes.js';
 import { opDef } from '../../ir/ops/index.js';
 import type { Activation, Node, OpAttrs, OpType, TensorInfo, Weights } from '../../ir/types.js';
 import type { Const } from './proto.js';
-import { sameQuant, type QdqState } from './qdq.js';
+import type { QdqState } from './qdq.js';
+import { sameQuant } from '../../ir/ops/quant-params.js';
 import { asImage } from './ops/axes.js';
 import { defaultOpset } from './legacy.js';
 

@@ -20,6 +20,7 @@ import type { Const } from './proto.js';
 import { biasToInt32, symmetricPerChannel } from '../quantize.js';
 import { isClampAct, roundHalfEven } from '../../ir/numerics.js';
 import { opDef } from '../../ir/ops/index.js';
+import { sameQuant } from '../../ir/ops/quant-params.js';
 
 const T = ONNX.TensorProto.DataType;
 const AT = ONNX.AttributeProto.AttributeType;
@@ -88,9 +89,6 @@ export function activationQuant(where: string, scale: Const, zp: Const | undefin
   const z = zp ? num(zp, 0) : 0;
   return { kind: 'tensor', scale: Math.fround(s), zeroPoint: type === 'u8' ? z - 128 : z };
 }
-
-export const sameQuant = (a: Quant | undefined, b: Quant | undefined): boolean =>
-  !!a && !!b && a.kind === 'tensor' && b.kind === 'tensor' && a.scale === b.scale && a.zeroPoint === b.zeroPoint;
 
 /**
  * DequantizeLinear / QuantizeLinear of a constant, folded. DequantizeLinear gives float

@@ -1,9 +1,13 @@
 // The quantization a step reads off its tensors: a per-tensor (scale, zero point), and an int8
 // conv / gemm's requantization multipliers. Shared by the op files' runtime steps.
 import { BranchyUnsupportedError } from '../../errors.js';
-import type { TensorInfo } from '../types.js';
+import type { Quant, TensorInfo } from '../types.js';
 import { requantScale, type RequantScaleMode } from '../numerics.js';
 import { where, type OpNode } from './def.js';
+
+/** Whether two quantizations are the same per-tensor (scale, zero point); false when either is absent or per-channel. */
+export const sameQuant = (a: Quant | undefined, b: Quant | undefined): boolean =>
+  !!a && !!b && a.kind === 'tensor' && b.kind === 'tensor' && a.scale === b.scale && a.zeroPoint === b.zeroPoint;
 
 export interface QuantParams {
   scale: number;

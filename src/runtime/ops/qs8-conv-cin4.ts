@@ -76,13 +76,23 @@ export function packCin4Weights(
 ): { tile: Qs8GemmTile; packed: number } {
   checkQs8Weights(cOut, g.kh * g.kw * g.c, spec, 'conv');
   const tile = cin4Tile(kernel);
+  return { tile, packed: packDirectWeights(mem, kernel, tile.packer, g, cOut, spec, cin4PackedBytes(cOut, g.kh, g.kw, g.c)) };
+}
+
+/**
+ * Packs checked weights with a direct conv kernel's packer (the cin4 and im2row kernels share its
+ * signature) into `bytes` of the heap; throws first if this build lacks the kernel.
+ */
+export function packDirectWeights(
+  mem: LinearMemory, kernel: string, packer: string, g: ResolvedGeometry, cOut: number, spec: Qs8WeightsSpec, bytes: number,
+): number {
   const exp = mem.mod.exports;
-  kernelFn(exp, kernel); // throws now if this build lacks it
-  const pack = kernelFn(exp, tile.packer);
-  const packed = mem.alloc(cin4PackedBytes(cOut, g.kh, g.kw, g.c));
+  kernelFn(exp, kernel);
+  const pack = kernelFn(exp, packer);
+  const packed = mem.alloc(bytes);
   mem.temporary(() =>
     pack(mem.put(spec.weights), spec.bias ? mem.put(spec.bias) : 0, mem.put(spec.scale), spec.zpIn, cOut, g.kh, g.kw, g.c, packed));
-  return { tile, packed };
+  return packed;
 }
 
 /** Scratch bytes (the padded pair image) the direct kernel needs for a params block. */

@@ -3,7 +3,8 @@
 // the Cast that quantized exports bring (a cast of a tensor to its own type): an alias. (Pad,
 // zeros included, is ./move.ts.)
 import { ONNX } from '../onnx-proto.js';
-import { activationQuant, foldQdqConst, LOWERED, sameQuant } from '../qdq.js';
+import { activationQuant, foldQdqConst, LOWERED } from '../qdq.js';
+import { sameQuant } from '../../../ir/ops/quant-params.js';
 import { where } from '../context.js';
 import type { ExportFn, ImportFn, OnnxFamily, OnnxOp } from './family.js';
 import { foldCast } from './constant.js';

@@ -13,6 +13,7 @@ import type { Node, NodeOf, Window } from '../../../ir/types.js';
 import type { TfliteExporter } from '../export.js';
 import { exportWindow, tfliteWindow } from './window.js';
 import { exportMean } from './reduce.js';
+import { sameQuant } from '../../../ir/ops/quant-params.js';
 
 function pool(ctx: TfliteImportContext, op: TfliteOpView): void {
   const o = op.options as Pool2DOptions;
@@ -40,6 +41,12 @@ function pool(ctx: TfliteImportContext, op: TfliteOpView): void {
   if (act) ctx.emit(op, 'activation', [y], {}, { ...yq, tflite: out }, act, '_activation');
 }
 
+/** Whether an int8 node's per-tensor output quantization differs from its input's. */
+function rescales(ex: TfliteExporter, node: Node): boolean {
+  const [qx, qy] = [ex.info(node.inputs[0]).quant, ex.info(node.outputs[0]).quant];
+  return qx?.kind === 'tensor' && qy?.kind === 'tensor' && !sameQuant(qx, qy);
+}
+
 /** A pool as TFLite's: undilated, floor mode, an average over the positions inside the input only. */
 function exportPool(ex: TfliteExporter, node: Node, op: 'AVERAGE_POOL_2D' | 'MAX_POOL_2D', win: Window, countIncludePad = false): void {
   if (win.dilations[0] !== 1 || win.dilations[1] !== 1) ex.unsupported(node, 'a dilated pool', 'TFLite pools are not dilated');
@@ -47,8 +54,7 @@ function exportPool(ex: TfliteExporter, node: Node, op: 'AVERAGE_POOL_2D' | 'MAX
   const { input, padding } = exportWindow(ex, node, win, op === 'MAX_POOL_2D' && 'lowest');
   const y = exportOutput(ex, node);
   // TFLite's int8 pools write at their input's scale and zero point: a QUANTIZE moves the result to the output's.
-  const [qx, qy] = [ex.info(node.inputs[0]).quant, ex.info(node.outputs[0]).quant];
-  const requant = qx?.kind === 'tensor' && qy?.kind === 'tensor' && (qx.scale !== qy.scale || qx.zeroPoint !== qy.zeroPoint);
+  const requant = rescales(ex, node);
   if (requant && node.act) ex.unsupported(node, 'an int8 pool that changes the scale and has a fused activation', 'keep the pool\'s scale, or put the activation before it');
   const pooled = requant ? ex.intermediate(node.inputs[0], ex.info(node.outputs[0]).shape, 'pooled') : y.output;
   ex.op(op, [input], [pooled], {
@@ -68,8 +74,7 @@ export const poolFamily: TfliteFamily = {
       // rounds once, as branchy does; AVERAGE_POOL_2D + QUANTIZE would round twice.
       const [x, y] = [ex.info(node.inputs[0]), ex.info(node.outputs[0])];
       const whole = a.kernel[0] === x.shape[1] && a.kernel[1] === x.shape[2] && a.pads.every((p) => p === 0) && a.dilations.every((d) => d === 1);
-      const rescale = x.quant?.kind === 'tensor' && y.quant?.kind === 'tensor' && (x.quant.scale !== y.quant.scale || x.quant.zeroPoint !== y.quant.zeroPoint);
-      if (y.dtype === 'i8' && whole && rescale && !node.act && !a.rounding) return exportMean(ex, node, [1, 2], true);
+      if (y.dtype === 'i8' && whole && rescales(ex, node) && !node.act && !a.rounding) return exportMean(ex, node, [1, 2], true);
       exportPool(ex, node, 'AVERAGE_POOL_2D', a, a.countIncludePad);
     },
     globalavgpool(ex, node) {

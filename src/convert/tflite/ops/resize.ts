@@ -7,7 +7,8 @@
 //             coordinate >= 0); half_pixel_centers -> tf_half_pixel_for_nearest, floor;
 //             neither -> asymmetric, floor.
 // Both flags at once have no IR form (TFLite refuses it for bilinear): refused.
-import type { ResizeOptions, TfliteQuantization } from '../model.js';
+import type { ResizeOptions } from '../model.js';
+import { sameQuant } from '../../../ir/ops/quant-params.js';
 import type { TfliteImportContext } from '../context.js';
 import type { TfliteOpView } from '../view.js';
 import type { TfliteFamily } from './family.js';
@@ -56,17 +57,13 @@ function exportResize(ex: TfliteExporter, node: NodeOf<'resize'>): void {
   // TFLite's integer resizes keep the input's quantization (the kernels ignore the output's): where
   // branchy's output has its own, resize at the input's and requantize with QUANTIZE (nearest: the
   // same values as branchy's kernel; bilinear: two roundings where branchy has one).
-  const [xt, yt] = [ex.model.subgraphs[0].tensors[ex.tensor(node.inputs[0])], ex.model.subgraphs[0].tensors[ex.tensor(node.outputs[0])]];
-  const requant = (y.dtype === 'i8' || y.dtype === 'u8') && !sameQuant(xt.quantization, yt.quantization);
-  const out = requant ? ex.intermediate(node.outputs[0], yt.shape, 'resized') : ex.tensor(node.outputs[0]);
-  if (requant) ex.model.subgraphs[0].tensors[out].quantization = xt.quantization;
+  const requant = (y.dtype === 'i8' || y.dtype === 'u8') && !sameQuant(x.quant, y.quant);
+  const tensors = ex.model.subgraphs[0].tensors;
+  const out = requant ? ex.intermediate(node.outputs[0], y.shape, 'resized') : ex.tensor(node.outputs[0]);
+  if (requant) tensors[out].quantization = tensors[ex.tensor(node.inputs[0])].quantization;
   ex.op(op, [ex.tensor(node.inputs[0]), ex.constant(`${node.name}/size`, Int32Array.from(a.size))], [out],
     { type: nearest ? 'ResizeNearestNeighborOptions' : 'ResizeBilinearOptions', alignCorners, halfPixelCenters }, halfPixelCenters ? 3 : 1);
   if (requant) ex.op('QUANTIZE', [out], [ex.tensor(node.outputs[0])]);
-}
-
-function sameQuant(a?: TfliteQuantization, b?: TfliteQuantization): boolean {
-  return !!a && !!b && a.scale.length === 1 && b.scale.length === 1 && a.scale[0] === b.scale[0] && a.zeroPoint[0] === b.zeroPoint[0];
 }
 
 export const resizeFamily: TfliteFamily = {
