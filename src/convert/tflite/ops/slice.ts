@@ -6,6 +6,7 @@ import type { TfliteOpView } from '../view.js';
 import type { TfliteFamily } from './family.js';
 import type { DType, NodeOf, Quant } from '../../../ir/types.js';
 import type { TfliteExporter } from '../export.js';
+import { sameQuant } from '../../../ir/ops/quant-params.js';
 
 /** The output spec of an operator that moves its input's values (SLICE, TRANSPOSE): the input's type and quantization, which TFLite requires of the output. */
 export function movedOutput(ctx: TfliteImportContext, op: TfliteOpView, x: string): { dtype: DType; quant?: Quant } {
@@ -13,7 +14,7 @@ export function movedOutput(ctx: TfliteImportContext, op: TfliteOpView, x: strin
   const out = op.outputs[0]!;
   const yq = ctx.activationOf(op, out);
   const [a, b] = [xt.quant, yq.quant];
-  if (yq.dtype !== xt.dtype || (a?.kind === 'tensor' && b?.kind === 'tensor' && (a.scale !== b.scale || a.zeroPoint !== b.zeroPoint))) {
+  if (yq.dtype !== xt.dtype || (a?.kind === 'tensor' && b?.kind === 'tensor' && !sameQuant(a, b))) {
     ctx.unsupported(op, `output "${out.name}" has another type or quantization than its input`, `TFLite requires the same on both sides of ${op.op}; the model is malformed`);
   }
   return yq;
