@@ -310,6 +310,8 @@ export interface Qs8B1wConvSpec extends Qs8B1wSpec {
   fuseMaxPool2x2?: boolean;
   /** The direct kernel's scratch above which it runs in bands of output rows (as the int8 conv's, qs8-conv.ts; Infinity: one call). */
   bandScratch?: number;
+  /** Let a 3x3 stride-1 conv run on the Winograd kernel where the build picks it (default true; as Qs8ConvSpec.winograd). */
+  winograd?: boolean;
 }
 
 export interface Qs8B1wGemmSpec extends Qs8B1wSpec {
@@ -359,9 +361,9 @@ function packB1w(mem: LinearMemory, kernel: string, packer: string, n: number, t
 }
 
 /** The kernel a binary-weight conv runs in this build: the direct one where the int8 conv would pick its direct one (prefersDirect). */
-export function b1wConvKernel(geom: ConvGeometry, cOut: number, build: Build): string {
+export function b1wConvKernel(geom: ConvGeometry, cOut: number, build: Build, winograd = true): string {
   const g = resolveGeometry(geom), simd = build !== 'scalar';
-  return chooseKernel(prefersWinograd(g, cOut, simd) ? 'qs8_b1w_conv_wino' : prefersDirect(g, cOut, simd) ? 'qs8_b1w_conv_cin4' : 'qs8_b1w_conv', build).kernel;
+  return chooseKernel(winograd && prefersWinograd(g, cOut, simd) ? 'qs8_b1w_conv_wino' : prefersDirect(g, cOut, simd) ? 'qs8_b1w_conv_cin4' : 'qs8_b1w_conv', build).kernel;
 }
 
 export function prepareQs8B1wConv(mem: LinearMemory, build: Build, spec: Qs8B1wConvSpec): Qs8B1wConvLayer {
@@ -372,7 +374,7 @@ export function prepareQs8B1wConv(mem: LinearMemory, build: Build, spec: Qs8B1wC
   const k = taps * g.c;
   const bits = weightBits(spec, spec.cOut * taps, g.c, 'binary-weight conv');
   const t = b1Transform(spec.mul, spec.add, spec.out, spec.cOut, k, 'binary-weight conv');
-  const kernel = spec.kernel ?? b1wConvKernel(spec.geom, spec.cOut, build);
+  const kernel = spec.kernel ?? b1wConvKernel(spec.geom, spec.cOut, build, spec.winograd);
   if (spec.fuseMaxPool2x2 && !canFuseMaxPool2x2(spec.geom, spec.cOut, build, kernel)) {
     throw new RangeError(`binary-weight conv ${g.kh}×${g.kw} ${g.c}→${spec.cOut} (${kernel}) cannot fuse a 2×2 max pool; check canFuseMaxPool2x2 first`);
   }

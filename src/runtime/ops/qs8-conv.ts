@@ -56,6 +56,12 @@ export interface Qs8ConvSpec extends Qs8WeightsSpec {
    * (assembly/qs8/residual.ts). The im2col kernels only (canFuseResidualAdd); runQs8Conv then takes r.
    */
   residual?: ResidualAdd;
+  /**
+   * Let a 3x3 stride-1 conv run on the Winograd kernel where the build picks it (default true;
+   * qs8-conv-wino.ts): 2.25x fewer multiplies, its packed weights i16 (3.6x the int8 weights' bytes).
+   * false: the direct and im2col kernels, whose weights stay int8.
+   */
+  winograd?: boolean;
 }
 
 /** The add a conv takes into its epilogue: r's zero point, y's quantization and clamp, the add's multipliers. */
@@ -109,9 +115,9 @@ export interface DirectBand {
 const SCRATCH_TARGET = 8 << 10;
 
 /** The kernel the runtime picks for a conv layer in this build: the direct one where it is faster. */
-function convKernel(g: ResolvedGeometry, cOut: number, build: Build): string {
+function convKernel(g: ResolvedGeometry, cOut: number, build: Build, winograd = true): string {
   const simd = build !== 'scalar';
-  const op = prefersWinograd(g, cOut, simd) ? 'qs8_conv_wino' : prefersIm2row(g, cOut, simd) ? 'qs8_conv_im2row' : prefersDirect(g, cOut, simd) ? 'qs8_conv_cin4' : 'qs8_conv';
+  const op = winograd && prefersWinograd(g, cOut, simd) ? 'qs8_conv_wino' : prefersIm2row(g, cOut, simd) ? 'qs8_conv_im2row' : prefersDirect(g, cOut, simd) ? 'qs8_conv_cin4' : 'qs8_conv';
   return chooseKernel(op, build).kernel;
 }
 
@@ -121,9 +127,9 @@ function convKernel(g: ResolvedGeometry, cOut: number, build: Build): string {
  * multiple of 16 or a C_in = 1, stride-1, undilated-width conv (its channel tail runs in
  * pixel lanes, which pool; the 4×4 channel tiles do not).
  */
-export function canFuseMaxPool2x2(geom: ConvGeometry, cOut: number, build: Build, kernel?: string): boolean {
+export function canFuseMaxPool2x2(geom: ConvGeometry, cOut: number, build: Build, kernel?: string, winograd = true): boolean {
   const g = resolveGeometry(geom);
-  const k = kernel ?? convKernel(g, cOut, build);
+  const k = kernel ?? convKernel(g, cOut, build, winograd);
   if (!(isCin4Kernel(k) || isWinoKernel(k)) || g.oh < 2 || g.ow < 2) return false;
   if (k.endsWith('__scalar') || isWinoKernel(k)) return true;
   return ((cOut + 3) & ~3) % 16 === 0 || (g.c === 1 && g.sw === 1 && g.dw === 1);
@@ -134,8 +140,8 @@ export function canFuseMaxPool2x2(geom: ConvGeometry, cOut: number, build: Build
  * epilogue: the im2col kernels over whole tensors (the direct small-C_in kernel, which the
  * runtime prefers for short K, has no such epilogue; nor has a group's or a phase's strided output).
  */
-export function canFuseResidualAdd(geom: ConvGeometry, cOut: number, build: Build, strided = false): boolean {
-  const k = convKernel(resolveGeometry(geom), cOut, build);
+export function canFuseResidualAdd(geom: ConvGeometry, cOut: number, build: Build, strided = false, winograd = true): boolean {
+  const k = convKernel(resolveGeometry(geom), cOut, build, winograd);
   return !strided && !isCin4Kernel(k) && !isIm2rowKernel(k) && !isWinoKernel(k);
 }
 
@@ -152,12 +158,12 @@ export function prepareQs8Conv(mem: LinearMemory, build: Build, spec: Qs8ConvSpe
   if (!Number.isInteger(xRowStride) || xRowStride < (g.w - 1) * xStride + g.c) throw new RangeError(`conv: input row stride ${xRowStride} overlaps a row of ${g.w} pixels of stride ${xStride}`);
   if (!Number.isInteger(yRowStride) || yRowStride < (g.ow - 1) * yStride + spec.cOut) throw new RangeError(`conv: row stride ${yRowStride} overlaps a row of ${g.ow} pixels of stride ${yStride}`);
   const strided = xStride !== g.c || yStride !== spec.cOut || yRowStride !== g.ow * yStride || xRowStride !== g.w * xStride;
-  const kernel = spec.kernel ?? (spec.residual ? chooseKernel('qs8_conv_add', build).kernel : strided ? chooseKernel('qs8_conv', build).kernel : convKernel(g, spec.cOut, build));
+  const kernel = spec.kernel ?? (spec.residual ? chooseKernel('qs8_conv_add', build).kernel : strided ? chooseKernel('qs8_conv', build).kernel : convKernel(g, spec.cOut, build, spec.winograd));
   if (strided && (isCin4Kernel(kernel) || isIm2rowKernel(kernel) || isWinoKernel(kernel))) throw new RangeError(`conv: the direct kernel ${kernel} reads whole tensors; a group (strides ${xStride}, ${yStride}) runs on the im2col kernel`);
   if (spec.fuseMaxPool2x2 && !canFuseMaxPool2x2(spec.geom, spec.cOut, build, kernel)) {
     throw new RangeError(`conv ${g.kh}×${g.kw} ${g.c}→${spec.cOut} (${kernel}) cannot fuse a 2×2 max pool; check canFuseMaxPool2x2 first`);
   }
-  if (spec.residual && (spec.fuseMaxPool2x2 || strided || (spec.kernel === undefined && !canFuseResidualAdd(spec.geom, spec.cOut, build)))) {
+  if (spec.residual && (spec.fuseMaxPool2x2 || strided || (spec.kernel === undefined && !canFuseResidualAdd(spec.geom, spec.cOut, build, false, spec.winograd)))) {
     throw new RangeError(`conv ${g.kh}×${g.kw} ${g.c}→${spec.cOut} (${kernel}) cannot fuse a residual add; check canFuseResidualAdd first`);
   }
   if (isCin4Kernel(kernel)) return prepareDirect(mem, spec, g, kernel);
