@@ -4,7 +4,9 @@
 // choice, the scalar twins, the variants), int8 and bits out, beside the int8 conv the table
 // picks in that build. Interleaved rounds; per round each layer runs `--runs` times; medians
 // over the rounds of process CPU time and wall time per call (CPU time is the steadier one
-// on a shared machine). Ratios are the same build's int8 time / binary time.
+// on a shared machine). Ratios are the same build's int8 time / binary time: the int8 conv as
+// the runtime runs it by default (the table's pick; a 3x3 stride-1 conv with C_in % 8 = 0 runs on
+// the Winograd kernel in the SIMD builds) and with { winograd: false } (the direct/im2col kernel).
 //
 //   npm run bench:b1conv -- [--builds simd,relaxed] [--rounds 31] [--runs 10]
 //     [--shape 56x56x64x64] [--only REGEX]   (--only: the binary kernels to run)
@@ -35,20 +37,20 @@ const geom = { n: 1, h, w, c, kh: 3, kw: 3, pads: [1, 1, 1, 1] as [number, numbe
 const K = 9 * c;
 const macs = h * w * cOut * K;
 
-interface Case { name: string; build: Build; fn: () => void; cpu: number[]; wall: number[]; int8?: true }
+interface Case { name: string; build: Build; fn: () => void; cpu: number[]; wall: number[]; int8?: 'default' | 'direct' }
 const cases: Case[] = [];
 
 for (const build of builds) {
   const mem = new LinearMemory(await loadKernels({ build }));
-  {
+  for (const winograd of [true, false]) {
     const wq = Int8Array.from({ length: cOut * K }, (_, i) => ((i * 37) % 255) - 127);
     const L = prepareQs8Conv(mem, build, {
       geom, cOut, weights: wq, bias: new Int32Array(cOut).fill(100), scale: new Float32Array(cOut).fill(0.001),
-      zpIn: -3, zpOut: 2, qmin: -128, qmax: 127,
+      zpIn: -3, zpOut: 2, qmin: -128, qmax: 127, winograd,
     });
     const x = mem.put(Int8Array.from({ length: h * w * c }, (_, i) => ((i * 13) % 256) - 128));
     const y = mem.alloc(L.outputBytes);
-    cases.push({ name: `int8 conv (${L.kernel})`, build, fn: () => runQs8Conv(mem, L, x, y), cpu: [], wall: [], int8: true });
+    cases.push({ name: `int8 conv (${L.kernel}${winograd ? '' : ', winograd: false'})`, build, fn: () => runQs8Conv(mem, L, x, y), cpu: [], wall: [], int8: winograd ? 'default' : 'direct' });
   }
   const xb = mem.put(Uint32Array.from({ length: h * w * b1Words(c) }, (_, i) => Math.imul(i + 1, 0x9e3779b1) >>> 0 & (c % 32 ? (1 << c % 32) - 1 : -1)));
   const signs = Int8Array.from({ length: cOut * K }, (_, i) => ((Math.imul(i, 2654435761) >>> 13) & 1 ? 1 : -1));
@@ -84,10 +86,11 @@ for (let r = 0; r < rounds; r++) {
 
 const load = os.loadavg().map((v) => v.toFixed(1)).join(' ');
 console.log(`${machine()}; 3×3 pad 1 ${h}×${w}×${c}→${cOut} (${macs} MACs); ${rounds} interleaved rounds of ${runs} calls; load average at the end ${load}\n`);
-console.log('| build | layer (kernel) | CPU ms (median) | wall ms (median) | G(bit-)MAC/s (CPU) | int8 / this (CPU) | int8 / this (wall) |');
-console.log('|---|---|---:|---:|---:|---:|---:|');
+console.log('| build | layer (kernel) | CPU ms (median) | wall ms (median) | G(bit-)MAC/s (CPU) | int8 / this (CPU) | int8 / this (wall) | int8 winograd: false / this (CPU) |');
+console.log('|---|---|---:|---:|---:|---:|---:|---:|');
 for (const k of cases) {
-  const base = cases.find((b) => b.int8 && b.build === k.build)!;
+  const base = cases.find((b) => b.int8 === 'default' && b.build === k.build)!;
+  const direct = cases.find((b) => b.int8 === 'direct' && b.build === k.build)!;
   const cpu = median(k.cpu), wall = median(k.wall);
-  console.log(`| ${k.build} | ${k.name} | ${cpu.toFixed(3)} | ${wall.toFixed(3)} | ${(macs / cpu / 1e6).toFixed(1)} | ${(median(base.cpu) / cpu).toFixed(2)}× | ${(median(base.wall) / wall).toFixed(2)}× |`);
+  console.log(`| ${k.build} | ${k.name} | ${cpu.toFixed(3)} | ${wall.toFixed(3)} | ${(macs / cpu / 1e6).toFixed(1)} | ${(median(base.cpu) / cpu).toFixed(2)}× | ${(median(base.wall) / wall).toFixed(2)}× | ${(median(direct.cpu) / cpu).toFixed(2)}× |`);
 }

@@ -1,5 +1,5 @@
 // Per-step kernel times of any .branchy model: where a forward pass spends its time.
-//   node --experimental-wasm-relaxed-simd --import tsx bench/model-steps.mts MODEL.branchy [--build simd] [--rounds 300]
+//   node --experimental-wasm-relaxed-simd --import tsx bench/model-steps.mts MODEL.branchy [--build simd] [--rounds 300] [--no-winograd]
 // Each step runs alone, 5 calls per round, steps interleaved over the rounds; prints the
 // 25th percentile per step (the machine is shared: a low quantile is what the code costs),
 // its MACs and GMAC/s, and the totals. The input is uniform noise of the model's input size
@@ -12,11 +12,11 @@ import { machine } from './machine.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { build: { type: 'string', default: 'simd' }, rounds: { type: 'string', default: '300' } },
+  options: { build: { type: 'string', default: 'simd' }, rounds: { type: 'string', default: '300' }, 'no-winograd': { type: 'boolean', default: false } },
 });
 const file = positionals[0];
 if (!file) throw new Error('usage: bench/model-steps.mts MODEL.branchy [--build simd] [--rounds 300]');
-const model = await load(file, { build: values.build as Build });
+const model = await load(file, { build: values.build as Build, winograd: !values['no-winograd'] });
 const program = (model as unknown as { program: Program }).program; // internal: the compiled steps
 const size = model.info.inputs[0].dims.slice(1).reduce((a: number, d: number) => a * d, 1);
 const x = new Float32Array(size).map(() => Math.random() * 2 - 1);
@@ -31,7 +31,7 @@ for (let r = 0; r < Number(values.rounds); r++) {
     ts[i].push(((performance.now() - t) / 5) * 1000);
   });
 }
-console.log(`# ${file}, build ${values.build}, ${machine()}\n`);
+console.log(`# ${file}, build ${values.build}${values['no-winograd'] ? ', winograd: false' : ''}, ${machine()}\n`);
 console.log('| µs (p25) | op | node | MACs | GMAC/s |\n|---:|---|---|---:|---:|');
 const byOp = new Map<string, number>();
 let total = 0;

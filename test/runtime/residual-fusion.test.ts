@@ -19,8 +19,10 @@ describe('conv + residual add fusion', () => {
     const rng = new Rng(0x5e5);
     const inputs = Array.from({ length: 12 }, () => rng.f32(32 * 32 * 3, -1, 1));
     for (const build of TEST_BUILDS) {
-      const fused = await fromGraph(graph, weights, { build, fuseResidualAdd: true });
-      const plain = await fromGraph(graph, weights, { build, fuse: false });
+      // (winograd: false: by default the SIMD builds run op5 and op9, 3x3 stride 1, on the Winograd kernel, which takes no add: below.)
+      const fused = await fromGraph(graph, weights, { build, fuseResidualAdd: true, winograd: false });
+      const fusedWino = await fromGraph(graph, weights, { build, fuseResidualAdd: true });
+      const plain = await fromGraph(graph, weights, { build, fuse: false, winograd: false });
       const byDefault = programOf(await fromGraph(graph, weights, { build }));
       expect(graph.nodes.filter((n) => n.op === 'conv2d').every((n) => byDefault.tensors.has(n.outputs[0]))).toBe(true);
       const pf = programOf(fused), pp = programOf(plain);
@@ -31,14 +33,17 @@ describe('conv + residual add fusion', () => {
       const convs = graph.nodes.filter((n) => n.op === 'conv2d');
       const gone = convs.filter((n) => !pf.tensors.has(n.outputs[0])).map((n) => n.name);
       expect(gone, build).toEqual(build === 'scalar' ? ['op2_conv_2d', 'op6_conv_2d', 'op10_conv_2d'] : ['op5_conv_2d', 'op9_conv_2d']);
+      const goneWino = convs.filter((n) => !programOf(fusedWino).tensors.has(n.outputs[0])).map((n) => n.name);
+      expect(goneWino, build).toEqual(build === 'scalar' ? ['op2_conv_2d', 'op6_conv_2d', 'op10_conv_2d'] : []);
       expect(convs.every((n) => pp.tensors.has(n.outputs[0]))).toBe(true);
       expect(pf.arenaBytes).toBeLessThanOrEqual(pp.arenaBytes);
       const at = (p: Program, n: string) => p.steps.findIndex((s) => s.node.name === n);
       expect(at(pp, 'op5_conv_2d')).toBeLessThan(at(pp, 'op6_conv_2d'));
       if (build !== 'scalar') expect(at(pf, 'op5_conv_2d')).toBeGreaterThan(at(pf, 'op6_conv_2d'));
       for (const [i, x] of inputs.entries()) {
-        const a = fused.run(x, { layout: 'NHWC' }), b = plain.run(x, { layout: 'NHWC' });
+        const a = fused.run(x, { layout: 'NHWC' }), b = plain.run(x, { layout: 'NHWC' }), c = fusedWino.run(x, { layout: 'NHWC' });
         for (const k of Object.keys(b)) expect(a[k].data, `${build} ${k} input ${i}`).toEqual(b[k].data);
+        for (const k of Object.keys(b)) expect(c[k].data, `${build} ${k} input ${i} (Winograd)`).toEqual(b[k].data);
       }
     }
   });
