@@ -71,7 +71,9 @@ export function applyPreprocess(graph: Graph, pre: Preprocess, file: string): Gr
     if ((n.mean.length !== 1 && n.mean.length !== c) || (n.std.length !== 1 && n.std.length !== c)) {
       throw new BranchyInputError(`--mean/--std have ${Math.max(n.mean.length, n.std.length)} values; ${file}'s input has ${c} channels (give 1 or ${c})`);
     }
-    g = { ...g, normalize: n };
+    // An integer input's normalisation is its dequantization (sourceDtype): replaced, it takes floats and pixels.
+    const tensors = g.tensors.map((t) => (t.sourceDtype && g.inputs.includes(t.name) ? { ...t, sourceDtype: undefined } : t));
+    g = { ...g, tensors, normalize: n };
   }
   if (pre.layout) {
     const t = graph.tensors.find((x) => x.name === graph.inputs[0])!;

@@ -11,6 +11,8 @@ export async function loadModel(source: ModelSource, options: LoadOptions & Impo
   const bytes = await readBytes(source);
   if (looksLikeTflite(bytes)) {
     const { graph, weights } = importTflite(bytes);
+    // A normalize says how pixels become the input: an integer input (sourceDtype) takes floats then.
+    if (options.normalize) for (const t of graph.tensors) if (graph.inputs.includes(t.name)) delete t.sourceDtype;
     return fromGraph(graph, weights, options);
   }
   if (!looksLikeOnnx(bytes)) return load(bytes, options);

@@ -1,0 +1,111 @@
+// Integer graph inputs and outputs of .tflite files (TensorInfo.sourceDtype, as the ONNX importer
+// sets them): the MLPerf Tiny DS-CNN int8 file takes an Int8Array and, with outputs: 'int8',
+// returns LiteRT.js's int8 outputs (LiteRT.js run on the file as it is, int8 in and out); the
+// same through its .branchy file; exported back, the file has int8 edges again. A uint8-edged
+// model (a QDQ net from ONNX, uint8 in and out) exported as .tflite has uint8 edges that
+// LiteRT.js runs with branchy's integers, and imported from that file takes and gives uint8.
+import { describe, expect, it } from 'vitest';
+import { exportTflite, importOnnx, importTflite, readTflite, type TfliteModel } from '../../src/convert/index.js';
+import { readBranchy, writeBranchy } from '../../src/format/branchy.js';
+import { BranchyInputError } from '../../src/errors.js';
+import { fromGraph, load } from '../../src/runtime/model.js';
+import { openLitertRaw } from '../helpers/litert.js';
+import { dscnnSeededInputs, mlperfBytes } from '../helpers/mlperf.js';
+import { qdqNet } from '../helpers/qdq-net.js';
+import { Rng } from '../helpers/rng.js';
+
+const edge = (m: TfliteModel, which: 'inputs' | 'outputs') => m.subgraphs[0].tensors[m.subgraphs[0][which][0]];
+const BYTES = mlperfBytes('kws_dscnn_int8.tflite');
+const FILE = readTflite(BYTES);
+const [IN, OUT] = [edge(FILE, 'inputs'), edge(FILE, 'outputs')];
+const quantOf = (t: typeof IN) => ({ scale: Math.fround(t.quantization!.scale[0]), zeroPoint: t.quantization!.zeroPoint[0] });
+const N = IN.shape.reduce((a, d) => a * d, 1);
+// Seeded int8 inputs over the whole range, and three the other tests know (f32 multipliers matter there).
+const INPUTS = [...Array.from({ length: 3 }, (_, i) => new Rng(40 + i).i8(N)), ...dscnnSeededInputs(N, [1592, 2969, 5696])];
+
+describe('an int8-edged .tflite (MLPerf Tiny DS-CNN)', () => {
+  it('takes the file\'s int8 input (an Int8Array lands on exactly q) and, with outputs: \'int8\', returns LiteRT.js\'s int8 outputs', async () => {
+    expect([IN.type, OUT.type]).toEqual(['INT8', 'INT8']);
+    const { graph, weights } = importTflite(BYTES, { outputs: 'int8' });
+    const model = await fromGraph(graph, weights);
+    expect(model.info.inputs[0]).toMatchObject({ name: IN.name, dtype: 'i8', quant: quantOf(IN) });
+    expect(model.info.outputs[0]).toMatchObject({ dtype: 'i8', quant: quantOf(OUT) });
+    const lit = await openLitertRaw(BYTES);
+    for (const q of INPUTS) {
+      const y = Object.values(model.run(q))[0];
+      expect(y.data).toBeInstanceOf(Int8Array);
+      expect(y.quant).toEqual(quantOf(OUT));
+      expect(Array.from(y.data)).toEqual(Array.from((await lit.run([q]))[0]));
+      // The dequantized values give the same integers.
+      const { scale: s, zeroPoint: zp } = IN.quantization!;
+      expect(Object.values(model.run(Float32Array.from(q, (v) => (v - zp[0]) * s[0])))[0].data).toEqual(y.data);
+    }
+    lit.delete();
+    expect(() => model.run(new Uint8Array(N))).toThrow(BranchyInputError);
+  });
+
+  it('default outputs stay float (the dequantized int8: LiteRT.js\'s within rounding); a normalize keeps the input float', async () => {
+    const { graph, weights } = importTflite(BYTES);
+    const model = await fromGraph(graph, weights);
+    expect(model.info.inputs[0].dtype).toBe('i8');
+    expect(model.info.outputs[0].dtype).toBe('f32');
+    const lit = await openLitertRaw(BYTES);
+    const { scale: [s], zeroPoint: [zp] } = OUT.quantization!;
+    const y = Object.values(model.run(INPUTS[0]))[0].data as Float32Array;
+    expect(Array.from(y, (v) => Math.round(v / s) + zp)).toEqual(Array.from((await lit.run([INPUTS[0]]))[0]));
+    lit.delete();
+    const pixels = importTflite(BYTES, { normalize: { mean: [0], std: [1], scale: 1 } }).graph;
+    expect(pixels.tensors.find((t) => t.name === pixels.inputs[0])!.sourceDtype).toBeUndefined();
+    expect(pixels.normalize).toEqual({ mean: [0], std: [1], scale: 1 });
+  });
+
+  it('through its .branchy file (format 3) and back to .tflite: int8 edges again, the same int8 outputs in LiteRT.js', async () => {
+    const { graph, weights } = importTflite(BYTES, { outputs: 'int8' });
+    const file = writeBranchy(graph, weights);
+    expect(readBranchy(file).metadata['branchy.format']).toBe('3');
+    const model = await load(file);
+    expect(model.info.inputs[0].dtype).toBe('i8');
+    const back = exportTflite(graph, weights);
+    const m = readTflite(back);
+    expect([edge(m, 'inputs'), edge(m, 'outputs')].map((t) => [t.type, t.quantization!.scale[0], t.quantization!.zeroPoint[0]]))
+      .toEqual([IN, OUT].map((t) => [t.type, t.quantization!.scale[0], t.quantization!.zeroPoint[0]]));
+    expect(edge(m, 'inputs').name).toBe(IN.name);
+    const lit = await openLitertRaw(back);
+    for (const q of INPUTS.slice(0, 3)) expect(Array.from((await lit.run([q]))[0])).toEqual(Array.from(Object.values(model.run(q))[0].data));
+    lit.delete();
+    const again = importTflite(back, { outputs: 'int8' }).graph;
+    expect(again.nodes.map((n) => n.op)).toEqual(graph.nodes.map((n) => n.op));
+    expect([again.inputs, again.outputs].map((e) => again.tensors.find((t) => t.name === e[0])!.sourceDtype)).toEqual(['i8', 'i8']);
+  });
+});
+
+describe('a uint8-edged model', () => {
+  it('exported as .tflite: UINT8 input and output that LiteRT.js runs with branchy\'s integers; imported back, it takes and gives uint8', async () => {
+    const onnx = importOnnx(qdqNet('u8', 'u8'), { inputShapes: { x: [1, 3, 8, 8] } });
+    const a = await fromGraph(onnx.graph, onnx.weights);
+    const bytes = exportTflite(onnx.graph, onnx.weights);
+    const m = readTflite(bytes);
+    expect([edge(m, 'inputs'), edge(m, 'outputs')].map((t) => [t.type, t.quantization!.zeroPoint[0]])).toEqual([['UINT8', 120], ['UINT8', 128]]);
+    const { graph, weights } = importTflite(bytes, { outputs: 'int8' });
+    const b = await fromGraph(graph, weights);
+    expect(b.info.inputs[0]).toMatchObject({ dtype: 'u8', quant: { scale: Math.fround(0.02), zeroPoint: 120 } });
+    expect(b.info.outputs[0]).toMatchObject({ dtype: 'u8', quant: { scale: Math.fround(0.1), zeroPoint: 128 } });
+    // The converter's QUANTIZE between uint8 and int8 at one scale is the same tensor: no extra node.
+    expect(graph.nodes.map((n) => n.op)).toEqual(onnx.graph.nodes.map((n) => n.op));
+    const lit = await openLitertRaw(bytes);
+    const rng = new Rng(8);
+    for (let i = 0; i < 3; i++) {
+      const x = Uint8Array.from({ length: 192 }, () => rng.int(0, 255));
+      const ref = (await lit.run([x]))[0];
+      expect(ref).toBeInstanceOf(Uint8Array);
+      const y = b.run(x).y;
+      expect(y.data).toBeInstanceOf(Uint8Array);
+      expect(Array.from(y.data)).toEqual(Array.from(ref));
+      // The ONNX model's own run (its output NCHW [1, 4, 4, 4]) gives them too.
+      const z = a.run(x, { layout: 'NHWC' }).y.data;
+      expect(Array.from(ref, (_, k) => z[(k % 4) * 16 + Math.floor(k / 4)])).toEqual(Array.from(ref));
+    }
+    lit.delete();
+    expect(() => b.run(new Int8Array(192))).toThrow(BranchyInputError);
+  });
+});
