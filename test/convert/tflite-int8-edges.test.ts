@@ -9,6 +9,8 @@ import { exportTflite, importOnnx, importTflite, readTflite, type TfliteModel } 
 import { readBranchy, writeBranchy } from '../../src/format/branchy.js';
 import { BranchyInputError } from '../../src/errors.js';
 import { fromGraph, load } from '../../src/runtime/model.js';
+import { loadModel } from '../../src/node/load-model.js';
+import { applyPreprocess, requireNormalize } from '../../src/cli/preprocess.js';
 import { openLitertRaw } from '../helpers/litert.js';
 import { dscnnSeededInputs, mlperfBytes } from '../helpers/mlperf.js';
 import { qdqNet } from '../helpers/qdq-net.js';
@@ -76,6 +78,23 @@ describe('an int8-edged .tflite (MLPerf Tiny DS-CNN)', () => {
     const again = importTflite(back, { outputs: 'int8' }).graph;
     expect(again.nodes.map((n) => n.op)).toEqual(graph.nodes.map((n) => n.op));
     expect([again.inputs, again.outputs].map((e) => again.tensors.find((t) => t.name === e[0])!.sourceDtype)).toEqual(['i8', 'i8']);
+  });
+});
+
+describe('pixels for an int8-edged .tflite', () => {
+  it('a normalisation from the command line or loadModel makes the input float again (Uint8Array pixels); without one, data-set pixels are refused naming the flags', async () => {
+    const z = { mean: [0], std: [1], scale: 1 };
+    const { graph, weights } = importTflite(BYTES);
+    expect(() => requireNormalize(graph, 'kws.tflite')).toThrow(/takes int8 integers.*--scale/);
+    const g = applyPreprocess(graph, { normalize: z }, 'kws.tflite');
+    expect(() => requireNormalize(g, 'kws.tflite')).not.toThrow();
+    const px = Uint8Array.from(INPUTS[0], (v) => v & 0xff);
+    const want = Object.values((await fromGraph(g, weights)).run(px))[0].data;
+    const m = await loadModel(BYTES, { normalize: z });
+    expect(m.info.inputs[0].dtype).toBe('f32');
+    expect(Object.values(m.run(px))[0].data).toEqual(want);
+    // What the pixels give: the floats themselves (raw 0..255), quantized at the file's scale.
+    expect(want).toEqual(Object.values((await fromGraph(graph, weights)).run(Float32Array.from(px)))[0].data);
   });
 });
 
