@@ -5,9 +5,9 @@
 // model (a QDQ net from ONNX, uint8 in and out) exported as .tflite has uint8 edges that
 // LiteRT.js runs with branchy's integers, and imported from that file takes and gives uint8.
 import { describe, expect, it } from 'vitest';
-import { exportTflite, importOnnx, importTflite, readTflite, type TfliteModel } from '../../src/convert/index.js';
+import { exportTflite, importOnnx, importTflite, readTflite, writeTflite, type TfliteModel } from '../../src/convert/index.js';
 import { readBranchy, writeBranchy } from '../../src/format/branchy.js';
-import { BranchyInputError } from '../../src/errors.js';
+import { BranchyInputError, BranchyUnsupportedError } from '../../src/errors.js';
 import { fromGraph, load } from '../../src/runtime/model.js';
 import { loadModel } from '../../src/node/load-model.js';
 import { applyPreprocess, requireNormalize } from '../../src/cli/preprocess.js';
@@ -126,5 +126,21 @@ describe('a uint8-edged model', () => {
     }
     lit.delete();
     expect(() => b.run(new Int8Array(192))).toThrow(BranchyInputError);
+  });
+});
+
+describe('uint8 elsewhere is refused', () => {
+  it('a uint8 input that a convolution reads, and a QUANTIZE to uint8 that is not a graph output', () => {
+    const m = readTflite(BYTES);
+    m.subgraphs[0].tensors[m.subgraphs[0].inputs[0]].type = 'UINT8';
+    expect(() => importTflite(writeTflite(m))).toThrow(BranchyUnsupportedError);
+    expect(() => importTflite(writeTflite(m))).toThrow(/graph input "input_1" is UINT8 read by operators other than QUANTIZE and DEQUANTIZE/);
+    const onnx = importOnnx(qdqNet('u8', 'u8'), { inputShapes: { x: [1, 3, 8, 8] } });
+    const u = readTflite(exportTflite(onnx.graph, onnx.weights));
+    const sg = u.subgraphs[0];
+    const last = sg.operators.at(-1)!;
+    sg.outputs = [last.inputs[0]];
+    u.signatureDefs = [];
+    expect(() => importTflite(writeTflite(u))).toThrow(/QUANTIZE.*converts INT8 to UINT8; branchy takes uint8 only at a graph input or output/);
   });
 });
