@@ -1,7 +1,7 @@
 // branchy beside LiteRT.js (@litertjs/core, XNNPACK in wasm, one thread) on the MLPerf Tiny
 // reference models, each .tflite file run as it is by LiteRT.js and imported by branchy
 // (importTflite) (issue 18).
-//   node --experimental-wasm-relaxed-simd --import tsx bench/mlperf-litert.mts [--limit N] [--rounds 30] [--no-accuracy] [--build relaxed|simd|scalar] [--residual]
+//   node --experimental-wasm-relaxed-simd --import tsx bench/mlperf-litert.mts [--limit N] [--rounds 30] [--no-accuracy] [--build relaxed|simd|scalar] [--residual] [--no-winograd]
 // 1. ResNet-8 top-1 on the CIFAR-10 test split (../shared/data/cifar10/test.bin: planar RGB
 //    records, transposed here to the NHWC the model takes, raw 0-255 values): the float file,
 //    and the int8 file two ways (as it is through LiteRT.js's wasm bindings, int8 input
@@ -16,6 +16,8 @@
 //    imported, interleaved with LiteRT.js (the same rounds), fed floats (its int8 graphs quantize
 //    the input and dequantize the output themselves). --residual: branchy also loaded with
 //    { fuseResidualAdd: true } (residual adds in the conv epilogues) on the int8 files, same rounds.
+//    --no-winograd: branchy also loaded with { winograd: false } (3x3 stride-1 convs on the direct
+//    kernels, int8 weights int8 in memory) on the int8 files, same rounds.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     'no-accuracy': { type: 'boolean', default: false },
     build: { type: 'string', default: 'auto' },
     residual: { type: 'boolean', default: false },
+    'no-winograd': { type: 'boolean', default: false },
   },
 });
 const DIR = new URL('../../shared/models/mlperf-tiny/', import.meta.url);
@@ -46,10 +49,15 @@ const argmax = (v: ArrayLike<number>) => {
 
 const { build } = await loadLitert();
 const branchyOpts = { build: values.build as Build | 'auto' };
-const branchyOf = async (bytes: Uint8Array, fuseResidualAdd = false): Promise<Model> => {
+const branchyOf = async (bytes: Uint8Array, over: { fuseResidualAdd?: boolean; winograd?: boolean } = {}): Promise<Model> => {
   const { graph, weights } = importTflite(bytes);
-  return fromGraph(graph, weights, { ...branchyOpts, fuseResidualAdd });
+  return fromGraph(graph, weights, { ...branchyOpts, ...over });
 };
+// The extra branchy configurations, each a column of its own (int8 files).
+const variants = [
+  ...(values.residual ? [{ engine: 'branchy fuseResidualAdd', over: { fuseResidualAdd: true } }] : []),
+  ...(values['no-winograd'] ? [{ engine: 'branchy winograd: false', over: { winograd: false } }] : []),
+];
 console.log(`# LiteRT.js ${JSON.parse(readFileSync(new URL('../node_modules/@litertjs/core/package.json', import.meta.url), 'utf8')).version} (${build}.wasm), one thread`);
 console.log(`machine: ${machine()}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
 
@@ -105,7 +113,7 @@ if (!values['no-accuracy']) {
 
 interface Row {
   file: string;
-  engine: 'LiteRT.js' | 'branchy';
+  engine: string;
   run: () => unknown;
   macs: number;
   times: number[];
@@ -129,9 +137,9 @@ for (const name of ['ic_resnet8', 'vww_mobilenet', 'kws_dscnn', 'ad_autoencoder'
     const x = input instanceof Int8Array ? Float32Array.from(input, (v) => (v - q!.zeroPoint[0]) * q!.scale[0]) : input;
     const b = await branchyOf(bytes);
     rows.push({ file, engine: 'branchy', run: () => b.run(x), macs: tfliteMacs(m), times: [], free: () => {} });
-    if (values.residual && kind === 'int8') {
-      const u = await branchyOf(bytes, true);
-      rows.push({ file, engine: 'branchy fused adds', run: () => u.run(x), macs: tfliteMacs(m), times: [], free: () => {} });
+    for (const v of kind === 'int8' ? variants : []) {
+      const u = await branchyOf(bytes, v.over);
+      rows.push({ file, engine: v.engine, run: () => u.run(x), macs: tfliteMacs(m), times: [], free: () => {} });
     }
   }
 }
@@ -160,12 +168,15 @@ const q = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))];
 };
 console.log(`## Time per inference, one thread (${rounds} interleaved rounds; branchy build ${(await branchyOf(bytesOf('ad_autoencoder_f32.tflite'))).info.build})\n`);
-const un = values.residual ? ' branchy fuseResidualAdd median ms (p25) | that ÷ LiteRT.js |' : '';
-console.log(`| file | MACs | LiteRT.js median ms (p25) | branchy median ms (p25) | branchy ÷ LiteRT.js | GMAC/s LiteRT.js / branchy |${un}\n|---|---|---|---|---|---|${un ? '---|---|' : ''}`);
+const un = variants.map((v) => ` ${v.engine} median ms (p25) | that ÷ LiteRT.js |`).join('');
+console.log(`| file | MACs | LiteRT.js median ms (p25) | branchy median ms (p25) | branchy ÷ LiteRT.js | GMAC/s LiteRT.js / branchy |${un}\n|---|---|---|---|---|---|${'---|---|'.repeat(variants.length)}`);
 for (const l of rows.filter((r) => r.engine === 'LiteRT.js')) {
-  const [b, u] = ['branchy', 'branchy fused adds'].map((e) => rows.find((r) => r.file === l.file && r.engine === e));
+  const b = rows.find((r) => r.file === l.file && r.engine === 'branchy');
   const [ml, mb] = [q(l.times, 0.5), q(b!.times, 0.5)];
-  const uc = !un ? '' : u ? ` ${q(u.times, 0.5).toFixed(3)} (${q(u.times, 0.25).toFixed(3)}) | ${(q(u.times, 0.5) / ml).toFixed(2)} |` : ' | |';
+  const uc = variants.map((v) => {
+    const u = rows.find((r) => r.file === l.file && r.engine === v.engine);
+    return u ? ` ${q(u.times, 0.5).toFixed(3)} (${q(u.times, 0.25).toFixed(3)}) | ${(q(u.times, 0.5) / ml).toFixed(2)} |` : ' | |';
+  }).join('');
   console.log(`| ${l.file} | ${(l.macs / 1e6).toFixed(2)} M | ${ml.toFixed(3)} (${q(l.times, 0.25).toFixed(3)}) | ${mb.toFixed(3)} (${q(b!.times, 0.25).toFixed(3)}) | ${(mb / ml).toFixed(2)} | ${(l.macs / ml / 1e6).toFixed(2)} / ${(l.macs / mb / 1e6).toFixed(2)} |${uc}`);
   l.free();
 }

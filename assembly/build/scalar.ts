@@ -28,6 +28,7 @@ export { b1_gemm_pack_x8, b1_gemm_4x8__scalar } from '../b1/gemm';
 export { b1_conv_4x8__scalar } from '../b1/conv';
 export { qs8_b1w_gemm_pack_4c8, qs8_b1w_gemm_2x4c8__scalar, qs8_b1w_conv_2x4c8__scalar, qs8_b1w_gemm_pack_4c8w16, qs8_b1w_gemm_2x4c8w16__scalar, qs8_b1w_conv_2x4c8w16__scalar } from '../b1/b1w';
 export { qs8_b1w_conv_cin4_pack_16c2, qs8_b1w_conv_cin4_2x16c2__scalar } from '../qs8/conv_cin4_scalar';
+export { qs8_conv_wino_pack_16c2, qs8_b1w_conv_wino_pack_16c2, qs8_conv_wino_scratch_bytes, qs8_conv_wino_2x16c2__scalar, qs8_b1w_conv_wino_2x16c2__scalar } from '../qs8/conv_wino';
 export { xx_copy_nd_x1__scalar } from '../move/copy_nd';
 export { f32_softmax_x1__scalar } from '../move/softmax';
 export { f32_reduce_x1__scalar } from '../move/f32_reduce';

@@ -110,7 +110,7 @@ function slot_offset(t: i32, h: i32, kh: i32, kwc: i32): i32 {
 /** Weight (channel nn, offset o of its K = kh*kw*c row): int8 (-128 read as -127), or the sign of a bit (1 = -1) of canonical bits [N][KH*KW][ceil(c/32)]. */
 // @ts-ignore: decorator
 @inline
-function weight_at(w: usize, nn: i32, o: i32, k: i32, c: i32, b1w: bool): i32 {
+export function weight_at(w: usize, nn: i32, o: i32, k: i32, c: i32, b1w: bool): i32 {
   if (!b1w) return clamp_w(<i32>load<i8>(w + <usize>nn * <usize>k + <usize>o));
   const cw = (c + 31) >> 5;
   const tap = o / c;

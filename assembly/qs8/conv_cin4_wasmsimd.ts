@@ -63,7 +63,7 @@ export function store_n8(dst: usize, x: u64, n: i32): void {
 /** Stores the first n (1..16) bytes of v at dst. */
 // @ts-ignore: decorator
 @inline
-function store_n16(dst: usize, v: v128, n: i32): void {
+export function store_n16(dst: usize, v: v128, n: i32): void {
   if (n >= 16) {
     v128.store(dst, v);
   } else if (n >= 8) {
@@ -97,7 +97,7 @@ function store_n4(dst: usize, x: u32, n: i32): void {
  */
 // @ts-ignore: decorator
 @inline
-function out4(acc: v128, s: v128, a: v128, zm: v128, lo: v128, hi: v128, b1w: bool): v128 {
+export function out4(acc: v128, s: v128, a: v128, zm: v128, lo: v128, hi: v128, b1w: bool): v128 {
   if (!b1w) return requant_fp32x4_zm(acc, s, zm, lo, hi);
   const x = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc), s), a);
   return i32x4.sub(f32x4.add(clamp_f32x4(x, lo, hi), f32x4.splat(MAGIC)), zm);

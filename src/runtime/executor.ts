@@ -89,6 +89,12 @@ export interface CompileOptions {
    * arithmetic, not its memory traffic, is its cost; bench/RESULTS.md). The same outputs.
    */
   fuseResidualAdd?: boolean;
+  /**
+   * Let 3x3 stride-1 int8 and binary-weight convs run on the Winograd kernel where the build picks
+   * it (default true: 2.25x fewer multiplies, the same outputs bit for bit; int8 weights then take
+   * 3.6x their bytes in memory, as i16 transforms). false: the direct and im2col kernels.
+   */
+  winograd?: boolean;
 }
 
 /** Compile a validated graph for one sample per run (batch 1 geometry; the host loops over a batch). */
@@ -108,6 +114,7 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
   const fuse = opts.fuse !== false && !opts.keepAll;
   const absorbCtx = (computedBefore: AbsorbContext['computedBefore']): AbsorbContext => ({
     graph, build: opts.build, info, readersOf: (t) => readersOf.get(t) ?? [], computedBefore, residualAdd: fuse && opts.fuseResidualAdd === true,
+    winograd: opts.winograd !== false,
   });
   const convAdd = (ctx: AbsorbContext) => (conv: Node) => {
     const r = conv.op === 'conv2d' ? opDef(conv.op)!.absorbs?.(conv as OpNode<unknown>, ctx) : null;
@@ -173,7 +180,7 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
     if (def.inPlace && !opts.keepAll && !took && !absorbedBy.has(node.name) && !post && x.length > 0 && y.length === 1) inPlace.push({ x: x[0], y: y[0], step: i });
     const table = took?.op === 'activation' ? took : undefined;
     const ctx: StepContext = {
-      mem, build: opts.build, graph, weights, info, x, y, absorbed: table ? undefined : took,
+      mem, build: opts.build, winograd: opts.winograd !== false, graph, weights, info, x, y, absorbed: table ? undefined : took,
       clamp: asClamp(node.act) ?? { kind: 'none' },
       constant: <T extends TensorData>(n: Node, k: number, kind: new (len: number) => T) => constantOf(weights, n, k, kind),
       scratch: (bytes) => {

@@ -188,6 +188,16 @@ export const MANIFEST = [
   { name: 'qs8_b1w_conv_cin4_2x16c2__scalar', from: 'qs8/conv_cin4_scalar', sig: 'conv', op: 'qs8_b1w_conv_cin4', packer: 'qs8_b1w_conv_cin4_pack_16c2', params: QS8_CONV_CIN4 },
   { name: 'qs8_b1w_conv_cin4_2x16c2__wasmsimd', from: 'qs8/conv_cin4_wasmsimd', sig: 'conv', op: 'qs8_b1w_conv_cin4', packer: 'qs8_b1w_conv_cin4_pack_16c2', params: QS8_CONV_CIN4, twin: 'qs8_b1w_conv_cin4_2x16c2__scalar' },
 
+  // Winograd F(2x2, 3x3), exact in integers (qs8/conv_wino.ts): 3x3 stride-1 convs with C_in a
+  // multiple of 8, int8 or binary weights; the conv ops pick it in the SIMD builds (prefersWinograd).
+  { name: 'qs8_conv_wino_pack_16c2', from: 'qs8/conv_wino', sig: 'qs8_conv_cin4_pack' },
+  { name: 'qs8_b1w_conv_wino_pack_16c2', from: 'qs8/conv_wino', sig: 'b1w_conv_cin4_pack' },
+  { name: 'qs8_conv_wino_scratch_bytes', from: 'qs8/conv_wino', sig: 'scratch_bytes', params: QS8_CONV_CIN4 },
+  { name: 'qs8_conv_wino_2x16c2__scalar', from: 'qs8/conv_wino', sig: 'conv', op: 'qs8_conv_wino', packer: 'qs8_conv_wino_pack_16c2', params: QS8_CONV_CIN4 },
+  { name: 'qs8_b1w_conv_wino_2x16c2__scalar', from: 'qs8/conv_wino', sig: 'conv', op: 'qs8_b1w_conv_wino', packer: 'qs8_b1w_conv_wino_pack_16c2', params: QS8_CONV_CIN4 },
+  { name: 'qs8_conv_wino_2x16c2__wasmsimd', from: 'qs8/conv_wino_wasmsimd', sig: 'conv', op: 'qs8_conv_wino', packer: 'qs8_conv_wino_pack_16c2', params: QS8_CONV_CIN4, twin: 'qs8_conv_wino_2x16c2__scalar' },
+  { name: 'qs8_b1w_conv_wino_2x16c2__wasmsimd', from: 'qs8/conv_wino_wasmsimd', sig: 'conv', op: 'qs8_b1w_conv_wino', packer: 'qs8_b1w_conv_wino_pack_16c2', params: QS8_CONV_CIN4, twin: 'qs8_b1w_conv_wino_2x16c2__scalar' },
+
   // --- data movement, reduce, resize, softmax (assembly/move) ---
   { name: 'xx_copy_nd_x1__scalar', from: 'move/copy_nd', sig: 'move', op: 'xx_copy_nd', params: XX_COPY_ND },
   { name: 'f32_softmax_x1__scalar', from: 'move/softmax', sig: 'move', op: 'f32_softmax', params: F32_SOFTMAX },

@@ -416,13 +416,17 @@ describe('binary weights x int8 activations', () => {
     const mem = await memoryFor('simd');
     const layer = prepareQs8B1wConv(mem, 'simd', {
       geom: geomOf(big.a), cOut: big.a.cOut, weights: big.w, mul: big.mul, add: big.add, zpIn: big.zpIn, out: big.out as Extract<RefOut, { kind: 'int8' }>,
+      winograd: false, // (by default this 3x3 stride-1 layer runs on the Winograd kernel: test/kernels/qs8-conv-wino.test.ts)
     });
     expect(layer.direct).toBe(true);
     expect(layer.bands?.length).toBeGreaterThan(1);
-    // The SIMD builds pick the direct kernel where the int8 conv would (short K), the scalar build for C_in <= 4.
-    const g = (cIn: number, cOut: number) => geomOf({ ...cases[0].a, cIn, cOut, kh: 3, kw: 3 });
-    expect(b1wConvKernel(g(8, 16), 16, 'simd')).toBe('qs8_b1w_conv_cin4_2x16c2__wasmsimd');
-    expect(b1wConvKernel(g(32, 64), 64, 'simd')).toBe(chooseKernel('qs8_b1w_conv', 'simd').kernel);
+    // Without the Winograd kernel the SIMD builds pick the direct kernel where the int8 conv would
+    // (short K), the scalar build for C_in <= 4; with it (the default) a 3x3 stride-1 conv with C_in % 8 = 0 runs on it.
+    const g = (cIn: number, cOut: number) => geomOf({ ...cases[0].a, cIn, cOut, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1 });
+    expect(b1wConvKernel(g(8, 16), 16, 'simd', false)).toBe('qs8_b1w_conv_cin4_2x16c2__wasmsimd');
+    expect(b1wConvKernel(g(32, 64), 64, 'simd', false)).toBe(chooseKernel('qs8_b1w_conv', 'simd').kernel);
+    expect(b1wConvKernel(g(8, 16), 16, 'simd')).toBe('qs8_b1w_conv_wino_2x16c2__wasmsimd');
+    expect(b1wConvKernel(g(12, 16), 16, 'simd')).toBe('qs8_b1w_conv_cin4_2x16c2__wasmsimd');
     expect(b1wConvKernel(g(8, 16), 16, 'scalar')).toBe(chooseKernel('qs8_b1w_conv', 'scalar').kernel);
     expect(b1wConvKernel(g(3, 16), 16, 'scalar')).toBe('qs8_b1w_conv_cin4_2x16c2__scalar');
   });

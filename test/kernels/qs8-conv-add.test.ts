@@ -137,11 +137,14 @@ describe('qs8 conv2d + residual add', () => {
     expect(canFuseResidualAdd({ n: 1, h: 8, w: 8, c: 3, kh: 3, kw: 3, pads: [1, 1, 1, 1] }, 16, 'simd')).toBe(false);
     expect(canFuseResidualAdd({ n: 1, h: 8, w: 8, c: 16, kh: 3, kw: 3, pads: [1, 1, 1, 1] }, 16, 'simd')).toBe(false); // K = 144: direct too
     expect(canFuseResidualAdd({ n: 1, h: 8, w: 8, c: 16, kh: 3, kw: 3, pads: [1, 1, 1, 1] }, 16, 'scalar')).toBe(true);
-    expect(canFuseResidualAdd({ n: 1, h: 8, w: 8, c: 32, kh: 3, kw: 3, pads: [1, 1, 1, 1] }, 16, 'simd')).toBe(true);
+    // 3x3 stride 1, C_in 32: the Winograd kernel's by default (no such epilogue), the im2col GEMM's without it.
+    expect(canFuseResidualAdd({ n: 1, h: 8, w: 8, c: 32, kh: 3, kw: 3, pads: [1, 1, 1, 1] }, 16, 'simd')).toBe(false);
+    expect(canFuseResidualAdd({ n: 1, h: 8, w: 8, c: 32, kh: 3, kw: 3, pads: [1, 1, 1, 1] }, 16, 'simd', false, false)).toBe(true);
     const residual = { zp: 0, zpY: 0, qmin: -128, qmax: 127, mV: 0.5, mR: 0.5 };
     const base = { cOut: 16, weights: new Int8Array(16 * 27), scale: new Float32Array(16).fill(0.01), zpIn: 0, zpOut: 0, residual };
     expect(() => prepareQs8Conv(mem, 'simd', { ...base, geom: { n: 1, h: 8, w: 8, c: 3, kh: 3, kw: 3, pads: [1, 1, 1, 1] } })).toThrow(/residual/);
-    const ok = prepareQs8Conv(mem, 'simd', { ...base, weights: new Int8Array(16 * 288), geom: { n: 1, h: 8, w: 8, c: 32, kh: 3, kw: 3, pads: [1, 1, 1, 1] } });
+    expect(() => prepareQs8Conv(mem, 'simd', { ...base, weights: new Int8Array(16 * 288), geom: { n: 1, h: 8, w: 8, c: 32, kh: 3, kw: 3, pads: [1, 1, 1, 1] } })).toThrow(/residual/);
+    const ok = prepareQs8Conv(mem, 'simd', { ...base, weights: new Int8Array(16 * 288), geom: { n: 1, h: 8, w: 8, c: 32, kh: 3, kw: 3, pads: [1, 1, 1, 1] }, winograd: false });
     expect(ok.kernel).toBe('qs8_conv_add_2x4c8__wasmsimd');
     expect(() => runQs8Conv(mem, ok, 64, 128)).toThrow(/residual/);
   });

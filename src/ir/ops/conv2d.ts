@@ -61,7 +61,7 @@ export const conv2d: OpDef<Conv2dAttrs> = {
     const x = ctx.info(node.inputs[0]), y = ctx.info(node.outputs[0]);
     const [X, Y] = [ctx.x[0], ctx.y[0]];
     if (isBinaryNode(node as Node, ctx.info)) {
-      const layer = prepareBinaryNode(ctx.mem, ctx.build, node as Node, ctx.info, ctx.weights, ctx.clamp, ctx.absorbed !== undefined);
+      const layer = prepareBinaryNode(ctx.mem, ctx.build, node as Node, ctx.info, ctx.weights, ctx.clamp, ctx.absorbed !== undefined, ctx.winograd);
       const S = layer.scratchBytes ? ctx.scratch(layer.scratchBytes) : null;
       return () => layer.run(X.ptr, Y.ptr, S ? S.ptr : 0);
     }
@@ -76,7 +76,7 @@ export const conv2d: OpDef<Conv2dAttrs> = {
       const layer = prepareQs8Conv(ctx.mem, ctx.build, {
         geom, cOut, weights: ctx.constant(node as Node, 1, Int8Array)!, bias: ctx.constant(node as Node, 2, Int32Array), scale: q.scale,
         zpIn: q.in.zeroPoint, zpOut: q.out.zeroPoint, qmin, qmax, allocScratch: false, fuseMaxPool2x2: ctx.absorbed?.op === 'maxpool',
-        residual: add && residualAdd(ctx, node as Node, add),
+        residual: add && residualAdd(ctx, node as Node, add), winograd: ctx.winograd,
       });
       const S = layer.scratchBytes ? ctx.scratch(layer.scratchBytes) : null;
       // The residual: the absorbed add's other operand, after the conv's own inputs (executor).
@@ -95,8 +95,8 @@ function fusablePool(node: OpNode<Conv2dAttrs>, ctx: AbsorbContext): Node | null
   const p = poolAfterConv(node as Node, ctx);
   if (!p) return null;
   const geom = windowGeometry(node.attrs, ctx.info(node.inputs[0])), cOut = ctx.info(node.outputs[0]).shape[3];
-  const kernel = isBinaryNode(node as Node, ctx.info) ? b1wConvKernel(geom, cOut, ctx.build) : undefined;
-  return canFuseMaxPool2x2(geom, cOut, ctx.build, kernel) ? p : null;
+  const kernel = isBinaryNode(node as Node, ctx.info) ? b1wConvKernel(geom, cOut, ctx.build, ctx.winograd) : undefined;
+  return canFuseMaxPool2x2(geom, cOut, ctx.build, kernel, ctx.winograd) ? p : null;
 }
 
 /**
@@ -109,7 +109,7 @@ function fusableAdd(node: OpNode<Conv2dAttrs>, ctx: AbsorbContext): Node | null 
   const add = ctx.residualAdd ? addAfterConv(node as Node, ctx) : null;
   if (!add || !ctx.computedBefore(residualOf(node as Node, add), node as Node)) return null;
   const geom = windowGeometry(node.attrs, ctx.info(node.inputs[0]));
-  return canFuseResidualAdd(geom, ctx.info(node.outputs[0]).shape[3], ctx.build) ? add : null;
+  return canFuseResidualAdd(geom, ctx.info(node.outputs[0]).shape[3], ctx.build, false, ctx.winograd) ? add : null;
 }
 
 /** The add's quantization as the fused epilogue takes it: the same multipliers and clamp the add's own step would use. */

@@ -54,6 +54,8 @@ export interface InputQuantize {
 export interface StepContext {
   readonly mem: LinearMemory;
   readonly build: Build;
+  /** Whether a 3x3 stride-1 conv may run on the Winograd kernel (CompileOptions.winograd). */
+  readonly winograd: boolean;
   readonly graph: Graph;
   readonly weights: Weights;
   info(name: string): TensorInfo;
@@ -120,6 +122,8 @@ export interface AbsorbContext {
   computedBefore(name: string, node: Node): boolean;
   /** Whether a conv may take the residual add it feeds (the executor's fuseResidualAdd option). */
   residualAdd: boolean;
+  /** Whether a 3x3 stride-1 conv may run on the Winograd kernel (the executor's winograd option): its kernel decides what it can fuse. */
+  winograd: boolean;
 }
 
 // ---- checks shared by the op files ----------------------------------------------------------

@@ -61,10 +61,10 @@ function expand(bits: Uint32Array, alpha: readonly number[], rows: number, chann
  */
 export function prepareBinaryNode(
   mem: LinearMemory, build: Build, node: Node, info: (name: string) => TensorInfo, weights: Weights, clamp: ClampActivation | null,
-  fuseMaxPool2x2 = false,
+  fuseMaxPool2x2 = false, winograd = true,
 ): BinaryLayer {
   try {
-    return prepareBinary(mem, build, node, info, weights, clamp, fuseMaxPool2x2);
+    return prepareBinary(mem, build, node, info, weights, clamp, fuseMaxPool2x2, winograd);
   } catch (e) {
     // The b1 op wrappers check their arguments with RangeErrors (a programming contract);
     // from a model file, a value they refuse (a non-finite scale, an overflowing product)
@@ -78,7 +78,7 @@ export function prepareBinaryNode(
 
 function prepareBinary(
   mem: LinearMemory, build: Build, node: Node, info: (name: string) => TensorInfo, weights: Weights, clamp: ClampActivation | null,
-  fuseMaxPool2x2: boolean,
+  fuseMaxPool2x2: boolean, winograd: boolean,
 ): BinaryLayer {
   const x = info(node.inputs[0]), y = info(node.outputs[0]);
   const where = `node '${node.name}' (${node.op}, ${x.dtype} -> ${y.dtype})`;
@@ -134,7 +134,7 @@ function prepareBinary(
     if (out.kind !== 'int8') throw new BranchyUnsupportedError(`${where}: binary weights on int8 activations give int8 outputs`);
     const zpIn = (qx as { zeroPoint: number }).zeroPoint;
     if (geom) {
-      const layer = prepareQs8B1wConv(mem, build, { geom, cOut, weightBits: bits, mul, add, zpIn, out, allocScratch: false, fuseMaxPool2x2 });
+      const layer = prepareQs8B1wConv(mem, build, { geom, cOut, weightBits: bits, mul, add, zpIn, out, allocScratch: false, fuseMaxPool2x2, winograd });
       return { scratchBytes: layer.scratchBytes, kernel: layer.kernel, run: (X, Y, S) => runQs8B1wConv(mem, layer, X, Y, S) };
     }
     const layer = prepareQs8B1wGemm(mem, build, { n: cOut, k, weightBits: bits, mul, add, zpIn, out });

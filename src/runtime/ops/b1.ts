@@ -23,6 +23,7 @@ import { type ConvGeometry, type ResolvedGeometry, resolveGeometry } from './qs8
 import { type B1Output, type B1Transform, b1Transform, b1Words, weightBits } from './b1-transform.js';
 import { canFuseMaxPool2x2, convFields, directBands, runDirectBands, type DirectBand } from './qs8-conv.js';
 import { cin4PackedBytes, cin4ScratchBytes, isCin4Kernel, prefersDirect } from './qs8-conv-cin4.js';
+import { checkWinoGeometry, isWinoKernel, prefersWinograd, winoPackedBytes, winoScratchBytes } from './qs8-conv-wino.js';
 
 export type { B1Output } from './b1-transform.js';
 
@@ -309,6 +310,8 @@ export interface Qs8B1wConvSpec extends Qs8B1wSpec {
   fuseMaxPool2x2?: boolean;
   /** The direct kernel's scratch above which it runs in bands of output rows (as the int8 conv's, qs8-conv.ts; Infinity: one call). */
   bandScratch?: number;
+  /** Let a 3x3 stride-1 conv run on the Winograd kernel where the build picks it (default true; as Qs8ConvSpec.winograd). */
+  winograd?: boolean;
 }
 
 export interface Qs8B1wGemmSpec extends Qs8B1wSpec {
@@ -358,8 +361,9 @@ function packB1w(mem: LinearMemory, kernel: string, packer: string, n: number, t
 }
 
 /** The kernel a binary-weight conv runs in this build: the direct one where the int8 conv would pick its direct one (prefersDirect). */
-export function b1wConvKernel(geom: ConvGeometry, cOut: number, build: Build): string {
-  return chooseKernel(prefersDirect(resolveGeometry(geom), cOut, build !== 'scalar') ? 'qs8_b1w_conv_cin4' : 'qs8_b1w_conv', build).kernel;
+export function b1wConvKernel(geom: ConvGeometry, cOut: number, build: Build, winograd = true): string {
+  const g = resolveGeometry(geom), simd = build !== 'scalar';
+  return chooseKernel(winograd && prefersWinograd(g, cOut, simd) ? 'qs8_b1w_conv_wino' : prefersDirect(g, cOut, simd) ? 'qs8_b1w_conv_cin4' : 'qs8_b1w_conv', build).kernel;
 }
 
 export function prepareQs8B1wConv(mem: LinearMemory, build: Build, spec: Qs8B1wConvSpec): Qs8B1wConvLayer {
@@ -370,11 +374,11 @@ export function prepareQs8B1wConv(mem: LinearMemory, build: Build, spec: Qs8B1wC
   const k = taps * g.c;
   const bits = weightBits(spec, spec.cOut * taps, g.c, 'binary-weight conv');
   const t = b1Transform(spec.mul, spec.add, spec.out, spec.cOut, k, 'binary-weight conv');
-  const kernel = spec.kernel ?? b1wConvKernel(spec.geom, spec.cOut, build);
+  const kernel = spec.kernel ?? b1wConvKernel(spec.geom, spec.cOut, build, spec.winograd);
   if (spec.fuseMaxPool2x2 && !canFuseMaxPool2x2(spec.geom, spec.cOut, build, kernel)) {
     throw new RangeError(`binary-weight conv ${g.kh}×${g.kw} ${g.c}→${spec.cOut} (${kernel}) cannot fuse a 2×2 max pool; check canFuseMaxPool2x2 first`);
   }
-  if (isCin4Kernel(kernel)) return prepareB1wDirect(mem, spec, g, kernel, bits, t);
+  if (isCin4Kernel(kernel) || isWinoKernel(kernel)) return prepareB1wDirect(mem, spec, g, kernel, bits, t);
   const packed = packB1w(mem, kernel, packerOf(kernel), spec.cOut, taps, g.c, bits, t.p0, t.p1, spec.zpIn);
   const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
   const pixels = g.oh * g.ow;
@@ -399,15 +403,18 @@ function prepareB1wDirect(
   mem: LinearMemory, spec: Qs8B1wConvSpec, g: ResolvedGeometry, kernel: string, bits: Uint32Array, t: B1Transform,
 ): Qs8B1wConvLayer {
   if (!Number.isInteger(spec.zpIn) || spec.zpIn < -128 || spec.zpIn > 127) throw new RangeError(`binary-weight layer zpIn must be an int8, got ${spec.zpIn}`);
+  const wino = isWinoKernel(kernel);
+  if (wino) checkWinoGeometry(g, kernel);
   kernelFn(mem.mod.exports, kernel);
   const pack = kernelFn(mem.mod.exports, packerOf(kernel));
-  const packed = mem.alloc(cin4PackedBytes(spec.cOut, g.kh, g.kw, g.c, 12));
+  const packed = mem.alloc(wino ? winoPackedBytes(spec.cOut, g.c, true) : cin4PackedBytes(spec.cOut, g.kh, g.kw, g.c, 12));
   mem.temporary(() => pack(mem.put(bits), mem.put(t.p0), mem.put(t.p1), spec.zpIn, spec.cOut, g.kh, g.kw, g.c, packed));
   const pooled = spec.fuseMaxPool2x2 === true;
   const q = { zpOut: t.zpOut, qmin: t.qmin, qmax: t.qmax, zpIn: spec.zpIn, cOut: spec.cOut, bandScratch: spec.bandScratch };
   const params = writeParams(mem, QS8_CONV_CIN4, { ...convFields(q, g), pool: pooled ? 2 : 0 });
-  const bands = directBands(mem, q, g, pooled, cin4ScratchBytes(mem, params));
-  const scratchBytes = bands ? bands.scratchBytes : cin4ScratchBytes(mem, params);
+  // (The Winograd kernel's scratch is one row of tiles already: no bands.)
+  const bands = wino ? null : directBands(mem, q, g, pooled, cin4ScratchBytes(mem, params));
+  const scratchBytes = bands ? bands.scratchBytes : wino ? winoScratchBytes(mem, params) : cin4ScratchBytes(mem, params);
   const scratch = spec.allocScratch !== false ? mem.alloc(scratchBytes) : 0;
   return {
     geom: g, cOut: spec.cOut, kernel, packed, params, pointwise: false, blockM: 0, scratchBytes, scratch,
