@@ -4,6 +4,11 @@
 // same through its .branchy file; exported back, the file has int8 edges again. A uint8-edged
 // model (a QDQ net from ONNX, uint8 in and out) exported as .tflite has uint8 edges that
 // LiteRT.js runs with branchy's integers, and imported from that file takes and gives uint8.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { exportTflite, importOnnx, importTflite, readTflite, writeTflite, type TfliteModel } from '../../src/convert/index.js';
 import { readBranchy, writeBranchy } from '../../src/format/branchy.js';
@@ -11,8 +16,9 @@ import { BranchyInputError, BranchyUnsupportedError } from '../../src/errors.js'
 import { fromGraph, load } from '../../src/runtime/model.js';
 import { loadModel } from '../../src/node/load-model.js';
 import { applyPreprocess, requireNormalize } from '../../src/cli/preprocess.js';
+import { readNpy, writeNpy } from '../../src/cli/npy.js';
 import { openLitertRaw } from '../helpers/litert.js';
-import { dscnnSeededInputs, mlperfBytes } from '../helpers/mlperf.js';
+import { dscnnSeededInputs, MLPERF_DIR, mlperfBytes } from '../helpers/mlperf.js';
 import { qdqNet } from '../helpers/qdq-net.js';
 import { Rng } from '../helpers/rng.js';
 
@@ -96,6 +102,26 @@ describe('pixels for an int8-edged .tflite', () => {
     // What the pixels give: the floats themselves (raw 0..255), quantized at the file's scale.
     expect(want).toEqual(Object.values((await fromGraph(graph, weights)).run(Float32Array.from(px)))[0].data);
   });
+});
+
+describe('the command line on an int8-edged .tflite', () => {
+  const ROOT = new URL('../../', import.meta.url).pathname;
+  const branchy = (...args: string[]) =>
+    promisify(execFile)(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT });
+
+  it('run takes an int8 .npy (the model\'s output as run() gives it); convert, then export names the int8 input and float output it writes', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'branchy-int8-edges-'));
+    const x = path.join(dir, 'x.npy');
+    writeFileSync(x, writeNpy(INPUTS[0], IN.shape));
+    const r = await branchy('run', path.join(MLPERF_DIR, 'kws_dscnn_int8.tflite'), '--input', `${IN.name}=${x}`, '--out', dir);
+    expect(r.stdout).toMatch(new RegExp(`^${OUT.name} \\[1, 12\\] -> `));
+    const { graph, weights } = importTflite(BYTES);
+    const want = Object.values((await fromGraph(graph, weights)).run(INPUTS[0]))[0].data;
+    expect(readNpy(new Uint8Array(readFileSync(path.join(dir, `${OUT.name}.npy`)))).data).toEqual(want);
+    await branchy('convert', path.join(MLPERF_DIR, 'kws_dscnn_int8.tflite'), '-o', path.join(dir, 'k.branchy'));
+    const e = await branchy('export', path.join(dir, 'k.branchy'), '-o', path.join(dir, 'k.tflite'));
+    expect(e.stdout).toMatch(/int8, int8 input, float output\)/);
+  }, 60_000);
 });
 
 describe('a uint8-edged model', () => {
