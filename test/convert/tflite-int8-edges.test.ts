@@ -48,6 +48,9 @@ describe('an int8-edged .tflite (MLPerf Tiny DS-CNN)', () => {
       const { scale: s, zeroPoint: zp } = IN.quantization!;
       expect(Object.values(model.run(Float32Array.from(q, (v) => (v - zp[0]) * s[0])))[0].data).toEqual(y.data);
     }
+    // loadModel(file, { outputs: 'int8' }) alike.
+    const viaLoad = await loadModel(BYTES, { outputs: 'int8' });
+    expect(Object.values(viaLoad.run(INPUTS[0]))[0].data).toEqual((await lit.run([INPUTS[0]]))[0]);
     lit.delete();
     expect(() => model.run(new Uint8Array(N))).toThrow(BranchyInputError);
   });
