@@ -71,7 +71,9 @@ export function applyPreprocess(graph: Graph, pre: Preprocess, file: string): Gr
     if ((n.mean.length !== 1 && n.mean.length !== c) || (n.std.length !== 1 && n.std.length !== c)) {
       throw new BranchyInputError(`--mean/--std have ${Math.max(n.mean.length, n.std.length)} values; ${file}'s input has ${c} channels (give 1 or ${c})`);
     }
-    g = { ...g, normalize: n };
+    // An integer input's normalisation is its dequantization (sourceDtype): replaced, it takes floats and pixels.
+    const tensors = g.tensors.map((t) => (t.sourceDtype && g.inputs.includes(t.name) ? { ...t, sourceDtype: undefined } : t));
+    g = { ...g, tensors, normalize: n };
   }
   if (pre.layout) {
     const t = graph.tensors.find((x) => x.name === graph.inputs[0])!;
@@ -85,9 +87,10 @@ export function applyPreprocess(graph: Graph, pre: Preprocess, file: string): Gr
 
 /** Before feeding uint8 data-set pixels: the model needs a normalisation, its own or given. */
 export function requireNormalize(graph: Graph, file: string): void {
-  if (!graph.normalize) {
+  const int8 = graph.tensors.some((t) => t.sourceDtype === 'i8' && graph.inputs.includes(t.name));
+  if (!graph.normalize || int8) {
     throw new BranchyInputError(
-      `${file} has no input normalisation, so data-set pixels (uint8) cannot be fed; say how the model expects them: ` +
+      `${file} ${int8 ? 'takes int8 integers (its input\'s dequantization is its normalisation)' : 'has no input normalisation'}, so data-set pixels (uint8) cannot be fed; say how the model expects them: ` +
         '--scale 255 for inputs in [0, 1], --scale 1 for raw 0..255, --scale 255 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225 for ImageNet-style (input = (pixel/scale - mean)/std)',
     );
   }

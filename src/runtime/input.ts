@@ -86,7 +86,8 @@ export class InputWriter {
     this.mean = Float64Array.from({ length: c }, (_, ch) => (normalize ? normalize.mean[normalize.mean.length === 1 ? 0 : ch] : 0));
     this.std = Float64Array.from({ length: c }, (_, ch) => (normalize ? normalize.std[normalize.std.length === 1 ? 0 : ch] : 1));
     this.fused = program.inputQuantize.get(name) ?? null;
-    if (this.fused && !(normalize && c <= MAX_TABLE_CHANNELS)) this.fused = null;
+    // No slot of its own: the quantize took an int8 activation's table into its step (executor.ts) and writes the table's output.
+    if (this.fused && (!(normalize && c <= MAX_TABLE_CHANNELS) || !program.tensors.has(this.fused.output))) this.fused = null;
     this.int8Ptr = this.fused ? program.tensors.get(this.fused.output)!.ptr : 0;
     this.scan = kernelFn(program.mem.mod.exports, chooseKernel('f32_finite', build).kernel) as unknown as (n: number, x: number) => number;
     // Images have a few channels; past MAX_TABLE_CHANNELS the tables would cost more than the

@@ -5,6 +5,7 @@ import { parse } from '../args.js';
 import { readBranchy } from '../../format/index.js';
 import { exportOnnx } from '../../convert/onnx-export/export.js';
 import { exportTflite } from '../../convert/tflite/export.js';
+import { readTflite } from '../../convert/tflite/read.js';
 import { BranchyInputError } from '../../errors.js';
 import { readInput, writeOutput } from '../files.js';
 
@@ -29,7 +30,11 @@ export async function exportCommand(argv: string[]): Promise<void> {
     const tflite = exportTflite(graph, weights, { io });
     await writeOutput(values.out, tflite, 'the TFLite model');
     const int8 = graph.tensors.some((t) => t.dtype === 'i8' && !t.constant);
-    console.log(`wrote ${values.out} (${tflite.length} bytes, ${int8 ? `int8, ${io} input and output` : 'f32'})`);
+    // The edges as written: --io, and the types the source model gave its inputs and outputs (sourceDtype).
+    const sg = readTflite(tflite).subgraphs[0];
+    const word = (ix: number[]) => [...new Set(ix.map((i) => ({ FLOAT32: 'float', INT8: 'int8', UINT8: 'uint8' })[sg.tensors[i].type as string] ?? sg.tensors[i].type))].join('/');
+    const [i, o] = [word(sg.inputs), word(sg.outputs)];
+    console.log(`wrote ${values.out} (${tflite.length} bytes, ${int8 ? `int8, ${i === o ? `${i} input and output` : `${i} input, ${o} output`}` : 'f32'})`);
     return;
   }
   if (values.io !== undefined) throw new BranchyInputError(`--io is for .tflite output (-o OUT.tflite)\nusage: ${USAGE}`);

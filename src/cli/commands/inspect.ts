@@ -20,12 +20,12 @@ function quantText(t: TensorInfo): string {
   return ` per-channel s∈[${lo.toPrecision(3)}, ${hi.toPrecision(3)}]`;
 }
 
-export function describe(graph: Graph, fileBytes: number, metadata: Record<string, string>): string {
+export function describe(graph: Graph, fileBytes: number, metadata: Record<string, string>, source = 'onnx'): string {
   const tensors = new Map(graph.tensors.map((x) => [x.name, x]));
   const t = (n: string) => tensors.get(n)!;
   const lines: string[] = [];
   let macs = 0, params = 0;
-  lines.push(`format ${metadata['branchy.format'] ?? '(onnx, converted in memory)'}, ${fileBytes} bytes`);
+  lines.push(`format ${metadata['branchy.format'] ?? `(${source}, converted in memory)`}, ${fileBytes} bytes`);
   const int = (name: string) => (t(name).sourceDtype ? ` (${t(name).sourceDtype === 'u8' ? 'uint8' : 'int8'} in the model: ${graph.inputs.includes(name) ? 'takes' : 'returns'} its integers)` : '');
   for (const name of graph.inputs) lines.push(`input  ${name} ${t(name).dtype} [${t(name).shape.join(', ')}]${t(name).sourceLayout === 'NCHW' ? ' (NHWC inside; fed NCHW)' : ''}${int(name)}`);
   if (graph.normalize) lines.push(`normalize (x/${graph.normalize.scale} - [${graph.normalize.mean}]) / [${graph.normalize.std}]`);
@@ -64,5 +64,5 @@ export async function inspect(argv: string[]): Promise<void> {
   const { positionals } = parse(argv, {}, USAGE);
   if (positionals.length !== 1) throw new BranchyInputError(`inspect takes one model file\nusage: ${USAGE}`);
   const f = await readModelFile(positionals[0]);
-  console.log(describe(f.graph, f.bytes, f.metadata));
+  console.log(describe(f.graph, f.bytes, f.metadata, positionals[0].endsWith('.tflite') ? 'tflite' : 'onnx'));
 }

@@ -9,7 +9,7 @@ import { makeDir, readInput, writeOutput } from '../files.js';
 import { BranchyInputError } from '../../errors.js';
 import { readPng } from '../detect-data.js';
 
-const USAGE = 'branchy run MODEL.(branchy|onnx) --input NAME=FILE.npy [--input ...] --out DIR [--build scalar|simd|relaxed] [--layout NCHW|NHWC (of the .npy data; default the model\'s)]\n' +
+const USAGE = 'branchy run MODEL.(branchy|onnx|tflite) --input NAME=FILE.npy [--input ...] --out DIR [--build scalar|simd|relaxed] [--layout NCHW|NHWC (of the .npy data; default the model\'s)]\n' +
   '       branchy run DETECTOR.branchy --detect --input FILE.(npy|png) [--score-threshold 0.25] [--iou-threshold 0.45] [--max-detections 100] [--json]';
 
 export async function run(argv: string[]): Promise<void> {

@@ -5,8 +5,9 @@
 // dimension), so LiteRT.js and TFLite-Micro run the same network. `io`: `float` (default)
 // writes the graph as it is (a float input, QUANTIZE, ..., DEQUANTIZE, float output); `int8`
 // drops the quantize after each input and the dequantize before each output, so that the file
-// takes and gives int8 as TFLite-Micro's int8 models do. The input's normalisation (graph.normalize)
-// is the host's: the file takes normalised values.
+// takes and gives int8 as TFLite-Micro's int8 models do. Without `int8`, edges the source model
+// typed int8 or uint8 (TensorInfo.sourceDtype) are written as INT8 / UINT8 tensors. The input's
+// normalisation (graph.normalize) is the host's: the file takes normalised values.
 import { BranchyUnsupportedError } from '../../errors.js';
 import type { DType, Graph, Node, TensorData, TensorInfo, Weights } from '../../ir/types.js';
 import { builtinCode, type TensorTypeName, type TfliteModel, type TfliteOptions, type TfliteQuantization, type TfliteTensor } from './model.js';
@@ -14,7 +15,7 @@ import { writeTflite } from './write.js';
 import { TFLITE_EXPORTS } from './ops/index.js';
 
 export interface TfliteExportOptions {
-  /** Graph edges: `float` (default) as the graph has them, `int8` without the input quantize and output dequantize. */
+  /** Graph edges: `float` (default) as the graph has them (int8 / uint8 where the source had them: `sourceDtype`), `int8` without the input quantize and output dequantize. */
   io?: 'float' | 'int8';
 }
 
@@ -120,11 +121,42 @@ function quantization(t: TensorInfo, dim?: number): TfliteQuantization | undefin
   return { scale: q.scales.slice(), zeroPoint: q.scales.map(() => 0), quantizedDimension: dim ?? q.axis };
 }
 
+/** A uint8 graph output: QUANTIZE from the int8 tensor (renamed NAME/int8) to a UINT8 one named NAME, zero point + 128. */
+function uint8Output(ex: TfliteExporter, y: string): number {
+  const tensors = ex.model.subgraphs[0].tensors;
+  const i = ex.tensor(y);
+  const q = tensors[i].quantization!;
+  const u = ex.intermediate(y, tensors[i].shape, 'uint8');
+  tensors[u] = { ...tensors[u], name: y, type: 'UINT8', quantization: { ...q, zeroPoint: [q.zeroPoint[0] + 128] } };
+  tensors[i] = { ...tensors[i], name: `${y}/int8` };
+  ex.op('QUANTIZE', [i], [u]);
+  return u;
+}
+
 /** Exports a branchy graph (float or int8) as a .tflite file's bytes. */
 export function exportTflite(graph: Graph, weights: Weights, opts: TfliteExportOptions = {}): Uint8Array {
-  const ex = new TfliteExporter(graph, weights);
-  const skip = new Set<Node>();
   const readers = (name: string) => graph.nodes.filter((n) => n.inputs.includes(name));
+  const edges = opts.io === 'int8' ? [] : graph.tensors.filter((t) => t.sourceDtype);
+  // Edges the source model typed uint8 or int8 (TensorInfo.sourceDtype) keep that type: an int8
+  // input without its quantize, a uint8 input (zero point + 128) into it; a uint8 output after a
+  // QUANTIZE from its int8 (an int8 output is int8 already).
+  const quantizer = (x: string): Node => {
+    const r = readers(x);
+    if (r.length !== 1 || r[0].op !== 'quantize') throw new BranchyUnsupportedError(`TFLite export: input '${x}' is ${graph.tensors.find((t) => t.name === x)!.sourceDtype} in its source and not read by one quantize node; the graph is malformed`);
+    return r[0];
+  };
+  const u8In = new Map(edges.filter((t) => t.sourceDtype === 'u8' && graph.inputs.includes(t.name)).map((t) => {
+    const q = graph.tensors.find((x) => x.name === quantizer(t.name).outputs[0])!.quant;
+    return [t.name, { ...t, dtype: 'u8' as const, quant: q?.kind === 'tensor' ? { ...q, zeroPoint: q.zeroPoint + 128 } : q }];
+  }));
+  const ex = new TfliteExporter(u8In.size ? { ...graph, tensors: graph.tensors.map((t) => u8In.get(t.name) ?? t) } : graph, weights);
+  const skip = new Set<Node>();
+  for (const t of edges) {
+    if (t.sourceDtype !== 'i8' || !graph.inputs.includes(t.name)) continue;
+    const q = quantizer(t.name);
+    skip.add(q);
+    ex.alias.set(t.name, q.outputs[0]);
+  }
   if (opts.io === 'int8') {
     for (const x of graph.inputs) {
       const r = readers(x);
@@ -144,13 +176,17 @@ export function exportTflite(graph: Graph, weights: Weights, opts: TfliteExportO
   }
   const sg = ex.model.subgraphs[0];
   sg.inputs = graph.inputs.map((x) => ex.tensor(x));
+  // An int8 input keeps its name (its quantize's output stands for it).
+  graph.inputs.forEach((x, k) => {
+    if (edges.some((t) => t.name === x && t.sourceDtype === 'i8')) sg.tensors[sg.inputs[k]] = { ...sg.tensors[sg.inputs[k]], name: x };
+  });
   for (const node of graph.nodes) {
     if (skip.has(node)) continue;
     const fn = TFLITE_EXPORTS[node.op];
     if (!fn) ex.unsupported(node, 'has no TFLite form in branchy\'s exporter', `branchy exports ${Object.keys(TFLITE_EXPORTS).join(', ')}`);
     fn(ex, node);
   }
-  sg.outputs = graph.outputs.map((y) => ex.tensor(y));
+  sg.outputs = graph.outputs.map((y) => (edges.some((t) => t.name === y && t.sourceDtype === 'u8') ? uint8Output(ex, y) : ex.tensor(y)));
   ex.model.signatureDefs = [{
     signatureKey: 'serving_default', subgraphIndex: 0,
     inputs: graph.inputs.map((x, i) => ({ name: x, tensorIndex: sg.inputs[i] })),
