@@ -5,7 +5,8 @@
 //
 //   node --experimental-wasm-relaxed-simd --import tsx bench/bnn.mts [--build simd] [--rounds 15] [--runs 30] A.branchy B.branchy ...
 //
-// Ratios are against the first file.
+// Ratios are against the first file. A file named with the suffix `@direct` (A.branchy@direct) is
+// loaded with { winograd: false }: its 3x3 stride-1 convs on the direct kernels.
 import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { load } from '../src/runtime/model.js';
@@ -19,13 +20,15 @@ const { values, positionals } = parseArgs({
 if (positionals.length === 0) throw new Error('usage: bench/bnn.mts [--build simd] [--rounds N] [--runs N] A.branchy B.branchy ...');
 const rounds = Number(values.rounds), runs = Number(values.runs);
 
-const models = await Promise.all(positionals.map(async (file) => {
-  const model = await load(new Uint8Array(readFileSync(file)), { build: values.build as Build });
+const models = await Promise.all(positionals.map(async (name) => {
+  const direct = name.endsWith('@direct');
+  const file = direct ? name.slice(0, -'@direct'.length) : name;
+  const model = await load(new Uint8Array(readFileSync(file)), { build: values.build as Build, winograd: !direct });
   const dims = model.info.inputs[0].dims;
   const n = dims.slice(1).reduce((a, b) => a * b, 1);
   // A fixed, deterministic input (latency does not depend on the values at full depth).
   const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) * 1.5);
-  return { file, model, x, wall: [] as number[], cpu: [] as number[] };
+  return { file: name, path: file, model, x, wall: [] as number[], cpu: [] as number[] };
 }));
 
 const median = (a: number[]) => {
@@ -53,6 +56,6 @@ console.log('|---|---:|---:|---:|---:|---:|---:|');
 const base = median(models[0].cpu);
 for (const m of models) {
   const cpu = median(m.cpu);
-  console.log(`| ${m.file} | ${statSync(m.file).size} | ${m.model.info.weightBytes} | ${m.model.info.macs} | ${median(m.wall).toFixed(3)} | ` +
+  console.log(`| ${m.file} | ${statSync(m.path).size} | ${m.model.info.weightBytes} | ${m.model.info.macs} | ${median(m.wall).toFixed(3)} | ` +
     `${cpu.toFixed(3)} | ${(cpu / base).toFixed(2)}× |`);
 }

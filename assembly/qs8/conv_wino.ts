@@ -73,20 +73,31 @@ function g2(i: i32, a: i32): i32 {
   return i == 2 && a == 1 ? -1 : 1;
 }
 
-/** U[xi] of channel nn, input channel ci: sum over the 3x3 taps of G'[i][a] g[a][b] G'[j][b]. */
-function wino_weight(w: usize, nn: i32, ci: i32, xi: i32, c: i32, b1w: bool): i32 {
-  const i = xi >> 2, j = xi & 3;
+/**
+ * Stores U = G' g G'^T of channel nn, input channel ci (16 values, xi = 4i + j) at dst + xi * step,
+ * as i8 (binary weights) or i16. One read of the 3x3 taps per (channel, input channel): this runs
+ * once at load, in V8's baseline code.
+ */
+function wino_weights(w: usize, nn: i32, ci: i32, c: i32, b1w: bool, dst: usize, step: usize): void {
   const k = 9 * c;
-  let u = 0;
-  for (let a = 0; a < 3; a++) {
-    const ga = g2(i, a);
-    if (ga == 0) continue;
-    for (let b = 0; b < 3; b++) {
-      const gb = g2(j, b);
-      if (gb != 0) u += ga * gb * weight_at(w, nn, (a * 3 + b) * c + ci, k, c, b1w);
+  const g = memory.data(36); // g[3][3] i32
+  for (let t = 0; t < 9; t++) store<i32>(g + <usize>t * 4, weight_at(w, nn, t * c + ci, k, c, b1w));
+  for (let i = 0; i < 4; i++) {
+    for (let j = 0; j < 4; j++) {
+      let u = 0;
+      for (let a = 0; a < 3; a++) {
+        const ga = g2(i, a);
+        if (ga == 0) continue;
+        for (let b = 0; b < 3; b++) {
+          const gb = g2(j, b);
+          if (gb != 0) u += ga * gb * load<i32>(g + <usize>(a * 3 + b) * 4);
+        }
+      }
+      const at = dst + <usize>(4 * i + j) * step;
+      if (b1w) store<i8>(at, <i8>u);
+      else store<i16>(at, <i16>u);
     }
   }
-  return u;
 }
 
 // @ts-ignore: decorator
@@ -117,23 +128,15 @@ function pack_wino(w: usize, bias: usize, p1: usize, p2: usize, zp_in: i32, n: i
       store<f32>(o + <usize>(16 + j) * 4, s);
       if (b1w) store<f32>(o + <usize>(32 + j) * 4, a);
     }
-    let dst = o + <usize>(16 * wino_header(b1w));
-    for (let xi = 0; xi < 16; xi++) {
-      for (let p = 0; p < c; p += 2) {
-        for (let j = 0; j < 16; j++) {
-          const nn = n0 + j;
-          const u0 = nn < n ? wino_weight(w, nn, p, xi, c, b1w) : 0;
-          const u1 = nn < n ? wino_weight(w, nn, p + 1, xi, c, b1w) : 0;
-          if (b1w) {
-            store<i8>(dst, <i8>u0);
-            store<i8>(dst, <i8>u1, 1);
-            dst += 2;
-          } else {
-            store<i16>(dst, <i16>u0);
-            store<i16>(dst, <i16>u1, 2);
-            dst += 4;
-          }
-        }
+    // Weights: [xi][pair][16 channels][2]; channels past n stay zero.
+    const wsz: usize = b1w ? 1 : 2;
+    const wt = o + <usize>(16 * wino_header(b1w));
+    memory.fill(wt, 0, <usize>(256 * c) * wsz);
+    const live = min<i32>(16, n - n0);
+    for (let j = 0; j < live; j++) {
+      for (let ci = 0; ci < c; ci++) {
+        const dst = wt + (<usize>((ci >> 1) * 32 + j * 2 + (ci & 1))) * wsz;
+        wino_weights(w, n0 + j, ci, c, b1w, dst, <usize>(16 * c) * wsz);
       }
     }
   }
