@@ -20,6 +20,11 @@
 //   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], G' = [2 0 0; 1 1 1; 1 -1 1; 0 0 2],
 //   A^T = [1 1 1 0; 0 1 -1 -1]; position xi = 4i + j (i along rows, j along columns).
 //
+// In place: the output may start at the input's first byte when it has the input's shape (C_out =
+// C_in, pad_left + pad_right = 2) and pad_top <= 2: tile row ty writes output rows 2ty, 2ty + 1
+// after it has read input rows up to 2ty + 3 - pad_top into its ring, and no later tile row reads
+// the input again below that (the host's canRunInPlace, qs8-conv-wino.ts).
+//
 // Domain (the host checks; the kernels assume): KH = KW = 3, stride 1, dilation 1, any padding,
 // C_in a multiple of 8 up to 256, any C_out (padded to 16 in the packing), params QS8_CONV_CIN4
 // (pool 2: a fused 2x2/2 max pool, whose windows are exactly the 2x2 output tiles; an odd last
@@ -35,7 +40,9 @@
 //
 // Scratch, per call (built per row of tiles; qs8_conv_wino_scratch_bytes(params) says its size):
 //   4 padded input rows of WB = max(2*TW + 2, PL + W) columns (zp_in outside the image),
-//   each RB = roundup(WB * C_in, 16) + 16 bytes;
+//   each RB = roundup(WB * C_in, 16) + 16 bytes, a ring: padded row r in slot r & 3, so each
+//   input row is read once, in order (tile row ty reads padded rows 2ty .. 2ty + 3: the first all
+//   four, the next ones two new rows);
 //   V: i16 [16][TW][C_in] (the transformed windows of one row of tiles);
 //   M: i32 [16][2][16] (one tile pair's sums for one block); E: i32 [2][4][16] (staged outputs)
 //   TW = tiles per row = ceil(OW / 2) (pooled: floor(OW / 2)); TH likewise.
@@ -209,7 +216,14 @@ export function qs8_conv_wino_scratch_bytes(params: usize): i32 {
   return <i32>wino_e(params) + 512;
 }
 
-/** Fills the 4 padded input rows of tile row ty (input rows 2ty - PT ..), scalar. */
+/** Ring slot of row a (0..3) of tile row ty's window rows. */
+// @ts-ignore: decorator
+@inline
+export function wino_row(scratch: usize, params: usize, ty: i32, a: i32): usize {
+  return scratch + <usize>((2 * ty + a) & 3) * wino_row_bytes(params);
+}
+
+/** Fills the padded input rows tile row ty reads that the ring lacks (all 4 for ty = 0, then rows 2, 3), scalar. */
 export function wino_fill_rows(inb: usize, scratch: usize, params: usize, ty: i32): void {
   const zp = <u8>load<i32>(params, QS8_CONV_CIN4_ZP_IN);
   const H = load<i32>(params, QS8_CONV_CIN4_H);
@@ -217,9 +231,8 @@ export function wino_fill_rows(inb: usize, scratch: usize, params: usize, ty: i3
   const C = load<i32>(params, QS8_CONV_CIN4_C);
   const pl = load<i32>(params, QS8_CONV_CIN4_PL);
   const wb = wino_row_cols(params) * C;
-  const rb = wino_row_bytes(params);
-  for (let a = 0; a < 4; a++) {
-    const row = scratch + <usize>a * rb;
+  for (let a = ty == 0 ? 0 : 2; a < 4; a++) {
+    const row = wino_row(scratch, params, ty, a);
     const iy = 2 * ty + a - load<i32>(params, QS8_CONV_CIN4_PT);
     if (<u32>iy >= <u32>H) {
       memory.fill(row, zp, <usize>wb);
@@ -232,18 +245,19 @@ export function wino_fill_rows(inb: usize, scratch: usize, params: usize, ty: i3
 }
 
 /** Scalar input transform of tile row (the filled rows) into V: V[xi][tx][c] = (B^T d B)[xi]. */
-function wino_input__scalar(scratch: usize, params: usize): void {
+function wino_input__scalar(scratch: usize, params: usize, ty: i32): void {
   const C = load<i32>(params, QS8_CONV_CIN4_C);
   const TW = wino_tiles_w(params);
-  const rb = wino_row_bytes(params);
+  const r0 = wino_row(scratch, params, ty, 0), r1 = wino_row(scratch, params, ty, 1);
+  const r2 = wino_row(scratch, params, ty, 2), r3 = wino_row(scratch, params, ty, 3);
   const v = scratch + wino_v(params);
   const t = memory.data(64); // t[4][4] i32
   for (let tx = 0; tx < TW; tx++) {
     for (let ci = 0; ci < C; ci++) {
       // Columns first: t[i][b] = (B^T d)[i][b].
       for (let b = 0; b < 4; b++) {
-        const at = scratch + <usize>((2 * tx + b) * C + ci);
-        const d0 = <i32>load<i8>(at), d1 = <i32>load<i8>(at + rb), d2 = <i32>load<i8>(at + 2 * rb), d3 = <i32>load<i8>(at + 3 * rb);
+        const at = <usize>((2 * tx + b) * C + ci);
+        const d0 = <i32>load<i8>(r0 + at), d1 = <i32>load<i8>(r1 + at), d2 = <i32>load<i8>(r2 + at), d3 = <i32>load<i8>(r3 + at);
         store<i32>(t + <usize>b * 4, d0 - d2);
         store<i32>(t + <usize>(4 + b) * 4, d1 + d2);
         store<i32>(t + <usize>(8 + b) * 4, d2 - d1);
@@ -296,7 +310,7 @@ function wino_conv__scalar(input: usize, w: usize, output: usize, scratch: usize
     const outb = output + <usize>bi * <usize>(outPixels * N);
     for (let ty = 0; ty < TH; ty++) {
       wino_fill_rows(inb, scratch, params, ty);
-      wino_input__scalar(scratch, params);
+      wino_input__scalar(scratch, params, ty);
       for (let tx = 0; tx < TW; tx++) {
         for (let nn = 0; nn < N; nn++) {
           const blk = w + <usize>(nn >> 4) * bb;

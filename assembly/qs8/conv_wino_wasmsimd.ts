@@ -12,14 +12,14 @@
 
 import { narrow_i32x16_i8, zp_magic } from '../common/requant_wasmsimd';
 import { out4, store_n16 } from './conv_cin4_wasmsimd';
-import { wino_block_bytes, wino_e, wino_header, wino_m, wino_row_bytes, wino_row_cols, wino_tiles_h, wino_tiles_w, wino_v } from './conv_wino';
+import { wino_block_bytes, wino_e, wino_header, wino_m, wino_row, wino_row_cols, wino_tiles_h, wino_tiles_w, wino_v } from './conv_wino';
 import {
   QS8_CONV_CIN4_C, QS8_CONV_CIN4_C_OUT, QS8_CONV_CIN4_H, QS8_CONV_CIN4_N, QS8_CONV_CIN4_OH, QS8_CONV_CIN4_OW,
   QS8_CONV_CIN4_PL, QS8_CONV_CIN4_POOL, QS8_CONV_CIN4_PT, QS8_CONV_CIN4_QMAX, QS8_CONV_CIN4_QMIN, QS8_CONV_CIN4_W,
   QS8_CONV_CIN4_ZP_IN, QS8_CONV_CIN4_ZP_OUT
 } from '../common/params';
 
-/** The 4 padded input rows of tile row ty, in 16-byte steps (each row's copy may run 15 bytes past it, into its slack). */
+/** The padded input rows tile row ty reads that the ring lacks (wino_fill_rows), in 16-byte steps (each row's copy may run 15 bytes past it, into its slack). */
 function fill_rows__wasmsimd(inb: usize, scratch: usize, params: usize, ty: i32): void {
   const vz = i8x16.splat(<i8>load<i32>(params, QS8_CONV_CIN4_ZP_IN));
   const H = load<i32>(params, QS8_CONV_CIN4_H);
@@ -28,10 +28,9 @@ function fill_rows__wasmsimd(inb: usize, scratch: usize, params: usize, ty: i32)
   const lb = load<i32>(params, QS8_CONV_CIN4_PL) * C;
   const wb = wino_row_cols(params) * C;
   const n = W * C;
-  const rb = wino_row_bytes(params);
   const pt = load<i32>(params, QS8_CONV_CIN4_PT);
-  for (let a = 0; a < 4; a++) {
-    const row = scratch + <usize>a * rb;
+  for (let a = ty == 0 ? 0 : 2; a < 4; a++) {
+    const row = wino_row(scratch, params, ty, a);
     const iy = 2 * ty + a - pt;
     if (<u32>iy >= <u32>H) {
       for (let i = 0; i < wb; i += 16) v128.store(row + <usize>i, vz);
@@ -46,25 +45,26 @@ function fill_rows__wasmsimd(inb: usize, scratch: usize, params: usize, ty: i32)
 }
 
 /** V[xi][tx][c] = (B^T d B)[xi] for every tile of the filled rows, 8 channels per vector. */
-function input_transform__wasmsimd(scratch: usize, params: usize): void {
+function input_transform__wasmsimd(scratch: usize, params: usize, ty: i32): void {
   const C = load<i32>(params, QS8_CONV_CIN4_C);
   const TW = wino_tiles_w(params);
-  const rb = wino_row_bytes(params);
+  const q0 = wino_row(scratch, params, ty, 0), q1 = wino_row(scratch, params, ty, 1);
+  const q2 = wino_row(scratch, params, ty, 2), q3 = wino_row(scratch, params, ty, 3);
   const v = scratch + wino_v(params);
   const s = <usize>(TW * C) << 1; // bytes from one xi to the next
   const c2 = <usize>C;
   for (let tx = 0; tx < TW; tx++) {
     for (let ci = 0; ci < C; ci += 8) {
-      const at = scratch + <usize>(2 * tx * C + ci);
+      const e = <usize>(2 * tx * C + ci);
       const o = v + (<usize>(tx * C + ci) << 1);
       // Row transform per column b: t_ib = (B^T d)[i][b].
-      let d0 = v128.load8x8_s(at), d1 = v128.load8x8_s(at + rb), d2 = v128.load8x8_s(at + 2 * rb), d3 = v128.load8x8_s(at + 3 * rb);
+      let d0 = v128.load8x8_s(q0 + e), d1 = v128.load8x8_s(q1 + e), d2 = v128.load8x8_s(q2 + e), d3 = v128.load8x8_s(q3 + e);
       const t00 = i16x8.sub(d0, d2), t10 = i16x8.add(d1, d2), t20 = i16x8.sub(d2, d1), t30 = i16x8.sub(d1, d3);
-      d0 = v128.load8x8_s(at + c2); d1 = v128.load8x8_s(at + c2 + rb); d2 = v128.load8x8_s(at + c2 + 2 * rb); d3 = v128.load8x8_s(at + c2 + 3 * rb);
+      d0 = v128.load8x8_s(q0 + e + c2); d1 = v128.load8x8_s(q1 + e + c2); d2 = v128.load8x8_s(q2 + e + c2); d3 = v128.load8x8_s(q3 + e + c2);
       const t01 = i16x8.sub(d0, d2), t11 = i16x8.add(d1, d2), t21 = i16x8.sub(d2, d1), t31 = i16x8.sub(d1, d3);
-      d0 = v128.load8x8_s(at + 2 * c2); d1 = v128.load8x8_s(at + 2 * c2 + rb); d2 = v128.load8x8_s(at + 2 * c2 + 2 * rb); d3 = v128.load8x8_s(at + 2 * c2 + 3 * rb);
+      d0 = v128.load8x8_s(q0 + e + 2 * c2); d1 = v128.load8x8_s(q1 + e + 2 * c2); d2 = v128.load8x8_s(q2 + e + 2 * c2); d3 = v128.load8x8_s(q3 + e + 2 * c2);
       const t02 = i16x8.sub(d0, d2), t12 = i16x8.add(d1, d2), t22 = i16x8.sub(d2, d1), t32 = i16x8.sub(d1, d3);
-      d0 = v128.load8x8_s(at + 3 * c2); d1 = v128.load8x8_s(at + 3 * c2 + rb); d2 = v128.load8x8_s(at + 3 * c2 + 2 * rb); d3 = v128.load8x8_s(at + 3 * c2 + 3 * rb);
+      d0 = v128.load8x8_s(q0 + e + 3 * c2); d1 = v128.load8x8_s(q1 + e + 3 * c2); d2 = v128.load8x8_s(q2 + e + 3 * c2); d3 = v128.load8x8_s(q3 + e + 3 * c2);
       const t03 = i16x8.sub(d0, d2), t13 = i16x8.add(d1, d2), t23 = i16x8.sub(d2, d1), t33 = i16x8.sub(d1, d3);
       // Column transform per row i: V[4i + j].
       v128.store(o, i16x8.sub(t00, t02));
@@ -219,7 +219,7 @@ function wino_conv__wasmsimd(input: usize, w: usize, output: usize, scratch: usi
     const outb = output + <usize>bi * <usize>(outPixels * N);
     for (let ty = 0; ty < TH; ty++) {
       fill_rows__wasmsimd(inb, scratch, params, ty);
-      input_transform__wasmsimd(scratch, params);
+      input_transform__wasmsimd(scratch, params, ty);
       const two_rows = pooled || 2 * ty + 1 < OH;
       for (let nb = 0; nb < nblocks; nb++) {
         const blk = w + <usize>nb * bb;

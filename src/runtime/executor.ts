@@ -177,7 +177,8 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
     if (post && (xd === 'i8' || yd !== 'f32')) {
       throw new BranchyUnsupportedError(`node '${node.name}' (${node.op}, ${xd} -> ${yd}): fused ${post.kind} is computed in f32 and is not supported on int8 or binary tensors; keep this layer in float`);
     }
-    if (def.inPlace && !opts.keepAll && !took && !absorbedBy.has(node.name) && !post && x.length > 0 && y.length === 1) inPlace.push({ x: x[0], y: y[0], step: i });
+    const mayAlias = !opts.keepAll && !took && !absorbedBy.has(node.name) && !post && x.length > 0 && y.length === 1;
+    if (def.inPlace && mayAlias) inPlace.push({ x: x[0], y: y[0], step: i });
     const table = took?.op === 'activation' ? took : undefined;
     const ctx: StepContext = {
       mem, build: opts.build, winograd: opts.winograd !== false, graph, weights, info, x, y, absorbed: table ? undefined : took,
@@ -190,6 +191,9 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
       },
       readers: (t) => (readersOf.get(t) ?? []).length,
       quantizesInput: (input, q) => inputQuantize.set(input, q),
+      allowInPlace: () => {
+        if (mayAlias && !def.inPlace) inPlace.push({ x: x[0], y: y[0], step: i });
+      },
     };
     // A node another took into its kernel has nothing left to do.
     let run = absorbedBy.has(node.name) ? () => {} : def.create(ctx, node as OpNode<unknown>);

@@ -12,7 +12,7 @@ import { maxPoolRef } from '../reference/pool.js';
 import type { GemmQuant } from '../reference/qs8-gemm.js';
 import { prepareQs8Conv, runQs8Conv } from '../../src/runtime/ops/qs8-conv.js';
 import { prepareQs8B1wConv, runQs8B1wConv, b1wConvKernel } from '../../src/runtime/ops/b1.js';
-import { prefersWinograd, WINO_MAX_CHANNELS } from '../../src/runtime/ops/qs8-conv-wino.js';
+import { prefersWinograd, winoInPlace, WINO_MAX_CHANNELS } from '../../src/runtime/ops/qs8-conv-wino.js';
 import { resolveGeometry } from '../../src/runtime/ops/qs8-dwconv.js';
 import { chooseKernel } from '../../src/runtime/kernel-table.js';
 import { kernelsOf } from '../../src/runtime/manifest.js';
@@ -148,6 +148,45 @@ describe('qs8 Winograd F(2x2, 3x3) conv', () => {
     }
     expect(checked).toBeGreaterThan(cases().length * 3);
     expect(pooled).toBeGreaterThan(cases().length * 2);
+  });
+
+  it('writes its output over its input (the same pointer) where winoInPlace allows, bit for bit', async () => {
+    const rng = new Rng(0x1a9e);
+    let checked = 0;
+    for (let i = 0; i < 24; i++) {
+      const c = rng.pick([8, 16, 24, 32]);
+      const [pt, pb] = rng.pick([[1, 1], [0, 2], [2, 0], [0, 0], [2, 2], [1, 0]]);
+      const pl = rng.int(0, 2);
+      const cs = makeCase(rng, `in place #${i}`, { n: rng.int(1, 2), h: rng.int(3, 12), w: rng.int(2, 12), cIn: c, cOut: c, pt, pb, pl, pr: 2 - pl });
+      const g = resolveGeometry(geomOf(cs.a));
+      const ok = winoInPlace(g, c);
+      expect(ok, cs.name).toBe(g.oh <= g.h);
+      if (!ok) continue;
+      const want = reference(cs);
+      for (const build of TEST_BUILDS) {
+        for (const kernel of kernelsOf(opOf(cs), build)) {
+          const mem = await memoryFor(build);
+          const layer = prepare(mem, build, kernel, cs, false);
+          const scratch = mem.alloc(layer.scratchBytes + 16);
+          const at = mem.alloc(layer.inputBytes + 16);
+          mem.i8(at, layer.inputBytes).set(cs.x);
+          mem.u8(at + layer.inputBytes, 16).fill(SENTINEL);
+          if (cs.b1w) runQs8B1wConv(mem, layer as ReturnType<typeof prepareQs8B1wConv>, at, at, scratch);
+          else runQs8Conv(mem, layer as ReturnType<typeof prepareQs8Conv>, at, at, scratch);
+          expectSame(mem.i8(at, layer.outputBytes).slice(), want, `${kernel} (${build}) in place`, cs);
+          expect(mem.u8(at + layer.inputBytes, 16).every((v) => v === SENTINEL)).toBe(true);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(40);
+    // Not where the output differs in shape from the input, or the top padding exceeds 2.
+    const g = (over: object) => resolveGeometry({ n: 1, h: 8, w: 8, c: 16, kh: 3, kw: 3, pads: [1, 1, 1, 1], ...over });
+    expect(winoInPlace(g({}), 16)).toBe(true);
+    expect(winoInPlace(g({}), 32)).toBe(false);
+    expect(winoInPlace(g({ pads: [1, 0, 1, 0] }), 16)).toBe(false);
+    expect(winoInPlace(g({ pads: [3, 1, 0, 1] }), 16)).toBe(false);
+    expect(winoInPlace(g({ pads: [2, 1, 2, 1] }), 16)).toBe(false); // 10 output rows from 8
   });
 
   it('stays exact once the engine has optimised the kernel (hot loop)', async () => {

@@ -12,6 +12,8 @@ import { prepareF32Conv, runF32Conv } from '../../runtime/ops/f32-conv.js';
 import { f32Range, int8Range } from '../../runtime/ops/activation.js';
 import { prepareBinaryNode } from '../../runtime/ops/b1-layer.js';
 import { b1wConvKernel } from '../../runtime/ops/b1.js';
+import { isWinoKernel, winoInPlace } from '../../runtime/ops/qs8-conv-wino.js';
+import { resolveGeometry } from '../../runtime/ops/qs8-dwconv.js';
 import { BranchyUnsupportedError } from '../../errors.js';
 import { checkBias, checkWindow, fail, fmt, isInt, rank, spatial, where, type AbsorbContext, type OpNode, type OpDef, type StepContext } from './def.js';
 import { denseDTypes } from './dense.js';
@@ -62,6 +64,7 @@ export const conv2d: OpDef<Conv2dAttrs> = {
     const [X, Y] = [ctx.x[0], ctx.y[0]];
     if (isBinaryNode(node as Node, ctx.info)) {
       const layer = prepareBinaryNode(ctx.mem, ctx.build, node as Node, ctx.info, ctx.weights, ctx.clamp, ctx.absorbed !== undefined, ctx.winograd);
+      if (isWinoKernel(layer.kernel) && winoInPlace(resolveGeometry(windowGeometry(node.attrs, x)), y.shape[3])) ctx.allowInPlace();
       const S = layer.scratchBytes ? ctx.scratch(layer.scratchBytes) : null;
       return () => layer.run(X.ptr, Y.ptr, S ? S.ptr : 0);
     }
@@ -78,6 +81,7 @@ export const conv2d: OpDef<Conv2dAttrs> = {
         zpIn: q.in.zeroPoint, zpOut: q.out.zeroPoint, qmin, qmax, allocScratch: false, fuseMaxPool2x2: ctx.absorbed?.op === 'maxpool',
         residual: add && residualAdd(ctx, node as Node, add), winograd: ctx.winograd,
       });
+      if (isWinoKernel(layer.kernel) && winoInPlace(layer.geom, cOut)) ctx.allowInPlace();
       const S = layer.scratchBytes ? ctx.scratch(layer.scratchBytes) : null;
       // The residual: the absorbed add's other operand, after the conv's own inputs (executor).
       const R = add ? ctx.x[ctx.x.length - 1] : null;

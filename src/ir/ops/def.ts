@@ -56,6 +56,12 @@ export interface StepContext {
   readonly build: Build;
   /** Whether a 3x3 stride-1 conv may run on the Winograd kernel (CompileOptions.winograd). */
   readonly winograd: boolean;
+  /**
+   * Says the step's kernel may write its output over its first input (the same pointer: it reads
+   * every input byte before it writes over it); the planner then lets the two share the arena
+   * where that input dies at this step (as OpDef.inPlace does for a whole op).
+   */
+  allowInPlace(): void;
   readonly graph: Graph;
   readonly weights: Weights;
   info(name: string): TensorInfo;

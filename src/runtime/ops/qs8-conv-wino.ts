@@ -63,6 +63,16 @@ export function packWinoWeights(
   return { tile, packed: packDirectWeights(mem, kernel, tile.packer, g, cOut, spec, winoPackedBytes(cOut, g.c, false)) };
 }
 
+/**
+ * Whether the Winograd kernels may write this conv's output over its input (same pointer): the
+ * output has the input's shape (C_out = C_in, pad_left + pad_right = 2, output rows <= input rows)
+ * and pad_top <= 2, so each tile row has read every input row it overwrites into its ring
+ * (assembly/qs8/conv_wino.ts). Not with a fused pool (the executor gives a fused step no alias).
+ */
+export function winoInPlace(g: ResolvedGeometry, cOut: number): boolean {
+  return winoFits(g) && cOut === g.c && g.pl + g.pr === 2 && g.pt <= 2 && g.oh <= g.h && g.ow === g.w;
+}
+
 /** Scratch bytes (padded rows, transformed windows, sums) the Winograd kernels need for a params block. */
 export function winoScratchBytes(mem: LinearMemory, params: number): number {
   return mem.mod.exports.qs8_conv_wino_scratch_bytes(params);
