@@ -12,9 +12,10 @@
 //   U = G' g G'^T   g: the 3x3 weights of one (C_out, C_in); G' = 2G has integer entries, so
 //                   U = 4 G g G^T: |U| <= 9 * 127 = 1143 (int8 weights, an i16) or <= 9 (binary
 //                   weights +-1, an i8).
-//   M = sum over C_in of V . U (per position xi of the 4x4, i32: |M| <= C_in * 512 * 1143, so
-//       C_in <= 256 keeps every sum below 2^31 with room), Y = A^T M A = 4 * (the conv's sums
-//       over the window), exactly, so acc = bias' + (Y >> 2) is the direct conv's accumulator bit
+//   M = sum over C_in of V . U (per position xi of the 4x4, i32 arithmetic, which wraps modulo
+//       2^32 like the ring operations it is: adds, subtracts and products), Y = A^T M A = 4 * (the
+//       conv's sums over the window) modulo 2^32, and exactly so while |Y| <= 4 * 9 * C_in * 128 * 127
+//       < 2^31, i.e. C_in <= 2048 (a wrapped intermediate sum comes back), so acc = bias' + (Y >> 2) is the direct conv's accumulator bit
 //       for bit, and the output transform that follows is the direct kernel's (requant_fp32, or
 //       b1_out_i8 for binary weights).
 //   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], G' = [2 0 0; 1 1 1; 1 -1 1; 0 0 2],
@@ -26,7 +27,7 @@
 // the input again below that (the host's canRunInPlace, qs8-conv-wino.ts).
 //
 // Domain (the host checks; the kernels assume): KH = KW = 3, stride 1, dilation 1, any padding,
-// C_in a multiple of 8 up to 256, any C_out (padded to 16 in the packing), params QS8_CONV_CIN4
+// C_in a multiple of 8 up to 256 (WINO_MAX_CHANNELS: a speed limit, the arithmetic holds to 2048), any C_out (padded to 16 in the packing), params QS8_CONV_CIN4
 // (pool 2: a fused 2x2/2 max pool, whose windows are exactly the 2x2 output tiles; an odd last
 // row or column is dropped, as the pool drops it).
 //

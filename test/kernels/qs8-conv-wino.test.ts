@@ -205,6 +205,10 @@ describe('qs8 Winograd F(2x2, 3x3) conv', () => {
     expect(prefersWinograd(g(8), 16, false)).toBe(false); // scalar build
     expect(prefersWinograd(g(12), 16, true)).toBe(false); // C_in not a multiple of 8
     expect(prefersWinograd(g(WINO_MAX_CHANNELS + 8), 16, true)).toBe(false);
+    expect(prefersWinograd(g(64, { h: 1, w: 1 }), 16, true)).toBe(false); // 1x1 output: 4 computed for 1
+    expect(prefersWinograd(g(64, { h: 3, w: 3 }), 16, true)).toBe(true); // 9 of 16
+    expect(prefersWinograd(g(64, { h: 1, w: 8 }), 16, true)).toBe(true); // 8 of 16
+    expect(prefersWinograd(g(64, { h: 1, w: 7 }), 16, true)).toBe(false); // 7 of 16
     expect(prefersWinograd(g(16, { strideH: 2, strideW: 2 }), 16, true)).toBe(false);
     expect(prefersWinograd(g(16, { dilationH: 2, dilationW: 2, pads: [2, 2, 2, 2] }), 16, true)).toBe(false);
     expect(prefersWinograd(g(16, { kh: 5, kw: 5, pads: [2, 2, 2, 2] }), 16, true)).toBe(false);

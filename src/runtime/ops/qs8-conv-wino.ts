@@ -8,7 +8,12 @@ import type { ResolvedGeometry } from './qs8-dwconv.js';
 import { checkQs8Weights, type Qs8GemmTile, type Qs8WeightsSpec } from './qs8-gemm.js';
 import { packDirectWeights } from './qs8-conv-cin4.js';
 
-/** The most input channels it takes (its i32 sums stay exact below 2^31: conv_wino.ts). */
+/**
+ * The most input channels it takes. The kernels are exact up to 2048 (conv_wino.ts), but a
+ * 16-channel block's transforms take 512·C_in bytes, swept once per pair of tiles: past 256 they
+ * leave L2, and with 2048 the zoo's wide layers ran slower than the direct kernels (resnet18
+ * 7.79 → 9.30 ms, tiny_yolov2 5.93 → 9.32 ms at 96×96; bench/zoo-winograd.mts).
+ */
 export const WINO_MAX_CHANNELS = 256;
 
 /** Whether the kernels can run this geometry at all: 3x3, stride 1, dilation 1, C_in a multiple of 8 up to WINO_MAX_CHANNELS. */
@@ -17,12 +22,14 @@ export function winoFits(g: ResolvedGeometry): boolean {
 }
 
 /**
- * Whether the SIMD builds run this conv on the Winograd kernel: where it fits (winoFits). It
+ * Whether the SIMD builds run this conv on the Winograd kernel: where it fits (winoFits) and at
+ * least half the outputs its 2x2 tiles compute are real (not a 1x1 output: 4 computed for 1). It
  * does 16 multiplies per 2x2 outputs where the direct and im2col kernels do 36; measured on
  * Zen 3 against them in bench/RESULTS.md ("Winograd").
  */
 export function prefersWinograd(g: ResolvedGeometry, cOut: number, simd: boolean): boolean {
-  return simd && winoFits(g) && cOut >= 1;
+  const computed = 4 * Math.ceil(g.oh / 2) * Math.ceil(g.ow / 2);
+  return simd && winoFits(g) && cOut >= 1 && 2 * g.oh * g.ow >= computed;
 }
 
 const WINO_NAME = /^qs8_(?:b1w_)?conv_wino_(\d+)x(\d+)c(\d+)__/;
