@@ -119,6 +119,37 @@ export function weight_at(w: usize, nn: i32, o: i32, k: i32, c: i32, b1w: bool):
   return ((word >> <u32>(ci & 31)) & 1) != 0 ? -1 : 1;
 }
 
+/**
+ * The channel header of a packed block of nw channels from n0 at o (also the Winograd blocks',
+ * conv_wino.ts): i32 bias'[nw] | f32 p1[nw] (scale or mul) | (binary weights) f32 add[nw], with
+ * bias' = bias - zp_in * sum_k w (int8, -128 read as -127) or -zp_in * sum_k s (binary); channels
+ * past n are zero.
+ */
+export function pack_header(
+  w: usize, bias: usize, p1: usize, p2: usize, zp_in: i32, n: i32, n0: i32, nw: i32, k: i32, c: i32, o: usize, b1w: bool,
+): void {
+  for (let j = 0; j < nw; j++) {
+    const nn = n0 + j;
+    let b: i32 = 0;
+    let s: f32 = 0;
+    let a: f32 = 0;
+    if (nn < n) {
+      if (b1w) {
+        let sum = 0;
+        for (let kk = 0; kk < k; kk++) sum += weight_at(w, nn, kk, k, c, true);
+        b = -zp_in * sum;
+        a = load<f32>(p2 + <usize>nn * 4);
+      } else {
+        b = folded_bias(w, bias, zp_in, nn, k);
+      }
+      s = load<f32>(p1 + <usize>nn * 4);
+    }
+    store<i32>(o + <usize>j * 4, b);
+    store<f32>(o + <usize>(nw + j) * 4, s);
+    if (b1w) store<f32>(o + <usize>(2 * nw + j) * 4, a);
+  }
+}
+
 /** The "16c2" packer of both weight kinds (see the header); p0 = bias (int8; 0: none) or unused, p1 = scale or mul, p2 = add. */
 // @ts-ignore: decorator
 @inline
@@ -133,26 +164,7 @@ function pack_16c2(
   for (let n0 = 0; n0 < npad; n0 += 16) {
     const nw = min<i32>(16, npad - n0);
     const o = out + <usize>(n0 >> 4) * bb;
-    for (let j = 0; j < nw; j++) {
-      const nn = n0 + j;
-      let b: i32 = 0;
-      let s: f32 = 0;
-      let a: f32 = 0;
-      if (nn < n) {
-        if (b1w) {
-          let sum = 0;
-          for (let kk = 0; kk < k; kk++) sum += weight_at(w, nn, kk, k, c, true);
-          b = -zp_in * sum;
-          a = load<f32>(p2 + <usize>nn * 4);
-        } else {
-          b = folded_bias(w, bias, zp_in, nn, k);
-        }
-        s = load<f32>(p1 + <usize>nn * 4);
-      }
-      store<i32>(o + <usize>j * 4, b);
-      store<f32>(o + <usize>(nw + j) * 4, s);
-      if (b1w) store<f32>(o + <usize>(2 * nw + j) * 4, a);
-    }
+    pack_header(w, bias, p1, p2, zp_in, n, n0, nw, k, c, o, b1w);
     let dst = o + <usize>nw * <usize>cin4_header(b1w);
     const live = max<i32>(0, min<i32>(nw, n - n0)); // channels past n stay zero
     for (let t = 0; t < pt; t++) {
@@ -354,7 +366,7 @@ function put(o: usize, v: i32, first: bool): void {
 /** Output of one accumulator: requant_fp32 with scale at p, or (binary weights) b1_out_i8 with mul at p, add at p + a. */
 // @ts-ignore: decorator
 @inline
-function cin4_out(acc: i32, p: usize, a: usize, zp: i32, lo: f32, hi: f32, b1w: bool): i32 {
+export function cin4_out(acc: i32, p: usize, a: usize, zp: i32, lo: f32, hi: f32, b1w: bool): i32 {
   return b1w ? b1_out_i8(acc, load<f32>(p), load<f32>(p + a), zp, lo, hi) : requant_fp32(acc, load<f32>(p), zp, lo, hi);
 }
 

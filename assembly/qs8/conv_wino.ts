@@ -16,7 +16,7 @@
 //       2^32 like the ring operations it is: adds, subtracts and products), Y = A^T M A = 4 * (the
 //       conv's sums over the window) modulo 2^32, and exactly so while |Y| <= 4 * 9 * C_in * 128 * 127
 //       < 2^31, i.e. C_in <= 2048 (a wrapped intermediate sum comes back), so acc = bias' + (Y >> 2) is the direct conv's accumulator bit
-//       for bit, and the output transform that follows is the direct kernel's (requant_fp32, or
+//       for bit, and the output transform that follows is the direct kernel's (cin4_out: requant_fp32, or
 //       b1_out_i8 for binary weights).
 //   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], G' = [2 0 0; 1 1 1; 1 -1 1; 0 0 2],
 //   A^T = [1 1 1 0; 0 1 -1 -1]; position xi = 4i + j (i along rows, j along columns).
@@ -48,28 +48,18 @@
 //   M: i32 [16][2][16] (one tile pair's sums for one block); E: i32 [2][4][16] (staged outputs)
 //   TW = tiles per row = ceil(OW / 2) (pooled: floor(OW / 2)); TH likewise.
 
-import { requant_fp32 } from '../common/requant';
-import { b1_out_i8 } from '../b1/output';
-import { folded_bias } from '../common/clamp';
-import { weight_at } from './conv_cin4_scalar';
+import { cin4_header, cin4_out, pack_header, weight_at } from './conv_cin4_scalar';
 import {
   QS8_CONV_CIN4_C, QS8_CONV_CIN4_C_OUT, QS8_CONV_CIN4_H, QS8_CONV_CIN4_N, QS8_CONV_CIN4_OH, QS8_CONV_CIN4_OW,
   QS8_CONV_CIN4_PL, QS8_CONV_CIN4_POOL, QS8_CONV_CIN4_PT, QS8_CONV_CIN4_QMAX, QS8_CONV_CIN4_QMIN, QS8_CONV_CIN4_W,
   QS8_CONV_CIN4_ZP_IN, QS8_CONV_CIN4_ZP_OUT
 } from '../common/params';
 
-/** Header bytes per output channel: bias' and scale, or (binary weights) bias', mul and add. */
-// @ts-ignore: decorator
-@inline
-export function wino_header(b1w: bool): i32 {
-  return b1w ? 12 : 8;
-}
-
 /** Bytes of one packed block of 16 output channels. */
 // @ts-ignore: decorator
 @inline
 export function wino_block_bytes(c: i32, b1w: bool): i32 {
-  return 16 * wino_header(b1w) + 16 * 16 * c * (b1w ? 1 : 2);
+  return 16 * cin4_header(b1w) + 16 * 16 * c * (b1w ? 1 : 2);
 }
 
 // G' = 2G, rows i = 0..3 over kernel taps a = 0..2.
@@ -116,29 +106,10 @@ function pack_wino(w: usize, bias: usize, p1: usize, p2: usize, zp_in: i32, n: i
   const bb = <usize>wino_block_bytes(c, b1w);
   for (let n0 = 0; n0 < npad; n0 += 16) {
     const o = out + <usize>(n0 >> 4) * bb;
-    for (let j = 0; j < 16; j++) {
-      const nn = n0 + j;
-      let b: i32 = 0;
-      let s: f32 = 0;
-      let a: f32 = 0;
-      if (nn < n) {
-        if (b1w) {
-          let sum = 0;
-          for (let kk = 0; kk < k; kk++) sum += weight_at(w, nn, kk, k, c, true);
-          b = -zp_in * sum;
-          a = load<f32>(p2 + <usize>nn * 4);
-        } else {
-          b = folded_bias(w, bias, zp_in, nn, k);
-        }
-        s = load<f32>(p1 + <usize>nn * 4);
-      }
-      store<i32>(o + <usize>j * 4, b);
-      store<f32>(o + <usize>(16 + j) * 4, s);
-      if (b1w) store<f32>(o + <usize>(32 + j) * 4, a);
-    }
+    pack_header(w, bias, p1, p2, zp_in, n, n0, 16, k, c, o, b1w);
     // Weights: [xi][pair][16 channels][2]; channels past n stay zero.
     const wsz: usize = b1w ? 1 : 2;
-    const wt = o + <usize>(16 * wino_header(b1w));
+    const wt = o + <usize>(16 * cin4_header(b1w));
     memory.fill(wt, 0, <usize>(256 * c) * wsz);
     const live = min<i32>(16, n - n0);
     for (let j = 0; j < live; j++) {
@@ -319,7 +290,7 @@ function wino_conv__scalar(input: usize, w: usize, output: usize, scratch: usize
           for (let xi = 0; xi < 16; xi++) {
             let s = 0;
             const vx = v + (<usize>((xi * TW + tx) * C) << 1);
-            const ux = blk + <usize>(16 * wino_header(b1w)) + <usize>xi * <usize>(16 * C) * wsz;
+            const ux = blk + <usize>(16 * cin4_header(b1w)) + <usize>xi * <usize>(16 * C) * wsz;
             for (let ci = 0; ci < C; ci++) {
               // U[xi][ci] of channel j: pair ci >> 1, half ci & 1.
               const at = ux + ((<usize>(ci >> 1) * 32 + j * 2 + <usize>(ci & 1)) * wsz);
@@ -344,7 +315,7 @@ function wino_conv__scalar(input: usize, w: usize, output: usize, scratch: usize
                 }
               }
               const acc = bias + (y >> 2);
-              const q = b1w ? b1_out_i8(acc, load<f32>(p), load<f32>(p + 64), zp, lo, hi) : requant_fp32(acc, load<f32>(p), zp, lo, hi);
+              const q = cin4_out(acc, p, 64, zp, lo, hi, b1w);
               if (pooled) {
                 best = max<i32>(best, q);
                 continue;

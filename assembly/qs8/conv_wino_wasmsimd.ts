@@ -12,7 +12,8 @@
 
 import { narrow_i32x16_i8, zp_magic } from '../common/requant_wasmsimd';
 import { out4, store_n16 } from './conv_cin4_wasmsimd';
-import { wino_block_bytes, wino_e, wino_header, wino_m, wino_row, wino_row_cols, wino_tiles_h, wino_tiles_w, wino_v } from './conv_wino';
+import { cin4_header } from './conv_cin4_scalar';
+import { wino_block_bytes, wino_e, wino_m, wino_row, wino_row_cols, wino_tiles_h, wino_tiles_w, wino_v } from './conv_wino';
 import {
   QS8_CONV_CIN4_C, QS8_CONV_CIN4_C_OUT, QS8_CONV_CIN4_H, QS8_CONV_CIN4_N, QS8_CONV_CIN4_OH, QS8_CONV_CIN4_OW,
   QS8_CONV_CIN4_PL, QS8_CONV_CIN4_POOL, QS8_CONV_CIN4_PT, QS8_CONV_CIN4_QMAX, QS8_CONV_CIN4_QMIN, QS8_CONV_CIN4_W,
@@ -204,7 +205,7 @@ function wino_conv__wasmsimd(input: usize, w: usize, output: usize, scratch: usi
   const pooled = load<i32>(params, QS8_CONV_CIN4_POOL) == 2;
   const TW = wino_tiles_w(params), TH = wino_tiles_h(params);
   const bb = <usize>wino_block_bytes(C, b1w);
-  const hdr = <usize>(16 * wino_header(b1w));
+  const hdr = <usize>(16 * cin4_header(b1w));
   const v = scratch + wino_v(params);
   const m = scratch + wino_m(params);
   const e = scratch + wino_e(params);

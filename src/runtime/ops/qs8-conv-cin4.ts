@@ -51,9 +51,14 @@ export function isCin4Kernel(kernel: string): boolean {
 
 /** Tile of a direct kernel, read from its name: `qs8_conv_cin4_2x16c2__wasmsimd` -> 2 pixels x 16 channels, K in pairs. */
 export function cin4Tile(kernel: string): Qs8GemmTile {
-  const t = CIN4_NAME.exec(kernel);
-  if (!t) throw new TypeError(`'${kernel}' is not a direct small-C_in conv kernel name`);
-  return { mr: +t[1], nr: +t[2], kr: +t[3], wbytes: 1, packer: packerOf(kernel) };
+  return tileFromName(CIN4_NAME, kernel, 'a direct small-C_in conv kernel');
+}
+
+/** The tile a direct conv kernel's name spells (`..._{mr}x{nr}c{kr}__isa`, `pattern` capturing the three): a TypeError for another name. */
+export function tileFromName(pattern: RegExp, kernel: string, what: string, wbytes = 1): Qs8GemmTile {
+  const t = pattern.exec(kernel);
+  if (!t) throw new TypeError(`'${kernel}' is not ${what} name`);
+  return { mr: +t[1], nr: +t[2], kr: +t[3], wbytes, packer: packerOf(kernel) };
 }
 
 /** Pair slots of a kernel: KH*floor(KW*C/2), plus ceil(KH/2) when KW*C is odd (mirror of cin4_slots). */

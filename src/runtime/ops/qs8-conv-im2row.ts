@@ -3,10 +3,9 @@
 // (qs8-conv.ts) runs it like the direct "cin4" kernel (same params block, same call, one call
 // per image). Kernels and the packed "8c2" layout: assembly/qs8/conv_im2row.ts.
 import type { LinearMemory } from '../memory.js';
-import { packerOf } from '../manifest.js';
 import type { ResolvedGeometry } from './qs8-dwconv.js';
 import { checkQs8Weights, type Qs8GemmTile, type Qs8WeightsSpec } from './qs8-gemm.js';
-import { packDirectWeights } from './qs8-conv-cin4.js';
+import { packDirectWeights, tileFromName } from './qs8-conv-cin4.js';
 
 /** The longest K (KH*KW*C_in) the im2row kernels take: a window's pairs fill at most its 64-byte row. */
 export const IM2ROW_MAX_K = 32;
@@ -47,9 +46,7 @@ export function packIm2rowWeights(
     throw new RangeError(`conv: ${kernel} takes K = KH*KW*C_in <= ${IM2ROW_MAX_K} and dilation 1, got K = ${k}, dilation ${g.dh}x${g.dw}`);
   }
   checkQs8Weights(cOut, k, spec, 'conv');
-  const t = IM2ROW_NAME.exec(kernel);
-  if (!t) throw new TypeError(`'${kernel}' is not an im2row conv kernel name`);
-  const tile: Qs8GemmTile = { mr: +t[1], nr: +t[2], kr: +t[3], wbytes: 1, packer: packerOf(kernel) };
+  const tile = tileFromName(IM2ROW_NAME, kernel, 'an im2row conv kernel');
   return { tile, packed: packDirectWeights(mem, kernel, tile.packer, g, cOut, spec, im2rowPackedBytes(cOut, g.kh, g.kw, g.c)) };
 }
 

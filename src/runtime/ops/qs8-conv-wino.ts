@@ -3,10 +3,9 @@
 // kernels (the QS8_CONV_CIN4 params block, one call per image, an optional fused 2x2 max pool).
 // Transforms, exactness, packed layout and scratch: assembly/qs8/conv_wino.ts.
 import type { LinearMemory } from '../memory.js';
-import { packerOf } from '../manifest.js';
 import type { ResolvedGeometry } from './qs8-dwconv.js';
 import { checkQs8Weights, type Qs8GemmTile, type Qs8WeightsSpec } from './qs8-gemm.js';
-import { packDirectWeights } from './qs8-conv-cin4.js';
+import { packDirectWeights, tileFromName } from './qs8-conv-cin4.js';
 
 /**
  * The most input channels it takes. The kernels are exact up to 2048 (conv_wino.ts), but a
@@ -41,9 +40,7 @@ export function isWinoKernel(kernel: string): boolean {
 
 /** Tile of a Winograd kernel, read from its name: 2 tiles x 16 channels, C_in in pairs. */
 export function winoTile(kernel: string): Qs8GemmTile {
-  const t = WINO_NAME.exec(kernel);
-  if (!t) throw new TypeError(`'${kernel}' is not a Winograd conv kernel name`);
-  return { mr: +t[1], nr: +t[2], kr: +t[3], wbytes: kernel.startsWith('qs8_b1w_') ? 1 : 2, packer: packerOf(kernel) };
+  return tileFromName(WINO_NAME, kernel, 'a Winograd conv kernel', kernel.startsWith('qs8_b1w_') ? 1 : 2);
 }
 
 /** Bytes of the packed weights: per 16 channels (C_out padded to 16) the header and 16 positions x C_in x 16 weights. */

@@ -167,8 +167,8 @@ export function prepareQs8Conv(mem: LinearMemory, build: Build, spec: Qs8ConvSpe
     throw new RangeError(`conv ${g.kh}×${g.kw} ${g.c}→${spec.cOut} (${kernel}) cannot fuse a residual add; check canFuseResidualAdd first`);
   }
   if (isCin4Kernel(kernel)) return prepareDirect(mem, spec, g, kernel);
-  if (isIm2rowKernel(kernel)) return prepareIm2row(mem, spec, g, kernel);
-  if (isWinoKernel(kernel)) return prepareWino(mem, spec, g, kernel);
+  if (isIm2rowKernel(kernel)) return prepareOneCall(mem, spec, g, kernel, packIm2rowWeights(mem, kernel, g, spec.cOut, spec), im2rowScratchBytes);
+  if (isWinoKernel(kernel)) return prepareOneCall(mem, spec, g, kernel, packWinoWeights(mem, kernel, g, spec.cOut, spec), winoScratchBytes);
   const { tile, packed } = packQs8Weights(mem, kernel, spec.cOut, k, spec, 'conv');
 
   const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
@@ -226,27 +226,18 @@ function prepareDirect(mem: LinearMemory, spec: Qs8ConvSpec, g: ResolvedGeometry
   };
 }
 
-/** The im2row kernel (qs8-conv-im2row.ts): the direct kernel's params block without a pool, one call per image. */
-function prepareIm2row(mem: LinearMemory, spec: Qs8ConvSpec, g: ResolvedGeometry, kernel: string): Qs8ConvLayer {
-  const { tile, packed } = packIm2rowWeights(mem, kernel, g, spec.cOut, spec);
-  const params = writeParams(mem, QS8_CONV_CIN4, { ...convFields(spec, g), pool: 0 });
-  const scratchBytes = im2rowScratchBytes(mem, params);
-  const scratch = spec.allocScratch !== false ? mem.alloc(scratchBytes) : 0;
-  return {
-    geom: g, cOut: spec.cOut, kernel, tile, packed, params, pointwise: false, direct: true, blockM: 0, scratchBytes, scratch,
-    inputBytes: g.n * g.h * g.w * g.c,
-    outputBytes: g.n * g.oh * g.ow * spec.cOut,
-    pooled: false,
-    residual: false,
-  };
-}
-
-/** The Winograd kernel (qs8-conv-wino.ts): the direct kernel's params block (with a fused pool), one call per image. */
-function prepareWino(mem: LinearMemory, spec: Qs8ConvSpec, g: ResolvedGeometry, kernel: string): Qs8ConvLayer {
-  const { tile, packed } = packWinoWeights(mem, kernel, g, spec.cOut, spec);
+/**
+ * The im2row and Winograd kernels (qs8-conv-im2row.ts, qs8-conv-wino.ts): packed weights, the
+ * direct kernel's params block (with a fused pool: Winograd only, canFuseMaxPool2x2 checked it),
+ * one call per image with the kernel's own scratch.
+ */
+function prepareOneCall(
+  mem: LinearMemory, spec: Qs8ConvSpec, g: ResolvedGeometry, kernel: string, { tile, packed }: { tile: Qs8GemmTile; packed: number },
+  scratchOf: (mem: LinearMemory, params: number) => number,
+): Qs8ConvLayer {
   const pooled = spec.fuseMaxPool2x2 === true;
   const params = writeParams(mem, QS8_CONV_CIN4, { ...convFields(spec, g), pool: pooled ? 2 : 0 });
-  const scratchBytes = winoScratchBytes(mem, params);
+  const scratchBytes = scratchOf(mem, params);
   const scratch = spec.allocScratch !== false ? mem.alloc(scratchBytes) : 0;
   return {
     geom: g, cOut: spec.cOut, kernel, tile, packed, params, pointwise: false, direct: true, blockM: 0, scratchBytes, scratch,
