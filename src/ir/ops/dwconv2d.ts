@@ -3,7 +3,7 @@
 import { BranchyUnsupportedError } from '../../errors.js';
 import type { Node, Window } from '../types.js';
 import { windowGeometry } from '../window.js';
-import { prepareQs8Dwconv, runQs8Dwconv } from '../../runtime/ops/qs8-dwconv.js';
+import { dwInPlace, prepareQs8Dwconv, runQs8Dwconv } from '../../runtime/ops/qs8-dwconv.js';
 import { prepareF32Dwconv, runF32Dwconv } from '../../runtime/ops/f32-conv.js';
 import { f32Range, int8Range } from '../../runtime/ops/activation.js';
 import { checkBias, checkWindow, fail, fmt, isInt, rank, same, spatial, where, type OpDef } from './def.js';
@@ -48,6 +48,7 @@ export const dwconv2d: OpDef<Dwconv2dAttrs> = {
         geom, weights: ctx.constant(node as Node, 1, Int8Array)!, bias: ctx.constant(node as Node, 2, Int32Array), scale: q.scale,
         zpIn: q.in.zeroPoint, zpOut: q.out.zeroPoint, ...int8Range(ctx.clamp, q.out.scale, q.out.zeroPoint), allocScratch: false,
       });
+      if (dwInPlace(layer)) ctx.allowInPlace();
       const S = ctx.scratch(layer.scratchBytes);
       return () => runQs8Dwconv(ctx.mem, layer, X.ptr, Y.ptr, S.ptr);
     }

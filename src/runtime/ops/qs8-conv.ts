@@ -292,6 +292,24 @@ export function directBands(
 }
 
 /**
+ * Whether a layer on the direct small-C_in kernel may write its output over its input (the
+ * executor's allowInPlace). Each call reads every input row of its band into the pair image
+ * before it writes an output (assembly/qs8/conv_cin4_*.ts), so a layer run in one call may; run
+ * in bands, each band's output must end at or before the first input byte the next band reads
+ * (1x1 convs; windows that do not overlap). Not where the SIMD kernel reads a 1x1 conv's pairs
+ * from the input itself with more than one 16-channel block (it reads a pixel again for each
+ * block, after writing the first): it takes that path only where the pair image would pass
+ * 256 KiB, which a layer with less scratch never has. Not with a fused pool or residual add.
+ */
+export function directInPlace(layer: Qs8ConvLayer): boolean {
+  if (!isCin4Kernel(layer.kernel) || layer.pooled || layer.residual) return false;
+  const g = layer.geom;
+  const oneByOne = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt === 0 && g.pl === 0 && g.pr === 0 && g.oh === g.h && g.ow === g.w;
+  if (oneByOne && layer.cOut > 16 && layer.scratchBytes > 256 << 10) return false;
+  return (layer.bands ?? []).every((b) => b.y <= b.x);
+}
+
+/**
  * Run a prepared layer: int8 NHWC input at `input`, int8 NHWC output written at `output`.
  * `scratch` (default: the layer's own) must hold layer.scratchBytes plus 16 read-past bytes;
  * `residual`: a layer with a fused residual add reads r there (the output's shape, dense, not

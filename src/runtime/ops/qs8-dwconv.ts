@@ -144,6 +144,20 @@ export function prepareQs8Dwconv(mem: LinearMemory, build: Build, spec: Qs8Dwcon
 }
 
 /**
+ * Whether the layer may write its output over its input (the executor's allowInPlace): the SIMD
+ * 3x3 kernel over pair rows (assembly/qs8/dwconv_3x3r_wasmsimd.ts) at stride 1 or 2, dilation 1,
+ * pad_top <= 2 and no wider output rows than input rows. It builds each pair row once, from input
+ * rows it reads before writing the output rows that need them, and by the time it writes output
+ * rows oy and oy + 1 (bytes up to (oy + 2) * OW * C) the next input row it has still to read is
+ * row oy + 4 - pad_top (stride 1) or 2 * oy + 6 - pad_top (stride 2), at or past those bytes.
+ * Not the scalar twin (it reads its taps from the input itself) nor the 5x5 and generic kernels.
+ */
+export function dwInPlace(layer: Qs8DwconvLayer): boolean {
+  const g = layer.geom;
+  return /^qs8_dwconv_3x3r_.*__wasm/.test(layer.kernel) && g.dh === 1 && (g.sh === 1 || g.sh === 2) && g.pt <= 2 && g.ow <= g.w;
+}
+
+/**
  * Run a prepared layer: input int8 NHWC at `input`, output int8 NHWC written at `output`.
  * `scratch` (default: the layer's own) must hold layer.scratchBytes plus 16 read-past bytes.
  */
