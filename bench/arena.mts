@@ -17,7 +17,9 @@
 //   the first run (load, XNNPACK packing and planning, one inference; the file's copy in the heap
 //   included: that is in the `file` column), in a child process per model. The top is where
 //   LiteRT.js's malloc places a block larger than any free one (a 64 MiB probe, freed at once).
-//   Also: the bound without the f32 graph inputs and outputs (a caller handing int8, as TFLM's
+//   Also: the arena of the file imported with { outputs: 'int8' } (int8 outputs, as TFLM's int8
+//   files return them; the float input is staged either way: src/runtime/input.ts), and
+//   the bound without the f32 graph inputs and outputs (a caller handing int8, as TFLM's
 //   int8 files take), and what patch-based execution of the first steps in 4×4 patches (MCUNetV2)
 //   would leave, estimated from the live sets with halos (patchEstimate; not in the runtime).
 // --steps MODEL prints that model's live bytes per step (which buffers make the peak).
@@ -77,6 +79,8 @@ interface Entry {
   weights: Weights;
   /** MLPerf Tiny reference submission's kTensorArenaSize, bytes. */
   tflmRef?: number;
+  /** The file imported with { outputs: 'int8' } (its int8 outputs as the file has them, as TFLM returns them). */
+  int8Out?: { graph: Graph; weights: Weights };
 }
 
 const entries: Entry[] = [];
@@ -87,7 +91,7 @@ for (const [name, file, ref] of [
   ['FC autoencoder (AD)', 'ad_autoencoder_int8.tflite', 10],
 ] as const) {
   const tflite = new Uint8Array(readFileSync(new URL(file, MLPERF)));
-  entries.push({ name, tflite, ...importTflite(tflite), tflmRef: ref * 1024 });
+  entries.push({ name, tflite, ...importTflite(tflite), tflmRef: ref * 1024, int8Out: importTflite(tflite, { outputs: 'int8' }) });
 }
 if (existsSync(MNV2)) {
   const { graph, weights } = readBranchy(new Uint8Array(readFileSync(MNV2)));
@@ -241,14 +245,17 @@ function litertHeap(e: Entry): { grown: number; file: number } | null {
 
 console.log(`# bench/arena.mts, build ${kernels.build}, ${new Date().toISOString()}`);
 console.log(`machine: ${machine()}\n`);
-console.log('| model | branchy arena | activations alone | largest step scratch | lower bound (raw) | at step | bound, int8 edges | 4×4 patches, int8 edges (est.) | TFLM greedy (its bound) | TFLM ref arena | LiteRT.js heap growth (file) | branchy weights + arena |');
-console.log('|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|');
+/** The arena compile() plans for a graph (this build). */
+const arenaOf = (g: { graph: Graph; weights: Weights }) => compile(new LinearMemory(kernels), g.graph, g.weights, { build: kernels.build }).arenaBytes;
+
+console.log('| model | branchy arena | arena, int8 outputs | activations alone | largest step scratch | lower bound (raw) | at step | bound, int8 edges | 4×4 patches, int8 edges (est.) | TFLM greedy (its bound) | TFLM ref arena | LiteRT.js heap growth (file) | branchy weights + arena |');
+console.log('|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|');
 for (const e of entries) {
   const b = branchyPlan(e);
   const t = tflmGreedy(e.tflite);
   const l = values['no-litert'] ? null : litertHeap(e);
   console.log(
-    `| ${e.name} | ${b.size} | ${b.activations} | ${b.scratch} | ${b.bound.bytes} (${b.raw}) | ${b.bound.step} ${b.steps[b.bound.step] ?? 'outputs'} | ${b.int8Edges} | ` +
+    `| ${e.name} | ${b.size} | ${e.int8Out ? arenaOf(e.int8Out) : '–'} | ${b.activations} | ${b.scratch} | ${b.bound.bytes} (${b.raw}) | ${b.bound.step} ${b.steps[b.bound.step] ?? 'outputs'} | ${b.int8Edges} | ` +
       `${b.patch.upTo < 0 ? '–' : `${b.patch.bytes} (to step ${b.patch.upTo})`} | ${t.size} (${t.bound}) | ` +
       `${e.tflmRef ? `${KiB(e.tflmRef)} KiB` : '–'} | ${l ? `${l.grown} (${l.file})` : '–'} | ${b.weights + b.size} |`,
   );

@@ -14,12 +14,15 @@ import type { Build } from './features.js';
 import { LinearMemory } from './memory.js';
 import { checkPlacement, planArena, type BufferRequest } from './planner.js';
 import { sampleBytes } from './ops/b1-layer.js';
+import { inputStagingBytes } from './input.js';
 
 export type { InputQuantize } from '../ir/ops/def.js';
 
 /** One planned buffer of the arena: an activation tensor or a step's scratch. */
 interface Slot extends Buf {
   name: string;
+  /** Bytes (a staged input's: its staging buffer's). */
+  bytes: number;
   first: number;
   last: number;
   /** The slot this one starts at (an in-place step's output on its input); it has no alias itself. */
@@ -54,7 +57,7 @@ export interface Program {
   readonly weightBytes: number;
   /** Every buffer of the arena as planned: activations and steps' scratch (bench/arena.mts). */
   readonly buffers: readonly ArenaBuffer[];
-  /** Graph inputs an in-place step writes over: what must be put back before the steps run again on the same sample. */
+  /** Graph inputs (or their quantized copies) an in-place step writes over: what must be put back before the steps run again on the same sample. */
   readonly overwritten: readonly { ptr: number; bytes: number }[];
 }
 
@@ -213,8 +216,23 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
     slots.get(name)!.last = order.length; // graph outputs stay alive past the last step
   }
   if (opts.keepAll) for (const s of slots.values()) s.last = order.length;
+  // A float input read only by its quantize step, which took nothing into it: the input's writer
+  // quantizes each sample itself (input.ts), chunk by chunk through a staging buffer that takes the
+  // input's slot (inputStagingBytes), and the int8 tensor lives from the start.
+  const staged = new Set<Slot>();
+  if (!opts.keepAll) {
+    for (const [input, q] of inputQuantize) {
+      const x = slots.get(input)!, y = slots.get(q.output);
+      if (!y || absorbed.has(readersOf.get(input)![0].name)) continue;
+      x.bytes = inputStagingBytes(info(input));
+      x.last = 0;
+      y.first = 0;
+      q.staged = q.prequantized = true;
+      staged.add(x);
+    }
+  }
   for (const { x, y, step } of inPlace) {
-    if (x.last === step && y.bytes <= x.bytes) y.alias = x.alias ?? x;
+    if (x.last === step && y.bytes <= x.bytes && !staged.has(x)) y.alias = x.alias ?? x;
   }
   const weightBytes = mem.used - weightStart;
 
@@ -234,7 +252,9 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
   const buffers = all.map((s, i): ArenaBuffer => ({
     name: s.name, kind: i < slots.size ? 'tensor' : 'scratch', size: s.bytes, first: s.first, last: s.last, alias: s.alias && index.get(s.alias), offset: plan.offsets[i],
   }));
-  const overwritten = graph.inputs.map((n) => slots.get(n)!).filter((x) => all.some((s) => s.alias === x)).map((x) => ({ ptr: x.ptr, bytes: x.bytes }));
+  // What the sample is in the arena: the graph inputs and their quantized copies (written by the input's writer).
+  const sample = [...graph.inputs.map((n) => slots.get(n)!), ...[...inputQuantize.values()].map((q) => slots.get(q.output)).filter((x) => x !== undefined)];
+  const overwritten = sample.filter((x) => all.some((s) => s.alias === x)).map((x) => ({ ptr: x.ptr, bytes: x.bytes }));
   return { mem, steps, inputQuantize, tensors, arenaBytes: plan.size, weightBytes, buffers, overwritten };
 }
 
@@ -275,9 +295,11 @@ function checkMemoryNeed(mem: LinearMemory, graph: Graph, weights: Weights, orde
   let largest = { name: '', bytes: 0 };
   for (const [name, s] of step) {
     const t = infos.get(name)!;
-    const bytes = sampleBytes(t);
-    if (!Number.isSafeInteger(bytes)) {
-      throw new BranchyLimitError(`tensor '${name}' [${t.shape.join(', ')}] is too large to address (${bytes} bytes per sample); the model cannot run`);
+    // A float input read only by a quantize is staged (compile, input.ts): its slot is smaller.
+    const readers = keepAll || !graph.inputs.includes(name) ? [] : order.filter((n) => n.inputs.includes(name));
+    const bytes = readers.length === 1 && readers[0].op === 'quantize' && !graph.outputs.includes(name) ? inputStagingBytes(t) : sampleBytes(t);
+    if (!Number.isSafeInteger(sampleBytes(t))) {
+      throw new BranchyLimitError(`tensor '${name}' [${t.shape.join(', ')}] is too large to address (${sampleBytes(t)} bytes per sample); the model cannot run`);
     }
     if (bytes > largest.bytes) largest = { name, bytes };
     requests.push({ size: bytes, first: s.first, last: keepAll ? order.length : s.last });

@@ -11,8 +11,18 @@
 // and the same quantize kernel as the unfused path, value by value, so both paths give the
 // same int8 input, bit for bit. The pixels are staged in the f32 input slot, which the
 // skipped quantize step would have read.
+//
+// Staged inputs (InputQuantize.staged, set by the executor where nothing needs the float
+// input whole: not keepIntermediates, the quantize took no table): the float input gets no slot
+// of its own. The writer quantizes each sample straight into the int8 tensor, in chunks of
+// whole pixels (STAGE_VALUES values) through a staging buffer that takes the input's slot (floats
+// copied, checked finite and quantized by the same wasm kernels; uint8 pixels through the same
+// tables), or, for an input of at most JS_QUANTIZE_MAX values, with no buffer at all: in JS, by
+// quantizeValue, the quantize kernel's arithmetic in f32 (a true division, round half to even,
+// the same clamp) or the same tables. A 96x96x3 float input then takes 16 KiB of the arena
+// beside its int8 copy instead of 108 KiB; a small one (an audio frame, a feature vector) none.
 import { BranchyInputError } from '../errors.js';
-import type { Graph } from '../ir/types.js';
+import type { Graph, TensorInfo } from '../ir/types.js';
 import type { InputQuantize, Program, TensorSlot } from './executor.js';
 import type { Build } from './features.js';
 import { kernelFn } from './exports.js';
@@ -46,8 +56,55 @@ export function checkNormalize(n: unknown, channels: number, what = 'normalize')
 /** Inputs with more channels than this take uint8 pixels through the unfused path (no per-channel tables). */
 const MAX_TABLE_CHANNELS = 256;
 
+/** A staged input of at most this many values per sample is quantized in JS, with no staging buffer. */
+export const JS_QUANTIZE_MAX = 1024;
+/** Values a staging chunk holds, at most (whole pixels; one pixel when it has more channels). */
+const STAGE_VALUES = 4096;
+
+const channelsOf = (t: TensorInfo): number => (t.shape.length === 4 ? t.shape[3] : 1);
+const valuesOf = (t: TensorInfo): number => t.shape.slice(1).reduce((a, b) => a * b, 1);
+/** Pixels per staging chunk of an input with c channels. */
+const stagePixels = (c: number): number => Math.max(1, Math.floor(STAGE_VALUES / c));
+
+/** Bytes of a staged float input's staging buffer (its slot in the arena): 0 where JS quantizes it. */
+export function inputStagingBytes(t: TensorInfo): number {
+  const n = valuesOf(t), c = channelsOf(t);
+  return n <= JS_QUANTIZE_MAX ? 0 : 4 * Math.min(n, stagePixels(c) * c);
+}
+
+/**
+ * One value through the quantize kernel's arithmetic (f32_qs8_vcvt, assembly/eltwise/qs8_eltwise.ts):
+ * t = f32(x / scale), clamped to [lo, hi] = [qmin - zp, qmax - zp], rounded half to even, + zp.
+ * A double quotient of two f32 values rounded to f32 is the f32 quotient (53 >= 2*24 + 2 bits).
+ */
+export function quantizeValue(x: number, scale: number, zp: number, lo: number, hi: number): number {
+  let t = Math.fround(x / scale);
+  t = lo < t ? t : lo;
+  t = hi < t ? hi : t;
+  const r = Math.round(t);
+  return (r - t === 0.5 && (r & 1) !== 0 ? r - 1 : r) + zp;
+}
+
 /** A pixel value after the model's normalisation (f64; the slot stores it as f32). */
 const normalized = (v: number, scale: number, mean: number, std: number): number => (v / scale - mean) / std;
+
+/** How a staged input is quantized (InputWriter.prepareStaged). */
+interface Staged {
+  /** The int8 tensor the writer fills. */
+  int8: number;
+  /** Pixels per staging chunk; 0: quantized in JS (no staging buffer). */
+  pixels: number;
+  /** The quantize kernel (f32_qs8_vcvt) and its params block, for the chunks. */
+  quantize: (n: number, x: number, y: number, params: number) => void;
+  params: number;
+  /** The same quantization for quantizeValue: f32 scale, zero point, clamp relative to it. */
+  scale: number;
+  zp: number;
+  lo: number;
+  hi: number;
+  /** The uint8 -> int8 tables ([c][256]) in JS, where the input has them. */
+  table: Int8Array | null;
+}
 
 export class InputWriter {
   private readonly channels: number;
@@ -67,6 +124,10 @@ export class InputWriter {
   /** The kernel f32_vfinite: index of the first non-finite value of the f32 slot, or -1. */
   private readonly scan: (n: number, x: number) => number;
   private view: { buffer: ArrayBufferLike; f32: Float32Array; u8: Uint8Array } | null = null;
+  /** A staged input (InputQuantize.staged): how it is quantized, null otherwise. */
+  private readonly staged: Staged | null = null;
+  /** Whether the last staged write met a NaN or ±Infinity. */
+  private nonFinite = false;
 
   constructor(
     private readonly program: Program,
@@ -97,6 +158,24 @@ export class InputWriter {
       this.lut = kernelFn(mem.mod.exports, chooseKernel('u8_qs8_lut', build).kernel);
       this.tablePtr = mem.put(this.makeTable(this.fused, build));
     }
+    const q = program.inputQuantize.get(name);
+    if (q?.staged) this.staged = this.prepareStaged(q, normalize && c <= MAX_TABLE_CHANNELS ? this.tablePtr : 0, build);
+  }
+
+  private prepareStaged(q: InputQuantize, tablePtr: number, build: Build): Staged {
+    const mem = this.program.mem;
+    const out = this.program.tensors.get(q.output)!.info.quant as { scale: number; zeroPoint: number };
+    const chunk = inputStagingBytes(this.slot.info) / 4;
+    const layer = prepareQuantize(mem, build, { n: Math.max(chunk, 1), output: { scale: out.scale, zeroPoint: out.zeroPoint } });
+    const table = tablePtr ? mem.i8(tablePtr, this.channels * 256).slice() : null;
+    return {
+      int8: this.program.tensors.get(q.output)!.ptr,
+      pixels: chunk ? chunk / this.channels : 0,
+      quantize: kernelFn(mem.mod.exports, layer.kernel) as unknown as (n: number, x: number, y: number, params: number) => void,
+      params: layer.params,
+      scale: Math.fround(out.scale), zp: out.zeroPoint, lo: -128 - out.zeroPoint, hi: 127 - out.zeroPoint,
+      table,
+    };
   }
 
   /**
@@ -105,10 +184,16 @@ export class InputWriter {
    * f32 input slot (so that it can be read back: trace).
    */
   write(data: Float32Array | Uint8Array, b: number, layout: 'NCHW' | 'NHWC' | undefined, fuse = true): void {
-    const v = this.views();
     const n = this.slot.elements;
     const off = b * n;
     const nchw = (layout ?? this.ownLayout) === 'NCHW';
+    if (this.staged) {
+      this.nonFinite = false;
+      if (this.staged.pixels === 0) this.writeJs(this.staged, data, off, nchw && this.multiChannel);
+      else this.writeChunks(this.staged, data, off, nchw && this.multiChannel);
+      return;
+    }
+    const v = this.views();
     if (data instanceof Uint8Array && this.lut && fuse) {
       v.u8.set(data.subarray(off, off + n));
       const c = this.channels, hw = this.pixels;
@@ -127,7 +212,57 @@ export class InputWriter {
    * the input's finiteness check, one SIMD pass in wasm over the copied values.
    */
   hasNonFinite(): boolean {
+    if (this.staged) return this.nonFinite;
     return this.scan(this.slot.elements, this.slot.ptr) >= 0;
+  }
+
+  /** A staged input of at most JS_QUANTIZE_MAX values: quantized in JS into the int8 tensor (quantizeValue, or the pixels' tables). */
+  private writeJs(st: Staged, data: Float32Array | Uint8Array, off: number, transpose: boolean): void {
+    const c = this.channels, hw = this.pixels, s = this.scale;
+    const y = this.program.mem.i8(st.int8, this.slot.elements);
+    const { scale, zp, lo, hi, table } = st;
+    let bad = 0;
+    for (let ch = 0; ch < c; ch++) {
+      const mean = this.mean[ch], std = this.std[ch];
+      for (let p = 0; p < hw; p++) {
+        const v = data[off + (transpose ? ch * hw + p : p * c + ch)];
+        if (data instanceof Uint8Array) {
+          y[p * c + ch] = table ? table[ch * 256 + v] : quantizeValue(Math.fround(normalized(v, s, mean, std)), scale, zp, lo, hi);
+        } else {
+          bad += v - v; // NaN for a NaN or ±Infinity, else 0
+          y[p * c + ch] = quantizeValue(v, scale, zp, lo, hi);
+        }
+      }
+    }
+    this.nonFinite = bad !== 0;
+  }
+
+  /** A staged input: chunks of whole pixels through the staging buffer and the wasm kernels, into the int8 tensor. */
+  private writeChunks(st: Staged, data: Float32Array | Uint8Array, off: number, transpose: boolean): void {
+    const mem = this.program.mem, c = this.channels, hw = this.pixels, stage = this.slot.ptr;
+    const size = Math.min(this.slot.elements, st.pixels * c), f32 = mem.f32(stage, size), u8 = mem.u8(stage, size);
+    for (let p0 = 0; p0 < hw; p0 += st.pixels) {
+      const p1 = Math.min(hw, p0 + st.pixels), k = (p1 - p0) * c, dst = st.int8 + p0 * c;
+      if (data instanceof Uint8Array && this.lut) {
+        if (transpose) for (let ch = 0; ch < c; ch++) u8.set(data.subarray(off + ch * hw + p0, off + ch * hw + p1), ch * (p1 - p0));
+        else u8.set(data.subarray(off + p0 * c, off + p1 * c));
+        this.lut(p1 - p0, c, stage, transpose ? p1 - p0 : 1, transpose ? 1 : c, this.tablePtr, dst);
+        continue;
+      }
+      if (data instanceof Uint8Array) {
+        const s = this.scale;
+        for (let ch = 0; ch < c; ch++) {
+          const mean = this.mean[ch], std = this.std[ch];
+          for (let p = p0; p < p1; p++) f32[(p - p0) * c + ch] = normalized(data[off + (transpose ? ch * hw + p : p * c + ch)], s, mean, std);
+        }
+      } else if (transpose) {
+        for (let ch = 0; ch < c; ch++) for (let p = p0; p < p1; p++) f32[(p - p0) * c + ch] = data[off + ch * hw + p];
+      } else {
+        f32.set(data.subarray(off + p0 * c, off + p1 * c));
+      }
+      if (data instanceof Float32Array && this.scan(k, stage) >= 0) this.nonFinite = true;
+      st.quantize(k, stage, dst, st.params);
+    }
   }
 
   /**

@@ -14,7 +14,7 @@ import { prepareQuantize, runConvert } from '../../src/runtime/ops/eltwise.js';
 import { importTflite } from '../../src/convert/index.js';
 import { readBranchy } from '../../src/format/index.js';
 import type { Graph, Weights } from '../../src/ir/types.js';
-import { fromGraph, load } from '../../src/runtime/model.js';
+import { fromGraph } from '../../src/runtime/model.js';
 import type { Node, TensorInfo } from '../../src/ir/types.js';
 
 const span = (r: BufferRequest) => alignUp(r.size + READ_PAST, ALIGN);
@@ -132,23 +132,31 @@ async function program(graph: Graph, weights: Weights) {
 }
 
 describe('arena of real models', () => {
-  it('the MLPerf Tiny int8 files: no live overlap, the plan at the live-set bound, in-place input quantize, banded first convs', async () => {
+  it('the MLPerf Tiny int8 files: no live overlap, the plan at the live-set bound, staged input, banded first convs, at most TFLite-Micro\'s arena', async () => {
     const arena: Record<string, number> = {};
     for (const m of MLPERF_MODELS) {
       const { graph, weights } = importTflite(mlperfBytes(`${m}_int8.tflite`));
       const p = await program(graph, weights);
       checkProgram(p.buffers, p.arenaBytes);
       expect(p.arenaBytes, m).toBe(liveBound(p.buffers).bytes);
-      // The f32 input is read only by its quantize step: the int8 input starts on it.
-      const input = p.buffers.findIndex((b) => b.name === graph.inputs[0]);
-      expect(p.buffers.some((b) => b.alias === input), m).toBe(true);
+      // The f32 input is read only by its quantize step: staged (input.ts), its slot is the staging
+      // buffer (whole pixels, 16 KiB at most; none for an input of at most 1024 values), alive before step 0 only.
+      const input = p.buffers.find((b) => b.name === graph.inputs[0])!;
+      const values = graph.tensors.find((t) => t.name === graph.inputs[0])!.shape.slice(1).reduce((a, b) => a * b, 1);
+      const c = graph.tensors.find((t) => t.name === graph.inputs[0])!.shape.length === 4 ? graph.tensors.find((t) => t.name === graph.inputs[0])!.shape[3] : 1;
+      expect(input.size, m).toBe(values <= 1024 ? 0 : 4 * Math.min(values, Math.floor(4096 / c) * c));
+      expect(input.last, m).toBe(0);
       arena[m] = p.arenaBytes;
       // No step's scratch is the whole image's pair image any more (VWW's first conv had 230 KB).
       const scratch = Math.max(0, ...p.buffers.filter((b) => b.kind === 'scratch').map((b) => b.size));
       expect(scratch, m).toBeLessThan(24 << 10);
     }
-    // VWW's peak is its f32 input alone (96×96×3×4 = 110,592 B), no longer that plus the int8 copy and a 230 KB pair image.
-    expect(arena.vww_mobilenet).toBeLessThan(96 * 96 * 3 * 4 + 64);
+    // TFLite-Micro's greedy plan of the same files (bench/arena.mts): ResNet-8 49,152 (branchy pads each
+    // buffer by 16 read-past bytes: 48 more), VWW 64,512, DS-CNN 16,000. AD's f32 output (2,560 B) is
+    // not in TFLM's int8-output plan (768 B).
+    expect(arena.ic_resnet8).toBeLessThanOrEqual(49152 + 48);
+    expect(arena.vww_mobilenet).toBeLessThanOrEqual(64512);
+    expect(arena.kws_dscnn).toBeLessThanOrEqual(16000);
   });
 
   it('every shipped model: no two buffers alive at one step share a byte, the plan within 10% of the live-set bound', async () => {
@@ -164,29 +172,58 @@ describe('arena of real models', () => {
   }, 60_000);
 });
 
-describe('in-place input quantize and re-run parts', () => {
-  it('a time budget measures the parts on the sample, then answers as the full run does (the overwritten input is put back)', async () => {
-    for (const f of ['mnist-lenet.int8.branchy', 'mobilenet-exits-cifar10-light.int8.branchy']) {
-      const bytes = new Uint8Array(readFileSync(new URL(`../../models/${f}`, import.meta.url)));
-      const rng = new Rng(0x5eed);
-      const model = await load(bytes, { build: 'simd' });
-      const size = model.info.inputs[0].dims.slice(1).reduce((a, b) => a * b, 1);
-      const program = (model as unknown as { program: { overwritten: readonly unknown[] } }).program;
-      expect(program.overwritten.length, f).toBe(1);
+describe('in place over the sample, and re-run parts', () => {
+  /**
+   * x f32 [1,6,6,4] -> quantize (staged by the input's writer) -> 1x1 conv 4->4 (the direct
+   * kernel in every build, over the int8 input: it dies there) -> 6x6 conv 4->10 -> dequantize: f32 logits.
+   */
+  function overSample(rng: Rng): { graph: Graph; weights: Weights } {
+    const q = () => ({ kind: 'tensor' as const, scale: Math.fround(0.02 + 0.02 * rng.next()), zeroPoint: rng.int(-10, 10) });
+    const wq = (c: number) => ({ kind: 'channel' as const, axis: 0, scales: Array.from({ length: c }, () => Math.fround(0.004 + 0.004 * rng.next())) });
+    const tensors: TensorInfo[] = [
+      { name: 'x', shape: [1, 6, 6, 4], dtype: 'f32' },
+      { name: 'xq', shape: [1, 6, 6, 4], dtype: 'i8', quant: q() },
+      { name: 'w0', shape: [4, 1, 1, 4], dtype: 'i8', constant: true, quant: wq(4) },
+      { name: 't0', shape: [1, 6, 6, 4], dtype: 'i8', quant: q() },
+      { name: 'w1', shape: [10, 6, 6, 4], dtype: 'i8', constant: true, quant: wq(10) },
+      { name: 't1', shape: [1, 1, 1, 10], dtype: 'i8', quant: q() },
+      { name: 'y', shape: [1, 1, 1, 10], dtype: 'f32' },
+    ];
+    const conv = (name: string, x: string, w: string, y: string, k: number) =>
+      ({ name, op: 'conv2d', inputs: [x, w], outputs: [y], attrs: { kernel: [k, k], strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0], groups: 1 } }) as Node;
+    const nodes: Node[] = [
+      { name: 'quantize_x', op: 'quantize', inputs: ['x'], outputs: ['xq'], attrs: {} } as Node,
+      conv('conv0', 'xq', 'w0', 't0', 1),
+      conv('conv1', 't0', 'w1', 't1', 6),
+      { name: 'dequantize_y', op: 'dequantize', inputs: ['t1'], outputs: ['y'], attrs: {} } as Node,
+    ];
+    const weights: Weights = new Map([['w0', rng.i8(16, -127, 127)], ['w1', rng.i8(10 * 36 * 4, -127, 127)]]);
+    return { graph: { tensors, nodes, inputs: ['x'], outputs: ['y'] }, weights };
+  }
+
+  it('a time budget measures the parts on the sample, then answers as the full run does (the overwritten int8 input is put back)', async () => {
+    const rng = new Rng(0x5eed);
+    const { graph, weights } = overSample(rng);
+    for (const build of TEST_BUILDS) {
+      const model = await fromGraph(graph, weights, { build });
+      const program = (model as unknown as { program: { overwritten: readonly unknown[]; tensors: Map<string, { ptr: number }> } }).program;
+      // The 1x1 conv writes over the int8 input (every build: the direct kernel reads it whole first).
+      expect(program.tensors.get('t0')!.ptr, build).toBe(program.tensors.get('xq')!.ptr);
+      expect(program.overwritten.length, build).toBe(1);
       for (let t = 0; t < 3; t++) {
-        const x = Float32Array.from({ length: size }, () => rng.next());
-        const fresh = await load(bytes, { build: 'simd' }); // measures on its first budget run
-        const budget = fresh.run(x, { policy: { kind: 'budget', ms: 1e9 } });
-        const full = model.run(x, { policy: { kind: 'full' } });
-        expect(budget.exit, f).toBe(full.exit);
-        expect(Array.from(budget.probs), f).toEqual(Array.from(full.probs));
+        const x = Float32Array.from({ length: 144 }, () => (rng.next() - 0.5) * 2);
+        const fresh = await fromGraph(graph, weights, { build }); // measures on its first budget run
+        const budget = fresh.run(x, { policy: { kind: 'budget', ms: 1e9 }, layout: 'NHWC' });
+        const full = model.run(x, { policy: { kind: 'full' }, layout: 'NHWC' });
+        expect(budget.exit, build).toBe(full.exit);
+        expect(Array.from(budget.probs), build).toEqual(Array.from(full.probs));
       }
     }
   });
 });
 
 /**
- * A random int8 graph on one image shape: the f32 input quantized (in place), then 1×1 and 3×3
+ * A random int8 graph on one image shape: the f32 input quantized (staged), then 1×1 and 3×3
  * convs (the direct kernel, in bands on the larger images) and adds, each reading tensors picked
  * at random among those made so far (random lifetimes and fan-out), some of them also graph
  * outputs, dequantized at the end.
@@ -246,7 +283,8 @@ describe('arena of random graphs', () => {
         for (const o of graph.outputs) expect(Array.from(a[o].data), `graph ${g} output ${o}`).toEqual(Array.from(b[o].data));
       }
     }
-    expect(aliased).toBeGreaterThan(20);
+    // In place: 1x1 convs (the direct kernel) over inputs that die there; 20 of these 25 graphs.
+    expect(aliased).toBeGreaterThanOrEqual(15);
     expect(banded).toBeGreaterThan(0);
   }, 60_000);
 });

@@ -48,6 +48,12 @@ export interface InputQuantize {
   readonly output: string;
   readonly quantize: () => void;
   prequantized: boolean;
+  /**
+   * Set by the executor where the input's writer quantizes every sample itself, straight into the
+   * int8 tensor (src/runtime/input.ts): the float input then has no slot of its own in the arena,
+   * only a small staging buffer (or none), and this step never runs its kernel.
+   */
+  staged?: boolean;
 }
 
 /** What an op's runtime step gets from the executor (src/runtime/executor.ts). */
