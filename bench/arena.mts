@@ -50,6 +50,7 @@ const { values } = parseArgs({
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const MLPERF = new URL('../../shared/models/mlperf-tiny/', import.meta.url);
 const MNV2 = `${ROOT}bench/out/mobilenet_v2_224.int8.branchy`;
+const MNV2_TFLITE = `${ROOT}bench/out/mnv2/mobilenet_v2_224.int8.tflite`;
 const KiB = (b: number) => (b / 1024).toFixed(1);
 
 /** A child process: LiteRT.js's heap top before loading `file` (a .tflite) and after its first run. */
@@ -96,6 +97,10 @@ for (const [name, file, ref] of [
 if (existsSync(MNV2)) {
   const { graph, weights } = readBranchy(new Uint8Array(readFileSync(MNV2)));
   entries.push({ name: 'MobileNetV2-1.0-224', tflite: exportTflite(graph, weights, { io: 'int8' }), graph, weights });
+} else if (existsSync(MNV2_TFLITE)) {
+  // The same graph exported with int8 inputs and outputs (bench/mobilenetv2-litert.mts makes it), imported back.
+  const tflite = new Uint8Array(readFileSync(MNV2_TFLITE));
+  entries.push({ name: 'MobileNetV2-1.0-224 (.tflite)', tflite, ...importTflite(tflite), int8Out: importTflite(tflite, { outputs: 'int8' }) });
 } else console.warn(`${MNV2} is missing (bench/RESULTS.md says how to make it): MobileNetV2-224 left out`);
 
 /** TFLite-Micro's greedy plan of a .tflite's first subgraph: non-constant tensors, alive from the op that writes them to the last op that reads them. */
