@@ -14,7 +14,7 @@ import type { Build } from './features.js';
 import { LinearMemory } from './memory.js';
 import { checkPlacement, planArena, type BufferRequest } from './planner.js';
 import { sampleBytes } from './ops/b1-layer.js';
-import { inputStagingBytes } from './input.js';
+import { JS_QUANTIZE_MAX, stagingValues } from './input.js';
 
 export type { InputQuantize } from '../ir/ops/def.js';
 
@@ -218,17 +218,18 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
   if (opts.keepAll) for (const s of slots.values()) s.last = order.length;
   // A float input read only by its quantize step, which took nothing into it: the input's writer
   // quantizes each sample itself (input.ts), chunk by chunk through a staging buffer that takes the
-  // input's slot (inputStagingBytes), and the int8 tensor lives from the start.
-  const staged = new Set<Slot>();
+  // input's slot (stagingValues), and the int8 tensor lives from the start.
+  const staged = new Map<Slot, InputQuantize>();
   if (!opts.keepAll) {
     for (const [input, q] of inputQuantize) {
       const x = slots.get(input)!, y = slots.get(q.output);
       if (!y || absorbed.has(readersOf.get(input)![0].name)) continue;
-      x.bytes = inputStagingBytes(info(input));
+      q.staged = { chunk: stagingValues(info(input)) };
+      q.prequantized = true;
+      x.bytes = 4 * q.staged.chunk;
       x.last = 0;
       y.first = 0;
-      q.staged = q.prequantized = true;
-      staged.add(x);
+      staged.set(x, q);
     }
   }
   for (const { x, y, step } of inPlace) {
@@ -239,7 +240,21 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
   // One arena for every activation and scratch buffer, placed by lifetime.
   const all = [...slots.values(), ...scratch];
   const index = new Map(all.map((s, i) => [s, i]));
-  const plan = planArena(all.map((s): BufferRequest => ({ size: s.bytes, first: s.first, last: s.last, alias: s.alias && index.get(s.alias) })));
+  const planAll = () => planArena(all.map((s): BufferRequest => ({ size: s.bytes, first: s.first, last: s.last, alias: s.alias && index.get(s.alias) })));
+  let plan = planAll();
+  // A small staged input is quantized in JS instead (no staging buffer; ~2 ns a value against
+  // ~0.5 for the kernels) where its staging buffer would raise the arena's peak.
+  const small = [...staged].filter(([x, q]) => q.staged!.chunk > 0 && x.bytes / 4 <= JS_QUANTIZE_MAX);
+  if (small.length) {
+    for (const [x] of small) x.bytes = 0;
+    const js = planAll();
+    if (js.size < plan.size) {
+      plan = js;
+      for (const [, q] of small) q.staged = { chunk: 0 };
+    } else {
+      for (const [x, q] of small) x.bytes = 4 * q.staged!.chunk;
+    }
+  }
   const arena = mem.alloc(plan.size);
   all.forEach((s, i) => (s.ptr = arena + plan.offsets[i]));
   checkPlacement(all.map((s) => ({ name: s.name, ptr: s.ptr, size: s.bytes, first: s.first, last: s.last, alias: s.alias && index.get(s.alias) })), arena, mem.buffer.byteLength);
@@ -297,7 +312,7 @@ function checkMemoryNeed(mem: LinearMemory, graph: Graph, weights: Weights, orde
     const t = infos.get(name)!;
     // A float input read only by a quantize is staged (compile, input.ts): its slot is smaller.
     const readers = keepAll || !graph.inputs.includes(name) ? [] : order.filter((n) => n.inputs.includes(name));
-    const bytes = readers.length === 1 && readers[0].op === 'quantize' && !graph.outputs.includes(name) ? inputStagingBytes(t) : sampleBytes(t);
+    const bytes = readers.length === 1 && readers[0].op === 'quantize' && !graph.outputs.includes(name) ? 0 : sampleBytes(t);
     if (!Number.isSafeInteger(sampleBytes(t))) {
       throw new BranchyLimitError(`tensor '${name}' [${t.shape.join(', ')}] is too large to address (${sampleBytes(t)} bytes per sample); the model cannot run`);
     }

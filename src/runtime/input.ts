@@ -17,10 +17,11 @@
 // of its own. The writer quantizes each sample straight into the int8 tensor, in chunks of
 // whole pixels (STAGE_VALUES values) through a staging buffer that takes the input's slot (floats
 // copied, checked finite and quantized by the same wasm kernels; uint8 pixels through the same
-// tables), or, for an input of at most JS_QUANTIZE_MAX values, with no buffer at all: in JS, by
-// quantizeValue, the quantize kernel's arithmetic in f32 (a true division, round half to even,
-// the same clamp) or the same tables. A 96x96x3 float input then takes 16 KiB of the arena
-// beside its int8 copy instead of 108 KiB; a small one (an audio frame, a feature vector) none.
+// tables), or, for an input of at most JS_QUANTIZE_MAX values whose staging buffer would raise the
+// arena's peak (the executor plans both), with no buffer at all: in JS, by quantizeValue, the
+// quantize kernel's arithmetic (a true division rounded to f32, round half to even, the same
+// clamp) or the same tables. A 96x96x3 float input then takes 16 KiB of the arena beside its int8
+// copy instead of 108 KiB; a small one (an audio frame, a feature vector) at most its own size x 4.
 import { BranchyInputError } from '../errors.js';
 import type { Graph, TensorInfo } from '../ir/types.js';
 import type { InputQuantize, Program, TensorSlot } from './executor.js';
@@ -56,7 +57,7 @@ export function checkNormalize(n: unknown, channels: number, what = 'normalize')
 /** Inputs with more channels than this take uint8 pixels through the unfused path (no per-channel tables). */
 const MAX_TABLE_CHANNELS = 256;
 
-/** A staged input of at most this many values per sample is quantized in JS, with no staging buffer. */
+/** A staged input of at most this many values per sample may be quantized in JS, with no staging buffer (where that lowers the arena). */
 export const JS_QUANTIZE_MAX = 1024;
 /** Values a staging chunk holds, at most (whole pixels; one pixel when it has more channels). */
 const STAGE_VALUES = 4096;
@@ -66,11 +67,14 @@ const valuesOf = (t: TensorInfo): number => t.shape.slice(1).reduce((a, b) => a 
 /** Pixels per staging chunk of an input with c channels. */
 const stagePixels = (c: number): number => Math.max(1, Math.floor(STAGE_VALUES / c));
 
-/** Bytes of a staged float input's staging buffer (its slot in the arena): 0 where JS quantizes it. */
-export function inputStagingBytes(t: TensorInfo): number {
-  const n = valuesOf(t), c = channelsOf(t);
-  return n <= JS_QUANTIZE_MAX ? 0 : 4 * Math.min(n, stagePixels(c) * c);
+/** Values (f32) of a staged float input's staging buffer: whole pixels, STAGE_VALUES at most (one pixel if it has more). */
+export function stagingValues(t: TensorInfo): number {
+  const c = channelsOf(t);
+  return Math.min(valuesOf(t), stagePixels(c) * c);
 }
+
+/** 1.5 * 2^52: for |t| < 2^51, (t + ROUND) - ROUND is t rounded half to even, in doubles. */
+const ROUND = 6755399441055744;
 
 /**
  * One value through the quantize kernel's arithmetic (f32_qs8_vcvt, assembly/eltwise/qs8_eltwise.ts):
@@ -81,8 +85,7 @@ export function quantizeValue(x: number, scale: number, zp: number, lo: number, 
   let t = Math.fround(x / scale);
   t = lo < t ? t : lo;
   t = hi < t ? hi : t;
-  const r = Math.round(t);
-  return (r - t === 0.5 && (r & 1) !== 0 ? r - 1 : r) + zp;
+  return t + ROUND - ROUND + zp;
 }
 
 /** A pixel value after the model's normalisation (f64; the slot stores it as f32). */
@@ -165,7 +168,7 @@ export class InputWriter {
   private prepareStaged(q: InputQuantize, tablePtr: number, build: Build): Staged {
     const mem = this.program.mem;
     const out = this.program.tensors.get(q.output)!.info.quant as { scale: number; zeroPoint: number };
-    const chunk = inputStagingBytes(this.slot.info) / 4;
+    const chunk = q.staged!.chunk;
     const layer = prepareQuantize(mem, build, { n: Math.max(chunk, 1), output: { scale: out.scale, zeroPoint: out.zeroPoint } });
     const table = tablePtr ? mem.i8(tablePtr, this.channels * 256).slice() : null;
     return {
@@ -218,10 +221,23 @@ export class InputWriter {
 
   /** A staged input of at most JS_QUANTIZE_MAX values: quantized in JS into the int8 tensor (quantizeValue, or the pixels' tables). */
   private writeJs(st: Staged, data: Float32Array | Uint8Array, off: number, transpose: boolean): void {
-    const c = this.channels, hw = this.pixels, s = this.scale;
-    const y = this.program.mem.i8(st.int8, this.slot.elements);
+    const c = this.channels, hw = this.pixels, s = this.scale, n = this.slot.elements;
+    const y = this.program.mem.i8(st.int8, n);
     const { scale, zp, lo, hi, table } = st;
     let bad = 0;
+    if (data instanceof Float32Array && !transpose) {
+      // quantizeValue inlined: the common case, one pass.
+      for (let i = 0; i < n; i++) {
+        const v = data[off + i];
+        bad += v - v; // NaN for a NaN or ±Infinity, else 0
+        let t = Math.fround(v / scale);
+        t = lo < t ? t : lo;
+        t = hi < t ? hi : t;
+        y[i] = t + ROUND - ROUND + zp;
+      }
+      this.nonFinite = bad !== 0;
+      return;
+    }
     for (let ch = 0; ch < c; ch++) {
       const mean = this.mean[ch], std = this.std[ch];
       for (let p = 0; p < hw; p++) {
@@ -239,8 +255,8 @@ export class InputWriter {
 
   /** A staged input: chunks of whole pixels through the staging buffer and the wasm kernels, into the int8 tensor. */
   private writeChunks(st: Staged, data: Float32Array | Uint8Array, off: number, transpose: boolean): void {
-    const mem = this.program.mem, c = this.channels, hw = this.pixels, stage = this.slot.ptr;
-    const size = Math.min(this.slot.elements, st.pixels * c), f32 = mem.f32(stage, size), u8 = mem.u8(stage, size);
+    const c = this.channels, hw = this.pixels, stage = this.slot.ptr;
+    const { f32, u8 } = this.views(Math.min(this.slot.elements, st.pixels * c));
     for (let p0 = 0; p0 < hw; p0 += st.pixels) {
       const p1 = Math.min(hw, p0 + st.pixels), k = (p1 - p0) * c, dst = st.int8 + p0 * c;
       if (data instanceof Uint8Array && this.lut) {
@@ -273,11 +289,16 @@ export class InputWriter {
     return this.slot.ptr + 3 * this.slot.elements;
   }
 
-  /** Typed views of the slots, remade only when the wasm memory has grown. */
-  private views(): { buffer: ArrayBufferLike; f32: Float32Array; u8: Uint8Array } {
+  /**
+   * Typed views of the slot, remade only when the wasm memory has grown: f32 over its values and
+   * u8 over its last quarter, or, given a staged input's chunk, both over the staging buffer's start.
+   */
+  private views(chunk = 0): { buffer: ArrayBufferLike; f32: Float32Array; u8: Uint8Array } {
     const mem = this.program.mem;
     if (!this.view || this.view.buffer !== mem.buffer) {
-      this.view = { buffer: mem.buffer, f32: mem.f32(this.slot.ptr, this.slot.elements), u8: mem.u8(this.u8Ptr(), this.slot.elements) };
+      this.view = chunk
+        ? { buffer: mem.buffer, f32: mem.f32(this.slot.ptr, chunk), u8: mem.u8(this.slot.ptr, chunk) }
+        : { buffer: mem.buffer, f32: mem.f32(this.slot.ptr, this.slot.elements), u8: mem.u8(this.u8Ptr(), this.slot.elements) };
     }
     return this.view;
   }

@@ -51,9 +51,10 @@ export interface InputQuantize {
   /**
    * Set by the executor where the input's writer quantizes every sample itself, straight into the
    * int8 tensor (src/runtime/input.ts): the float input then has no slot of its own in the arena,
-   * only a small staging buffer (or none), and this step never runs its kernel.
+   * only a staging buffer of `chunk` values (0: none, the writer quantizes in JS), and this step
+   * never runs its kernel.
    */
-  staged?: boolean;
+  staged?: { chunk: number };
 }
 
 /** What an op's runtime step gets from the executor (src/runtime/executor.ts). */
