@@ -3,10 +3,10 @@
 // item 4, 21 item 2).
 //   node --experimental-wasm-relaxed-simd --import tsx bench/arena.mts [--build simd] [--no-litert] [--steps MODEL]
 // Per model:
-// - branchy: the arena compile() plans (activations and the steps' scratch, every buffer padded
-//   by READ_PAST and aligned to 16 bytes), the same plan of the activations alone, the largest
-//   scratch of one step, and the lower bound: the largest sum of the padded buffers alive at one
-//   step (liveBound; raw bytes in brackets) and which step that is.
+// - branchy: the arena compile() plans (activations and the steps' scratch, every buffer aligned
+//   to 16 bytes), the same plan of the activations alone, the largest scratch of one step, and
+//   the lower bound: the largest sum of the aligned buffers alive at one step (liveBound; raw
+//   bytes in brackets) and which step that is.
 // - TFLM greedy: TFLite-Micro's GreedyMemoryPlanner rule (largest first, first fit among the
 //   buffers alive at the same time, 16-byte aligned, no padding) on the .tflite file's own
 //   non-constant tensors and operator order: the planned (non-persistent) part of TFLM's arena,
@@ -123,9 +123,8 @@ function tflmGreedy(bytes: Uint8Array): { size: number; bound: number } {
     const n = info.shape.reduce((a: number, b: number) => a * b, 1) * (elemBytes[String(info.type)] ?? 4);
     return { size: n, first: l.first, last: l.last };
   });
-  // planArena pads every buffer by READ_PAST; TFLM does not: plan sizes less that padding.
-  const plan = planArena(requests.map((r) => ({ ...r, size: Math.max(0, r.size - 16) })));
-  return { size: plan.size, bound: liveBound(requests, false).bytes };
+  const plan = planArena(requests);
+  return { size: plan.size, bound: liveBound(requests, 'raw').bytes };
 }
 
 const kernels = await loadKernels({ build: values.build as Build });
@@ -151,7 +150,7 @@ function livePerStep(buffers: readonly ArenaBuffer[], steps: number): number[] {
   for (let s = 0; s < steps; s++) {
     const widest = new Map<number, number>();
     buffers.forEach((b, i) => {
-      if (b.first <= s && s <= b.last) widest.set(b.alias ?? i, Math.max(widest.get(b.alias ?? i) ?? 0, Math.ceil((b.size + 16) / 16) * 16));
+      if (b.first <= s && s <= b.last) widest.set(b.alias ?? i, Math.max(widest.get(b.alias ?? i) ?? 0, Math.ceil(b.size / 16) * 16));
     });
     live.push([...widest.values()].reduce((a, x) => a + x, 0));
   }
@@ -176,7 +175,7 @@ function patchEstimate(graph: Graph, p: Program, buffers: readonly ArenaBuffer[]
   const H = (name: string) => (shape.get(name)?.length === 4 ? shape.get(name)![1] : 0);
   const inH = H(graph.inputs[0]);
   const spatial = (k: number) => p.steps[k].node.outputs.every((o) => H(o) * 4 >= inH && H(o) >= 4 * P);
-  const pad = (b: ArenaBuffer) => Math.ceil((b.size + 16) / 16) * 16;
+  const pad = (b: ArenaBuffer) => Math.ceil(b.size / 16) * 16;
   let best = { bytes: Math.max(...live), upTo: -1 };
   // The input's quantize runs whole before the stage (its int8 output is then a stage input).
   const start = p.steps[0].node.op === 'quantize' && graph.inputs.includes(p.steps[0].node.inputs[0]) ? 1 : 0;
@@ -226,7 +225,7 @@ function branchyPlan(e: Entry): BranchyPlan {
     activations: planArena(tensors).size,
     scratch,
     bound: liveBound(p.buffers),
-    raw: liveBound(p.buffers, false).bytes,
+    raw: liveBound(p.buffers, 'raw').bytes,
     int8Edges: liveBound(inner).bytes,
     patch: patchEstimate(e.graph, p, inner),
     buffers: p.buffers,

@@ -19,7 +19,7 @@ import { JS_QUANTIZE_MAX, stagingValues } from './input.js';
 export type { InputQuantize } from '../ir/ops/def.js';
 
 /** One planned buffer of the arena: an activation tensor or a step's scratch. */
-interface Slot extends Buf {
+export interface Slot extends Buf {
   name: string;
   /** Bytes (a staged input's: its staging buffer's). */
   bytes: number;
@@ -98,7 +98,17 @@ export interface CompileOptions {
    * 3.6x their bytes in memory, as i16 transforms). false: the direct and im2col kernels.
    */
   winograd?: boolean;
+  /**
+   * Tests: keep GUARD_BYTES free after every buffer, fill them with a sentinel before each step
+   * and throw after it if one changed: the check that no kernel stores past its buffers, which
+   * the plan relies on (buffers alive at one step may touch: planner.ts).
+   */
+  guard?: boolean;
 }
+
+/** The sentinel bytes after every buffer of a guarded program (CompileOptions.guard). */
+export const GUARD_BYTES = 16;
+const SENTINEL = 0xa5;
 
 /** Compile a validated graph for one sample per run (batch 1 geometry; the host loops over a batch). */
 export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts: CompileOptions): Program {
@@ -240,7 +250,8 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
   // One arena for every activation and scratch buffer, placed by lifetime.
   const all = [...slots.values(), ...scratch];
   const index = new Map(all.map((s, i) => [s, i]));
-  const planAll = () => planArena(all.map((s): BufferRequest => ({ size: s.bytes, first: s.first, last: s.last, alias: s.alias && index.get(s.alias) })));
+  const spare = opts.guard ? GUARD_BYTES : 0;
+  const planAll = () => planArena(all.map((s): BufferRequest => ({ size: s.bytes, first: s.first, last: s.last, alias: s.alias && index.get(s.alias) })), spare);
   let plan = planAll();
   // A small staged input is quantized in JS instead (no staging buffer; ~2 ns a value against
   // ~0.5 for the kernels) where its staging buffer would raise the arena's peak.
@@ -257,7 +268,8 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
   }
   const arena = mem.alloc(plan.size);
   all.forEach((s, i) => (s.ptr = arena + plan.offsets[i]));
-  checkPlacement(all.map((s) => ({ name: s.name, ptr: s.ptr, size: s.bytes, first: s.first, last: s.last, alias: s.alias && index.get(s.alias) })), arena, mem.buffer.byteLength);
+  checkPlacement(all.map((s) => ({ name: s.name, ptr: s.ptr, size: s.bytes, first: s.first, last: s.last, alias: s.alias && index.get(s.alias) })), arena, mem.buffer.byteLength, spare);
+  if (opts.guard) guardSteps(mem, steps, all);
 
   const tensors = new Map<string, TensorSlot>();
   for (const [name, s] of slots) {
@@ -271,6 +283,32 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
   const sample = [...graph.inputs.map((n) => slots.get(n)!), ...[...inputQuantize.values()].map((q) => slots.get(q.output)).filter((x) => x !== undefined)];
   const overwritten = sample.filter((x) => all.some((s) => s.alias === x)).map((x) => ({ ptr: x.ptr, bytes: x.bytes }));
   return { mem, steps, inputQuantize, tensors, arenaBytes: plan.size, weightBytes, buffers, overwritten };
+}
+
+/**
+ * Wraps each step of a guarded program (CompileOptions.guard): the GUARD_BYTES after every
+ * buffer alive at the step (of an alias group, after its widest member: a smaller member's
+ * are the widest's own bytes) hold a sentinel before it runs and must still hold it after.
+ */
+export function guardSteps(mem: LinearMemory, steps: Step[], all: readonly Slot[]): void {
+  steps.forEach((step, i) => {
+    const widest = new Map<Slot, Slot>();
+    for (const s of all) {
+      if (s.first > i || s.last < i || s.bytes === 0) continue;
+      const root = s.alias ?? s, w = widest.get(root);
+      if (!w || s.bytes > w.bytes) widest.set(root, s);
+    }
+    const guards = [...widest.values()];
+    const inner = step.run;
+    step.run = () => {
+      for (const s of guards) mem.u8(s.ptr + s.bytes, GUARD_BYTES).fill(SENTINEL);
+      inner();
+      for (const s of guards) {
+        const g = mem.u8(s.ptr + s.bytes, GUARD_BYTES), k = g.findIndex((b) => b !== SENTINEL);
+        if (k >= 0) throw new Error(`internal: step ${i} (${step.node.op} '${step.node.name}') wrote past '${s.name}' (${s.bytes} bytes), at byte ${s.bytes + k}`);
+      }
+    };
+  });
 }
 
 /** A node's constant input k as a `kind` array, null when absent; a typed error when it is computed or of another type. */

@@ -71,11 +71,16 @@ function aliasGroups(requests: readonly BufferRequest[]): Map<number, number[]> 
   return groups;
 }
 
-/** Plan one arena for the requests. Every offset is 16-byte aligned and every buffer
- * keeps READ_PAST spare bytes after it, so SIMD loads may run over its end. */
-export function planArena(requests: readonly BufferRequest[]): ArenaPlan {
+/**
+ * Plan one arena for the requests. Every offset is 16-byte aligned; buffers alive at one step
+ * may touch. A SIMD kernel may load past the end of a buffer (never store past it: the
+ * executor's `guard` checks that), which then reads a neighbour's bytes, or, past the last
+ * buffer, the READ_PAST spare bytes the allocator keeps after the whole arena (memory.ts).
+ * `spare`: bytes kept free after every buffer (the guard's sentinels).
+ */
+export function planArena(requests: readonly BufferRequest[], spare = 0): ArenaPlan {
   const groups = aliasGroups(requests);
-  const span = (j: number): number => alignUp(requests[j].size + READ_PAST, ALIGN);
+  const span = (j: number): number => alignUp(requests[j].size + spare, ALIGN);
   const extent = new Map([...groups].map(([root, g]) => [root, Math.max(...g.map(span))]));
   const order = [...groups.keys()].sort((a, b) => extent.get(b)! - extent.get(a)! || a - b);
   const offsets = new Array<number>(requests.length).fill(-1);
@@ -116,11 +121,12 @@ export function planArena(requests: readonly BufferRequest[]): ArenaPlan {
 
 /**
  * The least arena any placement of the requests can have: the largest sum of the bytes alive
- * at one step (each buffer padded as planArena pads it when `padded`), and that step.
+ * at one step (each buffer aligned as planArena places it, with `spare` bytes after it; 'raw':
+ * the bytes alone), and that step.
  */
-export function liveBound(requests: readonly BufferRequest[], padded = true): { bytes: number; step: number } {
+export function liveBound(requests: readonly BufferRequest[], spare: number | 'raw' = 0): { bytes: number; step: number } {
   const last = requests.reduce((m, r) => Math.max(m, r.last), -1);
-  const bytes = (r: BufferRequest) => (padded ? alignUp(r.size + READ_PAST, ALIGN) : r.size);
+  const bytes = (r: BufferRequest) => (spare === 'raw' ? r.size : alignUp(r.size + spare, ALIGN));
   const delta = new Float64Array(last + 2);
   const at = new Float64Array(last + 1);
   for (const [root, group] of aliasGroups(requests)) {
@@ -159,14 +165,16 @@ export interface PlacedBuffer {
 
 /**
  * The host's proof that no kernel can touch memory outside its buffers. Called once per
- * model, after every buffer is placed and before any kernel runs: each buffer, with its
- * READ_PAST bytes, lies in [lo, hi) (the host's part of linear memory, which never shrinks),
- * and no two buffers alive at the same step share a byte. Kernels read and write exactly
- * the buffers of their step, with sizes from the same validated shapes as these (the graph's
- * declared shapes equal the inferred ones: validateGraph), so every access stays inside.
- * Throws on a violation: that is a bug in the planner, never a property of the model.
+ * model, after every buffer is placed and before any kernel runs: each buffer, with the
+ * READ_PAST bytes a SIMD load may read past it, lies in [lo, hi) (the host's part of linear
+ * memory, which never shrinks), and no two buffers alive at the same step share a byte (nor
+ * the `spare` bytes after each). Kernels write exactly the buffers of their step, with sizes
+ * from the same validated shapes as these (the graph's declared shapes equal the inferred
+ * ones: validateGraph), so every store stays inside; a load past a buffer's end reads a
+ * neighbour or the arena's spare tail. Throws on a violation: that is a bug in the planner,
+ * never a property of the model.
  */
-export function checkPlacement(buffers: readonly PlacedBuffer[], lo: number, hi: number): void {
+export function checkPlacement(buffers: readonly PlacedBuffer[], lo: number, hi: number, spare = 0): void {
   for (const b of buffers) {
     const end = b.ptr + b.size + READ_PAST;
     if (!(Number.isSafeInteger(b.ptr) && b.ptr >= lo && b.ptr % ALIGN === 0 && end <= hi)) {
@@ -193,7 +201,7 @@ export function checkPlacement(buffers: readonly PlacedBuffer[], lo: number, hi:
     const at = [...widest.values()].sort((x, y) => buffers[x].ptr - buffers[y].ptr);
     for (let k = 1; k < at.length; k++) {
       const a = buffers[at[k - 1]], b = buffers[at[k]];
-      if (a.ptr + a.size + READ_PAST > b.ptr) {
+      if (a.ptr + a.size + spare > b.ptr) {
         throw new Error(`internal: buffers '${a.name}' and '${b.name}' share bytes while both are alive (a planner bug; please report)`);
       }
     }

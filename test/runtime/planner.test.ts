@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { planArena, type BufferRequest } from '../../src/runtime/planner.js';
-import { READ_PAST } from '../../src/runtime/memory.js';
 import { Rng } from '../helpers/rng.js';
 
 function overlapsInTime(a: BufferRequest, b: BufferRequest): boolean {
@@ -31,11 +30,11 @@ describe('arena planner', () => {
       const { offsets, size } = planArena(reqs);
       for (let i = 0; i < n; i++) {
         expect(offsets[i] % 16).toBe(0);
-        expect(offsets[i] + reqs[i].size + READ_PAST).toBeLessThanOrEqual(size);
+        expect(offsets[i] + reqs[i].size).toBeLessThanOrEqual(size);
         for (let j = i + 1; j < n; j++) {
           if (!overlapsInTime(reqs[i], reqs[j])) continue;
           const disjoint =
-            offsets[i] + reqs[i].size + READ_PAST <= offsets[j] || offsets[j] + reqs[j].size + READ_PAST <= offsets[i];
+            offsets[i] + reqs[i].size <= offsets[j] || offsets[j] + reqs[j].size <= offsets[i];
           expect(disjoint, `buffers ${i} and ${j} overlap`).toBe(true);
         }
       }
