@@ -1,7 +1,8 @@
 // node --experimental-wasm-relaxed-simd --import tsx bench/ab.mts OTHER_CHECKOUT [--rounds 21] [--build simd] [--mlperf]
 //
 // --mlperf: the four MLPerf Tiny int8 .tflite files instead (../shared/models/mlperf-tiny), each
-// side importing the file with its own importer, f32 input as run() takes it.
+// side importing the file with its own importer, f32 input as run() takes it; --files A,B: these
+// .branchy or .tflite files instead.
 //
 // This checkout against another one (e.g. a worktree of an older commit), on the shipped
 // models in models/*.branchy: both runtimes loaded in one process from their sources, the
@@ -20,6 +21,7 @@ const { values: opt, positionals } = parseArgs({
   options: {
     rounds: { type: 'string', default: '21' }, build: { type: 'string', default: 'simd' }, 'round-ms': { type: 'string', default: '150' },
     mlperf: { type: 'boolean', default: false },
+    files: { type: 'string' },
   },
 });
 if (positionals.length !== 1) throw new Error('usage: bench/ab.mts OTHER_CHECKOUT');
@@ -33,7 +35,7 @@ type Api = {
 const side = async (root: string): Promise<Api> => ({ ...(await import(path.join(root, 'src/index.ts'))), ...(await import(path.join(root, 'src/convert/index.ts'))) }) as Api;
 const sides: [string, Api][] = [['this', await side(HERE)], ['other', await side(OTHER)]];
 const MLPERF = path.join(HERE, '../shared/models/mlperf-tiny');
-const files = opt.mlperf
+const files = opt.files ? opt.files.split(',').map((f) => path.resolve(f)) : opt.mlperf
   ? ['ic_resnet8', 'vww_mobilenet', 'kws_dscnn', 'ad_autoencoder'].map((m) => path.join(MLPERF, `${m}_int8.tflite`))
   : readdirSync(path.join(HERE, 'models')).filter((n) => n.endsWith('.branchy')).sort().map((f) => path.join(HERE, 'models', f));
 const open = (api: Api, file: string, bytes: Uint8Array): Promise<Loaded> => {
