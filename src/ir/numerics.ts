@@ -51,7 +51,18 @@ export function requantScale(sIn: number, sW: number, sOut: number, mode: Requan
   return Math.fround((sIn * sW) / sOut);
 }
 
-/** ONNX QuantizeLinear of one value to int8: round_half_even(fround(x / scale)) + zp, saturated. */
+/** 1.5 * 2^52: for |t| < 2^51, (t + ROUND) - ROUND is t rounded half to even, in doubles. */
+const ROUND = 6755399441055744;
+
+/**
+ * ONNX QuantizeLinear of one finite value to int8, as the quantize kernel computes it
+ * (f32_qs8_vcvt, assembly/eltwise/qs8_eltwise.ts): t = fround(x / scale), clamped to
+ * [-128 - zp, 127 - zp], rounded half to even, + zp. A double quotient of two f32 values rounded
+ * to f32 is the f32 quotient (53 >= 2*24 + 2 bits). The input's writer runs it per value (input.ts).
+ */
 export function quantizeValue(x: number, scale: number, zeroPoint: number): number {
-  return Math.min(127, Math.max(-128, roundHalfEven(Math.fround(Math.fround(x) / Math.fround(scale))) + zeroPoint));
+  let t = Math.fround(Math.fround(x) / Math.fround(scale));
+  t = -128 - zeroPoint < t ? t : -128 - zeroPoint;
+  t = 127 - zeroPoint < t ? 127 - zeroPoint : t;
+  return t + ROUND - ROUND + zeroPoint;
 }

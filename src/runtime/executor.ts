@@ -232,8 +232,9 @@ export function compile(mem: LinearMemory, graph: Graph, weights: Weights, opts:
   const staged = new Map<Slot, InputQuantize>();
   if (!opts.keepAll) {
     for (const [input, q] of inputQuantize) {
+      // (No slot for its output: the quantize took an int8 activation's table and writes the table's output.)
       const x = slots.get(input)!, y = slots.get(q.output);
-      if (!y || absorbed.has(readersOf.get(input)![0].name)) continue;
+      if (!y) continue;
       q.staged = { chunk: stagingValues(info(input)) };
       q.prequantized = true;
       x.bytes = 4 * q.staged.chunk;

@@ -18,9 +18,8 @@
 // whole pixels (STAGE_VALUES values) through a staging buffer that takes the input's slot (floats
 // copied, checked finite and quantized by the same wasm kernels; uint8 pixels through the same
 // tables), or, for an input of at most JS_QUANTIZE_MAX values whose staging buffer would raise the
-// arena's peak (the executor plans both), with no buffer at all: in JS, by quantizeValue, the
-// quantize kernel's arithmetic (a true division rounded to f32, round half to even, the same
-// clamp) or the same tables. A 96x96x3 float input then takes 16 KiB of the arena beside its int8
+// arena's peak (the executor plans both), with no buffer at all: in JS, by quantizeValue
+// (src/ir/numerics.ts: the quantize kernel's arithmetic) or the same tables. A 96x96x3 float input then takes 16 KiB of the arena beside its int8
 // copy instead of 108 KiB; a small one (an audio frame, a feature vector) at most its own size x 4.
 import { BranchyInputError } from '../errors.js';
 import type { Graph, TensorInfo } from '../ir/types.js';
@@ -29,6 +28,7 @@ import type { Build } from './features.js';
 import { kernelFn } from './exports.js';
 import { chooseKernel } from './kernel-table.js';
 import { prepareQuantize, runConvert } from './ops/eltwise.js';
+import { quantizeValue } from '../ir/numerics.js';
 
 type Normalize = NonNullable<Graph['normalize']>;
 
@@ -73,38 +73,19 @@ export function stagingValues(t: TensorInfo): number {
   return Math.min(valuesOf(t), stagePixels(c) * c);
 }
 
-/** 1.5 * 2^52: for |t| < 2^51, (t + ROUND) - ROUND is t rounded half to even, in doubles. */
-const ROUND = 6755399441055744;
-
-/**
- * One value through the quantize kernel's arithmetic (f32_qs8_vcvt, assembly/eltwise/qs8_eltwise.ts):
- * t = f32(x / scale), clamped to [lo, hi] = [qmin - zp, qmax - zp], rounded half to even, + zp.
- * A double quotient of two f32 values rounded to f32 is the f32 quotient (53 >= 2*24 + 2 bits).
- */
-export function quantizeValue(x: number, scale: number, zp: number, lo: number, hi: number): number {
-  let t = Math.fround(x / scale);
-  t = lo < t ? t : lo;
-  t = hi < t ? hi : t;
-  return t + ROUND - ROUND + zp;
-}
-
 /** A pixel value after the model's normalisation (f64; the slot stores it as f32). */
 const normalized = (v: number, scale: number, mean: number, std: number): number => (v / scale - mean) / std;
 
 /** How a staged input is quantized (InputWriter.prepareStaged). */
 interface Staged {
-  /** The int8 tensor the writer fills. */
-  int8: number;
   /** Pixels per staging chunk; 0: quantized in JS (no staging buffer). */
   pixels: number;
   /** The quantize kernel (f32_qs8_vcvt) and its params block, for the chunks. */
   quantize: (n: number, x: number, y: number, params: number) => void;
   params: number;
-  /** The same quantization for quantizeValue: f32 scale, zero point, clamp relative to it. */
+  /** The same quantization for quantizeValue (src/ir/numerics.ts). */
   scale: number;
   zp: number;
-  lo: number;
-  hi: number;
   /** The uint8 -> int8 tables ([c][256]) in JS, where the input has them. */
   table: Int8Array | null;
 }
@@ -151,8 +132,10 @@ export class InputWriter {
     this.std = Float64Array.from({ length: c }, (_, ch) => (normalize ? normalize.std[normalize.std.length === 1 ? 0 : ch] : 1));
     this.fused = program.inputQuantize.get(name) ?? null;
     // No slot of its own: the quantize took an int8 activation's table into its step (executor.ts) and writes the table's output.
-    if (this.fused && (!(normalize && c <= MAX_TABLE_CHANNELS) || !program.tensors.has(this.fused.output))) this.fused = null;
-    this.int8Ptr = this.fused ? program.tensors.get(this.fused.output)!.ptr : 0;
+    const int8 = this.fused && program.tensors.get(this.fused.output);
+    if (this.fused && (!(normalize && c <= MAX_TABLE_CHANNELS) || !int8)) this.fused = null;
+    // The int8 tensor the fused and the staged paths write (a staged input's quantize always has its own).
+    this.int8Ptr = int8 ? int8.ptr : 0;
     this.scan = kernelFn(program.mem.mod.exports, chooseKernel('f32_finite', build).kernel) as unknown as (n: number, x: number) => number;
     // Images have a few channels; past MAX_TABLE_CHANNELS the tables would cost more than the
     // unfused path (both give the same int8 values).
@@ -170,14 +153,12 @@ export class InputWriter {
     const out = this.program.tensors.get(q.output)!.info.quant as { scale: number; zeroPoint: number };
     const chunk = q.staged!.chunk;
     const layer = prepareQuantize(mem, build, { n: Math.max(chunk, 1), output: { scale: out.scale, zeroPoint: out.zeroPoint } });
-    const table = tablePtr ? mem.i8(tablePtr, this.channels * 256).slice() : null;
     return {
-      int8: this.program.tensors.get(q.output)!.ptr,
       pixels: chunk ? chunk / this.channels : 0,
       quantize: kernelFn(mem.mod.exports, layer.kernel) as unknown as (n: number, x: number, y: number, params: number) => void,
       params: layer.params,
-      scale: Math.fround(out.scale), zp: out.zeroPoint, lo: -128 - out.zeroPoint, hi: 127 - out.zeroPoint,
-      table,
+      scale: out.scale, zp: out.zeroPoint,
+      table: tablePtr ? mem.i8(tablePtr, this.channels * 256).slice() : null,
     };
   }
 
@@ -221,32 +202,19 @@ export class InputWriter {
 
   /** A staged input of at most JS_QUANTIZE_MAX values: quantized in JS into the int8 tensor (quantizeValue, or the pixels' tables). */
   private writeJs(st: Staged, data: Float32Array | Uint8Array, off: number, transpose: boolean): void {
-    const c = this.channels, hw = this.pixels, s = this.scale, n = this.slot.elements;
-    const y = this.program.mem.i8(st.int8, n);
-    const { scale, zp, lo, hi, table } = st;
+    const c = this.channels, hw = this.pixels, s = this.scale;
+    const y = this.program.mem.i8(this.int8Ptr, this.slot.elements);
+    const { scale, zp, table } = st;
     let bad = 0;
-    if (data instanceof Float32Array && !transpose) {
-      // quantizeValue inlined: the common case, one pass.
-      for (let i = 0; i < n; i++) {
-        const v = data[off + i];
-        bad += v - v; // NaN for a NaN or ±Infinity, else 0
-        let t = Math.fround(v / scale);
-        t = lo < t ? t : lo;
-        t = hi < t ? hi : t;
-        y[i] = t + ROUND - ROUND + zp;
-      }
-      this.nonFinite = bad !== 0;
-      return;
-    }
     for (let ch = 0; ch < c; ch++) {
       const mean = this.mean[ch], std = this.std[ch];
       for (let p = 0; p < hw; p++) {
         const v = data[off + (transpose ? ch * hw + p : p * c + ch)];
         if (data instanceof Uint8Array) {
-          y[p * c + ch] = table ? table[ch * 256 + v] : quantizeValue(Math.fround(normalized(v, s, mean, std)), scale, zp, lo, hi);
+          y[p * c + ch] = table ? table[ch * 256 + v] : quantizeValue(normalized(v, s, mean, std), scale, zp);
         } else {
           bad += v - v; // NaN for a NaN or ±Infinity, else 0
-          y[p * c + ch] = quantizeValue(v, scale, zp, lo, hi);
+          y[p * c + ch] = quantizeValue(v, scale, zp);
         }
       }
     }
@@ -256,9 +224,9 @@ export class InputWriter {
   /** A staged input: chunks of whole pixels through the staging buffer and the wasm kernels, into the int8 tensor. */
   private writeChunks(st: Staged, data: Float32Array | Uint8Array, off: number, transpose: boolean): void {
     const c = this.channels, hw = this.pixels, stage = this.slot.ptr;
-    const { f32, u8 } = this.views(Math.min(this.slot.elements, st.pixels * c));
+    const { f32, u8 } = this.views();
     for (let p0 = 0; p0 < hw; p0 += st.pixels) {
-      const p1 = Math.min(hw, p0 + st.pixels), k = (p1 - p0) * c, dst = st.int8 + p0 * c;
+      const p1 = Math.min(hw, p0 + st.pixels), k = (p1 - p0) * c, dst = this.int8Ptr + p0 * c;
       if (data instanceof Uint8Array && this.lut) {
         if (transpose) for (let ch = 0; ch < c; ch++) u8.set(data.subarray(off + ch * hw + p0, off + ch * hw + p1), ch * (p1 - p0));
         else u8.set(data.subarray(off + p0 * c, off + p1 * c));
@@ -291,11 +259,12 @@ export class InputWriter {
 
   /**
    * Typed views of the slot, remade only when the wasm memory has grown: f32 over its values and
-   * u8 over its last quarter, or, given a staged input's chunk, both over the staging buffer's start.
+   * u8 over its last quarter, or, for a staged input, both over its staging buffer (one chunk).
    */
-  private views(chunk = 0): { buffer: ArrayBufferLike; f32: Float32Array; u8: Uint8Array } {
+  private views(): { buffer: ArrayBufferLike; f32: Float32Array; u8: Uint8Array } {
     const mem = this.program.mem;
     if (!this.view || this.view.buffer !== mem.buffer) {
+      const chunk = this.staged && Math.min(this.slot.elements, this.staged.pixels * this.channels);
       this.view = chunk
         ? { buffer: mem.buffer, f32: mem.f32(this.slot.ptr, chunk), u8: mem.u8(this.slot.ptr, chunk) }
         : { buffer: mem.buffer, f32: mem.f32(this.slot.ptr, this.slot.elements), u8: mem.u8(this.u8Ptr(), this.slot.elements) };

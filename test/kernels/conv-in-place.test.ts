@@ -1,6 +1,6 @@
 // int8 convs written over their own input (the executor's allowInPlace): the SIMD 3x3 depthwise
 // kernel over pair rows where dwInPlace says so, and the direct small-C_in conv, in one call or in
-// bands, where directInPlace says so. Run with the output pointer at the input's first byte, they
+// bands, where convInPlace says so. Run with the output pointer at the input's first byte, they
 // give the reference's bytes in every build and kernel the predicates accept; run so where the
 // predicates refuse (the scalar 3x3 depthwise twin, a padded 3x3 conv in bands), they do not,
 // which is why those stay apart.
@@ -10,7 +10,7 @@ import { memoryFor, TEST_BUILDS } from '../helpers/wasm.js';
 import { qs8DwconvRef, dwOutSize, type DwRefArgs } from '../reference/qs8-dwconv.js';
 import { qs8ConvRef, convOutSize, type ConvRefArgs } from '../reference/qs8-conv.js';
 import { dwInPlace, prepareQs8Dwconv, runQs8Dwconv } from '../../src/runtime/ops/qs8-dwconv.js';
-import { directInPlace, DIRECT_BAND_SCRATCH, prepareQs8Conv, runQs8Conv } from '../../src/runtime/ops/qs8-conv.js';
+import { convInPlace, DIRECT_BAND_SCRATCH, prepareQs8Conv, runQs8Conv } from '../../src/runtime/ops/qs8-conv.js';
 import { kernelsOf } from '../../src/runtime/manifest.js';
 import type { LinearMemory } from '../../src/runtime/memory.js';
 
@@ -63,7 +63,7 @@ describe('int8 convs in place', () => {
     expect(scalarWrong).toBeGreaterThan(refusedScalar / 2);
   });
 
-  it('direct small-C_in conv: one call or bands over its input equal the reference where directInPlace allows it', async () => {
+  it('direct small-C_in conv: one call or bands over its input equal the reference where convInPlace allows it', async () => {
     const rng = new Rng(0xd1c7);
     let accepted = 0, acceptedBands = 0, paddedBandsWrong = 0, paddedBands = 0;
     const shapes: Partial<ConvRefArgs>[] = [
@@ -99,7 +99,7 @@ describe('int8 convs in place', () => {
             });
             const got = inPlace(mem, x, layer.outputBytes, (xp, yp) => runQs8Conv(mem, layer, xp, yp));
             const bands = layer.bands?.length ?? 1;
-            if (directInPlace(layer)) {
+            if (convInPlace(layer)) {
               accepted++;
               if (bands > 1) acceptedBands++;
               expect(Array.from(got), `${kernel} (${build}) in ${bands} bands, in place ${JSON.stringify(a)}`).toEqual(Array.from(want));

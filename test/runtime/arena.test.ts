@@ -16,6 +16,7 @@ import { readBranchy } from '../../src/format/index.js';
 import type { Graph, Weights } from '../../src/ir/types.js';
 import { fromGraph } from '../../src/runtime/model.js';
 import type { Node, TensorInfo } from '../../src/ir/types.js';
+import { programOf } from '../helpers/program.js';
 
 const span = (r: BufferRequest) => alignUp(r.size, ALIGN);
 const rootOf = (reqs: readonly BufferRequest[], i: number) => reqs[i].alias ?? i;
@@ -213,7 +214,7 @@ describe('in place over the sample, and re-run parts', () => {
     const { graph, weights } = overSample(rng);
     for (const build of TEST_BUILDS) {
       const model = await fromGraph(graph, weights, { build });
-      const program = (model as unknown as { program: { overwritten: readonly unknown[]; tensors: Map<string, { ptr: number }> } }).program;
+      const program = programOf(model);
       // The 1x1 conv writes over the int8 input (every build: the direct kernel reads it whole first).
       expect(program.tensors.get('t0')!.ptr, build).toBe(program.tensors.get('xq')!.ptr);
       expect(program.overwritten.length, build).toBe(1);

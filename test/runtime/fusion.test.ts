@@ -4,13 +4,12 @@
 // compiles without fusion, since it promises every tensor), in every build.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { load, type Model } from '../../src/runtime/model.js';
+import { load } from '../../src/runtime/model.js';
 import { loadMnist } from '../../src/cli/datasets.js';
 import { loadDetection } from '../../src/cli/detect-data.js';
-import type { Program } from '../../src/runtime/executor.js';
 import { TEST_BUILDS } from '../helpers/wasm.js';
+import { programOf } from '../helpers/program.js';
 
-const programOf = (m: Model) => (m as unknown as { program: Program }).program;
 const bytes = (f: string) => new Uint8Array(readFileSync(new URL(`../../models/${f}`, import.meta.url)));
 
 describe('conv + max pool fusion', () => {

@@ -16,6 +16,7 @@ import { fromGraph, load } from '../../src/runtime/model.js';
 import type { Graph, Weights } from '../../src/ir/types.js';
 import { kernels, TEST_BUILDS } from '../helpers/wasm.js';
 import { Rng } from '../helpers/rng.js';
+import { programOf } from '../helpers/program.js';
 
 const here = (p: string) => new URL(p, import.meta.url);
 const BRANCHY_LENET = here('../../models/branchy-lenet-mnist.int8.branchy');
@@ -136,7 +137,7 @@ describe('fused quantize-on-input', () => {
         const staged = await fromGraph(graph, weights, { build });
         const whole = await fromGraph(graph, weights, { build, keepIntermediates: true });
         // Up to 1024 values the staging buffer (4 bytes a value) would be the peak beside the int8 output: JS.
-        const chunk = (staged as unknown as { program: Program }).program.inputQuantize.get('x')!.staged!.chunk;
+        const chunk = programOf(staged).inputQuantize.get('x')!.staged!.chunk;
         expect(chunk, JSON.stringify(shape)).toBe(n <= 1024 ? 0 : Math.min(n, Math.floor(4096 / (shape.length === 4 ? shape[3] : 1)) * (shape.length === 4 ? shape[3] : 1)));
         for (const layout of shape.length === 4 ? (['NHWC', 'NCHW'] as const) : ([undefined] as const)) {
           for (const x of [...xs, ...pixels]) {

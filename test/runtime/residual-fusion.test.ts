@@ -5,13 +5,12 @@
 // LiteRT.js runs it). Off by default (slower on Zen 3), which runs each add as its own step.
 import { describe, expect, it } from 'vitest';
 import { importTflite } from '../../src/convert/index.js';
-import { fromGraph, type Model } from '../../src/runtime/model.js';
+import { fromGraph } from '../../src/runtime/model.js';
 import { compile, type Program } from '../../src/runtime/executor.js';
 import { mlperfBytes } from '../helpers/mlperf.js';
 import { Rng } from '../helpers/rng.js';
 import { memoryFor, TEST_BUILDS } from '../helpers/wasm.js';
-
-const programOf = (m: Model) => (m as unknown as { program: Program }).program;
+import { programOf } from '../helpers/program.js';
 
 describe('conv + residual add fusion', () => {
   it('ic_resnet8_int8: the 3x3 convs before the adds of blocks 2 and 3 write the sums; outputs equal the unfused program', async () => {

@@ -5,13 +5,11 @@
 // every tensor apart (keepIntermediates).
 import { describe, expect, it } from 'vitest';
 import { importTflite } from '../../src/convert/index.js';
-import { fromGraph, type Model } from '../../src/runtime/model.js';
-import type { Program } from '../../src/runtime/executor.js';
+import { fromGraph } from '../../src/runtime/model.js';
 import { mlperfBytes } from '../helpers/mlperf.js';
 import { Rng } from '../helpers/rng.js';
 import { TEST_BUILDS } from '../helpers/wasm.js';
-
-const programOf = (m: Model) => (m as unknown as { program: Program }).program;
+import { programOf } from '../helpers/program.js';
 
 describe('Winograd conv in place', () => {
   it('ic_resnet8_int8: convs over their inputs, a smaller arena, the same outputs', async () => {

@@ -6,7 +6,7 @@
 // the residual add after them into their epilogue (absorbs; src/ir/passes/conv-add.ts).
 import type { Node, Window } from '../types.js';
 import { windowGeometry } from '../window.js';
-import { canFuseMaxPool2x2, canFuseResidualAdd, directInPlace, prepareQs8Conv, runQs8Conv, type ResidualAdd } from '../../runtime/ops/qs8-conv.js';
+import { canFuseMaxPool2x2, canFuseResidualAdd, convInPlace, prepareQs8Conv, runQs8Conv, type ResidualAdd } from '../../runtime/ops/qs8-conv.js';
 import { binaryMultipliers } from '../../runtime/ops/broadcast.js';
 import { prepareF32Conv, runF32Conv } from '../../runtime/ops/f32-conv.js';
 import { f32Range, int8Range } from '../../runtime/ops/activation.js';
@@ -81,7 +81,7 @@ export const conv2d: OpDef<Conv2dAttrs> = {
         zpIn: q.in.zeroPoint, zpOut: q.out.zeroPoint, qmin, qmax, allocScratch: false, fuseMaxPool2x2: ctx.absorbed?.op === 'maxpool',
         residual: add && residualAdd(ctx, node as Node, add), winograd: ctx.winograd,
       });
-      if ((isWinoKernel(layer.kernel) && winoInPlace(layer.geom, cOut)) || directInPlace(layer)) ctx.allowInPlace();
+      if (convInPlace(layer)) ctx.allowInPlace();
       const S = layer.scratchBytes ? ctx.scratch(layer.scratchBytes) : null;
       // The residual: the absorbed add's other operand, after the conv's own inputs (executor).
       const R = add ? ctx.x[ctx.x.length - 1] : null;

@@ -22,7 +22,7 @@ import { type ConvGeometry, type ResolvedGeometry, resolveGeometry } from './qs8
 import { type Qs8GemmTile, type Qs8WeightsSpec, packQs8Weights } from './qs8-gemm.js';
 import { cin4ScratchBytes, isCin4Kernel, packCin4Weights, prefersDirect } from './qs8-conv-cin4.js';
 import { im2rowScratchBytes, isIm2rowKernel, packIm2rowWeights, prefersIm2row } from './qs8-conv-im2row.js';
-import { isWinoKernel, packWinoWeights, prefersWinograd, winoScratchBytes } from './qs8-conv-wino.js';
+import { isWinoKernel, packWinoWeights, prefersWinograd, winoInPlace, winoScratchBytes } from './qs8-conv-wino.js';
 
 export interface Qs8ConvSpec extends Qs8WeightsSpec {
   /** Geometry; `c` is the input channel count. */
@@ -292,8 +292,9 @@ export function directBands(
 }
 
 /**
- * Whether a layer on the direct small-C_in kernel may write its output over its input (the
- * executor's allowInPlace). Each call reads every input row of its band into the pair image
+ * Whether an int8 conv layer may write its output over its input (the executor's allowInPlace):
+ * on the Winograd kernel where winoInPlace says so; on the direct small-C_in kernel as follows.
+ * Each call reads every input row of its band into the pair image
  * before it writes an output (assembly/qs8/conv_cin4_*.ts), so a layer run in one call may; run
  * in bands, each band's output must end at or before the first input byte the next band reads
  * (1x1 convs; windows that do not overlap). Not where the SIMD kernel reads a 1x1 conv's pairs
@@ -301,7 +302,8 @@ export function directBands(
  * block, after writing the first): it takes that path only where the pair image would pass
  * 256 KiB, which a layer with less scratch never has. Not with a fused pool or residual add.
  */
-export function directInPlace(layer: Qs8ConvLayer): boolean {
+export function convInPlace(layer: Qs8ConvLayer): boolean {
+  if (isWinoKernel(layer.kernel)) return winoInPlace(layer.geom, layer.cOut);
   if (!isCin4Kernel(layer.kernel) || layer.pooled || layer.residual) return false;
   const g = layer.geom;
   const oneByOne = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt === 0 && g.pl === 0 && g.pr === 0 && g.oh === g.h && g.ow === g.w;
